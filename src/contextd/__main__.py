@@ -1,0 +1,3 @@
+from contextd.cli.main import main
+
+main()

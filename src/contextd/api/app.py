@@ -1,0 +1,68 @@
+"""The ASGI application: routers, error mapping, middleware, and the embedded worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from contextd import __version__
+from contextd.api import errors
+from contextd.api.middleware import RequestContextMiddleware
+from contextd.api.ratelimit import RateLimiter
+from contextd.api.routers import artifacts, keys, postbacks, sources, spaces, system, uploads
+from contextd.runtime import Runtime
+
+DESCRIPTION = """
+contextd is a self-hosted context server compatible with the Ctxfy API.
+
+Every `/v1` route needs `Authorization: Bearer <api_key>`. Errors have the body
+`{error, message, code, requestId}` (validation errors add `details: [{field, message}]`), and
+every response carries `X-Request-Id` and the `X-RateLimit-*` headers.
+
+**Extensions** beyond the documented Ctxfy API are tagged "(extension)" or say so in their
+description: artifacts, snapshots, turns, content, postback secrets and deliveries, collection
+update/delete, and the `force` flag of refresh.
+"""
+
+
+def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> FastAPI:
+    settings = runtime.settings
+    run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            from contextd.jobs.handlers import build_worker
+
+            worker = build_worker(runtime)
+            worker.start()
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="contextd",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.worker = None
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_storage_url, settings.rate_limit_per_minute
+    )
+    errors.install(app)
+    for module in (system, keys, spaces, sources, uploads, artifacts, postbacks):
+        app.include_router(module.router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body=settings.max_request_bytes,
+        max_upload=settings.max_upload_bytes,
+    )
+    return app

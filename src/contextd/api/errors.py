@@ -1,0 +1,120 @@
+"""The one place where errors become HTTP responses.
+
+Every error body is `{error, message, code, requestId}` (plus `details` for validation
+errors), as the Ctxfy API documents, and the request id is echoed in `X-Request-Id`.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contextd.domain import errors as e
+
+log = logging.getLogger("contextd.api")
+
+STATUS_OF: dict[type[e.DomainError], int] = {
+    e.NotFound: 404,
+    e.InvalidState: 409,
+    e.Conflict: 409,
+    e.ValidationFailed: 400,
+    e.Unauthorized: 401,
+    e.Forbidden: 403,
+    e.PayloadTooLarge: 413,
+    e.RateLimited: 429,
+}
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "") or "")
+
+
+def error_body(status: int, message: str, rid: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": HTTPStatus(status).phrase,
+        "message": message,
+        "code": status,
+        "requestId": rid,
+    }
+    if details:
+        body["details"] = details
+    return body
+
+
+def error_response(
+    status: int,
+    message: str,
+    rid: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status, message, rid, details),
+        status_code=status,
+        headers={"X-Request-Id": rid, **(headers or {})},
+    )
+
+
+def _status_for(exc: e.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]  # type: ignore[index]
+    return 400
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.DomainError)
+    status = _status_for(exc)
+    headers = {}
+    details = None
+    if isinstance(exc, e.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, e.ValidationFailed) and exc.details:
+        details = [{"field": d.field, "message": d.message} for d in exc.details]
+    return error_response(status, exc.message, request_id(request), details, headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            return error_response(400, "The request body is not valid JSON", request_id(request))
+        details.append({"field": _field_name(tuple(err.get("loc", ()))), "message": err["msg"]})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+    return error_response(
+        400, f"The request contains invalid parameters: {summary}", request_id(request), details
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no route for {request.method} {request.url.path}"
+    return error_response(
+        exc.status_code, message, request_id(request), headers=dict(exc.headers or {})
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "An unexpected error occurred on the server", request_id(request))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

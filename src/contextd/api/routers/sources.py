@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+
+from contextd.api import views
+from contextd.api.deps import PagingDep, RuntimeDep, SessionDep, SourceCtxDep, UserDep
+from contextd.api.schemas import (
+    FastForwardOut,
+    FastForwardRequest,
+    RefreshRequest,
+    ReprocessRequest,
+    SnapshotOut,
+    SourceCreate,
+    SourceList,
+    SourceOut,
+    SourcePatch,
+    TurnList,
+)
+from contextd.domain.enums import SourceStatus, SourceType
+from contextd.domain.errors import NotFound
+from contextd.services import artifacts, sources, spaces
+from contextd.services.paging import envelope, paginate
+from contextd.store.tables import Turn
+
+router = APIRouter(tags=["Sources"])
+
+
+def _wake(request: Request) -> None:
+    """Let an embedded worker start now rather than at its next poll."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.notify()
+
+
+@router.post(
+    "/v1/spaces/{spaceId}/sources", status_code=status.HTTP_201_CREATED, response_model=SourceOut
+)
+def create_source(
+    spaceId: str,
+    body: SourceCreate,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    ctx: SourceCtxDep,
+) -> dict[str, Any]:
+    """Create a source and queue it for processing (the response shows it PENDING)."""
+    space = spaces.get_space(session, user, spaceId)
+    source = sources.create_source(
+        session,
+        ctx,
+        user,
+        space,
+        source_type=body.type,
+        initial_data=body.initial_data,
+        instructions=body.instructions,
+        name=body.name,
+        description=body.description,
+        collection_id=body.collectionId,
+    )
+    request.state.after_commit = _wake
+    return views.source(session, source)
+
+
+@router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
+def list_sources(
+    spaceId: str,
+    session: SessionDep,
+    user: UserDep,
+    paging: PagingDep,
+    status_: Annotated[SourceStatus | None, Query(alias="status")] = None,
+    type_: Annotated[SourceType | None, Query(alias="type")] = None,
+    collectionId: Annotated[str | None, Query(max_length=36)] = None,
+    pinned: bool | None = None,
+    deleted: Annotated[
+        bool | None,
+        Query(description="false (default): live sources; true: only deleted ones"),
+    ] = False,
+    include_deleted: Annotated[bool, Query(description="list live and deleted sources")] = False,
+) -> dict[str, Any]:
+    """List a space's sources, pinned first, newest first."""
+    space = spaces.get_space(session, user, spaceId)
+    rows, total = sources.list_sources(
+        session,
+        space,
+        page=paging.page,
+        per_page=paging.per_page,
+        status=status_,
+        source_type=type_,
+        collection_id=collectionId,
+        pinned=pinned,
+        deleted=None if include_deleted else deleted,
+    )
+    return envelope("sources", views.sources(session, rows), paging.page, paging.per_page, total)
+
+
+@router.get("/v1/sources/{sourceId}", response_model=SourceOut)
+def get_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    return views.source(session, sources.get_source(session, user, sourceId))
+
+
+@router.patch("/v1/sources/{sourceId}", response_model=SourceOut)
+def patch_source(
+    sourceId: str, body: SourcePatch, session: SessionDep, user: UserDep, ctx: SourceCtxDep
+) -> dict[str, Any]:
+    """Change metadata: `name`, `description`, `collectionId` (null unfiles), `instructions`."""
+    source = sources.get_source(session, user, sourceId)
+    changes = {k: getattr(body, k) for k in body.model_fields_set}
+    if changes.get("instructions", {}) is None:
+        changes["instructions"] = {}
+    return views.source(session, sources.patch_source(session, ctx, source, changes))
+
+
+@router.delete("/v1/sources/{sourceId}", response_model=SourceOut)
+def delete_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Soft delete: hidden from lists, kept until restored."""
+    source = sources.get_source(session, user, sourceId)
+    return views.source(session, sources.delete_source(session, source))
+
+
+@router.post("/v1/sources/{sourceId}/restore", response_model=SourceOut)
+def restore_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    source = sources.get_source(session, user, sourceId)
+    return views.source(session, sources.restore_source(session, source))
+
+
+@router.patch("/v1/sources/{sourceId}/toggle-pin", response_model=SourceOut)
+def toggle_pin(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    source = sources.get_source(session, user, sourceId)
+    return views.source(session, sources.toggle_pin(session, source))
+
+
+@router.post("/v1/sources/{sourceId}/cancel", response_model=SourceOut)
+def cancel_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Cancel processing (CREATED, PENDING or PROCESSING). A running job stops at its next step."""
+    source = sources.get_source(session, user, sourceId)
+    return views.source(session, sources.cancel_source(session, source))
+
+
+@router.post(
+    "/v1/sources/{sourceId}/refresh",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SourceOut,
+)
+def refresh_source(
+    sourceId: str,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    ctx: SourceCtxDep,
+    body: RefreshRequest | None = None,
+) -> dict[str, Any]:
+    """Fetch a URI or FILE source again; extraction is skipped when the content is unchanged."""
+    source = sources.get_source(session, user, sourceId)
+    flags = (body or RefreshRequest()).model_dump()
+    request.state.after_commit = _wake
+    return views.source(session, sources.refresh_source(session, ctx, source, flags))
+
+
+@router.post(
+    "/v1/sources/{sourceId}/reprocess",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SourceOut,
+)
+def reprocess_source(
+    sourceId: str,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    ctx: SourceCtxDep,
+    body: ReprocessRequest | None = None,
+) -> dict[str, Any]:
+    """Run the pipeline again on the stored content (COMPLETED or FAILED sources only)."""
+    source = sources.get_source(session, user, sourceId)
+    flags = (body or ReprocessRequest()).model_dump()
+    request.state.after_commit = _wake
+    return views.source(session, sources.reprocess_source(session, ctx, source, flags))
+
+
+@router.post(
+    "/v1/sources/{sourceId}/fast-forward",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=FastForwardOut,
+)
+def fast_forward_source(
+    sourceId: str,
+    body: FastForwardRequest,
+    request: Request,
+    session: SessionDep,
+    user: UserDep,
+    ctx: SourceCtxDep,
+) -> dict[str, Any]:
+    """Append new data (URI, FILE or CONTENT) to a COMPLETED or FAILED source."""
+    target = sources.get_source(session, user, sourceId)
+    target, temp = sources.fast_forward_source(
+        session,
+        ctx,
+        user,
+        target,
+        source_type=body.type,
+        initial_data=body.initial_data,
+        instructions=body.instructions,
+    )
+    request.state.after_commit = _wake
+    return {**views.source(session, target), "fastForwardSourceId": temp.id}
+
+
+@router.get("/v1/sources/{sourceId}/snapshot", response_model=SnapshotOut)
+def get_snapshot(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Extension: the source's latest context snapshot, as Markdown with token accounting."""
+    source = sources.get_source(session, user, sourceId)
+    snapshot = artifacts.latest_snapshot(session, source.id)
+    if snapshot is None:
+        raise NotFound("snapshot for source", source.id)
+    return views.snapshot(snapshot)
+
+
+@router.get("/v1/sources/{sourceId}/turns", response_model=TurnList)
+def list_turns(
+    sourceId: str, session: SessionDep, user: UserDep, paging: PagingDep
+) -> dict[str, Any]:
+    """Extension: the conversation turns parsed from the source, in order."""
+    source = sources.get_source(session, user, sourceId)
+    query = select(Turn).where(Turn.source_id == source.id).order_by(Turn.idx)
+    rows, total = paginate(session, query, paging.page, paging.per_page)
+    items = [
+        {
+            "index": t.idx,
+            "speaker": t.speaker,
+            "role": t.role,
+            "text": t.text,
+            "timestamp": t.timestamp,
+        }
+        for t in rows
+    ]
+    return envelope("turns", items, paging.page, paging.per_page, total)
+
+
+@router.get("/v1/sources/{sourceId}/content", response_class=PlainTextResponse)
+def get_content(
+    sourceId: str, session: SessionDep, user: UserDep, runtime: RuntimeDep
+) -> PlainTextResponse:
+    """Extension: the source converted to normalized Markdown/text."""
+    source = sources.get_source(session, user, sourceId)
+    if not source.document_key:
+        raise NotFound("content for source", source.id)
+    text = runtime.blobs.get(source.document_key).decode()
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from contextd.api.deps import RuntimeDep
+
+router = APIRouter(tags=["System"])
+
+
+@router.get("/health")
+def health(runtime: RuntimeDep) -> JSONResponse:
+    """Service health with its dependencies; 503 when one is down. No authentication."""
+    checks: dict[str, Any] = {}
+    try:
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = {"status": "ok", "backend": runtime.db.engine.dialect.name}
+    except Exception as exc:
+        checks["database"] = {"status": "error", "error": type(exc).__name__}
+    try:
+        runtime.blobs.check()
+        checks["storage"] = {"status": "ok"}
+    except Exception as exc:
+        checks["storage"] = {"status": "error", "error": type(exc).__name__}
+    ok = all(c["status"] == "ok" for c in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "dependencies": checks},
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text exposition. No authentication."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

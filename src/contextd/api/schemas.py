@@ -1,0 +1,298 @@
+"""Request and response bodies, named exactly as they are on the wire.
+
+Casing follows the Ctxfy documentation, which mixes styles: ids are camelCase (`spaceId`,
+`collectionId`, `parentId`, `fileKey`), while `initial_data`, `source_ids`, `postback_url`,
+`update_existing`, `run_*_extraction` and timestamps (`created_at`) are snake_case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Pagination(BaseModel):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+class ApiKeyCreate(Strict):
+    name: str | None = Field(default=None, max_length=200)
+    expiration_date: datetime | None = None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    key_prefix: str
+    name: str | None
+    expiration_date: datetime | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    api_key: str = Field(description="The raw key. Shown only in this response.")
+
+
+class ApiKeyList(BaseModel):
+    api_keys: list[ApiKeyOut]
+    pagination: Pagination
+
+
+# --- spaces and collections -------------------------------------------------------------------
+
+
+class SpaceWrite(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+
+
+class SpaceOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SpaceList(BaseModel):
+    spaces: list[SpaceOut]
+    pagination: Pagination
+
+
+class CollectionCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    parentId: str | None = Field(default=None, max_length=36)
+
+
+class CollectionPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    parentId: str | None = Field(default=None, max_length=36)
+
+
+class CollectionOut(BaseModel):
+    id: str
+    spaceId: str
+    parentId: str | None
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CollectionNode(CollectionOut):
+    children: list[CollectionNode]
+
+
+class CollectionTree(BaseModel):
+    collections: list[CollectionNode]
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+class SourceCreate(Strict):
+    type: SourceType
+    initial_data: dict[str, Any]
+    instructions: dict[str, Any] = Field(
+        description="Processing options. Required by the Ctxfy API (may be `{}`). Known keys: "
+        "`postback_url` (HTTPS), and our extensions `snapshot_ratio`, `snapshot_budget_tokens`."
+    )
+    name: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=10_000)
+    collectionId: str | None = Field(default=None, max_length=36)
+
+
+class SourcePatch(Strict):
+    name: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=10_000)
+    collectionId: str | None = Field(default=None, max_length=36)
+    instructions: dict[str, Any] | None = None
+
+
+class RefreshRequest(Strict):
+    run_context_extraction: bool = True
+    run_artifact_extraction: bool = True
+    force: bool = Field(
+        default=False, description="Extension: re-extract even when the content is unchanged."
+    )
+
+
+class ReprocessRequest(Strict):
+    run_context_extraction: bool = True
+    run_artifact_extraction: bool = True
+    update_existing: bool = True
+
+
+class FastForwardRequest(Strict):
+    type: SourceType
+    initial_data: dict[str, Any]
+    instructions: dict[str, Any] | None = None
+
+
+class ArtifactSummary(BaseModel):
+    id: str
+    type: ArtifactType
+    title: str
+    language: str | None
+    version: int
+
+
+class SnapshotSummary(BaseModel):
+    id: str
+    tokens_before: int
+    tokens_after: int
+    tokenizer: str
+    compression: float
+    engine: str
+    updated_at: datetime
+
+
+class SourceStats(BaseModel):
+    turns: int
+    tokens: int
+    artifacts: int
+
+
+class SourceOut(BaseModel):
+    id: str
+    spaceId: str
+    collectionId: str | None
+    type: SourceType
+    name: str | None
+    description: str | None
+    status: SourceStatus
+    message: str | None = Field(description="Why the source FAILED or was CANCELED")
+    pinned: bool
+    deleted: bool
+    deleted_at: datetime | None
+    initial_data: dict[str, Any] = Field(
+        description="As given, except CONTENT, whose inline data is summarised as `bytes`"
+    )
+    instructions: dict[str, Any]
+    revision: int
+    title: str | None
+    format: str | None
+    stats: SourceStats
+    artifacts: list[ArtifactSummary] = Field(description="Extension: current artifacts")
+    snapshot: SnapshotSummary | None = Field(description="Extension: latest context snapshot")
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None
+
+
+class FastForwardOut(SourceOut):
+    fastForwardSourceId: str
+
+
+class SourceList(BaseModel):
+    sources: list[SourceOut]
+    pagination: Pagination
+
+
+class TurnOut(BaseModel):
+    index: int
+    speaker: str
+    role: str
+    text: str
+    timestamp: datetime | None
+
+
+class TurnList(BaseModel):
+    turns: list[TurnOut]
+    pagination: Pagination
+
+
+# --- artifacts --------------------------------------------------------------------------------
+
+
+class ArtifactOut(BaseModel):
+    id: str
+    spaceId: str
+    sourceId: str
+    type: ArtifactType
+    title: str
+    language: str | None
+    content: str
+    content_hash: str
+    turn_indexes: list[int]
+    version: int
+    is_current: bool
+    meta: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArtifactList(BaseModel):
+    artifacts: list[ArtifactOut]
+    pagination: Pagination
+
+
+class SnapshotOut(BaseModel):
+    id: str
+    sourceId: str
+    content: str
+    tokens_before: int
+    tokens_after: int
+    tokenizer: str
+    budget: int
+    compression: float
+    engine: str
+    turn_indexes: list[int]
+    version: int
+    updated_at: datetime
+
+
+# --- uploads and postbacks --------------------------------------------------------------------
+
+
+class UploadRequest(Strict):
+    filename: str = Field(min_length=1, max_length=255)
+    contentType: str = Field(min_length=1, max_length=200)
+    size: int = Field(gt=0)
+
+
+class UploadOut(BaseModel):
+    uploadUrl: str
+    publicUrl: str
+    fileKey: str
+
+
+class PostbackSecret(BaseModel):
+    secret: str = Field(description="Standard Webhooks secret that signs your postbacks")
+
+
+class PostbackDeliveryOut(BaseModel):
+    id: str
+    sourceId: str
+    url: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class PostbackDeliveryList(BaseModel):
+    deliveries: list[PostbackDeliveryOut]
+    pagination: Pagination

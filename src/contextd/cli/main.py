@@ -1,0 +1,104 @@
+"""The `contextd` command: run the service, manage keys, migrate."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from contextd.config import Settings
+
+app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _settings(**overrides: object) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8080)")] = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Serve the API only (workers run elsewhere)")
+    ] = False,
+) -> None:
+    """Run the API with its embedded worker in one process."""
+    import uvicorn
+
+    from contextd.api.app import create_app
+    from contextd.runtime import Runtime
+
+    settings = _settings(host=host, port=port)
+    if no_worker:
+        settings = settings.model_copy(update={"embedded_worker": False})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = Runtime.build(settings)
+    typer.echo(
+        f"contextd serving on http://{settings.host}:{settings.port} (data: {settings.data_dir})"
+    )
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once")] = 1,
+) -> None:
+    """Run a standalone worker against the configured database and storage."""
+    from contextd.jobs.handlers import build_worker
+    from contextd.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = Runtime.build(_settings())
+    w = build_worker(runtime, concurrency)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    w.start()
+    typer.echo(f"contextd worker {w.worker_id} running ({concurrency} at once)")
+    stop.wait()
+    w.stop()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    from contextd.store.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="The user's name (and the key's)")],
+    email: Annotated[str | None, typer.Option(help="Reuse the user with this email")] = None,
+) -> None:
+    """Create a user if needed and an API key for it; the raw key is the last line printed."""
+    from contextd.runtime import Runtime
+    from contextd.services import keys
+
+    runtime = Runtime.build(_settings())
+    with runtime.db.session() as session:
+        user = keys.ensure_user(session, name, email)
+        created = keys.create_key(session, user, name, None)
+        typer.echo(f"user {user.id} ({user.name}); key {created.key.id}; shown once:")
+        typer.echo(created.raw)
+
+
+def main() -> None:
+    app()

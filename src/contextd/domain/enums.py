@@ -1,0 +1,37 @@
+"""The wire enums of the Ctxfy API, plus our artifact types.
+
+They are `StrEnum`s so that they serialise as the exact upper-case strings the API documents.
+"""
+
+from enum import StrEnum
+
+
+class SourceType(StrEnum):
+    URI = "URI"
+    FILE = "FILE"
+    CONTENT = "CONTENT"
+    COMPOSITION = "COMPOSITION"
+
+
+class SourceStatus(StrEnum):
+    CREATED = "CREATED"
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({SourceStatus.COMPLETED, SourceStatus.FAILED, SourceStatus.CANCELED})
+
+
+class ArtifactType(StrEnum):
+    CODE = "CODE"
+    SCHEMA = "SCHEMA"
+    DIAGRAM = "DIAGRAM"
+    COMMAND = "COMMAND"
+    CONTEXT = "CONTEXT"

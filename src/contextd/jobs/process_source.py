@@ -1,0 +1,408 @@
+"""The process-source job: run the pipeline stages for one revision of a source.
+
+Stages run outside any database transaction; the job checks between stages that its revision
+is still current (cancel, or a newer reprocess, makes it stop) and writes all results in one
+final transaction, guarded by the same check, so a stale job never overwrites newer work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
+from contextd.jobs.worker import JobContext, RetryLater
+from contextd.pipeline.artifacts import extract_artifacts
+from contextd.pipeline.fetch import fetch_url
+from contextd.pipeline.ingest import ingest
+from contextd.pipeline.snapshot import build_snapshot
+from contextd.pipeline.tokens import count_tokens
+from contextd.pipeline.types import (
+    ArtifactDraft,
+    Document,
+    Fetched,
+    PipelineError,
+    SnapshotDraft,
+    Turn,
+    content_hash,
+)
+from contextd.services import artifacts as artifact_store
+from contextd.services.sources import enqueue_postback, raw_key
+from contextd.store.tables import Source, utcnow
+from contextd.store.tables import Turn as TurnRow
+
+log = logging.getLogger("contextd.jobs")
+
+IN_PROGRESS = (SourceStatus.CREATED, SourceStatus.PENDING, SourceStatus.PROCESSING)
+
+
+class Superseded(Exception):
+    """The source moved on (canceled, deleted, or a newer revision): drop this job's work."""
+
+
+@dataclass
+class Plan:
+    """A snapshot of what the job needs from the source row, read once at start."""
+
+    source_id: str
+    revision: int
+    mode: str
+    type: SourceType
+    initial_data: dict[str, Any]
+    raw_key: str | None
+    raw_hash: str | None
+    raw_content_type: str | None
+    raw_filename: str | None
+    instructions: dict[str, Any]
+    part_id: str | None = None
+    run_context: bool = True
+    run_artifacts: bool = True
+    update_existing: bool = True
+    force: bool = False
+    appended_parts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    document: Document
+    turns: tuple[Turn, ...]
+    append: bool
+    artifacts: list[ArtifactDraft] | None
+    snapshot: SnapshotDraft | None
+    raw: Fetched | None = None
+    unchanged: bool = False
+
+
+def run(ctx: JobContext) -> None:
+    plan = _begin(ctx)
+    if plan is None:
+        return
+    try:
+        outcome = _execute(ctx, plan)
+    except PipelineError as exc:
+        _fail(ctx, plan, str(exc))
+        return
+    except Superseded:
+        log.info("job for source %s revision %s superseded", plan.source_id, plan.revision)
+        return
+    _commit(ctx, plan, outcome)
+
+
+def _begin(ctx: JobContext) -> Plan | None:
+    payload = ctx.job.payload
+    with ctx.runtime.db.session() as session:
+        source = session.get(Source, ctx.job.source_id, with_for_update=True)
+        if source is None or source.revision != payload.get("revision"):
+            return None
+        if source.status not in (SourceStatus.PENDING, SourceStatus.PROCESSING):
+            return None
+        source.status = SourceStatus.PROCESSING
+        source.started_at = utcnow()
+        appended = list(
+            session.scalars(
+                select(Source.id)
+                .where(
+                    Source.fast_forward_target_id == source.id,
+                    Source.status == SourceStatus.COMPLETED,
+                )
+                .order_by(Source.created_at, Source.id)
+            )
+        )
+        return Plan(
+            source_id=source.id,
+            revision=source.revision,
+            mode=payload.get("mode", "process"),
+            type=SourceType(source.type),
+            initial_data=dict(source.initial_data),
+            raw_key=source.raw_key,
+            raw_hash=source.raw_hash,
+            raw_content_type=source.raw_content_type,
+            raw_filename=source.raw_filename,
+            instructions=dict(source.instructions),
+            part_id=payload.get("part_id"),
+            run_context=payload.get("run_context_extraction", True),
+            run_artifacts=payload.get("run_artifact_extraction", True),
+            update_existing=payload.get("update_existing", True),
+            force=payload.get("force", False),
+            appended_parts=appended,
+        )
+
+
+def _check(ctx: JobContext, plan: Plan) -> None:
+    if ctx.lost.is_set():
+        raise Superseded()
+    with ctx.runtime.db.session() as session:
+        row = session.execute(
+            select(Source.revision, Source.status).where(Source.id == plan.source_id)
+        ).one_or_none()
+    if row is None or row.revision != plan.revision or row.status != SourceStatus.PROCESSING:
+        raise Superseded()
+
+
+def _read_raw(
+    ctx: JobContext, key: str | None, content_type: str | None, name: str | None
+) -> Fetched:
+    if not key or not ctx.runtime.blobs.exists(key):
+        raise PipelineError("the source's stored content is no longer available")
+    return Fetched(content=ctx.runtime.blobs.get(key), content_type=content_type, filename=name)
+
+
+def _fetch_base(ctx: JobContext, plan: Plan) -> Fetched:
+    """The source's own bytes: fetched again for URI process/refresh, stored otherwise."""
+    if plan.type is SourceType.URI and (plan.mode in ("process", "refresh") or not plan.raw_key):
+        url = plan.initial_data.get("url") or plan.initial_data.get("uri")
+        return fetch_url(str(url), ctx.runtime.net_policy)
+    if plan.type is SourceType.CONTENT:
+        return _read_raw(ctx, plan.raw_key, None, None)
+    return _read_raw(ctx, plan.raw_key, plan.raw_content_type, plan.raw_filename)
+
+
+def _part_bytes(ctx: JobContext, part_id: str) -> Fetched:
+    """The bytes of a fast-forward part: fetched (URI) or stored (FILE, CONTENT) once."""
+    with ctx.runtime.db.session() as session:
+        part = session.get(Source, part_id)
+        if part is None:
+            raise PipelineError("fast-forward data is gone")
+        kind, data = SourceType(part.type), dict(part.initial_data)
+        key, ctype, name = part.raw_key, part.raw_content_type, part.raw_filename
+    if kind is SourceType.URI and not key:
+        fetched = fetch_url(str(data.get("url") or data.get("uri")), ctx.runtime.net_policy)
+        key = raw_key(part_id)
+        ctx.runtime.blobs.put(key, fetched.content)
+        with ctx.runtime.db.session() as session:
+            row = session.get(Source, part_id)
+            if row is not None:
+                row.raw_key = key
+                row.raw_hash = content_hash(fetched.content)
+                row.raw_content_type = fetched.content_type
+                row.raw_filename = fetched.filename
+        return fetched
+    return _read_raw(ctx, key, None if kind is SourceType.CONTENT else ctype, name)
+
+
+def _composition(ctx: JobContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
+    ids: list[str] = list(plan.initial_data.get("source_ids", []))
+    texts: list[str] = []
+    turns: list[Turn] = []
+    with ctx.runtime.db.session() as session:
+        members = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
+        for member_id in ids:
+            member = members.get(member_id)
+            if member is None or member.deleted_at is not None:
+                raise PipelineError(f"composition member {member_id} no longer exists")
+            if member.status in IN_PROGRESS:
+                raise RetryLater(2.0, f"waiting for member {member_id} ({member.status})")
+            if member.status != SourceStatus.COMPLETED or not member.document_key:
+                raise PipelineError(f"composition member {member_id} is {member.status}")
+            text = ctx.runtime.blobs.get(member.document_key).decode()
+            texts.append(f"# {member.name or member.title or member.id}\n\n{text}")
+            rows = session.scalars(
+                select(TurnRow).where(TurnRow.source_id == member_id).order_by(TurnRow.idx)
+            )
+            offset = len(turns)
+            turns.extend(
+                Turn(offset + i, r.speaker, r.role, r.text, r.timestamp) for i, r in enumerate(rows)
+            )
+    return Document(text="\n\n".join(texts), format="composition"), tuple(turns)
+
+
+def _existing(ctx: JobContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
+    with ctx.runtime.db.session() as session:
+        source = session.get(Source, plan.source_id)
+        assert source is not None
+        doc_key, fmt, title = source.document_key, source.document_format, source.title
+        rows = session.scalars(
+            select(TurnRow).where(TurnRow.source_id == plan.source_id).order_by(TurnRow.idx)
+        )
+        turns = tuple(Turn(r.idx, r.speaker, r.role, r.text, r.timestamp) for r in rows)
+    text = ctx.runtime.blobs.get(doc_key).decode() if doc_key else ""
+    return Document(text=text, format=fmt or "text", title=title), turns
+
+
+def _join(parts: list[tuple[Document, tuple[Turn, ...]]]) -> tuple[Document, tuple[Turn, ...]]:
+    first = parts[0][0]
+    text = "\n\n".join(doc.text for doc, _ in parts if doc.text)
+    turns = tuple(t for _, ts in parts for t in ts)
+    return Document(text=text, format=first.format, title=first.title), turns
+
+
+def _execute(ctx: JobContext, plan: Plan) -> Outcome:
+    if plan.mode == "fast_forward" and plan.part_id:
+        old_doc, old_turns = _existing(ctx, plan)
+        _check(ctx, plan)
+        new = ingest(_part_bytes(ctx, plan.part_id), first_turn_index=len(old_turns))
+        _check(ctx, plan)
+        document, turns = _join([(old_doc, old_turns), (new.document, new.turns)])
+        drafts = extract_artifacts(new.document, new.turns) if plan.run_artifacts else None
+        snapshot = _snapshot(ctx, plan, document, turns, drafts, append=True)
+        return Outcome(document, new.turns, True, drafts, snapshot)
+
+    raw: Fetched | None = None
+    if plan.type is SourceType.COMPOSITION:
+        base = _composition(ctx, plan)
+    else:
+        raw = _fetch_base(ctx, plan)
+        if plan.mode == "refresh" and not plan.force and content_hash(raw.content) == plan.raw_hash:
+            doc, turns = _existing(ctx, plan)
+            return Outcome(doc, turns, False, None, None, raw=raw, unchanged=True)
+        _check(ctx, plan)
+        ingested = ingest(raw)
+        base = (ingested.document, ingested.turns)
+    parts = [base]
+    for part_id in plan.appended_parts:
+        _check(ctx, plan)
+        more = ingest(_part_bytes(ctx, part_id), first_turn_index=len(_join(parts)[1]))
+        parts.append((more.document, more.turns))
+    document, turns = _join(parts)
+    _check(ctx, plan)
+    drafts = extract_artifacts(document, turns) if plan.run_artifacts else None
+    _check(ctx, plan)
+    snapshot = _snapshot(ctx, plan, document, turns, drafts)
+    return Outcome(document, turns, False, drafts, snapshot, raw=raw)
+
+
+def _snapshot(
+    ctx: JobContext,
+    plan: Plan,
+    document: Document,
+    turns: tuple[Turn, ...],
+    drafts: list[ArtifactDraft] | None,
+    *,
+    append: bool = False,
+) -> SnapshotDraft | None:
+    """Build the snapshot, indexing this run's artifacts plus the stored ones it keeps."""
+    if not plan.run_context:
+        return None
+    budget = plan.instructions.get("snapshot_budget_tokens")
+    ratio = plan.instructions.get("snapshot_ratio") or ctx.runtime.settings.snapshot_ratio
+    index = list(drafts or [])
+    if drafts is None or append:
+        with ctx.runtime.db.session() as session:
+            stored = artifact_store.source_artifacts(session, plan.source_id)
+            index = [
+                ArtifactDraft(
+                    type=ArtifactType(a.type), title=a.title, content=a.content, language=a.language
+                )
+                for a in stored
+                if a.type != ArtifactType.CONTEXT
+            ] + index
+    return build_snapshot(
+        turns,
+        document,
+        index,
+        budget_tokens=int(budget) if isinstance(budget, (int, float)) else None,
+        ratio=float(ratio),
+    )
+
+
+def _fail(ctx: JobContext, plan: Plan, message: str) -> None:
+    with ctx.runtime.db.session() as session:
+        source = session.get(Source, plan.source_id, with_for_update=True)
+        if source is None or source.revision != plan.revision:
+            return
+        if source.status != SourceStatus.PROCESSING:
+            return
+        source.status = SourceStatus.FAILED
+        source.message = message
+        source.processed_at = utcnow()
+        if plan.part_id:
+            part = session.get(Source, plan.part_id)
+            if part is not None:
+                part.status = SourceStatus.FAILED
+                part.message = message
+        enqueue_postback(session, source)
+
+
+def fail_exhausted(runtime: Any, job: Any) -> None:
+    """A job that crashed or lapsed on its last attempt: its source fails, visibly."""
+    if job.kind != "process_source" or not job.source_id:
+        return
+    with runtime.db.session() as session:
+        source = session.get(Source, job.source_id, with_for_update=True)
+        if source is None or source.revision != job.payload.get("revision"):
+            return
+        if source.status not in IN_PROGRESS:
+            return
+        source.status = SourceStatus.FAILED
+        source.message = (
+            f"processing did not finish after {job.attempts} attempts: {job.last_error}"
+        )
+        source.processed_at = utcnow()
+        enqueue_postback(session, source)
+
+
+def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
+    document_key = f"sources/{plan.source_id}/document.md"
+    blobs = ctx.runtime.blobs
+    if outcome.raw is not None and plan.type is SourceType.URI:
+        blobs.put(raw_key(plan.source_id) + f".r{plan.revision}", outcome.raw.content)
+    if not outcome.unchanged:
+        blobs.put(document_key + f".r{plan.revision}", outcome.document.text.encode())
+    with ctx.runtime.db.session() as session:
+        source = session.get(Source, plan.source_id, with_for_update=True)
+        if source is None or source.revision != plan.revision:
+            return
+        if source.status != SourceStatus.PROCESSING:
+            return
+        if outcome.raw is not None and plan.type is SourceType.URI:
+            source.raw_key = raw_key(plan.source_id) + f".r{plan.revision}"
+            source.raw_hash = content_hash(outcome.raw.content)
+            source.raw_content_type = outcome.raw.content_type
+            source.raw_filename = outcome.raw.filename
+        elif outcome.raw is not None:
+            source.raw_hash = content_hash(outcome.raw.content)
+        if not outcome.unchanged:
+            _write_results(session, source, plan, outcome)
+            source.document_key = document_key + f".r{plan.revision}"
+            source.message = None
+        else:
+            source.message = "content unchanged since the last fetch; extraction skipped"
+        source.status = SourceStatus.COMPLETED
+        source.processed_at = utcnow()
+        if plan.part_id:
+            part = session.get(Source, plan.part_id)
+            if part is not None:
+                part.status = SourceStatus.COMPLETED
+                part.processed_at = utcnow()
+        enqueue_postback(session, source)
+
+
+def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcome) -> None:
+    if not outcome.append:
+        session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+    if outcome.turns:
+        session.execute(
+            insert(TurnRow),
+            [
+                {
+                    "source_id": source.id,
+                    "idx": t.index,
+                    "speaker": t.speaker[:200],
+                    "role": t.role,
+                    "text": t.text,
+                    "timestamp": t.timestamp,
+                }
+                for t in outcome.turns
+            ],
+        )
+    document = outcome.document
+    source.title = (document.title or "")[:500] or source.title
+    source.document_format = document.format
+    source.turn_count = (source.turn_count if outcome.append else 0) + len(outcome.turns)
+    source.token_count = count_tokens(document.text)
+    if outcome.artifacts is not None:
+        artifact_store.save_artifacts(
+            session,
+            source,
+            outcome.artifacts,
+            update_existing=plan.update_existing,
+            append=outcome.append,
+        )
+    if outcome.snapshot is not None:
+        artifact_store.save_snapshot(
+            session, source, outcome.snapshot, update_existing=plan.update_existing
+        )

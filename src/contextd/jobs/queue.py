@@ -1,0 +1,149 @@
+"""Durable jobs in the application database.
+
+A job is inserted in the same transaction that changes the source's status, so a committed
+status change always has its job and a rolled-back one never does. Workers claim a job with a
+lease; a worker that dies stops renewing it, and the job becomes claimable again when it lapses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from contextd.store.tables import Job, utcnow
+
+PROCESS_SOURCE = "process_source"
+DELIVER_POSTBACK = "deliver_postback"
+
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    source_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    *,
+    source_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    max_attempts: int = 3,
+    run_after: datetime | None = None,
+) -> Job:
+    job = Job(
+        kind=kind,
+        source_id=source_id,
+        payload=payload or {},
+        max_attempts=max_attempts,
+        run_after=run_after or utcnow(),
+        status=QUEUED,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(Job.status == QUEUED, Job.run_after <= now),
+        and_(
+            Job.status == RUNNING,
+            Job.lease_expires_at < now,
+            Job.attempts < Job.max_attempts,
+        ),
+    )
+
+
+def claim(session: Session, worker_id: str, lease_seconds: float) -> ClaimedJob | None:
+    """Take the oldest due job (or one whose lease lapsed) and lease it to `worker_id`."""
+    now = utcnow()
+    candidate = (
+        select(Job.id)
+        .where(_claimable(now))
+        .order_by(Job.run_after, Job.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    job_id = session.execute(candidate).scalar_one_or_none()
+    if job_id is None:
+        return None
+    # Conditional update: on SQLite (no SKIP LOCKED) a racing worker finds zero rows here.
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, _claimable(now))
+        .values(
+            status=RUNNING,
+            locked_by=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=Job.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Job.id, Job.kind, Job.source_id, Job.payload, Job.attempts, Job.max_attempts)
+    ).one_or_none()
+    if result is None:
+        return None
+    return ClaimedJob(*result)
+
+
+def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Extend the lease; False means the job is no longer ours (it lapsed and was re-claimed)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker_id, Job.status == RUNNING)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish(session: Session, job_id: int, worker_id: str, *, error: str | None = None) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker_id)
+        .values(status=FAILED if error else SUCCEEDED, last_error=error, lease_expires_at=None)
+    )
+
+
+def retry_later(session: Session, job_id: int, worker_id: str, delay: float, error: str) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker_id)
+        .values(
+            status=QUEUED,
+            run_after=utcnow() + timedelta(seconds=delay),
+            last_error=error,
+            lease_expires_at=None,
+            locked_by=None,
+        )
+    )
+
+
+def exhausted_lapsed(session: Session) -> list[Job]:
+    """Jobs whose lease lapsed after their last allowed attempt: they must fail visibly."""
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Job)
+            .where(
+                Job.status == RUNNING,
+                Job.lease_expires_at < now,
+                Job.attempts >= Job.max_attempts,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def forget_attempt(session: Session, job_id: int) -> None:
+    """A deferral is not a failure: give the attempt back."""
+    session.execute(update(Job).where(Job.id == job_id).values(attempts=Job.attempts - 1))

@@ -1,0 +1,155 @@
+"""The database-backed job runner: threads that claim leased jobs and run their handlers.
+
+It serves the embedded default (inside `contextd serve`) and standalone `contextd worker`
+processes alike. Leases make it crash-safe: a job whose worker died is claimed again once its
+lease lapses, and a job that lapsed on its last attempt fails its source visibly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from contextd.jobs import queue
+from contextd.jobs.queue import ClaimedJob
+from contextd.runtime import Runtime
+
+log = logging.getLogger("contextd.worker")
+
+
+class RetryLater(Exception):
+    """The job cannot run yet (e.g. a composition waits for its members); try again soon."""
+
+    def __init__(self, delay: float, reason: str, *, counts_as_attempt: bool = False) -> None:
+        super().__init__(reason)
+        self.delay = delay
+        self.counts_as_attempt = counts_as_attempt
+
+
+@dataclass
+class JobContext:
+    runtime: Runtime
+    job: ClaimedJob
+    worker_id: str
+    lost: threading.Event  # set when the lease could not be renewed: stop, someone else owns it
+
+
+Handler = Callable[[JobContext], None]
+LapseHandler = Callable[[Runtime, queue.Job], None]
+
+
+class Worker:
+    def __init__(
+        self,
+        runtime: Runtime,
+        handlers: dict[str, Handler],
+        *,
+        on_exhausted: LapseHandler | None = None,
+        concurrency: int | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.handlers = handlers
+        self.on_exhausted = on_exhausted
+        self.concurrency = concurrency or runtime.settings.worker_concurrency
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def lease(self) -> float:
+        return self.runtime.settings.job_lease_seconds
+
+    def start(self) -> None:
+        for n in range(self.concurrency):
+            thread = threading.Thread(target=self._loop, name=f"contextd-worker-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def notify(self) -> None:
+        """Wake idle threads now instead of at the next poll (called after an enqueue)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:
+                log.exception("worker loop error")
+                ran = False
+            if not ran:
+                self._wake.wait(self.runtime.settings.job_poll_seconds)
+                self._wake.clear()
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when there was nothing to do."""
+        self._reap_exhausted()
+        with self.runtime.db.session() as session:
+            job = queue.claim(session, self.worker_id, self.lease)
+        if job is None:
+            return False
+        self._run(job)
+        return True
+
+    def _reap_exhausted(self) -> None:
+        with self.runtime.db.session() as session:
+            for job in queue.exhausted_lapsed(session):
+                job.status = queue.FAILED
+                job.last_error = f"lease lapsed on attempt {job.attempts} of {job.max_attempts}"
+                if self.on_exhausted:
+                    self.on_exhausted(self.runtime, job)
+
+    def _run(self, job: ClaimedJob) -> None:
+        handler = self.handlers.get(job.kind)
+        lost = threading.Event()
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job, lost, done), daemon=True)
+        beat.start()
+        try:
+            if handler is None:
+                raise RuntimeError(f"no handler for job kind {job.kind!r}")
+            handler(JobContext(self.runtime, job, self.worker_id, lost))
+        except RetryLater as exc:
+            with self.runtime.db.session() as session:
+                queue.retry_later(session, job.id, self.worker_id, exc.delay, str(exc))
+                if not exc.counts_as_attempt:
+                    queue.forget_attempt(session, job.id)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            with self.runtime.db.session() as session:
+                if job.attempts < job.max_attempts:
+                    queue.retry_later(session, job.id, self.worker_id, 2.0**job.attempts, error)
+                else:
+                    queue.finish(session, job.id, self.worker_id, error=error)
+                    exhausted = session.get(queue.Job, job.id)
+                    if self.on_exhausted and exhausted is not None:
+                        self.on_exhausted(self.runtime, exhausted)
+        else:
+            with self.runtime.db.session() as session:
+                queue.finish(session, job.id, self.worker_id)
+        finally:
+            done.set()
+            beat.join()
+
+    def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
+        while not done.wait(self.lease / 3):
+            try:
+                with self.runtime.db.session() as session:
+                    if not queue.renew(session, job.id, self.worker_id, self.lease):
+                        lost.set()
+                        return
+            except Exception:
+                log.exception("heartbeat failed for job %s", job.id)

@@ -1,0 +1,167 @@
+"""Decide what kind of artifact a code block is: diagram, schema, command or plain code.
+
+The kind drives how artifacts are listed and reused (a schema or a command is looked up
+differently from a module), so each rule below favours precision: when unsure, a block stays
+CODE. Shell blocks are the one case where the content changes: prompts are stripped and
+interleaved program output dropped, so a COMMAND artifact can be pasted straight into a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from contextd.domain.enums import ArtifactType
+
+DIAGRAM_LANGUAGES = frozenset({"mermaid", "plantuml", "dot", "d2", "nomnoml", "ditaa", "svgbob"})
+SHELL_LANGUAGES = frozenset({"bash", "powershell", "fish", "batch"})
+_SCHEMA_LANGUAGES = frozenset({"protobuf", "prisma", "avro"})
+# Languages a schema may be written in; DDL inside a Python string stays code.
+_SQL_LIKE = frozenset({"sql", None, "text"})
+_DATA_LIKE = frozenset({"json", "yaml", None, "text"})
+
+_MAX_COMMANDS = 20
+_MAX_COMMAND_CHARS = 400
+
+_TREE_RE = re.compile(r"[├└│]──|[├└]─|│\s{2,}|^\s*[|`+]--\s", re.MULTILINE)
+_BOX_RE = re.compile(r"[┌┐└┘╔╗╚╝]")
+_MERMAID_START_RE = re.compile(
+    r"^\s*(?:graph\s+(?:TD|TB|BT|RL|LR)\b|flowchart\b|sequenceDiagram\b|classDiagram\b"
+    r"|stateDiagram(?:-v2)?\b|erDiagram\b|gantt\b|journey\b|gitGraph\b|mindmap\b)"
+)
+_DDL_RE = re.compile(
+    r"^\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+|UNIQUE\s+)?"
+    r"(?:TABLE|TYPE|INDEX|VIEW|MATERIALIZED\s+VIEW|SCHEMA|SEQUENCE|DOMAIN|EXTENSION)\b"
+    r"|ALTER\s+TABLE\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_GRAPHQL_SDL_RE = re.compile(
+    r"^\s*(?:extend\s+)?(?:type|input|enum|interface|union|scalar|schema|directive)\b"
+    r"(?:\s+@?\w+)?[^=\n]*(?:\{|=|$)",
+    re.MULTILINE,
+)
+_PROTO_RE = re.compile(r"^\s*syntax\s*=\s*\"proto[23]\"|^\s*message\s+\w+\s*\{", re.MULTILINE)
+_OPENAPI_RE = re.compile(
+    r"^(?:openapi|swagger)\s*:\s*[\"']?\d|^\s*\"(?:openapi|swagger)\"\s*:\s*\"\d", re.MULTILINE
+)
+_JSON_SCHEMA_RE = re.compile(r"\"\$schema\"\s*:|^\$schema\s*:", re.MULTILINE)
+_YAML_SCHEMA_RE = re.compile(r"^type\s*:\s*object\s*$", re.MULTILINE)
+_JSON_SCHEMA_KEYWORDS = frozenset(
+    {"properties", "items", "required", "enum", "oneOf", "anyOf", "allOf", "$ref", "$defs"}
+)
+_JSON_SCHEMA_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean"})
+
+_PROMPT_RE = re.compile(r"^\s*(?:\$|%|PS(?: [^>]*)?>|C:\\[^>]*>)\s?(?=\S)")
+_SCRIPT_RE = re.compile(
+    r"^\s*(?:if|then|elif|else|fi|for|while|until|do|done|case|esac|function|select)\b"
+    r"|^\s*[\w-]+\s*\(\)\s*\{?|<<-?\s*['\"]?\w+|^\s*set\s+-[euxo]|^\s*[{}]\s*$",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The kind of a block and the content to store (commands lose prompts and output)."""
+
+    type: ArtifactType
+    content: str
+
+
+def classify(content: str, language: str | None) -> Classified:
+    """Classify a block whose language is known (or None); see the module docstring."""
+    if _is_diagram(content, language):
+        return Classified(ArtifactType.DIAGRAM, content)
+    if _is_schema(content, language):
+        return Classified(ArtifactType.SCHEMA, content)
+    if language in SHELL_LANGUAGES or (language is None and _PROMPT_RE.match(content)):
+        commands = command_lines(content)
+        if commands is not None:
+            return Classified(ArtifactType.COMMAND, "\n".join(commands))
+    return Classified(ArtifactType.CODE, content)
+
+
+def _is_diagram(content: str, language: str | None) -> bool:
+    if language in DIAGRAM_LANGUAGES:
+        return True
+    if language not in (None, "text", "markdown", "ascii", "txt"):
+        return False
+    if language is None and _MERMAID_START_RE.match(content):
+        return True
+    lines = [line for line in content.splitlines() if line.strip()]
+    tree_lines = sum(1 for line in lines if _TREE_RE.search(line))
+    box_lines = sum(1 for line in lines if _BOX_RE.search(line))
+    return (tree_lines >= 2 and tree_lines * 3 >= len(lines)) or box_lines >= 2
+
+
+def _is_schema(content: str, language: str | None) -> bool:
+    if language in _SCHEMA_LANGUAGES:
+        return True
+    if language in _SQL_LIKE and _DDL_RE.search(content):
+        return True
+    if language == "graphql":
+        return _GRAPHQL_SDL_RE.search(content) is not None
+    if language in (None, "text") and _PROTO_RE.search(content) and "= 1;" in content:
+        return True
+    if language in _DATA_LIKE:
+        if _OPENAPI_RE.search(content) or _JSON_SCHEMA_RE.search(content):
+            return True
+        if language in ("json", None) and _is_json_schema(content):
+            return True
+        if language == "yaml" and _YAML_SCHEMA_RE.search(content) and "properties:" in content:
+            return True
+    return False
+
+
+def _is_json_schema(content: str) -> bool:
+    """A top-level object with "properties", or a JSON-Schema "type" plus a schema keyword."""
+    stripped = content.strip()
+    if not stripped.startswith("{"):
+        return False
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("properties"), dict):
+        return True
+    kind = data.get("type")
+    if kind == "record" and isinstance(data.get("fields"), list):  # Avro
+        return True
+    return kind in _JSON_SCHEMA_TYPES and any(key in data for key in _JSON_SCHEMA_KEYWORDS)
+
+
+def command_lines(content: str) -> list[str] | None:
+    """Return the commands of a shell block, or None if it is a script rather than commands.
+
+    With prompts ("$ ", "% ", "PS>"), only prompted lines (and their "\\" continuations) are
+    commands and the rest is program output. Without prompts every non-comment line is one.
+    Control flow, functions, heredocs and `set -e` mark a script, which stays CODE.
+    """
+    if _SCRIPT_RE.search(content):
+        return None
+    lines = content.splitlines()
+    prompted = any(_PROMPT_RE.match(line) for line in lines)
+    commands: list[str] = []
+    continuing = False
+    for line in lines:
+        stripped = line.strip()
+        if continuing:
+            commands.append(line.rstrip())
+        elif prompted:
+            match = _PROMPT_RE.match(line)
+            if match is None:
+                continue  # program output
+            commands.append(line[match.end() :].rstrip())
+        elif stripped and not stripped.startswith("#"):
+            commands.append(stripped)
+        elif stripped:
+            commands.append(stripped)  # a comment: kept for context, not counted
+        continuing = line.rstrip().endswith("\\")
+    real = [c for c in commands if c.strip() and not c.lstrip().startswith("#")]
+    if not real or len(real) > _MAX_COMMANDS:
+        return None
+    if any(len(c) > _MAX_COMMAND_CHARS for c in commands):
+        return None
+    return commands

@@ -1,0 +1,133 @@
+"""Split Markdown-ish text into prose runs and fenced code blocks, in one linear pass.
+
+Both extraction stages need the same split: artifacts take the code blocks, the snapshot takes
+the prose and only links to the code. Chat transcripts are messier than CommonMark, so beyond the
+standard rules (``` or ~~~, closing fence of the same character and at least the same length,
+a longer outer fence can hold shorter ones) this scanner also handles what models emit:
+
+* fences indented inside list items, or right after a list marker ("1. ```bash");
+* a ```markdown block that itself holds ```python ... ``` blocks: an inner fence line *with* a
+  language label opens a nested level, and a bare fence closes it, so the outer block is not
+  cut at the inner closing fence;
+* an unclosed fence runs to the end of the text (as in CommonMark) and is flagged.
+
+The nesting rule is a guess. When it leaves a block open at the end of the text although a
+strict closing fence was seen, the block is closed there instead and the guess is switched off
+for the rest of the text, so a text is scanned at most twice (the pass stays linear).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+_OPEN_RE = re.compile(
+    r"^(?P<lead>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
+)
+_CLOSE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Consecutive lines outside any code block; `start_line` is 0-based in the scanned text."""
+
+    lines: tuple[str, ...]
+    start_line: int
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced block: its info string, its content with the fence's indentation removed."""
+
+    info: str
+    content: str
+    start_line: int
+    closed: bool
+
+
+Segment = Prose | CodeBlock
+
+
+def split_segments(text: str) -> Iterator[Segment]:
+    """Yield the prose runs and code blocks of `text`, in order, covering every line."""
+    lines = text.splitlines()
+    nesting = True
+    prose_start = 0
+    i = 0
+    count = len(lines)
+    while i < count:
+        opening = _match_open(lines[i])
+        if opening is None:
+            i += 1
+            continue
+        lead, fence, info = opening
+        end, closed, strict_end = _find_close(lines, i + 1, fence, nesting=nesting)
+        if not closed and strict_end is not None:
+            end, closed, nesting = strict_end, True, False
+        if prose_start < i:
+            yield Prose(tuple(lines[prose_start:i]), prose_start)
+        body = _dedent(lines[i + 1 : end], len(lead.expandtabs(4)))
+        yield CodeBlock(info=info.strip(), content="\n".join(body), start_line=i, closed=closed)
+        i = end + 1 if closed else count
+        prose_start = i
+    if prose_start < count:
+        yield Prose(tuple(lines[prose_start:count]), prose_start)
+
+
+def _match_open(line: str) -> tuple[str, str, str] | None:
+    if "``" not in line and "~~" not in line:  # fast path for the common prose line
+        return None
+    match = _OPEN_RE.match(line)
+    if match is None:
+        return None
+    fence, info = match.group("fence"), match.group("info")
+    if fence[0] == "`" and "`" in info:  # "```inline``` code" is not a fence (CommonMark)
+        return None
+    return match.group("lead"), fence, info
+
+
+def _find_close(
+    lines: Sequence[str], start: int, fence: str, *, nesting: bool
+) -> tuple[int, bool, int | None]:
+    """Return (index of the closing line or len(lines), closed?, first strict closing line).
+
+    The third value is where CommonMark would have closed the block; the caller falls back to
+    it when the nesting guess never balanced.
+    """
+    char, size = fence[0], len(fence)
+    depth = 0
+    strict_end: int | None = None
+    for j in range(start, len(lines)):
+        line = lines[j]
+        if char * 3 not in line:
+            continue
+        close = _CLOSE_RE.match(line)
+        if close is not None:
+            other = close.group("fence")
+            if other[0] != char or len(other) < size:
+                continue
+            if strict_end is None:
+                strict_end = j
+            if depth == 0:
+                return j, True, strict_end
+            depth -= 1
+            continue
+        if nesting:
+            opening = _match_open(line)
+            if opening is not None and opening[1][0] == char and len(opening[1]) >= size:
+                if opening[2].strip():
+                    depth += 1
+    return len(lines), False, strict_end
+
+
+def _dedent(body: Sequence[str], indent: int) -> list[str]:
+    """Remove up to `indent` columns of leading whitespace, as CommonMark does for fences."""
+    if indent == 0:
+        return list(body)
+    result = []
+    for line in body:
+        expanded = line.expandtabs(4) if "\t" in line[:indent] else line
+        stripped = len(expanded) - len(expanded.lstrip(" "))
+        result.append(expanded[min(indent, stripped) :])
+    return result

@@ -1,0 +1,210 @@
+"""Choose which scored sentences make the snapshot, within a token budget.
+
+Three steps, all bounded by the number of candidates rather than by the size of the source:
+
+1. `CandidatePool` keeps only the best-scoring sentences while the source streams past, so a
+   million-word paste needs memory for a few thousand sentences, not for all of them.
+2. `demote_superseded` lowers what a later sentence revises ("switch to PostgreSQL instead of
+   SQLite" outdates "let's use SQLite") and questions that a later sentence answers.
+3. `pick` takes sentences greedily by score per token, skipping near-duplicates of sentences
+   already taken (their turns are added to the kept sentence's citation instead).
+
+Overlap is measured on content words through an inverted index. Only the newest
+`_POSTING_SCAN` entries of a word's list are looked at, so a word shared by thousands of
+sentences cannot make the comparison quadratic.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from contextd.pipeline._cues import DECISIONS, QUESTIONS
+
+MAX_CITATIONS = 3
+CITATION_COST = 3  # tokens of ", t123" added to a kept sentence's citation
+_NEAR_DUPLICATE = 0.6  # Jaccard of content words
+_SUPERSEDE_CONTAINMENT = 0.5  # share of the earlier sentence's words the later one repeats
+_RESTATE_CONTAINMENT = 0.75  # a later decision repeating this much replaces the earlier one
+_DEMOTION = 0.1
+_POSTING_SCAN = 128
+_MIN_SCORE = 0.25
+
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
+_STOPWORDS = frozenset(
+    """a an the and or but if then else of to in on at by for with from into onto about as is are
+    was were be been being it its this that these those there here we you i he she they them our
+    your my me us his her their not no yes do does did done have has had will would shall should
+    can could may might must just also very so too than such what which who whom whose when where
+    why how all any both each few more most other some own same only now up down out over under
+    again further once let's lets we'll i'll you'll it's that's don't doesn't isn't aren't use
+    using used go going instead rather switch switched switching actually decided decide let via
+    one two new get got make made need needs want like okay ok sure yes yeah thing things""".split()
+)
+
+
+@dataclass
+class Candidate:
+    """A sentence that may enter the snapshot."""
+
+    order: int  # position in the source, for chronological output and stable tie-breaks
+    section: str
+    text: str
+    score: float
+    revises: bool
+    cite: int  # turn index, or paragraph number for documents
+    replaced: tuple[str, ...] = ()  # names this sentence says are dropped ("instead of X")
+    citations: list[int] = field(default_factory=list)
+    words: frozenset[str] = frozenset()
+    cost: int = 0  # tokens of the rendered bullet
+
+
+class CandidatePool:
+    """Keep the `capacity` highest-scoring candidates seen (ties: the later one wins)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = max(1, capacity)
+        self._heap: list[tuple[float, int, Candidate]] = []
+
+    def offer(self, candidate: Candidate) -> None:
+        item = (candidate.score, candidate.order, candidate)
+        if len(self._heap) < self._capacity:
+            heapq.heappush(self._heap, item)
+        elif item[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, item)
+
+    def chronological(self) -> list[Candidate]:
+        return sorted((item[2] for item in self._heap), key=lambda c: c.order)
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(
+        word for word in _WORD_RE.findall(text.lower()) if word not in _STOPWORDS and len(word) > 2
+    )
+
+
+def index_words(candidates: Iterable[Candidate]) -> None:
+    """Fill each candidate's `words` with its content words (stop words and cue words removed)."""
+    for candidate in candidates:
+        candidate.words = content_words(candidate.text)
+
+
+def demote_superseded(candidates: list[Candidate]) -> None:
+    """Lower the score of sentences a later one revises, restates, or (for questions) answers.
+
+    `candidates` must be chronological with `words` filled in. Walks from the newest back,
+    indexing each candidate after checking it, so the index only ever holds later sentences.
+    A decision that mentions a name a later sentence drops ("instead of SQLite") is demoted
+    too, however little else the two sentences share.
+    """
+    postings: dict[str, list[Candidate]] = {}
+    dropped: set[str] = set()
+    for earlier in reversed(candidates):
+        if _is_dropped(earlier, dropped) or _superseded(earlier, postings):
+            earlier.score *= _DEMOTION
+        for word in earlier.words:
+            postings.setdefault(word, []).append(earlier)
+        if earlier.section != QUESTIONS:
+            dropped.update(earlier.replaced)
+
+
+def _is_dropped(candidate: Candidate, dropped: set[str]) -> bool:
+    if candidate.section != DECISIONS or not dropped:
+        return False
+    own = set(candidate.replaced)
+    return any(word in dropped and word not in own for word in candidate.words)
+
+
+def _superseded(earlier: Candidate, postings: dict[str, list[Candidate]]) -> bool:
+    overlaps: Counter[int] = Counter()
+    later_by_order: dict[int, Candidate] = {}
+    for word in earlier.words:
+        for later in postings.get(word, ())[-_POSTING_SCAN:]:
+            overlaps[later.order] += 1
+            later_by_order[later.order] = later
+    return any(
+        _supersedes(later_by_order[order], earlier, shared)
+        for order, shared in sorted(overlaps.items())
+    )
+
+
+def _supersedes(later: Candidate, earlier: Candidate, shared: int) -> bool:
+    if shared < 2:
+        return False
+    containment = shared / len(earlier.words)
+    if earlier.section == QUESTIONS:
+        return later.section != QUESTIONS and containment >= _SUPERSEDE_CONTAINMENT
+    if later.section == QUESTIONS:
+        return False
+    if later.revises and containment >= _SUPERSEDE_CONTAINMENT:
+        return True
+    return (
+        earlier.section == DECISIONS
+        and later.section == DECISIONS
+        and containment >= _RESTATE_CONTAINMENT
+    )
+
+
+def pick(
+    candidates: Iterable[Candidate],
+    *,
+    available: int,
+    section_cost: Callable[[str], int],
+) -> list[Candidate]:
+    """Greedily take candidates by score per token until `available` tokens are spent.
+
+    `section_cost(name)` is charged the first time a section gets a bullet (its heading).
+    Returns the chosen candidates with merged citations, in the order they were chosen.
+    """
+    ranked = sorted(
+        (c for c in candidates if c.score >= _MIN_SCORE and c.cost > 0),
+        key=lambda c: (-c.score / c.cost, c.order),
+    )
+    chosen: list[Candidate] = []
+    postings: dict[str, list[Candidate]] = {}
+    opened: set[str] = set()
+    used = 0
+    for candidate in ranked:
+        duplicate = _near_duplicate(candidate, postings)
+        if duplicate is not None:
+            if (
+                candidate.cite not in duplicate.citations
+                and len(duplicate.citations) < MAX_CITATIONS
+                and used + CITATION_COST <= available
+            ):
+                duplicate.citations.append(candidate.cite)
+                used += CITATION_COST
+            continue
+        extra = 0 if candidate.section in opened else section_cost(candidate.section)
+        if used + candidate.cost + extra > available:
+            continue
+        used += candidate.cost + extra
+        opened.add(candidate.section)
+        candidate.citations = [candidate.cite]
+        chosen.append(candidate)
+        for word in candidate.words:
+            postings.setdefault(word, []).append(candidate)
+    return chosen
+
+
+def _near_duplicate(candidate: Candidate, postings: dict[str, list[Candidate]]) -> Candidate | None:
+    if not candidate.words:
+        return None
+    overlaps: Counter[int] = Counter()
+    by_order: dict[int, Candidate] = {}
+    for word in candidate.words:
+        for other in postings.get(word, ())[-_POSTING_SCAN:]:
+            overlaps[other.order] += 1
+            by_order[other.order] = other
+    best: Candidate | None = None
+    best_similarity = _NEAR_DUPLICATE
+    for order in sorted(overlaps):
+        shared = overlaps[order]
+        other = by_order[order]
+        similarity = shared / (len(candidate.words) + len(other.words) - shared)
+        if similarity >= best_similarity:
+            best, best_similarity = other, similarity
+    return best

@@ -1,0 +1,40 @@
+"""The ingest stage: bytes in, normalized text and (for conversations) numbered turns out.
+
+Chat exports are read from their structure, because it says who spoke when without guessing;
+everything else is converted to text first and then examined for "Speaker:" lines. Turn numbers
+start at `first_turn_index` so that data appended to an existing source continues its numbering
+instead of colliding with the turns already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from contextd.pipeline.conversations import detect_export, export_document, parse_transcript
+from contextd.pipeline.convert import convert, detect_format, load_json
+from contextd.pipeline.types import Fetched, Ingested, Turn
+
+
+def _renumber(turns: Iterable[Turn], start: int) -> tuple[Turn, ...]:
+    return tuple(
+        Turn(index=start + i, speaker=t.speaker, role=t.role, text=t.text, timestamp=t.timestamp)
+        for i, t in enumerate(turns)
+    )
+
+
+def ingest(fetched: Fetched, *, first_turn_index: int = 0) -> Ingested:
+    """Convert a source and find its turns; raises UnsupportedFormat for unreadable input."""
+    if detect_format(fetched) == "json":
+        ok, data = load_json(fetched)
+        found = detect_export(data) if ok else None
+        if found is not None:
+            format, conversations = found
+            turns = (turn for conversation in conversations for turn in conversation.turns)
+            return Ingested(
+                export_document(format, conversations), _renumber(turns, first_turn_index)
+            )
+    document = convert(fetched)
+    conversation = parse_transcript(document.text)
+    if conversation is None:
+        return Ingested(document)
+    return Ingested(document, _renumber(conversation.turns, first_turn_index))

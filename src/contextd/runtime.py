@@ -1,0 +1,63 @@
+"""The process-wide parts wired together once: settings, database, blob store, job queue.
+
+The API, the embedded worker and the CLI all receive a `Runtime`; nothing else constructs these
+parts, so the embedded default and the scale-out mode differ only in how the runtime is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from contextd.blobs.base import BlobStore
+from contextd.blobs.factory import open_blob_store
+from contextd.config import Settings
+from contextd.pipeline.netpolicy import NetPolicy
+from contextd.store.db import Database
+from contextd.store.migrate import upgrade
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.auto_migrate:
+            upgrade(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url),
+            blobs=open_blob_store(settings.resolved_storage_url),
+        )
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        return self.settings.resolved_secret_key().encode()
+
+    def _policy(self, max_bytes: int, timeout: float) -> NetPolicy:
+        s = self.settings
+        return NetPolicy(
+            allow_private=s.allow_private_urls,
+            allowed_networks=tuple(s.allowed_networks),
+            blocked_networks=tuple(s.blocked_networks),
+            max_bytes=max_bytes,
+            timeout=timeout,
+            ca_bundle=s.ca_bundle,
+        )
+
+    @cached_property
+    def net_policy(self) -> NetPolicy:
+        """For fetching URI sources."""
+        return self._policy(self.settings.fetch_max_bytes, self.settings.fetch_timeout_seconds)
+
+    @cached_property
+    def postback_policy(self) -> NetPolicy:
+        """For postbacks: same address rules, small bodies, a short timeout."""
+        return self._policy(1024 * 1024, self.settings.postback_timeout_seconds)
+
+    def close(self) -> None:
+        self.db.dispose()

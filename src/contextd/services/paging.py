@@ -1,0 +1,34 @@
+"""Page a query the way every list endpoint does: 1-based `page`, `per_page`, and a total."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def paginate(
+    session: Session, query: Select[tuple[T]], page: int, per_page: int
+) -> tuple[list[T], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), int(total)
+
+
+def pages(total: int, per_page: int) -> int:
+    return (total + per_page - 1) // per_page if total else 0
+
+
+def envelope(name: str, items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
+    return {
+        name: items,
+        "pagination": {
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": pages(total, per_page),
+        },
+    }

@@ -1,0 +1,325 @@
+"""Source use-cases: create, read, update, and the lifecycle actions.
+
+Every action that starts processing bumps `revision`, sets PENDING and enqueues the job in the
+same transaction; the job later writes its results only if the revision is still its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from contextd.blobs.base import BlobStore
+from contextd.domain.enums import SourceStatus, SourceType
+from contextd.domain.errors import FieldError, InvalidState, NotFound, ValidationFailed
+from contextd.domain.lifecycle import Action, require, require_refreshable
+from contextd.jobs import queue
+from contextd.pipeline.netpolicy import NetPolicy, check_url
+from contextd.pipeline.types import BlockedURL, content_hash
+from contextd.services.paging import paginate
+from contextd.services.source_input import SourceInput, validate_input
+from contextd.services.spaces import get_collection
+from contextd.store.tables import PostbackDelivery, Source, Space, User, utcnow
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What source actions need besides the session."""
+
+    blobs: BlobStore
+    policy: NetPolicy
+    postback_policy: NetPolicy
+    max_attempts: int = 3
+
+
+def raw_key(source_id: str) -> str:
+    return f"sources/{source_id}/raw"
+
+
+def get_source(session: Session, user: User, source_id: str) -> Source:
+    source = session.get(Source, source_id)
+    if source is None or source.user_id != user.id or source.fast_forward_target_id is not None:
+        raise NotFound("source", source_id)
+    return source
+
+
+def validate_instructions(instructions: Any, policy: NetPolicy) -> dict[str, Any]:
+    if not isinstance(instructions, dict):
+        raise ValidationFailed(
+            "instructions must be an object", [FieldError("instructions", "must be an object")]
+        )
+    url = instructions.get("postback_url")
+    if url is not None:
+        field = "instructions.postback_url"
+        if not isinstance(url, str):
+            raise ValidationFailed(f"{field} must be a string", [FieldError(field, "not a string")])
+        try:
+            instructions = {
+                **instructions,
+                "postback_url": check_url(url, policy, require_https=True),
+            }
+        except BlockedURL as exc:
+            raise ValidationFailed(f"{field}: {exc}", [FieldError(field, str(exc))]) from exc
+    return dict(instructions)
+
+
+def _check_collection(session: Session, space: Space, collection_id: str | None) -> None:
+    if collection_id is None:
+        return
+    try:
+        get_collection(session, space, collection_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            "collectionId must be a collection of the source's space",
+            [FieldError("collectionId", "not a collection of this space")],
+        ) from exc
+
+
+def _start(session: Session, source: Source, ctx: SourceContext, payload: dict[str, Any]) -> None:
+    """Move to PENDING under a new revision and enqueue its job, in the caller's transaction."""
+    source.revision += 1
+    source.status = SourceStatus.PENDING
+    source.message = None
+    source.started_at = None
+    session.flush()
+    queue.enqueue(
+        session,
+        queue.PROCESS_SOURCE,
+        source_id=source.id,
+        payload={**payload, "revision": source.revision},
+        max_attempts=ctx.max_attempts,
+    )
+
+
+def _stage(ctx: SourceContext, source: Source, data: SourceInput) -> None:
+    """Keep the bytes a source was created from, so reprocess never needs the client again."""
+    if data.inline is not None:
+        key = raw_key(source.id)
+        ctx.blobs.put(key, data.inline)
+        source.raw_key = key
+        source.raw_hash = content_hash(data.inline)
+        source.raw_content_type = "text/plain"
+    elif data.upload is not None:
+        source.raw_key = data.upload.file_key
+        source.raw_content_type = data.upload.content_type
+        source.raw_filename = data.upload.filename
+
+
+def create_source(
+    session: Session,
+    ctx: SourceContext,
+    user: User,
+    space: Space,
+    *,
+    source_type: SourceType,
+    initial_data: dict[str, Any],
+    instructions: dict[str, Any],
+    name: str | None = None,
+    description: str | None = None,
+    collection_id: str | None = None,
+) -> Source:
+    _check_collection(session, space, collection_id)
+    instructions = validate_instructions(instructions, ctx.postback_policy)
+    data = validate_input(session, user, space, source_type, initial_data, ctx.policy)
+    source = Source(
+        user_id=user.id,
+        space_id=space.id,
+        collection_id=collection_id,
+        type=source_type,
+        name=name,
+        description=description,
+        status=SourceStatus.CREATED,
+        initial_data=data.initial_data,
+        instructions=instructions,
+        revision=0,
+    )
+    session.add(source)
+    session.flush()
+    _stage(ctx, source, data)
+    _start(session, source, ctx, {"mode": "process"})
+    return source
+
+
+def list_sources(
+    session: Session,
+    space: Space,
+    *,
+    page: int,
+    per_page: int,
+    status: SourceStatus | None = None,
+    source_type: SourceType | None = None,
+    collection_id: str | None = None,
+    pinned: bool | None = None,
+    deleted: bool | None = False,
+) -> tuple[list[Source], int]:
+    query: Select[tuple[Source]] = select(Source).where(
+        Source.space_id == space.id, Source.fast_forward_target_id.is_(None)
+    )
+    if status is not None:
+        query = query.where(Source.status == status)
+    if source_type is not None:
+        query = query.where(Source.type == source_type)
+    if collection_id is not None:
+        query = query.where(Source.collection_id == collection_id)
+    if pinned is not None:
+        query = query.where(Source.pinned.is_(pinned))
+    if deleted is True:
+        query = query.where(Source.deleted_at.is_not(None))
+    elif deleted is False:
+        query = query.where(Source.deleted_at.is_(None))
+    query = query.order_by(Source.pinned.desc(), Source.created_at.desc(), Source.id)
+    return paginate(session, query, page, per_page)
+
+
+def _require_live(source: Source) -> None:
+    if source.deleted_at is not None:
+        raise InvalidState("the source is deleted; restore it first")
+
+
+def patch_source(
+    session: Session, ctx: SourceContext, source: Source, changes: dict[str, Any]
+) -> Source:
+    space = session.get(Space, source.space_id)
+    assert space is not None
+    if "collectionId" in changes:
+        _check_collection(session, space, changes["collectionId"])
+        source.collection_id = changes["collectionId"]
+    if "name" in changes:
+        source.name = changes["name"]
+    if "description" in changes:
+        source.description = changes["description"]
+    if "instructions" in changes:
+        source.instructions = validate_instructions(changes["instructions"], ctx.postback_policy)
+    session.flush()
+    return source
+
+
+def delete_source(session: Session, source: Source) -> Source:
+    if source.deleted_at is not None:
+        raise InvalidState("the source is already deleted")
+    source.deleted_at = utcnow()
+    return source
+
+
+def restore_source(session: Session, source: Source) -> Source:
+    if source.deleted_at is None:
+        raise InvalidState("the source is not deleted")
+    source.deleted_at = None
+    return source
+
+
+def toggle_pin(session: Session, source: Source) -> Source:
+    source.pinned = not source.pinned
+    return source
+
+
+def cancel_source(session: Session, source: Source) -> Source:
+    _require_live(source)
+    require(Action.CANCEL, SourceStatus(source.status))
+    source.status = SourceStatus.CANCELED
+    source.message = "canceled by user"
+    source.processed_at = utcnow()
+    enqueue_postback(session, source)
+    return source
+
+
+def refresh_source(
+    session: Session, ctx: SourceContext, source: Source, flags: dict[str, bool]
+) -> Source:
+    _require_live(source)
+    require_refreshable(SourceType(source.type))
+    require(Action.REFRESH, SourceStatus(source.status))
+    _start(session, source, ctx, {"mode": "refresh", **flags})
+    return source
+
+
+def reprocess_source(
+    session: Session, ctx: SourceContext, source: Source, flags: dict[str, bool]
+) -> Source:
+    _require_live(source)
+    require(Action.REPROCESS, SourceStatus(source.status))
+    if source.type != SourceType.COMPOSITION and not (
+        source.raw_key and ctx.blobs.exists(source.raw_key)
+    ):
+        raise InvalidState("the source has no stored content to reprocess; refresh it instead")
+    _start(session, source, ctx, {"mode": "reprocess", **flags})
+    return source
+
+
+def fast_forward_source(
+    session: Session,
+    ctx: SourceContext,
+    user: User,
+    target: Source,
+    *,
+    source_type: SourceType,
+    initial_data: dict[str, Any],
+    instructions: dict[str, Any] | None,
+) -> tuple[Source, Source]:
+    """Attach new data to a finished source; the target's job appends it to what it has."""
+    _require_live(target)
+    require(Action.FAST_FORWARD, SourceStatus(target.status))
+    if source_type is SourceType.COMPOSITION:
+        raise ValidationFailed(
+            "fast-forward data must be URI, FILE or CONTENT",
+            [FieldError("type", "must be URI, FILE or CONTENT")],
+        )
+    space = session.get(Space, target.space_id)
+    assert space is not None
+    data = validate_input(session, user, space, source_type, initial_data, ctx.policy)
+    if instructions:
+        target.instructions = {
+            **target.instructions,
+            **validate_instructions(instructions, ctx.postback_policy),
+        }
+    temp = Source(
+        user_id=user.id,
+        space_id=target.space_id,
+        type=source_type,
+        name=f"fast-forward of {target.id}",
+        status=SourceStatus.PENDING,
+        initial_data=data.initial_data,
+        instructions={},
+        revision=1,
+        fast_forward_target_id=target.id,
+    )
+    session.add(temp)
+    session.flush()
+    _stage(ctx, temp, data)
+    _start(session, target, ctx, {"mode": "fast_forward", "part_id": temp.id})
+    return target, temp
+
+
+def enqueue_postback(session: Session, source: Source) -> None:
+    """Record and queue the documented SourceStatusNotification, when the source asked for one.
+
+    The delivery row is written in the same transaction as the final status, so a postback is
+    never lost between the status change and its sending.
+    """
+    url = (source.instructions or {}).get("postback_url")
+    if not url or source.fast_forward_target_id is not None:
+        return
+    payload: dict[str, Any] = {
+        "event": "SourceStatusNotification",
+        "sourceId": source.id,
+        "userId": source.user_id,
+        "spaceId": source.space_id,
+        "status": str(source.status),
+    }
+    if source.status != SourceStatus.COMPLETED and source.message:
+        payload["message"] = source.message
+    delivery = PostbackDelivery(
+        user_id=source.user_id, source_id=source.id, url=url, payload=payload
+    )
+    session.add(delivery)
+    session.flush()
+    queue.enqueue(
+        session,
+        queue.DELIVER_POSTBACK,
+        source_id=source.id,
+        payload={"delivery_id": delivery.id},
+        max_attempts=1000,
+    )

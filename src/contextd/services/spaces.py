@@ -1,0 +1,117 @@
+"""Spaces and their collection trees. Ownership is checked on every lookup: another user's id
+is indistinguishable from an unknown one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contextd.domain.errors import NotFound, ValidationFailed
+from contextd.services.paging import paginate
+from contextd.store.tables import Collection, Space, User
+
+
+def get_space(session: Session, user: User, space_id: str) -> Space:
+    space = session.get(Space, space_id)
+    if space is None or space.user_id != user.id:
+        raise NotFound("space", space_id)
+    return space
+
+
+def create_space(session: Session, user: User, name: str, description: str | None) -> Space:
+    space = Space(user_id=user.id, name=name, description=description)
+    session.add(space)
+    session.flush()
+    return space
+
+
+def list_spaces(session: Session, user: User, page: int, per_page: int) -> tuple[list[Space], int]:
+    query = select(Space).where(Space.user_id == user.id).order_by(Space.created_at, Space.id)
+    return paginate(session, query, page, per_page)
+
+
+def update_space(session: Session, space: Space, name: str, description: str | None) -> Space:
+    space.name = name
+    space.description = description
+    session.flush()
+    return space
+
+
+def delete_space(session: Session, space: Space) -> None:
+    session.delete(space)
+    session.flush()
+
+
+def get_collection(session: Session, space: Space, collection_id: str) -> Collection:
+    collection = session.get(Collection, collection_id)
+    if collection is None or collection.space_id != space.id:
+        raise NotFound("collection", collection_id)
+    return collection
+
+
+def get_owned_collection(session: Session, user: User, collection_id: str) -> Collection:
+    collection = session.get(Collection, collection_id)
+    if collection is not None:
+        space = session.get(Space, collection.space_id)
+        if space is not None and space.user_id == user.id:
+            return collection
+    raise NotFound("collection", collection_id)
+
+
+def create_collection(
+    session: Session, space: Space, name: str, description: str | None, parent_id: str | None
+) -> Collection:
+    if parent_id is not None:
+        try:
+            get_collection(session, space, parent_id)
+        except NotFound as exc:
+            raise ValidationFailed(
+                "parentId must be a collection of the same space",
+            ) from exc
+    collection = Collection(
+        space_id=space.id, name=name, description=description, parent_id=parent_id
+    )
+    session.add(collection)
+    session.flush()
+    return collection
+
+
+def move_collection(session: Session, collection: Collection, parent_id: str | None) -> None:
+    """Re-parent, refusing cycles: a collection cannot move below itself."""
+    if parent_id is not None:
+        space = session.get(Space, collection.space_id)
+        assert space is not None
+        cursor: Collection | None = get_collection(session, space, parent_id)
+        while cursor is not None:
+            if cursor.id == collection.id:
+                raise ValidationFailed("a collection cannot be moved below itself")
+            cursor = session.get(Collection, cursor.parent_id) if cursor.parent_id else None
+    collection.parent_id = parent_id
+
+
+def collection_tree(session: Session, space: Space) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Collection)
+        .where(Collection.space_id == space.id)
+        .order_by(Collection.created_at, Collection.id)
+    ).all()
+    nodes: dict[str, dict[str, Any]] = {
+        c.id: {
+            "id": c.id,
+            "spaceId": c.space_id,
+            "parentId": c.parent_id,
+            "name": c.name,
+            "description": c.description,
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
+            "children": [],
+        }
+        for c in rows
+    }
+    roots: list[dict[str, Any]] = []
+    for c in rows:
+        parent = nodes.get(c.parent_id) if c.parent_id else None
+        (parent["children"] if parent else roots).append(nodes[c.id])
+    return roots

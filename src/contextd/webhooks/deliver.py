@@ -1,0 +1,50 @@
+"""The deliver-postback job: POST the notification, record the attempt, back off on failure."""
+
+from __future__ import annotations
+
+import json
+
+from contextd.jobs.worker import JobContext, RetryLater
+from contextd.pipeline.fetch import post_json
+from contextd.pipeline.types import FetchError
+from contextd.store.tables import PostbackDelivery, User, utcnow
+from contextd.webhooks.signing import sign
+
+
+def run(ctx: JobContext) -> None:
+    settings = ctx.runtime.settings
+    delivery_id = ctx.job.payload["delivery_id"]
+    with ctx.runtime.db.session() as session:
+        delivery = session.get(PostbackDelivery, delivery_id)
+        if delivery is None or delivery.status != "pending":
+            return
+        user = session.get(User, delivery.user_id)
+        if user is None:
+            return
+        url, payload, secret = delivery.url, dict(delivery.payload), user.webhook_secret
+
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = sign(secret, f"msg_{delivery_id}", utcnow(), body)
+    status_code: int | None = None
+    try:
+        status_code = post_json(url, body, headers, ctx.runtime.postback_policy)
+        error = None if 200 <= status_code < 300 else f"HTTP {status_code}"
+    except FetchError as exc:
+        error = str(exc)
+
+    with ctx.runtime.db.session() as session:
+        delivery = session.get(PostbackDelivery, delivery_id)
+        if delivery is None:
+            return
+        delivery.attempts += 1
+        delivery.last_status_code = status_code
+        delivery.last_error = error
+        attempts = delivery.attempts
+        if error is None:
+            delivery.status = "delivered"
+            delivery.delivered_at = utcnow()
+        elif attempts >= settings.postback_max_attempts:
+            delivery.status = "failed"
+    if error is not None and attempts < settings.postback_max_attempts:
+        delay = settings.postback_backoff_seconds * 2 ** (attempts - 1)
+        raise RetryLater(delay, error, counts_as_attempt=True)

@@ -1,0 +1,156 @@
+"""Sources are processed for real, from creation to a final status, for every type."""
+
+from __future__ import annotations
+
+from tests.conftest import Client, PageServer, assert_error
+from tests.factories import chatgpt_export, transcript
+
+
+def test_a_200_turn_conversation_completes_with_code_artifacts_and_a_snapshot(
+    client: Client,
+) -> None:
+    space = client.space()
+    text = transcript(200)
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": text}})
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["stats"]["turns"] == 200
+    code = [a for a in done["artifacts"] if a["type"] == "CODE"]
+    assert code and all(a["language"] == "python" for a in code)
+    assert any(a["title"].startswith("module_") for a in code)
+
+    snapshot = done["snapshot"]
+    assert snapshot is not None
+    assert snapshot["tokens_after"] * 3 <= snapshot["tokens_before"]
+    full = client.get(f"/v1/sources/{source['id']}/snapshot").json()
+    assert full["content"].startswith("# Context snapshot")
+    assert full["tokens_after"] <= full["budget"]
+
+    turns = client.get(f"/v1/sources/{source['id']}/turns", params={"per_page": 3}).json()
+    assert turns["pagination"]["total"] == 200
+    assert [t["speaker"] for t in turns["turns"]] == ["User", "Assistant", "User"]
+
+    listed = client.get(
+        f"/v1/spaces/{space['id']}/artifacts", params={"type": "CODE", "sourceId": source["id"]}
+    ).json()
+    assert listed["pagination"]["total"] == len(code)
+    one = client.get(f"/v1/artifacts/{code[0]['id']}").json()
+    assert "def handler_" in one["content"]
+    raw = client.get(f"/v1/artifacts/{code[0]['id']}/raw")
+    assert raw.status_code == 200 and raw.text == one["content"]
+
+
+def test_a_chatgpt_export_keeps_turns_and_finds_the_schema(client: Client) -> None:
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "CONTENT", "initial_data": {"data": chatgpt_export()}}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["stats"]["turns"] == 6
+    assert done["format"] == "chatgpt"
+    assert any(a["type"] == "SCHEMA" and a["language"] == "sql" for a in done["artifacts"])
+
+
+def test_a_uri_source_fetches_a_loopback_page(client: Client, pages: PageServer) -> None:
+    url = pages.add(
+        "/article",
+        "<html><head><title>Deploy notes</title></head><body><article><h1>Deploy notes</h1>"
+        "<p>We deploy with one command. The service listens on port 8080 by default.</p>"
+        '<pre><code class="language-bash">make run\n</code></pre>'
+        "<p>Data lives under the data directory and is kept between restarts.</p>"
+        "</article></body></html>",
+    )
+    space = client.space()
+    source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["format"] == "html"
+    content = client.get(f"/v1/sources/{source['id']}/content").text
+    assert "make run" in content and "one command" in content
+
+
+def test_a_uri_that_fails_to_fetch_fails_the_source_with_a_message(
+    client: Client, pages: PageServer
+) -> None:
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "URI", "initial_data": {"url": pages.url("/missing")}}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "FAILED"
+    assert "404" in done["message"]
+
+
+def test_the_file_upload_flow(client: Client) -> None:
+    data = b"# Notes\n\nUse `contextd serve`.\n\n```bash\ncontextd serve --port 8080\n```\n"
+    presigned = client.post(
+        "/v1/upload/s3",
+        json={"filename": "notes.md", "contentType": "text/markdown", "size": len(data)},
+    ).json()
+    assert set(presigned) == {"uploadUrl", "publicUrl", "fileKey"}
+    put = client.put(
+        presigned["uploadUrl"], content=data, headers={"Content-Type": "text/markdown"}
+    )
+    assert put.status_code == 200, put.text
+    assert client.get(presigned["publicUrl"]).content == data
+
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "FILE", "initial_data": {"data": presigned["fileKey"]}}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["format"] == "markdown"
+    assert any(a["language"] == "bash" for a in done["artifacts"])
+
+
+def test_an_upload_url_checks_signature_type_size_and_reuse(client: Client) -> None:
+    presigned = client.post(
+        "/v1/upload/s3", json={"filename": "a.txt", "contentType": "text/plain", "size": 5}
+    ).json()
+    url = presigned["uploadUrl"]
+    assert_error(client.put(url, content=b"hello", headers={"Content-Type": "text/html"}), 403)
+    assert_error(client.put(url.replace("signature=", "signature=0"), content=b"hello",
+                            headers={"Content-Type": "text/plain"}), 403)  # fmt: skip
+    assert_error(
+        client.put(url, content=b"hello world", headers={"Content-Type": "text/plain"}), 413
+    )
+    assert_error(client.put(url, content=b"hey", headers={"Content-Type": "text/plain"}), 400)
+    assert (
+        client.put(url, content=b"hello", headers={"Content-Type": "text/plain"}).status_code == 200
+    )
+    assert_error(client.put(url, content=b"hello", headers={"Content-Type": "text/plain"}), 403)
+
+
+def test_a_file_that_cannot_be_read_fails_clearly(client: Client) -> None:
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    presigned = client.post(
+        "/v1/upload/s3", json={"filename": "x.png", "contentType": "image/png", "size": len(data)}
+    ).json()
+    client.put(presigned["uploadUrl"], content=data, headers={"Content-Type": "image/png"})
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "FILE", "initial_data": {"data": presigned["fileKey"]}}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "FAILED"
+    assert "unsupported" in done["message"].lower()
+
+
+def test_a_composition_combines_its_members(client: Client) -> None:
+    space = client.space()
+    a = client.source(
+        space["id"], {"type": "CONTENT", "name": "A", "initial_data": {"data": transcript(10)}}
+    )
+    b = client.source(
+        space["id"], {"type": "CONTENT", "name": "B", "initial_data": {"data": transcript(6)}}
+    )
+    comp = client.source(
+        space["id"], {"type": "COMPOSITION", "initial_data": {"source_ids": [a["id"], b["id"]]}}
+    )
+    done = client.wait(comp["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["stats"]["turns"] == 16
+    content = client.get(f"/v1/sources/{comp['id']}/content").text
+    assert content.index("# A") < content.index("# B")
