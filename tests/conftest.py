@@ -160,8 +160,25 @@ class Client(httpx.Client):
 
 
 @pytest.fixture(scope="session")
-def service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    settings = make_settings(tmp_path_factory.mktemp("data"), database_url)
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A private CA the service trusts (as an operator would set CONTEXTD_CA_BUNDLE), so tests
+    can run real HTTPS receivers on loopback."""
+    import trustme
+
+    ca = trustme.CA()
+    path = tmp_path_factory.mktemp("tls") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    ca.bundle_path = path
+    return ca
+
+
+@pytest.fixture(scope="session")
+def service(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, tls: Any
+) -> Iterator[Service]:
+    settings = make_settings(
+        tmp_path_factory.mktemp("data"), database_url, ca_bundle=str(tls.bundle_path)
+    )
     runtime = Runtime.build(settings)
     app = create_app(runtime)
     with ThreadedServer(app) as server:
@@ -226,6 +243,8 @@ class PageServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False  # slow handlers must not hold up the session's end
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

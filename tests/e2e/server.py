@@ -26,6 +26,7 @@ class ServerProcess:
             "CONTEXTD_DATA_DIR": str(data_dir),
             "CONTEXTD_ALLOWED_NETWORKS": f'["{ALLOWED_TEST_NET}"]',
             "CONTEXTD_JOB_POLL_SECONDS": "0.1",
+            "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000",
             **{k: str(v) for k, v in env.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None

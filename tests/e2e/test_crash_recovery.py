@@ -42,8 +42,10 @@ def _start_and_kill_mid_job(
         space = client.space()
         source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
         _wait_status(client, source["id"], "PROCESSING")
-        hits_before = pages.hits.count(path)
-        assert hits_before >= 1
+        deadline = time.monotonic() + 10
+        while path not in pages.hits:  # the fetch is in flight
+            assert time.monotonic() < deadline, "the page was never requested"
+            time.sleep(0.02)
     server.kill()
     pages.delays[path] = 0
     return server, key, source["id"]

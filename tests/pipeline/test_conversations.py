@@ -109,6 +109,42 @@ def test_chatgpt_export_without_current_node_follows_the_newest_branch() -> None
     assert [turn.text for turn in parsed.turns][-1] == "You're welcome."
 
 
+def test_chatgpt_tool_plumbing_is_dropped_but_code_and_its_output_are_kept() -> None:
+    def message(role: str, content: dict[str, object], recipient: str = "all") -> object:
+        return {"author": {"role": role}, "recipient": recipient, "content": content}
+
+    said = [
+        message("user", {"content_type": "text", "parts": ["Plot 2+2 and remember I like Rust"]}),
+        message("assistant", {"content_type": "text", "parts": ["Likes Rust"]}, "bio"),
+        message("tool", {"content_type": "text", "parts": ["Model set context updated."]}),
+        message(
+            "assistant", {"content_type": "code", "language": "python", "text": "2+2"}, "python"
+        ),
+        message("tool", {"content_type": "execution_output", "text": "4"}),
+        message("assistant", {"content_type": "text", "parts": ["It is 4."]}),
+    ]
+    ids = [f"n{i}" for i in range(len(said))]
+    mapping = {
+        node_id: {
+            "message": msg,
+            "parent": ids[i - 1] if i else None,
+            "children": ids[i + 1 : i + 2],
+        }
+        for i, (node_id, msg) in enumerate(zip(ids, said, strict=True))
+    }
+
+    [conversation] = (
+        parse_export({"title": "Tools", "mapping": mapping, "current_node": "n5"}) or []
+    )
+
+    assert summary(conversation) == [
+        ("User", "user", "Plot 2+2 and remember I like Rust"),
+        ("ChatGPT", "assistant", "```python\n2+2\n```"),
+        ("Tool", "tool", "```\n4\n```"),
+        ("ChatGPT", "assistant", "It is 4."),
+    ]
+
+
 # --- Claude -------------------------------------------------------------------------------------
 
 

@@ -36,8 +36,8 @@ def article_page(*, nav: str = "") -> bytes:
     """A blog post with navigation, prose and two labelled code blocks."""
     prose = (
         "Computing areas is a common task in geometry code, and this article walks through "
-        "one way of doing it, with explanations, caveats, and a complete example below."
-    )
+        "one way of doing it, with explanations, caveats, and a complete example below. "
+    ) * 3
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Computing areas</title></head>
 <body>
@@ -146,13 +146,18 @@ def test_html_keeps_the_article_as_markdown_without_page_chrome() -> None:
     assert "Copyright" not in doc.text
 
 
-def test_html_falls_back_to_the_whole_body_when_readability_finds_almost_nothing() -> None:
-    page = b"<html><body><ul><li>Alpha</li><li>Beta</li></ul><p>Short.</p></body></html>"
+def test_small_pages_are_converted_whole_tables_and_lists_included() -> None:
+    page = (
+        b"<html><body><ul><li>Alpha</li><li>Beta</li></ul><p>Short.</p>"
+        b"<table><tr><th>key</th><th>value</th></tr><tr><td>port</td><td>8080</td></tr></table>"
+        b"</body></html>"
+    )
 
     doc = convert(Fetched(page, filename="list.html"))
 
     assert "- Alpha\n- Beta" in doc.text
     assert "Short." in doc.text
+    assert "| key | value |\n| --- | --- |\n| port | 8080 |" in doc.text
 
 
 def test_html_code_fence_grows_when_the_code_contains_backticks() -> None:
@@ -190,6 +195,13 @@ def test_html_is_recognised_by_content_alone() -> None:
     fetched = Fetched(b"  <!doctype html><html><body><p>Hi</p></body></html>")
 
     assert detect_format(fetched) == "html"
+
+
+def test_page_without_text_is_unsupported_with_a_hint() -> None:
+    spa = b"<html><body><div id='root'></div><script>render()</script></body></html>"
+
+    with pytest.raises(UnsupportedFormat, match="no readable text"):
+        convert(Fetched(spa, content_type="text/html"))
 
 
 # --- PDF ----------------------------------------------------------------------------------------

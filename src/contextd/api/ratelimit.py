@@ -28,5 +28,5 @@ class RateLimiter:
             "X-RateLimit-Remaining": str(max(0, stats.remaining)),
             "X-RateLimit-Reset": str(reset),
         }
-        retry_after = 0 if allowed else max(1, reset - int(time.time()))
+        retry_after = 0 if allowed else max(1, math.ceil(stats.reset_time - time.time()))
         return headers, retry_after

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
+from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.jobs.worker import JobContext, RetryLater
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.fetch import fetch_url
@@ -32,7 +33,7 @@ from contextd.pipeline.types import (
 )
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
-from contextd.store.tables import Source, utcnow
+from contextd.store.tables import Job, Source, utcnow
 from contextd.store.tables import Turn as TurnRow
 
 log = logging.getLogger("contextd.jobs")
@@ -317,22 +318,22 @@ def _fail(ctx: JobContext, plan: Plan, message: str) -> None:
         enqueue_postback(session, source)
 
 
-def fail_exhausted(runtime: Any, job: Any) -> None:
-    """A job that crashed or lapsed on its last attempt: its source fails, visibly."""
-    if job.kind != "process_source" or not job.source_id:
+def fail_exhausted(session: Session, job: Job) -> None:
+    """A job that crashed or lapsed on its last attempt: its source fails, visibly.
+
+    Runs inside the worker's transaction that marks the job failed, so both happen or neither.
+    """
+    if job.kind != PROCESS_SOURCE or not job.source_id:
         return
-    with runtime.db.session() as session:
-        source = session.get(Source, job.source_id, with_for_update=True)
-        if source is None or source.revision != job.payload.get("revision"):
-            return
-        if source.status not in IN_PROGRESS:
-            return
-        source.status = SourceStatus.FAILED
-        source.message = (
-            f"processing did not finish after {job.attempts} attempts: {job.last_error}"
-        )
-        source.processed_at = utcnow()
-        enqueue_postback(session, source)
+    source = session.get(Source, job.source_id, with_for_update=True)
+    if source is None or source.revision != job.payload.get("revision"):
+        return
+    if source.status not in IN_PROGRESS:
+        return
+    source.status = SourceStatus.FAILED
+    source.message = f"processing did not finish after {job.attempts} attempts: {job.last_error}"
+    source.processed_at = utcnow()
+    enqueue_postback(session, source)
 
 
 def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:

@@ -16,9 +16,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from contextd.jobs import queue
 from contextd.jobs.queue import ClaimedJob
 from contextd.runtime import Runtime
+from contextd.store.tables import Job
 
 log = logging.getLogger("contextd.worker")
 
@@ -41,7 +44,7 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], None]
-LapseHandler = Callable[[Runtime, queue.Job], None]
+ExhaustedHandler = Callable[[Session, Job], None]
 
 
 class Worker:
@@ -50,7 +53,7 @@ class Worker:
         runtime: Runtime,
         handlers: dict[str, Handler],
         *,
-        on_exhausted: LapseHandler | None = None,
+        on_exhausted: ExhaustedHandler | None = None,
         concurrency: int | None = None,
     ) -> None:
         self.runtime = runtime
@@ -109,7 +112,7 @@ class Worker:
                 job.status = queue.FAILED
                 job.last_error = f"lease lapsed on attempt {job.attempts} of {job.max_attempts}"
                 if self.on_exhausted:
-                    self.on_exhausted(self.runtime, job)
+                    self.on_exhausted(session, job)
 
     def _run(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
@@ -134,9 +137,9 @@ class Worker:
                     queue.retry_later(session, job.id, self.worker_id, 2.0**job.attempts, error)
                 else:
                     queue.finish(session, job.id, self.worker_id, error=error)
-                    exhausted = session.get(queue.Job, job.id)
+                    exhausted = session.get(Job, job.id)
                     if self.on_exhausted and exhausted is not None:
-                        self.on_exhausted(self.runtime, exhausted)
+                        self.on_exhausted(session, exhausted)
         else:
             with self.runtime.db.session() as session:
                 queue.finish(session, job.id, self.worker_id)

@@ -2,9 +2,13 @@
 
 This is the offline, deterministic first engine: no model, just the phrases people use when
 they decide ("let's go with"), constrain ("must not"), report state ("fixed", "error"), plan
-("next", "TODO") or ask. Later sentences describe the current state better than early ones, so
-most sections get a recency bonus; goals are the exception and are looked for in the first user
-turns. Embedding-based ranking can replace the scores later without changing the sections.
+("next step", "TODO") or ask. Later sentences describe the current state better than early
+ones, so most sections get a recency bonus; goals are the exception and are looked for in the
+first user turns. Embedding-based ranking can replace the scores later without changing the
+sections.
+
+Cues are phrases matched against the sentence's word n-grams (set look-ups) rather than one
+large regular expression each: on a million-word paste that is several times faster.
 """
 
 from __future__ import annotations
@@ -20,77 +24,92 @@ QUESTIONS = "Open questions"
 NEXT = "Next steps"
 SECTIONS: tuple[str, ...] = (GOAL, STATE, DECISIONS, FACTS, QUESTIONS, NEXT)
 
-_I = re.IGNORECASE
+_MAX_PHRASE_WORDS = 4
 
-_GOAL_RE = re.compile(
-    r"\b(?:i(?:'d| would)? (?:want|like|need) to|i'm (?:building|trying|working on|writing|making"
-    r"|creating|designing)|i am (?:building|trying|working on)|we(?:'re| are) (?:building|trying"
-    r"|working on|designing)|help me (?:build|write|create|make|design|set up|implement)"
-    r"|(?:the|our|my|main) (?:goal|aim|objective|purpose)|goal is|want to build"
-    r"|this (?:document|doc|spec|proposal|guide|rfc) (?:describes|explains|covers|defines"
-    r"|proposes|specifies))\b",
-    _I,
+
+def _lexicon(text: str) -> frozenset[tuple[str, ...]]:
+    """Phrases separated by "|", each a sequence of lower-case words."""
+    return frozenset(tuple(phrase.split()) for phrase in text.split("|") if phrase.strip())
+
+
+_GOAL = _lexicon(
+    "i want to|i'd like to|i would like to|i need to|i'm building|i'm trying|i'm working on"
+    "|i'm writing|i'm making|i'm creating|i'm designing|i am building|i am trying|i am working on"
+    "|we're building|we're trying|we're working on|we're designing|we are building|we are trying"
+    "|we are working on|help me build|help me write|help me create|help me make|help me design"
+    "|help me set up|help me implement|the goal|our goal|my goal|main goal|the aim|our aim"
+    "|the objective|the purpose|goal is|want to build|this document describes"
+    "|this document explains|this document covers|this document defines|this document proposes"
+    "|this spec describes|this spec defines|this guide explains|this proposal describes"
 )
-_DECISION_RE = re.compile(
-    r"\b(?:we'll|we will|we're going with|going with|go with|let's|let us|decided|decision"
-    r"|settled on|we chose|i chose|choose|opted|agreed|switch(?:ed|ing)? to|instead of"
-    r"|instead|rather than|stick with|from now on|we use|we'll use|will use|plan is to"
-    r"|approach is|prefer|we should|you should|recommend)\b",
-    _I,
+_STRONG_DECISION = _lexicon(
+    "decided|decision|going with|go with|let's go with|let's use|let's switch|let's keep"
+    "|let's stick|let us use|settled on|we chose|i chose|chosen|opted|agreed|switch to"
+    "|switched to|switching to|instead|rather than|stick with|from now on|final answer"
 )
-_REVISION_RE = re.compile(
-    r"\b(?:instead|actually|switch(?:ed|ing)? to|change(?:d)? (?:my mind|to|of plan)|no longer"
-    r"|not anymore|rather than|replac(?:e|ed|ing)|revert(?:ed)?|scratch that|on second thought"
-    r"|drop(?:ped)?|correction|supersed\w*|fixed|resolved|now works|works now|revis\w+"
-    r"|update[ds]?)\b",
-    _I,
+_WEAK_DECISION = _lexicon(
+    "we'll|we will|let's|let us|we should|you should|recommend|prefer|will use|we use"
+    "|plan is to|approach is|choose"
 )
-_CONSTRAINT_RE = re.compile(
-    r"\b(?:must|must not|mustn't|should not|shouldn't|cannot|can't|never|always|required"
-    r"|requirements?|constraints?|at most|at least|no more than|limit(?:ed|s)?|mandatory"
-    r"|has to|have to|need(?:s)? to support|deadline|budget|compliance|offline|only)\b",
-    _I,
+_REVISION = _lexicon(
+    "instead|actually|switch to|switched to|switching to|changed my mind|change to|changed to"
+    "|change of plan|no longer|not anymore|rather than|replace|replaced|replacing|revert"
+    "|reverted|scratch that|on second thought|drop|dropped|correction|supersedes|superseded"
+    "|fixed|resolved|now works|works now|revised|update|updated|updates"
 )
-_STATE_RE = re.compile(
-    r"\b(?:fixed|works|working|resolved|done|implemented|passing|passes|fail(?:s|ed|ing)?"
-    r"|broken|error|errors|exception|traceback|bug|crash(?:es|ed)?|deployed|merged|now"
-    r"|currently|status|completed|finished|returns|raises)\b",
-    _I,
+_CONSTRAINT = _lexicon(
+    "must|mustn't|should not|shouldn't|cannot|can't|never|always|required|requirement"
+    "|requirements|constraint|constraints|at most|at least|no more than|limit|limits|limited"
+    "|mandatory|has to|have to|need to support|needs to support|deadline|budget|compliance"
+    "|offline|only"
 )
-_NEXT_RE = re.compile(
-    r"\b(?:todo|to-do|next steps?|next,|next up|next (?:i|we|you)|then we|after that"
-    r"|follow[- ]up|remaining|still (?:need|have) to|plan(?:ning)? to|(?:i|we)'ll (?:add|implement"
-    r"|write|need|do)|(?:i|we) will (?:add|implement|write|need|do)|later|tomorrow|upcoming"
-    r"|pending|not yet|left to do)\b|^next\b",
-    _I,
+_STATE = _lexicon(
+    "fixed|works|working|resolved|done|implemented|passing|passes|fail|fails|failed|failing"
+    "|broken|error|errors|exception|traceback|bug|crash|crashes|crashed|deployed|merged|now"
+    "|currently|completed|finished"
 )
+_NEXT = _lexicon(
+    "todo|next step|next steps|next up|next i|next we|next you|then we|after that|follow up"
+    "|remaining|still need to|still have to|plan to|planning to|i'll add|we'll add|i'll implement"
+    "|we'll implement|i'll write|we'll write|we'll need|we will need|i will add|we will add"
+    "|later|tomorrow|upcoming|pending|not yet|left to do"
+)
+# Words that can introduce what a decision drops; checked before the costlier regex below.
+_REPLACING_TEXT = """instead rather switch switched switching migrate migrated migrating longer
+using off drop dropped dropping ditch ditched"""
+_REPLACING_WORDS = frozenset(_REPLACING_TEXT.split())
 # "instead of SQLite", "switch from Flask", "no longer use Redis": names what a decision drops.
 _REPLACED_RE = re.compile(
-    r"\b(?:instead of|rather than|switch(?:ed|ing)? (?:away )?from|migrat(?:e|ed|ing) (?:away )?from"
+    r"\b(?:instead of|rather than|switch(?:ed|ing)? (?:away )?from"
+    r"|migrat(?:e|ed|ing) (?:away )?from"
     r"|no longer (?:use|using|need)|not using|move off|moving off|drop(?:ped|ping)?|ditch(?:ed)?)"
     r"\s+(?:the |our |a |an |using )?([\w.+#-]+)",
-    _I,
+    re.IGNORECASE,
 )
 _OFFER_RE = re.compile(
     r"^(?:would you like|do you want me|shall i|should i|want me to|let me know|any (?:other )?"
     r"questions|does (?:this|that) (?:help|make sense)|anything else|need (?:anything|help))",
-    _I,
+    re.IGNORECASE,
 )
 _FILLER_RE = re.compile(
     r"^(?:sure|certainly|of course|great|absolutely|happy to|glad|thanks|thank you|no problem"
     r"|you're welcome|good (?:question|catch|point)|here(?:'s| is| are)|below is|i hope"
     r"|hope this|let me know|feel free|in summary|to summarize|ok(?:ay)?\b|perfect|awesome"
     r"|nice|cool|got it|understood|makes sense)",
-    _I,
+    re.IGNORECASE,
 )
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Identifiers, code spans, file names, acronyms: the specifics a snapshot should keep.
 _NAME_RE = re.compile(
     r"`[^`]{1,80}`|\b[A-Z][a-z0-9]+[A-Z]\w*|\b[a-z0-9]+_[a-z0-9_]+\b|\b[A-Z]{2,}[0-9]*\b"
     r"|\b[\w-]+\.(?:py|ts|js|json|yaml|yml|toml|sql|md|go|rs)\b"
 )
-_NUMBER_RE = re.compile(
-    r"\b\d+(?:[.,]\d+)*\s?(?:ms|s|sec|seconds?|minutes?|hours?|days?|kb|mb|gb|tb|%|k|req/s|rps"
-    r"|tokens?|users?|rows?|cores?|x)?\b|\bv?\d+\.\d+(?:\.\d+)?\b",
-    _I,
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+_PHRASE_STARTS = frozenset(
+    phrase[0]
+    for lexicon in (_GOAL, _STRONG_DECISION, _WEAK_DECISION, _REVISION, _CONSTRAINT, _STATE, _NEXT)
+    for phrase in lexicon
 )
 
 _ROLE_WEIGHT = {"user": 1.3, "assistant": 1.0}
@@ -122,20 +141,27 @@ def judge(
     turns (or the opening of a document), where goals are stated; `recent` marks the last few
     turns, whose questions are the ones still open; `role` is None for documents.
     """
-    words = len(text.split())
-    if words < 3 or heading:
+    if heading:
+        return None
+    words = _WORD_RE.findall(text.lower().replace("\u2019", "'"))
+    count = len(words)
+    if count < 3:
         return None
     question = text.rstrip().endswith("?")
-    if question and _OFFER_RE.match(text):
-        return None
+    if question and (_OFFER_RE.match(text) or (not recent and count < 6)):
+        return None  # offers to help, and short old questions ("Can you fix it?"), are noise
+    if text.rstrip().endswith(":") and count <= 12:
+        return None  # "Create `app/main.py`:" introduces code the artifact list already shows
     filler = _FILLER_RE.match(text) is not None
-    if filler and words < 8:
+    if filler and count < 8:
         return None
-    decision = _DECISION_RE.search(text) is not None
-    constraint = _CONSTRAINT_RE.search(text) is not None
-    state = _STATE_RE.search(text) is not None
-    upcoming = _NEXT_RE.search(text) is not None
-    goal = _GOAL_RE.search(text) is not None
+    grams = _ngrams(words)
+    goal = not grams.isdisjoint(_GOAL)
+    strong = not grams.isdisjoint(_STRONG_DECISION)
+    weak = not grams.isdisjoint(_WEAK_DECISION)
+    constraint = not grams.isdisjoint(_CONSTRAINT)
+    state = not grams.isdisjoint(_STATE)
+    upcoming = not grams.isdisjoint(_NEXT) or words[0] == "next"
     names = len(_NAME_RE.findall(text))
     numbers = len(_NUMBER_RE.findall(text))
 
@@ -145,10 +171,12 @@ def judge(
         section, score = QUESTIONS, (2.4 if recent else 0.5)
     elif goal and early and role in ("user", None):
         section, score = GOAL, 3.2
-    elif decision:
+    elif strong:
         section, score = DECISIONS, 2.6 * recency
     elif upcoming or (goal and role == "user"):
         section, score = NEXT, 2.2 * (0.3 + position * position)
+    elif weak:
+        section, score = DECISIONS, 2.0 * recency
     elif constraint:
         section, score = FACTS, 2.2 * (0.8 + 0.4 * position)
     elif state:
@@ -158,18 +186,38 @@ def judge(
     else:
         return None
 
-    cues = sum((decision, constraint, state, upcoming, goal))
+    cues = sum((strong or weak, constraint, state, upcoming, goal))
     score += 0.25 * max(0, cues - 1)
     score += 0.2 * min(3, names) + 0.15 * min(2, numbers)
     score *= _ROLE_WEIGHT.get(role, _OTHER_ROLE_WEIGHT) if role is not None else 1.0
     if filler:
         score *= 0.3
-    if text.rstrip().endswith(":"):  # introduces a code block, which the artifacts list covers
-        score *= 0.4
-    if words < 5:
+    if text.rstrip().endswith(":"):
+        score *= 0.5
+    if count < 5:
         score *= 0.6
-    elif words > 60:
+    elif count > 60:
         score *= 0.7
-    revises = _REVISION_RE.search(text) is not None
-    replaced = tuple(m.group(1).lower().strip(".") for m in _REPLACED_RE.finditer(text))
-    return Judgement(section=section, score=score, revises=revises, replaced=replaced)
+    return Judgement(
+        section=section,
+        score=score,
+        revises=not grams.isdisjoint(_REVISION),
+        replaced=_replaced(text, words),
+    )
+
+
+def _ngrams(words: list[str]) -> set[tuple[str, ...]]:
+    """The word n-grams (n <= 4) that could be cue phrases: only those starting a phrase."""
+    grams: set[tuple[str, ...]] = set()
+    total = len(words)
+    for start, word in enumerate(words):
+        if word in _PHRASE_STARTS:
+            for end in range(start + 1, min(total, start + _MAX_PHRASE_WORDS) + 1):
+                grams.add(tuple(words[start:end]))
+    return grams
+
+
+def _replaced(text: str, words: list[str]) -> tuple[str, ...]:
+    if _REPLACING_WORDS.isdisjoint(words):
+        return ()
+    return tuple(m.group(1).lower().strip(".") for m in _REPLACED_RE.finditer(text))

@@ -115,9 +115,13 @@ def _find_close(
             continue
         if nesting:
             opening = _match_open(line)
-            if opening is not None and opening[1][0] == char and len(opening[1]) >= size:
-                if opening[2].strip():
-                    depth += 1
+            if (
+                opening is not None
+                and opening[1][0] == char
+                and len(opening[1]) >= size
+                and opening[2].strip()
+            ):
+                depth += 1
     return len(lines), False, strict_end
 
 

@@ -9,9 +9,12 @@ resort because it is slow (up to ~300 ms a block) and often wrong on short snipp
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 # alias (lower-case) -> canonical name. Canonical names map to themselves implicitly.
 _ALIASES: dict[str, str] = {
@@ -296,6 +299,10 @@ _LABEL_SPLIT_RE = re.compile(r"[\s,{}]+")
 _LABEL_KEY_RE = re.compile(r"""(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)""")
 
 
+class _Lexer(Protocol):
+    aliases: Sequence[str]
+
+
 @dataclass(frozen=True)
 class FenceLabel:
     """What a fence's info string says: the raw first word, its language, and any file name."""
@@ -372,7 +379,7 @@ def display_name(language: str | None) -> str:
 
 # --- guessing ----------------------------------------------------------------------------
 
-_SHEBANG_RE = re.compile(r"^#!\s*\S*?(?:/env\s+)?(?:\S*/)?(\w+)")
+_SHEBANG_RE = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*/)?([\w.+-]+)")
 _MERMAID_RE = re.compile(
     r"^\s*(?:graph\s+(?:TD|TB|BT|RL|LR)\b|flowchart\b|sequenceDiagram\b|classDiagram\b"
     r"|stateDiagram(?:-v2)?\b|erDiagram\b|gantt\b|pie\b|journey\b|gitGraph\b|mindmap\b"
@@ -384,13 +391,14 @@ _SQL_RE = re.compile(
     re.IGNORECASE,
 )
 _PROMPT_RE = re.compile(r"^\s*(?:\$|%|PS[^>]*>|>)\s+\S")
-_SHELL_TOOLS = frozenset(
+_SHELL_TOOLS_TEXT = (
     "pip pip3 python python3 npm npx yarn pnpm node docker docker-compose podman kubectl helm "
     "git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv poetry "
     "pytest uvicorn alembic gunicorn systemctl journalctl chmod chown ssh scp tar unzip echo "
     "source touch conda virtualenv terraform aws gcloud az psql createdb redis-cli openssl "
-    "ruff mypy black rustup deno bun java mvn gradle dotnet ln grep sed awk tail head".split()
+    "ruff mypy black rustup deno bun java mvn gradle dotnet ln grep sed awk tail head"
 )
+_SHELL_TOOLS = frozenset(_SHELL_TOOLS_TEXT.split())
 _PY_RE = re.compile(
     r"^(?:\s*(?:async\s+)?def\s+\w+\s*\(.*|\s*class\s+\w+(?:\(.*\))?\s*:\s*|from\s+[\w.]+\s+import\s+.+"
     r"|import\s+[\w.]+(?:\s+as\s+\w+)?|\s*@\w[\w.]*(?:\(.*\))?|if\s+__name__\s*==.*)$",
@@ -527,12 +535,16 @@ def _guess_code(sample: str) -> str | None:
 
 
 def _guess_with_pygments(sample: str) -> str | None:
-    from pygments.lexers import guess_lexer
-    from pygments.util import ClassNotFound
+    """Ask pygments, keeping only mainstream answers.
 
+    pygments ships no type hints (and is not in the project's mypy overrides), so it is
+    imported through importlib and its lexer is typed by the one attribute we read.
+    """
+    lexers = importlib.import_module("pygments.lexers")
+    util = importlib.import_module("pygments.util")
     try:
-        lexer = guess_lexer(sample)
-    except ClassNotFound:
+        lexer: _Lexer = lexers.guess_lexer(sample)
+    except util.ClassNotFound:
         return None
     for alias in lexer.aliases:
         language = canonical_language(alias)

@@ -17,8 +17,8 @@ sentences cannot make the comparison quadratic.
 from __future__ import annotations
 
 import heapq
+import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -34,16 +34,16 @@ _POSTING_SCAN = 128
 _MIN_SCORE = 0.25
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
-_STOPWORDS = frozenset(
-    """a an the and or but if then else of to in on at by for with from into onto about as is are
+_STOPWORD_TEXT = """a an the and or but if then else of to in on at by for with from into onto
+    about as is are
     was were be been being it its this that these those there here we you i he she they them our
     your my me us his her their not no yes do does did done have has had will would shall should
     can could may might must just also very so too than such what which who whom whose when where
     why how all any both each few more most other some own same only now up down out over under
     again further once let's lets we'll i'll you'll it's that's don't doesn't isn't aren't use
     using used go going instead rather switch switched switching actually decided decide let via
-    one two new get got make made need needs want like okay ok sure yes yeah thing things""".split()
-)
+    one two new get got make made need needs want like okay ok sure yes yeah thing things"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass
@@ -92,23 +92,54 @@ def index_words(candidates: Iterable[Candidate]) -> None:
         candidate.words = content_words(candidate.text)
 
 
+class _WordIndex:
+    """An inverted index from content word to the candidates containing it, in insertion order.
+
+    `sharing` uses prefix filtering: a candidate sharing at least `need` of n words must contain
+    one of any n - need + 1 of them, so only the postings of that many of the rarest words are
+    read. With the newest-`_POSTING_SCAN` cap this keeps every lookup bounded.
+    """
+
+    def __init__(self) -> None:
+        self._postings: dict[str, list[Candidate]] = {}
+
+    def add(self, candidate: Candidate) -> None:
+        for word in candidate.words:
+            self._postings.setdefault(word, []).append(candidate)
+
+    def sharing(self, words: frozenset[str], need: int) -> list[Candidate]:
+        """Candidates that may share `need` or more of `words`, oldest first."""
+        if need > len(words) or not self._postings:
+            return []
+        empty: list[Candidate] = []
+        rare_first = sorted(words, key=lambda w: (len(self._postings.get(w, empty)), w))
+        found: dict[int, Candidate] = {}
+        for word in rare_first[: len(words) - need + 1]:
+            for candidate in self._postings.get(word, empty)[-_POSTING_SCAN:]:
+                found[candidate.order] = candidate
+        return [found[order] for order in sorted(found)]
+
+
 def demote_superseded(candidates: list[Candidate]) -> None:
     """Lower the score of sentences a later one revises, restates, or (for questions) answers.
 
     `candidates` must be chronological with `words` filled in. Walks from the newest back,
-    indexing each candidate after checking it, so the index only ever holds later sentences.
+    indexing each candidate after checking it, so the indexes only ever hold later sentences.
     A decision that mentions a name a later sentence drops ("instead of SQLite") is demoted
     too, however little else the two sentences share.
     """
-    postings: dict[str, list[Candidate]] = {}
+    statements = _WordIndex()  # later non-questions: may answer a question
+    revisions = _WordIndex()  # later revising sentences and decisions: may outdate a statement
     dropped: set[str] = set()
     for earlier in reversed(candidates):
-        if _is_dropped(earlier, dropped) or _superseded(earlier, postings):
+        if _is_dropped(earlier, dropped) or _superseded(earlier, statements, revisions):
             earlier.score *= _DEMOTION
-        for word in earlier.words:
-            postings.setdefault(word, []).append(earlier)
-        if earlier.section != QUESTIONS:
-            dropped.update(earlier.replaced)
+        if earlier.section == QUESTIONS:
+            continue
+        statements.add(earlier)
+        if earlier.revises or earlier.section == DECISIONS:
+            revisions.add(earlier)
+        dropped.update(earlier.replaced)
 
 
 def _is_dropped(candidate: Candidate, dropped: set[str]) -> bool:
@@ -118,16 +149,13 @@ def _is_dropped(candidate: Candidate, dropped: set[str]) -> bool:
     return any(word in dropped and word not in own for word in candidate.words)
 
 
-def _superseded(earlier: Candidate, postings: dict[str, list[Candidate]]) -> bool:
-    overlaps: Counter[int] = Counter()
-    later_by_order: dict[int, Candidate] = {}
-    for word in earlier.words:
-        for later in postings.get(word, ())[-_POSTING_SCAN:]:
-            overlaps[later.order] += 1
-            later_by_order[later.order] = later
+def _superseded(earlier: Candidate, statements: _WordIndex, revisions: _WordIndex) -> bool:
+    words = earlier.words
+    need = max(2, math.ceil(_SUPERSEDE_CONTAINMENT * len(words)))
+    index = statements if earlier.section == QUESTIONS else revisions
     return any(
-        _supersedes(later_by_order[order], earlier, shared)
-        for order, shared in sorted(overlaps.items())
+        _supersedes(later, earlier, len(words & later.words))
+        for later in index.sharing(words, need)
     )
 
 
@@ -136,9 +164,7 @@ def _supersedes(later: Candidate, earlier: Candidate, shared: int) -> bool:
         return False
     containment = shared / len(earlier.words)
     if earlier.section == QUESTIONS:
-        return later.section != QUESTIONS and containment >= _SUPERSEDE_CONTAINMENT
-    if later.section == QUESTIONS:
-        return False
+        return containment >= _SUPERSEDE_CONTAINMENT
     if later.revises and containment >= _SUPERSEDE_CONTAINMENT:
         return True
     return (
@@ -164,11 +190,11 @@ def pick(
         key=lambda c: (-c.score / c.cost, c.order),
     )
     chosen: list[Candidate] = []
-    postings: dict[str, list[Candidate]] = {}
+    index = _WordIndex()
     opened: set[str] = set()
     used = 0
     for candidate in ranked:
-        duplicate = _near_duplicate(candidate, postings)
+        duplicate = _near_duplicate(candidate, index)
         if duplicate is not None:
             if (
                 candidate.cite not in duplicate.citations
@@ -185,26 +211,22 @@ def pick(
         opened.add(candidate.section)
         candidate.citations = [candidate.cite]
         chosen.append(candidate)
-        for word in candidate.words:
-            postings.setdefault(word, []).append(candidate)
+        index.add(candidate)
     return chosen
 
 
-def _near_duplicate(candidate: Candidate, postings: dict[str, list[Candidate]]) -> Candidate | None:
-    if not candidate.words:
+def _near_duplicate(candidate: Candidate, index: _WordIndex) -> Candidate | None:
+    """The most similar chosen sentence with Jaccard >= `_NEAR_DUPLICATE`, if any."""
+    words = candidate.words
+    if not words:
         return None
-    overlaps: Counter[int] = Counter()
-    by_order: dict[int, Candidate] = {}
-    for word in candidate.words:
-        for other in postings.get(word, ())[-_POSTING_SCAN:]:
-            overlaps[other.order] += 1
-            by_order[other.order] = other
+    # Jaccard >= t needs |A & B| >= t * |A | B| >= t * |A|.
+    need = max(1, math.ceil(_NEAR_DUPLICATE * len(words)))
     best: Candidate | None = None
     best_similarity = _NEAR_DUPLICATE
-    for order in sorted(overlaps):
-        shared = overlaps[order]
-        other = by_order[order]
-        similarity = shared / (len(candidate.words) + len(other.words) - shared)
+    for other in index.sharing(words, need):
+        shared = len(words & other.words)
+        similarity = shared / (len(words) + len(other.words) - shared)
         if similarity >= best_similarity:
             best, best_similarity = other, similarity
     return best

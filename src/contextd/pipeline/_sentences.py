@@ -27,9 +27,8 @@ _EMPHASIS_RE = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
 # A candidate boundary: end punctuation, optional closing quote/bracket, whitespace, and a
 # sentence-like start.
 _BOUNDARY_RE = re.compile(r"[.!?…]+[\"')\]]*\s+(?=[A-Z0-9\"'(\[`*_])")
-_ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr st no fig approx cf al inc ltd jr sr eq resp esp".split()
-)
+_ABBREVIATION_TEXT = "e.g i.e etc vs mr mrs ms dr st no fig approx cf al inc ltd jr sr eq resp esp"
+_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 
 @dataclass(frozen=True)

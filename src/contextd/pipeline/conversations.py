@@ -156,8 +156,6 @@ def format_timestamp(value: datetime) -> str:
 # Structured exports
 # ---------------------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("chatgpt", "claude", "messages")
-
 
 def _as_dict(value: object) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
@@ -234,6 +232,19 @@ def _chatgpt_text(content: dict[str, object]) -> str:
     return ""
 
 
+def _shown_to_user(role: str, recipient: object, content_type: object) -> bool:
+    """Whether ChatGPT showed the message, rather than exchanging it with a tool behind the scenes.
+
+    The model's calls to search, memory or image tools and most tool replies are plumbing; code it
+    ran with the Python tool, and that code's output, were shown and are kept.
+    """
+    if role == "assistant":
+        return recipient in (None, "all", "python")
+    if role == "tool":
+        return content_type == "execution_output"
+    return True
+
+
 def _chatgpt_turns(conversation: dict[str, object]) -> list[Turn]:
     mapping = _as_dict(conversation.get("mapping")) or {}
     speakers = {"user": "User", "assistant": "ChatGPT", "tool": "Tool"}
@@ -245,9 +256,12 @@ def _chatgpt_turns(conversation: dict[str, object]) -> list[Turn]:
         author = _as_dict(message.get("author")) or {}
         role = _as_str(author.get("role")) or ""
         metadata = _as_dict(message.get("metadata")) or {}
+        content = _as_dict(message.get("content")) or {}
         if role not in speakers or metadata.get("is_visually_hidden_from_conversation"):
             continue
-        text = _chatgpt_text(_as_dict(message.get("content")) or {})
+        if not _shown_to_user(role, message.get("recipient"), content.get("content_type")):
+            continue
+        text = _chatgpt_text(content)
         if not text.strip():
             continue
         timestamp = _epoch(message.get("create_time"))
@@ -369,7 +383,8 @@ def render_transcript(conversations: Sequence[Conversation]) -> str:
     several = len(conversations) > 1
     for number, conversation in enumerate(conversations, 1):
         if several:
-            blocks.append(f"## {conversation.title or f'Conversation {number}'}\n")
+            title = " ".join((conversation.title or "").split()) or f"Conversation {number}"
+            blocks.append(f"## {title}\n")
         for turn in conversation.turns:
             head = turn.speaker
             if turn.timestamp is not None:

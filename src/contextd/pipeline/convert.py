@@ -197,7 +197,7 @@ def detect_format(fetched: Fetched) -> str:
     ):
         return "html"
     if declared == "json" or head.startswith(("{", "[")):
-        return "json" if _json_value(fetched) is not _NOT_JSON else "text"
+        return "json"  # parsed by the converter, which reads it as text if it does not parse
     return "text"
 
 
@@ -397,6 +397,8 @@ def _text_length(tag: Tag) -> int:
     return len("".join(tag.get_text().split()))
 
 
+# Pages with less visible text than this (in non-space characters) are converted whole.
+_SMALL_PAGE = 1000
 _DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "head", "object"]
 
 
@@ -416,6 +418,8 @@ def html_to_document(html: str) -> Document:
 
     "Little" means under a fifth of the body's text, or fewer code blocks than the body has:
     a page of nav links around one snippet is still read whole rather than lose the snippet.
+    Small pages are always read whole: there readability's guesses are least reliable (it drops
+    tables and lists), and the page chrome it would remove costs little.
     """
     soup = BeautifulSoup(html, "lxml")
     title = _html_title(soup)
@@ -429,9 +433,10 @@ def html_to_document(html: str) -> Document:
         summary = ""
     article = BeautifulSoup(summary, "lxml")
     body_length, article_length = _text_length(body), _text_length(article)
-    too_little = article_length < 0.2 * body_length or article_length < min(200, body_length // 2)
+    small = body_length < _SMALL_PAGE
+    too_little = article_length < 0.2 * body_length
     lost_code = len(article.find_all("pre")) < len(body.find_all("pre"))
-    text = _to_markdown(body if too_little or lost_code else article)
+    text = _to_markdown(body if small or too_little or lost_code else article)
     return Document(text=text if text.strip() else "", format="html", title=title)
 
 
@@ -446,7 +451,12 @@ def _html_title(soup: BeautifulSoup) -> str | None:
 
 def _convert_html(fetched: Fetched) -> Document:
     charset = fetched.charset or _meta_charset(fetched.content)
-    return html_to_document(decode_text(fetched.content, charset))
+    document = html_to_document(decode_text(fetched.content, charset))
+    if not document.text.strip():
+        raise UnsupportedFormat(
+            "the page has no readable text (it may build its content with JavaScript)"
+        )
+    return document
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,6 +556,8 @@ def _convert_docx(fetched: Fetched) -> Document:
         raise UnsupportedFormat("the Word document is damaged and cannot be read") from None
     html = str(result.value)
     text = _to_markdown(html) if html.strip() else ""
+    if not text.strip():
+        raise UnsupportedFormat("the Word document contains no text")
     title = _docx_title(fetched.content) or _first_heading(text)
     return Document(text=text, format="docx", title=title)
 
@@ -555,31 +567,20 @@ def _convert_docx(fetched: Fetched) -> Document:
 # ---------------------------------------------------------------------------------------------
 
 
-class _NotJson:
-    pass
-
-
-_NOT_JSON = _NotJson()
-
-
-def _json_value(fetched: Fetched) -> object:
+def load_json(fetched: Fetched) -> tuple[bool, object]:
+    """(True, value) when the bytes are one JSON document, else (False, None)."""
     try:
         value: object = json.loads(decode_text(fetched.content, fetched.charset))
     except (ValueError, RecursionError):
-        return _NOT_JSON
-    return value
+        return False, None
+    return True, value
 
 
-def load_json(fetched: Fetched) -> tuple[bool, object]:
-    """(True, value) when the bytes are one JSON document, else (False, None)."""
-    value = _json_value(fetched)
-    return (False, None) if isinstance(value, _NotJson) else (True, value)
+def json_document(data: object) -> Document:
+    """Parsed JSON as a Document: a chat export's transcript, or the JSON pretty-printed.
 
-
-def _convert_json(fetched: Fetched) -> Document:
-    ok, data = load_json(fetched)
-    if not ok:
-        return _convert_text(fetched)
+    A plain ```json fence is safe: pretty-printed JSON has no line that could close it.
+    """
     found = detect_export(data)
     if found is not None:
         return export_document(*found)
@@ -590,6 +591,11 @@ def _convert_json(fetched: Fetched) -> Document:
         format="json",
         title=title if isinstance(title, str) and title.strip() else None,
     )
+
+
+def _convert_json(fetched: Fetched) -> Document:
+    ok, data = load_json(fetched)
+    return json_document(data) if ok else _convert_text(fetched)
 
 
 def _first_heading(markdown: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from contextd.pipeline.conversations import detect_export, export_document, parse_transcript
-from contextd.pipeline.convert import convert, detect_format, load_json
+from contextd.pipeline.convert import convert, detect_format, json_document, load_json
 from contextd.pipeline.types import Fetched, Ingested, Turn
 
 
@@ -26,13 +26,14 @@ def ingest(fetched: Fetched, *, first_turn_index: int = 0) -> Ingested:
     """Convert a source and find its turns; raises UnsupportedFormat for unreadable input."""
     if detect_format(fetched) == "json":
         ok, data = load_json(fetched)
-        found = detect_export(data) if ok else None
-        if found is not None:
+        if ok:
+            found = detect_export(data)
+            if found is None:
+                return Ingested(json_document(data))  # fenced JSON holds no speaker lines
             format, conversations = found
             turns = (turn for conversation in conversations for turn in conversation.turns)
-            return Ingested(
-                export_document(format, conversations), _renumber(turns, first_turn_index)
-            )
+            document = export_document(format, conversations)
+            return Ingested(document, _renumber(turns, first_turn_index))
     document = convert(fetched)
     conversation = parse_transcript(document.text)
     if conversation is None:

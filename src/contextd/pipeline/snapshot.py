@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contextd.domain.enums import ArtifactType
 from contextd.pipeline._cues import SECTIONS, Judgement, judge
 from contextd.pipeline._selection import (
     Candidate,
@@ -104,10 +105,7 @@ def build_snapshot(
 
 
 def _budget(tokens_before: int, budget_tokens: int | None, ratio: float) -> int:
-    if budget_tokens:
-        wanted = budget_tokens
-    else:
-        wanted = max(MIN_BUDGET, math.floor(tokens_before / ratio))
+    wanted = budget_tokens or max(MIN_BUDGET, math.floor(tokens_before / ratio))
     return min(wanted, tokens_before)
 
 
@@ -181,8 +179,8 @@ def _artifact_lines(
     """One bullet per current artifact, newest first until the share of the budget is spent.
 
     "Current" means the latest version of an artifact shown several times under the same title
-    (a file edited over many turns); the list is capped at `MAX_ARTIFACTS` and printed in order
-    of last appearance.
+    (a file edited over many turns). Code, schemas and diagrams win over shell commands when the
+    list is capped at `MAX_ARTIFACTS`; the list is printed in order of last appearance.
     """
     latest: dict[str, tuple[tuple[int, int], ArtifactDraft]] = {}
     for position, artifact in enumerate(artifacts):
@@ -190,25 +188,26 @@ def _artifact_lines(
         rank = (max(artifact.turn_indexes, default=-1), position)
         if key not in latest or rank > latest[key][0]:
             latest[key] = (rank, artifact)
-    ordered = [item for _, item in sorted(latest.values(), key=lambda pair: pair[0])]
+    chronological = sorted(latest.values(), key=lambda pair: pair[0])
+    # Commands are listed after code, schemas and diagrams; newest first within each group for
+    # conversations, first-come for documents.
     if layout.prefix == "t":
-        ordered = ordered[-MAX_ARTIFACTS:][::-1]  # newest first while filling the budget
-    else:
-        ordered = ordered[:MAX_ARTIFACTS]
+        chronological.reverse()
+    ordered = sorted(chronological, key=lambda pair: pair[1].type is ArtifactType.COMMAND)
+    ordered = ordered[:MAX_ARTIFACTS]
 
     heading_cost = count_tokens("\n## Artifacts\n")
     used = heading_cost
-    kept: list[tuple[str, ArtifactDraft]] = []
-    for artifact in ordered:
+    kept: list[tuple[tuple[int, int], str, ArtifactDraft]] = []
+    for rank, artifact in ordered:
         line = _artifact_bullet(artifact, layout)
         cost = count_tokens(line + "\n")
         if used + cost > available:
             continue
         used += cost
-        kept.append((line, artifact))
-    if layout.prefix == "t":
-        kept.reverse()
-    return kept
+        kept.append((rank, line, artifact))
+    kept.sort(key=lambda item: item[0])
+    return [(line, artifact) for _, line, artifact in kept]
 
 
 def _artifact_bullet(artifact: ArtifactDraft, layout: _Layout) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
@@ -77,7 +77,7 @@ def save_artifacts(
     stale = [a.id for h, a in current.items() if not update_existing or h not in seen]
     if stale:
         if update_existing:
-            session.execute(Artifact.__table__.delete().where(Artifact.id.in_(stale)))
+            session.execute(delete(Artifact).where(Artifact.id.in_(stale)))
         else:
             session.execute(update(Artifact).where(Artifact.id.in_(stale)).values(is_current=False))
 
@@ -161,7 +161,7 @@ def list_artifacts(
     language: str | None = None,
     current: bool | None = True,
 ) -> tuple[list[Artifact], int]:
-    query: Select[tuple[Artifact]] = select(Artifact).where(Artifact.space_id == space.id)
+    query: Select[Artifact] = select(Artifact).where(Artifact.space_id == space.id)
     if artifact_type is not None:
         query = query.where(Artifact.type == artifact_type)
     if source_id is not None:

@@ -155,7 +155,7 @@ def list_sources(
     pinned: bool | None = None,
     deleted: bool | None = False,
 ) -> tuple[list[Source], int]:
-    query: Select[tuple[Source]] = select(Source).where(
+    query: Select[Source] = select(Source).where(
         Source.space_id == space.id, Source.fast_forward_target_id.is_(None)
     )
     if status is not None:

@@ -76,7 +76,7 @@ async def receive_upload(
                     expires=expires,
                     size=size,
                     signature=signature,
-                    body=spool,  # type: ignore[arg-type]
+                    body=spool,
                     secret=runtime.secret_key,
                 )
 

@@ -1,0 +1,476 @@
+"""HTTP benchmark of contextd's create-source and get-source, relative to a bare FastAPI app.
+
+Usage: `.venv/bin/python bench/api.py [--requests 2000] [--concurrency 8] [--json]`
+
+Why this design:
+
+- **Same-run baseline.** Absolute requests/s depend on the machine, its load and the Python
+  build, so they cannot be compared between machines or days. Every run therefore also measures
+  a bare FastAPI endpoint (`bench/bare_app.py`) served by uvicorn with the same options, the same
+  client and the same concurrency, and reports contextd as a ratio to it: the ratio is what
+  contextd's own work (middleware, auth, rate limit, SQLite, the embedded worker) costs on top of
+  the framework floor, and is comparable across runs.
+- **Separate processes, started as a user would.** contextd runs as `python -m contextd serve`
+  (embedded default: SQLite and local files in a fresh temporary data dir, embedded worker on),
+  its key comes from `python -m contextd keys create`, and the bare app runs under
+  `python -m uvicorn`. The load generator is this process (asyncio + one `httpx.AsyncClient`
+  with bounded concurrency), so client CPU is never spent inside a server's process. On a small
+  machine client and servers still share the cores; the output says so, and reports the CPU
+  time each side spends per request so a client-bound run is visible.
+- **Bounded.** A fixed number of requests per phase after an uncounted warm-up, a hard time cap
+  per phase, loopback addresses only, temporary directories only, and both servers are stopped
+  in `finally` (also on Ctrl-C and SIGTERM).
+
+Any non-2xx answer or transport error counts as an error; the exit status is 1 when a phase had
+errors or hit its time cap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+
+HOST = "127.0.0.1"
+BENCH_DIR = Path(__file__).resolve().parent
+STARTUP_TIMEOUT = 90.0
+REQUEST_TIMEOUT = 30.0
+SOURCE_BODY: dict[str, Any] = {
+    "type": "CONTENT",
+    "instructions": {},
+    "initial_data": {
+        "data": "User: How do I start?\n\nAssistant: Run `make run`:\n\n```bash\nmake run\n```"
+    },
+}
+
+Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+
+
+@dataclass
+class PhaseResult:
+    """One measured phase: throughput, latency percentiles, errors and CPU per request."""
+
+    name: str
+    planned: int
+    completed: int
+    errors: int
+    statuses: dict[str, int]
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_ms_per_req: float | None
+    client_cpu_ms_per_req: float
+    timed_out: bool = False
+    error_samples: list[str] = field(default_factory=list)
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def base_env() -> dict[str, str]:
+    """The caller's environment without CONTEXTD_* (so the embedded default is measured)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTD_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # write nothing into the repository
+    return env
+
+
+def contextd_env(data_dir: Path) -> dict[str, str]:
+    """contextd's environment: a fresh data dir and a rate limit the run cannot reach."""
+    return {
+        **base_env(),
+        "CONTEXTD_DATA_DIR": str(data_dir),
+        "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000000",
+    }
+
+
+class Server:
+    """A server child process with its output in a log file; `stop` is safe to call twice."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, health_url: str) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=self.log.parent
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(health_url, timeout=1).status_code == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not become healthy:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the whole process (all threads), Linux only."""
+        if self.proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def contextd_server(tmp: Path, port: int) -> Server:
+    data_dir = tmp / "contextd-data"
+    argv = [sys.executable, "-m", "contextd", "serve", "--host", HOST, "--port", str(port)]
+    return Server("contextd", argv, contextd_env(data_dir), tmp / "contextd.log")
+
+
+def bare_server(tmp: Path, port: int) -> Server:
+    argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app"]
+    argv += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    return Server("bare", argv, base_env(), tmp / "bare.log")
+
+
+def create_key(env: dict[str, str]) -> str:
+    """`contextd keys create --name bench`; the raw key is the last line printed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "contextd", "keys", "create", "--name", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+# --- contextd fixtures ----------------------------------------------------------------------
+
+
+def create_space(client: httpx.Client) -> str:
+    response = client.post("/v1/spaces", json={"name": "bench"})
+    response.raise_for_status()
+    space_id: str = response.json()["id"]
+    return space_id
+
+
+def create_settled_source(client: httpx.Client, space_id: str, timeout: float) -> tuple[str, str]:
+    """One source to read, waited on until final so its processing does not overlap the reads."""
+    response = client.post(f"/v1/spaces/{space_id}/sources", json=SOURCE_BODY)
+    response.raise_for_status()
+    source_id: str = response.json()["id"]
+    deadline = time.monotonic() + timeout
+    status = "PENDING"
+    while time.monotonic() < deadline:
+        status = client.get(f"/v1/sources/{source_id}").raise_for_status().json()["status"]
+        if status in {"COMPLETED", "FAILED", "CANCELED"}:
+            break
+        time.sleep(0.2)
+    return source_id, status
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list (0.0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, round(fraction * len(sorted_values) + 0.5))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    error_samples: list[str] = field(default_factory=list)
+
+    def record(self, started: float, outcome: httpx.Response | Exception) -> None:
+        self.latencies.append(time.perf_counter() - started)
+        if isinstance(outcome, Exception):
+            key, sample = type(outcome).__name__, repr(outcome)
+        else:
+            key, sample = str(outcome.status_code), outcome.text[:200]
+        self.statuses[key] += 1
+        if not key.startswith("2") and len(self.error_samples) < 3:
+            self.error_samples.append(f"{key}: {sample}")
+
+    @property
+    def errors(self) -> int:
+        return sum(n for key, n in self.statuses.items() if not key.startswith("2"))
+
+
+async def drive(
+    client: httpx.AsyncClient, send: Send, total: int, concurrency: int, deadline: float
+) -> Tally:
+    """Send `total` requests with at most `concurrency` in flight; stop early at `deadline`."""
+    tally = Tally()
+    remaining = iter(range(total))
+
+    async def lane() -> None:
+        for _ in remaining:
+            if time.monotonic() >= deadline:
+                return
+            started = time.perf_counter()
+            try:
+                tally.record(started, await send(client))
+            except httpx.HTTPError as exc:
+                tally.record(started, exc)
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return tally
+
+
+async def run_phase(
+    name: str, client: httpx.AsyncClient, send: Send, server: Server, args: argparse.Namespace
+) -> PhaseResult:
+    """Warm up (not counted), then measure `args.requests` requests."""
+    await drive(client, send, args.warmup, args.concurrency, time.monotonic() + args.max_seconds)
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    started = time.perf_counter()
+    tally = await drive(
+        client, send, args.requests, args.concurrency, time.monotonic() + args.max_seconds
+    )
+    seconds = time.perf_counter() - started
+    cpu_after, client_cpu = server.cpu_seconds(), time.process_time() - client_before
+    return summarize(name, args.requests, tally, seconds, cpu_before, cpu_after, client_cpu)
+
+
+def summarize(
+    name: str,
+    planned: int,
+    tally: Tally,
+    seconds: float,
+    cpu_before: float | None,
+    cpu_after: float | None,
+    client_cpu: float,
+) -> PhaseResult:
+    done = len(tally.latencies)
+    lat = sorted(tally.latencies)
+    server_cpu = None
+    if cpu_before is not None and cpu_after is not None and done:
+        server_cpu = (cpu_after - cpu_before) * 1000 / done
+    return PhaseResult(
+        name=name,
+        planned=planned,
+        completed=done,
+        errors=tally.errors,
+        statuses=dict(tally.statuses),
+        seconds=seconds,
+        rps=done / seconds if seconds > 0 else 0.0,
+        p50_ms=percentile(lat, 0.50) * 1000,
+        p99_ms=percentile(lat, 0.99) * 1000,
+        server_cpu_ms_per_req=server_cpu,
+        client_cpu_ms_per_req=client_cpu * 1000 / done if done else 0.0,
+        timed_out=done < planned,
+        error_samples=tally.error_samples,
+    )
+
+
+def async_client(base_url: str, concurrency: int, key: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT
+    )
+
+
+async def measure(
+    args: argparse.Namespace,
+    bare: Server,
+    bare_url: str,
+    contextd: Server,
+    contextd_url: str,
+    key: str,
+    space_id: str,
+    source_id: str,
+) -> list[PhaseResult]:
+    """The three phases; create-source last, so the jobs it queues cannot slow the reads."""
+    results = []
+    async with async_client(bare_url, args.concurrency) as client:
+        results.append(await run_phase("bare GET", client, lambda c: c.get("/ping"), bare, args))
+    async with async_client(contextd_url, args.concurrency, key) as client:
+        results.append(
+            await run_phase(
+                "get-source", client, lambda c: c.get(f"/v1/sources/{source_id}"), contextd, args
+            )
+        )
+        results.append(
+            await run_phase(
+                "create-source",
+                client,
+                lambda c: c.post(f"/v1/spaces/{space_id}/sources", json=SOURCE_BODY),
+                contextd,
+                args,
+            )
+        )
+    return results
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def ratios(results: list[PhaseResult]) -> dict[str, dict[str, float]]:
+    """contextd rps / bare rps and p50 / bare p50 for each contextd phase."""
+    bare = results[0]
+    out = {}
+    for r in results[1:]:
+        out[r.name] = {
+            "rps_ratio": r.rps / bare.rps if bare.rps else 0.0,
+            "p50_ratio": r.p50_ms / bare.p50_ms if bare.p50_ms else 0.0,
+        }
+    return out
+
+
+def format_table(results: list[PhaseResult], args: argparse.Namespace, seed_status: str) -> str:
+    def cpu(value: float | None) -> str:
+        return f"{value:.2f}" if value is not None else "n/a"
+
+    lines = [
+        f"contextd API benchmark: {args.requests} requests per phase after {args.warmup} warm-up,"
+        f" concurrency {args.concurrency}, HTTP/1.1 keep-alive over loopback",
+        f"client (this process) and servers share the machine: {os.cpu_count()} CPU(s);"
+        " figures are relative, compare the ratios",
+        f"contextd: embedded default (SQLite, local files, embedded worker on);"
+        f" the source read was {seed_status}",
+        "",
+        f"{'phase':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'srv cpu ms/req':>16}{'cli cpu ms/req':>16}",
+    ]
+    for r in results:
+        note = "  TIMED OUT" if r.timed_out else ""
+        lines.append(
+            f"{r.name:<14}{r.rps:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
+            f"{cpu(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{note}"
+        )
+    lines.append("")
+    for name, ratio in ratios(results).items():
+        lines.append(
+            f"{name:<14} rps / bare rps = {ratio['rps_ratio']:.2f}"
+            f"   p50 / bare p50 = {ratio['p50_ratio']:.2f}"
+        )
+    for r in results:
+        for sample in r.error_samples:
+            lines.append(f"error in {r.name}: {sample}")
+    return "\n".join(lines)
+
+
+def report(results: list[PhaseResult], args: argparse.Namespace, seed_status: str) -> None:
+    if args.json:
+        payload = {
+            "requests": args.requests,
+            "warmup": args.warmup,
+            "concurrency": args.concurrency,
+            "cpu_count": os.cpu_count(),
+            "seed_source_status": seed_status,
+            "phases": [asdict(r) for r in results],
+            "ratios": ratios(results),
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print(format_table(results, args, seed_status))
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests per phase")
+    parser.add_argument("--warmup", type=int, default=200, help="uncounted requests per phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument("--max-seconds", type=float, default=120.0, help="time cap per phase")
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.max_seconds <= 0:
+        parser.error("--requests and --concurrency must be >= 1, --warmup >= 0, --max-seconds > 0")
+    return args
+
+
+def raise_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so the `finally` that stops the servers runs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@contextlib.contextmanager
+def servers(tmp: Path) -> Iterator[tuple[Server, str, Server, str]]:
+    """Both servers running; always stopped on the way out."""
+    bare_port, contextd_port = free_port(), free_port()
+    bare, contextd = bare_server(tmp, bare_port), contextd_server(tmp, contextd_port)
+    try:
+        bare_url, contextd_url = f"http://{HOST}:{bare_port}", f"http://{HOST}:{contextd_port}"
+        bare.start(f"{bare_url}/ping")
+        contextd.start(f"{contextd_url}/health")
+        yield bare, bare_url, contextd, contextd_url
+    finally:
+        contextd.stop()
+        bare.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    raise_on_sigterm()
+    with tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        with servers(tmp) as (bare, bare_url, contextd, contextd_url):
+            key = create_key(contextd.env)
+            headers = {"Authorization": f"Bearer {key}"}
+            with httpx.Client(base_url=contextd_url, headers=headers, timeout=30) as client:
+                space_id = create_space(client)
+                source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
+            results = asyncio.run(
+                measure(args, bare, bare_url, contextd, contextd_url, key, space_id, source_id)
+            )
+    report(results, args, seed_status)
+    return 1 if any(r.errors or r.timed_out for r in results) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,327 @@
+"""Context snapshots: a budgeted, cited Markdown brief of a conversation or document."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from contextd.pipeline.artifacts import extract_artifacts
+from contextd.pipeline.snapshot import MIN_BUDGET, build_snapshot
+from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens
+from contextd.pipeline.types import Document, SnapshotDraft, Turn
+
+SECTION_ORDER = [
+    "## Goal",
+    "## Current state",
+    "## Decisions",
+    "## Constraints and facts",
+    "## Open questions",
+    "## Next steps",
+    "## Artifacts",
+]
+CITATION = re.compile(r"\[(t\d+(?:, t\d+)*)\]$")
+
+# --- a realistic 200-turn conversation -----------------------------------------------------
+
+TOPICS = [
+    "tasks", "projects", "users", "comments", "labels", "attachments", "teams", "webhooks",
+    "reports", "invites", "sessions", "audit logs", "exports", "notifications", "search",
+]  # fmt: skip
+
+
+def _user_turn(i: int, topic: str) -> str:
+    name = topic.replace(" ", "_")
+    variants = [
+        f"Next I need the {topic} endpoint. It should support pagination with at most 100 "
+        f"items per page. How do we handle filtering by status?",
+        f"I ran the {topic} tests and got an error: KeyError 'owner_id' in list_{name}. "
+        "Can you fix it?",
+        f"Can we add caching to the {topic} list? Response time is about {120 + i} ms now.",
+        f"Thanks, that works. The {topic} endpoint must not return deleted rows.",
+        f"What about validation for {topic}? Titles should not be longer than 200 characters.",
+    ]
+    return variants[(i // 2) % len(variants)]
+
+
+def _assistant_turn(i: int, topic: str) -> str:
+    k = i // 2
+    name = topic.replace(" ", "_")
+    parts = [
+        f"Good question. For {topic} we should keep the handler thin and move the queries into "
+        "the repository layer.",
+        f"The repository function `list_{name}` takes a cursor and a limit and returns the "
+        "following cursor together with the page.",
+    ]
+    if k % 3 == 0:
+        parts.append(
+            f"Create `app/routes/{name}.py`:\n\n```python\nfrom fastapi import APIRouter\n\n"
+            f"router = APIRouter()\n\n\n@router.get('/{name}')\n"
+            f"def list_{name}(cursor: str | None = None, limit: int = 50):\n"
+            f"    return repo.list_{name}(cursor=cursor, limit=min(limit, 100))\n```"
+        )
+    if k % 4 == 1:
+        parts.append(f"Run the tests again:\n\n```bash\n$ pytest -q tests/test_{name}.py\n```")
+    if k % 5 == 2:
+        parts.append(
+            f"I fixed the KeyError: the serializer now reads `owner_id` from the joined row, "
+            f"so list_{name} works again."
+        )
+    parts.append(
+        f"Filtering by status uses an index on ({name}.status, {name}.created_at), so the "
+        "query stays under 10 ms for 1M rows."
+    )
+    parts.append("Let me know if you want me to add more tests!")
+    return "\n\n".join(parts)
+
+
+SPECIAL_TURNS = {
+    0: (
+        "I'm building a task tracking API with FastAPI for a small team of 20 people. "
+        "The goal is to replace our spreadsheet with a REST service we can host on one VPS. "
+        "It must run offline on our internal network."
+    ),
+    3: (
+        "Let's use SQLite for the database, since everything runs on a single VPS. "
+        "We'll keep the schema in one migration file.\n\n"
+        "```sql\nCREATE TABLE tasks (\n  id INTEGER PRIMARY KEY,\n  title TEXT NOT NULL,\n"
+        "  status TEXT NOT NULL DEFAULT 'open'\n);\n```"
+    ),
+    150: (
+        "Actually, we have to switch the database to PostgreSQL instead of SQLite, because we "
+        "will run four workers behind nginx."
+    ),
+    151: (
+        "Agreed, PostgreSQL it is. I updated the connection settings to read DATABASE_URL, and "
+        "the migrations now run with Alembic.\n\n```bash\n$ alembic upgrade head\n```"
+    ),
+    198: "Should we put the webhook retries in a background queue, or is a cron job enough?",
+    199: (
+        "Next step: add the retry worker and write integration tests for the webhook delivery. "
+        "TODO: document the DATABASE_URL variable in the README."
+    ),
+}
+
+
+def conversation(turns: int = 200) -> list[Turn]:
+    """A user and an assistant building an API: questions, answers, code, a revised decision."""
+    result = []
+    for i in range(turns):
+        user = i % 2 == 0
+        topic = TOPICS[(i // 2) % len(TOPICS)]
+        text = SPECIAL_TURNS.get(i) or (_user_turn(i, topic) if user else _assistant_turn(i, topic))
+        result.append(
+            Turn(
+                index=i,
+                speaker="User" if user else "Assistant",
+                role="user" if user else "assistant",
+                text=text,
+            )
+        )
+    return result
+
+
+def snapshot_of(turns: list[Turn], **options: float | int | None) -> SnapshotDraft:
+    document = Document(text="", format="chatgpt", title="Task tracker API")
+    artifacts = extract_artifacts(document, turns)
+    return build_snapshot(turns, document, artifacts, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def turns() -> list[Turn]:
+    return conversation()
+
+
+@pytest.fixture(scope="module")
+def snapshot(turns: list[Turn]) -> SnapshotDraft:
+    return snapshot_of(turns)
+
+
+def section(markdown: str, heading: str) -> str:
+    """The body of one section ("" if absent)."""
+    match = re.search(rf"^{re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.M | re.S)
+    return match.group(1) if match else ""
+
+
+# --- accounting ----------------------------------------------------------------------------
+
+
+def test_default_ratio_gives_a_quarter_of_the_tokens_or_less(
+    turns: list[Turn], snapshot: SnapshotDraft
+) -> None:
+    assert snapshot.tokens_before == count_tokens("\n\n".join(t.text for t in turns))
+    assert snapshot.budget == snapshot.tokens_before // 4
+    assert 0 < snapshot.tokens_after <= snapshot.budget
+    assert snapshot.tokens_after == count_tokens(snapshot.markdown)
+    assert snapshot.tokenizer == TOKENIZER_NAME == "o200k_base"
+    assert snapshot.engine == "builtin"
+
+
+@pytest.mark.parametrize("budget", [200, 350, 800, 2_000])
+def test_an_explicit_budget_is_never_exceeded(turns: list[Turn], budget: int) -> None:
+    result = snapshot_of(turns, budget_tokens=budget)
+    assert result.budget == budget
+    assert result.tokens_after <= budget
+
+
+def test_a_higher_ratio_gives_a_smaller_snapshot(turns: list[Turn]) -> None:
+    result = snapshot_of(turns, ratio=20.0)
+    assert result.budget == result.tokens_before // 20
+    assert result.tokens_after <= result.budget
+
+
+def test_the_budget_has_a_floor_but_never_exceeds_the_source() -> None:
+    short = [Turn(0, "User", "user", "We decided to use PostgreSQL 16 for storage.")]
+    result = snapshot_of(short)
+    assert result.budget == result.tokens_before < MIN_BUDGET
+    assert result.tokens_after <= result.budget
+
+    medium = conversation(20)
+    result = snapshot_of(medium, ratio=100.0)
+    assert result.budget == MIN_BUDGET
+    assert result.tokens_after <= MIN_BUDGET
+
+
+def test_invalid_options_are_rejected(turns: list[Turn]) -> None:
+    with pytest.raises(ValueError):
+        snapshot_of(turns, ratio=0)
+    with pytest.raises(ValueError):
+        snapshot_of(turns, budget_tokens=-5)
+
+
+def test_an_empty_source_gives_an_empty_snapshot() -> None:
+    result = build_snapshot([], Document(text="", format="text"), [])
+    assert (result.markdown, result.tokens_before, result.tokens_after, result.budget) == (
+        "",
+        0,
+        0,
+        0,
+    )
+
+
+# --- shape ---------------------------------------------------------------------------------
+
+
+def test_sections_appear_in_order_under_the_title(snapshot: SnapshotDraft) -> None:
+    markdown = snapshot.markdown
+    assert markdown.startswith("# Context snapshot: Task tracker API\n")
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings == SECTION_ORDER
+
+
+def test_empty_sections_are_omitted() -> None:
+    background = " The notes app began as a weekend project and grew slowly over the years." * 10
+    turns = [
+        Turn(0, "User", "user", "I'm building a CLI that syncs notes to S3." + background),
+        Turn(1, "Assistant", "assistant", "We'll use boto3 with multipart uploads." + background),
+    ]
+    markdown = snapshot_of(turns).markdown
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings == ["## Goal", "## Decisions"]
+    assert "weekend project" not in markdown  # says nothing about the state of the work
+
+
+def test_every_line_cites_its_turns(snapshot: SnapshotDraft) -> None:
+    bullets = [line for line in snapshot.markdown.splitlines() if line.startswith("- ")]
+    assert bullets
+    cited: set[int] = set()
+    for bullet in bullets:
+        match = CITATION.search(bullet)
+        assert match, bullet
+        cited.update(int(ref[1:]) for ref in match.group(1).split(", "))
+    assert snapshot.turn_indexes == tuple(sorted(cited))
+
+
+def test_code_is_linked_as_artifacts_not_copied(snapshot: SnapshotDraft) -> None:
+    assert "```" not in snapshot.markdown
+    artifacts = section(snapshot.markdown, "## Artifacts")
+    assert "- app/routes/teams.py (code, python) [t133, t163, t193]" in artifacts
+    assert "- tasks table (schema, sql) [t3]" in artifacts
+    assert "- alembic upgrade head (command, bash) [t151]" in artifacts
+    assert len(artifacts.splitlines()) <= 30
+
+
+# --- content -------------------------------------------------------------------------------
+
+
+def test_the_goal_comes_from_the_first_user_turn(snapshot: SnapshotDraft) -> None:
+    goal = section(snapshot.markdown, "## Goal")
+    assert "I'm building a task tracking API with FastAPI" in goal
+    assert "[t0]" in goal
+
+
+def test_a_revised_decision_keeps_only_the_revision(snapshot: SnapshotDraft) -> None:
+    decisions = section(snapshot.markdown, "## Decisions")
+    assert "switch the database to PostgreSQL instead of SQLite" in decisions
+    assert "[t150]" in decisions
+    assert "Let's use SQLite" not in snapshot.markdown
+
+
+def test_constraints_questions_and_next_steps_are_kept(snapshot: SnapshotDraft) -> None:
+    markdown = snapshot.markdown
+    assert "It must run offline on our internal network. [t0]" in section(
+        markdown, "## Constraints and facts"
+    )
+    assert "background queue, or is a cron job enough? [t198]" in section(
+        markdown, "## Open questions"
+    )
+    next_steps = section(markdown, "## Next steps")
+    assert "Next step: add the retry worker" in next_steps
+    assert "TODO: document the DATABASE_URL variable in the README. [t199]" in next_steps
+
+
+def test_old_answered_questions_and_pleasantries_are_left_out(snapshot: SnapshotDraft) -> None:
+    assert "Can you fix it?" not in snapshot.markdown
+    assert "Let me know" not in snapshot.markdown
+    assert "Good question" not in snapshot.markdown
+
+
+def test_near_duplicates_become_one_line_citing_several_turns(snapshot: SnapshotDraft) -> None:
+    lines = [l for l in snapshot.markdown.splitlines() if "must not return deleted rows" in l]
+    assert len(lines) == 1
+    assert len(CITATION.search(lines[0]).group(1).split(", ")) > 1  # type: ignore[union-attr]
+
+
+def test_the_same_input_gives_the_same_snapshot(turns: list[Turn]) -> None:
+    assert snapshot_of(turns) == snapshot_of(list(conversation()))
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+def test_a_document_cites_paragraph_numbers() -> None:
+    background = "The team met twice a week and wrote everything down in a shared notebook. " * 16
+    text = (
+        "# Storage design\n\n"
+        "This document describes how contextd stores snapshots.\n\n"
+        "```sql\nCREATE TABLE snapshots (id TEXT PRIMARY KEY);\n```\n\n"
+        "We decided to keep blobs on disk rather than in the database.\n\n"
+        "Snapshots must never exceed 50 MB. Should we compress them?\n\n"
+        f"{background}\n"
+    )
+    document = Document(text=text, format="markdown", title="Storage design")
+    result = build_snapshot([], document, extract_artifacts(document, []), budget_tokens=200)
+    markdown = result.markdown
+    assert "This document describes how contextd stores snapshots. [p2]" in markdown
+    assert "We decided to keep blobs on disk rather than in the database. [p4]" in markdown
+    assert "Snapshots must never exceed 50 MB. [p5]" in markdown
+    assert "Should we compress them? [p5]" in markdown
+    assert "- snapshots table (schema, sql)" in markdown
+    assert "shared notebook" not in markdown
+    assert result.turn_indexes == ()
+    assert result.tokens_after <= result.budget == 200
+
+
+def test_a_million_words_fit_in_bounded_time() -> None:
+    paragraph = (
+        "We decided to cache the report {i} for 10 minutes. The export job {i} must finish "
+        "within 30 seconds. Should the job {i} retry on timeouts? Next step: profile job {i}.\n\n"
+    )
+    text = "".join(paragraph.format(i=i) for i in range(1_000_000 // 31 + 1))
+    assert len(text.split()) >= 1_000_000
+    document = Document(text=text, format="text", title="Load test")
+    started = time.perf_counter()
+    result = build_snapshot([], document, [])
+    assert time.perf_counter() - started < 120
+    assert result.tokens_after <= result.budget
