@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.conftest import Client, PageServer, assert_error
@@ -203,3 +204,25 @@ def test_patch_metadata(client: Client) -> None:
     assert cleared["collectionId"] is None and cleared["name"] == "renamed"
     assert_error(client.patch(f"/v1/sources/{done['id']}", json={"status": "COMPLETED"}), 400)
     assert_error(client.patch(f"/v1/sources/{done['id']}", json={"collectionId": "nope"}), 400)
+
+
+def test_a_stale_job_never_overwrites_a_newer_revision(client: Client, pages: PageServer) -> None:
+    """Cancel a slow fetch, refresh at once: the first job's late result must be dropped."""
+    path = "/stale"
+    url = pages.add(path, PAGE.format("OLD content from the first fetch."), delay=2)
+    space = client.space()
+    source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
+    deadline = time.monotonic() + 10
+    while path not in pages.hits:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    client.post(f"/v1/sources/{source['id']}/cancel")
+    pages.add(path, PAGE.format("NEW content from the second fetch."))
+    refreshed = client.post(f"/v1/sources/{source['id']}/refresh", json={}).json()
+    assert refreshed["revision"] == 2
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED" and done["revision"] == 2
+    time.sleep(2.2)  # let the first job finish its slow fetch and try to write
+    content = client.get(f"/v1/sources/{source['id']}/content").text
+    assert "NEW content" in content and "OLD content" not in content
+    assert client.get(f"/v1/sources/{source['id']}").json()["revision"] == 2

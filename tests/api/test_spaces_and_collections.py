@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import Client, assert_error
+import time
+
+from tests.conftest import Client, Service, assert_error
 
 
 def test_space_crud(client: Client) -> None:
@@ -90,3 +92,19 @@ def test_deleting_a_collection_unfiles_its_sources(client: Client) -> None:
     assert src["collectionId"] == col["id"]
     assert client.delete(f"/v1/collections/{col['id']}").status_code == 204
     assert client.get(f"/v1/sources/{src['id']}").json()["collectionId"] is None
+
+
+def test_deleting_a_space_removes_its_sources_and_their_blobs(
+    client: Client, service: Service
+) -> None:
+    space = client.space()
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "keep me"}})
+    done = client.wait(source["id"])
+    blobs = service.runtime.blobs
+    assert blobs.exists(f"sources/{source['id']}/raw")
+    assert client.delete(f"/v1/spaces/{space['id']}").status_code == 204
+    assert_error(client.get(f"/v1/sources/{done['id']}"), 404)
+    deadline = time.monotonic() + 10
+    while blobs.exists(f"sources/{source['id']}/raw"):
+        assert time.monotonic() < deadline, "blobs were not purged"
+        time.sleep(0.05)

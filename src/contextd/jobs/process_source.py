@@ -337,28 +337,46 @@ def fail_exhausted(session: Session, job: Job) -> None:
 
 
 def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
-    document_key = f"sources/{plan.source_id}/document.md"
+    """Write blobs under revision-specific keys, then switch the source to them in one
+    transaction. Whichever keys lost (the replaced ones, or ours when stale) are removed after."""
     blobs = ctx.runtime.blobs
+    new_raw = new_doc = None
     if outcome.raw is not None and plan.type is SourceType.URI:
-        blobs.put(raw_key(plan.source_id) + f".r{plan.revision}", outcome.raw.content)
+        new_raw = f"{raw_key(plan.source_id)}.r{plan.revision}"
+        blobs.put(new_raw, outcome.raw.content)
     if not outcome.unchanged:
-        blobs.put(document_key + f".r{plan.revision}", outcome.document.text.encode())
+        new_doc = f"sources/{plan.source_id}/document.md.r{plan.revision}"
+        blobs.put(new_doc, outcome.document.text.encode())
+    garbage = _switch(ctx, plan, outcome, new_raw, new_doc)
+    for key in garbage:
+        blobs.delete_prefix(key)
+
+
+def _switch(
+    ctx: JobContext, plan: Plan, outcome: Outcome, new_raw: str | None, new_doc: str | None
+) -> list[str]:
+    ours = [k for k in (new_raw, new_doc) if k]
     with ctx.runtime.db.session() as session:
         source = session.get(Source, plan.source_id, with_for_update=True)
         if source is None or source.revision != plan.revision:
-            return
+            return ours
         if source.status != SourceStatus.PROCESSING:
-            return
-        if outcome.raw is not None and plan.type is SourceType.URI:
-            source.raw_key = raw_key(plan.source_id) + f".r{plan.revision}"
+            return ours
+        replaced: list[str] = []
+        if outcome.raw is not None:
             source.raw_hash = content_hash(outcome.raw.content)
+        if new_raw:
+            assert outcome.raw is not None
+            if source.raw_key and source.raw_key != new_raw:
+                replaced.append(source.raw_key)
+            source.raw_key = new_raw
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
-        elif outcome.raw is not None:
-            source.raw_hash = content_hash(outcome.raw.content)
-        if not outcome.unchanged:
+        if new_doc:
             _write_results(session, source, plan, outcome)
-            source.document_key = document_key + f".r{plan.revision}"
+            if source.document_key and source.document_key != new_doc:
+                replaced.append(source.document_key)
+            source.document_key = new_doc
             source.message = None
         else:
             source.message = "content unchanged since the last fetch; extraction skipped"
@@ -370,6 +388,7 @@ def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
                 part.status = SourceStatus.COMPLETED
                 part.processed_at = utcnow()
         enqueue_postback(session, source)
+    return replaced
 
 
 def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcome) -> None:

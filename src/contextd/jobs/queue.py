@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from contextd.store.tables import Job, utcnow
 
 PROCESS_SOURCE = "process_source"
 DELIVER_POSTBACK = "deliver_postback"
+PURGE_BLOBS = "purge_blobs"
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
@@ -147,3 +148,11 @@ def exhausted_lapsed(session: Session) -> list[Job]:
 def forget_attempt(session: Session, job_id: int) -> None:
     """A deferral is not a failure: give the attempt back."""
     session.execute(update(Job).where(Job.id == job_id).values(attempts=Job.attempts - 1))
+
+
+def purge_finished(session: Session, older_than: timedelta) -> int:
+    """Forget succeeded jobs after a while; failed ones stay for inspection."""
+    result = session.execute(
+        delete(Job).where(Job.status == SUCCEEDED, Job.updated_at < utcnow() - older_than)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,8 +11,10 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 import uuid
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -64,6 +66,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._last_purge = 0.0
 
     @property
     def lease(self) -> float:
@@ -107,6 +110,11 @@ class Worker:
         return True
 
     def _reap_exhausted(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge > 300:
+            self._last_purge = now
+            with self.runtime.db.session() as session:
+                queue.purge_finished(session, timedelta(days=1))
         with self.runtime.db.session() as session:
             for job in queue.exhausted_lapsed(session):
                 job.status = queue.FAILED

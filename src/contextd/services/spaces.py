@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from contextd.domain.errors import NotFound, ValidationFailed
 from contextd.services.paging import paginate
-from contextd.store.tables import Collection, Space, User
+from contextd.jobs import queue
+from contextd.store.tables import Collection, Source, Space, User
 
 
 def get_space(session: Session, user: User, space_id: str) -> Space:
@@ -40,8 +41,16 @@ def update_space(session: Session, space: Space, name: str, description: str | N
 
 
 def delete_space(session: Session, space: Space) -> None:
+    """Delete the space; rows cascade in the database, and a job removes the sources' blobs."""
+    source_ids = session.scalars(select(Source.id).where(Source.space_id == space.id)).all()
     session.delete(space)
     session.flush()
+    if source_ids:
+        queue.enqueue(
+            session,
+            queue.PURGE_BLOBS,
+            payload={"prefixes": [f"sources/{sid}" for sid in source_ids]},
+        )
 
 
 def get_collection(session: Session, space: Space, collection_id: str) -> Collection:
