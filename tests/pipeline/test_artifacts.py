@@ -156,7 +156,12 @@ def test_near_schemas_stay_code(label: str, body: str) -> None:
 
 
 def test_prompted_console_block_is_a_command_without_prompts_or_output() -> None:
-    body = "$ pip install fastapi\nCollecting fastapi\nSuccessfully installed fastapi\n$ docker compose up -d"
+    body = (
+        "$ pip install fastapi\n"
+        "Collecting fastapi\n"
+        "Successfully installed fastapi\n"
+        "$ docker compose up -d"
+    )
     artifact = only(block("console", body))
     assert artifact.type is ArtifactType.COMMAND
     assert artifact.content == "pip install fastapi\ndocker compose up -d"
@@ -298,7 +303,12 @@ def test_an_unclosed_fence_runs_to_the_end_and_is_flagged() -> None:
 
 
 def test_fences_indented_inside_list_items_are_dedented() -> None:
-    text = "1. Install:\n\n   ```bash\n   pip install contextd\n   ```\n2. Run:\n   ```bash\n   contextd serve\n   ```\n"
+    text = (
+        "1. Install:\n\n"
+        "   ```bash\n   pip install contextd\n   ```\n"
+        "2. Run:\n"
+        "   ```bash\n   contextd serve\n   ```\n"
+    )
     assert [a.content for a in extract(text)] == ["pip install contextd", "contextd serve"]
 
 

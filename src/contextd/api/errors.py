@@ -85,8 +85,25 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _sent_non_json_body(request: Request) -> bool:
+    """A body was sent, but not declared as JSON (so FastAPI did not parse it)."""
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return has_body and not (media == "application/json" or media.endswith("+json"))
+
+
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if _sent_non_json_body(request) and any(
+        tuple(err.get("loc", ()))[:1] == ("body",) for err in exc.errors()
+    ):
+        return error_response(
+            415,
+            "The request body must be JSON, sent with Content-Type: application/json",
+            request_id(request),
+        )
     details = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
@@ -100,6 +117,12 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    # FastAPI turns any failure while reading a JSON body into "error parsing the body" (400);
+    # keep the real reason: a body over the size limit is a 413, not a parse error.
+    if isinstance(exc.__cause__, e.DomainError):
+        return await _domain(request, exc.__cause__)
+    if isinstance(exc.__cause__, RecursionError):
+        return error_response(400, "The request body is nested too deeply", request_id(request))
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"

@@ -56,6 +56,20 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         limit = self.max_upload if scope["path"].startswith("/uploads/") else self.max_body
 
+        # No id, key or filter contains NUL, and PostgreSQL cannot even compare text with one:
+        # answer here rather than let `%00` reach a query.
+        rejected = None
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"]:
+            rejected = (404, "not found: the path contains a NUL (%00) character")
+        elif b"%00" in query or b"\x00" in query:
+            rejected = (400, "query parameters must not contain NUL (%00) characters")
+        if rejected is not None:
+            status, message = rejected
+            for msg in _json_response(status, error_body(status, message, rid), rid):
+                await send(msg)
+            return
+
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             status = 413 if length.isdigit() else 400

@@ -7,18 +7,59 @@ Casing follows the Ctxfy documentation, which mixes styles: ids are camelCase (`
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
 
+MAX_JSON_DEPTH = 64
+"""How deeply free-form JSON (`initial_data`, `instructions`) may nest; chat exports need ~10."""
+
+
+def _storable(value: Any, depth: int = 0) -> None:
+    """Refuse JSON that parses but cannot be stored or sent back the same on every backend:
+    NUL characters (PostgreSQL text cannot hold them), lone surrogates (not encodable as UTF-8),
+    NaN/Infinity (not JSON), and nesting deep enough to exhaust a recursive encoder."""
+    if depth > MAX_JSON_DEPTH:
+        raise PydanticCustomError(
+            "json_depth", "nested deeper than {limit} levels", {"limit": MAX_JSON_DEPTH}
+        )
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("nul_char", "must not contain NUL (\\u0000) characters")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PydanticCustomError(
+                    "lone_surrogate", "must be valid Unicode (no lone surrogates)"
+                ) from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("non_finite", "must not contain NaN or Infinity")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, depth + 1)
+            _storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, depth + 1)
+
 
 class Strict(BaseModel):
-    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op."""
+    """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op, and
+    every value must be storable as given (see `_storable`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _check_storable(cls, value: Any) -> Any:
+        _storable(value)
+        return value
 
 
 class Pagination(BaseModel):
@@ -33,7 +74,9 @@ class Pagination(BaseModel):
 
 class ApiKeyCreate(Strict):
     name: str | None = Field(default=None, max_length=200)
-    expiration_date: datetime | None = None
+    expiration_date: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with a timezone, e.g. 2024-12-25T10:00:00Z"
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -129,17 +172,19 @@ class SourcePatch(Strict):
 
 
 class RefreshRequest(Strict):
-    run_context_extraction: bool = True
-    run_artifact_extraction: bool = True
+    run_context_extraction: bool = Field(default=True, strict=True)
+    run_artifact_extraction: bool = Field(default=True, strict=True)
     force: bool = Field(
-        default=False, description="Extension: re-extract even when the content is unchanged."
+        default=False,
+        strict=True,
+        description="Extension: re-extract even when the content is unchanged.",
     )
 
 
 class ReprocessRequest(Strict):
-    run_context_extraction: bool = True
-    run_artifact_extraction: bool = True
-    update_existing: bool = True
+    run_context_extraction: bool = Field(default=True, strict=True)
+    run_artifact_extraction: bool = Field(default=True, strict=True)
+    update_existing: bool = Field(default=True, strict=True)
 
 
 class FastForwardRequest(Strict):
@@ -267,7 +312,7 @@ class SnapshotOut(BaseModel):
 class UploadRequest(Strict):
     filename: str = Field(min_length=1, max_length=255)
     contentType: str = Field(min_length=1, max_length=200)
-    size: int = Field(gt=0)
+    size: int = Field(gt=0, strict=True, description="Bytes, a JSON integer")
 
 
 class UploadOut(BaseModel):

@@ -43,7 +43,8 @@ _GRAPHQL_SDL_RE = re.compile(
 )
 _PROTO_RE = re.compile(r"^\s*syntax\s*=\s*\"proto[23]\"|^\s*message\s+\w+\s*\{", re.MULTILINE)
 _OPENAPI_RE = re.compile(
-    r"^(?:openapi|swagger)\s*:\s*[\"']?\d|^\s*\{?\s*\"(?:openapi|swagger)\"\s*:\s*\"\d", re.MULTILINE
+    r"^(?:openapi|swagger)\s*:\s*[\"']?\d|^\s*\{?\s*\"(?:openapi|swagger)\"\s*:\s*\"\d",
+    re.MULTILINE,
 )
 _JSON_SCHEMA_RE = re.compile(r"\"\$schema\"\s*:|^\$schema\s*:", re.MULTILINE)
 _YAML_SCHEMA_RE = re.compile(r"^type\s*:\s*object\s*$", re.MULTILINE)

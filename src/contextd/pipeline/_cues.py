@@ -46,6 +46,7 @@ _STRONG_DECISION = _lexicon(
     "decided|decision|going with|go with|let's go with|let's use|let's switch|let's keep"
     "|let's stick|let us use|settled on|we chose|i chose|chosen|opted|agreed|switch to"
     "|switched to|switching to|instead|rather than|stick with|from now on|final answer"
+    "|i'd rather|we'd rather|changed my mind|change of plan"
 )
 _WEAK_DECISION = _lexicon(
     "we'll|we will|let's|let us|we should|you should|recommend|prefer|will use|we use"
@@ -73,6 +74,10 @@ _NEXT = _lexicon(
     "|remaining|still need to|still have to|plan to|planning to|i'll add|we'll add|i'll implement"
     "|we'll implement|i'll write|we'll write|we'll need|we will need|i will add|we will add"
     "|later|tomorrow|upcoming|pending|not yet|left to do"
+)
+_OPEN = _lexicon(
+    "open question|open questions|tbd|not sure|unclear|undecided|to be decided|still deciding"
+    "|unknown whether|haven't decided|have not decided"
 )
 # Words that can introduce what a decision drops; checked before the costlier regex below.
 _REPLACING_TEXT = """instead rather switch switched switching migrate migrated migrating longer
@@ -132,14 +137,15 @@ def judge(
     role: str | None,
     position: float,
     early: bool,
-    recent: bool,
+    unanswered: bool,
     heading: bool = False,
 ) -> Judgement | None:
     """Score one sentence, or return None when it has no place in a snapshot.
 
     `position` runs from 0 (first turn or paragraph) to 1 (last); `early` marks the first user
-    turns (or the opening of a document), where goals are stated; `recent` marks the last few
-    turns, whose questions are the ones still open; `role` is None for documents.
+    turns (or the opening of a document), where goals are stated; `unanswered` marks turns the
+    other side has not replied to yet, whose questions are the open ones (always true for
+    documents); `role` is None for documents.
     """
     if heading:
         return None
@@ -148,8 +154,8 @@ def judge(
     if count < 3:
         return None
     question = text.rstrip().endswith("?")
-    if question and (_OFFER_RE.match(text) or (not recent and count < 6)):
-        return None  # offers to help, and short old questions ("Can you fix it?"), are noise
+    if question and _OFFER_RE.match(text):
+        return None  # "Would you like me to ...?" is an offer, not an open question
     if text.rstrip().endswith(":") and count <= 12:
         return None  # "Create `app/main.py`:" introduces code the artifact list already shows
     filler = _FILLER_RE.match(text) is not None
@@ -162,13 +168,17 @@ def judge(
     constraint = not grams.isdisjoint(_CONSTRAINT)
     state = not grams.isdisjoint(_STATE)
     upcoming = not grams.isdisjoint(_NEXT) or words[0] == "next"
+    undecided = not grams.isdisjoint(_OPEN)
     names = len(_NAME_RE.findall(text))
     numbers = len(_NUMBER_RE.findall(text))
 
     recency = 0.6 + 0.8 * position
-    if question:
-        # A question asked long ago was most likely answered in the next turn.
-        section, score = QUESTIONS, (2.4 if recent else 0.5)
+    if question and unanswered:
+        section, score = QUESTIONS, 2.4
+    elif question or (undecided and not strong):
+        if not undecided:
+            return None  # the other side has replied since: most likely answered
+        section, score = QUESTIONS, 1.6 * recency
     elif goal and early and role in ("user", None):
         section, score = GOAL, 3.2
     elif strong:

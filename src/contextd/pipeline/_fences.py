@@ -30,10 +30,9 @@ _CLOSE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*$")
 
 @dataclass(frozen=True)
 class Prose:
-    """Consecutive lines outside any code block; `start_line` is 0-based in the scanned text."""
+    """Consecutive lines outside any code block."""
 
     lines: tuple[str, ...]
-    start_line: int
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,6 @@ class CodeBlock:
 
     info: str
     content: str
-    start_line: int
     closed: bool
 
 
@@ -66,13 +64,13 @@ def split_segments(text: str) -> Iterator[Segment]:
         if not closed and strict_end is not None:
             end, closed, nesting = strict_end, True, False
         if prose_start < i:
-            yield Prose(tuple(lines[prose_start:i]), prose_start)
+            yield Prose(tuple(lines[prose_start:i]))
         body = _dedent(lines[i + 1 : end], len(lead.expandtabs(4)))
-        yield CodeBlock(info=info.strip(), content="\n".join(body), start_line=i, closed=closed)
+        yield CodeBlock(info=info.strip(), content="\n".join(body), closed=closed)
         i = end + 1 if closed else count
         prose_start = i
     if prose_start < count:
-        yield Prose(tuple(lines[prose_start:count]), prose_start)
+        yield Prose(tuple(lines[prose_start:count]))
 
 
 def _match_open(line: str) -> tuple[str, str, str] | None:

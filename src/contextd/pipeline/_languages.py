@@ -390,7 +390,7 @@ _SQL_RE = re.compile(
     r"^\s*(?:SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE|ALTER|DROP|WITH\s+\w+\s+AS)\b",
     re.IGNORECASE,
 )
-_PROMPT_RE = re.compile(r"^\s*(?:\$|%|PS[^>]*>|>)\s+\S")
+_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>]*>)|\$|%)\s+\S")
 _SHELL_TOOLS_TEXT = (
     "pip pip3 python python3 npm npx yarn pnpm node docker docker-compose podman kubectl helm "
     "git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv poetry "
@@ -482,8 +482,9 @@ def _guess_diagram(first: str, sample: str) -> str | None:
 
 def _guess_shell(lines: list[str]) -> str | None:
     """Prompted lines ("$ ls") or lines that all start with a well-known command-line tool."""
-    if _PROMPT_RE.match(lines[0]) and lines[0].lstrip()[:1] in "$%P":
-        return "bash"
+    prompt = _PROMPT_RE.match(lines[0])
+    if prompt is not None:
+        return "powershell" if prompt.group("ps") else "bash"
     tools = 0
     for line in lines:
         stripped = line.strip()

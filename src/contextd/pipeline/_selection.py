@@ -9,8 +9,9 @@ Three steps, all bounded by the number of candidates rather than by the size of 
 3. `pick` takes sentences greedily by score per token, skipping near-duplicates of sentences
    already taken (their turns are added to the kept sentence's citation instead).
 
-Overlap is measured on content words through an inverted index. Only the newest
-`_POSTING_SCAN` entries of a word's list are looked at, so a word shared by thousands of
+Overlap is measured on content words through an inverted index. Only the last
+`_POSTING_SCAN` entries of a word's list are read (in `pick` the sentences chosen most recently,
+in `demote_superseded` the later sentences nearest in time), so a word shared by thousands of
 sentences cannot make the comparison quadratic.
 """
 
@@ -34,15 +35,16 @@ _POSTING_SCAN = 128
 _MIN_SCORE = 0.25
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
-_STOPWORD_TEXT = """a an the and or but if then else of to in on at by for with from into onto
-    about as is are
-    was were be been being it its this that these those there here we you i he she they them our
-    your my me us his her their not no yes do does did done have has had will would shall should
-    can could may might must just also very so too than such what which who whom whose when where
-    why how all any both each few more most other some own same only now up down out over under
-    again further once let's lets we'll i'll you'll it's that's don't doesn't isn't aren't use
-    using used go going instead rather switch switched switching actually decided decide let via
-    one two new get got make made need needs want like okay ok sure yes yeah thing things"""
+_STOPWORD_TEXT = """
+a an the and or but if then else of to in on at by for with from into onto about as is are
+was were be been being it its this that these those there here we you i he she they them our
+your my me us his her their not no yes do does did done have has had will would shall should
+can could may might must just also very so too than such what which who whom whose when
+where why how all any both each few more most other some own same only now up down out over
+under again further once let's lets we'll i'll you'll it's that's don't doesn't isn't aren't
+use using used go going instead rather switch switched switching actually decided decide let
+via one two new get got make made need needs want like okay ok sure yes yeah thing things
+"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
@@ -97,7 +99,7 @@ class _WordIndex:
 
     `sharing` uses prefix filtering: a candidate sharing at least `need` of n words must contain
     one of any n - need + 1 of them, so only the postings of that many of the rarest words are
-    read. With the newest-`_POSTING_SCAN` cap this keeps every lookup bounded.
+    read. With the `_POSTING_SCAN` cap on each list this keeps every lookup bounded.
     """
 
     def __init__(self) -> None:

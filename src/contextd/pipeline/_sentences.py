@@ -22,7 +22,12 @@ _HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
 _QUOTE_RE = re.compile(r"^\s*>\s?")
 _TABLE_RULE_RE = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 _LINK_RE = re.compile(r"!?\[([^\]\n]{0,200})\]\([^)\s]{0,500}\)")
-_HTML_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,200})?/?>")
+# Common HTML tags only, so that generics like `List<String>` in prose survive.
+_HTML_TAG_RE = re.compile(
+    r"</?(?:a|b|i|u|em|strong|code|pre|kbd|br|hr|p|div|span|sup|sub|small|mark|img|details"
+    r"|summary|ul|ol|li|table|thead|tbody|tr|td|th|h[1-6])\b[^<>]{0,200}/?>",
+    re.IGNORECASE,
+)
 _EMPHASIS_RE = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
 # A candidate boundary: end punctuation, optional closing quote/bracket, whitespace, and a
 # sentence-like start.

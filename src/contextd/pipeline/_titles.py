@@ -118,7 +118,7 @@ def _command_title(content: str, intro: str | None) -> str:
 
 def _first_line_file(content: str) -> str | None:
     first = content.lstrip("\n").split("\n", 1)[0]
-    if first.startswith("#!"):
+    if first.startswith("#!") or len(first) > 300:
         return None
     match = _FILE_COMMENT_RE.match(first)
     if match is None:

@@ -37,8 +37,8 @@ MIN_BUDGET = 200
 MAX_ARTIFACTS = 30
 ARTIFACT_SHARE = 0.25  # at most this share of the budget goes to the artifact list
 EARLY_USER_TURNS = 3  # goals are looked for in this many first user turns
-RECENT_TURNS = 6  # questions in this many last turns count as open
 _MAX_TITLE_CHARS = 100
+_OTHER_SIDE = {"user": "assistant", "assistant": "user"}
 _MAX_ARTIFACT_CITATIONS = 3
 
 
@@ -59,8 +59,8 @@ def build_snapshot(
 ) -> SnapshotDraft:
     """Build the snapshot of a conversation (`turns`) or, without turns, of `document`.
 
-    The budget is `budget_tokens` if given, else `tokens_before / ratio` but at least
-    `MIN_BUDGET`; either way never more than `tokens_before`. An empty source gives an empty
+    The budget is `budget_tokens` if given (and not 0), else `tokens_before / ratio` but at
+    least `MIN_BUDGET`; either way never more than `tokens_before`. An empty source gives an empty
     snapshot. Raises ValueError for a non-positive ratio or a negative budget.
     """
     if not ratio > 0:
@@ -125,17 +125,17 @@ def _candidates(turns: Sequence[Turn], document: Document, *, capacity: int) -> 
     if turns:
         last = max(1, len(turns) - 1)
         users_seen = 0
+        unanswered = _unanswered(turns)
         for ordinal, turn in enumerate(turns):
             position = ordinal / last if len(turns) > 1 else 1.0
             early = turn.role == "user" and users_seen < EARLY_USER_TURNS
-            recent = ordinal >= len(turns) - RECENT_TURNS
             for sentence in split_sentences(turn.text):
                 judged = judge(
                     sentence.text,
                     role=turn.role,
                     position=position,
                     early=early,
-                    recent=recent,
+                    unanswered=unanswered[ordinal],
                     heading=sentence.heading,
                 )
                 if judged is not None:
@@ -152,13 +152,28 @@ def _candidates(turns: Sequence[Turn], document: Document, *, capacity: int) -> 
             role=None,
             position=min(1.0, sentence.paragraph / paragraphs),
             early=sentence.paragraph <= early_until,
-            recent=True,  # a document's questions are open wherever they stand
+            unanswered=True,  # a document's questions are open wherever they stand
             heading=sentence.heading,
         )
         if judged is not None:
             pool.offer(_candidate(order, sentence.text, judged, sentence.paragraph))
         order += 1
     return pool.chronological()
+
+
+def _unanswered(turns: Sequence[Turn]) -> list[bool]:
+    """For each turn, whether the other side (user vs assistant) has not spoken after it.
+
+    Questions in such turns are still open; earlier ones were most likely answered in the reply.
+    """
+    result = [True] * len(turns)
+    spoke_later: set[str] = set()
+    for ordinal in range(len(turns) - 1, -1, -1):
+        role = turns[ordinal].role
+        other = _OTHER_SIDE.get(role)
+        result[ordinal] = other is None or other not in spoke_later
+        spoke_later.add(role)
+    return result
 
 
 def _candidate(order: int, text: str, judged: Judgement, cite: int) -> Candidate:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contextd.domain.errors import NotFound, ValidationFailed
+from contextd.domain.errors import FieldError, NotFound, ValidationFailed
 from contextd.services.paging import paginate
 from contextd.jobs import queue
 from contextd.store.tables import Collection, Source, Space, User
@@ -69,16 +69,23 @@ def get_owned_collection(session: Session, user: User, collection_id: str) -> Co
     raise NotFound("collection", collection_id)
 
 
+def _parent(session: Session, space: Space, parent_id: str) -> Collection:
+    """A would-be parent: a collection of the same space, else a 400 naming `parentId` (another
+    user's collection is reported exactly like an unknown id)."""
+    try:
+        return get_collection(session, space, parent_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            "parentId must be a collection of the same space",
+            [FieldError("parentId", "not a collection of this space")],
+        ) from exc
+
+
 def create_collection(
     session: Session, space: Space, name: str, description: str | None, parent_id: str | None
 ) -> Collection:
     if parent_id is not None:
-        try:
-            get_collection(session, space, parent_id)
-        except NotFound as exc:
-            raise ValidationFailed(
-                "parentId must be a collection of the same space",
-            ) from exc
+        _parent(session, space, parent_id)
     collection = Collection(
         space_id=space.id, name=name, description=description, parent_id=parent_id
     )
@@ -92,7 +99,7 @@ def move_collection(session: Session, collection: Collection, parent_id: str | N
     if parent_id is not None:
         space = session.get(Space, collection.space_id)
         assert space is not None
-        cursor: Collection | None = get_collection(session, space, parent_id)
+        cursor: Collection | None = _parent(session, space, parent_id)
         while cursor is not None:
             if cursor.id == collection.id:
                 raise ValidationFailed("a collection cannot be moved below itself")
