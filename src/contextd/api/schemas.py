@@ -281,6 +281,8 @@ class ArtifactOut(BaseModel):
     turn_indexes: list[int]
     version: int
     is_current: bool
+    key: str | None = Field(description="Lineage: versions of one file/function share it")
+    previous_version_id: str | None
     meta: dict[str, Any]
     created_at: datetime
     updated_at: datetime
@@ -289,6 +291,10 @@ class ArtifactOut(BaseModel):
 class ArtifactList(BaseModel):
     artifacts: list[ArtifactOut]
     pagination: Pagination
+
+
+class ArtifactVersions(BaseModel):
+    versions: list[ArtifactOut] = Field(description="Oldest first; the last one is current")
 
 
 class SnapshotOut(BaseModel):

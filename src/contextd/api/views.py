@@ -88,6 +88,8 @@ def artifact(a: Artifact) -> dict[str, Any]:
         "turn_indexes": a.turn_indexes,
         "version": a.version,
         "is_current": a.is_current,
+        "key": a.lineage_key,
+        "previous_version_id": a.previous_version_id,
         "meta": a.meta,
         "created_at": a.created_at,
         "updated_at": a.updated_at,

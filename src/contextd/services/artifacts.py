@@ -1,15 +1,14 @@
-"""Artifacts: storing extraction results with the `update_existing` semantics, and reading them.
+"""Artifacts: storing extraction results as versioned lineages, and reading them.
 
-`update_existing=true` keeps one current artifact per content (an unchanged artifact keeps its
-id) and retires what disappeared; `false` keeps every earlier artifact and adds the new run's
-results beside them as the current ones.
+The same file, function or table revised across a conversation is one lineage: versions 1..n,
+the latest current, earlier ones kept and linked through `previous_version_id`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
@@ -17,6 +16,12 @@ from contextd.domain.errors import NotFound
 from contextd.pipeline.types import ArtifactDraft, SnapshotDraft
 from contextd.services.paging import paginate
 from contextd.store.tables import Artifact, Source, Space, User, utcnow
+
+
+def lineage_of(draft: ArtifactDraft) -> str:
+    """Drafts sharing a key (a file, function or table) are versions of one artifact."""
+    key = draft.meta.get("key")
+    return str(key)[:300] if key else f"content:{draft.content_hash}"
 
 
 def _from_draft(source: Source, draft: ArtifactDraft) -> Artifact:
@@ -31,6 +36,43 @@ def _from_draft(source: Source, draft: ArtifactDraft) -> Artifact:
         turn_indexes=list(draft.turn_indexes),
         meta=dict(draft.meta),
         source_revision=source.revision,
+        lineage_key=lineage_of(draft) if draft.type != ArtifactType.CONTEXT else None,
+    )
+
+
+def _refresh(row: Artifact, source: Source, draft: ArtifactDraft, turns: list[int]) -> None:
+    row.title = draft.title[:500]
+    row.type = draft.type
+    row.language = draft.language
+    row.turn_indexes = turns
+    row.meta = dict(draft.meta)
+    row.source_revision = source.revision
+    row.updated_at = utcnow()
+
+
+def _group(drafts: Sequence[ArtifactDraft]) -> dict[str, list[ArtifactDraft]]:
+    """Lineage -> its distinct contents in order of appearance (identical ones merged)."""
+    groups: dict[str, list[ArtifactDraft]] = {}
+    for draft in drafts:
+        versions = groups.setdefault(lineage_of(draft), [])
+        same = next((v for v in versions if v.content_hash == draft.content_hash), None)
+        if same is None:
+            versions.append(draft)
+        else:
+            merged = tuple(sorted({*same.turn_indexes, *draft.turn_indexes}))
+            versions[versions.index(same)] = ArtifactDraft(
+                same.type, same.title, same.content, same.language, merged, same.meta
+            )
+    return groups
+
+
+def _stored(session: Session, source: Source) -> list[Artifact]:
+    return list(
+        session.scalars(
+            select(Artifact)
+            .where(Artifact.source_id == source.id, Artifact.type != ArtifactType.CONTEXT)
+            .order_by(Artifact.version, Artifact.created_at, Artifact.id)
+        )
     )
 
 
@@ -42,44 +84,63 @@ def save_artifacts(
     update_existing: bool,
     append: bool = False,
 ) -> None:
-    """Store a run's artifacts (not the CONTEXT snapshot, see `save_snapshot`).
+    """Store a run's artifacts as versioned lineages (the snapshot goes to `save_snapshot`).
 
-    `append` is for fast-forward: the drafts come from the new part only, so nothing earlier
-    is retired.
+    - `update_existing=True`: the stored artifacts become exactly this run's, reusing the row
+      (and id) of every unchanged content, and deleting what disappeared.
+    - `update_existing=False`: earlier rows are kept as superseded; this run's are added as
+      new versions of their lineages.
+    - `append` (fast-forward): the drafts come from new data only; each lineage gains a version
+      when its content changed, and nothing earlier is removed.
     """
-    current = {
-        a.content_hash: a
-        for a in session.scalars(
-            select(Artifact).where(
-                Artifact.source_id == source.id,
-                Artifact.is_current.is_(True),
-                Artifact.type != ArtifactType.CONTEXT,
-            )
-        )
-    }
-    seen: set[str] = set()
-    for draft in drafts:
-        if draft.content_hash in seen:
-            continue
-        seen.add(draft.content_hash)
-        existing = current.get(draft.content_hash)
-        if existing is not None and (update_existing or append):
-            existing.title = draft.title[:500]
-            existing.language = draft.language
-            existing.turn_indexes = sorted({*existing.turn_indexes, *draft.turn_indexes})
-            existing.meta = dict(draft.meta)
-            existing.source_revision = source.revision
-            existing.updated_at = utcnow()
-            continue
-        session.add(_from_draft(source, draft))
-    if append:
-        return
-    stale = [a.id for h, a in current.items() if not update_existing or h not in seen]
-    if stale:
-        if update_existing:
-            session.execute(delete(Artifact).where(Artifact.id.in_(stale)))
+    stored = _stored(session, source)
+    by_lineage: dict[str, list[Artifact]] = {}
+    for row in stored:
+        by_lineage.setdefault(row.lineage_key or f"content:{row.content_hash}", []).append(row)
+    groups = _group(drafts)
+
+    if not append and not update_existing:
+        for row in stored:
+            row.is_current = False
+    kept: set[str] = set()
+    for lineage, versions in groups.items():
+        history = by_lineage.get(lineage, [])
+        if update_existing and not append:
+            # Rebuild the lineage from this run, keeping the rows of unchanged contents.
+            reusable: dict[str, Artifact] = {r.content_hash: r for r in history}
+            chain: Artifact | None = None
         else:
-            session.execute(update(Artifact).where(Artifact.id.in_(stale)).values(is_current=False))
+            # Continue the lineage after its latest (current) version.
+            reusable = {}
+            current = [r for r in history if r.is_current] if append else history
+            chain = current[-1] if current else None
+        number = chain.version if chain is not None else 0
+        for draft in versions:
+            if append and chain is not None and chain.content_hash == draft.content_hash:
+                _refresh(chain, source, draft, sorted({*chain.turn_indexes, *draft.turn_indexes}))
+                kept.add(chain.id)
+                continue
+            found = reusable.pop(draft.content_hash, None)
+            if found is None:
+                found = _from_draft(source, draft)
+                session.add(found)
+                session.flush()
+            else:
+                _refresh(found, source, draft, list(draft.turn_indexes))
+            number += 1
+            found.version = number
+            found.previous_version_id = chain.id if chain is not None else None
+            found.is_current = False  # until it turns out to be the lineage's last
+            kept.add(found.id)
+            chain = found
+        if chain is not None:
+            for row in history:
+                row.is_current = False
+            chain.is_current = True
+    if update_existing and not append:
+        stale = [row.id for row in stored if row.id not in kept]
+        if stale:
+            session.execute(delete(Artifact).where(Artifact.id.in_(stale)))
 
 
 def save_snapshot(
@@ -181,3 +242,19 @@ def get_artifact(session: Session, user: User, artifact_id: str) -> Artifact:
         if space is not None and space.user_id == user.id:
             return artifact
     raise NotFound("artifact", artifact_id)
+
+
+def versions_of(session: Session, artifact: Artifact) -> list[Artifact]:
+    """Every version of the artifact's lineage in its source, oldest first."""
+    if artifact.lineage_key is None:
+        return [artifact]
+    return list(
+        session.scalars(
+            select(Artifact)
+            .where(
+                Artifact.source_id == artifact.source_id,
+                Artifact.lineage_key == artifact.lineage_key,
+            )
+            .order_by(Artifact.version, Artifact.created_at)
+        )
+    )

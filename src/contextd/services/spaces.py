@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contextd.domain.errors import FieldError, NotFound, ValidationFailed
-from contextd.services.paging import paginate
 from contextd.jobs import queue
+from contextd.services.paging import paginate
 from contextd.store.tables import Collection, Source, Space, User
 
 

@@ -183,6 +183,9 @@ class Artifact(Base, Timestamps):
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     source_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Revisions of one file/function/table share a lineage; versions link to their predecessor.
+    lineage_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    previous_version_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Upload(Base):

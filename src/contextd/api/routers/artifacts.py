@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from contextd.api import views
 from contextd.api.deps import PagingDep, SessionDep, UserDep
-from contextd.api.schemas import ArtifactList, ArtifactOut
+from contextd.api.schemas import ArtifactList, ArtifactOut, ArtifactVersions
 from contextd.domain.enums import ArtifactType
 from contextd.services import artifacts, spaces
 from contextd.services.paging import envelope
@@ -87,6 +87,13 @@ def download_artifacts(spaceId: str, session: SessionDep, user: UserDep) -> Resp
 @router.get("/v1/artifacts/{artifactId}", response_model=ArtifactOut)
 def get_artifact(artifactId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     return views.artifact(artifacts.get_artifact(session, user, artifactId))
+
+
+@router.get("/v1/artifacts/{artifactId}/versions", response_model=ArtifactVersions)
+def artifact_versions(artifactId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """All versions of the artifact (the same file or function revised), oldest first."""
+    a = artifacts.get_artifact(session, user, artifactId)
+    return {"versions": [views.artifact(v) for v in artifacts.versions_of(session, a)]}
 
 
 @router.get("/v1/artifacts/{artifactId}/raw", response_class=Response)
