@@ -226,3 +226,31 @@ def test_a_stale_job_never_overwrites_a_newer_revision(client: Client, pages: Pa
     content = client.get(f"/v1/sources/{source['id']}/content").text
     assert "NEW content" in content and "OLD content" not in content
     assert client.get(f"/v1/sources/{source['id']}").json()["revision"] == 2
+
+
+def test_reprocess_can_choose_the_snapshot_budget(client: Client) -> None:
+    done = completed(client, transcript(120))
+    before = done["snapshot"]
+    response = client.post(
+        f"/v1/sources/{done['id']}/reprocess", json={"snapshot_budget_tokens": 300}
+    )
+    assert response.status_code == 202, response.text
+    redone = client.wait(done["id"])
+    assert redone["instructions"]["snapshot_budget_tokens"] == 300
+    snapshot = client.get(f"/v1/sources/{done['id']}/snapshot").json()
+    assert snapshot["budget"] == 300 and snapshot["tokens_after"] <= 300
+    assert snapshot["tokens_before"] == before["tokens_before"]
+    assert_error(
+        client.post(f"/v1/sources/{done['id']}/reprocess", json={"snapshot_ratio": 0}), 400
+    )
+
+
+def test_snapshot_options_in_instructions_are_validated(client: Client) -> None:
+    space = client.space()
+    for bad in ({"snapshot_ratio": "4"}, {"snapshot_ratio": 0.5}, {"snapshot_budget_tokens": 1.5},
+                {"snapshot_budget_tokens": True}, {"snapshot_engine": "gpt"}):  # fmt: skip
+        error = client.source(
+            space["id"], {"type": "CONTENT", "initial_data": {"data": "x"}, "instructions": bad},
+            expect=400,
+        )  # fmt: skip
+        assert error["details"][0]["field"] == f"instructions.{next(iter(bad))}"

@@ -157,7 +157,8 @@ class SourceCreate(Strict):
     initial_data: dict[str, Any]
     instructions: dict[str, Any] = Field(
         description="Processing options. Required by the Ctxfy API (may be `{}`). Known keys: "
-        "`postback_url` (HTTPS), and our extensions `snapshot_ratio`, `snapshot_budget_tokens`."
+        "`postback_url` (HTTPS), and our extensions `snapshot_ratio` (default 4),"
+        " `snapshot_budget_tokens` and `snapshot_engine` (`builtin` or `llm`)."
     )
     name: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
@@ -185,6 +186,16 @@ class ReprocessRequest(Strict):
     run_context_extraction: bool = Field(default=True, strict=True)
     run_artifact_extraction: bool = Field(default=True, strict=True)
     update_existing: bool = Field(default=True, strict=True)
+    snapshot_ratio: float | None = Field(
+        default=None, ge=1, le=100, description="Extension: compression of the new snapshot"
+    )
+    snapshot_budget_tokens: int | None = Field(
+        default=None,
+        ge=50,
+        le=1_000_000,
+        strict=True,
+        description="Extension: token budget of the new snapshot",
+    )
 
 
 class FastForwardRequest(Strict):

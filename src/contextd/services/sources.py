@@ -63,7 +63,34 @@ def validate_instructions(instructions: Any, policy: NetPolicy) -> dict[str, Any
             }
         except BlockedURL as exc:
             raise ValidationFailed(f"{field}: {exc}", [FieldError(field, str(exc))]) from exc
+    _check_number(instructions, "snapshot_ratio", 1.0, 100.0)
+    _check_number(instructions, "snapshot_budget_tokens", 50, 1_000_000, integer=True)
+    engine = instructions.get("snapshot_engine")
+    if engine is not None and engine not in SNAPSHOT_ENGINES:
+        field = "instructions.snapshot_engine"
+        raise ValidationFailed(
+            f"{field} must be one of {', '.join(SNAPSHOT_ENGINES)}",
+            [FieldError(field, f"must be one of {', '.join(SNAPSHOT_ENGINES)}")],
+        )
     return dict(instructions)
+
+
+SNAPSHOT_ENGINES = ("builtin", "llm")
+
+
+def _check_number(
+    values: dict[str, Any], name: str, low: float, high: float, *, integer: bool = False
+) -> None:
+    """Our snapshot options are numbers in a sane range; a bool is not a number here."""
+    value = values.get(name)
+    if value is None:
+        return
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type or not low <= value <= high:
+        kind = "an integer" if integer else "a number"
+        field = f"instructions.{name}"
+        message = f"must be {kind} from {low:g} to {high:g}"
+        raise ValidationFailed(f"{field} {message}", [FieldError(field, message)])
 
 
 def _check_collection(session: Session, space: Space, collection_id: str | None) -> None:

@@ -176,6 +176,13 @@ def reprocess_source(
     """Run the pipeline again on the stored content (COMPLETED or FAILED sources only)."""
     source = sources.get_source(session, user, sourceId)
     flags = (body or ReprocessRequest()).model_dump()
+    options = {k: flags.pop(k) for k in ("snapshot_ratio", "snapshot_budget_tokens")}
+    if any(v is not None for v in options.values()):
+        # A new budget or ratio replaces the previous choice, for this and later runs.
+        source.instructions = {
+            **{k: v for k, v in source.instructions.items() if k not in options},
+            **{k: v for k, v in options.items() if v is not None},
+        }
     request.state.after_commit = _wake
     return views.source(session, sources.reprocess_source(session, ctx, source, flags))
 
