@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
+from contextd.services.spaces import CollectionNode
 from contextd.store.tables import ApiKey, Artifact, Collection, Source, Space
 
 
@@ -45,6 +46,10 @@ def collection(c: Collection) -> dict[str, Any]:
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
+
+
+def collection_tree(nodes: list[CollectionNode]) -> list[dict[str, Any]]:
+    return [{**collection(n.collection), "children": collection_tree(n.children)} for n in nodes]
 
 
 def _compression(meta: dict[str, Any]) -> float:

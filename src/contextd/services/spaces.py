@@ -3,7 +3,7 @@ is indistinguishable from an unknown one."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,27 +107,21 @@ def move_collection(session: Session, collection: Collection, parent_id: str | N
     collection.parent_id = parent_id
 
 
-def collection_tree(session: Session, space: Space) -> list[dict[str, Any]]:
+@dataclass
+class CollectionNode:
+    collection: Collection
+    children: list[CollectionNode] = field(default_factory=list)
+
+
+def collection_tree(session: Session, space: Space) -> list[CollectionNode]:
     rows = session.scalars(
         select(Collection)
         .where(Collection.space_id == space.id)
         .order_by(Collection.created_at, Collection.id)
     ).all()
-    nodes: dict[str, dict[str, Any]] = {
-        c.id: {
-            "id": c.id,
-            "spaceId": c.space_id,
-            "parentId": c.parent_id,
-            "name": c.name,
-            "description": c.description,
-            "created_at": c.created_at,
-            "updated_at": c.updated_at,
-            "children": [],
-        }
-        for c in rows
-    }
-    roots: list[dict[str, Any]] = []
+    nodes = {c.id: CollectionNode(c) for c in rows}
+    roots: list[CollectionNode] = []
     for c in rows:
         parent = nodes.get(c.parent_id) if c.parent_id else None
-        (parent["children"] if parent else roots).append(nodes[c.id])
+        (parent.children if parent else roots).append(nodes[c.id])
     return roots

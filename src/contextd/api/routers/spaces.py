@@ -70,7 +70,7 @@ def create_collection(
 def collection_tree(spaceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The space's collections as a tree: root nodes with nested `children`."""
     space = spaces.get_space(session, user, spaceId)
-    return {"collections": spaces.collection_tree(session, space)}
+    return {"collections": views.collection_tree(spaces.collection_tree(session, space))}
 
 
 @router.patch("/v1/collections/{collectionId}", response_model=CollectionOut)
