@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     postback_timeout_seconds: float = 10.0
 
     snapshot_ratio: float = 4.0
+    snapshot_engine: str = Field(
+        default="builtin", description="builtin, or llm (needs llm_url and llm_model)"
+    )
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible API root, e.g. .../v1")
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_seconds: float = 60.0
     auto_migrate: bool = True
     secret_key: str | None = Field(
         default=None,

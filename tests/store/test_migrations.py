@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from contextd.store.migrate import upgrade
+from contextd.store.migrate import include_object, upgrade
 from contextd.store.tables import Base
 
 
@@ -16,7 +16,8 @@ def test_migrations_match_the_models(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, Base.metadata)
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()

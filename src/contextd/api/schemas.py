@@ -219,6 +219,7 @@ class SnapshotSummary(BaseModel):
     tokenizer: str
     compression: float
     engine: str
+    note: str | None = Field(default=None, description="e.g. why the LLM engine was not used")
     updated_at: datetime
 
 

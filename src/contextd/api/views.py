@@ -65,6 +65,7 @@ def snapshot_summary(a: Artifact) -> dict[str, Any]:
         "tokenizer": a.meta.get("tokenizer", ""),
         "compression": _compression(a.meta),
         "engine": a.meta.get("engine", "builtin"),
+        "note": a.meta.get("note"),
         "updated_at": a.updated_at,
     }
 

@@ -8,7 +8,7 @@ final transaction, guarded by the same check, so a stale job never overwrites ne
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -20,7 +20,7 @@ from contextd.jobs.worker import JobContext, RetryLater
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.fetch import fetch_url
 from contextd.pipeline.ingest import ingest
-from contextd.pipeline.snapshot import build_snapshot
+from contextd.pipeline.llm import LLMConfig, snapshot_with_fallback
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import (
     ArtifactDraft,
@@ -291,12 +291,32 @@ def _snapshot(
                 for a in stored
                 if a.type != ArtifactType.CONTEXT
             ] + index
-    return build_snapshot(
+    draft, fallback = snapshot_with_fallback(
         turns,
         document,
         index,
+        config=_llm_config(ctx, plan),
         budget_tokens=int(budget) if isinstance(budget, (int, float)) else None,
         ratio=float(ratio),
+    )
+    if fallback:
+        note = f"LLM engine failed ({fallback}); built-in engine used"
+        log.warning("source %s: %s", plan.source_id, note)
+        return replace(draft, note=note)
+    return draft
+
+
+def _llm_config(ctx: JobContext, plan: Plan) -> LLMConfig | None:
+    """The LLM engine when the operator configured one, unless the source asks for builtin."""
+    settings = ctx.runtime.settings
+    engine = plan.instructions.get("snapshot_engine") or settings.snapshot_engine
+    if engine != "llm" or not (settings.llm_url and settings.llm_model):
+        return None
+    return LLMConfig(
+        base_url=settings.llm_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout_seconds,
     )
 
 

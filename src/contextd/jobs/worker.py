@@ -14,9 +14,9 @@ import threading
 import time
 import traceback
 import uuid
-from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 

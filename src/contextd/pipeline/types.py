@@ -101,6 +101,7 @@ class SnapshotDraft:
     budget: int
     turn_indexes: tuple[int, ...] = ()
     engine: str = "builtin"
+    note: str | None = None  # e.g. why the requested engine was not used
 
 
 def content_hash(text: str | bytes) -> str:

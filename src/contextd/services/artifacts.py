@@ -159,6 +159,7 @@ def save_snapshot(
         "tokenizer": snapshot.tokenizer,
         "budget": snapshot.budget,
         "engine": snapshot.engine,
+        "note": snapshot.note,
     }
     title = f"Context snapshot: {source.name or source.title or source.id}"
     draft = ArtifactDraft(

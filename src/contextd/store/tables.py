@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -186,6 +187,34 @@ class Artifact(Base, Timestamps):
     # Revisions of one file/function/table share a lineage; versions link to their predecessor.
     lineage_key: Mapped[str | None] = mapped_column(String(300), index=True)
     previous_version_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Chunk(Base):
+    """A searchable piece of a source: a turn (or window of turns), a section, an artifact or a
+    snapshot section. Lexical indexes are kept by the database (FTS5 on SQLite, a generated
+    tsvector on PostgreSQL; see migration 0003); the embedding is filled in by a later job."""
+
+    __tablename__ = "chunks"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    space_id: Mapped[str] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    artifact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("artifacts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    turn_start: Mapped[int | None] = mapped_column(Integer)
+    turn_end: Mapped[int | None] = mapped_column(Integer)
+    speaker: Mapped[str | None] = mapped_column(String(500))
+    role: Mapped[str | None] = mapped_column(String(20))
+    timestamp: Mapped[datetime | None]
+    artifact_type: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(50))
+    source_revision: Mapped[int] = mapped_column(Integer, default=0)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Upload(Base):

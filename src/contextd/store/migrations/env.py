@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from contextd.store.db import make_engine
+from contextd.store.migrate import include_object
 from contextd.store.tables import Base
 
 config = context.config
@@ -17,6 +18,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
