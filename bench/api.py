@@ -77,6 +77,7 @@ class PhaseResult:
     p99_ms: float
     server_cpu_ms_per_req: float | None
     client_cpu_ms_per_req: float
+    warmup_errors: int = 0
     timed_out: bool = False
     error_samples: list[str] = field(default_factory=list)
 
@@ -111,24 +112,31 @@ def contextd_env(data_dir: Path) -> dict[str, str]:
 class Server:
     """A server child process with its output in a log file; `stop` is safe to call twice."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(self, name: str, port: int, argv: list[str], env: dict[str, str], log: Path):
         self.name = name
+        self.url = f"http://{HOST}:{port}"
         self.argv = argv
         self.env = env
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, health_url: str) -> None:
+    def start(self, health_path: str) -> None:
         with self.log.open("ab") as out:
+            # Own session: a Ctrl-C reaches only this script, which then stops the server.
             self.proc = subprocess.Popen(
-                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=self.log.parent
+                self.argv,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.log.parent,
+                start_new_session=True,
             )
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(health_url, timeout=1).status_code == 200:
+                if httpx.get(self.url + health_path, timeout=1).status_code == 200:
                     return
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not become healthy:\n{self.log_tail()}")
@@ -160,13 +168,13 @@ class Server:
 def contextd_server(tmp: Path, port: int) -> Server:
     data_dir = tmp / "contextd-data"
     argv = [sys.executable, "-m", "contextd", "serve", "--host", HOST, "--port", str(port)]
-    return Server("contextd", argv, contextd_env(data_dir), tmp / "contextd.log")
+    return Server("contextd", port, argv, contextd_env(data_dir), tmp / "contextd.log")
 
 
 def bare_server(tmp: Path, port: int) -> Server:
     argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app"]
     argv += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    return Server("bare", argv, base_env(), tmp / "bare.log")
+    return Server("bare", port, argv, base_env(), tmp / "bare.log")
 
 
 def create_key(env: dict[str, str]) -> str:
@@ -263,8 +271,10 @@ async def drive(
 async def run_phase(
     name: str, client: httpx.AsyncClient, send: Send, server: Server, args: argparse.Namespace
 ) -> PhaseResult:
-    """Warm up (not counted), then measure `args.requests` requests."""
-    await drive(client, send, args.warmup, args.concurrency, time.monotonic() + args.max_seconds)
+    """Warm up (not timed; its errors are reported), then measure `args.requests` requests."""
+    warmup = await drive(
+        client, send, args.warmup, args.concurrency, time.monotonic() + args.max_seconds
+    )
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     tally = await drive(
@@ -272,7 +282,9 @@ async def run_phase(
     )
     seconds = time.perf_counter() - started
     cpu_after, client_cpu = server.cpu_seconds(), time.process_time() - client_before
-    return summarize(name, args.requests, tally, seconds, cpu_before, cpu_after, client_cpu)
+    result = summarize(name, args.requests, tally, seconds, cpu_before, cpu_after, client_cpu)
+    result.warmup_errors = warmup.errors
+    return result
 
 
 def summarize(
@@ -314,57 +326,57 @@ def async_client(base_url: str, concurrency: int, key: str | None = None) -> htt
     )
 
 
+def phases(space_id: str, source_id: str) -> dict[str, Send]:
+    """The contextd requests measured, in order: create-source last, so the jobs it queues
+    cannot slow the reads."""
+    return {
+        "get-source": lambda c: c.get(f"/v1/sources/{source_id}"),
+        "create-source": lambda c: c.post(f"/v1/spaces/{space_id}/sources", json=SOURCE_BODY),
+    }
+
+
 async def measure(
     args: argparse.Namespace,
     bare: Server,
-    bare_url: str,
     contextd: Server,
-    contextd_url: str,
     key: str,
     space_id: str,
     source_id: str,
 ) -> list[PhaseResult]:
-    """The three phases; create-source last, so the jobs it queues cannot slow the reads."""
-    results = []
-    async with async_client(bare_url, args.concurrency) as client:
-        results.append(await run_phase("bare GET", client, lambda c: c.get("/ping"), bare, args))
-    async with async_client(contextd_url, args.concurrency, key) as client:
-        results.append(
-            await run_phase(
-                "get-source", client, lambda c: c.get(f"/v1/sources/{source_id}"), contextd, args
-            )
-        )
-        results.append(
-            await run_phase(
-                "create-source",
-                client,
-                lambda c: c.post(f"/v1/spaces/{space_id}/sources", json=SOURCE_BODY),
-                contextd,
-                args,
-            )
-        )
+    """The bare baseline, then each contextd phase, with the same client settings."""
+    async with async_client(bare.url, args.concurrency) as client:
+        results = [await run_phase("bare GET", client, lambda c: c.get("/ping"), bare, args)]
+    async with async_client(contextd.url, args.concurrency, key) as client:
+        for name, send in phases(space_id, source_id).items():
+            results.append(await run_phase(name, client, send, contextd, args))
     return results
 
 
 # --- report ---------------------------------------------------------------------------------
 
 
-def ratios(results: list[PhaseResult]) -> dict[str, dict[str, float]]:
-    """contextd rps / bare rps and p50 / bare p50 for each contextd phase."""
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value is not None and base else None
+
+
+def ratios(results: list[PhaseResult]) -> dict[str, dict[str, float | None]]:
+    """Per contextd phase: rps / bare rps, p50 / bare p50, server CPU per request / bare's."""
     bare = results[0]
-    out = {}
-    for r in results[1:]:
-        out[r.name] = {
-            "rps_ratio": r.rps / bare.rps if bare.rps else 0.0,
-            "p50_ratio": r.p50_ms / bare.p50_ms if bare.p50_ms else 0.0,
+    return {
+        r.name: {
+            "rps_ratio": _ratio(r.rps, bare.rps),
+            "p50_ratio": _ratio(r.p50_ms, bare.p50_ms),
+            "server_cpu_ratio": _ratio(r.server_cpu_ms_per_req, bare.server_cpu_ms_per_req),
         }
-    return out
+        for r in results[1:]
+    }
+
+
+def _fmt(value: float | None, spec: str = ".2f") -> str:
+    return "n/a" if value is None else format(value, spec)
 
 
 def format_table(results: list[PhaseResult], args: argparse.Namespace, seed_status: str) -> str:
-    def cpu(value: float | None) -> str:
-        return f"{value:.2f}" if value is not None else "n/a"
-
     lines = [
         f"contextd API benchmark: {args.requests} requests per phase after {args.warmup} warm-up,"
         f" concurrency {args.concurrency}, HTTP/1.1 keep-alive over loopback",
@@ -377,16 +389,18 @@ def format_table(results: list[PhaseResult], args: argparse.Namespace, seed_stat
         f"{'srv cpu ms/req':>16}{'cli cpu ms/req':>16}",
     ]
     for r in results:
-        note = "  TIMED OUT" if r.timed_out else ""
+        note = f"  TIMED OUT ({r.completed} of {r.planned})" if r.timed_out else ""
+        note += f"  {r.warmup_errors} warm-up errors" if r.warmup_errors else ""
         lines.append(
             f"{r.name:<14}{r.rps:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
-            f"{cpu(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{note}"
+            f"{_fmt(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{note}"
         )
     lines.append("")
     for name, ratio in ratios(results).items():
         lines.append(
-            f"{name:<14} rps / bare rps = {ratio['rps_ratio']:.2f}"
-            f"   p50 / bare p50 = {ratio['p50_ratio']:.2f}"
+            f"{name:<14} rps / bare rps = {_fmt(ratio['rps_ratio'])}"
+            f"   p50 / bare p50 = {_fmt(ratio['p50_ratio'])}"
+            f"   srv cpu / bare srv cpu = {_fmt(ratio['server_cpu_ratio'])}"
         )
     for r in results:
         for sample in r.error_samples:
@@ -426,25 +440,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def raise_on_sigterm() -> None:
-    """Turn SIGTERM into KeyboardInterrupt so the `finally` that stops the servers runs."""
+def sigterm_as_ctrl_c() -> None:
+    """Ctrl-C and SIGTERM both end the run cleanly: asyncio cancels the load, then `finally`
+    stops the servers. (SIGINT is re-enabled: shells start background jobs with it ignored.)"""
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        signal.raise_signal(signal.SIGINT)
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, handler)
 
 
 @contextlib.contextmanager
-def servers(tmp: Path) -> Iterator[tuple[Server, str, Server, str]]:
+def servers(tmp: Path) -> Iterator[tuple[Server, Server]]:
     """Both servers running; always stopped on the way out."""
-    bare_port, contextd_port = free_port(), free_port()
-    bare, contextd = bare_server(tmp, bare_port), contextd_server(tmp, contextd_port)
+    bare, contextd = bare_server(tmp, free_port()), contextd_server(tmp, free_port())
     try:
-        bare_url, contextd_url = f"http://{HOST}:{bare_port}", f"http://{HOST}:{contextd_port}"
-        bare.start(f"{bare_url}/ping")
-        contextd.start(f"{contextd_url}/health")
-        yield bare, bare_url, contextd, contextd_url
+        bare.start("/ping")
+        contextd.start("/health")
+        yield bare, contextd
     finally:
         contextd.stop()
         bare.stop()
@@ -452,20 +466,19 @@ def servers(tmp: Path) -> Iterator[tuple[Server, str, Server, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    raise_on_sigterm()
-    with tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        with servers(tmp) as (bare, bare_url, contextd, contextd_url):
-            key = create_key(contextd.env)
-            headers = {"Authorization": f"Bearer {key}"}
-            with httpx.Client(base_url=contextd_url, headers=headers, timeout=30) as client:
-                space_id = create_space(client)
-                source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
-            results = asyncio.run(
-                measure(args, bare, bare_url, contextd, contextd_url, key, space_id, source_id)
-            )
+    sigterm_as_ctrl_c()
+    with (
+        tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp,
+        servers(Path(tmp)) as (bare, contextd),
+    ):
+        key = create_key(contextd.env)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=contextd.url, headers=headers, timeout=30) as client:
+            space_id = create_space(client)
+            source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
+        results = asyncio.run(measure(args, bare, contextd, key, space_id, source_id))
     report(results, args, seed_status)
-    return 1 if any(r.errors or r.timed_out for r in results) else 0
+    return 1 if any(r.errors or r.warmup_errors or r.timed_out for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -104,13 +104,6 @@ _FILLER_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# Identifiers, code spans, file names, acronyms: the specifics a snapshot should keep.
-_NAME_RE = re.compile(
-    r"`[^`]{1,80}`|\b[A-Z][a-z0-9]+[A-Z]\w*|\b[a-z0-9]+_[a-z0-9_]+\b|\b[A-Z]{2,}[0-9]*\b"
-    r"|\b[\w-]+\.(?:py|ts|js|json|yaml|yml|toml|sql|md|go|rs)\b"
-)
-_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
-
 _PHRASE_STARTS = frozenset(
     phrase[0]
     for lexicon in (_GOAL, _STRONG_DECISION, _WEAK_DECISION, _REVISION, _CONSTRAINT, _STATE, _NEXT)
@@ -119,6 +112,7 @@ _PHRASE_STARTS = frozenset(
 
 _ROLE_WEIGHT = {"user": 1.3, "assistant": 1.0}
 _OTHER_ROLE_WEIGHT = 0.7
+PLAIN_SCORE = 1.0  # a sentence with no cue: a fact, worth what its salience says
 
 
 @dataclass(frozen=True)
@@ -169,8 +163,6 @@ def judge(
     state = not grams.isdisjoint(_STATE)
     upcoming = not grams.isdisjoint(_NEXT) or words[0] == "next"
     undecided = not grams.isdisjoint(_OPEN)
-    names = len(_NAME_RE.findall(text))
-    numbers = len(_NUMBER_RE.findall(text))
 
     recency = 0.6 + 0.8 * position
     if question and unanswered:
@@ -191,14 +183,11 @@ def judge(
         section, score = FACTS, 2.2 * (0.8 + 0.4 * position)
     elif state:
         section, score = STATE, 1.7 * recency
-    elif names or numbers:
-        section, score = FACTS, 0.7 * (0.8 + 0.4 * position)
     else:
-        return None
+        section, score = FACTS, PLAIN_SCORE * (0.8 + 0.4 * position)
 
     cues = sum((strong or weak, constraint, state, upcoming, goal))
     score += 0.25 * max(0, cues - 1)
-    score += 0.2 * min(3, names) + 0.15 * min(2, numbers)
     score *= _ROLE_WEIGHT.get(role, _OTHER_ROLE_WEIGHT) if role is not None else 1.0
     if filler:
         score *= 0.3

@@ -23,7 +23,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from contextd.pipeline._cues import DECISIONS, QUESTIONS
+from contextd.pipeline.embed import Vectors
 
 MAX_CITATIONS = 3
 CITATION_COST = 3  # tokens of ", t123" added to a kept sentence's citation
@@ -32,7 +35,10 @@ _SUPERSEDE_CONTAINMENT = 0.5  # share of the earlier sentence's words the later 
 _RESTATE_CONTAINMENT = 0.75  # a later decision repeating this much replaces the earlier one
 _DEMOTION = 0.1
 _POSTING_SCAN = 128
-_MIN_SCORE = 0.25
+MIN_SCORE = 0.25
+_PARAPHRASE = 0.9  # cosine at which a candidate only adds its turn to a chosen line
+_REDUNDANT_FROM = 0.4  # cosine to the nearest chosen line where the redundancy penalty starts
+_REDUNDANCY_WEIGHT = 0.8  # share of the score a candidate loses just below `_PARAPHRASE`
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _STOPWORD_TEXT = """
@@ -62,6 +68,8 @@ class Candidate:
     citations: list[int] = field(default_factory=list)
     words: frozenset[str] = frozenset()
     cost: int = 0  # tokens of the rendered bullet
+    label: str = ""  # printed before the text, e.g. the speaker in a multi-party chat
+    row: int = -1  # row of this candidate's embedding, -1 when it was not embedded
 
 
 class CandidatePool:
@@ -181,22 +189,45 @@ def pick(
     *,
     available: int,
     section_cost: Callable[[str], int],
+    vectors: Vectors | None = None,
 ) -> list[Candidate]:
-    """Greedily take candidates by score per token until `available` tokens are spent.
+    """Greedily take candidates by worth per token until `available` tokens are spent.
 
+    Worth is the score, lowered by redundancy with what is already chosen: for candidates with
+    an embedding (`row >= 0` in `vectors`) by their greatest cosine similarity to a chosen one
+    (maximal marginal relevance, evaluated lazily: worth only ever falls, so a stale heap entry
+    is an upper bound), for all by content-word overlap. A paraphrase or near-duplicate of a
+    chosen sentence is not taken; its turn joins that sentence's citations instead.
     `section_cost(name)` is charged the first time a section gets a bullet (its heading).
     Returns the chosen candidates with merged citations, in the order they were chosen.
     """
-    ranked = sorted(
-        (c for c in candidates if c.score >= _MIN_SCORE and c.cost > 0),
-        key=lambda c: (-c.score / c.cost, c.order),
-    )
+    heap = [
+        (-c.score / c.cost, c.order, c) for c in candidates if c.score >= MIN_SCORE and c.cost > 0
+    ]
+    heapq.heapify(heap)
+    nearest = np.zeros(0 if vectors is None else len(vectors), dtype=np.float32)
+    chosen_rows: list[int] = []
+    by_row: dict[int, Candidate] = {}
     chosen: list[Candidate] = []
     index = _WordIndex()
     opened: set[str] = set()
     used = 0
-    for candidate in ranked:
-        duplicate = _near_duplicate(candidate, index)
+    while heap:
+        negative, order, candidate = heapq.heappop(heap)
+        duplicate: Candidate | None = None
+        if vectors is not None and candidate.row >= 0 and chosen_rows:
+            similarity = float(nearest[candidate.row])
+            if similarity >= _PARAPHRASE:
+                similar = vectors[chosen_rows] @ vectors[candidate.row]
+                duplicate = by_row[chosen_rows[int(np.argmax(similar))]]
+            else:
+                worth = candidate.score * _novelty(similarity) / candidate.cost
+                if worth < -negative - 1e-9:
+                    if candidate.score * _novelty(similarity) >= MIN_SCORE:
+                        heapq.heappush(heap, (-worth, order, candidate))
+                    continue
+        if duplicate is None:
+            duplicate = _near_duplicate(candidate, index)
         if duplicate is not None:
             if (
                 candidate.cite not in duplicate.citations
@@ -211,10 +242,20 @@ def pick(
             continue
         used += candidate.cost + extra
         opened.add(candidate.section)
-        candidate.citations = [candidate.cite]
+        candidate.citations = candidate.citations or [candidate.cite]
         chosen.append(candidate)
         index.add(candidate)
+        if vectors is not None and candidate.row >= 0:
+            np.maximum(nearest, vectors @ vectors[candidate.row], out=nearest)
+            chosen_rows.append(candidate.row)
+            by_row[candidate.row] = candidate
     return chosen
+
+
+def _novelty(similarity: float) -> float:
+    """The share of a candidate's score left when its nearest chosen sentence is this close."""
+    share = (similarity - _REDUNDANT_FROM) / (_PARAPHRASE - _REDUNDANT_FROM)
+    return 1.0 - _REDUNDANCY_WEIGHT * min(1.0, max(0.0, share))
 
 
 def _near_duplicate(candidate: Candidate, index: _WordIndex) -> Candidate | None:

@@ -42,7 +42,7 @@ class ChunkDraft:
 
 
 def approx_tokens(text: str) -> int:
-    """Cheap size estimate (4 tokens per 3 words) for chunk sizing; exact counts are not needed here."""
+    """A cheap size estimate (4 tokens per 3 words): chunk sizing needs no exact count."""
     return (len(_WORD.findall(text)) * 4 + 2) // 3
 
 

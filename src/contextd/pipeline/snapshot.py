@@ -1,34 +1,70 @@
 """The context snapshot: a compact Markdown brief of where the work stands.
 
 A user pastes a 200-turn conversation to continue it elsewhere; the snapshot has to carry the
-goal, what was decided, the constraints, the open questions and the next steps in about a
-quarter of the tokens, with every line citing the turns it came from so it can be checked.
+goal, what was decided, the constraints and facts, the open questions and the next steps in
+about a quarter of the tokens, with every line citing the turns it came from so it can be
+checked. The same engine serves coding sessions and casual multi-party chat.
 
-This "builtin" engine is extractive, offline and deterministic: sentences are scored by lexical
-cues (`_cues`) while the source streams past, the best few thousand are kept (`_selection`),
-outdated ones are demoted, and the rest are taken greedily by score per token. Code is not
-copied in: it lives in artifacts, which the snapshot lists by title.
+This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
+(code is left to the artifacts, which the snapshot lists):
 
-The token budget is a hard limit: the rendered Markdown is counted with the real tokenizer and
-trimmed until it fits, so `tokens_after <= budget` always holds.
+1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
+   section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
+   and dates, first-person events, minus phatic talk) scales the cue's score. Rarity needs word
+   counts, so one cheap counting pass over the text comes first.
+2. **A capped candidate pool** (`_selection.CandidatePool`): only the best `pool capacity`
+   sentences are kept, whatever the source's size.
+3. **Superseded content** is demoted: lexically (a later "switch to X instead of Y" outdates
+   "let's use Y", a later statement answers an earlier question) and, for embedded candidates,
+   by meaning (`_semantic.demote_restated`).
+4. **The embedding model** (all-MiniLM-L6-v2 through `embed.default_embedder()`, or the
+   `embedder` given) embeds at most `max_embedded` candidates, the best by lexical score. Their
+   closeness to prototypes of small talk lowers their score, and the selection uses their
+   vectors for redundancy (maximal marginal relevance; a paraphrase of a chosen line only adds
+   its turn to that line's citations).
+5. **Selection** is greedy by worth per token within the budget (`_selection.pick`), then the
+   Markdown is rendered, counted with the real tokenizer and trimmed until it fits, so
+   `tokens_after <= budget` always holds.
+
+**Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
+input: the pool holds at most `MAX_POOL` sentences (20,000; ~15 MB), the counting pass keeps at
+most `_salience.MAX_TERMS` distinct words, and the model sees at most `MAX_EMBEDDED` sentences
+(1,536: ~15 s on two CPU cores, whatever the source's size; ~2.4 MB of vectors). A
+million-word conversation therefore costs one linear pass of regular expressions plus that
+fixed embedding work. The model is not used at all when there is nothing to choose (every
+candidate fits the budget) or fewer than `MIN_MODEL_CANDIDATES` candidates (lexical scores
+suffice there, and loading the model costs ~10 s per process); candidates beyond the embedded
+ones compete on lexical scores with word-overlap de-duplication only.
+
+**Fast-forward.** `update_snapshot` merges new turns into an existing snapshot without reading
+the old turns again: the previous snapshot's bullets are parsed back (section, text, cited
+turns), re-scored as sentences, and compete with the new turns' sentences under the new budget;
+new content can supersede old lines.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from contextd.domain.enums import ArtifactType
-from contextd.pipeline._cues import SECTIONS, Judgement, judge
+from contextd.pipeline._cues import GOAL, PLAIN_SCORE, QUESTIONS, SECTIONS, judge
+from contextd.pipeline._salience import TermStats, salience
 from contextd.pipeline._selection import (
+    MAX_CITATIONS,
+    MIN_SCORE,
     Candidate,
     CandidatePool,
     demote_superseded,
     index_words,
     pick,
 )
+from contextd.pipeline._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline._sentences import split_sentences
+from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -37,9 +73,18 @@ MIN_BUDGET = 200
 MAX_ARTIFACTS = 30
 ARTIFACT_SHARE = 0.25  # at most this share of the budget goes to the artifact list
 EARLY_USER_TURNS = 3  # goals are looked for in this many first user turns
+MAX_POOL = 20_000  # candidate sentences kept while streaming, at most
+MIN_POOL = 256
+POOL_TOKENS_PER_CANDIDATE = 4  # the pool holds about budget / this many sentences
+MAX_EMBEDDED = 1_536  # sentences the embedding model sees per snapshot, at most
+MIN_MODEL_CANDIDATES = 64  # below this, lexical scores choose alone
 _MAX_TITLE_CHARS = 100
 _OTHER_SIDE = {"user": "assistant", "assistant": "user"}
 _MAX_ARTIFACT_CITATIONS = 3
+_MAX_SPEAKERS = 1_000
+_HEADER_RE = re.compile(r"^# Context snapshot: (.*)$")
+_SECTION_RE = re.compile(r"^## (.+?)\s*$")
+_BULLET_RE = re.compile(r"^- (.*) \[((?:[tp]\d+)(?:, [tp]\d+)*)\]\s*$")
 
 
 @dataclass(frozen=True)
@@ -56,57 +101,150 @@ def build_snapshot(
     *,
     budget_tokens: int | None = None,
     ratio: float = 4.0,
+    embedder: Embedder | None = None,
+    max_embedded: int = MAX_EMBEDDED,
 ) -> SnapshotDraft:
     """Build the snapshot of a conversation (`turns`) or, without turns, of `document`.
 
     The budget is `budget_tokens` if given (and not 0), else `tokens_before / ratio` but at
     least `MIN_BUDGET`; either way never more than `tokens_before`. An empty source gives an empty
-    snapshot. Raises ValueError for a non-positive ratio or a negative budget.
+    snapshot. `embedder` defaults to the process-wide model (`embed.default_embedder()`), loaded
+    only if needed; `max_embedded` caps how many sentences it embeds (0: lexical engine only).
+    Raises ValueError for a non-positive ratio or a negative budget.
     """
+    _check_options(ratio, budget_tokens)
+    tokens_before = _source_tokens(turns, document)
+    budget = _budget(tokens_before, budget_tokens, ratio)
+    layout = _Layout("t" if turns else "p")
+    header = f"# Context snapshot: {_title(document, bool(turns))}"
+    capacity = _pool_capacity(budget)
+    stats = TermStats()
+    if turns:
+        stats.add_all(turn.text for turn in turns)
+        speakers = _speakers(turns)
+        pool = _turn_candidates(
+            turns, stats, speakers, capacity=capacity, early=_early_user_turns(turns)
+        )
+    else:
+        stats.add_all(_paragraphs(document.text))
+        pool = _document_candidates(document, stats, capacity=capacity)
+    return _assemble(
+        header,
+        pool,
+        artifacts,
+        layout=layout,
+        budget=budget,
+        tokens_before=tokens_before,
+        embedder=embedder,
+        max_embedded=max_embedded,
+    )
+
+
+def update_snapshot(
+    previous: SnapshotDraft,
+    new_turns: Sequence[Turn],
+    document: Document,
+    artifacts: Sequence[ArtifactDraft],
+    *,
+    budget_tokens: int | None = None,
+    ratio: float = 4.0,
+    embedder: Embedder | None = None,
+    max_embedded: int = MAX_EMBEDDED,
+) -> SnapshotDraft:
+    """Fast-forward `previous` with the turns appended since, without reading the old turns.
+
+    `previous` is the stored snapshot: only its `markdown` and `tokens_before` are used, so a
+    caller holding the stored Markdown and token counts passes
+    `SnapshotDraft(markdown=md, tokens_before=before, tokens_after=after,
+    tokenizer="o200k_base", budget=budget)`. `new_turns` are the appended turns, whose `index`
+    continues the old numbering; `document` gives the title (the previous title is kept when it
+    has none); `artifacts` is the full current artifact list (old and new), from which the
+    artifact index is rebuilt.
+
+    The previous bullets are parsed back (section, text, cited turns) and re-scored as sentences;
+    the new turns' sentences are judged as `build_snapshot` would; the two compete under the new
+    budget (`budget_tokens`, else the new `tokens_before / ratio`), and new content demotes the old
+    lines it revises and the old questions it answers. Old open questions stay open only while the
+    new turns come from a single side (nobody else has replied yet). `tokens_before` is the
+    previous count plus the new turns' (joined as `build_snapshot` joins turns), which matches a
+    full rebuild. The snapshot of a document (paragraph citations) cannot be merged: rebuild it.
+    """
+    _check_options(ratio, budget_tokens)
+    if not previous.markdown.strip() or previous.tokens_before <= 0:
+        return build_snapshot(
+            new_turns,
+            document,
+            artifacts,
+            budget_tokens=budget_tokens,
+            ratio=ratio,
+            embedder=embedder,
+            max_embedded=max_embedded,
+        )
+    title, lines = _parse(previous.markdown)
+    if any(cite.startswith("p") for line in lines for cite in line.cites):
+        raise ValueError("the previous snapshot is of a document; rebuild it with build_snapshot")
+    added = count_tokens("\n\n" + "\n\n".join(turn.text for turn in new_turns)) if new_turns else 0
+    tokens_before = previous.tokens_before + added
+    budget = _budget(tokens_before, budget_tokens, ratio)
+    layout = _Layout("t")
+    shown = " ".join((document.title or "").split())
+    header = f"# Context snapshot: {_title(document, True) if shown else title}"
+
+    last = max([t.index for t in new_turns] + [i for line in lines for i in line.turns] + [1])
+    stats = TermStats()
+    stats.add_all(line.text for line in lines)
+    stats.add_all(turn.text for turn in new_turns)
+    speakers = _speakers(new_turns)
+    sides = {_side(turn) for turn in new_turns}
+    old = _old_candidates(lines, stats, speakers, last=last, still_open=len(sides) <= 1)
+    capacity = _pool_capacity(budget)
+    new = _turn_candidates(
+        new_turns,
+        stats,
+        speakers,
+        capacity=capacity,
+        early=_early_user_turns(new_turns, first=2 * EARLY_USER_TURNS),
+        first_order=len(old),
+        last_index=last,
+    )
+    pool = old + new
+    if len(pool) > capacity:
+        pool = sorted(heapq.nlargest(capacity, pool, key=lambda c: c.score), key=lambda c: c.order)
+    return _assemble(
+        header,
+        pool,
+        artifacts,
+        layout=layout,
+        budget=budget,
+        tokens_before=tokens_before,
+        embedder=embedder,
+        max_embedded=max_embedded,
+    )
+
+
+# --- shared steps --------------------------------------------------------------------------
+
+
+def _check_options(ratio: float, budget_tokens: int | None) -> None:
     if not ratio > 0:
         raise ValueError("ratio must be positive")
     if budget_tokens is not None and budget_tokens < 0:
         raise ValueError("budget_tokens must not be negative")
-    source = "\n\n".join(turn.text for turn in turns) if turns else document.text
-    tokens_before = count_tokens(source)
-    del source
-    budget = _budget(tokens_before, budget_tokens, ratio)
-    layout = _Layout("t" if turns else "p")
 
-    header = f"# Context snapshot: {_title(document, bool(turns))}"
-    header_cost = count_tokens(header + "\n")
-    if header_cost >= budget:
-        markdown = truncate_to_tokens(header + "\n", budget)
-        return _draft(markdown, tokens_before, budget, ())
 
-    listed = _artifact_lines(
-        artifacts, layout, available=int((budget - header_cost) * ARTIFACT_SHARE)
-    )
-    listed_cost = count_tokens(_section_block("Artifacts", [line for line, _ in listed]))
-    artifact_cost = listed_cost if listed else 0
-
-    candidates = _candidates(turns, document, capacity=min(20_000, max(64, budget // 6)))
-    index_words(candidates)
-    demote_superseded(candidates)
-    for candidate in candidates:
-        candidate.cost = count_tokens(_bullet(candidate.text, [candidate.cite], layout) + "\n")
-    chosen = pick(
-        candidates,
-        available=budget - header_cost - artifact_cost,
-        section_cost=lambda name: count_tokens(f"\n## {name}\n"),
-    )
-
-    markdown, chosen, listed = _fit(header, chosen, listed, layout, budget)
-    cited: set[int] = set()
-    if turns:
-        cited.update(i for candidate in chosen for i in candidate.citations)
-        cited.update(i for _, a in listed for i in a.turn_indexes[-_MAX_ARTIFACT_CITATIONS:])
-    return _draft(markdown, tokens_before, budget, tuple(sorted(cited)))
+def _source_tokens(turns: Sequence[Turn], document: Document) -> int:
+    if not turns:
+        return count_tokens(document.text)
+    return count_tokens("\n\n".join(turn.text for turn in turns))
 
 
 def _budget(tokens_before: int, budget_tokens: int | None, ratio: float) -> int:
     wanted = budget_tokens or max(MIN_BUDGET, math.floor(tokens_before / ratio))
     return min(wanted, tokens_before)
+
+
+def _pool_capacity(budget: int) -> int:
+    return min(MAX_POOL, max(MIN_POOL, budget // POOL_TOKENS_PER_CANDIDATE))
 
 
 def _title(document: Document, conversation: bool) -> str:
@@ -118,35 +256,193 @@ def _title(document: Document, conversation: bool) -> str:
     return title
 
 
-def _candidates(turns: Sequence[Turn], document: Document, *, capacity: int) -> list[Candidate]:
+def _assemble(
+    header: str,
+    pool: list[Candidate],
+    artifacts: Sequence[ArtifactDraft],
+    *,
+    layout: _Layout,
+    budget: int,
+    tokens_before: int,
+    embedder: Embedder | None,
+    max_embedded: int,
+) -> SnapshotDraft:
+    """Select from the chronological `pool` within the budget and render the snapshot."""
+    header_cost = count_tokens(header + "\n")
+    if header_cost >= budget:
+        markdown = truncate_to_tokens(header + "\n", budget)
+        return _draft(markdown, tokens_before, budget, ())
+
+    listed = _artifact_lines(
+        artifacts, layout, available=int((budget - header_cost) * ARTIFACT_SHARE)
+    )
+    listed_cost = count_tokens(_section_block("Artifacts", [line for line, _ in listed]))
+    available = budget - header_cost - (listed_cost if listed else 0)
+
+    index_words(pool)
+    demote_superseded(pool)
+    for candidate in pool:
+        candidate.cost = count_tokens(_bullet(candidate, candidate.citations, layout) + "\n")
+    vectors = _embed(pool, embedder, max_embedded, available)
+    chosen = pick(
+        pool,
+        available=available,
+        section_cost=lambda name: count_tokens(f"\n## {name}\n"),
+        vectors=vectors,
+    )
+
+    markdown, chosen, listed = _fit(header, chosen, listed, layout, budget)
+    cited: set[int] = set()
+    if layout.prefix == "t":
+        cited.update(i for candidate in chosen for i in candidate.citations)
+        cited.update(i for _, a in listed for i in a.turn_indexes[-_MAX_ARTIFACT_CITATIONS:])
+    return _draft(markdown, tokens_before, budget, tuple(sorted(cited)))
+
+
+def _embed(
+    pool: list[Candidate], embedder: Embedder | None, max_embedded: int, available: int
+) -> Vectors | None:
+    """Embed the best `max_embedded` candidates when there is a real choice to make.
+
+    Applies the small-talk penalty and the semantic superseding to them, and returns the
+    vectors (candidate `row`s index them), or None when the model is not needed.
+    """
+    viable = [c for c in pool if c.score >= MIN_SCORE]
+    if max_embedded <= 0 or len(viable) < MIN_MODEL_CANDIDATES:
+        return None
+    if sum(c.cost for c in viable) <= available:
+        return None  # everything fits: nothing to choose
+    best = heapq.nlargest(max_embedded, viable, key=lambda c: (c.score, c.order))
+    best.sort(key=lambda c: c.order)
+    model = embedder if embedder is not None else default_embedder()
+    vectors = model.embed([c.text for c in best])
+    for row, candidate in enumerate(best):
+        candidate.row = row
+    for candidate, factor in zip(
+        best, phatic_factor(vectors, prototype_vectors(model)).tolist(), strict=True
+    ):
+        candidate.score *= factor
+    demote_restated(best, vectors)
+    return vectors
+
+
+# --- candidates ----------------------------------------------------------------------------
+
+
+def _speakers(turns: Sequence[Turn]) -> frozenset[str]:
+    """Lower-case speaker names and their first words: vocatives, not facts, in a sentence."""
+    names: set[str] = set()
+    for turn in turns:
+        name = turn.speaker.strip().lower()
+        if name and name not in names:
+            names.add(name)
+            names.update(name.split()[:1])
+            if len(names) >= _MAX_SPEAKERS:
+                break
+    return frozenset(names)
+
+
+def _side(turn: Turn) -> str:
+    return turn.role if turn.role in _OTHER_SIDE else "speaker:" + turn.speaker
+
+
+def _label(turn: Turn) -> str:
+    """Named people in a multi-party chat are shown; "User"/"Assistant" are implied."""
+    if turn.role != "other":
+        return ""
+    name = " ".join(turn.speaker.split())[:40]
+    return f"{name}: " if name else ""
+
+
+def _early_user_turns(turns: Sequence[Turn], first: int | None = None) -> set[int]:
+    """Indexes of the user turns where goals are looked for."""
+    users = [t.index for t in turns if t.role == "user"]
+    if first is None:
+        return set(users[:EARLY_USER_TURNS])
+    return {i for i in users if i < first}
+
+
+def _turn_candidates(
+    turns: Sequence[Turn],
+    stats: TermStats,
+    speakers: frozenset[str],
+    *,
+    capacity: int,
+    early: set[int],
+    first_order: int = 0,
+    last_index: int | None = None,
+) -> list[Candidate]:
     """Stream every sentence through the scorer, keeping only the best `capacity`."""
     pool = CandidatePool(capacity)
-    order = 0
-    if turns:
-        last = max(1, len(turns) - 1)
-        users_seen = 0
-        unanswered = _unanswered(turns)
-        for ordinal, turn in enumerate(turns):
+    order = first_order
+    unanswered = _unanswered(turns)
+    last = max(1, len(turns) - 1)
+    for ordinal, turn in enumerate(turns):
+        if last_index is not None:
+            position = min(1.0, turn.index / max(1, last_index))
+        else:
             position = ordinal / last if len(turns) > 1 else 1.0
-            early = turn.role == "user" and users_seen < EARLY_USER_TURNS
-            for sentence in split_sentences(turn.text):
-                judged = judge(
-                    sentence.text,
-                    role=turn.role,
-                    position=position,
-                    early=early,
-                    unanswered=unanswered[ordinal],
-                    heading=sentence.heading,
+        label = _label(turn)
+        for sentence in split_sentences(turn.text):
+            judged = judge(
+                sentence.text,
+                role=turn.role,
+                position=position,
+                early=turn.index in early,
+                unanswered=unanswered[ordinal],
+                heading=sentence.heading,
+            )
+            if judged is not None:
+                worth = salience(sentence.text, stats, speakers=speakers).factor()
+                pool.offer(
+                    Candidate(
+                        order=order,
+                        section=judged.section,
+                        text=sentence.text,
+                        score=judged.score * worth,
+                        revises=judged.revises,
+                        cite=turn.index,
+                        replaced=judged.replaced,
+                        label=label,
+                    )
                 )
-                if judged is not None:
-                    pool.offer(_candidate(order, sentence.text, judged, turn.index))
-                order += 1
-            users_seen += turn.role == "user"
-        return pool.chronological()
+            order += 1
+    return pool.chronological()
 
+
+def _unanswered(turns: Sequence[Turn]) -> list[bool]:
+    """For each turn, whether nobody on another side has spoken after it.
+
+    Between a user and an assistant the other side is the other role; in a multi-party chat
+    it is any other speaker. Questions in such turns are still open; earlier ones were most
+    likely answered in the reply.
+    """
+    result = [True] * len(turns)
+    roles_later: set[str] = set()
+    speakers_later: set[str] = set()
+    for ordinal in range(len(turns) - 1, -1, -1):
+        turn = turns[ordinal]
+        other = _OTHER_SIDE.get(turn.role)
+        if other is not None:
+            result[ordinal] = other not in roles_later
+        else:
+            result[ordinal] = not speakers_later or speakers_later == {turn.speaker}
+        roles_later.add(turn.role)
+        if len(speakers_later) < 2:
+            speakers_later.add(turn.speaker)
+    return result
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    for match in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
+        yield match.group(0)
+
+
+def _document_candidates(document: Document, stats: TermStats, *, capacity: int) -> list[Candidate]:
+    pool = CandidatePool(capacity)
     paragraphs = max(1, document.text.count("\n\n") + 1)
     early_until = max(3, paragraphs // 10)
-    for sentence in split_sentences(document.text):
+    for order, sentence in enumerate(split_sentences(document.text)):
         judged = judge(
             sentence.text,
             role=None,
@@ -156,36 +452,97 @@ def _candidates(turns: Sequence[Turn], document: Document, *, capacity: int) -> 
             heading=sentence.heading,
         )
         if judged is not None:
-            pool.offer(_candidate(order, sentence.text, judged, sentence.paragraph))
-        order += 1
+            worth = salience(sentence.text, stats).factor()
+            pool.offer(
+                Candidate(
+                    order=order,
+                    section=judged.section,
+                    text=sentence.text,
+                    score=judged.score * worth,
+                    revises=judged.revises,
+                    cite=sentence.paragraph,
+                    replaced=judged.replaced,
+                )
+            )
     return pool.chronological()
 
 
-def _unanswered(turns: Sequence[Turn]) -> list[bool]:
-    """For each turn, whether the other side (user vs assistant) has not spoken after it.
+# --- the previous snapshot, parsed back ----------------------------------------------------
 
-    Questions in such turns are still open; earlier ones were most likely answered in the reply.
+
+@dataclass(frozen=True)
+class _Line:
+    section: str
+    text: str
+    cites: tuple[str, ...]  # "t12", as written
+
+    @property
+    def turns(self) -> list[int]:
+        return [int(cite[1:]) for cite in self.cites if cite.startswith("t")]
+
+
+def _parse(markdown: str) -> tuple[str, list[_Line]]:
+    """The title and the cited bullets of a snapshot, per section (the artifact list aside)."""
+    title = "Untitled conversation"
+    section: str | None = None
+    lines: list[_Line] = []
+    for raw in markdown.splitlines():
+        if match := _HEADER_RE.match(raw):
+            title = match.group(1).strip() or title
+        elif match := _SECTION_RE.match(raw):
+            name = match.group(1)
+            section = name if name in SECTIONS else None
+        elif section is not None and (match := _BULLET_RE.match(raw)):
+            cites = tuple(match.group(2).split(", "))
+            lines.append(_Line(section, match.group(1).strip(), cites))
+    return title, lines
+
+
+def _old_candidates(
+    lines: Sequence[_Line],
+    stats: TermStats,
+    speakers: frozenset[str],
+    *,
+    last: int,
+    still_open: bool,
+) -> list[Candidate]:
+    """The previous snapshot's bullets as candidates, in the order of the turns they cite.
+
+    Each keeps its section and citations; its score is that of the same sentence judged now
+    (at the position of its latest turn, with no role). A goal stays a goal.
     """
-    result = [True] * len(turns)
-    spoke_later: set[str] = set()
-    for ordinal in range(len(turns) - 1, -1, -1):
-        role = turns[ordinal].role
-        other = _OTHER_SIDE.get(role)
-        result[ordinal] = other is None or other not in spoke_later
-        spoke_later.add(role)
+    ordered = sorted(lines, key=lambda line: (min(line.turns, default=0), line.section))
+    result: list[Candidate] = []
+    for order, line in enumerate(ordered):
+        turns = line.turns or [0]
+        position = min(1.0, max(turns) / max(1, last))
+        judged = judge(
+            line.text,
+            role=None,
+            position=position,
+            early=line.section == GOAL,
+            unanswered=still_open,
+        )
+        if line.section == QUESTIONS and (judged is None or judged.section != QUESTIONS):
+            continue  # answered since (or no longer a question at all)
+        score = judged.score if judged is not None else PLAIN_SCORE
+        worth = salience(line.text, stats, speakers=speakers).factor()
+        result.append(
+            Candidate(
+                order=order,
+                section=line.section,
+                text=line.text,
+                score=score * worth,
+                revises=judged.revises if judged is not None else False,
+                cite=turns[0],
+                replaced=judged.replaced if judged is not None else (),
+                citations=list(dict.fromkeys(turns))[:MAX_CITATIONS],
+            )
+        )
     return result
 
 
-def _candidate(order: int, text: str, judged: Judgement, cite: int) -> Candidate:
-    return Candidate(
-        order=order,
-        section=judged.section,
-        text=text,
-        score=judged.score,
-        revises=judged.revises,
-        cite=cite,
-        replaced=judged.replaced,
-    )
+# --- rendering -----------------------------------------------------------------------------
 
 
 def _artifact_lines(
@@ -235,9 +592,9 @@ def _artifact_bullet(artifact: ArtifactDraft, layout: _Layout) -> str:
     return text
 
 
-def _bullet(text: str, citations: Sequence[int], layout: _Layout) -> str:
-    cites = ", ".join(f"{layout.prefix}{i}" for i in sorted(citations))
-    return f"- {text} [{cites}]"
+def _bullet(candidate: Candidate, citations: Iterable[int], layout: _Layout) -> str:
+    cites = ", ".join(f"{layout.prefix}{i}" for i in sorted(set(citations) or {candidate.cite}))
+    return f"- {candidate.label}{candidate.text} [{cites}]"
 
 
 def _section_block(name: str, lines: Sequence[str]) -> str:
@@ -255,7 +612,7 @@ def _render(
         items = sorted((c for c in chosen if c.section == section), key=lambda c: c.order)
         if items:
             parts.append(
-                _section_block(section, [_bullet(c.text, c.citations, layout) for c in items])
+                _section_block(section, [_bullet(c, c.citations, layout) for c in items])
             )
     if listed:
         parts.append(_section_block("Artifacts", [line for line, _ in listed]))

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contextd.blobs.base import InvalidKey, check_key
+from contextd.blobs.base import BlobStore, InvalidKey, check_key
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import FieldError, ValidationFailed
 from contextd.pipeline.netpolicy import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL
+from contextd.services.uploads import confirm_upload
 from contextd.store.tables import Source, Space, Upload, User
 
 MAX_COMPOSITION_MEMBERS = 100
@@ -43,11 +44,15 @@ def validate_input(
     source_type: SourceType,
     initial_data: dict[str, Any],
     policy: NetPolicy,
+    *,
+    blobs: BlobStore | None = None,
 ) -> SourceInput:
+    """`blobs` lets a FILE source confirm an upload PUT straight to the store (S3); without
+    it only uploads the service received itself are accepted."""
     if source_type is SourceType.URI:
         return _uri(initial_data, policy)
     if source_type is SourceType.FILE:
-        return _file(session, user, initial_data)
+        return _file(session, user, initial_data, blobs)
     if source_type is SourceType.CONTENT:
         return _content(initial_data)
     return _composition(session, user, space, initial_data)
@@ -69,7 +74,9 @@ def _uri(data: dict[str, Any], policy: NetPolicy) -> SourceInput:
     return SourceInput(initial_data={field.split(".")[1]: normalized})
 
 
-def _file(session: Session, user: User, data: dict[str, Any]) -> SourceInput:
+def _file(
+    session: Session, user: User, data: dict[str, Any], blobs: BlobStore | None
+) -> SourceInput:
     key = data.get("data")
     if not isinstance(key, str) or not key:
         raise _invalid("initial_data.data", "a FILE source needs the fileKey from /v1/upload/s3")
@@ -82,7 +89,7 @@ def _file(session: Session, user: User, data: dict[str, Any]) -> SourceInput:
     ).first()
     if upload is None:
         raise _invalid("initial_data.data", "unknown fileKey")
-    if upload.uploaded_at is None:
+    if upload.uploaded_at is None and (blobs is None or not confirm_upload(blobs, upload)):
         raise _invalid("initial_data.data", "the file has not been uploaded to uploadUrl yet")
     return SourceInput(initial_data={"data": key}, upload=upload)
 

@@ -150,7 +150,9 @@ def create_source(
 ) -> Source:
     _check_collection(session, space, collection_id)
     instructions = validate_instructions(instructions, ctx.postback_policy)
-    data = validate_input(session, user, space, source_type, initial_data, ctx.policy)
+    data = validate_input(
+        session, user, space, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+    )
     source = Source(
         user_id=user.id,
         space_id=space.id,
@@ -296,7 +298,9 @@ def fast_forward_source(
         )
     space = session.get(Space, target.space_id)
     assert space is not None
-    data = validate_input(session, user, space, source_type, initial_data, ctx.policy)
+    data = validate_input(
+        session, user, space, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+    )
     if instructions:
         target.instructions = {
             **target.instructions,

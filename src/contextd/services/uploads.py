@@ -19,7 +19,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contextd.blobs.base import BlobStore, BlobTooLarge, check_key
+from contextd.blobs.base import BlobNotFound, BlobStore, BlobTooLarge, check_key
 from contextd.domain.errors import (
     FieldError,
     Forbidden,
@@ -152,10 +152,41 @@ def receive(
     return upload
 
 
+def _stored_size(blobs: BlobStore, key: str) -> int:
+    """The stored blob's size; raises `BlobNotFound`. Uses the store's `size` (a metadata
+    request on S3) where it has one, else reads the blob."""
+    size = getattr(blobs, "size", None)
+    if callable(size):
+        return int(size(key))
+    return len(blobs.get(key))
+
+
+def confirm_upload(blobs: BlobStore, upload: Upload) -> bool:
+    """Whether the upload's bytes are in the store, marking the upload uploaded when they are.
+
+    The service's own PUT handler (`receive`) marks uploads as the bytes arrive. When the store
+    signs its own URLs (S3), the client PUTs to the store directly and the service never sees
+    it, so the object is looked up instead. An object larger than the declared size is deleted
+    and counts as not uploaded.
+    """
+    if upload.uploaded_at is not None:
+        return True
+    try:
+        stored = _stored_size(blobs, upload.file_key)
+    except BlobNotFound:
+        return False
+    if stored > upload.size:
+        blobs.delete_prefix(upload.file_key)
+        return False
+    upload.received_size = stored
+    upload.uploaded_at = utcnow()
+    return True
+
+
 def read_owned(session: Session, blobs: BlobStore, user: User, key: str) -> tuple[Upload, bytes]:
     upload = session.scalars(
         select(Upload).where(Upload.file_key == key, Upload.user_id == user.id)
     ).first()
-    if upload is None or upload.uploaded_at is None:
+    if upload is None or not confirm_upload(blobs, upload):
         raise NotFound("file", key)
     return upload, blobs.get(key)
