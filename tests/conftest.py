@@ -103,6 +103,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "rate_limit_per_minute": 100_000,
         "job_poll_seconds": 0.05,
         "job_lease_seconds": 10.0,
+        "worker_concurrency": 2,
         "postback_backoff_seconds": 0.2,
         "secret_key": "test-secret",
     }

@@ -12,7 +12,9 @@ from functools import cached_property
 from contextd.blobs.base import BlobStore
 from contextd.blobs.factory import open_blob_store
 from contextd.config import Settings
+from contextd.pipeline.embed import Embedder
 from contextd.pipeline.netpolicy import NetPolicy
+from contextd.search.vector import VectorIndex
 from contextd.store.db import Database
 from contextd.store.migrate import upgrade
 
@@ -58,6 +60,19 @@ class Runtime:
     def postback_policy(self) -> NetPolicy:
         """For postbacks: same address rules, small bodies, a short timeout."""
         return self._policy(1024 * 1024, self.settings.postback_timeout_seconds)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """Loaded on first use (seconds, half a gigabyte), then shared by the whole process."""
+        from contextd.pipeline.embed import default_embedder
+
+        return default_embedder()
+
+    @cached_property
+    def vector_index(self) -> VectorIndex:
+        from contextd.pipeline.embed import MiniLM
+
+        return VectorIndex(MiniLM.name, MiniLM.dim)
 
     def close(self) -> None:
         self.db.dispose()

@@ -44,7 +44,7 @@ class Receiver:
         self.url = f"https://127.0.0.2:{self.httpd.server_address[1]}/hook"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def wait_for(self, count: int, timeout: float = 20) -> None:
+    def wait_for(self, count: int, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while len(self.calls) < count:
             assert time.monotonic() < deadline, f"{len(self.calls)} of {count} postbacks arrived"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,16 @@ from contextd import __version__
 from contextd.api import errors
 from contextd.api.middleware import RequestContextMiddleware
 from contextd.api.ratelimit import RateLimiter
-from contextd.api.routers import artifacts, keys, postbacks, sources, spaces, system, uploads
+from contextd.api.routers import (
+    artifacts,
+    keys,
+    postbacks,
+    search,
+    sources,
+    spaces,
+    system,
+    uploads,
+)
 from contextd.runtime import Runtime
 
 DESCRIPTION = """
@@ -23,7 +33,7 @@ every response carries `X-Request-Id` and the `X-RateLimit-*` headers.
 
 **Extensions** beyond the documented Ctxfy API are tagged "(extension)" or say so in their
 description: artifacts, snapshots, turns, content, postback secrets and deliveries, collection
-update/delete, and the `force` flag of refresh.
+update/delete, the `force` flag of refresh, and search (`POST /v1/spaces/{spaceId}/search`).
 """
 
 
@@ -34,6 +44,8 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
+        # Load the embedding model in the background now, not on the first search or job.
+        threading.Thread(target=lambda: runtime.embedder, name="warm-embedder", daemon=True).start()
         if run_worker:
             from contextd.jobs.handlers import build_worker
 
@@ -58,7 +70,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )
     errors.install(app)
-    for module in (system, keys, spaces, sources, uploads, artifacts, postbacks):
+    for module in (system, keys, spaces, sources, uploads, artifacts, search, postbacks):
         app.include_router(module.router)
     app.add_middleware(
         RequestContextMiddleware,

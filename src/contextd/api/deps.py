@@ -22,8 +22,11 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
-    with get_runtime(request).db.session() as session:
+    """One transaction per request, committed before the response is sent. Reads (GET, HEAD)
+    get a read-only transaction, so they never queue behind writers."""
+    db = get_runtime(request).db
+    opener = db.read_session if request.method in ("GET", "HEAD") else db.session
+    with opener() as session:
         yield session
     after_commit = getattr(request.state, "after_commit", None)
     if after_commit is not None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
+from contextd.domain.enums import ArtifactType, SearchMode, SourceStatus, SourceType
 
 MAX_JSON_DEPTH = 64
 """How deeply free-form JSON (`initial_data`, `instructions`) may nest; chat exports need ~10."""
@@ -47,6 +47,9 @@ def _storable(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             _storable(item, depth + 1)
+
+
+ChunkKind = Literal["turn", "section", "artifact", "snapshot"]
 
 
 class Strict(BaseModel):
@@ -359,3 +362,60 @@ class PostbackDeliveryOut(BaseModel):
 class PostbackDeliveryList(BaseModel):
     deliveries: list[PostbackDeliveryOut]
     pagination: Pagination
+
+
+# --- search (extension) -----------------------------------------------------------------------
+
+
+class SearchFiltersIn(Strict):
+    sourceIds: list[str] = Field(default_factory=list, max_length=100)
+    collectionId: str | None = Field(default=None, max_length=36)
+    sourceTypes: list[SourceType] = Field(default_factory=list)
+    kinds: list[ChunkKind] = Field(
+        default_factory=list, description="turn, section, artifact or snapshot"
+    )
+    artifactTypes: list[ArtifactType] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    after: datetime | None = Field(default=None, description="turn time (or indexing time) from")
+    before: datetime | None = None
+    pinned: bool | None = None
+    include_deleted: bool = False
+
+
+class SearchRequest(Strict):
+    query: str = Field(min_length=1, max_length=2000)
+    mode: SearchMode = SearchMode.HYBRID
+    top_k: int = Field(default=10, ge=1, le=100)
+    filters: SearchFiltersIn = Field(default_factory=SearchFiltersIn)
+
+
+class SearchScores(BaseModel):
+    lexical: float | None = Field(description="BM25 (SQLite) or ts_rank_cd (PostgreSQL)")
+    vector: float | None = Field(description="cosine similarity")
+
+
+class SearchResult(BaseModel):
+    chunkId: int
+    kind: ChunkKind
+    score: float
+    scores: SearchScores
+    text: str
+    title: str | None
+    highlights: list[str] = Field(description="snippets with query terms in <mark>...</mark>")
+    sourceId: str
+    sourceName: str | None
+    sourceType: SourceType
+    turnStart: int | None
+    turnEnd: int | None
+    speaker: str | None
+    timestamp: datetime | None
+    artifactId: str | None
+    artifactType: ArtifactType | None
+    language: str | None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: SearchMode
+    results: list[SearchResult]
+    took_ms: float

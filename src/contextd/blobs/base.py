@@ -39,6 +39,10 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int:
+        """The blob's size in bytes, without reading it; raises `BlobNotFound`."""
+        ...
+
     def delete_prefix(self, prefix: str) -> None: ...
 
     def check(self) -> None:

@@ -49,6 +49,12 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise BlobNotFound(key) from exc
 
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise BlobNotFound(key) from exc
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -66,4 +72,5 @@ class LocalBlobStore:
             raise OSError("blob store returned different bytes")
 
     def presign_put(self, key: str, content_type: str, size: int, ttl: int) -> str | None:
+        check_key(key)
         return None

@@ -35,3 +35,9 @@ class ArtifactType(StrEnum):
     DIAGRAM = "DIAGRAM"
     COMMAND = "COMMAND"
     CONTEXT = "CONTEXT"
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    LEXICAL = "lexical"
+    VECTOR = "vector"

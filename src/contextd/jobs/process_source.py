@@ -31,6 +31,7 @@ from contextd.pipeline.types import (
     Turn,
     content_hash,
 )
+from contextd.search.index import index_extracted, index_text
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
 from contextd.store.tables import Job, Source, utcnow
@@ -236,7 +237,7 @@ def _execute(ctx: JobContext, plan: Plan) -> Outcome:
         old_doc, old_turns = _existing(ctx, plan)
         _check(ctx, plan)
         new = ingest(_part_bytes(ctx, plan.part_id), first_turn_index=len(old_turns))
-        _check(ctx, plan)
+        _stage_text(ctx, plan, new.turns, new.document, append=True)
         document, turns = _join([(old_doc, old_turns), (new.document, new.turns)])
         drafts = extract_artifacts(new.document, new.turns) if plan.run_artifacts else None
         snapshot = _snapshot(ctx, plan, document, turns, drafts, append=True)
@@ -259,11 +260,43 @@ def _execute(ctx: JobContext, plan: Plan) -> Outcome:
         more = ingest(_part_bytes(ctx, part_id), first_turn_index=len(_join(parts)[1]))
         parts.append((more.document, more.turns))
     document, turns = _join(parts)
-    _check(ctx, plan)
+    _stage_text(ctx, plan, turns, document, append=False)
     drafts = extract_artifacts(document, turns) if plan.run_artifacts else None
     _check(ctx, plan)
     snapshot = _snapshot(ctx, plan, document, turns, drafts)
     return Outcome(document, turns, False, drafts, snapshot, raw=raw)
+
+
+def _stage_text(
+    ctx: JobContext, plan: Plan, turns: tuple[Turn, ...], document: Document, *, append: bool
+) -> None:
+    """Write the turns and their search chunks now, so search finds the new content while
+    artifacts and the snapshot are still being built. Guarded like the final commit."""
+    with ctx.runtime.db.session() as session:
+        source = session.get(Source, plan.source_id, with_for_update=True)
+        if source is None or source.revision != plan.revision:
+            raise Superseded()
+        if source.status != SourceStatus.PROCESSING:
+            raise Superseded()
+        if not append:
+            session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+        if turns:
+            session.execute(
+                insert(TurnRow),
+                [
+                    {
+                        "source_id": source.id,
+                        "idx": t.index,
+                        "speaker": t.speaker[:200],
+                        "role": t.role,
+                        "text": t.text,
+                        "timestamp": t.timestamp,
+                    }
+                    for t in turns
+                ],
+            )
+        source.turn_count = (source.turn_count if append else 0) + len(turns)
+        index_text(session, source, turns, document, append=append)
 
 
 def _snapshot(
@@ -412,27 +445,10 @@ def _switch(
 
 
 def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcome) -> None:
-    if not outcome.append:
-        session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
-    if outcome.turns:
-        session.execute(
-            insert(TurnRow),
-            [
-                {
-                    "source_id": source.id,
-                    "idx": t.index,
-                    "speaker": t.speaker[:200],
-                    "role": t.role,
-                    "text": t.text,
-                    "timestamp": t.timestamp,
-                }
-                for t in outcome.turns
-            ],
-        )
+    """Turns were written by `_stage_text`; this writes what extraction produced."""
     document = outcome.document
     source.title = (document.title or "")[:500] or source.title
     source.document_format = document.format
-    source.turn_count = (source.turn_count if outcome.append else 0) + len(outcome.turns)
     source.token_count = count_tokens(document.text)
     if outcome.artifacts is not None:
         artifact_store.save_artifacts(
@@ -446,3 +462,5 @@ def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcom
         artifact_store.save_snapshot(
             session, source, outcome.snapshot, update_existing=plan.update_existing
         )
+    session.flush()
+    index_extracted(session, source)

@@ -19,6 +19,7 @@ from contextd.store.tables import Job, utcnow
 PROCESS_SOURCE = "process_source"
 DELIVER_POSTBACK = "deliver_postback"
 PURGE_BLOBS = "purge_blobs"
+EMBED_CHUNKS = "embed_chunks"
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 

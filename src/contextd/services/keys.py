@@ -67,15 +67,18 @@ def create_key(
 
 
 def authenticate(session: Session, raw: str) -> tuple[User, ApiKey]:
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(raw))).first()
-    now = utcnow()
-    if key is None or key.revoked_at is not None:
+    row = session.execute(
+        select(User, ApiKey)
+        .join(ApiKey, ApiKey.user_id == User.id)
+        .where(ApiKey.key_hash == hash_key(raw))
+    ).first()
+    if row is None:
         raise Unauthorized()
-    if key.expiration_date is not None and key.expiration_date <= now:
+    user, key = row
+    if key.revoked_at is not None:
+        raise Unauthorized()
+    if key.expiration_date is not None and key.expiration_date <= utcnow():
         raise Unauthorized("API key has expired")
-    user = session.get(User, key.user_id)
-    if user is None:
-        raise Unauthorized()
     return user, key
 
 

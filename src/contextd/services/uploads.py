@@ -152,15 +152,6 @@ def receive(
     return upload
 
 
-def _stored_size(blobs: BlobStore, key: str) -> int:
-    """The stored blob's size; raises `BlobNotFound`. Uses the store's `size` (a metadata
-    request on S3) where it has one, else reads the blob."""
-    size = getattr(blobs, "size", None)
-    if callable(size):
-        return int(size(key))
-    return len(blobs.get(key))
-
-
 def confirm_upload(blobs: BlobStore, upload: Upload) -> bool:
     """Whether the upload's bytes are in the store, marking the upload uploaded when they are.
 
@@ -172,7 +163,7 @@ def confirm_upload(blobs: BlobStore, upload: Upload) -> bool:
     if upload.uploaded_at is not None:
         return True
     try:
-        stored = _stored_size(blobs, upload.file_key)
+        stored = blobs.size(upload.file_key)
     except BlobNotFound:
         return False
     if stored > upload.size:

@@ -1,0 +1,149 @@
+"""Writing a source's chunks, and the job that embeds them.
+
+Text chunks are written as soon as a source's turns are (before artifacts and the snapshot are
+built), so lexical search finds new content early; embeddings follow in their own job, and vector
+search includes a chunk once it has one. Changing the embedding model re-embeds chunks without
+re-extracting anything: `embedding_model` tells which vectors are stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from contextd.domain.enums import ArtifactType
+from contextd.jobs import queue
+from contextd.pipeline.chunk import (
+    ARTIFACT,
+    SECTION,
+    SNAPSHOT,
+    TURN,
+    ChunkDraft,
+    chunk_artifacts,
+    chunk_snapshot,
+    chunk_source,
+)
+from contextd.pipeline.embed import Embedder
+from contextd.pipeline.types import ArtifactDraft, Document, Turn
+from contextd.store.db import Database
+from contextd.store.tables import Artifact, Chunk, Source
+
+EMBED_BATCH = 64
+EMBED_CHARS = 2000  # the model reads 256 tokens at most; no need to send more
+
+
+def _rows(
+    source: Source, drafts: Iterable[ChunkDraft], artifact_ids: Sequence[str] = ()
+) -> list[dict[str, object]]:
+    return [
+        {
+            "space_id": source.space_id,
+            "source_id": source.id,
+            "artifact_id": artifact_ids[d.artifact_index] if d.artifact_index is not None else None,
+            "kind": d.kind,
+            "title": (d.title or "")[:500] or None,
+            "text": d.text,
+            "turn_start": d.turn_start,
+            "turn_end": d.turn_end,
+            "speaker": (d.speaker or "")[:500] or None,
+            "role": d.role,
+            "timestamp": d.timestamp,
+            "artifact_type": d.artifact_type,
+            "language": d.language,
+            "source_revision": source.revision,
+        }
+        for d in drafts
+        if d.text.strip()
+    ]
+
+
+def index_text(
+    session: Session, source: Source, turns: Sequence[Turn], document: Document, *, append: bool
+) -> None:
+    """(Re)write the source's turn or section chunks; `append` adds those of new data only."""
+    if not append:
+        session.execute(
+            delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
+        )
+    rows = _rows(source, chunk_source(turns, document))
+    if rows:
+        session.execute(insert(Chunk), rows)
+    enqueue_embedding(session, source.id)
+
+
+def index_extracted(session: Session, source: Source) -> None:
+    """Rewrite the chunks of the source's current artifacts and snapshot."""
+    session.execute(
+        delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((ARTIFACT, SNAPSHOT)))
+    )
+    current = list(
+        session.scalars(
+            select(Artifact).where(Artifact.source_id == source.id, Artifact.is_current.is_(True))
+        )
+    )
+    others = [a for a in current if a.type != ArtifactType.CONTEXT]
+    drafts = [
+        ArtifactDraft(ArtifactType(a.type), a.title, a.content, a.language, tuple(a.turn_indexes))
+        for a in others
+    ]
+    rows = _rows(source, chunk_artifacts(drafts), [a.id for a in others])
+    for snapshot in (a for a in current if a.type == ArtifactType.CONTEXT):
+        rows += [
+            {**row, "artifact_id": snapshot.id}
+            for row in _rows(source, chunk_snapshot(snapshot.content))
+        ]
+    if rows:
+        session.execute(insert(Chunk), rows)
+    enqueue_embedding(session, source.id)
+
+
+def enqueue_embedding(session: Session, source_id: str) -> None:
+    queue.enqueue(session, queue.EMBED_CHUNKS, source_id=source_id, max_attempts=5)
+
+
+def _stale(model: str) -> ColumnElement[bool]:
+    return or_(Chunk.embedding.is_(None), Chunk.embedding_model != model)
+
+
+def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> int:
+    """Embed the chunks (of one source, or all) lacking a vector from `embedder`; returns how
+    many were embedded. Each batch commits on its own, so progress survives a crash."""
+    done = 0
+    after = 0
+    while True:
+        with db.read_session() as session:
+            query = select(Chunk.id, Chunk.title, Chunk.text).where(
+                _stale(embedder.name), Chunk.id > after
+            )
+            if source_id is not None:
+                query = query.where(Chunk.source_id == source_id)
+            batch = session.execute(query.order_by(Chunk.id).limit(EMBED_BATCH)).all()
+        if not batch:
+            return done
+        texts = [(f"{title}\n{text}" if title else text)[:EMBED_CHARS] for _, title, text in batch]
+        vectors = embedder.embed(texts)
+        with db.session() as session:
+            for (chunk_id, _, _), vector in zip(batch, vectors, strict=True):
+                session.execute(
+                    update(Chunk)
+                    .where(Chunk.id == chunk_id)
+                    .values(
+                        embedding=np.asarray(vector, dtype=np.float32).tobytes(),
+                        embedding_model=embedder.name,
+                    )
+                )
+        done += len(batch)
+        after = batch[-1][0]
+
+
+def mark_model_change(session: Session, model: str) -> int:
+    """Queue re-embedding of every chunk whose vector came from another model."""
+    sources = session.scalars(
+        select(Chunk.source_id).where(Chunk.embedding_model != model).distinct()
+    ).all()
+    for source_id in sources:
+        enqueue_embedding(session, source_id)
+    return len(sources)

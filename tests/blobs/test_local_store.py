@@ -1,0 +1,35 @@
+"""The blob store contract on the local-disk store (the embedded default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contextd.blobs.base import BlobStore
+from contextd.blobs.factory import open_blob_store
+from contextd.blobs.local import LocalBlobStore
+from tests.blobs.contract import BlobStoreContract
+
+
+class TestLocalBlobStore(BlobStoreContract):
+    presigns = False
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> BlobStore:
+        return open_blob_store((tmp_path / "blobs").as_uri())
+
+    def test_factory_opens_local_store(self, tmp_path: Path) -> None:
+        assert isinstance(open_blob_store((tmp_path / "x").as_uri()), LocalBlobStore)
+
+    def test_no_temp_files_left(self, store: BlobStore, tmp_path: Path) -> None:
+        store.put("a/b", b"x")
+        with pytest.raises(ValueError):
+            store.put_stream("a/c", [b"xx"], max_bytes=1)
+        assert sorted(p.name for p in (tmp_path / "blobs" / "a").iterdir()) == ["b"]
+
+
+@pytest.mark.parametrize("url", ["http://example.test/x", "memory://", "/plain/path", "gs://b/x"])
+def test_factory_rejects_other_schemes(url: str) -> None:
+    with pytest.raises(ValueError, match="unsupported storage URL scheme"):
+        open_blob_store(url)

@@ -1,0 +1,138 @@
+"""Search over a space: lexical, vector and hybrid, with filters, scores and highlights."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.conftest import Client, assert_error
+
+CHAT = """User: Our billing service keeps timing out when Stripe webhooks arrive in bursts.
+
+Assistant: Put the webhook handler behind a queue. Acknowledge fast, then process:
+
+```python
+def handle_webhook(event):
+    queue.enqueue(process_event, event)
+    return 200
+```
+
+User: What about retries if processing fails?
+
+Assistant: Use exponential backoff with a dead-letter queue after five attempts.
+
+User: Thanks. Separately, the cat photo gallery needs lazy loading for thumbnails.
+
+Assistant: Add loading="lazy" to the img tags and serve WebP thumbnails.
+"""
+
+
+def index(client: Client, text: str = CHAT, **extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "CONTENT", "initial_data": {"data": text}, **extra}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    return space, done
+
+
+def search(client: Client, space_id: str, query: str, **body: Any) -> dict[str, Any]:
+    response = client.post(f"/v1/spaces/{space_id}/search", json={"query": query, **body})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def wait_embedded(client: Client, space_id: str, query: str) -> dict[str, Any]:
+    """Vectors arrive from their own job, after the source completes."""
+    deadline = time.monotonic() + 90
+    while True:
+        found = search(client, space_id, query, mode="vector")
+        if found["results"] or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_lexical_search_finds_the_turn_with_highlights(client: Client) -> None:
+    space, source = index(client)
+    found = search(client, space["id"], "dead-letter retries", mode="lexical")
+    top = found["results"][0]
+    assert "dead-letter" in top["text"]
+    assert top["sourceId"] == source["id"] and top["kind"] == "turn"
+    assert top["turnStart"] is not None and top["speaker"]
+    assert any("<mark>" in h for h in top["highlights"])
+    assert top["scores"]["lexical"] is not None and top["scores"]["vector"] is None
+
+
+def test_vector_and_hybrid_search_find_paraphrases(client: Client) -> None:
+    space, _ = index(client)
+    vector = wait_embedded(client, space["id"], "images should load only when visible")
+    assert "lazy" in vector["results"][0]["text"]
+    hybrid = search(client, space["id"], "payment events overwhelm the server")
+    assert hybrid["mode"] == "hybrid"
+    assert any("webhook" in r["text"].lower() for r in hybrid["results"][:3])
+
+
+def test_code_artifacts_are_indexed_whole_and_filterable(client: Client) -> None:
+    space, _ = index(client)
+    found = search(
+        client, space["id"], "handle_webhook enqueue", mode="lexical",
+        filters={"kinds": ["artifact"], "languages": ["python"]},
+    )  # fmt: skip
+    [hit] = [r for r in found["results"] if r["artifactType"] == "CODE"]
+    assert hit["text"].startswith("def handle_webhook")
+    assert hit["artifactId"] and hit["language"] == "python"
+    assert all(r["kind"] == "artifact" for r in found["results"])
+
+
+def test_filters_by_source_pinned_and_deleted(client: Client) -> None:
+    space, first = index(client)
+    second = client.source(
+        space["id"], {"type": "CONTENT", "initial_data": {"data": "User: webhook retries again\n\nAssistant: yes, webhook retries."}}
+    )  # fmt: skip
+    client.wait(second["id"])
+    both = {
+        r["sourceId"] for r in search(client, space["id"], "webhook", mode="lexical")["results"]
+    }
+    assert both == {first["id"], second["id"]}
+    only = search(
+        client, space["id"], "webhook", mode="lexical", filters={"sourceIds": [second["id"]]}
+    )
+    assert {r["sourceId"] for r in only["results"]} == {second["id"]}
+    client.patch(f"/v1/sources/{first['id']}/toggle-pin")
+    pinned = search(client, space["id"], "webhook", mode="lexical", filters={"pinned": True})
+    assert {r["sourceId"] for r in pinned["results"]} == {first["id"]}
+    client.delete(f"/v1/sources/{first['id']}")
+    live = search(client, space["id"], "webhook", mode="lexical")
+    assert {r["sourceId"] for r in live["results"]} == {second["id"]}
+
+
+def test_reprocess_replaces_the_indexed_chunks(client: Client) -> None:
+    space, source = index(client)
+    before = search(client, space["id"], "thumbnails", mode="lexical")["results"]
+    client.post(f"/v1/sources/{source['id']}/reprocess", json={})
+    client.wait(source["id"])
+    after = search(client, space["id"], "thumbnails", mode="lexical")["results"]
+    assert len(after) == len(before)
+
+
+def test_search_is_scoped_to_the_space_and_user(client: Client, other_client: Client) -> None:
+    space, _ = index(client)
+    other_space = other_client.space()
+    assert search(other_client, other_space["id"], "webhook")["results"] == []
+    assert_error(
+        other_client.post(f"/v1/spaces/{space['id']}/search", json={"query": "webhook"}), 404
+    )
+
+
+def test_search_validation(client: Client) -> None:
+    space = client.space()
+    url = f"/v1/spaces/{space['id']}/search"
+    assert_error(client.post(url, json={}), 400)
+    assert_error(client.post(url, json={"query": ""}), 400)
+    assert_error(client.post(url, json={"query": "x", "mode": "fuzzy"}), 400)
+    assert_error(client.post(url, json={"query": "x", "top_k": 0}), 400)
+    assert_error(client.post(url, json={"query": "x", "filters": {"kinds": ["page"]}}), 400)
+    # Query text is never FTS syntax: quotes, operators and NEAR are just words.
+    for tricky in ['"unbalanced', "a AND OR NOT", "NEAR(x y)", "*", "x:y", "-- ;"]:
+        assert client.post(url, json={"query": tricky, "mode": "lexical"}).status_code == 200
