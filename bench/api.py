@@ -112,7 +112,9 @@ def contextd_env(data_dir: Path) -> dict[str, str]:
 class Server:
     """A server child process with its output in a log file; `stop` is safe to call twice."""
 
-    def __init__(self, name: str, port: int, argv: list[str], env: dict[str, str], log: Path):
+    def __init__(
+        self, name: str, port: int, argv: list[str], env: dict[str, str], log: Path
+    ) -> None:
         self.name = name
         self.url = f"http://{HOST}:{port}"
         self.argv = argv

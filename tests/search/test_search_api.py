@@ -87,9 +87,8 @@ def test_code_artifacts_are_indexed_whole_and_filterable(client: Client) -> None
 
 def test_filters_by_source_pinned_and_deleted(client: Client) -> None:
     space, first = index(client)
-    second = client.source(
-        space["id"], {"type": "CONTENT", "initial_data": {"data": "User: webhook retries again\n\nAssistant: yes, webhook retries."}}
-    )  # fmt: skip
+    text = "User: webhook retries again\n\nAssistant: yes, webhook retries."
+    second = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": text}})
     client.wait(second["id"])
     both = {
         r["sourceId"] for r in search(client, space["id"], "webhook", mode="lexical")["results"]

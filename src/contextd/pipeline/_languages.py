@@ -1,20 +1,14 @@
-"""Canonical language names for code blocks: from fence labels, file names, or a guess.
+"""Canonical language names for code blocks: from fence labels and file names.
 
 Artifacts are filtered and highlighted by language, so "py", "python3" and "Python" must all
-become "python". Fence labels are what authors and models actually write and are trusted first.
-Unlabelled blocks get a guess from cheap, high-precision cues; pygments' `guess_lexer` is the last
-resort because it is slow (up to ~300 ms a block) and often wrong on short snippets (it calls Go
-"Python" and Python "Tera Term macro"), so its answer is kept only for mainstream languages.
+become "python". Fence labels are what authors and models actually write and are trusted first;
+code without a label is identified from its text by `_langid`.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 # alias (lower-case) -> canonical name. Canonical names map to themselves implicitly.
 _ALIASES: dict[str, str] = {
@@ -288,19 +282,9 @@ _DISPLAY: dict[str, str] = {
     "http": "HTTP",
 }
 
-# Languages pygments' guesses are believed for; its other answers are too often exotic noise.
-_GUESSABLE: frozenset[str] = frozenset(
-    {"python", "javascript", "typescript", "java", "c", "cpp", "csharp", "go", "rust", "ruby"}
-    | {"php", "kotlin", "swift", "html", "xml", "css", "sql", "bash", "yaml", "json", "lua"}
-)
-
 _FILENAME_RE = re.compile(r"^[\w.\-/\\@+]*[\w\-@+]\.([A-Za-z0-9]{1,10})$")
 _LABEL_SPLIT_RE = re.compile(r"[\s,{}]+")
 _LABEL_KEY_RE = re.compile(r"""(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)""")
-
-
-class _Lexer(Protocol):
-    aliases: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -377,178 +361,26 @@ def display_name(language: str | None) -> str:
     return _DISPLAY.get(language, language[:1].upper() + language[1:])
 
 
-# --- guessing ----------------------------------------------------------------------------
+# --- command-line tools ---------------------------------------------------------------------
 
-_SHEBANG_RE = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*/)?([\w.+-]+)")
-_MERMAID_RE = re.compile(
-    r"^\s*(?:graph\s+(?:TD|TB|BT|RL|LR)\b|flowchart\b|sequenceDiagram\b|classDiagram\b"
-    r"|stateDiagram(?:-v2)?\b|erDiagram\b|gantt\b|pie\b|journey\b|gitGraph\b|mindmap\b"
-    r"|timeline\b|quadrantChart\b|C4Context\b)"
-)
-_DOT_RE = re.compile(r"^\s*(?:strict\s+)?(?:di)?graph\s+[\w\"]*\s*\{")
-_SQL_RE = re.compile(
-    r"^\s*(?:SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE|ALTER|DROP|WITH\s+\w+\s+AS)\b",
-    re.IGNORECASE,
-)
-_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>]*>)|\$|%)\s+\S")
-_SHELL_TOOLS_TEXT = (
-    "pip pip3 python python3 npm npx yarn pnpm node docker docker-compose podman kubectl helm "
-    "git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv poetry "
-    "pytest uvicorn alembic gunicorn systemctl journalctl chmod chown ssh scp tar unzip echo "
-    "source touch conda virtualenv terraform aws gcloud az psql createdb redis-cli openssl "
-    "ruff mypy black rustup deno bun java mvn gradle dotnet ln grep sed awk tail head"
-)
-_SHELL_TOOLS = frozenset(_SHELL_TOOLS_TEXT.split())
-_PY_RE = re.compile(
-    r"^(?:\s*(?:async\s+)?def\s+\w+\s*\(.*|\s*class\s+\w+(?:\(.*\))?\s*:\s*|from\s+[\w.]+\s+import\s+.+"
-    r"|import\s+[\w.]+(?:\s+as\s+\w+)?|\s*@\w[\w.]*(?:\(.*\))?|if\s+__name__\s*==.*)$",
-    re.MULTILINE,
-)
-_TS_RE = re.compile(
-    r"^\s*(?:export\s+)?(?:interface\s+\w+|type\s+\w+\s*=|enum\s+\w+\s*\{)"
-    r"|:\s*(?:string|number|boolean|void|Promise<)",
-    re.MULTILINE,
-)
-_JS_RE = re.compile(
-    r"^\s*(?:(?:export\s+)?(?:const|let|var)\s+\w+\s*=|(?:export\s+)?(?:async\s+)?function\b"
-    r"|import\s+.+\s+from\s+['\"]|module\.exports|require\(['\"]|console\.log\()",
-    re.MULTILINE,
-)
-_GO_RE = re.compile(r"^package\s+\w+\s*$|^func\s+(?:\([^)]*\)\s*)?\w+\(", re.MULTILINE)
-_RUST_RE = re.compile(
-    r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+\w+|^\s*(?:use\s+\w+::|impl\b|let\s+mut\b)", re.MULTILINE
-)
-_C_RE = re.compile(r"^#include\s*[<\"]", re.MULTILINE)
-_JAVA_RE = re.compile(
-    r"^\s*(?:public|private|protected)\s+(?:static\s+)?(?:final\s+)?(?:class|\w+\s+\w+\s*\()",
-    re.MULTILINE,
-)
-_HTML_RE = re.compile(
-    r"^\s*(?:<!DOCTYPE\s+html|<html\b|<(?:div|body|head|template|section)\b)", re.IGNORECASE
-)
-_YAML_LINE_RE = re.compile(r"^\s*(?:-\s+)?[\w.\-\"']+:(?:\s|$)")
-_DOCKER_RE = re.compile(r"^FROM\s+\S+", re.MULTILINE)
-_DOCKER_STEP_RE = re.compile(r"^(?:RUN|COPY|CMD|ENTRYPOINT|WORKDIR|ENV|EXPOSE)\s", re.MULTILINE)
-
-_MIN_GUESS_CHARS = 60
-_MIN_GUESS_LINES = 3
-_GUESS_SAMPLE_CHARS = 4_000
-
-
-def guess_language(content: str, *, allow_pygments: bool = True) -> str | None:
-    """Guess the language of an unlabelled block, or None when unsure.
-
-    Cheap cues with few false positives come first; pygments only when they say nothing, the
-    block is long enough to judge, and the caller still allows it (it bounds the slow calls).
+# Programs whose name at the start of a line (or of an inline `code` span) marks a shell command.
+# Used by the language cues, the unfenced-code line model and the inline-command finder.
+SHELL_TOOLS: frozenset[str] = frozenset(
     """
-    sample = content[:_GUESS_SAMPLE_CHARS]
-    lines = [line for line in sample.splitlines() if line.strip()]
-    if not lines:
-        return None
-    first = lines[0].strip()
-    guessed = (
-        _guess_from_shebang(first)
-        or _guess_diagram(first, sample)
-        or _guess_shell(lines)
-        or _guess_data(sample, lines)
-        or _guess_code(sample)
-    )
-    if guessed is not None:
-        return guessed
-    if allow_pygments and len(lines) >= _MIN_GUESS_LINES and len(sample) >= _MIN_GUESS_CHARS:
-        return _guess_with_pygments(sample)
-    return None
-
-
-def _guess_from_shebang(first: str) -> str | None:
-    if not first.startswith("#!"):
-        return None
-    match = _SHEBANG_RE.match(first)
-    if match is None:
-        return None
-    program = re.sub(r"[\d.]+$", "", match.group(1))
-    return canonical_language(program)
-
-
-def _guess_diagram(first: str, sample: str) -> str | None:
-    if _MERMAID_RE.match(first):
-        return "mermaid"
-    if first.lower().startswith("@startuml"):
-        return "plantuml"
-    if _DOT_RE.match(sample):
-        return "dot"
-    return None
-
-
-def _guess_shell(lines: list[str]) -> str | None:
-    """Prompted lines ("$ ls") or lines that all start with a well-known command-line tool."""
-    prompt = _PROMPT_RE.match(lines[0])
-    if prompt is not None:
-        return "powershell" if prompt.group("ps") else "bash"
-    tools = 0
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            continue
-        if stripped.split(maxsplit=1)[0] not in _SHELL_TOOLS:
-            return None
-        tools += 1
-    return "bash" if tools else None
-
-
-def _guess_data(sample: str, lines: list[str]) -> str | None:
-    stripped = sample.strip()
-    if stripped[:1] in "{[" and stripped[-1:] in "}]":
-        try:
-            json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            return "json"
-    if _SQL_RE.match(sample):
-        return "sql"
-    if _HTML_RE.match(sample):
-        return "html"
-    if _DOCKER_RE.search(sample) and _DOCKER_STEP_RE.search(sample):
-        return "dockerfile"
-    yaml_lines = sum(1 for line in lines if _YAML_LINE_RE.match(line) or line.lstrip()[:2] == "- ")
-    if len(lines) >= 2 and yaml_lines == len(lines) and not any(";" in line for line in lines):
-        return "yaml"
-    return None
-
-
-def _guess_code(sample: str) -> str | None:
-    if _C_RE.search(sample):
-        return "cpp" if re.search(r"\bstd::|\bclass\s+\w+|#include\s*<iostream>", sample) else "c"
-    if _GO_RE.search(sample):
-        return "go"
-    if _RUST_RE.search(sample):
-        return "rust"
-    if _JAVA_RE.search(sample):
-        return "java"
-    if _PY_RE.search(sample):
-        return "python"
-    if _TS_RE.search(sample):
-        return "typescript"
-    if _JS_RE.search(sample):
-        return "javascript"
-    return None
-
-
-def _guess_with_pygments(sample: str) -> str | None:
-    """Ask pygments, keeping only mainstream answers.
-
-    pygments ships no type hints (and is not in the project's mypy overrides), so it is
-    imported through importlib and its lexer is typed by the one attribute we read.
-    """
-    lexers = importlib.import_module("pygments.lexers")
-    util = importlib.import_module("pygments.util")
-    try:
-        lexer: _Lexer = lexers.guess_lexer(sample)
-    except util.ClassNotFound:
-        return None
-    for alias in lexer.aliases:
-        language = canonical_language(alias)
-        if language is not None:
-            return language if language in _GUESSABLE else None
-    return None
+    pip pip3 pipx python python3 npm npx yarn pnpm node docker docker-compose podman kubectl helm
+    git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv uvx
+    poetry pytest uvicorn gunicorn alembic systemctl journalctl chmod chown ssh scp tar unzip echo
+    source touch conda virtualenv terraform aws gcloud az psql createdb redis-cli openssl ruff
+    mypy black rustup deno bun mvn gradle dotnet ln grep sed awk tail head find xargs env which
+    kill tee gzip rsync flask jupyter gh nvm pyenv gem bundle rails composer javac gcc g++ clang
+    cmake ninja gdb tsc eslint prettier jest webpack vite ansible-playbook vagrant nix apk yum dnf
+    pacman snap jq tox nox hatch twine mkdocs pre-commit rustc sqlite3 mysql nginx certbot ollama
+    hf huggingface-cli node-gyp choco winget scoop setx kind minikube wrangler vercel heroku
+    flyctl supabase firebase stripe
+    """.split()
+)
+# Of those, the names that are also everyday English words ("make", "find", "source"): a line
+# or inline span starting with one needs a command-looking argument to count.
+AMBIGUOUS_TOOLS: frozenset[str] = frozenset(
+    "cat find head kill make set source tail touch which start open code env go sort echo".split()
+)

@@ -33,12 +33,13 @@ CITATION_COST = 3  # tokens of ", t123" added to a kept sentence's citation
 _NEAR_DUPLICATE = 0.6  # Jaccard of content words
 _SUPERSEDE_CONTAINMENT = 0.5  # share of the earlier sentence's words the later one repeats
 _RESTATE_CONTAINMENT = 0.75  # a later decision repeating this much replaces the earlier one
-_DEMOTION = 0.1
+_DEMOTION = 0.0  # superseded content is removed, not merely ranked lower
 _POSTING_SCAN = 128
-MIN_SCORE = 0.25
+MIN_SCORE = 0.3
 _PARAPHRASE = 0.9  # cosine at which a candidate only adds its turn to a chosen line
 _REDUNDANT_FROM = 0.4  # cosine to the nearest chosen line where the redundancy penalty starts
 _REDUNDANCY_WEIGHT = 0.8  # share of the score a candidate loses just below `_PARAPHRASE`
+SAME_TURN = 0.6  # share of the score left to a sentence from a turn a chosen line cites
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _STOPWORD_TEXT = """
@@ -212,20 +213,25 @@ def pick(
     index = _WordIndex()
     opened: set[str] = set()
     used = 0
+    cited: set[int] = set()
     while heap:
         negative, order, candidate = heapq.heappop(heap)
         duplicate: Candidate | None = None
+        share = 1.0
         if vectors is not None and candidate.row >= 0 and chosen_rows:
             similarity = float(nearest[candidate.row])
             if similarity >= _PARAPHRASE:
                 similar = vectors[chosen_rows] @ vectors[candidate.row]
                 duplicate = by_row[chosen_rows[int(np.argmax(similar))]]
-            else:
-                worth = candidate.score * _novelty(similarity) / candidate.cost
-                if worth < -negative - 1e-9:
-                    if candidate.score * _novelty(similarity) >= MIN_SCORE:
-                        heapq.heappush(heap, (-worth, order, candidate))
-                    continue
+            share = _novelty(similarity)
+        if duplicate is None:
+            if candidate.cite in cited:
+                share *= SAME_TURN
+            worth = candidate.score * share
+            if worth / candidate.cost < -negative - 1e-9:
+                if worth >= MIN_SCORE:
+                    heapq.heappush(heap, (-worth / candidate.cost, order, candidate))
+                continue
         if duplicate is None:
             duplicate = _near_duplicate(candidate, index)
         if duplicate is not None:
@@ -243,6 +249,7 @@ def pick(
         used += candidate.cost + extra
         opened.add(candidate.section)
         candidate.citations = candidate.citations or [candidate.cite]
+        cited.update(candidate.citations)
         chosen.append(candidate)
         index.add(candidate)
         if vectors is not None and candidate.row >= 0:

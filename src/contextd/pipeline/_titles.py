@@ -5,11 +5,18 @@ In a long chat the same file is shown again and again, usually introduced as "Cr
 versions of a file be grouped and the newest one shown. Without one, the first thing the block
 defines (a function, class, table) is how people refer to it; then the sentence that introduced
 it; and only then a generic "Python snippet".
+
+The same evidence gives an artifact its *key* (`meta["key"]`): a stable identity shared by the
+revisions of one thing across turns, so storage can keep them as versions of one artifact.
+"file:app/main.py" when a file name is known; otherwise what the block defines:
+"def:python:parse_args", "class:typescript:User", "table:users", "schema:Order". A block with
+neither (a loose snippet, a list of commands) has no key.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._languages import display_name, language_for_filename, looks_like_filename
@@ -26,8 +33,9 @@ _TOKEN_STRIP = "`*_\"'()[]<>,;:!?"
 _FRAMEWORK_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\.js$")  # "Node.js", "Vue.js": not files
 _JS_FAMILY = frozenset({"javascript", "typescript", "jsx", "tsx"})
 
-# (pattern, format) pairs; the first line matching any pattern names the block.
-_DEFINITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+# (pattern, title format, key kind) triples; the first line matching any pattern names the block.
+# A key kind of "sql" means the CREATE statement's object kind ("table", "view", "type").
+_DEFINITIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
         re.compile(
             r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?"
@@ -35,34 +43,39 @@ _DEFINITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.IGNORECASE,
         ),
         "{name} {kind}",
+        "sql",
     ),
-    (re.compile(r"^\s*(?:async\s+)?def\s+(\w+)"), "{name}()"),
+    (re.compile(r"^\s*(?:async\s+)?def\s+(\w+)"), "{name}()", "def"),
     (
         re.compile(
             r"^\s*(?:export\s+)?(?:default\s+)?(?:public\s+|private\s+)?(?:abstract\s+)?"
             r"(?:data\s+|sealed\s+)?class\s+(\w+)"
         ),
         "{name}",
+        "class",
     ),
     (
         re.compile(r"^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*(\w+)"),
         "{name}()",
+        "def",
     ),
     (
         re.compile(
             r"^\s*(?:export\s+)?const\s+(\w+)\s*=\s*(?:async\s+)?(?:\([^)]*\)|\w+)\s*(?::[^=]+)?=>"
         ),
         "{name}()",
+        "def",
     ),
     (
         re.compile(r"^\s*(?:export\s+)?(?:declare\s+)?(?:interface|type|enum|input)\s+(\w+)"),
         "{name}",
+        "class",
     ),
-    (re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)"), "{name}()"),
-    (re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)"), "{name}()"),
-    (re.compile(r"^\s*(?:pub\s+)?(?:struct|trait)\s+(\w+)"), "{name}"),
-    (re.compile(r"^\s*(?:message|service)\s+(\w+)\s*\{"), "{name}"),
-    (re.compile(r"^\s*model\s+(\w+)\s*\{"), "{name} model"),
+    (re.compile(r"^func\s+(?:\([^)]*\)\s*)?(\w+)"), "{name}()", "def"),
+    (re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)"), "{name}()", "def"),
+    (re.compile(r"^\s*(?:pub\s+)?(?:struct|trait)\s+(\w+)"), "{name}", "class"),
+    (re.compile(r"^\s*(?:message|service)\s+(\w+)\s*\{"), "{name}", "class"),
+    (re.compile(r"^\s*model\s+(\w+)\s*\{"), "{name} model", "class"),
 )
 _HEADING_RE = re.compile(r"^#{1,6}\s+(\S.*)$", re.MULTILINE)
 _SCHEMA_TITLE_RE = re.compile(r"^\s*\"title\"\s*:\s*\"([^\"]{1,80})\"", re.MULTILINE)
@@ -76,6 +89,45 @@ _GENERIC_RE = re.compile(
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 
 
+@dataclass(frozen=True)
+class Naming:
+    """What an artifact is called, and its identity across revisions (None when unknown)."""
+
+    title: str
+    key: str | None
+
+
+def name_artifact(
+    *,
+    content: str,
+    language: str | None,
+    kind: ArtifactType,
+    intro: str | None,
+    label_filename: str | None,
+) -> Naming:
+    """Return the best title and key for a block; see the module docstring for the order."""
+    if label_filename:
+        return Naming(_shorten(label_filename), _file_key(label_filename))
+    for candidate in (_first_line_file(content), _mentioned_file(intro)):
+        if candidate and _file_fits(candidate, language, kind):
+            return Naming(_shorten(candidate), _file_key(candidate))
+    if kind is ArtifactType.COMMAND:
+        return Naming(_command_title(content, intro), None)
+    if kind in (ArtifactType.CODE, ArtifactType.SCHEMA):
+        if language == "markdown":
+            heading = _first_heading(content)
+            if heading:
+                return Naming(_shorten(heading), None)
+        else:
+            defined = _defined_name(content, language)
+            if defined is not None:
+                return Naming(_shorten(defined[0]), defined[1])
+    sentence = _intro_sentence(intro)
+    if sentence:
+        return Naming(sentence, None)
+    return Naming(_fallback(content, language, kind), None)
+
+
 def derive_title(
     *,
     content: str,
@@ -84,22 +136,21 @@ def derive_title(
     intro: str | None,
     label_filename: str | None,
 ) -> str:
-    """Return the best title for a block; see the module docstring for the order tried."""
-    if label_filename:
-        return _shorten(label_filename)
-    for candidate in (_first_line_file(content), _mentioned_file(intro)):
-        if candidate and _file_fits(candidate, language, kind):
-            return _shorten(candidate)
-    if kind is ArtifactType.COMMAND:
-        return _command_title(content, intro)
-    if kind in (ArtifactType.CODE, ArtifactType.SCHEMA):
-        defined = _first_heading(content) if language == "markdown" else _defined_name(content)
-        if defined:
-            return _shorten(defined)
-    sentence = _intro_sentence(intro)
-    if sentence:
-        return sentence
-    return _fallback(content, language, kind)
+    """The title alone (see `name_artifact`)."""
+    return name_artifact(
+        content=content, language=language, kind=kind, intro=intro, label_filename=label_filename
+    ).title
+
+
+def _file_key(path: str) -> str | None:
+    """The key of a file: its path with "./" and backslashes normalized (None if odd)."""
+    normalized = path.strip().strip("`'\"").replace("\\", "/")
+    while normalized.startswith("./"):
+        normalized = normalized[2:]
+    normalized = re.sub(r"/{2,}", "/", normalized)
+    if not normalized or len(normalized) > 200:
+        return None
+    return f"file:{normalized}"
 
 
 def _command_title(content: str, intro: str | None) -> str:
@@ -159,22 +210,33 @@ def _file_fits(filename: str, language: str | None, kind: ArtifactType) -> bool:
     return language in _JS_FAMILY and file_language in _JS_FAMILY
 
 
-def _defined_name(content: str) -> str | None:
+def _defined_name(content: str, language: str | None) -> tuple[str, str | None] | None:
+    """The first thing a block defines, as (title, key)."""
     match = _SCHEMA_TITLE_RE.search(content[:2_000])
     if match is not None:
-        return match.group(1)
+        return match.group(1), f"schema:{match.group(1).strip()}"
     for index, line in enumerate(content.split("\n")):
         if index >= _DEFINITION_SCAN_LINES:
             break
-        for pattern, template in _DEFINITIONS:
+        for pattern, template, key_kind in _DEFINITIONS:
             found = pattern.match(line)
             if found is None:
                 continue
-            if found.re.groups == 2:
+            if key_kind == "sql":
                 name = found.group(2).strip('"`[]')
-                return template.format(name=name, kind=found.group(1).lower())
-            return template.format(name=found.group(1))
+                kind = found.group(1).lower()
+                return template.format(name=name, kind=kind), f"{kind}:{_sql_name(name)}"
+            name = found.group(1)
+            title = template.format(name=name)
+            if name.startswith("__") and name.endswith("__"):
+                return title, None  # a dunder method is a fragment of some class
+            return title, f"{key_kind}:{language or 'code'}:{name}"
     return None
+
+
+def _sql_name(name: str) -> str:
+    """SQL names compare case-insensitively and with or without their quotes."""
+    return re.sub(r"[\"`\[\]]", "", name).lower()
 
 
 def _first_heading(content: str) -> str | None:

@@ -1,13 +1,24 @@
 """Artifact extraction: the code, schemas, diagrams and commands inside a source.
 
-People paste long AI conversations to get back the things that were built in them. Those live
-in fenced code blocks, so this stage finds every fenced block (see `_fences` for the dialects
-handled), names its language, decides its kind (`_classify`), titles it (`_titles`), and merges
-blocks repeated across turns into one artifact that cites every turn it appeared in.
+People paste long AI conversations to get back the things that were built in them. Three kinds
+of place hold them, and each is scanned in one pass over each turn's text:
 
-Everything is a pure function of the input and linear in its size. The one slow step, pygments'
-language guess, runs only for unlabelled blocks that cheap cues could not place, and at most
-`MAX_PYGMENTS_GUESSES` times per call, so a huge paste cannot stall the worker.
+* **fenced blocks** (see `_fences` for the dialects handled): the fence's label names the
+  language when there is one;
+* **code that lost its fences** in the prose between them (copied chat text, plain-text
+  exports): `_unfenced` finds the code lines and `_langid` names their language from the text
+  alone. A lone line of unfenced code is kept only when it is a command or a schema;
+* **one-line commands in running text**, "run `pip install foo`" or a line "$ make test"
+  (`_commands`).
+
+Each block then gets its kind (`_classify`), title and identity key (`_titles`). Identical
+content repeated across turns becomes one artifact citing every turn; different contents that
+share a key ("file:app/main.py") stay separate drafts, in order of appearance, for storage to
+keep as versions of one artifact.
+
+Everything is linear in the input. The one slow step, magika's language model (~15 ms a call),
+runs only for unlabelled blocks whose syntax cues are not decisive, and at most
+`MAX_MODEL_CALLS` times per call, so a huge paste cannot stall the worker.
 """
 
 from __future__ import annotations
@@ -17,15 +28,35 @@ from dataclasses import dataclass, field
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._classify import classify
-from contextd.pipeline._fences import CodeBlock, Prose, split_segments
-from contextd.pipeline._languages import guess_language, parse_fence_label
-from contextd.pipeline._titles import derive_title
+from contextd.pipeline._commands import inline_commands
+from contextd.pipeline._fences import Prose, split_segments
+from contextd.pipeline._langid import identify_languages
+from contextd.pipeline._languages import FenceLabel, parse_fence_label
+from contextd.pipeline._titles import name_artifact
+from contextd.pipeline._unfenced import find_code_spans
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
 
-MAX_PYGMENTS_GUESSES = 64
+MAX_MODEL_CALLS = 64
 # A block is kept only if at least one line has this many non-blank characters ("}" or "ok"
 # alone is noise).
 _MIN_MEANINGFUL_CHARS = 3
+# Unfenced code of fewer lines is kept only as a command or a schema.
+_MIN_UNFENCED_CODE_LINES = 2
+
+FENCED, UNFENCED, INLINE = "fenced", "unfenced", "inline"
+
+
+@dataclass
+class _Candidate:
+    """A block found in one turn, before its language, kind and name are settled."""
+
+    origin: str  # FENCED | UNFENCED | INLINE
+    content: str
+    intro: str | None
+    turn_index: int | None
+    label: FenceLabel | None = None
+    closed: bool = True
+    language: str | None = None
 
 
 @dataclass
@@ -40,11 +71,6 @@ class _Found:
     turn_indexes: list[int] = field(default_factory=list)
 
 
-@dataclass
-class _GuessBudget:
-    remaining: int = MAX_PYGMENTS_GUESSES
-
-
 def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactDraft]:
     """Return the artifacts of a source, in order of first appearance.
 
@@ -52,18 +78,22 @@ def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[Artifac
     (identical content in several turns becomes one artifact; the first occurrence's title
     wins). Without turns the document text is scanned and `turn_indexes` is empty.
     """
-    found: dict[str, _Found] = {}
-    budget = _GuessBudget()
     sources: Iterator[tuple[str, int | None]] = (
         ((turn.text, turn.index) for turn in turns) if turns else iter([(document.text, None)])
     )
-    for text, turn_index in sources:
-        for draft in _scan(text, budget):
-            existing = found.get(draft.content)
-            if existing is None:
-                found[draft.content] = existing = draft
-            if turn_index is not None and turn_index not in existing.turn_indexes:
-                existing.turn_indexes.append(turn_index)
+    candidates = [c for text, index in sources for c in _candidates(text, index)]
+    _identify(candidates)
+    found: dict[str, _Found] = {}
+    for candidate in candidates:
+        item = _artifact_for(candidate)
+        if item is None:
+            continue
+        existing = found.get(item.content)
+        if existing is None:
+            found[item.content] = existing = item
+        index = candidate.turn_index
+        if index is not None and index not in existing.turn_indexes:
+            existing.turn_indexes.append(index)
     return [
         ArtifactDraft(
             type=item.type,
@@ -77,60 +107,110 @@ def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[Artifac
     ]
 
 
-def _scan(text: str, budget: _GuessBudget) -> Iterator[_Found]:
-    """Yield an artifact for every meaningful fenced block of one text."""
+# --- finding blocks ------------------------------------------------------------------------
+
+
+def _candidates(text: str, turn_index: int | None) -> Iterator[_Candidate]:
+    """Every block of one text, in order: fenced, unfenced, and commands in prose."""
     intro: str | None = None
     for segment in split_segments(text):
         if isinstance(segment, Prose):
-            intro = _last_nonblank(segment.lines)
+            found, intro = _prose_candidates(segment.lines, turn_index)
+            yield from found
             continue
-        item = _artifact_for(segment, intro, budget)
+        label = parse_fence_label(segment.info)
+        yield _Candidate(
+            origin=FENCED,
+            content=_normalize(segment.content),
+            intro=intro,
+            turn_index=turn_index,
+            label=label,
+            closed=segment.closed,
+            language=label.language,
+        )
         intro = None  # a block directly after another block has no introduction of its own
-        if item is not None:
-            yield item
 
 
-def _artifact_for(block: CodeBlock, intro: str | None, budget: _GuessBudget) -> _Found | None:
-    content = _normalize(block.content)
-    if not _is_meaningful(content):
+def _prose_candidates(
+    lines: Sequence[str], turn_index: int | None
+) -> tuple[list[_Candidate], str | None]:
+    """Unfenced code and inline commands of a prose run, and its last line of real prose."""
+    found: list[_Candidate] = []
+    spans = find_code_spans(lines)
+    last_prose: str | None = None
+    position = 0
+    for span in [*spans, None]:
+        stop = span.start if span is not None else len(lines)
+        for line in lines[position:stop]:
+            if not line.strip():
+                continue
+            for command in inline_commands(line):
+                found.append(_Candidate(INLINE, command, line.strip(), turn_index, None, True, "bash"))
+            last_prose = line.strip()
+        if span is None:
+            break
+        content = _normalize(_dedent(lines[span.start : span.end]))
+        found.append(_Candidate(UNFENCED, content, last_prose, turn_index))
+        last_prose = None
+        position = span.end
+    return found, last_prose
+
+
+def _identify(candidates: Sequence[_Candidate]) -> None:
+    """Name the language of every block without one, in one batch (model calls capped)."""
+    pending: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        if candidate.language is None and candidate.origin != INLINE:
+            pending.setdefault(candidate.content, []).append(candidate)
+    contents = list(pending)
+    for content, language in zip(
+        contents, identify_languages(contents, model_budget=MAX_MODEL_CALLS), strict=True
+    ):
+        for candidate in pending[content]:
+            candidate.language = language
+
+
+# --- building artifacts --------------------------------------------------------------------
+
+
+def _artifact_for(candidate: _Candidate) -> _Found | None:
+    if not _is_meaningful(candidate.content):
         return None
-    label = parse_fence_label(block.info)
-    language = label.language
-    if language is None:
-        language = guess_language(content, allow_pygments=budget.remaining > 0)
-        if _pygments_may_have_run(content):
-            budget.remaining -= 1
-    classified = classify(content, language)
+    language = candidate.language
+    classified = classify(candidate.content, language)
     if not _is_meaningful(classified.content):
         return None
+    if (
+        candidate.origin == UNFENCED
+        and classified.type is ArtifactType.CODE
+        and sum(1 for line in classified.content.split("\n") if line.strip())
+        < _MIN_UNFENCED_CODE_LINES
+    ):
+        return None
     meta: dict[str, object] = {}
-    if label.raw:
+    label = candidate.label
+    if label is not None and label.raw:
         meta["fence_language"] = label.raw
-    if not block.closed:
+    if not candidate.closed:
         meta["unclosed"] = True
-    title = derive_title(
+    if candidate.origin != FENCED:
+        meta[candidate.origin] = True
+    naming = name_artifact(
         content=classified.content,
         language=language,
         kind=classified.type,
-        intro=intro,
-        label_filename=label.filename,
+        intro=candidate.intro,
+        label_filename=label.filename if label is not None else None,
     )
+    if naming.key is not None:
+        meta["key"] = naming.key
     return _Found(
         type=classified.type,
-        title=title,
+        title=naming.title,
         content=classified.content,
         language=language,
         meta=meta,
     )
-
-
-def _pygments_may_have_run(content: str) -> bool:
-    """Charge the guess budget for every block long enough for pygments to be consulted.
-
-    Over-counting (cheap cues may have answered first) only makes the cap stricter, and keeps
-    the decision independent of timing.
-    """
-    return content.count("\n") >= 2 and len(content) >= 60
 
 
 def _normalize(content: str) -> str:
@@ -144,12 +224,14 @@ def _normalize(content: str) -> str:
     return "\n".join(lines[start:end])
 
 
+def _dedent(lines: Sequence[str]) -> str:
+    """Remove the indentation all non-blank lines share (code copied from a list item)."""
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    if cut and any(line[:cut].strip() for line in lines if line.strip()):
+        cut = 0  # mixed tabs and spaces: leave as is
+    return "\n".join(line[cut:] for line in lines)
+
+
 def _is_meaningful(content: str) -> bool:
     return any(len(line.strip()) >= _MIN_MEANINGFUL_CHARS for line in content.split("\n"))
-
-
-def _last_nonblank(lines: Sequence[str]) -> str | None:
-    for line in reversed(lines):
-        if line.strip():
-            return line.strip()
-    return None

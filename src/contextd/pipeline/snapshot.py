@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._cues import GOAL, PLAIN_SCORE, QUESTIONS, SECTIONS, judge
-from contextd.pipeline._salience import TermStats, salience
+from contextd.pipeline._salience import Salience, TermStats, salience
 from contextd.pipeline._selection import (
     MAX_CITATIONS,
     MIN_SCORE,
@@ -393,13 +393,13 @@ def _turn_candidates(
                 heading=sentence.heading,
             )
             if judged is not None:
-                worth = salience(sentence.text, stats, speakers=speakers).factor()
+                measured = salience(sentence.text, stats, speakers=speakers)
                 pool.offer(
                     Candidate(
                         order=order,
                         section=judged.section,
                         text=sentence.text,
-                        score=judged.score * worth,
+                        score=_worth(judged.section, judged.score, measured),
                         revises=judged.revises,
                         cite=turn.index,
                         replaced=judged.replaced,
@@ -408,6 +408,19 @@ def _turn_candidates(
                 )
             order += 1
     return pool.chronological()
+
+
+def _worth(section: str, cue_score: float, measured: Salience) -> float:
+    """Combine the cue's score with the sentence's salience.
+
+    Goals and open questions are found by position (early user turns, unanswered turns) rather
+    than by a cue word, so salience only tempers them. Other cues count as far as the sentence
+    is specific (`Salience.gate`), and salience scales the result.
+    """
+    if section in (GOAL, QUESTIONS):
+        return cue_score * (0.5 + 0.5 * measured.factor())
+    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate()
+    return gated * measured.factor()
 
 
 def _unanswered(turns: Sequence[Turn]) -> list[bool]:
@@ -452,13 +465,12 @@ def _document_candidates(document: Document, stats: TermStats, *, capacity: int)
             heading=sentence.heading,
         )
         if judged is not None:
-            worth = salience(sentence.text, stats).factor()
             pool.offer(
                 Candidate(
                     order=order,
                     section=judged.section,
                     text=sentence.text,
-                    score=judged.score * worth,
+                    score=_worth(judged.section, judged.score, salience(sentence.text, stats)),
                     revises=judged.revises,
                     cite=sentence.paragraph,
                     replaced=judged.replaced,
@@ -525,14 +537,15 @@ def _old_candidates(
         )
         if line.section == QUESTIONS and (judged is None or judged.section != QUESTIONS):
             continue  # answered since (or no longer a question at all)
-        score = judged.score if judged is not None else PLAIN_SCORE
-        worth = salience(line.text, stats, speakers=speakers).factor()
+        measured = salience(line.text, stats, speakers=speakers)
+        cue = judged.score if judged is not None else PLAIN_SCORE
+        score = _worth(line.section, cue, measured)
         result.append(
             Candidate(
                 order=order,
                 section=line.section,
                 text=line.text,
-                score=score * worth,
+                score=score,
                 revises=judged.revises if judged is not None else False,
                 cite=turns[0],
                 replaced=judged.replaced if judged is not None else (),
@@ -611,9 +624,7 @@ def _render(
     for section in SECTIONS:
         items = sorted((c for c in chosen if c.section == section), key=lambda c: c.order)
         if items:
-            parts.append(
-                _section_block(section, [_bullet(c, c.citations, layout) for c in items])
-            )
+            parts.append(_section_block(section, [_bullet(c, c.citations, layout) for c in items]))
     if listed:
         parts.append(_section_block("Artifacts", [line for line, _ in listed]))
     return "".join(parts)
