@@ -71,3 +71,40 @@ class FakeModelServer:
                 },
             }
         )
+
+
+def hashed_embedding(text: str, dim: int, salt: str = "") -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words are similar."""
+    import hashlib
+
+    vector = [0.0] * dim
+    for word in text.lower().split():
+        digest = hashlib.sha256((salt + word.strip(".,!?:;")).encode()).digest()
+        vector[digest[0] % dim] += 1.0 if digest[1] % 2 else -1.0
+    return vector
+
+
+@dataclass
+class FakeEmbeddingServer:
+    """`POST /v1/embeddings` with the real request and response shapes."""
+
+    dim: int = 16
+    url: str = ""
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    async def embeddings(self, request: Request) -> Response:
+        body = await request.json()
+        self.calls.append(body)
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = [
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": hashed_embedding(t, self.dim, body["model"]),
+            }
+            for i, t in enumerate(inputs)
+        ]
+        return JSONResponse(
+            {"object": "list", "data": data, "model": body["model"],
+             "usage": {"prompt_tokens": 0, "total_tokens": 0}}
+        )  # fmt: skip

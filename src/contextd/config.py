@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_seconds: float = 60.0
+    embedding_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings API root; default: built-in model"
+    )
+    embedding_model: str | None = None
+    embedding_dim: int = 384
+    embedding_api_key: str | None = None
     auto_migrate: bool = True
     secret_key: str | None = Field(
         default=None,

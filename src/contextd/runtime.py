@@ -63,16 +63,34 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """Loaded on first use (seconds, half a gigabyte), then shared by the whole process."""
+        """The configured model: an OpenAI-compatible endpoint, or the built-in one (loaded on
+        first use, seconds and half a gigabyte, then shared by the whole process)."""
+        s = self.settings
+        if s.embedding_url and s.embedding_model:
+            from contextd.pipeline.embed import OpenAIEmbedder
+
+            return OpenAIEmbedder(
+                s.embedding_url, s.embedding_model, s.embedding_dim, s.embedding_api_key
+            )
         from contextd.pipeline.embed import default_embedder
 
         return default_embedder()
 
-    @cached_property
-    def vector_index(self) -> VectorIndex:
+    @property
+    def embedding_model_name(self) -> str:
+        """Known without loading the model: vectors are tagged with it."""
+        s = self.settings
+        if s.embedding_url and s.embedding_model:
+            return f"openai:{s.embedding_model}"
         from contextd.pipeline.embed import MiniLM
 
-        return VectorIndex(MiniLM.name, MiniLM.dim)
+        return MiniLM.name
+
+    @cached_property
+    def vector_index(self) -> VectorIndex:
+        s = self.settings
+        dim = s.embedding_dim if s.embedding_url and s.embedding_model else 384
+        return VectorIndex(self.embedding_model_name, dim)
 
     def close(self) -> None:
         self.db.dispose()

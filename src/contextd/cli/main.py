@@ -83,6 +83,19 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+@app.command()
+def reindex() -> None:
+    """Queue re-embedding of every chunk whose vector is missing or from another model (after
+    changing CONTEXTD_EMBEDDING_*). Nothing is re-extracted; workers do the embedding."""
+    from contextd.runtime import Runtime
+    from contextd.search.index import mark_model_change
+
+    runtime = Runtime.build(_settings())
+    with runtime.db.session() as session:
+        count = mark_model_change(session, runtime.embedding_model_name)
+    typer.echo(f"queued re-embedding for {count} source(s)")
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="The user's name (and the key's)")],

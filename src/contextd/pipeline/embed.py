@@ -61,6 +61,31 @@ class MiniLM:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class OpenAIEmbedder:
+    """Any OpenAI-compatible `/embeddings` endpoint (a local server or a hosted one)."""
+
+    def __init__(
+        self, base_url: str, model: str, dim: int, api_key: str | None = None, batch_size: int = 64
+    ) -> None:
+        from openai import OpenAI
+
+        self.name = f"openai:{model}"
+        self.dim = dim
+        self._model = model
+        self._batch_size = batch_size
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "unused", max_retries=2)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = list(texts[start : start + self._batch_size])
+            response = self._client.embeddings.create(model=self._model, input=batch)
+            rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
 _default: Embedder | None = None
 _default_lock = threading.Lock()
 

@@ -140,10 +140,8 @@ def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> in
 
 
 def mark_model_change(session: Session, model: str) -> int:
-    """Queue re-embedding of every chunk whose vector came from another model."""
-    sources = session.scalars(
-        select(Chunk.source_id).where(Chunk.embedding_model != model).distinct()
-    ).all()
+    """Queue re-embedding for every source with chunks lacking a vector from `model`."""
+    sources = session.scalars(select(Chunk.source_id).where(_stale(model)).distinct()).all()
     for source_id in sources:
         enqueue_embedding(session, source_id)
     return len(sources)

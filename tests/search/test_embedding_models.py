@@ -1,0 +1,91 @@
+"""The embedding model is pluggable; changing it re-embeds chunks without re-extracting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from contextd.api.app import create_app
+from contextd.runtime import Runtime
+from contextd.search.index import mark_model_change
+from contextd.store.tables import Artifact, Chunk
+from tests.conftest import Client, Service, ThreadedServer, make_settings
+from tests.factories import transcript
+from tests.fake_openai import FakeEmbeddingServer
+
+
+@pytest.fixture
+def embeddings() -> Iterator[FakeEmbeddingServer]:
+    fake = FakeEmbeddingServer()
+    app = Starlette(routes=[Route("/v1/embeddings", fake.embeddings, methods=["POST"])])
+    with ThreadedServer(app, timeout_graceful_shutdown=1) as server:
+        fake.url = server.url + "/v1"
+        yield fake
+
+
+def start(
+    tmp_path: Path, embeddings: FakeEmbeddingServer, model: str
+) -> tuple[Runtime, ThreadedServer]:
+    settings = make_settings(
+        tmp_path / "data",
+        f"sqlite:///{tmp_path / 'models.db'}",
+        embedding_url=embeddings.url,
+        embedding_model=model,
+        embedding_dim=embeddings.dim,
+    )
+    runtime = Runtime.build(settings)
+    return runtime, ThreadedServer(create_app(runtime))
+
+
+def models(runtime: Runtime) -> set[str | None]:
+    with runtime.db.read_session() as session:
+        return set(session.scalars(select(Chunk.embedding_model)))
+
+
+def wait_models(runtime: Runtime, expected: set[str | None]) -> None:
+    deadline = time.monotonic() + 60
+    while models(runtime) != expected:
+        assert time.monotonic() < deadline, models(runtime)
+        time.sleep(0.1)
+
+
+def test_changing_the_model_reembeds_without_reextracting(
+    tmp_path: Path, embeddings: FakeEmbeddingServer
+) -> None:
+    runtime, server = start(tmp_path, embeddings, "m1")
+    with server:
+        user_id, key = Service(runtime, server.url).new_user()
+        with Client(server.url, key, user_id) as client:
+            space = client.space()
+            source = client.source(
+                space["id"], {"type": "CONTENT", "initial_data": {"data": transcript(30)}}
+            )
+            done = client.wait(source["id"])
+            wait_models(runtime, {"openai:m1"})
+            with runtime.db.read_session() as session:
+                artifacts_before = set(session.scalars(select(Artifact.id)))
+    runtime.close()
+
+    runtime, server = start(tmp_path, embeddings, "m2")
+    with server:
+        with runtime.db.session() as session:
+            assert mark_model_change(session, "openai:m2") == 1
+        wait_models(runtime, {"openai:m2"})
+        with Client(server.url, key, user_id) as client:
+            after = client.get(f"/v1/sources/{source['id']}").json()
+            assert after["revision"] == done["revision"]  # nothing was reprocessed
+            found = client.post(
+                f"/v1/spaces/{space['id']}/search",
+                json={"query": "job queue lease", "mode": "vector"},
+            ).json()
+            assert found["results"]
+        with runtime.db.read_session() as session:
+            assert set(session.scalars(select(Artifact.id))) == artifacts_before
+    runtime.close()
+    assert {call["model"] for call in embeddings.calls} == {"m1", "m2"}
