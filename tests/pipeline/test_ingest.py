@@ -142,3 +142,12 @@ def test_json_that_is_not_a_chat_is_a_json_document_without_turns() -> None:
 def test_unsupported_input_raises_a_pipeline_error() -> None:
     with pytest.raises(UnsupportedFormat, match="unsupported file format: image/gif"):
         ingest(Fetched(b"GIF89a\x01\x00\x01\x00", content_type="image/gif"))
+
+
+def test_nul_characters_never_leave_ingest() -> None:
+    """Raw NUL bytes make text unreadable (binary), but JSON can escape them as \\u0000."""
+    messages = [{"role": "user", "content": "hello\x00 there"},
+                {"role": "assistant", "content": "fine\x00, thanks"}]  # fmt: skip
+    ingested = ingest(Fetched(json.dumps(messages).encode(), "application/json"))
+    assert "\x00" not in ingested.document.text
+    assert [t.text for t in ingested.turns] == ["hello there", "fine, thanks"]

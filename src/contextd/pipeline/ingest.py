@@ -9,6 +9,7 @@ instead of colliding with the turns already stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from contextd.pipeline.conversations import detect_export, export_document, parse_transcript
 from contextd.pipeline.convert import convert, detect_format, json_document, load_json
@@ -23,7 +24,23 @@ def _renumber(turns: Iterable[Turn], start: int) -> tuple[Turn, ...]:
 
 
 def ingest(fetched: Fetched, *, first_turn_index: int = 0) -> Ingested:
-    """Convert a source and find its turns; raises UnsupportedFormat for unreadable input."""
+    """Convert a source and find its turns; raises UnsupportedFormat for unreadable input.
+
+    NUL characters are dropped from everything returned: they carry no meaning in text, and
+    PostgreSQL cannot store them.
+    """
+    return _without_nul(_ingest(fetched, first_turn_index))
+
+
+def _without_nul(ingested: Ingested) -> Ingested:
+    if "\x00" not in ingested.document.text and not any("\x00" in t.text for t in ingested.turns):
+        return ingested
+    document = replace(ingested.document, text=ingested.document.text.replace("\x00", ""))
+    turns = tuple(replace(t, text=t.text.replace("\x00", "")) for t in ingested.turns)
+    return Ingested(document, turns)
+
+
+def _ingest(fetched: Fetched, first_turn_index: int) -> Ingested:
     if detect_format(fetched) == "json":
         ok, data = load_json(fetched)
         if ok:
