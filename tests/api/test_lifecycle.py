@@ -136,6 +136,8 @@ def test_fast_forward_appends_new_turns(client: Client) -> None:
     merged = client.wait(done["id"])
     assert merged["status"] == "COMPLETED", merged["message"]
     assert merged["stats"]["turns"] == 12
+    # The snapshot was merged forward: it now accounts for the new turns too.
+    assert merged["snapshot"]["tokens_before"] > done["snapshot"]["tokens_before"]
     turns = client.get(f"/v1/sources/{done['id']}/turns", params={"page": 2, "per_page": 10}).json()
     assert [t["index"] for t in turns["turns"]] == [10, 11]
     assert "deployment" in turns["turns"][0]["text"]

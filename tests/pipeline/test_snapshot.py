@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
+from contextd.pipeline import snapshot as snapshot_module
 from contextd.pipeline.artifacts import extract_artifacts
+from contextd.pipeline.embed import Vectors
 from contextd.pipeline.snapshot import MIN_BUDGET, build_snapshot
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
@@ -335,6 +339,120 @@ def test_a_million_words_fit_in_bounded_time() -> None:
     assert len(text.split()) >= 1_000_000
     document = Document(text=text, format="text", title="Load test")
     started = time.perf_counter()
-    result = build_snapshot([], document, [])
+    result = build_snapshot([], document, [], embedder=FAKE)
     assert time.perf_counter() - started < 120
     assert result.tokens_after <= result.budget
+
+
+# --- multi-party chat ----------------------------------------------------------------------
+
+PHATIC = [
+    "Wow, that's so awesome, I'm really happy for you!",
+    "Thanks so much, your support means the world to me.",
+    "You're doing amazing, keep it up!",
+    "Haha, that sounds like so much fun!",
+    "I'm always here for you, you know that.",
+]
+FACT_TEMPLATES = [
+    "Last Saturday I adopted a {pet} named {name} from the shelter on {street} Street.",
+    "I started a {craft} class at the {venue} in {month}.",
+    "My sister {name} is getting married in {city} on {day} {month}.",
+    "We drove to {city} last weekend and hiked the {street} Trail with {name}.",
+    "I finally passed my {exam} exam yesterday after failing it twice in {year}.",
+    "The {craft} studio I opened near {street} Street sold out by noon on Friday.",
+]
+FILLERS = [
+    {"pet": "beagle", "name": "Max", "street": "Pine", "craft": "pottery", "venue": "library",
+     "month": "March", "city": "Porto", "day": "14", "exam": "driving", "year": "2022"},
+    {"pet": "kitten", "name": "Luna", "street": "Elm", "craft": "woodwork", "venue": "college",
+     "month": "April", "city": "Denver", "day": "3", "exam": "nursing", "year": "2021"},
+    {"pet": "parrot", "name": "Kiwi", "street": "Oak", "craft": "glassblowing",
+     "venue": "town hall", "month": "May", "city": "Osaka", "day": "22", "exam": "piano",
+     "year": "2020"},
+    {"pet": "gecko", "name": "Zed", "street": "Maple", "craft": "quilting", "venue": "museum",
+     "month": "August", "city": "Lyon", "day": "30", "exam": "diving", "year": "2018"},
+    {"pet": "rabbit", "name": "Pip", "street": "Cedar", "craft": "origami", "venue": "church",
+     "month": "June", "city": "Quito", "day": "17", "exam": "bar", "year": "2017"},
+    {"pet": "hamster", "name": "Bo", "street": "Birch", "craft": "welding", "venue": "YMCA",
+     "month": "July", "city": "Tallinn", "day": "9", "exam": "sommelier", "year": "2019"},
+]  # fmt: skip
+
+
+def chat() -> list[Turn]:
+    """Two friends catching up: a distinct fact in every other turn, small talk in between."""
+    facts = [t.format(**f) for f in FILLERS for t in FACT_TEMPLATES]
+    turns: list[Turn] = []
+    for i in range(2 * len(facts)):
+        speaker = "Ana" if i % 2 == 0 else "Ben"
+        text = facts[i // 2] if i % 2 == 0 else PHATIC[(i // 2) % len(PHATIC)]
+        turns.append(Turn(i, speaker, "other", text))
+    turns.append(Turn(len(turns), "Ben", "other", "Are you coming to my party on Sunday?"))
+    return turns
+
+
+def test_a_multi_party_chat_keeps_facts_named_by_speaker() -> None:
+    turns = chat()
+    result = build_snapshot(turns, Document("", "text", "Catching up"), [], embedder=FAKE)
+    markdown = result.markdown
+    assert result.tokens_after <= result.budget
+    bullets = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert bullets and all(line.startswith(("- Ana: ", "- Ben: ")) for line in bullets)
+    assert sum("Ana: " in line for line in bullets) >= 8
+    for phatic in PHATIC:
+        assert phatic not in markdown
+    # Only the last question is open: everything earlier got a reply from someone else.
+    assert section(markdown, "## Open questions").strip() == (
+        f"- Ben: Are you coming to my party on Sunday? [t{len(turns) - 1}]"
+    )
+
+
+def test_the_model_is_not_loaded_when_there_is_nothing_to_choose() -> None:
+    counting = HashingEmbedder()
+    short = conversation(8)
+    build_snapshot(short, Document("", "text"), [], embedder=counting, budget_tokens=150)
+    assert counting.calls == []  # fewer candidates than MIN_MODEL_CANDIDATES
+    fitting = conversation(200)
+    build_snapshot(fitting, Document("", "text"), [], embedder=counting, ratio=1.0)
+    assert counting.calls == []  # everything fits: no choice to make
+
+
+def test_the_embedding_work_is_capped(turns: list[Turn]) -> None:
+    counting = HashingEmbedder()
+    document = Document(text="", format="chatgpt", title="Task tracker API")
+    build_snapshot(turns, document, [], embedder=counting, max_embedded=50)
+    assert counting.calls and max(counting.calls) <= 50
+    lexical = build_snapshot(turns, document, [], embedder=counting, max_embedded=0)
+    assert lexical.tokens_after <= lexical.budget
+    assert "switch the database to PostgreSQL instead of SQLite" in lexical.markdown
+
+
+def test_a_failing_embedder_leaves_the_lexical_snapshot(turns: list[Turn]) -> None:
+    class Unreachable(HashingEmbedder):
+        def embed(self, texts: Sequence[str]) -> Vectors:
+            raise ConnectionError("embeddings endpoint unreachable")
+
+    document = Document(text="", format="chatgpt", title="Task tracker API")
+    failed = build_snapshot(turns, document, [], embedder=Unreachable())
+    assert failed == build_snapshot(turns, document, [], max_embedded=0)
+
+
+def test_with_the_real_model_small_talk_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one test that loads all-MiniLM-L6-v2 (about 10 s): the default embedder."""
+    used: list[bool] = []
+    embed = snapshot_module._embed
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        vectors = embed(*args, **kwargs)
+        used.append(vectors is not None)
+        return vectors
+
+    monkeypatch.setattr(snapshot_module, "_embed", spy)
+    turns = chat()
+    result = build_snapshot(turns, Document("", "text", "Catching up"), [], ratio=2.0)
+    assert used == [True]
+    markdown = result.markdown
+    assert result.tokens_after <= result.budget
+    facts = sum(1 for t in turns if t.speaker == "Ana" and t.text in markdown)
+    assert facts >= 15
+    for phatic in PHATIC:
+        assert phatic not in markdown

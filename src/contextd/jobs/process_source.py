@@ -21,6 +21,7 @@ from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.fetch import fetch_url
 from contextd.pipeline.ingest import ingest
 from contextd.pipeline.llm import LLMConfig, snapshot_with_fallback
+from contextd.pipeline.snapshot import update_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import (
     ArtifactDraft,
@@ -34,7 +35,7 @@ from contextd.pipeline.types import (
 from contextd.search.index import index_extracted, index_text
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
-from contextd.store.tables import Job, Source, utcnow
+from contextd.store.tables import Artifact, Job, Source, utcnow
 from contextd.store.tables import Turn as TurnRow
 
 log = logging.getLogger("contextd.jobs")
@@ -240,7 +241,7 @@ def _execute(ctx: JobContext, plan: Plan) -> Outcome:
         _stage_text(ctx, plan, new.turns, new.document, append=True)
         document, turns = _join([(old_doc, old_turns), (new.document, new.turns)])
         drafts = extract_artifacts(new.document, new.turns) if plan.run_artifacts else None
-        snapshot = _snapshot(ctx, plan, document, turns, drafts, append=True)
+        snapshot = _snapshot(ctx, plan, document, turns, drafts, new_turns=new.turns)
         return Outcome(document, new.turns, True, drafts, snapshot)
 
     raw: Fetched | None = None
@@ -306,17 +307,24 @@ def _snapshot(
     turns: tuple[Turn, ...],
     drafts: list[ArtifactDraft] | None,
     *,
-    append: bool = False,
+    new_turns: tuple[Turn, ...] | None = None,
 ) -> SnapshotDraft | None:
-    """Build the snapshot, indexing this run's artifacts plus the stored ones it keeps."""
+    """Build the snapshot, indexing this run's artifacts plus the stored ones it keeps.
+
+    On fast-forward (`new_turns`), the built-in engine merges the new turns into the stored
+    snapshot without reading the old turns again; a document's snapshot is rebuilt."""
     if not plan.run_context:
         return None
-    budget = plan.instructions.get("snapshot_budget_tokens")
-    ratio = plan.instructions.get("snapshot_ratio") or ctx.runtime.settings.snapshot_ratio
+    value = plan.instructions.get("snapshot_budget_tokens")
+    budget = int(value) if isinstance(value, (int, float)) else None
+    ratio = float(plan.instructions.get("snapshot_ratio") or ctx.runtime.settings.snapshot_ratio)
+    append = new_turns is not None
     index = list(drafts or [])
+    previous: Artifact | None = None
     if drafts is None or append:
-        with ctx.runtime.db.session() as session:
+        with ctx.runtime.db.read_session() as session:
             stored = artifact_store.source_artifacts(session, plan.source_id)
+            previous = artifact_store.latest_snapshot(session, plan.source_id)
             index = [
                 ArtifactDraft(
                     type=ArtifactType(a.type), title=a.title, content=a.content, language=a.language
@@ -324,19 +332,45 @@ def _snapshot(
                 for a in stored
                 if a.type != ArtifactType.CONTEXT
             ] + index
+    config = _llm_config(ctx, plan)
+    if new_turns and config is None and previous is not None:
+        merged = _merge_snapshot(previous, new_turns, document, index, budget, ratio)
+        if merged is not None:
+            return merged
     draft, fallback = snapshot_with_fallback(
-        turns,
-        document,
-        index,
-        config=_llm_config(ctx, plan),
-        budget_tokens=int(budget) if isinstance(budget, (int, float)) else None,
-        ratio=float(ratio),
+        turns, document, index, config=config, budget_tokens=budget, ratio=ratio
     )
     if fallback:
         note = f"LLM engine failed ({fallback}); built-in engine used"
         log.warning("source %s: %s", plan.source_id, note)
         return replace(draft, note=note)
     return draft
+
+
+def _merge_snapshot(
+    previous: Artifact,
+    new_turns: tuple[Turn, ...],
+    document: Document,
+    index: list[ArtifactDraft],
+    budget: int | None,
+    ratio: float,
+) -> SnapshotDraft | None:
+    meta = previous.meta
+    if not meta.get("tokens_before"):
+        return None
+    stored = SnapshotDraft(
+        markdown=previous.content,
+        tokens_before=int(meta["tokens_before"]),
+        tokens_after=int(meta.get("tokens_after", 0)),
+        tokenizer=str(meta.get("tokenizer", "o200k_base")),
+        budget=int(meta.get("budget", 0)),
+    )
+    try:
+        return update_snapshot(
+            stored, new_turns, document, index, budget_tokens=budget, ratio=ratio
+        )
+    except ValueError:  # a document's snapshot (paragraph citations) cannot be merged
+        return None
 
 
 def _llm_config(ctx: JobContext, plan: Plan) -> LLMConfig | None:
@@ -390,15 +424,19 @@ def fail_exhausted(session: Session, job: Job) -> None:
 
 
 def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
-    """Write blobs under revision-specific keys, then switch the source to them in one
-    transaction. Whichever keys lost (the replaced ones, or ours when stale) are removed after."""
+    """Write blobs under keys of this run (revision, job and attempt), then switch the source to
+    them in one transaction. Whichever keys lost (the replaced ones, or ours when stale) are
+    removed after. Keys are per run, not per revision: two runs of one revision (a job taken
+    over after its lease lapsed while the first worker still ran) must not overwrite or delete
+    each other's blobs, or the loser's cleanup would delete the winner's current document."""
     blobs = ctx.runtime.blobs
+    run = f"r{plan.revision}.{ctx.job.id}-{ctx.job.attempts}"
     new_raw = new_doc = None
     if outcome.raw is not None and plan.type is SourceType.URI:
-        new_raw = f"{raw_key(plan.source_id)}.r{plan.revision}"
+        new_raw = f"{raw_key(plan.source_id)}.{run}"
         blobs.put(new_raw, outcome.raw.content)
     if not outcome.unchanged:
-        new_doc = f"sources/{plan.source_id}/document.md.r{plan.revision}"
+        new_doc = f"sources/{plan.source_id}/document.md.{run}"
         blobs.put(new_doc, outcome.document.text.encode())
     garbage = _switch(ctx, plan, outcome, new_raw, new_doc)
     for key in garbage:

@@ -4,8 +4,9 @@ This is the offline, deterministic first engine: no model, just the phrases peop
 they decide ("let's go with"), constrain ("must not"), report state ("fixed", "error"), plan
 ("next step", "TODO") or ask. Later sentences describe the current state better than early
 ones, so most sections get a recency bonus; goals are the exception and are looked for in the
-first user turns. Embedding-based ranking can replace the scores later without changing the
-sections.
+first user turns. How much a cue counts also depends on how specific the sentence is: that is
+measured in `_salience` and combined in `snapshot._worth`. A sentence with no cue at all is a
+fact (`PLAIN_SCORE`), which is what most of a casual chat is made of.
 
 Cues are phrases matched against the sentence's word n-grams (set look-ups) rather than one
 large regular expression each: on a million-word paste that is several times faster.
@@ -110,8 +111,8 @@ _PHRASE_STARTS = frozenset(
     for phrase in lexicon
 )
 
-_ROLE_WEIGHT = {"user": 1.3, "assistant": 1.0}
-_OTHER_ROLE_WEIGHT = 0.7
+_ROLE_WEIGHT = {"user": 1.3, "assistant": 1.0, "other": 1.0}  # "other": people in a chat
+_OTHER_ROLE_WEIGHT = 0.7  # system prompts, tool output
 PLAIN_SCORE = 1.0  # a sentence with no cue: a fact, worth what its salience says
 
 

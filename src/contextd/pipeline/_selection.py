@@ -4,10 +4,15 @@ Three steps, all bounded by the number of candidates rather than by the size of 
 
 1. `CandidatePool` keeps only the best-scoring sentences while the source streams past, so a
    million-word paste needs memory for a few thousand sentences, not for all of them.
-2. `demote_superseded` lowers what a later sentence revises ("switch to PostgreSQL instead of
-   SQLite" outdates "let's use SQLite") and questions that a later sentence answers.
-3. `pick` takes sentences greedily by score per token, skipping near-duplicates of sentences
-   already taken (their turns are added to the kept sentence's citation instead).
+2. `demote_superseded` removes what a later sentence revises ("switch to PostgreSQL instead of
+   SQLite" outdates "let's use SQLite"), decisions and state reports that a later one restates
+   ("latency is 95 ms now" outdates "latency is 120 ms now"), and questions that a later
+   sentence answers.
+3. `pick` takes sentences greedily by worth per token: the score, lowered for redundancy with
+   what is already chosen (embedding similarity, when the candidate was embedded) and, to spread
+   the snapshot over more of the conversation, for a second line of the same kind from the same
+   turn (`SAME_TURN`). Near-duplicates and paraphrases of sentences already taken are skipped
+   (their turns are added to the kept sentence's citation instead).
 
 Overlap is measured on content words through an inverted index. Only the last
 `_POSTING_SCAN` entries of a word's list are read (in `pick` the sentences chosen most recently,
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from contextd.pipeline._cues import DECISIONS, QUESTIONS
+from contextd.pipeline._cues import DECISIONS, QUESTIONS, STATE
 from contextd.pipeline.embed import Vectors
 
 MAX_CITATIONS = 3
@@ -33,13 +38,16 @@ CITATION_COST = 3  # tokens of ", t123" added to a kept sentence's citation
 _NEAR_DUPLICATE = 0.6  # Jaccard of content words
 _SUPERSEDE_CONTAINMENT = 0.5  # share of the earlier sentence's words the later one repeats
 _RESTATE_CONTAINMENT = 0.75  # a later decision repeating this much replaces the earlier one
+# A later decision or state report that repeats this much of an earlier one replaces it: the
+# decision was restated, the state moved on ("latency is 120 ms now" -> "... 95 ms now").
+_RESTATABLE = frozenset({DECISIONS, STATE})
 _DEMOTION = 0.0  # superseded content is removed, not merely ranked lower
 _POSTING_SCAN = 128
-MIN_SCORE = 0.3
+MIN_SCORE = 0.6
 _PARAPHRASE = 0.9  # cosine at which a candidate only adds its turn to a chosen line
-_REDUNDANT_FROM = 0.4  # cosine to the nearest chosen line where the redundancy penalty starts
+_REDUNDANT_FROM = 0.7  # cosine to the nearest chosen line where the redundancy penalty starts
 _REDUNDANCY_WEIGHT = 0.8  # share of the score a candidate loses just below `_PARAPHRASE`
-SAME_TURN = 0.6  # share of the score left to a sentence from a turn a chosen line cites
+SAME_TURN = 0.6  # share of the score left to a sentence whose turn has a line in its section
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _STOPWORD_TEXT = """
@@ -132,7 +140,7 @@ class _WordIndex:
 
 
 def demote_superseded(candidates: list[Candidate]) -> None:
-    """Lower the score of sentences a later one revises, restates, or (for questions) answers.
+    """Remove sentences a later one revises, restates, or (for questions) answers.
 
     `candidates` must be chronological with `words` filled in. Walks from the newest back,
     indexing each candidate after checking it, so the indexes only ever hold later sentences.
@@ -148,7 +156,7 @@ def demote_superseded(candidates: list[Candidate]) -> None:
         if earlier.section == QUESTIONS:
             continue
         statements.add(earlier)
-        if earlier.revises or earlier.section == DECISIONS:
+        if earlier.revises or earlier.section in _RESTATABLE:
             revisions.add(earlier)
         dropped.update(earlier.replaced)
 
@@ -179,8 +187,8 @@ def _supersedes(later: Candidate, earlier: Candidate, shared: int) -> bool:
     if later.revises and containment >= _SUPERSEDE_CONTAINMENT:
         return True
     return (
-        earlier.section == DECISIONS
-        and later.section == DECISIONS
+        earlier.section in _RESTATABLE
+        and later.section == earlier.section
         and containment >= _RESTATE_CONTAINMENT
     )
 
@@ -213,7 +221,7 @@ def pick(
     index = _WordIndex()
     opened: set[str] = set()
     used = 0
-    cited: set[int] = set()
+    cited: set[tuple[int, str]] = set()  # (turn, section) of the chosen lines
     while heap:
         negative, order, candidate = heapq.heappop(heap)
         duplicate: Candidate | None = None
@@ -225,12 +233,13 @@ def pick(
                 duplicate = by_row[chosen_rows[int(np.argmax(similar))]]
             share = _novelty(similarity)
         if duplicate is None:
-            if candidate.cite in cited:
+            if candidate.score * share < MIN_SCORE:
+                continue  # too redundant to be worth a line
+            if (candidate.cite, candidate.section) in cited:
                 share *= SAME_TURN
-            worth = candidate.score * share
-            if worth / candidate.cost < -negative - 1e-9:
-                if worth >= MIN_SCORE:
-                    heapq.heappush(heap, (-worth / candidate.cost, order, candidate))
+            worth = candidate.score * share / candidate.cost
+            if worth < -negative - 1e-9:
+                heapq.heappush(heap, (-worth, order, candidate))
                 continue
         if duplicate is None:
             duplicate = _near_duplicate(candidate, index)
@@ -249,7 +258,7 @@ def pick(
         used += candidate.cost + extra
         opened.add(candidate.section)
         candidate.citations = candidate.citations or [candidate.cite]
-        cited.update(candidate.citations)
+        cited.update((cite, candidate.section) for cite in candidate.citations)
         chosen.append(candidate)
         index.add(candidate)
         if vectors is not None and candidate.row >= 0:

@@ -10,31 +10,41 @@ This "builtin" engine is extractive, offline and deterministic. For each sentenc
 
 1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
    section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
-   and dates, first-person events, minus phatic talk) scales the cue's score. Rarity needs word
-   counts, so one cheap counting pass over the text comes first.
+   and dates, first-person events, minus phatic talk) scales the cue's score, and a cue counts
+   only as far as the sentence is specific ("let's use SQLite" is a decision, "let's keep
+   going!" a cheer; see `_worth`). Rarity needs word counts, so one cheap counting pass over
+   the text comes first. In a multi-party chat each line is prefixed with its speaker.
 2. **A capped candidate pool** (`_selection.CandidatePool`): only the best `pool capacity`
    sentences are kept, whatever the source's size.
-3. **Superseded content** is demoted: lexically (a later "switch to X instead of Y" outdates
-   "let's use Y", a later statement answers an earlier question) and, for embedded candidates,
-   by meaning (`_semantic.demote_restated`).
+3. **Superseded content** is removed: lexically (a later "switch to X instead of Y" outdates
+   "let's use Y", a later state report restates an earlier one, a later statement answers an
+   earlier question) and, for embedded candidates, by meaning (`_semantic.demote_restated`).
 4. **The embedding model** (all-MiniLM-L6-v2 through `embed.default_embedder()`, or the
    `embedder` given) embeds at most `max_embedded` candidates, the best by lexical score. Their
    closeness to prototypes of small talk lowers their score, and the selection uses their
    vectors for redundancy (maximal marginal relevance; a paraphrase of a chosen line only adds
    its turn to that line's citations).
-5. **Selection** is greedy by worth per token within the budget (`_selection.pick`), then the
-   Markdown is rendered, counted with the real tokenizer and trimmed until it fits, so
-   `tokens_after <= budget` always holds.
+5. **Selection** is greedy by worth per token within the budget (`_selection.pick`), with a
+   floor (`MIN_SCORE`: the budget is a ceiling, not a quota), preferring lines from turns not
+   yet cited; then the Markdown is rendered, counted with the real tokenizer and trimmed until
+   it fits, so `tokens_after <= budget` always holds.
 
 **Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
-input: the pool holds at most `MAX_POOL` sentences (20,000; ~15 MB), the counting pass keeps at
+input: the pool holds at most `MAX_POOL` sentences (20,000; ~30 MB), the counting pass keeps at
 most `_salience.MAX_TERMS` distinct words, and the model sees at most `MAX_EMBEDDED` sentences
-(1,536: ~15 s on two CPU cores, whatever the source's size; ~2.4 MB of vectors). A
-million-word conversation therefore costs one linear pass of regular expressions plus that
-fixed embedding work. The model is not used at all when there is nothing to choose (every
-candidate fits the budget) or fewer than `MIN_MODEL_CANDIDATES` candidates (lexical scores
-suffice there, and loading the model costs ~10 s per process); candidates beyond the embedded
-ones compete on lexical scores with word-overlap de-duplication only.
+(1,024: ~10 s on two idle CPU cores, whatever the source's size; 1.6 MB of vectors). A
+million-word conversation therefore costs two linear passes of regular expressions (about 20 s
+here) plus that fixed embedding work, and memory for the capped pool plus one joined copy of
+the text for the exact token count (`evals/throughput.py` measures both). The model is not
+used at all when there is nothing to choose (every candidate fits the budget) or fewer than
+`MIN_MODEL_CANDIDATES` candidates (lexical scores suffice there, and loading the model costs
+~10 s per process); candidates beyond the embedded ones compete on lexical scores with
+word-overlap de-duplication only.
+
+**What the model adds.** On the LoCoMo chats (`evals/locomo_retention.py`) the lexical scores
+carry the retention; the model's share there is within noise. It is kept for what that metric
+does not see: paraphrases merged into one line, small talk and restated decisions recognized
+in other words.
 
 **Fast-forward.** `update_snapshot` merges new turns into an existing snapshot without reading
 the old turns again: the previous snapshot's bullets are parsed back (section, text, cited
@@ -45,6 +55,7 @@ new content can supersede old lines.
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -68,6 +79,8 @@ from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
+log = logging.getLogger(__name__)
+
 ENGINE = "builtin"
 MIN_BUDGET = 200
 MAX_ARTIFACTS = 30
@@ -76,8 +89,8 @@ EARLY_USER_TURNS = 3  # goals are looked for in this many first user turns
 MAX_POOL = 20_000  # candidate sentences kept while streaming, at most
 MIN_POOL = 256
 POOL_TOKENS_PER_CANDIDATE = 4  # the pool holds about budget / this many sentences
-MAX_EMBEDDED = 1_536  # sentences the embedding model sees per snapshot, at most
-MIN_MODEL_CANDIDATES = 64  # below this, lexical scores choose alone
+MAX_EMBEDDED = 1_024  # sentences the embedding model sees per snapshot, at most
+MIN_MODEL_CANDIDATES = 32  # below this, lexical scores choose alone
 _MAX_TITLE_CHARS = 100
 _OTHER_SIDE = {"user": "assistant", "assistant": "user"}
 _MAX_ARTIFACT_CITATIONS = 3
@@ -163,11 +176,11 @@ def update_snapshot(
 
     The previous bullets are parsed back (section, text, cited turns) and re-scored as sentences;
     the new turns' sentences are judged as `build_snapshot` would; the two compete under the new
-    budget (`budget_tokens`, else the new `tokens_before / ratio`), and new content demotes the old
-    lines it revises and the old questions it answers. Old open questions stay open only while the
-    new turns come from a single side (nobody else has replied yet). `tokens_before` is the
-    previous count plus the new turns' (joined as `build_snapshot` joins turns), which matches a
-    full rebuild. The snapshot of a document (paragraph citations) cannot be merged: rebuild it.
+    budget (`budget_tokens`, else the new `tokens_before / ratio`), and new content removes the old
+    lines it revises or restates. Old open questions are closed by any reply (see `_open`).
+    `tokens_before` is the previous count plus the new turns' (joined as `build_snapshot` joins
+    turns): within a token of a full rebuild's count, as the joint may merge into one token.
+    The snapshot of a document (paragraph citations) cannot be merged: rebuild it.
     """
     _check_options(ratio, budget_tokens)
     if not previous.markdown.strip() or previous.tokens_before <= 0:
@@ -195,8 +208,7 @@ def update_snapshot(
     stats.add_all(line.text for line in lines)
     stats.add_all(turn.text for turn in new_turns)
     speakers = _speakers(new_turns)
-    sides = {_side(turn) for turn in new_turns}
-    old = _old_candidates(lines, stats, speakers, last=last, still_open=len(sides) <= 1)
+    old = _old_candidates(lines, stats, speakers, last=last, new_turns=new_turns)
     capacity = _pool_capacity(budget)
     new = _turn_candidates(
         new_turns,
@@ -305,7 +317,9 @@ def _embed(
     """Embed the best `max_embedded` candidates when there is a real choice to make.
 
     Applies the small-talk penalty and the semantic superseding to them, and returns the
-    vectors (candidate `row`s index them), or None when the model is not needed.
+    vectors (candidate `row`s index them), or None when the model is not needed or fails (the
+    lexical selection still makes a valid snapshot). The similarity thresholds are calibrated
+    for all-MiniLM-L6-v2; another model's cosines may need other values.
     """
     viable = [c for c in pool if c.score >= MIN_SCORE]
     if max_embedded <= 0 or len(viable) < MIN_MODEL_CANDIDATES:
@@ -314,13 +328,16 @@ def _embed(
         return None  # everything fits: nothing to choose
     best = heapq.nlargest(max_embedded, viable, key=lambda c: (c.score, c.order))
     best.sort(key=lambda c: c.order)
-    model = embedder if embedder is not None else default_embedder()
-    vectors = model.embed([c.text for c in best])
+    try:
+        model = embedder if embedder is not None else default_embedder()
+        vectors = model.embed([c.text for c in best])
+        prototypes = prototype_vectors(model)
+    except Exception as exc:  # a remote embedder may be unreachable: the lexical engine remains
+        log.warning("snapshot: the embedder failed (%r); lexical selection only", exc)
+        return None
     for row, candidate in enumerate(best):
         candidate.row = row
-    for candidate, factor in zip(
-        best, phatic_factor(vectors, prototype_vectors(model)).tolist(), strict=True
-    ):
+    for candidate, factor in zip(best, phatic_factor(vectors, prototypes).tolist(), strict=True):
         candidate.score *= factor
     demote_restated(best, vectors)
     return vectors
@@ -340,10 +357,6 @@ def _speakers(turns: Sequence[Turn]) -> frozenset[str]:
             if len(names) >= _MAX_SPEAKERS:
                 break
     return frozenset(names)
-
-
-def _side(turn: Turn) -> str:
-    return turn.role if turn.role in _OTHER_SIDE else "speaker:" + turn.speaker
 
 
 def _label(turn: Turn) -> str:
@@ -516,16 +529,17 @@ def _old_candidates(
     speakers: frozenset[str],
     *,
     last: int,
-    still_open: bool,
+    new_turns: Sequence[Turn],
 ) -> list[Candidate]:
-    """The previous snapshot's bullets as candidates, in the order of the turns they cite.
+    """The previous snapshot's bullets as candidates, in their order in the snapshot.
 
-    Each keeps its section and citations; its score is that of the same sentence judged now
-    (at the position of its latest turn, with no role). A goal stays a goal.
+    That order is chronological within each section, and all of them come before the new turns,
+    which is what superseding needs. Each keeps its section and citations; its score is that of
+    the same sentence judged now (at the position of its latest turn, with no role). A goal
+    stays a goal. An open question stays open only if nobody else has spoken since (`_open`).
     """
-    ordered = sorted(lines, key=lambda line: (min(line.turns, default=0), line.section))
     result: list[Candidate] = []
-    for order, line in enumerate(ordered):
+    for order, line in enumerate(lines):
         turns = line.turns or [0]
         position = min(1.0, max(turns) / max(1, last))
         judged = judge(
@@ -533,7 +547,7 @@ def _old_candidates(
             role=None,
             position=position,
             early=line.section == GOAL,
-            unanswered=still_open,
+            unanswered=_open(line, new_turns),
         )
         if line.section == QUESTIONS and (judged is None or judged.section != QUESTIONS):
             continue  # answered since (or no longer a question at all)
@@ -553,6 +567,22 @@ def _old_candidates(
             )
         )
     return result
+
+
+def _open(line: _Line, new_turns: Sequence[Turn]) -> bool:
+    """Whether an old open question is still unanswered after `new_turns`.
+
+    In a multi-party chat the bullet names its asker ("Ben: ...?"): it stays open while only
+    the asker has spoken since. Between a user and an assistant the asker is not written down;
+    turns alternate, so any new turn is taken as the other side's reply.
+    """
+    if not new_turns:
+        return True
+    speakers = {turn.speaker for turn in new_turns if turn.role == "other"}
+    for name in speakers:
+        if line.text.startswith(f"{' '.join(name.split())[:40]}: "):
+            return all(turn.speaker == name for turn in new_turns)
+    return False
 
 
 # --- rendering -----------------------------------------------------------------------------
