@@ -2,8 +2,12 @@
 
 The kind drives how artifacts are listed and reused (a schema or a command is looked up
 differently from a module), so each rule below favours precision: when unsure, a block stays
-CODE. Shell blocks are the one case where the content changes: prompts are stripped and
-interleaved program output dropped, so a COMMAND artifact can be pasted straight into a shell.
+CODE. Schemas are DDL, JSON Schema, OpenAPI, GraphQL SDL, Protobuf, Prisma and Avro, plus data
+models written in code: TypeScript that only declares types, and Python classes that only
+declare fields (Pydantic, dataclasses, TypedDict, SQLAlchemy models).
+
+Shell blocks are the one case where the content changes: prompts are stripped and interleaved
+program output dropped, so a COMMAND artifact can be pasted straight into a shell.
 """
 
 from __future__ import annotations
@@ -53,6 +57,20 @@ _JSON_SCHEMA_KEYWORDS = frozenset(
 )
 _JSON_SCHEMA_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean"})
 
+_TS_DECLARATION_RE = re.compile(
+    r"^(?:export\s+)?(?:declare\s+)?(?:interface\s+\w+|type\s+\w+(?:<[^>]*>)?\s*=|(?:const\s+)?enum\s+\w+)"
+)
+_TS_NEUTRAL_RE = re.compile(r"^(?:[}\])]|import\b|//|/\*|\*|\|)")
+_PY_MODEL_CLASS_RE = re.compile(
+    r"^class\s+\w+\s*\([^)]*\b(?:BaseModel|SQLModel|TypedDict|NamedTuple|Schema|Struct|Base"
+    r"|DeclarativeBase|Document|Model|BaseSettings)\b[^)]*\)\s*:"
+)
+_PY_DATACLASS_RE = re.compile(r"^@(?:dataclasses\.)?dataclass\b|^@attr")
+_PY_NEUTRAL_RE = re.compile(r"^(?:from\s+\S+\s+import\b|import\b|@|\)|\]|\"\"\"|#)")
+_PY_FIELD_RE = re.compile(
+    r"^\s+(?:\w+\s*:\s*\S|\w+\s*=\s*(?:Column|Field|mapped_column|relationship|models\.\w+)\("
+    r"|__tablename__\b|model_config\b|class\s+(?:Config|Meta)\b|\"\"\"|[\"\'].*[\"\']\s*$)"
+)
 _PROMPT_RE = re.compile(r"^\s*(?:\$|%|PS(?: [^>]*)?>|C:\\[^>]*>)\s?(?=\S)")
 _SCRIPT_RE = re.compile(
     r"^\s*(?:if|then|elif|else|fi|for|while|until|do|done|case|esac|function|select)\b"
@@ -104,6 +122,10 @@ def _is_schema(content: str, language: str | None) -> bool:
         return _GRAPHQL_SDL_RE.search(content) is not None
     if language in (None, "text") and _PROTO_RE.search(content) and "= 1;" in content:
         return True
+    if language in ("typescript", "tsx") and _is_type_declarations(content):
+        return True
+    if language == "python" and _is_model_classes(content):
+        return True
     if language in _DATA_LIKE:
         if _OPENAPI_RE.search(content) or _JSON_SCHEMA_RE.search(content):
             return True
@@ -112,6 +134,45 @@ def _is_schema(content: str, language: str | None) -> bool:
         if language == "yaml" and _YAML_SCHEMA_RE.search(content) and "properties:" in content:
             return True
     return False
+
+
+def _is_type_declarations(content: str) -> bool:
+    """TypeScript that only declares types (interfaces, type aliases, enums): a data model."""
+    declared = False
+    for line in content.split("\n"):
+        if not line.strip() or line[:1].isspace():
+            continue
+        if _TS_DECLARATION_RE.match(line):
+            declared = True
+        elif not _TS_NEUTRAL_RE.match(line):
+            return False
+    return declared
+
+
+def _is_model_classes(content: str) -> bool:
+    """Python classes that declare fields (Pydantic, dataclasses, SQLAlchemy...): a data model.
+
+    Every top-level statement is an import, a decorator or a class with a model base (or
+    under @dataclass), and most lines of the class bodies are field declarations.
+    """
+    models = 0
+    fields = 0
+    body = 0
+    decorated = False
+    for line in content.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[:1].isspace():
+            if _PY_MODEL_CLASS_RE.match(line) or (decorated and line.startswith("class ")):
+                models += 1
+            elif not _PY_NEUTRAL_RE.match(line):
+                return False
+            decorated = _PY_DATACLASS_RE.match(line) is not None
+            continue
+        body += 1
+        fields += _PY_FIELD_RE.match(line) is not None
+    return models > 0 and fields > 0 and fields * 5 >= body * 3
 
 
 def _is_json_schema(content: str) -> bool:

@@ -363,24 +363,32 @@ def display_name(language: str | None) -> str:
 
 # --- command-line tools ---------------------------------------------------------------------
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of the whitespace-separated words of `text` (for long word lists)."""
+    return frozenset(text.split())
+
+
 # Programs whose name at the start of a line (or of an inline `code` span) marks a shell command.
 # Used by the language cues, the unfenced-code line model and the inline-command finder.
-SHELL_TOOLS: frozenset[str] = frozenset(
+SHELL_TOOLS: frozenset[str] = _words(
     """
-    pip pip3 pipx python python3 npm npx yarn pnpm node docker docker-compose podman kubectl helm
-    git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv uvx
-    poetry pytest uvicorn gunicorn alembic systemctl journalctl chmod chown ssh scp tar unzip echo
-    source touch conda virtualenv terraform aws gcloud az psql createdb redis-cli openssl ruff
-    mypy black rustup deno bun mvn gradle dotnet ln grep sed awk tail head find xargs env which
-    kill tee gzip rsync flask jupyter gh nvm pyenv gem bundle rails composer javac gcc g++ clang
-    cmake ninja gdb tsc eslint prettier jest webpack vite ansible-playbook vagrant nix apk yum dnf
-    pacman snap jq tox nox hatch twine mkdocs pre-commit rustc sqlite3 mysql nginx certbot ollama
-    hf huggingface-cli node-gyp choco winget scoop setx kind minikube wrangler vercel heroku
-    flyctl supabase firebase stripe
-    """.split()
+    pip pip3 pipx python python3 npm npx yarn pnpm node docker docker-compose podman kubectl
+    helm git cd ls mkdir rm cp mv cat curl wget export sudo apt apt-get brew cargo go make uv
+    uvx poetry pytest uvicorn gunicorn alembic systemctl journalctl chmod chown ssh scp tar
+    unzip echo source touch conda virtualenv terraform aws gcloud az psql createdb redis-cli
+    openssl ruff mypy black rustup deno bun mvn gradle dotnet ln grep sed awk tail head find
+    xargs env which kill tee gzip rsync flask jupyter gh nvm pyenv gem bundle rails composer
+    javac gcc g++ clang cmake ninja gdb tsc eslint prettier jest webpack vite ansible-playbook
+    vagrant nix apk yum dnf pacman snap jq tox nox hatch twine mkdocs pre-commit rustc sqlite3
+    mysql nginx certbot ollama hf huggingface-cli node-gyp choco winget scoop setx kind minikube
+    wrangler vercel heroku flyctl supabase firebase stripe
+    """
 )
 # Of those, the names that are also everyday English words ("make", "find", "source"): a line
 # or inline span starting with one needs a command-looking argument to count.
-AMBIGUOUS_TOOLS: frozenset[str] = frozenset(
-    "cat find head kill make set source tail touch which start open code env go sort echo".split()
+AMBIGUOUS_TOOLS: frozenset[str] = _words(
+    """
+    cat find head kill make set source tail touch which start open code env go sort echo
+    """
 )

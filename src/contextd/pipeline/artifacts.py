@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._classify import classify
-from contextd.pipeline._commands import inline_commands
+from contextd.pipeline._commands import inline_commands, names_a_program
 from contextd.pipeline._fences import Prose, split_segments
 from contextd.pipeline._langid import identify_languages
 from contextd.pipeline._languages import FenceLabel, parse_fence_label
@@ -81,16 +81,23 @@ def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[Artifac
     sources: Iterator[tuple[str, int | None]] = (
         ((turn.text, turn.index) for turn in turns) if turns else iter([(document.text, None)])
     )
-    candidates = [c for text, index in sources for c in _candidates(text, index)]
+    line_scores: dict[str, float] = {}  # shared by all turns: chats repeat lines
+    candidates = [c for text, index in sources for c in _candidates(text, index, line_scores)]
     _identify(candidates)
     found: dict[str, _Found] = {}
+    # A block repeated verbatim is built once: (origin, content, language) -> artifact content.
+    built: dict[tuple[str, str, str | None], str | None] = {}
     for candidate in candidates:
-        item = _artifact_for(candidate)
-        if item is None:
-            continue
-        existing = found.get(item.content)
+        signature = (candidate.origin, candidate.content, candidate.language)
+        if signature in built:
+            content = built[signature]
+            existing = found[content] if content is not None else None
+        else:
+            item = _artifact_for(candidate)
+            built[signature] = item.content if item is not None else None
+            existing = None if item is None else found.setdefault(item.content, item)
         if existing is None:
-            found[item.content] = existing = item
+            continue
         index = candidate.turn_index
         if index is not None and index not in existing.turn_indexes:
             existing.turn_indexes.append(index)
@@ -110,12 +117,14 @@ def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[Artifac
 # --- finding blocks ------------------------------------------------------------------------
 
 
-def _candidates(text: str, turn_index: int | None) -> Iterator[_Candidate]:
+def _candidates(
+    text: str, turn_index: int | None, line_scores: dict[str, float]
+) -> Iterator[_Candidate]:
     """Every block of one text, in order: fenced, unfenced, and commands in prose."""
     intro: str | None = None
     for segment in split_segments(text):
         if isinstance(segment, Prose):
-            found, intro = _prose_candidates(segment.lines, turn_index)
+            found, intro = _prose_candidates(segment.lines, turn_index, line_scores)
             yield from found
             continue
         label = parse_fence_label(segment.info)
@@ -132,11 +141,11 @@ def _candidates(text: str, turn_index: int | None) -> Iterator[_Candidate]:
 
 
 def _prose_candidates(
-    lines: Sequence[str], turn_index: int | None
+    lines: Sequence[str], turn_index: int | None, line_scores: dict[str, float]
 ) -> tuple[list[_Candidate], str | None]:
     """Unfenced code and inline commands of a prose run, and its last line of real prose."""
     found: list[_Candidate] = []
-    spans = find_code_spans(lines)
+    spans = find_code_spans(lines, line_scores)
     last_prose: str | None = None
     position = 0
     for span in [*spans, None]:
@@ -145,7 +154,9 @@ def _prose_candidates(
             if not line.strip():
                 continue
             for command in inline_commands(line):
-                found.append(_Candidate(INLINE, command, line.strip(), turn_index, None, True, "bash"))
+                found.append(
+                    _Candidate(INLINE, command, line.strip(), turn_index, None, True, "bash")
+                )
             last_prose = line.strip()
         if span is None:
             break
@@ -180,11 +191,10 @@ def _artifact_for(candidate: _Candidate) -> _Found | None:
     classified = classify(candidate.content, language)
     if not _is_meaningful(classified.content):
         return None
-    if (
-        candidate.origin == UNFENCED
-        and classified.type is ArtifactType.CODE
-        and sum(1 for line in classified.content.split("\n") if line.strip())
-        < _MIN_UNFENCED_CODE_LINES
+    if classified.type is ArtifactType.COMMAND and language is None:
+        language = "bash"  # prompted lines ("$ make") that no cue could place
+    if candidate.origin == UNFENCED and not _keeps_unfenced(
+        classified.type, classified.content, language
     ):
         return None
     meta: dict[str, object] = {}
@@ -211,6 +221,20 @@ def _artifact_for(candidate: _Candidate) -> _Found | None:
         language=language,
         meta=meta,
     )
+
+
+def _keeps_unfenced(kind: ArtifactType, content: str, language: str | None) -> bool:
+    """Unfenced code is a guess; keep it only when the guess is well supported.
+
+    A command must name a program somewhere (`width="400"` lines are not commands); code must
+    have an identified language and at least `_MIN_UNFENCED_CODE_LINES` lines.
+    """
+    lines = [line for line in content.split("\n") if line.strip()]
+    if kind is ArtifactType.COMMAND:
+        return any(names_a_program(line) for line in lines if not line.lstrip().startswith("#"))
+    if kind is ArtifactType.CODE:
+        return language is not None and len(lines) >= _MIN_UNFENCED_CODE_LINES
+    return True
 
 
 def _normalize(content: str) -> str:
