@@ -47,11 +47,12 @@ class ServerProcess:
         )
         return result.stdout
 
-    def start(self) -> ServerProcess:
+    def start(self, *args: str) -> ServerProcess:
+        """Start `contextd serve` with extra `args` (e.g. `--no-worker`); wait until healthy."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "contextd", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "contextd", "serve", "--port", str(self.port), *args],
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -39,8 +39,11 @@ def raw_key(source_id: str) -> str:
     return f"sources/{source_id}/raw"
 
 
-def get_source(session: Session, user: User, source_id: str) -> Source:
-    source = session.get(Source, source_id)
+def get_source(session: Session, user: User, source_id: str, *, lock: bool = False) -> Source:
+    """`lock`: read it with `FOR UPDATE` (PostgreSQL), as the lifecycle actions must: they check
+    the status and then bump `revision`, and two concurrent requests that both read the old row
+    would both pass the check, write the same revision and enqueue two jobs for it."""
+    source = session.get(Source, source_id, with_for_update=True if lock else None)
     if source is None or source.user_id != user.id or source.fast_forward_target_id is not None:
         raise NotFound("source", source_id)
     return source

@@ -136,7 +136,7 @@ def toggle_pin(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, A
 @router.post("/v1/sources/{sourceId}/cancel", response_model=SourceOut)
 def cancel_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """Cancel processing (CREATED, PENDING or PROCESSING). A running job stops at its next step."""
-    source = sources.get_source(session, user, sourceId)
+    source = sources.get_source(session, user, sourceId, lock=True)
     return views.source(session, sources.cancel_source(session, source))
 
 
@@ -154,7 +154,7 @@ def refresh_source(
     body: RefreshRequest | None = None,
 ) -> dict[str, Any]:
     """Fetch a URI or FILE source again; extraction is skipped when the content is unchanged."""
-    source = sources.get_source(session, user, sourceId)
+    source = sources.get_source(session, user, sourceId, lock=True)
     flags = (body or RefreshRequest()).model_dump()
     request.state.after_commit = _wake
     return views.source(session, sources.refresh_source(session, ctx, source, flags))
@@ -174,7 +174,7 @@ def reprocess_source(
     body: ReprocessRequest | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline again on the stored content (COMPLETED or FAILED sources only)."""
-    source = sources.get_source(session, user, sourceId)
+    source = sources.get_source(session, user, sourceId, lock=True)
     flags = (body or ReprocessRequest()).model_dump()
     options = {k: flags.pop(k) for k in ("snapshot_ratio", "snapshot_budget_tokens")}
     if any(v is not None for v in options.values()):
@@ -201,7 +201,7 @@ def fast_forward_source(
     ctx: SourceCtxDep,
 ) -> dict[str, Any]:
     """Append new data (URI, FILE or CONTENT) to a COMPLETED or FAILED source."""
-    target = sources.get_source(session, user, sourceId)
+    target = sources.get_source(session, user, sourceId, lock=True)
     target, temp = sources.fast_forward_source(
         session,
         ctx,
