@@ -142,3 +142,22 @@ def test_listing_filters(client: Client) -> None:
     assert ids(deleted="true") == [second["id"]]
     assert set(ids(include_deleted="true")) == {first["id"], second["id"]}
     assert_error(client.get(base, params={"status": "DONE"}), 400)
+
+
+def test_concurrent_creates_all_succeed(client: Client) -> None:
+    """Many writers at once: none may hang or fail (regression: a thread-owned lock leaked when
+    a request's session was opened and closed on different threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    space = client.space()
+
+    def create(n: int) -> int:
+        with Client(str(client.base_url), client.key, client.user_id) as c:
+            body = {"type": "CONTENT", "instructions": {}, "initial_data": {"data": f"note {n}"}}
+            return c.post(f"/v1/spaces/{space['id']}/sources", json=body).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(create, range(120)))
+    assert statuses == [201] * 120
+    listed = client.get(f"/v1/spaces/{space['id']}/sources", params={"per_page": 1}).json()
+    assert listed["pagination"]["total"] == 120

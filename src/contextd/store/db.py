@@ -64,7 +64,9 @@ class Database:
         )
         # SQLite lets one writer in at a time and makes the others sleep-and-retry; queueing
         # this process's writers on a lock wakes them in turn instead (no starved requests).
-        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        # A plain Lock, not an RLock: FastAPI may enter a request's session in one threadpool
+        # thread and leave it in another, and only a Lock may be released by another thread.
+        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
