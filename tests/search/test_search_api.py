@@ -135,3 +135,18 @@ def test_search_validation(client: Client) -> None:
     # Query text is never FTS syntax: quotes, operators and NEAR are just words.
     for tricky in ['"unbalanced', "a AND OR NOT", "NEAR(x y)", "*", "x:y", "-- ;"]:
         assert client.post(url, json={"query": tricky, "mode": "lexical"}).status_code == 200
+
+
+def test_lexical_ranking_weighs_rare_terms_above_repeated_common_ones(client: Client) -> None:
+    """On both backends a query's rare term counts for more than a common one said often (the
+    PostgreSQL ranking is weighted by inverse document frequency, as FTS5's BM25 is)."""
+    space = client.space()
+    texts = [
+        f"Melanie said Melanie and Melanie would call about the trip, note {i}." for i in range(6)
+    ]
+    texts.append("Melanie adopted two pets from the shelter.")
+    for text in texts:
+        source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": text}})
+        assert client.wait(source["id"])["status"] == "COMPLETED"
+    found = search(client, space["id"], "What pets does Melanie have?", mode="lexical")
+    assert "pets" in found["results"][0]["text"]

@@ -1,7 +1,13 @@
-"""Hybrid search: lexical and vector rankings fused by reciprocal rank fusion (RRF).
+"""Hybrid search: lexical and vector rankings fused by a convex combination of their scores.
 
-RRF needs no score calibration between BM25 and cosine similarity, and is robust when one
-ranking is empty (a query of rare identifiers, or chunks not embedded yet).
+Each side's scores are min-max normalized over its own candidates (so BM25, `ts_rank` and
+cosine similarity need no calibration against each other), and a chunk's fused score is
+`LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * vector`, 0 for a side that did not return
+it. Unlike reciprocal rank fusion (RRF), this keeps how far apart the scores are: a vector hit
+that is barely in the candidate pool cannot push out a strong lexical match, which RRF's
+rank-only scores did (on LoCoMo conversations RRF ranked below lexical search alone; see
+evals/locomo_search.py). An empty side (a query of stopwords only, chunks not embedded yet)
+leaves the other side's order unchanged.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from contextd.search.lexical import lexical_search
 from contextd.search.vector import VectorIndex
 from contextd.store.tables import Chunk, Source
 
-RRF_K = 60
+# Weight of the lexical side; lexical search is the stronger of the two with the default
+# embedding model (all-MiniLM-L6-v2) on conversations. Chosen on LoCoMo's dev conversations.
+LEXICAL_WEIGHT = 0.7
 
 
 @dataclass(frozen=True)
@@ -30,11 +38,26 @@ class Hit:
     vector: float | None
 
 
-def fuse(rankings: list[list[tuple[int, float]]], k: int = RRF_K) -> list[tuple[int, float]]:
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, (chunk_id, _) in enumerate(ranking):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank + 1)
+def _normalized(ranking: list[tuple[int, float]]) -> dict[int, float]:
+    """Scores mapped onto [0, 1] by min-max over the ranking (all 1.0 when they are equal)."""
+    if not ranking:
+        return {}
+    low = min(score for _, score in ranking)
+    span = max(score for _, score in ranking) - low
+    return {i: (score - low) / span if span > 0 else 1.0 for i, score in ranking}
+
+
+def fuse(
+    lexical: list[tuple[int, float]],
+    vector: list[tuple[int, float]],
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> list[tuple[int, float]]:
+    """(chunk id, fused score) best first; ties go to the lower id."""
+    lex, vec = _normalized(lexical), _normalized(vector)
+    scores = {
+        i: lexical_weight * lex.get(i, 0.0) + (1.0 - lexical_weight) * vec.get(i, 0.0)
+        for i in lex.keys() | vec.keys()
+    }
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -60,7 +83,7 @@ def search(
     elif mode == Mode.VECTOR:
         ranked = vector
     else:
-        ranked = fuse([lexical, vector])
+        ranked = fuse(lexical, vector)
     ranked = ranked[:top_k]
     if not ranked:
         return []
