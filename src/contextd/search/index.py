@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
@@ -108,6 +108,11 @@ def _stale(model: str) -> ColumnElement[bool]:
     return or_(Chunk.embedding.is_(None), Chunk.embedding_model != model)
 
 
+_SET_EMBEDDING = (
+    update(Chunk).where(Chunk.id == bindparam("chunk_id")).values(embedding=bindparam("vector"))
+)
+
+
 def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> int:
     """Embed the chunks (of one source, or all) lacking a vector from `embedder`; returns how
     many were embedded. Each batch commits on its own, so progress survives a crash."""
@@ -125,16 +130,14 @@ def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> in
             return done
         texts = [(f"{title}\n{text}" if title else text)[:EMBED_CHARS] for _, title, text in batch]
         vectors = embedder.embed(texts)
+        rows = [
+            {"chunk_id": chunk_id, "vector": np.asarray(vector, dtype=np.float32).tobytes()}
+            for (chunk_id, _, _), vector in zip(batch, vectors, strict=True)
+        ]
         with db.session() as session:
-            for (chunk_id, _, _), vector in zip(batch, vectors, strict=True):
-                session.execute(
-                    update(Chunk)
-                    .where(Chunk.id == chunk_id)
-                    .values(
-                        embedding=np.asarray(vector, dtype=np.float32).tobytes(),
-                        embedding_model=embedder.name,
-                    )
-                )
+            # One executemany, not a statement per row; on the connection, so that a chunk
+            # deleted meanwhile (its source reprocessed) just matches no row.
+            session.connection().execute(_SET_EMBEDDING.values(embedding_model=embedder.name), rows)
         done += len(batch)
         after = batch[-1][0]
 
