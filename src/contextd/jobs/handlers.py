@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from contextd.jobs import process_source, queue
-from contextd.jobs.worker import JobContext, Worker
+from contextd.jobs.base import JobContext
+from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
 from contextd.search.index import embed_pending
 from contextd.webhooks import deliver

@@ -15,8 +15,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
+from contextd.jobs.base import ClaimedJob, JobContext, RetryLater
 from contextd.jobs.queue import PROCESS_SOURCE
-from contextd.jobs.worker import JobContext, RetryLater
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.fetch import fetch_url
 from contextd.pipeline.ingest import ingest
@@ -35,7 +35,7 @@ from contextd.pipeline.types import (
 from contextd.search.index import index_extracted, index_text
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
-from contextd.store.tables import Artifact, Job, Source, utcnow
+from contextd.store.tables import Artifact, Source, utcnow
 from contextd.store.tables import Turn as TurnRow
 
 log = logging.getLogger("contextd.jobs")
@@ -405,7 +405,7 @@ def _fail(ctx: JobContext, plan: Plan, message: str) -> None:
         enqueue_postback(session, source)
 
 
-def fail_exhausted(session: Session, job: Job) -> None:
+def fail_exhausted(session: Session, job: ClaimedJob, error: str) -> None:
     """A job that crashed or lapsed on its last attempt: its source fails, visibly.
 
     Runs inside the worker's transaction that marks the job failed, so both happen or neither.
@@ -418,7 +418,7 @@ def fail_exhausted(session: Session, job: Job) -> None:
     if source.status not in IN_PROGRESS:
         return
     source.status = SourceStatus.FAILED
-    source.message = f"processing did not finish after {job.attempts} attempts: {job.last_error}"
+    source.message = f"processing did not finish after {job.attempts} attempts: {error}"
     source.processed_at = utcnow()
     enqueue_postback(session, source)
 

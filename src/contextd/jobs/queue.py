@@ -7,13 +7,13 @@ lease; a worker that dies stops renewing it, and the job becomes claimable again
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from contextd.jobs.base import ClaimedJob
 from contextd.store.tables import Job, utcnow
 
 PROCESS_SOURCE = "process_source"
@@ -24,17 +24,64 @@ EMBED_CHUNKS = "embed_chunks"
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
 
-@dataclass(frozen=True)
-class ClaimedJob:
-    id: int
-    kind: str
-    source_id: str | None
-    payload: dict[str, Any]
-    attempts: int
-    max_attempts: int
+def as_claimed(job: Job) -> ClaimedJob:
+    return ClaimedJob(job.id, job.kind, job.source_id, job.payload, job.attempts, job.max_attempts)
+
+
+ENGINE_KEY = "contextd.jobs.engine"
+
+
+class JobEngine(Protocol):
+    """Somewhere other than the `jobs` table that jobs can go (procrastinate, in scale-out).
+
+    An engine must write inside `session`'s transaction: that is what makes a status change and
+    its job commit or roll back together, whichever engine runs the job."""
+
+    def enqueue(
+        self,
+        session: Session,
+        kind: str,
+        *,
+        source_id: str | None,
+        payload: dict[str, Any],
+        max_attempts: int,
+        run_after: datetime | None,
+    ) -> None: ...
 
 
 def enqueue(
+    session: Session,
+    kind: str,
+    *,
+    source_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+    max_attempts: int = 3,
+    run_after: datetime | None = None,
+) -> None:
+    """Queue a job in the caller's transaction, with the engine installed on the session's
+    database (`Database(session_info={ENGINE_KEY: engine})`), else in the `jobs` table."""
+    engine: JobEngine | None = session.info.get(ENGINE_KEY)
+    if engine is not None:
+        engine.enqueue(
+            session,
+            kind,
+            source_id=source_id,
+            payload=payload or {},
+            max_attempts=max_attempts,
+            run_after=run_after,
+        )
+        return
+    insert_job(
+        session,
+        kind,
+        source_id=source_id,
+        payload=payload,
+        max_attempts=max_attempts,
+        run_after=run_after,
+    )
+
+
+def insert_job(
     session: Session,
     kind: str,
     *,

@@ -12,41 +12,20 @@ import os
 import socket
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from contextd.jobs import queue
-from contextd.jobs.queue import ClaimedJob
+from contextd.jobs.base import (
+    ClaimedJob,
+    ExhaustedHandler,
+    Handler,
+    JobContext,
+    settle,
+)
 from contextd.runtime import Runtime
-from contextd.store.tables import Job
 
 log = logging.getLogger("contextd.worker")
-
-
-class RetryLater(Exception):
-    """The job cannot run yet (e.g. a composition waits for its members); try again soon."""
-
-    def __init__(self, delay: float, reason: str, *, counts_as_attempt: bool = False) -> None:
-        super().__init__(reason)
-        self.delay = delay
-        self.counts_as_attempt = counts_as_attempt
-
-
-@dataclass
-class JobContext:
-    runtime: Runtime
-    job: ClaimedJob
-    worker_id: str
-    lost: threading.Event  # set when the lease could not be renewed: stop, someone else owns it
-
-
-Handler = Callable[[JobContext], None]
-ExhaustedHandler = Callable[[Session, Job], None]
 
 
 class Worker:
@@ -116,11 +95,11 @@ class Worker:
             with self.runtime.db.session() as session:
                 queue.purge_finished(session, timedelta(days=1))
         with self.runtime.db.session() as session:
-            for job in queue.exhausted_lapsed(session):
-                job.status = queue.FAILED
-                job.last_error = f"lease lapsed on attempt {job.attempts} of {job.max_attempts}"
+            for row in queue.exhausted_lapsed(session):
+                row.status = queue.FAILED
+                row.last_error = f"lease lapsed on attempt {row.attempts} of {row.max_attempts}"
                 if self.on_exhausted:
-                    self.on_exhausted(session, job)
+                    self.on_exhausted(session, queue.as_claimed(row), row.last_error)
 
     def _run(self, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
@@ -128,32 +107,32 @@ class Worker:
         done = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job, lost, done), daemon=True)
         beat.start()
+        failure: BaseException | None = None
         try:
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {job.kind!r}")
             handler(JobContext(self.runtime, job, self.worker_id, lost))
-        except RetryLater as exc:
-            with self.runtime.db.session() as session:
-                queue.retry_later(session, job.id, self.worker_id, exc.delay, str(exc))
-                if not exc.counts_as_attempt:
-                    queue.forget_attempt(session, job.id)
         except Exception as exc:
-            log.exception("job %s (%s) failed", job.id, job.kind)
-            error = "".join(traceback.format_exception_only(exc)).strip()
-            with self.runtime.db.session() as session:
-                if job.attempts < job.max_attempts:
-                    queue.retry_later(session, job.id, self.worker_id, 2.0**job.attempts, error)
-                else:
-                    queue.finish(session, job.id, self.worker_id, error=error)
-                    exhausted = session.get(Job, job.id)
-                    if self.on_exhausted and exhausted is not None:
-                        self.on_exhausted(session, exhausted)
-        else:
-            with self.runtime.db.session() as session:
-                queue.finish(session, job.id, self.worker_id)
+            failure = exc
         finally:
             done.set()
             beat.join()
+        outcome = settle(job, failure)
+        if outcome.error and outcome.counts_as_attempt:
+            log.error(
+                "job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, outcome.error
+            )
+        with self.runtime.db.session() as session:
+            if outcome.retry_in is not None:
+                queue.retry_later(
+                    session, job.id, self.worker_id, outcome.retry_in, outcome.error or ""
+                )
+                if not outcome.counts_as_attempt:
+                    queue.forget_attempt(session, job.id)
+                return
+            queue.finish(session, job.id, self.worker_id, error=outcome.error)
+            if outcome.exhausted and self.on_exhausted:
+                self.on_exhausted(session, job, outcome.error or "")
 
     def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
         while not done.wait(self.lease / 3):

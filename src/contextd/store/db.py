@@ -55,12 +55,16 @@ def is_postgres(engine: Engine) -> bool:
 class Database:
     """Owns the engine; hands out sessions that commit on success and roll back on error."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, session_info: dict[str, Any] | None = None) -> None:
+        """`session_info` lands in every session's `info`: how layers above hand their
+        per-process choices (the job engine) to code that only sees a session."""
         self.url = url
         self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=session_info)
         self._read_sessions = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            info=session_info,
         )
         # SQLite lets one writer in at a time and makes the others sleep-and-retry; queueing
         # this process's writers on a lock wakes them in turn instead (no starved requests).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from contextd.jobs.worker import JobContext, RetryLater
+from contextd.jobs.base import JobContext, RetryLater
 from contextd.pipeline.fetch import post_json
 from contextd.pipeline.types import FetchError
 from contextd.store.tables import PostbackDelivery, User, utcnow

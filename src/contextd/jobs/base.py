@@ -1,0 +1,87 @@
+"""What every job runner shares: the handler contract and the retry decision.
+
+Two runners exist (the database-backed `Worker`, and procrastinate in scale-out); handlers are
+written once against `JobContext`, and both runners settle a finished attempt with `settle`, so
+a job retries, defers or fails the same way whichever runner took it.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from contextd.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job as its handler sees it, whichever runner claimed it."""
+
+    id: int
+    kind: str
+    source_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+class RetryLater(Exception):
+    """The job cannot run yet (e.g. a composition waits for its members); try again soon."""
+
+    def __init__(self, delay: float, reason: str, *, counts_as_attempt: bool = False) -> None:
+        super().__init__(reason)
+        self.delay = delay
+        self.counts_as_attempt = counts_as_attempt
+
+
+@dataclass
+class JobContext:
+    runtime: Runtime
+    job: ClaimedJob
+    worker_id: str
+    lost: threading.Event  # set when the job is no longer ours: stop, someone else owns it
+
+
+Handler = Callable[[JobContext], None]
+# Called in the transaction that gives a job up for good, with the error that ended it.
+ExhaustedHandler = Callable[[Session, ClaimedJob, str], None]
+
+
+class Runner(Protocol):
+    """Runs queued jobs in the background of a process (`contextd serve` or `contextd worker`)."""
+
+    worker_id: str
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What becomes of a job after one run of its handler."""
+
+    retry_in: float | None = None  # None: the job is over
+    counts_as_attempt: bool = True
+    error: str | None = None
+    exhausted: bool = False  # it failed on its last attempt: its handler's source must fail
+
+
+def settle(job: ClaimedJob, exc: BaseException | None) -> Settlement:
+    """Decide retry, deferral or the end, from the outcome of one attempt."""
+    if exc is None:
+        return Settlement()
+    if isinstance(exc, RetryLater):
+        return Settlement(
+            retry_in=exc.delay, counts_as_attempt=exc.counts_as_attempt, error=str(exc)
+        )
+    error = "".join(traceback.format_exception_only(exc)).strip()
+    if job.attempts < job.max_attempts:
+        return Settlement(retry_in=2.0**job.attempts, error=error)
+    return Settlement(error=error, exhausted=True)
