@@ -23,6 +23,7 @@ from contextd.api.routers import (
     uploads,
 )
 from contextd.runtime import Runtime
+from contextd.web import dashboard
 
 DESCRIPTION = """
 contextd is a self-hosted context server compatible with the Ctxfy API.
@@ -72,6 +73,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     errors.install(app)
     for module in (system, keys, spaces, sources, uploads, artifacts, search, postbacks):
         app.include_router(module.router)
+    dashboard.mount(app)  # the web dashboard at /
     app.add_middleware(
         RequestContextMiddleware,
         max_body=settings.max_request_bytes,
