@@ -1,8 +1,10 @@
 """Shared fixtures: a real contextd server (uvicorn on loopback) per database backend.
 
 The API suite runs once per backend: SQLite (the embedded default) and PostgreSQL (a fresh
-database on the local server). Each test gets its own user and API key, so tests are isolated
-by ownership exactly as real users are.
+database on the local server). Modules marked `all_engines` (the ones about processing and the
+job lifecycle) run a third time on PostgreSQL with procrastinate as the job engine, the
+scale-out configuration. Each test gets its own user and API key, so tests are isolated by
+ownership exactly as real users are.
 """
 
 from __future__ import annotations
@@ -74,11 +76,24 @@ class ThreadedServer:
         self.thread.join(15)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = list(BACKENDS)
+    if metafunc.definition.get_closest_marker("all_engines") and "postgresql" in BACKENDS:
+        backends.append("procrastinate")
+    metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """sqlite, postgresql, or procrastinate (PostgreSQL with procrastinate running the jobs)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'contextd.db'}"
         return
     from sqlalchemy import create_engine, text
@@ -175,10 +190,13 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="session")
 def service(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, tls: Any
+    backend: str, database_url: str, tmp_path_factory: pytest.TempPathFactory, tls: Any
 ) -> Iterator[Service]:
     settings = make_settings(
-        tmp_path_factory.mktemp("data"), database_url, ca_bundle=str(tls.bundle_path)
+        tmp_path_factory.mktemp("data"),
+        database_url,
+        ca_bundle=str(tls.bundle_path),
+        job_engine="procrastinate" if backend == "procrastinate" else "database",
     )
     runtime = Runtime.build(settings)
     app = create_app(runtime)

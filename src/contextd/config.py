@@ -7,6 +7,7 @@ environment afterwards, so tests can run several differently configured services
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     rate_limit_storage_url: str = "memory://"
 
     embedded_worker: bool = True
+    # "database": jobs in our own table, run by contextd's threads (works on SQLite too);
+    # "procrastinate": jobs in procrastinate's tables (PostgreSQL only), for many machines.
+    job_engine: Literal["database", "procrastinate"] = "database"
     worker_concurrency: int = 1
     job_lease_seconds: float = 60.0
     job_poll_seconds: float = 0.25

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from contextd.blobs.base import BlobStore
 from contextd.blobs.factory import open_blob_store
 from contextd.config import Settings
+from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.netpolicy import NetPolicy
 from contextd.search.vector import VectorIndex
 from contextd.store.db import Database
 from contextd.store.migrate import upgrade
+
+if TYPE_CHECKING:
+    from contextd.jobs.procrastinate_engine import ProcrastinateEngine
 
 
 @dataclass
@@ -24,16 +29,26 @@ class Runtime:
     settings: Settings
     db: Database
     blobs: BlobStore
+    job_engine: ProcrastinateEngine | None = None  # None: jobs go to our own table
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url
         if settings.auto_migrate:
-            upgrade(settings.resolved_database_url)
+            upgrade(url)
+        job_engine = None
+        if settings.job_engine == "procrastinate":
+            from contextd.jobs.procrastinate_engine import ProcrastinateEngine, ensure_schema
+
+            if settings.auto_migrate:
+                ensure_schema(url)
+            job_engine = ProcrastinateEngine(url)
         return cls(
             settings=settings,
-            db=Database(settings.resolved_database_url),
+            db=Database(url, session_info={ENGINE_KEY: job_engine} if job_engine else None),
             blobs=open_blob_store(settings.resolved_storage_url),
+            job_engine=job_engine,
         )
 
     @cached_property

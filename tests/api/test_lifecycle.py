@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from tests.conftest import Client, PageServer, assert_error
 from tests.factories import transcript
+
+pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
 
 PAGE = "<html><body><article><h1>Page</h1><p>{}</p></article></body></html>"
 

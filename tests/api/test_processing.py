@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Client, PageServer, assert_error
 from tests.factories import chatgpt_export, transcript
+
+pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
 
 
 def test_a_200_turn_conversation_completes_with_code_artifacts_and_a_snapshot(

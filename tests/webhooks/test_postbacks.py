@@ -15,6 +15,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.conftest import Client, PageServer
 
+pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
+
 
 class Receiver:
     """An HTTPS endpoint on 127.0.0.2 answering with scripted statuses, recording every call."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import Annotated
@@ -55,19 +56,33 @@ def serve(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once")] = 1,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--queue",
+            help="Only these job kinds (e.g. process_source); procrastinate engine only",
+        ),
+    ] = None,
 ) -> None:
-    """Run a standalone worker against the configured database and storage."""
+    """Run a standalone worker against the configured database and storage.
+
+    The embedding model gets one CPU thread per worker process unless OMP_NUM_THREADS says
+    otherwise: run one worker process per core. (Measured by bench/workers.py: torch's default
+    of a thread per core in every process oversubscribes the cores, and throughput falls.)"""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
     from contextd.jobs.handlers import build_worker
     from contextd.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(_settings())
-    w = build_worker(runtime, concurrency)
+    w = build_worker(runtime, concurrency, queues=queue or None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     w.start()
-    typer.echo(f"contextd worker {w.worker_id} running ({concurrency} at once)")
+    engine = runtime.settings.job_engine
+    typer.echo(f"contextd worker {w.worker_id} running ({concurrency} at once, {engine} jobs)")
     stop.wait()
     w.stop()
 
@@ -80,6 +95,11 @@ def migrate() -> None:
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    if settings.job_engine == "procrastinate":
+        from contextd.jobs.procrastinate_engine import ensure_schema
+
+        if ensure_schema(settings.resolved_database_url):
+            typer.echo("installed procrastinate's schema")
     typer.echo("database is up to date")
 
 

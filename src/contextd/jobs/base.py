@@ -60,6 +60,9 @@ class Runner(Protocol):
 
     def start(self) -> None: ...
 
+    def notify(self) -> None:
+        """Work was just queued in this process: start looking now."""
+
     def stop(self, timeout: float = 10.0) -> None: ...
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextd.jobs import process_source, queue
-from contextd.jobs.base import JobContext
+from contextd.jobs.base import Handler, JobContext, Runner
 from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
 from contextd.search.index import embed_pending
@@ -20,15 +20,31 @@ def embed_chunks(ctx: JobContext) -> None:
     embed_pending(ctx.runtime.db, ctx.runtime.embedder, ctx.job.source_id)
 
 
-def build_worker(runtime: Runtime, concurrency: int | None = None) -> Worker:
+HANDLERS: dict[str, Handler] = {
+    queue.PROCESS_SOURCE: process_source.run,
+    queue.DELIVER_POSTBACK: deliver.run,
+    queue.PURGE_BLOBS: purge_blobs,
+    queue.EMBED_CHUNKS: embed_chunks,
+}
+
+
+def build_worker(
+    runtime: Runtime, concurrency: int | None = None, *, queues: list[str] | None = None
+) -> Runner:
+    """The runner of the configured job engine, with every job kind's handler."""
+    if runtime.job_engine is not None:
+        from contextd.jobs.procrastinate_engine import ProcrastinateRunner
+
+        return ProcrastinateRunner(
+            runtime,
+            runtime.job_engine,
+            HANDLERS,
+            on_exhausted=process_source.fail_exhausted,
+            concurrency=concurrency,
+            queues=queues,
+        )
+    if queues:
+        raise ValueError("--queue needs CONTEXTD_JOB_ENGINE=procrastinate")
     return Worker(
-        runtime,
-        {
-            queue.PROCESS_SOURCE: process_source.run,
-            queue.DELIVER_POSTBACK: deliver.run,
-            queue.PURGE_BLOBS: purge_blobs,
-            queue.EMBED_CHUNKS: embed_chunks,
-        },
-        on_exhausted=process_source.fail_exhausted,
-        concurrency=concurrency,
+        runtime, HANDLERS, on_exhausted=process_source.fail_exhausted, concurrency=concurrency
     )
