@@ -1,0 +1,1 @@
+"""One module per resource; each holds the request builders and the sync and async classes."""
