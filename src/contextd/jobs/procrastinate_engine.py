@@ -219,6 +219,7 @@ class ProcrastinateRunner:
         assert pj.id is not None
         # A stalled job retried by the reaper comes back with procrastinate's `attempts` + 1.
         job = ClaimedJob(pj.id, kind, source_id, payload, attempt + pj.attempts, max_attempts)
+        log.info("worker %s runs job %s (%s) attempt %s", self.worker_id, pj.id, kind, job.attempts)
         failure: BaseException | None = None
         try:
             handler = self.handlers.get(kind)
