@@ -286,8 +286,9 @@ class Sampler(threading.Thread):
 class Cluster:
     """A fresh database, the API process and N workers; `close()` undoes all of it."""
 
-    def __init__(self, workers: int, omp_threads: str | None, tmp: Path) -> None:
+    def __init__(self, workers: int, omp_threads: str | None, tmp: Path, engine: str) -> None:
         self.n = workers
+        self.engine_name = engine
         self.tmp = tmp
         self.db_name = f"contextd_bench_{uuid.uuid4().hex[:10]}"
         self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -300,6 +301,7 @@ class Cluster:
             "CONTEXTD_DATABASE_URL": self.url,
             "CONTEXTD_RATE_LIMIT_PER_MINUTE": "1000000",
             "CONTEXTD_SECRET_KEY": "bench",
+            "CONTEXTD_JOB_ENGINE": engine,
             "PYTHONUNBUFFERED": "1",
         }
         if omp_threads:
@@ -360,8 +362,25 @@ class Cluster:
             return [dict(r._mapping) for r in conn.execute(text(sql), params)]
 
     def busy_jobs(self) -> int:
-        [row] = self.rows("SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')")
+        if self.engine_name == "procrastinate":
+            sql = "SELECT count(*) AS n FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+        else:
+            sql = "SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
+        [row] = self.rows(sql)
         return int(row["n"])
+
+    def warm_workers(self, ids: list[str]) -> int:
+        """How many distinct workers processed the warm-up sources (from their logs under
+        procrastinate, whose tables do not name our workers)."""
+        if self.engine_name == "procrastinate":
+            logs = "".join(w.log.read_text(errors="replace") for w in self.workers)
+            return len(set(re.findall(r"worker (\S+) runs job \d+ \(process_source\)", logs)))
+        rows = self.rows(
+            "SELECT DISTINCT locked_by FROM jobs WHERE kind = 'process_source'"
+            " AND source_id = ANY(:ids)",
+            ids=ids,
+        )
+        return len(rows)
 
     def close(self) -> None:
         processes = [*self.workers, *([self.api] if self.api else [])]
@@ -402,7 +421,7 @@ def count_final(cluster: Cluster, ids: list[str]) -> tuple[int, int]:
 
 def run_once(n: int, args: argparse.Namespace, tmp: Path) -> Run:
     result = Run(workers=n, sources=args.sources, load_before=os.getloadavg()[0])
-    cluster = Cluster(n, args.omp_threads, tmp)
+    cluster = Cluster(n, args.omp_threads, tmp, args.engine)
     try:
         cluster.start()
         client_args: dict[str, Any] = {
@@ -422,16 +441,7 @@ def run_once(n: int, args: argparse.Namespace, tmp: Path) -> Run:
             if time.monotonic() > deadline:
                 raise RuntimeError("warm-up did not finish")
             time.sleep(0.2)
-        result.warmup_claimed_by = len(
-            {
-                r["locked_by"]
-                for r in cluster.rows(
-                    "SELECT locked_by FROM jobs WHERE kind = 'process_source'"
-                    " AND source_id = ANY(:ids)",
-                    ids=warm,
-                )
-            }
-        )
+        result.warmup_claimed_by = cluster.warm_workers(warm)
 
         bodies = [conversation(i, args.words) for i in range(args.sources)]
         sampler = Sampler(cluster.admin, cluster.db_name)
@@ -544,7 +554,7 @@ def probe(omp_threads: str | None, words: int) -> Probe:
     """Measured in a fresh process (like a worker): what loading the embedding model costs once,
     then the CPU of each pipeline stage per source, on 3 sources of the batch's kind (the embed
     stage does what the embedding jobs do with the source's chunks)."""
-    env = {**os.environ, **({"OMP_NUM_THREADS": omp_threads} if omp_threads else {})}
+    env = {**os.environ, "OMP_NUM_THREADS": omp_threads or "1"}  # as `contextd worker` does
     given = {"start": time.time(), "texts": [conversation(20_000 + i, words) for i in range(3)]}
     proc = subprocess.Popen(
         [sys.executable, "-c", PROBE],
@@ -672,7 +682,14 @@ def main() -> int:
     parser.add_argument(
         "--omp-threads",
         default=None,
-        help="set OMP_NUM_THREADS for the workers (default: unset, torch uses one thread per core)",
+        help="set OMP_NUM_THREADS for the workers (default: unset, and `contextd worker` then "
+        "gives torch one thread)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["database", "procrastinate"],
+        default="procrastinate",
+        help="CONTEXTD_JOB_ENGINE of the API and the workers",
     )
     parser.add_argument("--drain", action="store_true", help="also time the embedding jobs")
     parser.add_argument(
@@ -692,7 +709,8 @@ def main() -> int:
         f"contextd workers benchmark: {args.sources} CONTENT sources of ~{len(sample.split())} "
         f"words ({sample.count('```') // 2} code blocks) per run, worker counts {counts}; "
         f"cpu_count={os.cpu_count()} usable={cores}; "
-        f"OMP_NUM_THREADS={args.omp_threads or 'unset'}; PostgreSQL at {PG_ADMIN_URL}",
+        f"OMP_NUM_THREADS={args.omp_threads or 'unset'}; job engine {args.engine}; "
+        f"PostgreSQL at {PG_ADMIN_URL}",
         flush=True,
     )
     runs: list[Run] = []
