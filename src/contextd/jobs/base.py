@@ -40,12 +40,20 @@ class RetryLater(Exception):
         self.counts_as_attempt = counts_as_attempt
 
 
+def _always_owner(_session: Session) -> bool:
+    return True
+
+
 @dataclass
 class JobContext:
     runtime: Runtime
     job: ClaimedJob
     worker_id: str
     lost: threading.Event  # set when the job is no longer ours: stop, someone else owns it
+    # The fence: asked inside a transaction that is about to write, it locks the job's row and
+    # says whether this run still owns the job. A run whose lease lapsed (or whose worker was
+    # declared dead) while it still ran must not write beside the run that took over.
+    still_owner: Callable[[Session], bool] = _always_owner
 
 
 Handler = Callable[[JobContext], None]

@@ -274,6 +274,8 @@ def _stage_text(
     """Write the turns and their search chunks now, so search finds the new content while
     artifacts and the snapshot are still being built. Guarded like the final commit."""
     with ctx.runtime.db.session() as session:
+        if not ctx.still_owner(session):
+            raise Superseded()
         source = session.get(Source, plan.source_id, with_for_update=True)
         if source is None or source.revision != plan.revision:
             raise Superseded()
@@ -448,6 +450,8 @@ def _switch(
 ) -> list[str]:
     ours = [k for k in (new_raw, new_doc) if k]
     with ctx.runtime.db.session() as session:
+        if not ctx.still_owner(session):
+            return ours
         source = session.get(Source, plan.source_id, with_for_update=True)
         if source is None or source.revision != plan.revision:
             return ours

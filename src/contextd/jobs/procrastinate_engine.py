@@ -85,6 +85,19 @@ def _raw(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
+def _still_doing(session: Session, job_id: int | None, attempts: int) -> bool:
+    """The fence under procrastinate: a retry of a stalled job bumps its `attempts`, so a run
+    that was given up on no longer matches, even though the job is `doing` again."""
+    held = session.execute(
+        text(
+            "SELECT id FROM procrastinate_jobs WHERE id = :id AND status = 'doing'"
+            " AND attempts = :attempts FOR UPDATE"
+        ),
+        {"id": job_id, "attempts": attempts},
+    ).first()
+    return held is not None
+
+
 class ProcrastinateEngine:
     """Defers our jobs into procrastinate's tables within the caller's transaction."""
 
@@ -225,7 +238,15 @@ class ProcrastinateRunner:
             handler = self.handlers.get(kind)
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {kind!r}")
-            handler(JobContext(self.runtime, job, self.worker_id, threading.Event()))
+            handler(
+                JobContext(
+                    self.runtime,
+                    job,
+                    self.worker_id,
+                    threading.Event(),
+                    still_owner=lambda session: _still_doing(session, pj.id, pj.attempts),
+                )
+            )
         except Exception as exc:
             failure = exc
         outcome = settle(job, failure)

@@ -155,6 +155,22 @@ def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def still_owned(session: Session, job: ClaimedJob, worker_id: str) -> bool:
+    """This run (worker and attempt) still holds the job; the row stays locked until commit, so
+    a takeover waits for the caller's write instead of interleaving with it."""
+    held = session.execute(
+        select(Job.id)
+        .where(
+            Job.id == job.id,
+            Job.locked_by == worker_id,
+            Job.status == RUNNING,
+            Job.attempts == job.attempts,
+        )
+        .with_for_update()
+    ).first()
+    return held is not None
+
+
 def finish(session: Session, job_id: int, worker_id: str, *, error: str | None = None) -> None:
     session.execute(
         update(Job)

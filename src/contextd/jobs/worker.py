@@ -111,7 +111,15 @@ class Worker:
         try:
             if handler is None:
                 raise RuntimeError(f"no handler for job kind {job.kind!r}")
-            handler(JobContext(self.runtime, job, self.worker_id, lost))
+            handler(
+                JobContext(
+                    self.runtime,
+                    job,
+                    self.worker_id,
+                    lost,
+                    still_owner=lambda session: queue.still_owned(session, job, self.worker_id),
+                )
+            )
         except Exception as exc:
             failure = exc
         finally:
