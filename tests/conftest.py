@@ -27,6 +27,7 @@ from contextd.api.app import create_app
 from contextd.config import Settings
 from contextd.runtime import Runtime
 from contextd.services import keys
+from contextd.store.scratch import scratch_database
 
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -96,18 +97,8 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'contextd.db'}"
         return
-    from sqlalchemy import create_engine, text
-
-    name = f"contextd_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_test") as url:
+        yield url
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from contextd.jobs import queue
 from contextd.jobs.base import ClaimedJob, JobContext, RetryLater
@@ -28,6 +27,7 @@ from contextd.jobs.procrastinate_engine import ProcrastinateRunner
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
+from contextd.store.scratch import scratch_database
 from tests.conftest import PG_ADMIN_URL, Client, PageServer, make_settings
 from tests.e2e.server import ServerProcess
 from tests.e2e.test_workers import Db, WorkerPool, _pg_unavailable, page, wait_all, wait_until
@@ -41,19 +41,23 @@ def database_url() -> Iterator[str]:
     reason = _pg_unavailable()
     if reason:
         pytest.skip(reason)
-    name = f"contextd_procrastinate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_procrastinate") as url:
+        yield url
 
 
 class Jobs(Db):
+    def drain(self, timeout: float = 120) -> None:
+        """Wait until no job is waiting or running (embedding jobs follow every source)."""
+        wait_until(
+            lambda: (
+                not self.rows(
+                    "SELECT id FROM procrastinate_jobs WHERE status IN ('todo', 'doing') LIMIT 1"
+                )
+            ),
+            timeout,
+            "procrastinate's queue to drain",
+        )
+
     def of(self, source_id: str, kind: str = queue.PROCESS_SOURCE) -> list[dict[str, Any]]:
         return self.rows(
             "SELECT id, status, attempts, lock, queue_name, args FROM procrastinate_jobs"
@@ -147,6 +151,7 @@ def test_sources_are_processed_exactly_once_by_several_workers(api: Any) -> None
             assert (job["status"], job["attempts"]) == ("succeeded", 1), job
             runners = re.findall(rf"worker (\S+) runs job {job['id']} \(process_source\)", logs)
             assert len(runners) == 1 and runners[0] in workers.ids, runners
+        jobs.drain()  # the next test's job must not queue behind these sources' embeddings
     finally:
         workers.stop()
 
@@ -162,7 +167,7 @@ def test_a_killed_worker_s_job_is_run_again_by_another(api: Any, pages: PageServ
         with Client(server.url, key, "") as client:
             space = client.space("kill")
             source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
-            wait_until(lambda: path in pages.hits, 30, "the slow fetch to start")
+            wait_until(lambda: path in pages.hits, 90, "the slow fetch to start")
             [job] = jobs.of(source["id"])
             ran = f"runs job {job['id']} (process_source)"
             [victim] = [w for w in workers.workers if ran in w.tail(10**6)]

@@ -45,6 +45,7 @@ from contextd.jobs.queue import PROCESS_SOURCE, ClaimedJob
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
+from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source
 from tests.conftest import BACKENDS, FINAL, PG_ADMIN_URL, Client, PageServer, make_settings
 from tests.e2e.server import ServerProcess
@@ -233,16 +234,8 @@ def database_url() -> Iterator[str]:
     reason = _pg_unavailable()
     if reason:
         pytest.skip(reason)
-    name = f"contextd_workers_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_workers") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
