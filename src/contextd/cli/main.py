@@ -1,4 +1,6 @@
-"""The `contextd` command: run the service, manage keys, migrate."""
+"""The `contextd` command: the server side (serve, worker, migrate, keys, reindex) is here; the
+client commands that talk to a running server live in their own modules (`client_commands`),
+and so does `contextd mcp`."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from contextd.cli.client_commands import register as register_client_commands
+from contextd.cli.mcp_command import mcp
 from contextd.config import Settings
 
 app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
@@ -131,6 +135,10 @@ def keys_create(
         created = keys.create_key(session, user, name, None)
         typer.echo(f"user {user.id} ({user.name}); key {created.key.id}; shown once:")
         typer.echo(created.raw)
+
+
+app.command("mcp")(mcp)
+register_client_commands(app)
 
 
 def main() -> None:

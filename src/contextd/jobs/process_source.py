@@ -67,6 +67,7 @@ class Plan:
     update_existing: bool = True
     force: bool = False
     appended_parts: list[str] = field(default_factory=list)
+    name: str | None = None
 
 
 @dataclass
@@ -132,6 +133,7 @@ def _begin(ctx: JobContext) -> Plan | None:
             update_existing=payload.get("update_existing", True),
             force=payload.get("force", False),
             appended_parts=appended,
+            name=source.name,
         )
 
 
@@ -317,6 +319,10 @@ def _snapshot(
     snapshot without reading the old turns again; a document's snapshot is rebuilt."""
     if not plan.run_context:
         return None
+    if not document.title and plan.name:
+        # Pasted text has no title of its own: the name the user gave the source is better
+        # than "Untitled conversation".
+        document = replace(document, title=plan.name)
     value = plan.instructions.get("snapshot_budget_tokens")
     budget = int(value) if isinstance(value, (int, float)) else None
     ratio = float(plan.instructions.get("snapshot_ratio") or ctx.runtime.settings.snapshot_ratio)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._cues import SECTIONS, judge
 from contextd.pipeline._sentences import split_sentences
-from contextd.pipeline.snapshot import MIN_BUDGET, build_snapshot
+from contextd.pipeline.snapshot import MIN_BUDGET, build_snapshot, snapshot_title
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -64,7 +64,6 @@ MAX_PROMPT_ARTIFACTS = 100  # shown to the model
 HEAD_SHARE = 0.2
 HEAD_AND_TAIL_SHARE = 0.7
 _MAX_EXCERPT_CANDIDATES = 20_000
-_MAX_TITLE_CHARS = 100
 _MAX_REASON_CHARS = 300
 _MAX_ARTIFACT_CITATIONS = 3
 # The model's tokenizer is not ours: keep a margin below max_input_tokens for the difference and
@@ -144,7 +143,7 @@ def build_llm_snapshot(
     engine = ENGINE_PREFIX + config.model
     units = _turn_units(turns) if conversation else _paragraph_units(document)
 
-    header = f"# Context snapshot: {_title(document, conversation)}"
+    header = f"# Context snapshot: {snapshot_title(document, conversation)}"
     header_cost = count_tokens(header + "\n")
     if header_cost >= budget:
         # An empty source, or not even the title fits: no question worth asking.
@@ -163,7 +162,7 @@ def build_llm_snapshot(
 
     messages = _messages(
         units,
-        title=_title(document, conversation),
+        title=snapshot_title(document, conversation),
         prefix=prefix,
         artifact_index=[item.line for item in artifact_lines[-MAX_PROMPT_ARTIFACTS:]],
         prose_budget=prose_budget,
@@ -747,15 +746,6 @@ def _fit_artifacts(
             used += cost
             kept.append(item)
     return sorted(kept, key=lambda item: item.rank)
-
-
-def _title(document: Document, conversation: bool) -> str:
-    title = " ".join((document.title or "").split())
-    if not title:
-        return "Untitled conversation" if conversation else "Untitled document"
-    if len(title) > _MAX_TITLE_CHARS:
-        title = title[: _MAX_TITLE_CHARS - 1].rstrip() + "…"
-    return title
 
 
 def _draft(

@@ -129,7 +129,7 @@ def build_snapshot(
     tokens_before = _source_tokens(turns, document)
     budget = _budget(tokens_before, budget_tokens, ratio)
     layout = _Layout("t" if turns else "p")
-    header = f"# Context snapshot: {_title(document, bool(turns))}"
+    header = f"# Context snapshot: {snapshot_title(document, bool(turns))}"
     capacity = _pool_capacity(budget)
     stats = TermStats()
     if turns:
@@ -201,7 +201,7 @@ def update_snapshot(
     budget = _budget(tokens_before, budget_tokens, ratio)
     layout = _Layout("t")
     shown = " ".join((document.title or "").split())
-    header = f"# Context snapshot: {_title(document, True) if shown else title}"
+    header = f"# Context snapshot: {snapshot_title(document, True) if shown else title}"
 
     last = max([t.index for t in new_turns] + [i for line in lines for i in line.turns] + [1])
     stats = TermStats()
@@ -259,7 +259,8 @@ def _pool_capacity(budget: int) -> int:
     return min(MAX_POOL, max(MIN_POOL, budget // POOL_TOKENS_PER_CANDIDATE))
 
 
-def _title(document: Document, conversation: bool) -> str:
+def snapshot_title(document: Document, conversation: bool) -> str:
+    """The snapshot's heading, shared by every engine so a source keeps one name."""
     title = " ".join((document.title or "").split())
     if not title:
         return "Untitled conversation" if conversation else "Untitled document"
