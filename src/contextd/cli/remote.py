@@ -165,6 +165,15 @@ class Output:
         """A remark for people (stderr, so it never pollutes JSON or piped output)."""
         self.err.print(message)
 
+    def created(self, kind: str, item: Any) -> None:
+        """A new resource: the whole of it as JSON, or a remark and its id alone on stdout (so
+        `ID=$(contextd spaces create x)` works)."""
+        if self.json:
+            self.emit(item)
+        else:
+            self.note(f"created {kind} {item.name!r}")
+            self.out.print(item.id)
+
     def progress(self) -> Progress:
         columns: list[Any] = [
             SpinnerColumn(),

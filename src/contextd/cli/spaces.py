@@ -56,12 +56,7 @@ def spaces_create(
 ) -> None:
     """Create a space; prints its id."""
     with session(url, api_key, json_) as s:
-        space = s.client.spaces.create(name, description=description)
-        if s.json:
-            s.out.emit(space)
-        else:
-            s.out.note(f"created space {space.name!r}")
-            s.out.out.print(space.id)
+        s.out.created("space", s.client.spaces.create(name, description=description))
 
 
 @spaces_app.command("show")
@@ -159,11 +154,7 @@ def collections_create(
         created = s.client.collections.create(
             found, name, description=description, parent=parent_id
         )
-        if s.json:
-            s.out.emit(created)
-        else:
-            s.out.note(f"created collection {created.name!r}")
-            s.out.out.print(created.id)
+        s.out.created("collection", created)
 
 
 @collections_app.command("delete")
