@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -21,19 +22,27 @@ from contextd.jobs.base import ClaimedJob, JobContext
 from contextd.runtime import Runtime
 from contextd.services import keys, spaces
 from contextd.services.sources import SourceContext, create_source
+from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source, Turn
-from tests.conftest import make_settings
+from tests.conftest import PG_ADMIN_URL, make_settings
 from tests.factories import transcript
 
 LEASE = 0.2
 
 
 @pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    # No worker runs: the test plays both workers by hand.
-    rt = Runtime.build(make_settings(tmp_path, database_url, job_lease_seconds=LEASE))
-    yield rt
-    rt.close()
+def runtime(backend: str, tmp_path: Path) -> Iterator[Runtime]:
+    """A database of the test's own: no worker may run on it (the suite's shared databases have
+    the embedded workers of the API tests), since the test plays both workers by hand."""
+    own = (
+        nullcontext(f"sqlite:///{tmp_path / 'fence.db'}")
+        if backend == "sqlite"
+        else scratch_database(PG_ADMIN_URL, "contextd_fence")
+    )
+    with own as url:
+        rt = Runtime.build(make_settings(tmp_path, url, job_lease_seconds=LEASE))
+        yield rt
+        rt.close()
 
 
 def new_source(runtime: Runtime, turns: int = 8) -> str:
