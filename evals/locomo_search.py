@@ -30,6 +30,11 @@ question's source and its [turnStart, turnEnd] contains the turn's index.
 - recall@k (all): share with every evidence turn covered by the top k;
 - MRR@10: mean of 1/rank of the first chunk covering an evidence turn (0 if none in the top 10).
 
+With a rerank endpoint (`--rerank-url` and `--rerank-model`: an API root serving
+`POST /rerank`, the Cohere/Jina/vLLM protocol; or `$CONTEXTD_RERANK_URL` and
+`$CONTEXTD_RERANK_MODEL`), a fourth method is measured: hybrid with `rerank: true` (the best 50
+fused candidates reordered by the endpoint). The other modes send `rerank: false`.
+
 Baseline, same run, same chunks: rank-bm25's `BM25Okapi` over the texts of exactly the turn
 chunks the service stored (read from its database), tokenized as lower-case `\\w+` words, with
 the same scope as the searches.
@@ -65,7 +70,7 @@ PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_EVAL_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 MODES = ("lexical", "vector", "hybrid")
-METHODS = ("bm25", *MODES)
+METHODS: tuple[str, ...] = ("bm25", *MODES)  # plus "rerank" when a rerank endpoint is given
 TOP_K = 10
 DEV_FILES = 2
 _SESSION = re.compile(r"^session_(\d+)$")
@@ -391,21 +396,24 @@ def evaluate(
                 source_id,
                 evidence,
             )
-            for mode in MODES:
+            for method in METHODS[1:]:
+                mode, rerank = ("hybrid", True) if method == "rerank" else (method, False)
+                body = {"query": question.text, "mode": mode, "top_k": TOP_K, "filters": filters}
                 started = time.perf_counter()
                 response = client.post(
-                    f"/v1/spaces/{indexed.space_id}/search",
-                    json={"query": question.text, "mode": mode, "top_k": TOP_K, "filters": filters},
+                    f"/v1/spaces/{indexed.space_id}/search", json={**body, "rerank": rerank}
                 )
-                results.query_seconds[mode] += time.perf_counter() - started
+                results.query_seconds[method] += time.perf_counter() - started
                 if response.status_code != 200:
                     raise RuntimeError(f"search failed: {response.status_code} {response.text}")
+                if rerank and not response.json()["reranked"]:
+                    raise RuntimeError(f"not reranked: {response.json()['rerank_error']}")
                 ranked = [
                     (r["sourceId"], int(r["turnStart"]), int(r["turnEnd"]))
                     for r in response.json()["results"]
                     if r["turnStart"] is not None and r["turnEnd"] is not None
                 ]
-                tallies[mode].add(ranked, source_id, evidence)
+                tallies[method].add(ranked, source_id, evidence)
             if done % 200 == 0:
                 log(f"  {done}/{total} questions")
     return results
@@ -414,7 +422,12 @@ def evaluate(
 # --- running ---------------------------------------------------------------------------------
 
 
-def run(backend: str, scope: str, conversations: Sequence[Conversation]) -> dict[str, Any]:
+def run(
+    backend: str,
+    scope: str,
+    conversations: Sequence[Conversation],
+    rerank: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     import httpx
 
     from contextd.api.app import create_app
@@ -434,6 +447,8 @@ def run(backend: str, scope: str, conversations: Sequence[Conversation]) -> dict
             job_poll_seconds=0.05,
             worker_concurrency=2,
             secret_key="locomo-eval",
+            rerank_url=rerank[0] if rerank else None,
+            rerank_model=rerank[1] if rerank else None,
         )
         runtime = Runtime.build(settings)
         try:
@@ -503,6 +518,7 @@ LABELS = {
     "lexical": "contextd lexical",
     "vector": "contextd vector",
     "hybrid": "contextd hybrid",
+    "rerank": "contextd hybrid + rerank",
 }
 
 
@@ -535,6 +551,9 @@ def table(result: dict[str, Any]) -> str:
             f"hybrid recall@10 - BM25 recall@10 = **{gain:+.1f} points** "
             f"(target +10: {'met' if gain >= 10 else 'missed'})"
         )
+        if "rerank" in methods:
+            gain = methods["rerank"]["recall@10"] - methods["bm25"]["recall@10"]
+            out.append(f"hybrid + rerank recall@10 - BM25 recall@10 = **{gain:+.1f} points**")
     ms = result["mean_query_ms"]
     out += [
         "",
@@ -556,6 +575,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", default=None, help="one conversation, e.g. conv-26")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument(
+        "--rerank-url",
+        default=os.environ.get("CONTEXTD_RERANK_URL"),
+        help="API root of a /rerank endpoint: also measure hybrid + rerank",
+    )
+    parser.add_argument("--rerank-model", default=os.environ.get("CONTEXTD_RERANK_MODEL"))
     args = parser.parse_args(argv)
 
     folder = args.data or Path(os.environ.get("CONTEXTD_LOCOMO_DIR", DEFAULT_DIR))
@@ -565,7 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not files:
         print(f"LoCoMo data not found in {folder} (conv-*.json); nothing to evaluate.")
         return 0
-    result = run(args.backend, args.scope, [load(f) for f in files])
+    rerank = None
+    if args.rerank_url and args.rerank_model:
+        global METHODS
+        METHODS = (*METHODS, "rerank")
+        rerank = (args.rerank_url, args.rerank_model)
+    result = run(args.backend, args.scope, [load(f) for f in files], rerank)
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 

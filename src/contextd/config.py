@@ -80,6 +80,19 @@ class Settings(BaseSettings):
         default=None,
         description="Signs upload URLs; generated once and kept in the data dir when unset",
     )
+    vector_backend: Literal["auto", "numpy", "pgvector"] = Field(
+        default="auto",
+        description="Vector search: auto (pgvector on PostgreSQL when the extension is there, "
+        "else numpy), numpy (in-memory scan), or pgvector (fail at start-up without it)",
+    )
+    rerank_url: str | None = Field(
+        default=None,
+        description="API root of a rerank endpoint (POST {url}/rerank, the Cohere/Jina/vLLM "
+        "protocol), e.g. http://127.0.0.1:8000/v1; unset: no rerank step",
+    )
+    rerank_model: str | None = None
+    rerank_api_key: str | None = None
+    rerank_timeout_seconds: float = 10.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -16,12 +16,13 @@ from contextd.config import Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.netpolicy import NetPolicy
-from contextd.search.vector import VectorIndex
+from contextd.search.vector import VectorIndex, open_vector_index
 from contextd.store.db import Database
 from contextd.store.migrate import upgrade
 
 if TYPE_CHECKING:
     from contextd.jobs.procrastinate_engine import ProcrastinateEngine
+    from contextd.search.rerank import Reranker
 
 
 @dataclass
@@ -44,12 +45,18 @@ class Runtime:
             if settings.auto_migrate:
                 ensure_schema(url)
             job_engine = ProcrastinateEngine(url)
-        return cls(
+        runtime = cls(
             settings=settings,
             db=Database(url, session_info={ENGINE_KEY: job_engine} if job_engine else None),
             blobs=open_blob_store(settings.resolved_storage_url),
             job_engine=job_engine,
         )
+        try:
+            _ = runtime.vector_index  # picks the vector backend now: misconfigured, fail here
+        except BaseException:
+            runtime.close()
+            raise
+        return runtime
 
     @cached_property
     def secret_key(self) -> bytes:
@@ -103,9 +110,23 @@ class Runtime:
 
     @cached_property
     def vector_index(self) -> VectorIndex:
+        """numpy or pgvector, per `CONTEXTD_VECTOR_BACKEND` (raises `VectorBackendError` when
+        pgvector is required and the database cannot have it); see search/vector.py."""
         s = self.settings
         dim = s.embedding_dim if s.embedding_url and s.embedding_model else 384
-        return VectorIndex(self.embedding_model_name, dim)
+        return open_vector_index(self.db.engine, self.embedding_model_name, dim, s.vector_backend)
+
+    @cached_property
+    def reranker(self) -> Reranker | None:
+        """The configured rerank endpoint, or None (no rerank step)."""
+        s = self.settings
+        if not (s.rerank_url and s.rerank_model):
+            return None
+        from contextd.search.rerank import HttpReranker
+
+        return HttpReranker(
+            s.rerank_url, s.rerank_model, s.rerank_api_key, s.rerank_timeout_seconds
+        )
 
     def close(self) -> None:
         self.db.dispose()

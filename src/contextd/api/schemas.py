@@ -387,17 +387,36 @@ class SearchRequest(Strict):
     mode: SearchMode = SearchMode.HYBRID
     top_k: int = Field(default=10, ge=1, le=100)
     filters: SearchFiltersIn = Field(default_factory=SearchFiltersIn)
+    rerank: bool | None = Field(
+        default=None,
+        description="Extension: order the best 50 candidates by the configured reranker "
+        "(CONTEXTD_RERANK_URL) before cutting to top_k. Default (null): rerank when a reranker "
+        "is configured; true without one answers unreranked, with `rerank_error` saying so.",
+    )
 
 
 class SearchScores(BaseModel):
-    lexical: float | None = Field(description="BM25 (SQLite) or ts_rank_cd (PostgreSQL)")
-    vector: float | None = Field(description="cosine similarity")
+    lexical: float | None = Field(
+        description="the chunk's full-text score, higher is better: FTS5 BM25 (SQLite) or the "
+        "sum of ts_rank per query term weighted by its BM25 IDF (PostgreSQL); null when the "
+        "lexical side did not return the chunk"
+    )
+    vector: float | None = Field(
+        description="cosine similarity to the query; null when the vector side did not return it"
+    )
+    rerank: float | None = Field(
+        default=None, description="the reranker's relevance score, when results were reranked"
+    )
 
 
 class SearchResult(BaseModel):
     chunkId: int
     kind: ChunkKind
-    score: float
+    score: float = Field(
+        description="what results are ordered by: the rerank score when reranked, else the "
+        "hybrid score (0.7 x lexical + 0.3 x vector, each min-max normalized over its "
+        "candidates), or the lexical or vector score in those modes"
+    )
     scores: SearchScores
     text: str
     title: str | None
@@ -419,3 +438,12 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     results: list[SearchResult]
     took_ms: float
+    reranked: bool = Field(
+        default=False, description="Extension: results are in the reranker's order"
+    )
+    rerank_model: str | None = Field(default=None, description="the reranker that ordered them")
+    rerank_error: str | None = Field(
+        default=None,
+        description="why a rerank that was asked for (or is on by default) did not happen; the "
+        "results are then in fused order",
+    )

@@ -28,6 +28,11 @@ from contextd.pipeline.chunk import (
 )
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
+from contextd.search.pgvector_index import (
+    SET_EMBEDDING_AND_VECTOR,
+    has_vector_column,
+    vector_param,
+)
 from contextd.store.db import Database
 from contextd.store.tables import Artifact, Chunk, Source
 
@@ -130,14 +135,20 @@ def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> in
             return done
         texts = [(f"{title}\n{text}" if title else text)[:EMBED_CHARS] for _, title, text in batch]
         vectors = embedder.embed(texts)
-        rows = [
-            {"chunk_id": chunk_id, "vector": np.asarray(vector, dtype=np.float32).tobytes()}
-            for (chunk_id, _, _), vector in zip(batch, vectors, strict=True)
+        arrays = [np.asarray(vector, dtype=np.float32) for vector in vectors]
+        rows: list[dict[str, object]] = [
+            {"chunk_id": chunk_id, "vector": array.tobytes()}
+            for (chunk_id, _, _), array in zip(batch, arrays, strict=True)
         ]
         with db.session() as session:
+            statement = _SET_EMBEDDING
+            if has_vector_column(session):  # pgvector: the same UPDATE fills `embedding_vec`
+                statement = SET_EMBEDDING_AND_VECTOR
+                for row, array in zip(rows, arrays, strict=True):
+                    row["vec"] = vector_param(array)
             # One executemany, not a statement per row; on the connection, so that a chunk
             # deleted meanwhile (its source reprocessed) just matches no row.
-            session.connection().execute(_SET_EMBEDDING.values(embedding_model=embedder.name), rows)
+            session.connection().execute(statement.values(embedding_model=embedder.name), rows)
         done += len(batch)
         after = batch[-1][0]
 

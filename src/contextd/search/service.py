@@ -8,10 +8,15 @@ that is barely in the candidate pool cannot push out a strong lexical match, whi
 rank-only scores did (on LoCoMo conversations RRF ranked below lexical search alone; see
 evals/locomo_search.py). An empty side (a query of stopwords only, chunks not embedded yet)
 leaves the other side's order unchanged.
+
+Optional rerank step: with a `Reranker` (search/rerank.py), the best `RERANK_CANDIDATES`
+chunks of the chosen mode are sent to it and ordered by its scores before the cut to `top_k`.
+When it fails, the results keep the fused order and the outcome says why.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,12 +26,17 @@ from contextd.domain.enums import SearchMode as Mode
 from contextd.pipeline.embed import Embedder
 from contextd.search.filters import SearchFilters
 from contextd.search.lexical import lexical_search
+from contextd.search.rerank import Reranker, RerankError
 from contextd.search.vector import VectorIndex
 from contextd.store.tables import Chunk, Source
 
 # Weight of the lexical side; lexical search is the stronger of the two with the default
 # embedding model (all-MiniLM-L6-v2) on conversations. Chosen on LoCoMo's dev conversations.
 LEXICAL_WEIGHT = 0.7
+# How many of the best fused chunks a reranker sees (more when top_k asks for more).
+RERANK_CANDIDATES = 50
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,14 @@ class Hit:
     score: float
     lexical: float | None
     vector: float | None
+    rerank: float | None = None
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    hits: list[Hit]
+    reranker: str | None = None  # the reranker whose order `hits` are in
+    rerank_error: str | None = None  # why a rerank that was asked for did not happen
 
 
 def _normalized(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -72,7 +90,35 @@ def search(
     embedder: Embedder,
     vectors: VectorIndex,
 ) -> list[Hit]:
-    pool = max(top_k * 4, 50)
+    """The best `top_k` chunks, without a rerank step."""
+    outcome = run_search(
+        session,
+        space_id,
+        query,
+        mode=mode,
+        top_k=top_k,
+        filters=filters,
+        embedder=embedder,
+        vectors=vectors,
+    )
+    return outcome.hits
+
+
+def run_search(
+    session: Session,
+    space_id: str,
+    query: str,
+    *,
+    mode: Mode,
+    top_k: int,
+    filters: SearchFilters,
+    embedder: Embedder,
+    vectors: VectorIndex,
+    reranker: Reranker | None = None,
+    rerank_candidates: int = RERANK_CANDIDATES,
+) -> SearchOutcome:
+    """The best `top_k` chunks; with a `reranker`, in its order over the best candidates."""
+    pool = max(top_k * 4, 50, rerank_candidates if reranker else 0)
     lexical = lexical_search(session, space_id, query, filters, pool) if mode != Mode.VECTOR else []
     vector: list[tuple[int, float]] = []
     if mode != Mode.LEXICAL:
@@ -84,10 +130,9 @@ def search(
         ranked = vector
     else:
         ranked = fuse(lexical, vector)
-    ranked = ranked[:top_k]
+    ranked = ranked[: max(top_k, rerank_candidates) if reranker else top_k]
     if not ranked:
-        return []
-    lexical_scores, vector_scores = dict(lexical), dict(vector)
+        return SearchOutcome([])
     rows = {
         chunk.id: (chunk, source)
         for chunk, source in session.execute(
@@ -96,14 +141,39 @@ def search(
             .where(Chunk.id.in_([chunk_id for chunk_id, _ in ranked]))
         )
     }
-    return [
-        Hit(
-            chunk=rows[chunk_id][0],
-            source=rows[chunk_id][1],
+    ranked = [(chunk_id, score) for chunk_id, score in ranked if chunk_id in rows]
+    lexical_scores, vector_scores = dict(lexical), dict(vector)
+
+    def hit(chunk_id: int, score: float, rerank: float | None = None) -> Hit:
+        chunk, source = rows[chunk_id]
+        return Hit(
+            chunk=chunk,
+            source=source,
             score=score,
             lexical=lexical_scores.get(chunk_id),
             vector=vector_scores.get(chunk_id),
+            rerank=rerank,
         )
-        for chunk_id, score in ranked
-        if chunk_id in rows
-    ]
+
+    if reranker is None or not ranked:
+        return SearchOutcome([hit(chunk_id, score) for chunk_id, score in ranked[:top_k]])
+    documents = [_document(rows[chunk_id][0]) for chunk_id, _ in ranked]
+    try:
+        scores = reranker.rerank(query, documents)
+        if len(scores) != len(documents):
+            raise RerankError(f"{len(scores)} scores for {len(documents)} documents")
+    except Exception as exc:  # a reranker never fails the search: fused order, and why
+        error = str(exc) if isinstance(exc, RerankError) else f"reranker failed: {exc!r}"
+        log.warning("rerank with %s failed, results stay in fused order: %s", reranker.name, error)
+        fused = [hit(chunk_id, score) for chunk_id, score in ranked[:top_k]]
+        return SearchOutcome(fused, rerank_error=error)
+    # Ties keep the fused order.
+    order = sorted(range(len(ranked)), key=lambda i: (-scores[i], i))[:top_k]
+    hits = [hit(ranked[i][0], scores[i], scores[i]) for i in order]
+    return SearchOutcome(hits, reranker=reranker.name)
+
+
+def _document(chunk: Chunk) -> str:
+    """What a reranker reads of a chunk: its title (a heading path, an artifact's name), then
+    its text."""
+    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text

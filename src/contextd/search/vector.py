@@ -1,31 +1,91 @@
-"""Vector search: exact cosine similarity over a space's chunk embeddings, in memory.
+"""Vector search behind one interface: `VectorIndex.search` gives (chunk id, cosine similarity)
+best first, with the same filters as lexical search. Two backends, chosen by
+`CONTEXTD_VECTOR_BACKEND` (`open_vector_index`):
 
-Embeddings live in the database beside their chunks (one transaction, both backends). Each
-process keeps a space's matrix in memory and reloads it only when the space's embedded chunks
-change (their count or newest id), so a query is one matrix product: about 10 ms for 100,000
-chunks of 384 dimensions. Counting a space's embedded chunks reads every row (about 0.1-0.3 s
-at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds: new vectors become
-searchable that much later, and a chunk deleted meanwhile is dropped when results are read.
-Chunk kinds are kept beside the matrix, so the common `kinds` filter needs no query.
-Neither pgvector (not packaged for this PostgreSQL) nor sqlite-vec (needs an extension-loading
-SQLite driver) is required; they can replace this seam later.
+- numpy (`NumpyVectorIndex`, the default on SQLite and on PostgreSQL without pgvector): exact
+  cosine similarity over a space's chunk embeddings, in memory.
+- pgvector (`search/pgvector_index.py`, the default on PostgreSQL with the `vector` extension):
+  an HNSW index in the database, so API processes hold no vectors.
+
+Numpy: embeddings live in the database beside their chunks (one transaction, both backends).
+Each process keeps a space's matrix in memory and reloads it only when the space's embedded
+chunks change (their count or newest id), so a query is one matrix product: about 10 ms for
+100,000 chunks of 384 dimensions. Counting a space's embedded chunks reads every row (about
+0.1-0.3 s at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds: new vectors
+become searchable that much later, and a chunk deleted meanwhile is dropped when results are
+read. Chunk kinds are kept beside the matrix, so the common `kinds` filter needs no query.
+sqlite-vec was measured against this scan and not adopted (bench/vectors.py, README "Search").
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from contextd.search.filters import SearchFilters
 from contextd.store.tables import Chunk, Source
 
 STAMP_TTL = 2.0  # seconds between checks that a cached space matrix is still current
+
+log = logging.getLogger(__name__)
+
+
+class VectorIndex(ABC):
+    """Vector search over the chunks embedded by one model (`model`, `dim` dimensions)."""
+
+    backend: str
+
+    def __init__(self, model: str, dim: int) -> None:
+        self.model = model
+        self.dim = dim
+
+    @abstractmethod
+    def search(
+        self,
+        session: Session,
+        space_id: str,
+        query_vector: npt.NDArray[np.float32],
+        filters: SearchFilters,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """Up to `limit` (chunk id, cosine similarity) of the space matching `filters`, best
+        first; only chunks whose vector is from this index's model."""
+
+
+class VectorBackendError(RuntimeError):
+    """The configured vector backend cannot run on this database."""
+
+
+def open_vector_index(engine: Engine, model: str, dim: int, backend: str) -> VectorIndex:
+    """The index for `CONTEXTD_VECTOR_BACKEND`: `numpy`, `pgvector` (raises
+    `VectorBackendError` when the database cannot have it), or `auto` (pgvector when it can,
+    numpy otherwise). Choosing pgvector prepares its schema (see store/vectors.py)."""
+    if backend == "numpy":
+        return NumpyVectorIndex(model, dim)
+    if backend not in ("auto", "pgvector"):
+        raise VectorBackendError(f"unknown vector backend {backend!r}: auto, numpy or pgvector")
+    from contextd.search.pgvector_index import PgVectorIndex
+
+    index, reason = PgVectorIndex.open(engine, model, dim)
+    if index is not None:
+        return index
+    if backend == "pgvector":
+        raise VectorBackendError(
+            f"CONTEXTD_VECTOR_BACKEND=pgvector, but {reason}. Install pgvector on the server "
+            "(and run CREATE EXTENSION vector as a superuser if contextd's role may not), or set "
+            "CONTEXTD_VECTOR_BACKEND=auto or numpy."
+        )
+    if engine.dialect.name == "postgresql":
+        log.info("vector search: in-memory numpy scan (%s)", reason)
+    return NumpyVectorIndex(model, dim)
 
 
 @dataclass
@@ -40,12 +100,13 @@ class _SpaceMatrix:
     checked: float = 0.0  # time.monotonic() of the last stamp check
 
 
-class VectorIndex:
+class NumpyVectorIndex(VectorIndex):
     """Per-process cache of each space's embeddings for one model."""
 
+    backend = "numpy"
+
     def __init__(self, model: str, dim: int) -> None:
-        self.model = model
-        self.dim = dim
+        super().__init__(model, dim)
         self._spaces: dict[str, _SpaceMatrix] = {}
         self._lock = threading.Lock()
 

@@ -8,12 +8,16 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
+from contextd.store.vectors import COLUMN as VECTOR_COLUMN
+from contextd.store.vectors import INDEX_PREFIX as VECTOR_INDEX_PREFIX
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-# Objects the migrations create outside the models: the lexical indexes each database keeps.
+# Objects the migrations create outside the models: the lexical indexes each database keeps,
+# and pgvector's column and per-model indexes where the extension exists (store/vectors.py).
 UNMODELLED_TABLES = frozenset({"chunks_fts"})
-UNMODELLED_COLUMNS = frozenset({("chunks", "tsv")})
+UNMODELLED_COLUMNS = frozenset({("chunks", "tsv"), ("chunks", VECTOR_COLUMN)})
 UNMODELLED_INDEXES = frozenset({"ix_chunks_tsv"})
 
 
@@ -26,7 +30,7 @@ def include_object(
     if type_ == "column":
         return (obj.table.name, name) not in UNMODELLED_COLUMNS
     if type_ == "index":
-        return name not in UNMODELLED_INDEXES
+        return not (name in UNMODELLED_INDEXES or (name or "").startswith(VECTOR_INDEX_PREFIX))
     return True
 
 

@@ -9,7 +9,7 @@ from contextd.api.deps import RuntimeDep, SessionDep, UserDep
 from contextd.api.schemas import SearchRequest, SearchResponse
 from contextd.search.filters import SearchFilters
 from contextd.search.query import highlights
-from contextd.search.service import search
+from contextd.search.service import run_search
 from contextd.services import spaces
 
 router = APIRouter(tags=["Search (extension)"])
@@ -21,9 +21,14 @@ def search_space(
 ) -> dict[str, Any]:
     """Extension: hybrid search over the space's turns, sections, artifacts and snapshots.
 
-    `hybrid` (default) fuses full-text (BM25 / ts_rank_cd) and embedding similarity by reciprocal
-    rank fusion; `lexical` and `vector` use one side. New content is searchable lexically as soon
-    as its turns are indexed, and by vector once its embeddings are computed."""
+    `hybrid` (default) fuses full-text search (FTS5 BM25 on SQLite; on PostgreSQL ts_rank per
+    query term weighted by the term's BM25 IDF) and embedding cosine similarity: each side's
+    scores are min-max normalized over its candidates and combined as 0.7 x lexical + 0.3 x
+    vector. `lexical` and `vector` use one side. With a reranker configured
+    (`CONTEXTD_RERANK_URL`, a `/rerank` endpoint), the best 50 candidates are reordered by it
+    unless `rerank` is false; when it fails the results keep the fused order and
+    `rerank_error` says why. New content is searchable lexically as soon as its turns are
+    indexed, and by vector once its embeddings are computed."""
     started = time.perf_counter()
     space = spaces.get_space(session, user, spaceId)
     f = body.filters
@@ -39,7 +44,8 @@ def search_space(
         pinned=f.pinned,
         include_deleted=f.include_deleted,
     )
-    hits = search(
+    reranker = runtime.reranker if body.rerank is not False else None
+    outcome = run_search(
         session,
         space.id,
         body.query,
@@ -48,13 +54,17 @@ def search_space(
         filters=filters,
         embedder=runtime.embedder,
         vectors=runtime.vector_index,
+        reranker=reranker,
     )
+    rerank_error = outcome.rerank_error
+    if body.rerank and runtime.reranker is None:
+        rerank_error = "no reranker is configured (CONTEXTD_RERANK_URL, CONTEXTD_RERANK_MODEL)"
     results = [
         {
             "chunkId": h.chunk.id,
             "kind": h.chunk.kind,
             "score": h.score,
-            "scores": {"lexical": h.lexical, "vector": h.vector},
+            "scores": {"lexical": h.lexical, "vector": h.vector, "rerank": h.rerank},
             "text": h.chunk.text,
             "title": h.chunk.title,
             "highlights": highlights(h.chunk.text, body.query),
@@ -69,7 +79,15 @@ def search_space(
             "artifactType": h.chunk.artifact_type,
             "language": h.chunk.language,
         }
-        for h in hits
+        for h in outcome.hits
     ]
     took = round((time.perf_counter() - started) * 1000, 2)
-    return {"query": body.query, "mode": body.mode, "results": results, "took_ms": took}
+    return {
+        "query": body.query,
+        "mode": body.mode,
+        "results": results,
+        "took_ms": took,
+        "reranked": outcome.reranker is not None,
+        "rerank_model": outcome.reranker,
+        "rerank_error": rerank_error,
+    }
