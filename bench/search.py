@@ -26,7 +26,7 @@ migrated and opened by `Runtime.build` as the server does:
    latency part. `--embed-sample 0` embeds every chunk through the real path instead.
 4. On PostgreSQL, `VACUUM ANALYZE` (as autovacuum would after a bulk load: without planner
    statistics a full-text query is planned as a nested loop over every source).
-5. Query latency with a warm cache: `search()` (the function the API route calls) in a read
+5. Query latency with a warm cache: `run_search()` (the function the API route calls) in a read
    session per query, for `--queries` generated queries (half keyword lists, half questions),
    top_k 10, for lexical, vector and hybrid, plus hybrid with a `kinds` filter. Vector and hybrid
    include embedding the query (its own latency is printed too). The first query of each mode is
@@ -63,7 +63,7 @@ from contextd.pipeline.types import Document  # noqa: E402
 from contextd.runtime import Runtime  # noqa: E402
 from contextd.search.filters import SearchFilters  # noqa: E402
 from contextd.search.index import EMBED_BATCH, EMBED_CHARS, embed_pending, index_text  # noqa: E402
-from contextd.search.service import search  # noqa: E402
+from contextd.search.service import run_search  # noqa: E402
 from contextd.services import keys  # noqa: E402
 from contextd.store.tables import Chunk, Source, Space  # noqa: E402
 
@@ -202,18 +202,10 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from contextd.store.scratch import scratch_database
 
-    name = f"contextd_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_bench") as url:
+        yield url
 
 
 def new_sources(runtime: Runtime, count: int) -> tuple[str, list[str]]:
@@ -394,7 +386,7 @@ def latencies(
     texts = queries(args.queries, seed=args.seed + 1)
     started = time.perf_counter()
     with runtime.db.read_session() as session:
-        search(
+        run_search(
             session,
             space_id,
             texts[0],
@@ -419,7 +411,7 @@ def latencies(
         for i, text in enumerate([texts[0], *texts]):
             started = time.perf_counter()
             with runtime.db.read_session() as session:
-                found = search(
+                found = run_search(
                     session,
                     space_id,
                     text,
@@ -428,7 +420,7 @@ def latencies(
                     filters=filters,
                     embedder=embedder,
                     vectors=vectors,
-                )
+                ).hits
             if i:  # the first is a warm-up
                 timings.append(time.perf_counter() - started)
                 hits += len(found)

@@ -50,12 +50,9 @@ import argparse
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -130,52 +127,15 @@ def load(path: Path) -> Conversation:
 # --- a real service, in this process ---------------------------------------------------------
 
 
-class Server:
-    """Uvicorn in a background thread on a pre-bound loopback socket (as tests/conftest.py)."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        )
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("contextd did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-
-
 @contextmanager
 def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from contextd.store.scratch import scratch_database
 
-    name = f"contextd_eval_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_eval") as url:
+        yield url
 
 
 def log(message: str) -> None:
@@ -431,6 +391,7 @@ def run(
     import httpx
 
     from contextd.api.app import create_app
+    from contextd.api.threaded import ThreadedServer
     from contextd.config import Settings
     from contextd.runtime import Runtime
     from contextd.services import keys
@@ -456,7 +417,7 @@ def run(
                 user = keys.ensure_user(session, "eval", "eval@example.test")
                 raw_key = keys.create_key(session, user, "eval", None).raw
             with (
-                Server(create_app(runtime)) as server,
+                ThreadedServer(create_app(runtime)) as server,
                 httpx.Client(
                     base_url=server.url, headers={"Authorization": f"Bearer {raw_key}"}, timeout=120
                 ) as client,

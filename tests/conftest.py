@@ -10,7 +10,6 @@ ownership exactly as real users are.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -21,9 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.config import Settings
 from contextd.runtime import Runtime
 from contextd.services import keys
@@ -39,42 +38,6 @@ FINAL = {"COMPLETED", "FAILED", "CANCELED"}
 # Loopback addresses the test server may fetch from; everything else private stays blocked.
 ALLOWED_TEST_NET = "127.0.0.2/32"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def free_socket(host: str = "127.0.0.1") -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    return sock
-
-
-class ThreadedServer:
-    """Uvicorn in a background thread on a pre-bound loopback socket."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", **config: Any) -> None:
-        self.sock = free_socket(host)
-        self.host, self.port = self.sock.getsockname()[:2]
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", **config)
-        )
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def __enter__(self) -> ThreadedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

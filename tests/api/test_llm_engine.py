@@ -10,8 +10,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Service, ThreadedServer, make_settings
+from tests.conftest import Service, make_settings
 from tests.factories import transcript
 from tests.fake_openai import FakeModelServer, Reply
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Client, Service, ThreadedServer, assert_error, make_settings
+from tests.conftest import Client, Service, assert_error, make_settings
 
 LIMIT = 5
 

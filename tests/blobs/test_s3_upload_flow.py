@@ -15,10 +15,11 @@ import httpx
 import pytest
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.blobs.s3 import S3BlobStore
 from contextd.runtime import Runtime
 from tests.blobs.s3server import MotoS3Server
-from tests.conftest import Client, Service, ThreadedServer, assert_error, make_settings
+from tests.conftest import Client, Service, assert_error, make_settings
 
 pytestmark = pytest.mark.slow
 

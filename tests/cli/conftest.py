@@ -17,10 +17,12 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from contextd.api.threaded import ThreadedServer
 from contextd.cli.main import app
 from contextd.runtime import Runtime
+from contextd.store.scratch import scratch_database
 from tests.conftest import Client as HttpClient
-from tests.conftest import Service, ThreadedServer, make_settings
+from tests.conftest import Service, make_settings
 
 CLI_BACKEND = os.environ.get("CONTEXTD_TEST_CLI_BACKEND", "sqlite")
 
@@ -32,22 +34,10 @@ def cli_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         url = f"sqlite:///{tmp_path_factory.mktemp('cli-sqlite') / 'contextd.db'}"
         yield from _serve(tmp_path_factory, url)
         return
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
     from tests.conftest import PG_ADMIN_URL
 
-    name = f"contextd_cli_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield from _serve(tmp_path_factory, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, "contextd_cli") as url:
+        yield from _serve(tmp_path_factory, url)
 
 
 def _serve(factory: pytest.TempPathFactory, database_url: str) -> Iterator[Service]:

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import ALLOWED_TEST_NET, free_socket
+from contextd.api.threaded import free_socket
+from tests.conftest import ALLOWED_TEST_NET
 
 
 class ServerProcess:

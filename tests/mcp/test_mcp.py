@@ -21,11 +21,12 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 from typer.testing import CliRunner
 
+from contextd.api.threaded import free_socket
 from contextd.cli.main import app
 from contextd.client import AsyncClient
 from contextd.mcp import build_server
 from tests.conftest import Client as HttpClient
-from tests.conftest import Service, free_socket
+from tests.conftest import Service
 
 CHAT = (
     "User: How do I parse the release date in the deploy script?\n\n"

@@ -18,6 +18,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from contextd.api.threaded import ThreadedServer
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.llm import (
     LLMConfig,
@@ -28,7 +29,6 @@ from contextd.pipeline.llm import (
 from contextd.pipeline.snapshot import build_snapshot
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
-from tests.conftest import ThreadedServer
 from tests.fake_openai import FakeModelServer, Reply
 
 MODEL = "test-model"

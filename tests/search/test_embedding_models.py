@@ -12,10 +12,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
 from contextd.search.index import mark_model_change
 from contextd.store.tables import Artifact, Chunk
-from tests.conftest import Client, Service, ThreadedServer, make_settings
+from tests.conftest import Client, Service, make_settings
 from tests.factories import transcript
 from tests.fake_openai import FakeEmbeddingServer
 

@@ -30,7 +30,7 @@ from contextd.runtime import Runtime
 from contextd.search.filters import SearchFilters
 from contextd.search.index import embed_pending
 from contextd.search.pgvector_index import PgVectorIndex
-from contextd.search.service import search
+from contextd.search.service import run_search
 from contextd.search.vector import (
     NumpyVectorIndex,
     VectorBackendError,
@@ -350,7 +350,7 @@ def test_runtime_chooses_pgvector_and_the_schema_matches_the_models(
         corpus = make_corpus(runtime.db, 100)
         embed_pending(runtime.db, embedder, None)
         with runtime.db.read_session() as session:
-            hits = search(
+            hits = run_search(
                 session,
                 corpus.space_id,
                 "chunk 7",
@@ -359,7 +359,7 @@ def test_runtime_chooses_pgvector_and_the_schema_matches_the_models(
                 filters=SearchFilters(),
                 embedder=embedder,
                 vectors=runtime.vector_index,
-            )
+            ).hits
         assert hits[0].chunk.text == "chunk 7"
         assert hits[0].vector == pytest.approx(1.0, abs=1e-5)
         engine = create_engine(pg_url)

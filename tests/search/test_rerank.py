@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
 from contextd.search.rerank import HttpReranker, RerankError
-from tests.conftest import Client, Service, ThreadedServer, make_settings
+from tests.conftest import Client, Service, make_settings
 from tests.search.fake_rerank import FakeRerankServer, rerank_server
 from tests.search.test_search_api import index, search
 

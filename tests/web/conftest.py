@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from contextd.api.app import create_app
+from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Client, Service, ThreadedServer, make_settings
+from tests.conftest import Client, Service, make_settings
 
 CHROMIUM = os.environ.get("CONTEXTD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

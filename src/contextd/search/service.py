@@ -79,31 +79,6 @@ def fuse(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def search(
-    session: Session,
-    space_id: str,
-    query: str,
-    *,
-    mode: Mode,
-    top_k: int,
-    filters: SearchFilters,
-    embedder: Embedder,
-    vectors: VectorIndex,
-) -> list[Hit]:
-    """The best `top_k` chunks, without a rerank step."""
-    outcome = run_search(
-        session,
-        space_id,
-        query,
-        mode=mode,
-        top_k=top_k,
-        filters=filters,
-        embedder=embedder,
-        vectors=vectors,
-    )
-    return outcome.hits
-
-
 def run_search(
     session: Session,
     space_id: str,
