@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,15 @@ from contextd.store.db import Database
 from contextd.store.scratch import scratch_database
 from tests.conftest import PG_ADMIN_URL, Client, PageServer, make_settings
 from tests.e2e.server import ServerProcess
-from tests.e2e.test_workers import Db, WorkerPool, _pg_unavailable, page, wait_all, wait_until
+from tests.e2e.test_workers import (
+    Db,
+    ScriptedPages,
+    WorkerPool,
+    _pg_unavailable,
+    page,
+    wait_all,
+    wait_until,
+)
 from tests.factories import transcript
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -183,6 +192,51 @@ def test_a_killed_worker_s_job_is_run_again_by_another(api: Any, pages: PageServ
         assert pages.hits.count(path) == 2
     finally:
         workers.stop(grace=1)
+
+
+def test_two_revisions_of_a_source_never_run_at_once_and_the_stale_one_writes_nothing(
+    api: Any,
+) -> None:
+    """Revision 1's fetch is held up (its page will answer with the OLD text). The source is
+    canceled and refreshed: revision 2's job waits, `todo`, behind the source's lock while a
+    second worker sits idle. Released, revision 1 ends without writing; revision 2 then runs
+    and the source holds only the NEW page."""
+    server, key, jobs = api
+    scripted = ScriptedPages()
+    gate = threading.Event()
+    workers = pool(server, CONTEXTD_JOB_LEASE_SECONDS="15").start(2)
+    try:
+        path = f"/two-revisions-{uuid.uuid4().hex[:8]}"
+        url = scripted.script(path, (gate, page("OLDPAGE")), (None, page("NEWPAGE")))
+        with Client(server.url, key, "") as client:
+            space = client.space("revisions")
+            sid = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})["id"]
+            wait_until(lambda: scripted.hits[path] == 1, 90, "the first fetch")
+            assert client.post(f"/v1/sources/{sid}/cancel").status_code == 200
+            refreshed = client.post(f"/v1/sources/{sid}/refresh")
+            assert refreshed.status_code == 202, refreshed.text
+
+            time.sleep(2)  # time enough for the idle worker to take revision 2, were it allowed
+            first, second = jobs.of(sid)
+            assert (first["status"], second["status"]) == ("doing", "todo")
+            assert first["lock"] == second["lock"] == f"source:{sid}"
+            assert scripted.hits[path] == 1  # nobody fetched for revision 2 meanwhile
+
+            gate.set()
+            done = client.wait(sid, timeout=90, statuses={"COMPLETED", "FAILED"})
+            assert (done["status"], done["revision"]) == ("COMPLETED", 2), done["message"]
+            content = client.get(f"/v1/sources/{sid}/content").text
+            assert "NEWPAGE" in content and "OLDPAGE" not in content
+            assert "OLDPAGE" not in client.get(f"/v1/sources/{sid}/turns").text
+        assert [j["status"] for j in jobs.of(sid)] == ["succeeded", "succeeded"]
+        assert scripted.answered[path] == [page("OLDPAGE").encode(), page("NEWPAGE").encode()]
+        logs = "".join(w.tail(10**7) for w in workers.workers)
+        assert f"source {sid} revision 1 superseded" in logs
+        jobs.drain()
+    finally:
+        gate.set()
+        workers.stop()
+        scripted.close()
 
 
 # --- the runner in-process, with handlers of the test's own -------------------------------------
