@@ -212,7 +212,7 @@ class Session:
         return self.out.json
 
 
-def _api_message(exc: ContextdError) -> str:
+def api_message(exc: ContextdError) -> str:
     message = exc.message or str(exc)
     if exc.request_id:
         message += f" (requestId {exc.request_id})"
@@ -233,10 +233,10 @@ def errors(out: Output | None = None) -> Iterator[None]:
         raise typer.Exit(EXIT_CONNECTION) from None
     except AuthenticationError as exc:
         hint = " (check --api-key, CONTEXTD_API_KEY or `contextd login`)"
-        err.print(f"[red]error:[/red] {_api_message(exc)}{hint}", highlight=False)
+        err.print(f"[red]error:[/red] {api_message(exc)}{hint}", highlight=False)
         raise typer.Exit(EXIT_API) from None
     except ContextdError as exc:
-        err.print(f"[red]error:[/red] {_api_message(exc)}", highlight=False)
+        err.print(f"[red]error:[/red] {api_message(exc)}", highlight=False)
         raise typer.Exit(EXIT_API) from None
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -1,4 +1,5 @@
-"""`contextd login`, `add`, `sources list`, `status`, `wait` and `snapshot`."""
+"""`contextd login`, `add`, `sources list|show|pin|unpin|delete|restore|cancel|refresh|reprocess|
+rename|append`, `status`, `wait` and `snapshot`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,12 +22,14 @@ from contextd.cli.importer import load_export, run_import, sniff_export
 from contextd.cli.remote import (
     DEFAULT_URL,
     ENV_KEY,
+    EXIT_API,
     EXIT_UNFINISHED,
     JsonOpt,
     KeyOpt,
     Output,
     Session,
     UrlOpt,
+    api_message,
     collection_paths,
     config_path,
     errors,
@@ -41,9 +45,16 @@ from contextd.cli.remote import (
     write_config,
 )
 from contextd.cli.waiting import wait_for
-from contextd.client import Client, Source, SourceStatus
+from contextd.client import (
+    APIStatusError,
+    AuthenticationError,
+    Client,
+    Source,
+    SourceStatus,
+    SourceType,
+)
 
-sources_app = typer.Typer(help="List and inspect sources.", no_args_is_help=True)
+sources_app = typer.Typer(help="List, inspect and act on sources.", no_args_is_help=True)
 
 SourceArg = Annotated[str, typer.Argument(help="Source id")]
 TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait at most")]
@@ -181,12 +192,27 @@ def _finish(
     s: Session, created: list[Source], wait: bool, timeout: float, extra: dict[str, Any]
 ) -> None:
     """Print what was created, after waiting for it when asked; exit 4 when something failed."""
+    code = _report(s, created, wait, timeout, extra)
+    if code:
+        raise typer.Exit(code)
+
+
+def _report(
+    s: Session,
+    sources: list[Source],
+    wait: bool,
+    timeout: float,
+    extra: dict[str, Any],
+    expect: SourceStatus = SourceStatus.COMPLETED,
+) -> int:
+    """Print the sources, after waiting for them when asked; returns 4 when one waited on did
+    not end as `expect` (or did not end), else 0."""
     code = 0
-    shown = created
-    if wait and created:
-        finished, unfinished = wait_for(s.client, s.out, [c.id for c in created], timeout=timeout)
+    shown = sources
+    if wait and sources:
+        finished, unfinished = wait_for(s.client, s.out, [c.id for c in sources], timeout=timeout)
         shown = [*finished, *unfinished]
-        if unfinished or any(x.status != SourceStatus.COMPLETED for x in finished):
+        if unfinished or any(x.status != expect for x in finished):
             code = EXIT_UNFINISHED
     if s.json:
         s.out.emit({"sources": [_source_row(x) for x in shown], **extra})
@@ -198,8 +224,35 @@ def _finish(
         for source in shown:
             if source.status in (SourceStatus.FAILED, SourceStatus.CANCELED):
                 s.out.note(f"{source.id} {source.status}: {source.message or ''}")
-    if code:
-        raise typer.Exit(code)
+    return code
+
+
+def is_url(target: str) -> bool:
+    """Whether `target` is a URL; only http(s) ones are accepted."""
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target):
+        return False
+    if not target.lower().startswith(("http://", "https://")):
+        fail(f"{target}: only http:// and https:// URLs can be added")
+    return True
+
+
+def new_data(s: Session, target: str) -> tuple[SourceType, dict[str, Any]]:
+    """The type and initial data for standard input (-), an http(s) URL or a file (uploaded),
+    as `add` creates a source from them and `sources append` fast-forwards one."""
+    if target == "-":
+        text = sys.stdin.read()
+        if not text.strip():
+            fail("nothing on standard input")
+        return SourceType.CONTENT, {"data": text}
+    if is_url(target):
+        return SourceType.URI, {"url": target}
+    path = Path(target).expanduser()
+    if not path.is_file():
+        fail(f"{target}: no such file (and not an http(s) URL)")
+    with s.out.progress() as progress:
+        progress.add_task(f"uploading {path.name}", total=None)
+        upload = s.client.uploads.upload(path, content_type=content_type_for(path))
+    return SourceType.FILE, {"data": upload.file_key}
 
 
 def add(
@@ -238,53 +291,36 @@ def add(
             "description": description,
             "collection": collection_id,
         }
-        if target == "-":
-            text = sys.stdin.read()
-            if not text.strip():
-                fail("nothing on standard input")
-            created = s.client.sources.create_content(found, text, **options)
-            _finish(s, [created], wait, timeout, {})
-            return
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", target):
-            if not target.lower().startswith(("http://", "https://")):
-                fail(f"{target}: only http:// and https:// URLs can be added")
-            created = s.client.sources.create_url(found, target, **options)
-            _finish(s, [created], wait, timeout, {})
-            return
         path = Path(target).expanduser()
-        if path.is_dir():
-            _add_folder(s, found.id, path, options, wait, timeout, max_size, include_hidden)
-            return
-        if not path.is_file():
-            fail(f"{target}: no such file or folder (and not an http(s) URL)")
-        provider = None if raw else sniff_export(path)
-        if provider is not None:
-            s.out.note(
-                f"{path.name} is a {provider} export: importing its conversations "
-                f"(see `contextd import {provider} --help` for --dry-run and --select; "
-                "--raw uploads the file as is)"
-            )
-            code = run_import(
-                s.client,
-                s.out,
-                provider,
-                load_export(path),
-                found.id,
-                collection=collection_id,
-                wait=wait,
-                timeout=timeout,
-            )
-            if code:
-                raise typer.Exit(code)
-            return
-        with s.out.progress() as progress:
-            progress.add_task(f"uploading {path.name}", total=None)
-            created = s.client.sources.upload_file(
-                found,
-                path,
-                content_type=content_type_for(path),
-                **{**options, "name": name or path.name},
-            )
+        if target != "-" and not is_url(target):
+            if path.is_dir():
+                _add_folder(s, found.id, path, options, wait, timeout, max_size, include_hidden)
+                return
+            if not path.is_file():
+                fail(f"{target}: no such file or folder (and not an http(s) URL)")
+            provider = None if raw else sniff_export(path)
+            if provider is not None:
+                s.out.note(
+                    f"{path.name} is a {provider} export: importing its conversations "
+                    f"(see `contextd import {provider} --help` for --dry-run and --select; "
+                    "--raw uploads the file as is)"
+                )
+                code = run_import(
+                    s.client,
+                    s.out,
+                    provider,
+                    load_export(path),
+                    found.id,
+                    collection=collection_id,
+                    wait=wait,
+                    timeout=timeout,
+                )
+                if code:
+                    raise typer.Exit(code)
+                return
+            options["name"] = name or path.name
+        kind, data = new_data(s, target)
+        created = s.client.sources.create(found, type=kind, initial_data=data, **options)
         _finish(s, [created], wait, timeout, {})
 
 
@@ -428,6 +464,190 @@ def wait(
             s.out.note(f"{source.id} {source.status}: {source.message or ''}")
     if unfinished or failed:
         raise typer.Exit(EXIT_UNFINISHED)
+
+
+# --- acting on sources: pin, unpin, delete, restore, cancel, refresh, reprocess, rename, append -
+
+SourcesArg = Annotated[list[str], typer.Argument(help="Source ids")]
+WaitOpt = Annotated[bool, typer.Option("--wait", "-w", help="Wait until processed")]
+Action = Callable[[Client, str], Source]
+
+
+def _act(
+    s: Session,
+    source_ids: Sequence[str],
+    action: Action,
+    *,
+    wait: bool = False,
+    timeout: float = 600.0,
+    expect: SourceStatus = SourceStatus.COMPLETED,
+) -> None:
+    """Run `action` on each source and print the results (after waiting when asked).
+
+    With one source an API refusal is reported as everywhere else; with several, each refusal
+    is reported with its source id and the others still go ahead. Exit 1 when the API refused
+    one, else 4 when one waited on did not end as `expect`."""
+    ids = list(dict.fromkeys(source_ids))
+    done: list[Source] = []
+    refused = False
+    for source_id in ids:
+        try:
+            done.append(action(s.client, source_id))
+        except APIStatusError as exc:
+            if len(ids) == 1 or isinstance(exc, AuthenticationError):
+                raise
+            refused = True
+            s.out.err.print(f"[red]error:[/red] {source_id}: {escape(api_message(exc))}")
+    code = _report(s, done, wait, timeout, {}, expect)
+    if refused or code:
+        raise typer.Exit(EXIT_API if refused else code)
+
+
+def _pinned(want: bool) -> Action:
+    def action(client: Client, source_id: str) -> Source:
+        found = client.sources.get(source_id)
+        return found if found.pinned == want else client.sources.toggle_pin(found)
+
+    return action
+
+
+def _plain_command(name: str, action: Action, doc: str) -> None:
+    """`contextd sources NAME SOURCE...` with no options of its own."""
+
+    def command(
+        sources: SourcesArg, url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False
+    ) -> None:
+        with session(url, api_key, json_) as s:
+            _act(s, sources, action)
+
+    command.__doc__ = doc
+    sources_app.command(name)(command)
+
+
+_plain_command("pin", _pinned(True), "Pin sources (listed first); pinned ones stay pinned.")
+_plain_command("unpin", _pinned(False), "Unpin sources; unpinned ones stay unpinned.")
+_plain_command("restore", lambda c, i: c.sources.restore(i), "Bring soft-deleted sources back.")
+
+
+@sources_app.command("delete")
+def sources_delete(
+    sources: SourcesArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Soft-delete sources: hidden from lists and search until `sources restore`."""
+    with session(url, api_key, json_) as s:
+        if not yes:
+            if not sys.stdin.isatty():
+                fail("refusing to delete without --yes: standard input is not a terminal")
+            typer.confirm(f"Delete {len(sources)} source(s)?", abort=True, err=True)
+        _act(s, sources, lambda c, i: c.sources.delete(i))
+
+
+@sources_app.command("cancel")
+def sources_cancel(
+    sources: SourcesArg,
+    wait: WaitOpt = False,
+    timeout: TimeoutOpt = 600.0,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Stop processing sources (CREATED, PENDING or PROCESSING ones; else the API refuses)."""
+    with session(url, api_key, json_) as s:
+        _act(
+            s,
+            sources,
+            lambda c, i: c.sources.cancel(i),
+            wait=wait,
+            timeout=timeout,
+            expect=SourceStatus.CANCELED,
+        )
+
+
+@sources_app.command("refresh")
+def sources_refresh(
+    sources: SourcesArg,
+    force: Annotated[
+        bool, typer.Option("--force", help="Extract again even if the content is unchanged")
+    ] = False,
+    wait: WaitOpt = False,
+    timeout: TimeoutOpt = 600.0,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Fetch URL and file sources again and process them if they changed."""
+    with session(url, api_key, json_) as s:
+        _act(
+            s,
+            sources,
+            lambda c, i: c.sources.refresh(i, force=force or None),
+            wait=wait,
+            timeout=timeout,
+        )
+
+
+@sources_app.command("reprocess")
+def sources_reprocess(
+    sources: SourcesArg,
+    no_artifacts: Annotated[
+        bool, typer.Option("--no-artifacts", help="Skip artifact extraction")
+    ] = False,
+    no_snapshot: Annotated[
+        bool, typer.Option("--no-snapshot", help="Skip the context snapshot")
+    ] = False,
+    wait: WaitOpt = False,
+    timeout: TimeoutOpt = 600.0,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Run the pipeline again on the stored content (COMPLETED or FAILED sources)."""
+    flags = {
+        "run_artifact_extraction": False if no_artifacts else None,
+        "run_context_extraction": False if no_snapshot else None,
+    }
+    with session(url, api_key, json_) as s:
+        _act(s, sources, lambda c, i: c.sources.reprocess(i, **flags), wait=wait, timeout=timeout)
+
+
+@sources_app.command("rename")
+def sources_rename(
+    source: SourceArg,
+    name: Annotated[str, typer.Argument(help="The new name")],
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Give a source a new name."""
+    with session(url, api_key, json_) as s:
+        _act(s, [source], lambda c, i: c.sources.update(i, name=name))
+
+
+@sources_app.command("append")
+def sources_append(
+    source: SourceArg,
+    target: Annotated[str, typer.Argument(help="A URL, a file, or - for standard input")] = "-",
+    wait: WaitOpt = False,
+    timeout: TimeoutOpt = 600.0,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Fast-forward: append new data (e.g. a conversation's newer messages) to a COMPLETED or
+    FAILED source, which is processed again with it."""
+    with session(url, api_key, json_) as s:
+        kind, data = new_data(s, target)
+        _act(
+            s,
+            [source],
+            lambda c, i: c.sources.fast_forward(i, type=kind, initial_data=data),
+            wait=wait,
+            timeout=timeout,
+        )
 
 
 # --- snapshot ---------------------------------------------------------------------------------
