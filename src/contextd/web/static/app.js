@@ -1,8 +1,9 @@
 // The contextd dashboard: a single-page app over the REST API, routed by the URL's hash.
-//   #/                          spaces
-//   #/spaces/ID[?collection=C]  a space: collections, sources (live status), add content
-//   #/spaces/ID/search?q=…      search results in a space
-//   #/sources/ID                a source: snapshot and artifacts
+//   #/[?page=N]                                spaces
+//   #/spaces/ID[?collection=C&deleted=1&page=N]  a space: collections, sources (live status), add content
+//   #/spaces/ID/search?q=…                     search results in a space
+//   #/sources/ID                               a source: actions, snapshot and artifacts
+// Lists take `per_page=N` (1-100) too, which their page links keep; PER_PAGE otherwise.
 
 import { api, ApiError, clearKey, FINAL_STATUSES, getKey, query, setKey } from "./api.js";
 import {
@@ -16,8 +17,10 @@ import {
 } from "./dom.js";
 
 const POLL_MS = 2000;
+const PER_PAGE = 50;
 const main = document.getElementById("main");
 const errorBox = document.getElementById("error");
+const announcer = document.getElementById("announcer");
 const nav = document.getElementById("nav");
 
 // Each navigation starts a new generation; work (and polling) of an older view stops.
@@ -46,6 +49,12 @@ function clearError() {
   errorBox.replaceChildren();
 }
 
+/** Tell screen readers what an action did (the live region is outside <main>, so it survives re-renders). */
+function announce(text) {
+  announcer.textContent = "";
+  if (text) setTimeout(() => (announcer.textContent = text), 50);
+}
+
 /** Run an action from a form or button, showing its error, with the control disabled meanwhile. */
 async function act(control, action) {
   clearError();
@@ -71,13 +80,47 @@ function parseRoute() {
 }
 
 const enc = encodeURIComponent;
-const spaceHref = (id, collection) => `#/spaces/${enc(id)}${query({ collection })}`;
+const spacesHref = (paging = {}) => `#/${query(paging)}`;
+const spaceHref = (id, collection, extra = {}) => `#/spaces/${enc(id)}${query({ collection, ...extra })}`;
 const sourceHref = (id) => `#/sources/${enc(id)}`;
 const searchHref = (spaceId, q, mode) => `#/spaces/${enc(spaceId)}/search${query({ q, mode })}`;
 
-async function render() {
+/** The page and page size asked for in the route; `per_page` is kept in links only when given. */
+function paging(params) {
+  const page = Math.max(1, Number.parseInt(params.get("page") || "", 10) || 1);
+  const asked = Number.parseInt(params.get("per_page") || "", 10);
+  const perPage = asked >= 1 && asked <= 100 ? asked : undefined;
+  return { page, perPage, size: perPage || PER_PAGE };
+}
+
+/** Previous / next links for a list's pagination envelope; `hrefFor(page)` builds a page's link. */
+function pager(pagination, hrefFor, noun) {
+  const { page, pages, total } = pagination;
+  if (total === 0 || (pages <= 1 && page === 1)) return null;
+  const link = (target, label, rel) =>
+    target >= 1 && target <= pages && target !== page
+      ? h("a", { href: hrefFor(target), rel }, label)
+      : h("span", { class: "disabled", "aria-disabled": "true" }, label);
+  return h(
+    "nav",
+    { class: "pager", "aria-label": `Pages of ${noun}` },
+    link(Math.min(page - 1, pages), "Previous page", "prev"),
+    h("span", { class: "muted" }, `Page ${page} of ${Math.max(pages, 1)} · ${total} ${noun}`),
+    link(page + 1, "Next page", "next"),
+  );
+}
+
+// Focus to restore after a re-render (the data-action of a button), instead of the heading.
+let focusAfterRender = null;
+
+/**
+ * Show the page for the current route. `keepError`: leave a shown error (an action's), `focus`:
+ * the data-action of the control to focus afterwards, `source`: a source the API just returned.
+ */
+async function render({ keepError = false, focus = null, source = null } = {}) {
   const gen = ++generation;
-  clearError();
+  if (!keepError) clearError();
+  focusAfterRender = focus;
   if (!getKey()) {
     nav.hidden = true;
     renderSignIn();
@@ -87,13 +130,13 @@ async function render() {
   const { parts, params } = parseRoute();
   try {
     if (parts.length === 0 || (parts.length === 1 && parts[0] === "spaces")) {
-      await renderSpaces(gen);
+      await renderSpaces(gen, paging(params));
     } else if (parts[0] === "spaces" && parts.length === 2) {
-      await renderSpace(gen, parts[1], params.get("collection"));
+      await renderSpace(gen, parts[1], params.get("collection"), params.get("deleted") === "1", paging(params));
     } else if (parts[0] === "spaces" && parts.length === 3 && parts[2] === "search") {
       await renderSearch(gen, parts[1], params.get("q") || "", params.get("mode") || "hybrid");
     } else if (parts[0] === "sources" && parts.length === 2) {
-      await renderSource(gen, parts[1]);
+      await renderSource(gen, parts[1], source);
     } else {
       page("Not found", h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go to your spaces.")));
     }
@@ -118,7 +161,12 @@ function page(title, ...content) {
     main.prepend(heading);
   }
   heading.setAttribute("tabindex", "-1");
-  heading.focus({ preventScroll: true });
+  // After an action, focus stays on it, or moves to the first action when it is gone.
+  const wanted =
+    focusAfterRender &&
+    (main.querySelector(`[data-action="${focusAfterRender}"]`) || main.querySelector("[data-action]"));
+  focusAfterRender = null;
+  (wanted || heading).focus({ preventScroll: true });
 }
 
 function breadcrumbs(...items) {
@@ -196,8 +244,8 @@ function renderSignIn() {
 
 // --- spaces ---------------------------------------------------------------------------------
 
-async function renderSpaces(gen) {
-  const data = await api(`v1/spaces${query({ per_page: 100 })}`);
+async function renderSpaces(gen, { page: pageNo, perPage, size }) {
+  const data = await api(`v1/spaces${query({ page: pageNo, per_page: size })}`);
   if (!isCurrent(gen)) return;
   const list = data.spaces.length
     ? h(
@@ -213,11 +261,12 @@ async function renderSpaces(gen) {
           ),
         ),
       )
-    : h("p", { class: "empty" }, "No spaces yet: create one below.");
-  const more =
-    data.pagination.total > data.spaces.length
-      ? h("p", { class: "muted" }, `Showing ${data.spaces.length} of ${data.pagination.total} spaces.`)
-      : null;
+    : h(
+        "p",
+        { class: "empty" },
+        data.pagination.total ? "No spaces on this page." : "No spaces yet: create one below.",
+      );
+  const more = pager(data.pagination, (n) => spacesHref({ page: n, per_page: perPage }), "spaces");
 
   const name = h("input", { id: "space-name", name: "name", required: true, maxlength: 200 });
   const description = h("textarea", { id: "space-description", name: "description", rows: 2, maxlength: 10000 });
@@ -321,11 +370,20 @@ function sourceRow(source) {
   return row;
 }
 
+/** What a row shows, to tell whether a polled source needs its row redrawn. */
+const rowState = (source) => `${source.status}|${source.pinned}|${source.updated_at}`;
+
+function pinMarker() {
+  return h("span", { class: "badge pin", title: "Pinned: listed first" }, "Pinned");
+}
+
 function fillSourceRow(row, source) {
   row.dataset.status = source.status;
+  row.dataset.state = rowState(source);
+  row.dataset.pinned = String(source.pinned);
   replace(
     row,
-    h("td", {}, h("a", { href: sourceHref(source.id) }, sourceLabel(source)), source.pinned ? " \u{1F4CC}" : null),
+    h("td", {}, h("a", { href: sourceHref(source.id) }, sourceLabel(source)), source.pinned ? [" ", pinMarker()] : null),
     h("td", {}, source.type),
     h("td", { class: "status" }, statusBadge(source.status), source.message ? h("div", { class: "muted small" }, source.message) : null),
     h("td", { class: "num" }, String(source.stats.artifacts)),
@@ -352,32 +410,45 @@ function sourcesTable(sources) {
   );
 }
 
-async function renderSpace(gen, spaceId, collectionId) {
+async function renderSpace(gen, spaceId, collectionId, deleted, { page: pageNo, perPage, size }) {
+  // The visible page only: pinned first, then newest first (the API's order).
+  const listPath = `v1/spaces/${enc(spaceId)}/sources${query({
+    page: pageNo,
+    per_page: size,
+    collectionId,
+    deleted: deleted ? "true" : undefined,
+  })}`;
   const [space, tree, list] = await Promise.all([
     api(`v1/spaces/${enc(spaceId)}`),
     api(`v1/spaces/${enc(spaceId)}/collections`),
-    api(`v1/spaces/${enc(spaceId)}/sources${query({ per_page: 100, collectionId })}`),
+    api(listPath),
   ]);
   if (!isCurrent(gen)) return;
   const flat = flattenTree(tree.collections);
   const current = flat.find(({ node }) => node.id === collectionId)?.node;
+  const viewHref = (extra) =>
+    spaceHref(spaceId, collectionId, { deleted: deleted ? 1 : undefined, per_page: perPage, ...extra });
 
   const sourcesBox = h("div", { id: "sources-box" });
   const announcer = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+  let shownTotal = 0;
   const showSources = (data) => {
+    shownTotal = data.pagination.total;
+    const empty = deleted
+      ? "No deleted sources here."
+      : data.pagination.total
+        ? "No sources on this page."
+        : "No sources here yet: add content below.";
     replace(
       sourcesBox,
-      data.sources.length ? sourcesTable(data.sources) : h("p", { class: "empty" }, "No sources here yet: add content below."),
-      data.pagination.total > data.sources.length
-        ? h("p", { class: "muted" }, `Showing the newest ${data.sources.length} of ${data.pagination.total} sources.`)
-        : null,
+      data.sources.length ? sourcesTable(data.sources) : h("p", { class: "empty" }, empty),
+      pager(data.pagination, (n) => viewHref({ page: n }), "sources"),
     );
   };
   showSources(list);
 
-  // Live status: while any listed source is not final, fetch the list again every 2 s and update
-  // the rows in place (one request per poll however many sources are pending).
-  const listPath = `v1/spaces/${enc(spaceId)}/sources${query({ per_page: 100, collectionId })}`;
+  // Live status: while any listed source is not final, fetch the visible page again every 2 s and
+  // update the rows in place (one request per poll however many sources are pending).
   let polling = false;
   const poll = async () => {
     if (polling) return;
@@ -406,18 +477,21 @@ async function renderSpace(gen, spaceId, collectionId) {
     }
   };
   const updateSources = (data) => {
-    const rows = new Map([...sourcesBox.querySelectorAll("tr[data-source-id]")].map((r) => [r.dataset.sourceId, r]));
-    if (data.sources.length !== rows.size || data.sources.some((s) => !rows.has(s.id))) {
+    const rows = [...sourcesBox.querySelectorAll("tr[data-source-id]")];
+    const sameRows =
+      data.pagination.total === shownTotal &&
+      data.sources.length === rows.length &&
+      data.sources.every((s, i) => rows[i].dataset.sourceId === s.id);
+    if (!sameRows) {
       showSources(data);
       return;
     }
-    for (const source of data.sources) {
-      const row = rows.get(source.id);
-      if (row.dataset.status !== source.status) {
-        fillSourceRow(row, source);
-        announcer.textContent = `${sourceLabel(source)} is ${source.status}.`;
-      }
-    }
+    data.sources.forEach((source, i) => {
+      const row = rows[i];
+      if (row.dataset.state === rowState(source)) return;
+      if (row.dataset.status !== source.status) announcer.textContent = `${sourceLabel(source)} is ${source.status}.`;
+      fillSourceRow(row, source);
+    });
   };
 
   // Add content: pasted text (CONTENT) or a web page (URI).
@@ -462,6 +536,10 @@ async function renderSpace(gen, spaceId, collectionId) {
           sourceName.value = "";
           text.value = "";
           url.value = "";
+          if (pageNo > 1) {
+            location.hash = viewHref({ page: undefined }); // the newest sources are on page 1
+            return;
+          }
           updateSources(await api(listPath));
           announcer.textContent = "Source added.";
           poll();
@@ -533,10 +611,23 @@ async function renderSpace(gen, spaceId, collectionId) {
       h(
         "section",
         { class: "content", "aria-labelledby": "sources-title" },
-        h("h2", { id: "sources-title" }, current ? `Sources in ${current.name}` : "Sources"),
+        h(
+          "div",
+          { class: "section-head" },
+          h(
+            "h2",
+            { id: "sources-title" },
+            `${deleted ? "Deleted sources" : "Sources"}${current ? ` in ${current.name}` : ""}`,
+          ),
+          h(
+            "a",
+            { class: "view-switch", href: spaceHref(spaceId, collectionId, { deleted: deleted ? undefined : 1, per_page: perPage }) },
+            deleted ? "Show live sources" : "Show deleted sources",
+          ),
+        ),
         sourcesBox,
         announcer,
-        addForm,
+        deleted ? null : addForm,
       ),
     ),
   );
@@ -605,8 +696,126 @@ async function renderSearch(gen, spaceId, q, mode) {
 
 // --- a source -------------------------------------------------------------------------------
 
-async function renderSource(gen, sourceId) {
-  const source = await api(`v1/sources/${enc(sourceId)}`);
+const ACTIVE_STATUSES = new Set(["CREATED", "PENDING", "PROCESSING"]);
+const REFRESHABLE_TYPES = new Set(["URI", "FILE"]);
+
+/** The data-action of the focused control in the page, to focus its successor after a re-render. */
+function focusedAction() {
+  const el = document.activeElement;
+  return el && main.contains(el) ? el.dataset.action || null : null;
+}
+
+/**
+ * Run a source action: the button is disabled meanwhile; success is announced, an API error (a
+ * 409 for a source whose status changed, say) is shown with its request id. Either way the view
+ * is drawn again from the API's answer, and live polling resumes if the source is not final.
+ */
+async function runSourceAction(gen, button, request, done) {
+  clearError();
+  button.disabled = true;
+  let source = null;
+  let failed = false;
+  try {
+    source = await request();
+  } catch (err) {
+    failed = true;
+    showError(err);
+    if (err instanceof ApiError && err.status === 401 && getKey()) {
+      signOut(false);
+      return;
+    }
+  }
+  if (!isCurrent(gen)) return;
+  if (!failed) announce(typeof done === "function" ? done(source) : done);
+  await render({ keepError: failed, focus: button.dataset.action, source });
+}
+
+/** The buttons valid for the source's status and type; Delete asks to confirm in place. */
+function sourceActions(gen, source) {
+  const path = `v1/sources/${enc(source.id)}`;
+  const box = h("div", { class: "actions", role: "group", "aria-label": "Source actions", id: "source-actions" });
+  const button = (action, label, onclick, extra = {}) =>
+    h("button", { type: "button", class: extra.danger ? "danger" : "secondary", dataset: { action }, onclick }, label);
+  const run = (method, suffix, done, body) => (event) =>
+    runSourceAction(gen, event.currentTarget, () => api(`${path}${suffix}`, { method, body }), done);
+
+  const buttons = [];
+  if (source.deleted) {
+    buttons.push(button("restore", "Restore", run("POST", "/restore", "Source restored.")));
+  } else {
+    buttons.push(
+      button(
+        "pin",
+        source.pinned ? "Unpin" : "Pin",
+        run("PATCH", "/toggle-pin", (s) => (s.pinned ? "Pinned." : "Unpinned.")),
+      ),
+    );
+    buttons.push(button("rename", "Rename", () => showRename()));
+    if (ACTIVE_STATUSES.has(source.status)) {
+      buttons.push(button("cancel", "Cancel processing", run("POST", "/cancel", "Processing canceled.")));
+    }
+    if (REFRESHABLE_TYPES.has(source.type) && FINAL_STATUSES.has(source.status)) {
+      buttons.push(button("refresh", "Refresh", run("POST", "/refresh", "Refresh started.", {})));
+    }
+    if (source.status === "COMPLETED" || source.status === "FAILED") {
+      buttons.push(button("reprocess", "Reprocess", run("POST", "/reprocess", "Reprocessing started.", {})));
+    }
+    buttons.push(button("delete", "Delete", () => askDelete(), { danger: true }));
+  }
+  const showButtons = (focus) => {
+    replace(box, buttons);
+    if (focus) box.querySelector(`[data-action="${focus}"]`)?.focus();
+  };
+
+  // Delete: a second, explicit click confirms; "Keep" or Escape takes it back.
+  const askDelete = () => {
+    const confirmButton = button("confirm-delete", "Confirm delete", run("DELETE", "", "Source deleted: restore it from this page or the space's deleted sources."), { danger: true });
+    const keep = button("keep", "Keep source", () => showButtons("delete"));
+    const onKey = (event) => {
+      if (event.key === "Escape") showButtons("delete");
+    };
+    confirmButton.addEventListener("keydown", onKey);
+    keep.addEventListener("keydown", onKey);
+    replace(box, h("span", { class: "confirm-text", id: "confirm-delete-text" }, "Delete this source?"), confirmButton, keep);
+    confirmButton.setAttribute("aria-describedby", "confirm-delete-text");
+    confirmButton.focus();
+  };
+
+  // Rename in place: PATCH the name (empty clears it, and the title shows instead).
+  const showRename = () => {
+    const input = h("input", { id: "rename-input", name: "name", maxlength: 500, value: source.name || "" });
+    const save = h("button", { type: "submit", dataset: { action: "rename" } }, "Save name");
+    const cancel = h("button", { type: "button", class: "secondary", onclick: () => showButtons("rename") }, "Cancel");
+    const form = h(
+      "form",
+      {
+        class: "rename",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const name = input.value.trim();
+          runSourceAction(gen, save, () => api(path, { method: "PATCH", body: { name: name || null } }), "Source renamed.");
+        },
+        onkeydown: (event) => {
+          if (event.key === "Escape") showButtons("rename");
+        },
+      },
+      h("label", { for: "rename-input" }, "New name"),
+      input,
+      save,
+      cancel,
+    );
+    replace(box, form);
+    input.focus();
+    input.select();
+  };
+
+  showButtons();
+  return box;
+}
+
+async function renderSource(gen, sourceId, given = null) {
+  // After an action, the source the API answered is shown as is (its new status included).
+  const source = given && given.id === sourceId ? given : await api(`v1/sources/${enc(sourceId)}`);
   const [space, snapshot, artifacts] = await Promise.all([
     api(`v1/spaces/${enc(source.spaceId)}`),
     source.snapshot ? api(`v1/sources/${enc(sourceId)}/snapshot`, { allow404: true }) : null,
@@ -617,6 +826,7 @@ async function renderSource(gen, sourceId) {
   const facts = [
     ["Status", statusBadge(source.status)],
     ["Type", source.type],
+    source.pinned ? ["Pinned", pinMarker()] : null,
     source.format ? ["Format", source.format] : null,
     source.title && source.title !== label ? ["Title", source.title] : null,
     ["Turns", String(source.stats.turns)],
@@ -671,9 +881,21 @@ async function renderSource(gen, sourceId) {
 
   page(
     label,
-    breadcrumbs(["Spaces", "#/"], [space.name, spaceHref(space.id, source.collectionId)], [label, null]),
+    breadcrumbs(
+      ["Spaces", "#/"],
+      [space.name, spaceHref(space.id, source.collectionId, { deleted: source.deleted ? 1 : undefined })],
+      [label, null],
+    ),
     h("h1", {}, label),
     source.description ? h("p", { class: "lead" }, source.description) : null,
+    source.deleted
+      ? h(
+          "p",
+          { class: "notice", id: "deleted-notice" },
+          `Deleted ${formatDate(source.deleted_at)}: hidden from the space's sources until restored.`,
+        )
+      : null,
+    sourceActions(gen, source),
     h("dl", { class: "facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
     snapshotSection,
     artifactSection,
@@ -693,8 +915,11 @@ async function renderSource(gen, sourceId) {
         continue;
       }
       if (!isCurrent(gen)) return;
+      // Not while the user is renaming or confirming a delete: the next poll redraws.
+      if (main.querySelector("form.rename, [data-action='confirm-delete']")) continue;
       if (latest.status !== source.status || FINAL_STATUSES.has(latest.status)) {
-        render();
+        // Redraw, keeping the focus on the action it was on and any error an action showed.
+        render({ keepError: true, focus: focusedAction(), source: latest });
         return;
       }
     }
@@ -706,5 +931,5 @@ async function renderSource(gen, sourceId) {
 document.getElementById("sign-out").addEventListener("click", () => {
   signOut(true);
 });
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => render());
 render();
