@@ -12,10 +12,10 @@ tool errors (`isError`) whose text carries the API's message and its `requestId`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
@@ -65,6 +65,10 @@ SpaceArg = Annotated[
 ]
 PageArg = Annotated[int, Field(ge=1, description="Page number, from 1")]
 LimitArg = Annotated[int, Field(ge=1, le=100, description="Items per page (1-100)")]
+
+
+class _HasContent(Protocol):
+    content: str
 
 
 # --- structured outputs ------------------------------------------------------------------------
@@ -638,12 +642,7 @@ def build_server(
     )
     async def snapshot_resource(source_id: str) -> str:
         """The context snapshot (Markdown) of a source."""
-        try:
-            return (await client.sources.snapshot(source_id)).content
-        except NotFoundError as err:
-            raise ResourceNotFoundError(describe_error(err, base_url)) from err
-        except ContextdError as err:
-            raise ResourceError(describe_error(err, base_url)) from err
+        return await read_content(client.sources.snapshot(source_id))
 
     @server.resource(
         "contextd://artifacts/{artifact_id}",
@@ -653,8 +652,12 @@ def build_server(
     )
     async def artifact_resource(artifact_id: str) -> str:
         """The raw content of an artifact."""
+        return await read_content(client.artifacts.get(artifact_id))
+
+    async def read_content(fetch: Awaitable[_HasContent]) -> str:
+        """A resource read: API errors become the resource errors MCP clients understand."""
         try:
-            return (await client.artifacts.get(artifact_id)).content
+            return (await fetch).content
         except NotFoundError as err:
             raise ResourceNotFoundError(describe_error(err, base_url)) from err
         except ContextdError as err:
