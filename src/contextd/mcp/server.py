@@ -322,6 +322,13 @@ def build_server(
         return space_ids[key]
 
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    # Tools that create something: not read-only, never destructive, not idempotent.
+    adds = ToolAnnotations(
+        read_only_hint=False,
+        destructive_hint=False,
+        idempotent_hint=False,
+        open_world_hint=False,
+    )
 
     @server.tool(title="List spaces", annotations=read_only)
     async def list_spaces() -> Annotated[CallToolResult, SpacesOutput]:
@@ -351,12 +358,7 @@ def build_server(
 
     @server.tool(
         title="Create a space",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=adds,
     )
     async def create_space(
         name: Annotated[str, Field(min_length=1, max_length=200, description="The space's name")],
@@ -582,12 +584,7 @@ def build_server(
 
     @server.tool(
         title="Add content",
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=False,
-        ),
+        annotations=adds,
     )
     async def add_content(
         text: Annotated[
