@@ -7,6 +7,7 @@ a job retries, defers or fails the same way whichever runner took it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from contextd.runtime import Runtime
+
+log = logging.getLogger("contextd.jobs")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,32 @@ class Settlement:
     counts_as_attempt: bool = True
     error: str | None = None
     exhausted: bool = False  # it failed on its last attempt: its handler's source must fail
+
+
+def run_attempt(
+    handlers: dict[str, Handler], job: ClaimedJob, context: Callable[[], JobContext]
+) -> Settlement:
+    """Run the job's handler once and settle the outcome; a failure is logged with its
+    traceback (the settlement keeps only its one-line summary)."""
+    failure: Exception | None = None
+    try:
+        handler = handlers.get(job.kind)
+        if handler is None:
+            raise RuntimeError(f"no handler for job kind {job.kind!r}")
+        handler(context())
+    except Exception as exc:
+        failure = exc
+    outcome = settle(job, failure)
+    if outcome.error and outcome.counts_as_attempt:
+        log.error(
+            "job %s (%s) attempt %s failed: %s",
+            job.id,
+            job.kind,
+            job.attempts,
+            outcome.error,
+            exc_info=failure,
+        )
+    return outcome
 
 
 def settle(job: ClaimedJob, exc: BaseException | None) -> Settlement:

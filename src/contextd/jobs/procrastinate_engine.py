@@ -43,7 +43,7 @@ from contextd.jobs.base import (
     ExhaustedHandler,
     Handler,
     JobContext,
-    settle,
+    run_attempt,
 )
 from contextd.runtime import Runtime
 from contextd.store.db import make_engine
@@ -233,27 +233,17 @@ class ProcrastinateRunner:
         # A stalled job retried by the reaper comes back with procrastinate's `attempts` + 1.
         job = ClaimedJob(pj.id, kind, source_id, payload, attempt + pj.attempts, max_attempts)
         log.info("worker %s runs job %s (%s) attempt %s", self.worker_id, pj.id, kind, job.attempts)
-        failure: BaseException | None = None
-        try:
-            handler = self.handlers.get(kind)
-            if handler is None:
-                raise RuntimeError(f"no handler for job kind {kind!r}")
-            handler(
-                JobContext(
-                    self.runtime,
-                    job,
-                    self.worker_id,
-                    threading.Event(),
-                    still_owner=lambda session: _still_doing(session, pj.id, pj.attempts),
-                )
-            )
-        except Exception as exc:
-            failure = exc
-        outcome = settle(job, failure)
-        if outcome.error and outcome.counts_as_attempt:
-            log.error(
-                "job %s (%s) attempt %s failed: %s", job.id, kind, job.attempts, outcome.error
-            )
+        outcome = run_attempt(
+            self.handlers,
+            job,
+            lambda: JobContext(
+                self.runtime,
+                job,
+                self.worker_id,
+                threading.Event(),
+                still_owner=lambda session: _still_doing(session, pj.id, pj.attempts),
+            ),
+        )
         with self.runtime.db.session() as session:
             if outcome.retry_in is not None:
                 self.engine.enqueue(

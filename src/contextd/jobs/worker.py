@@ -21,7 +21,7 @@ from contextd.jobs.base import (
     ExhaustedHandler,
     Handler,
     JobContext,
-    settle,
+    run_attempt,
 )
 from contextd.runtime import Runtime
 
@@ -102,34 +102,25 @@ class Worker:
                     self.on_exhausted(session, queue.as_claimed(row), row.last_error)
 
     def _run(self, job: ClaimedJob) -> None:
-        handler = self.handlers.get(job.kind)
         lost = threading.Event()
         done = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job, lost, done), daemon=True)
         beat.start()
-        failure: BaseException | None = None
         try:
-            if handler is None:
-                raise RuntimeError(f"no handler for job kind {job.kind!r}")
-            handler(
-                JobContext(
+            outcome = run_attempt(
+                self.handlers,
+                job,
+                lambda: JobContext(
                     self.runtime,
                     job,
                     self.worker_id,
                     lost,
                     still_owner=lambda session: queue.still_owned(session, job, self.worker_id),
-                )
+                ),
             )
-        except Exception as exc:
-            failure = exc
         finally:
             done.set()
             beat.join()
-        outcome = settle(job, failure)
-        if outcome.error and outcome.counts_as_attempt:
-            log.error(
-                "job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, outcome.error
-            )
         with self.runtime.db.session() as session:
             if outcome.retry_in is not None:
                 queue.retry_later(
