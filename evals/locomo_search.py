@@ -167,6 +167,7 @@ class Indexed:
 def index_all(client: Any, runtime: Any, conversations: Sequence[Conversation]) -> Indexed:
     from sqlalchemy import func, select
 
+    from contextd.domain.enums import JobStatus
     from contextd.jobs import queue
     from contextd.store.tables import Chunk, Job
 
@@ -222,7 +223,8 @@ def index_all(client: Any, runtime: Any, conversations: Sequence[Conversation]) 
             )
             pending = session.scalar(
                 select(func.count(Job.id)).where(
-                    Job.kind == queue.EMBED_CHUNKS, Job.status.in_(("queued", "running"))
+                    Job.kind == queue.EMBED_CHUNKS,
+                    Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
                 )
             )
         if not missing and not pending:

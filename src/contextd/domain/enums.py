@@ -1,4 +1,4 @@
-"""The wire enums of the Ctxfy API, plus our artifact types.
+"""The wire enums of the Ctxfy API, plus our artifact types and job statuses.
 
 They are `StrEnum`s so that they serialise as the exact upper-case strings the API documents.
 """
@@ -35,6 +35,15 @@ class ArtifactType(StrEnum):
     DIAGRAM = "DIAGRAM"
     COMMAND = "COMMAND"
     CONTEXT = "CONTEXT"
+
+
+class JobStatus(StrEnum):
+    """A job's state in our own `jobs` table (procrastinate keeps its own statuses)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class SearchMode(StrEnum):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from contextd.domain.enums import JobStatus
 from contextd.jobs.base import ClaimedJob
 from contextd.store.tables import Job, utcnow
 
@@ -20,8 +21,6 @@ PROCESS_SOURCE = "process_source"
 DELIVER_POSTBACK = "deliver_postback"
 PURGE_BLOBS = "purge_blobs"
 EMBED_CHUNKS = "embed_chunks"
-
-QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
 
 def as_claimed(job: Job) -> ClaimedJob:
@@ -96,7 +95,7 @@ def insert_job(
         payload=payload or {},
         max_attempts=max_attempts,
         run_after=run_after or utcnow(),
-        status=QUEUED,
+        status=JobStatus.QUEUED,
     )
     session.add(job)
     session.flush()
@@ -105,9 +104,9 @@ def insert_job(
 
 def _claimable(now: datetime) -> Any:
     return or_(
-        and_(Job.status == QUEUED, Job.run_after <= now),
+        and_(Job.status == JobStatus.QUEUED, Job.run_after <= now),
         and_(
-            Job.status == RUNNING,
+            Job.status == JobStatus.RUNNING,
             Job.lease_expires_at < now,
             Job.attempts < Job.max_attempts,
         ),
@@ -132,7 +131,7 @@ def claim(session: Session, worker_id: str, lease_seconds: float) -> ClaimedJob 
         update(Job)
         .where(Job.id == job_id, _claimable(now))
         .values(
-            status=RUNNING,
+            status=JobStatus.RUNNING,
             locked_by=worker_id,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             attempts=Job.attempts + 1,
@@ -149,7 +148,7 @@ def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -
     """Extend the lease; False means the job is no longer ours (it lapsed and was re-claimed)."""
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.locked_by == worker_id, Job.status == RUNNING)
+        .where(Job.id == job_id, Job.locked_by == worker_id, Job.status == JobStatus.RUNNING)
         .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -163,7 +162,7 @@ def still_owned(session: Session, job: ClaimedJob, worker_id: str) -> bool:
         .where(
             Job.id == job.id,
             Job.locked_by == worker_id,
-            Job.status == RUNNING,
+            Job.status == JobStatus.RUNNING,
             Job.attempts == job.attempts,
         )
         .with_for_update()
@@ -175,7 +174,11 @@ def finish(session: Session, job_id: int, worker_id: str, *, error: str | None =
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.locked_by == worker_id)
-        .values(status=FAILED if error else SUCCEEDED, last_error=error, lease_expires_at=None)
+        .values(
+            status=JobStatus.FAILED if error else JobStatus.SUCCEEDED,
+            last_error=error,
+            lease_expires_at=None,
+        )
     )
 
 
@@ -184,7 +187,7 @@ def retry_later(session: Session, job_id: int, worker_id: str, delay: float, err
         update(Job)
         .where(Job.id == job_id, Job.locked_by == worker_id)
         .values(
-            status=QUEUED,
+            status=JobStatus.QUEUED,
             run_after=utcnow() + timedelta(seconds=delay),
             last_error=error,
             lease_expires_at=None,
@@ -200,7 +203,7 @@ def exhausted_lapsed(session: Session) -> list[Job]:
         session.scalars(
             select(Job)
             .where(
-                Job.status == RUNNING,
+                Job.status == JobStatus.RUNNING,
                 Job.lease_expires_at < now,
                 Job.attempts >= Job.max_attempts,
             )
@@ -217,6 +220,6 @@ def forget_attempt(session: Session, job_id: int) -> None:
 def purge_finished(session: Session, older_than: timedelta) -> int:
     """Forget succeeded jobs after a while; failed ones stay for inspection."""
     result = session.execute(
-        delete(Job).where(Job.status == SUCCEEDED, Job.updated_at < utcnow() - older_than)
+        delete(Job).where(Job.status == JobStatus.SUCCEEDED, Job.updated_at < utcnow() - older_than)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from contextd.domain.enums import JobStatus
 from contextd.jobs import queue
 from contextd.jobs.base import (
     ClaimedJob,
@@ -96,7 +97,7 @@ class Worker:
                 queue.purge_finished(session, timedelta(days=1))
         with self.runtime.db.session() as session:
             for row in queue.exhausted_lapsed(session):
-                row.status = queue.FAILED
+                row.status = JobStatus.FAILED
                 row.last_error = f"lease lapsed on attempt {row.attempts} of {row.max_attempts}"
                 if self.on_exhausted:
                     self.on_exhausted(session, queue.as_claimed(row), row.last_error)
