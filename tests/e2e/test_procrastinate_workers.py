@@ -24,7 +24,7 @@ import pytest
 
 from contextd.jobs import queue
 from contextd.jobs.base import ClaimedJob, JobContext, RetryLater
-from contextd.jobs.procrastinate_engine import ProcrastinateRunner
+from contextd.jobs.procrastinate_runner import ProcrastinateRunner
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database

@@ -39,7 +39,6 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from contextd.domain.enums import SourceStatus
-from contextd.jobs import process_source
 from contextd.jobs.base import JobContext
 from contextd.jobs.queue import PROCESS_SOURCE, ClaimedJob
 from contextd.runtime import Runtime
@@ -47,6 +46,7 @@ from contextd.services import keys
 from contextd.store.db import Database
 from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source
+from contextd.tasks import process_source
 from tests.conftest import BACKENDS, FINAL, PG_ADMIN_URL, Client, PageServer, make_settings
 from tests.e2e.server import ServerProcess
 from tests.factories import transcript

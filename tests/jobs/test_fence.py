@@ -17,13 +17,14 @@ import pytest
 from sqlalchemy import func, select
 
 from contextd.domain.enums import SourceStatus, SourceType
-from contextd.jobs import process_source, queue
+from contextd.jobs import queue
 from contextd.jobs.base import ClaimedJob, JobContext
 from contextd.runtime import Runtime
 from contextd.services import keys, spaces
 from contextd.services.sources import SourceContext, create_source
 from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source, Turn
+from contextd.tasks import process_source
 from tests.conftest import PG_ADMIN_URL, make_settings
 from tests.factories import transcript
 

@@ -48,7 +48,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         # Load the embedding model in the background now, not on the first search or job.
         threading.Thread(target=lambda: runtime.embedder, name="warm-embedder", daemon=True).start()
         if run_worker:
-            from contextd.jobs.handlers import build_worker
+            from contextd.tasks.handlers import build_worker
 
             worker = build_worker(runtime)
             worker.start()

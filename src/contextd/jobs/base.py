@@ -3,6 +3,12 @@
 Two runners exist (the database-backed `Worker`, and procrastinate in scale-out); handlers are
 written once against `JobContext`, and both runners settle a finished attempt with `settle`, so
 a job retries, defers or fails the same way whichever runner took it.
+
+The queue knows no handler and no application: a runner is handed its handlers (the registry in
+`contextd.tasks`) and the process's composition root (`Runtime`), which it passes through to
+them as `JobContext.runtime`; of that root it uses only the database and the settings (`Host`).
+This keeps `jobs/` below everything that queues work (services, search), as procrastinate's
+`App(connector=...)` is handed its connector rather than importing one.
 """
 
 from __future__ import annotations
@@ -12,14 +18,27 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from contextd.runtime import Runtime
+from contextd.config import Settings
+from contextd.store.db import Database
 
 log = logging.getLogger("contextd.jobs")
+
+
+class Host(Protocol):
+    """What a runner needs of the process it runs in: `contextd.runtime.Runtime` is one."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+
+HostT = TypeVar("HostT", bound=Host)
 
 
 @dataclass(frozen=True)
@@ -48,8 +67,8 @@ def _always_owner(_session: Session) -> bool:
 
 
 @dataclass
-class JobContext:
-    runtime: Runtime
+class JobContext(Generic[HostT]):
+    runtime: HostT  # the composition root the runner was given, passed through to handlers
     job: ClaimedJob
     worker_id: str
     lost: threading.Event  # set when the job is no longer ours: stop, someone else owns it
@@ -59,7 +78,7 @@ class JobContext:
     still_owner: Callable[[Session], bool] = _always_owner
 
 
-Handler = Callable[[JobContext], None]
+Handler = Callable[[JobContext[HostT]], None]
 # Called in the transaction that gives a job up for good, with the error that ended it.
 ExhaustedHandler = Callable[[Session, ClaimedJob, str], None]
 
@@ -88,7 +107,7 @@ class Settlement:
 
 
 def run_attempt(
-    handlers: dict[str, Handler], job: ClaimedJob, context: Callable[[], JobContext]
+    handlers: dict[str, Handler[HostT]], job: ClaimedJob, context: Callable[[], JobContext[HostT]]
 ) -> Settlement:
     """Run the job's handler once and settle the outcome; a failure is logged with its
     traceback (the settlement keeps only its one-line summary)."""

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from typing import Generic
 
 from contextd.domain.enums import JobStatus
 from contextd.jobs import queue
@@ -21,19 +22,19 @@ from contextd.jobs.base import (
     ClaimedJob,
     ExhaustedHandler,
     Handler,
+    HostT,
     JobContext,
     run_attempt,
 )
-from contextd.runtime import Runtime
 
 log = logging.getLogger("contextd.worker")
 
 
-class Worker:
+class Worker(Generic[HostT]):
     def __init__(
         self,
-        runtime: Runtime,
-        handlers: dict[str, Handler],
+        runtime: HostT,
+        handlers: dict[str, Handler[HostT]],
         *,
         on_exhausted: ExhaustedHandler | None = None,
         concurrency: int | None = None,

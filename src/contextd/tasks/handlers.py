@@ -1,28 +1,29 @@
-"""The job kinds and the code that runs each."""
+"""The job kinds and the code that runs each: the registry a runner is handed."""
 
 from __future__ import annotations
 
-from contextd.jobs import process_source, queue
-from contextd.jobs.base import Handler, JobContext, Runner
+from contextd.jobs import queue
+from contextd.jobs.base import Handler, Runner
 from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
 from contextd.search.index import embed_pending
-from contextd.webhooks import deliver
+from contextd.tasks import deliver_postback, process_source
+from contextd.tasks.context import TaskContext
 
 
-def purge_blobs(ctx: JobContext) -> None:
+def purge_blobs(ctx: TaskContext) -> None:
     """Remove the blobs of deleted sources (the rows went with their space)."""
     for prefix in ctx.job.payload.get("prefixes", []):
         ctx.runtime.blobs.delete_prefix(prefix)
 
 
-def embed_chunks(ctx: JobContext) -> None:
+def embed_chunks(ctx: TaskContext) -> None:
     embed_pending(ctx.runtime.db, ctx.runtime.embedder, ctx.job.source_id)
 
 
-HANDLERS: dict[str, Handler] = {
+HANDLERS: dict[str, Handler[Runtime]] = {
     queue.PROCESS_SOURCE: process_source.run,
-    queue.DELIVER_POSTBACK: deliver.run,
+    queue.DELIVER_POSTBACK: deliver_postback.run,
     queue.PURGE_BLOBS: purge_blobs,
     queue.EMBED_CHUNKS: embed_chunks,
 }
@@ -33,7 +34,7 @@ def build_worker(
 ) -> Runner:
     """The runner of the configured job engine, with every job kind's handler."""
     if runtime.job_engine is not None:
-        from contextd.jobs.procrastinate_engine import ProcrastinateRunner
+        from contextd.jobs.procrastinate_runner import ProcrastinateRunner
 
         return ProcrastinateRunner(
             runtime,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from contextd.jobs.base import JobContext, RetryLater
+from contextd.jobs.base import RetryLater
 from contextd.pipeline.fetch import post_json
 from contextd.pipeline.types import FetchError
 from contextd.store.tables import PostbackDelivery, User, utcnow
+from contextd.tasks.context import TaskContext
 from contextd.webhooks.signing import sign
 
 
-def run(ctx: JobContext) -> None:
+def run(ctx: TaskContext) -> None:
     settings = ctx.runtime.settings
     delivery_id = ctx.job.payload["delivery_id"]
     with ctx.runtime.db.session() as session:

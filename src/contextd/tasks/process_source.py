@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
-from contextd.jobs.base import ClaimedJob, JobContext, RetryLater
+from contextd.jobs.base import ClaimedJob, RetryLater
 from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.fetch import fetch_url
@@ -37,6 +37,7 @@ from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
 from contextd.store.tables import Artifact, Source, utcnow
 from contextd.store.tables import Turn as TurnRow
+from contextd.tasks.context import TaskContext
 
 log = logging.getLogger("contextd.jobs")
 
@@ -81,7 +82,7 @@ class Outcome:
     unchanged: bool = False
 
 
-def run(ctx: JobContext) -> None:
+def run(ctx: TaskContext) -> None:
     plan = _begin(ctx)
     if plan is None:
         return
@@ -96,7 +97,7 @@ def run(ctx: JobContext) -> None:
     _commit(ctx, plan, outcome)
 
 
-def _begin(ctx: JobContext) -> Plan | None:
+def _begin(ctx: TaskContext) -> Plan | None:
     payload = ctx.job.payload
     with ctx.runtime.db.session() as session:
         source = session.get(Source, ctx.job.source_id, with_for_update=True)
@@ -137,7 +138,7 @@ def _begin(ctx: JobContext) -> Plan | None:
         )
 
 
-def _check(ctx: JobContext, plan: Plan) -> None:
+def _check(ctx: TaskContext, plan: Plan) -> None:
     if ctx.lost.is_set():
         raise Superseded()
     with ctx.runtime.db.session() as session:
@@ -149,14 +150,14 @@ def _check(ctx: JobContext, plan: Plan) -> None:
 
 
 def _read_raw(
-    ctx: JobContext, key: str | None, content_type: str | None, name: str | None
+    ctx: TaskContext, key: str | None, content_type: str | None, name: str | None
 ) -> Fetched:
     if not key or not ctx.runtime.blobs.exists(key):
         raise PipelineError("the source's stored content is no longer available")
     return Fetched(content=ctx.runtime.blobs.get(key), content_type=content_type, filename=name)
 
 
-def _fetch_base(ctx: JobContext, plan: Plan) -> Fetched:
+def _fetch_base(ctx: TaskContext, plan: Plan) -> Fetched:
     """The source's own bytes: fetched again for URI process/refresh, stored otherwise."""
     if plan.type is SourceType.URI and (plan.mode in ("process", "refresh") or not plan.raw_key):
         url = plan.initial_data.get("url") or plan.initial_data.get("uri")
@@ -166,7 +167,7 @@ def _fetch_base(ctx: JobContext, plan: Plan) -> Fetched:
     return _read_raw(ctx, plan.raw_key, plan.raw_content_type, plan.raw_filename)
 
 
-def _part_bytes(ctx: JobContext, part_id: str) -> Fetched:
+def _part_bytes(ctx: TaskContext, part_id: str) -> Fetched:
     """The bytes of a fast-forward part: fetched (URI) or stored (FILE, CONTENT) once."""
     with ctx.runtime.db.session() as session:
         part = session.get(Source, part_id)
@@ -189,7 +190,7 @@ def _part_bytes(ctx: JobContext, part_id: str) -> Fetched:
     return _read_raw(ctx, key, None if kind is SourceType.CONTENT else ctype, name)
 
 
-def _composition(ctx: JobContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
+def _composition(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
     ids: list[str] = list(plan.initial_data.get("source_ids", []))
     texts: list[str] = []
     turns: list[Turn] = []
@@ -215,7 +216,7 @@ def _composition(ctx: JobContext, plan: Plan) -> tuple[Document, tuple[Turn, ...
     return Document(text="\n\n".join(texts), format="composition"), tuple(turns)
 
 
-def _existing(ctx: JobContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
+def _existing(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
     with ctx.runtime.db.session() as session:
         source = session.get(Source, plan.source_id)
         assert source is not None
@@ -235,7 +236,7 @@ def _join(parts: list[tuple[Document, tuple[Turn, ...]]]) -> tuple[Document, tup
     return Document(text=text, format=first.format, title=first.title), turns
 
 
-def _execute(ctx: JobContext, plan: Plan) -> Outcome:
+def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
     if plan.mode == "fast_forward" and plan.part_id:
         old_doc, old_turns = _existing(ctx, plan)
         _check(ctx, plan)
@@ -271,7 +272,7 @@ def _execute(ctx: JobContext, plan: Plan) -> Outcome:
 
 
 def _stage_text(
-    ctx: JobContext, plan: Plan, turns: tuple[Turn, ...], document: Document, *, append: bool
+    ctx: TaskContext, plan: Plan, turns: tuple[Turn, ...], document: Document, *, append: bool
 ) -> None:
     """Write the turns and their search chunks now, so search finds the new content while
     artifacts and the snapshot are still being built. Guarded like the final commit."""
@@ -305,7 +306,7 @@ def _stage_text(
 
 
 def _snapshot(
-    ctx: JobContext,
+    ctx: TaskContext,
     plan: Plan,
     document: Document,
     turns: tuple[Turn, ...],
@@ -381,7 +382,7 @@ def _merge_snapshot(
         return None
 
 
-def _llm_config(ctx: JobContext, plan: Plan) -> LLMConfig | None:
+def _llm_config(ctx: TaskContext, plan: Plan) -> LLMConfig | None:
     """The LLM engine when the operator configured one, unless the source asks for builtin."""
     settings = ctx.runtime.settings
     engine = plan.instructions.get("snapshot_engine") or settings.snapshot_engine
@@ -395,7 +396,7 @@ def _llm_config(ctx: JobContext, plan: Plan) -> LLMConfig | None:
     )
 
 
-def _fail(ctx: JobContext, plan: Plan, message: str) -> None:
+def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
     with ctx.runtime.db.session() as session:
         source = session.get(Source, plan.source_id, with_for_update=True)
         if source is None or source.revision != plan.revision:
@@ -431,7 +432,7 @@ def fail_exhausted(session: Session, job: ClaimedJob, error: str) -> None:
     enqueue_postback(session, source)
 
 
-def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
+def _commit(ctx: TaskContext, plan: Plan, outcome: Outcome) -> None:
     """Write blobs under keys of this run (revision, job and attempt), then switch the source to
     them in one transaction. Whichever keys lost (the replaced ones, or ours when stale) are
     removed after. Keys are per run, not per revision: two runs of one revision (a job taken
@@ -452,7 +453,7 @@ def _commit(ctx: JobContext, plan: Plan, outcome: Outcome) -> None:
 
 
 def _switch(
-    ctx: JobContext, plan: Plan, outcome: Outcome, new_raw: str | None, new_doc: str | None
+    ctx: TaskContext, plan: Plan, outcome: Outcome, new_raw: str | None, new_doc: str | None
 ) -> list[str]:
     ours = [k for k in (new_raw, new_doc) if k]
     with ctx.runtime.db.session() as session:
