@@ -75,8 +75,8 @@ def worker(
     of a thread per core in every process oversubscribes the cores, and throughput falls.)"""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
-    from contextd.tasks.handlers import build_worker
     from contextd.runtime import Runtime
+    from contextd.tasks.handlers import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(_settings())
