@@ -62,8 +62,8 @@ from contextd.pipeline.embed import Embedder, default_embedder  # noqa: E402
 from contextd.pipeline.types import Document  # noqa: E402
 from contextd.runtime import Runtime  # noqa: E402
 from contextd.search.filters import SearchFilters  # noqa: E402
+from contextd.search.hybrid import run_search  # noqa: E402
 from contextd.search.index import EMBED_BATCH, EMBED_CHARS, embed_pending, index_text  # noqa: E402
-from contextd.search.service import run_search  # noqa: E402
 from contextd.services import keys  # noqa: E402
 from contextd.store.tables import Chunk, Source, Space  # noqa: E402
 

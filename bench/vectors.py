@@ -53,8 +53,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from contextd.search.filters import SearchFilters  # noqa: E402
+from contextd.search.numpy_index import NumpyVectorIndex  # noqa: E402
 from contextd.search.pgvector_index import PgVectorIndex  # noqa: E402
-from contextd.search.vector import NumpyVectorIndex  # noqa: E402
 from contextd.services import keys  # noqa: E402
 from contextd.store import vectors  # noqa: E402
 from contextd.store.db import Database  # noqa: E402

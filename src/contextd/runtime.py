@@ -16,7 +16,8 @@ from contextd.config import Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.netpolicy import NetPolicy
-from contextd.search.vector import VectorIndex, open_vector_index
+from contextd.search.backends import open_vector_index
+from contextd.search.vector import VectorIndex
 from contextd.store.db import Database
 from contextd.store.migrate import upgrade
 
@@ -111,7 +112,7 @@ class Runtime:
     @cached_property
     def vector_index(self) -> VectorIndex:
         """numpy or pgvector, per `CONTEXTD_VECTOR_BACKEND` (raises `VectorBackendError` when
-        pgvector is required and the database cannot have it); see search/vector.py."""
+        pgvector is required and the database cannot have it); see search/backends.py."""
         s = self.settings
         dim = s.embedding_dim if s.embedding_url and s.embedding_model else 384
         return open_vector_index(self.db.engine, self.embedding_model_name, dim, s.vector_backend)

@@ -27,16 +27,13 @@ from sqlalchemy import Engine, create_engine, insert, select, text, update
 
 from contextd.domain.enums import SearchMode
 from contextd.runtime import Runtime
+from contextd.search.backends import open_vector_index
 from contextd.search.filters import SearchFilters
+from contextd.search.hybrid import run_search
 from contextd.search.index import embed_pending
+from contextd.search.numpy_index import NumpyVectorIndex
 from contextd.search.pgvector_index import PgVectorIndex
-from contextd.search.service import run_search
-from contextd.search.vector import (
-    NumpyVectorIndex,
-    VectorBackendError,
-    VectorIndex,
-    open_vector_index,
-)
+from contextd.search.vector import VectorBackendError, VectorIndex
 from contextd.services import keys
 from contextd.store import vectors
 from contextd.store.db import Database

@@ -1,41 +1,25 @@
 """Vector search behind one interface: `VectorIndex.search` gives (chunk id, cosine similarity)
 best first, with the same filters as lexical search. Two backends, chosen by
-`CONTEXTD_VECTOR_BACKEND` (`open_vector_index`):
+`CONTEXTD_VECTOR_BACKEND` (`search/backends.py:open_vector_index`):
 
-- numpy (`NumpyVectorIndex`, the default on SQLite and on PostgreSQL without pgvector): exact
-  cosine similarity over a space's chunk embeddings, in memory.
+- numpy (`search/numpy_index.py`, the default on SQLite and on PostgreSQL without pgvector):
+  exact cosine similarity over a space's chunk embeddings, in memory.
 - pgvector (`search/pgvector_index.py`, the default on PostgreSQL with the `vector` extension):
   an HNSW index in the database, so API processes hold no vectors.
 
-Numpy: embeddings live in the database beside their chunks (one transaction, both backends).
-Each process keeps a space's matrix in memory and reloads it only when the space's embedded
-chunks change (their count or newest id), so a query is one matrix product: about 10 ms for
-100,000 chunks of 384 dimensions. Counting a space's embedded chunks reads every row (about
-0.1-0.3 s at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds: new vectors
-become searchable that much later, and a chunk deleted meanwhile is dropped when results are
-read. Chunk kinds are kept beside the matrix, so the common `kinds` filter needs no query.
-sqlite-vec was measured against this scan and not adopted (bench/vectors.py, README "Search").
+This module knows no backend (as httpx's `_transports/base.py` knows no transport): each backend
+imports it, and only the factory imports the backends.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from contextd.search.filters import SearchFilters
-from contextd.store.tables import Chunk, Source
-
-STAMP_TTL = 2.0  # seconds between checks that a cached space matrix is still current
-
-log = logging.getLogger(__name__)
 
 
 class VectorIndex(ABC):
@@ -62,142 +46,3 @@ class VectorIndex(ABC):
 
 class VectorBackendError(RuntimeError):
     """The configured vector backend cannot run on this database."""
-
-
-def open_vector_index(engine: Engine, model: str, dim: int, backend: str) -> VectorIndex:
-    """The index for `CONTEXTD_VECTOR_BACKEND`: `numpy`, `pgvector` (raises
-    `VectorBackendError` when the database cannot have it), or `auto` (pgvector when it can,
-    numpy otherwise). Choosing pgvector prepares its schema (see store/vectors.py)."""
-    if backend == "numpy":
-        return NumpyVectorIndex(model, dim)
-    if backend not in ("auto", "pgvector"):
-        raise VectorBackendError(f"unknown vector backend {backend!r}: auto, numpy or pgvector")
-    from contextd.search.pgvector_index import PgVectorIndex
-
-    index, reason = PgVectorIndex.open(engine, model, dim)
-    if index is not None:
-        return index
-    if backend == "pgvector":
-        raise VectorBackendError(
-            f"CONTEXTD_VECTOR_BACKEND=pgvector, but {reason}. Install pgvector on the server "
-            "(and run CREATE EXTENSION vector as a superuser if contextd's role may not), or set "
-            "CONTEXTD_VECTOR_BACKEND=auto or numpy."
-        )
-    if engine.dialect.name == "postgresql":
-        log.info("vector search: in-memory numpy scan (%s)", reason)
-    return NumpyVectorIndex(model, dim)
-
-
-@dataclass
-class _SpaceMatrix:
-    stamp: tuple[int, int]
-    ids: npt.NDArray[np.int64]
-    sources: npt.NDArray[np.int32]  # index into source_ids
-    source_ids: list[str]
-    kinds: npt.NDArray[np.int8]  # index into kind_names
-    kind_names: list[str]
-    matrix: npt.NDArray[np.float32]
-    checked: float = 0.0  # time.monotonic() of the last stamp check
-
-
-class NumpyVectorIndex(VectorIndex):
-    """Per-process cache of each space's embeddings for one model."""
-
-    backend = "numpy"
-
-    def __init__(self, model: str, dim: int) -> None:
-        super().__init__(model, dim)
-        self._spaces: dict[str, _SpaceMatrix] = {}
-        self._lock = threading.Lock()
-
-    def _stamp(self, session: Session, space_id: str) -> tuple[int, int]:
-        count, newest = session.execute(
-            select(func.count(Chunk.id), func.max(Chunk.id)).where(
-                Chunk.space_id == space_id,
-                Chunk.embedding_model == self.model,
-                Chunk.embedding.is_not(None),
-            )
-        ).one()
-        return int(count or 0), int(newest or 0)
-
-    def _load(self, session: Session, space_id: str) -> _SpaceMatrix:
-        with self._lock:
-            cached = self._spaces.get(space_id)
-        now = time.monotonic()
-        if cached is not None and now - cached.checked < STAMP_TTL:
-            return cached
-        stamp = self._stamp(session, space_id)
-        if cached is not None and cached.stamp == stamp:
-            cached.checked = now
-            return cached
-        rows = session.execute(
-            select(Chunk.id, Chunk.source_id, Chunk.kind, Chunk.embedding)
-            .where(
-                Chunk.space_id == space_id,
-                Chunk.embedding_model == self.model,
-                Chunk.embedding.is_not(None),
-            )
-            .order_by(Chunk.id)
-        ).all()
-        source_ids = sorted({r[1] for r in rows})
-        position = {s: i for i, s in enumerate(source_ids)}
-        kind_names = sorted({r[2] for r in rows})
-        kind_code = {k: i for i, k in enumerate(kind_names)}
-        matrix = np.frombuffer(b"".join(r[3] or b"" for r in rows), dtype=np.float32)
-        loaded = _SpaceMatrix(
-            stamp=stamp,
-            ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-            sources=np.fromiter((position[r[1]] for r in rows), dtype=np.int32, count=len(rows)),
-            source_ids=source_ids,
-            kinds=np.fromiter((kind_code[r[2]] for r in rows), dtype=np.int8, count=len(rows)),
-            kind_names=kind_names,
-            matrix=matrix.reshape(len(rows), self.dim)
-            if rows
-            else np.zeros((0, self.dim), np.float32),
-            checked=now,
-        )
-        with self._lock:
-            self._spaces[space_id] = loaded
-        return loaded
-
-    def search(
-        self,
-        session: Session,
-        space_id: str,
-        query_vector: npt.NDArray[np.float32],
-        filters: SearchFilters,
-        limit: int,
-    ) -> list[tuple[int, float]]:
-        space = self._load(session, space_id)
-        if not len(space.ids):
-            return []
-        allowed_sources = set(
-            session.scalars(
-                select(Source.id).where(Source.space_id == space_id, *filters.source_conditions())
-            )
-        )
-        mask = np.isin(
-            space.sources, [i for i, s in enumerate(space.source_ids) if s in allowed_sources]
-        )
-        if filters.kinds:
-            wanted = [i for i, k in enumerate(space.kind_names) if k in filters.kinds]
-            mask &= np.isin(space.kinds, wanted)
-        others = replace(filters, kinds=())
-        if others.has_chunk_conditions:
-            allowed = np.fromiter(
-                session.scalars(
-                    select(Chunk.id).where(Chunk.space_id == space_id, *others.chunk_conditions())
-                ),
-                dtype=np.int64,
-            )
-            mask &= np.isin(space.ids, allowed)
-        count = int(np.count_nonzero(mask))
-        if not count:
-            return []
-        # One product over the whole matrix, then the mask: cheaper than copying the rows.
-        scores = space.matrix @ query_vector
-        scores = np.where(mask, scores, -np.inf)
-        take = min(limit, count)
-        best = np.argpartition(-scores, take - 1)[:take]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(space.ids[i]), float(scores[i])) for i in best]

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from contextd.api.deps import RuntimeDep, SessionDep, UserDep
 from contextd.api.schemas import SearchRequest, SearchResponse
 from contextd.search.filters import SearchFilters
+from contextd.search.hybrid import run_search
 from contextd.search.query import highlights
-from contextd.search.service import run_search
 from contextd.services import spaces
 
 router = APIRouter(tags=["Search (extension)"])
