@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from contextd.jobs import queue
-from contextd.store.db import make_engine
+from contextd.store.db import is_postgres, make_engine
 
 TASK = "contextd.run_job"
 
@@ -40,7 +40,7 @@ TASK = "contextd.run_job"
 def conninfo(database_url: str) -> str:
     """libpq's form of our SQLAlchemy URL (`postgresql+psycopg://` -> `postgresql://`)."""
     url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
+    if not is_postgres(url):
         raise ValueError("the procrastinate job engine needs a PostgreSQL CONTEXTD_DATABASE_URL")
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from contextd.search.numpy_index import NumpyVectorIndex
 from contextd.search.pgvector_index import PgVectorIndex
 from contextd.search.vector import VectorBackendError, VectorIndex
+from contextd.store.db import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,6 @@ def open_vector_index(engine: Engine, model: str, dim: int, backend: str) -> Vec
             "(and run CREATE EXTENSION vector as a superuser if contextd's role may not), or set "
             "CONTEXTD_VECTOR_BACKEND=auto or numpy."
         )
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         log.info("vector search: in-memory numpy scan (%s)", reason)
     return NumpyVectorIndex(model, dim)

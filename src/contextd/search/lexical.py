@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from contextd.search.filters import SearchFilters
 from contextd.search.query import fts5_match, terms, tsquery
+from contextd.store.db import is_sqlite
 from contextd.store.tables import Chunk, Source
 
 TS_RANK_NORMALIZATION = 1  # divide by 1 + log(length): long chunks do not win on length alone
@@ -38,7 +39,7 @@ def lexical_search(
         *filters.source_conditions(),
         *filters.chunk_conditions(),
     ]
-    if session.get_bind().dialect.name == "sqlite":
+    if is_sqlite(session.get_bind()):
         match = fts5_match(query)
         if match is None:
             return []

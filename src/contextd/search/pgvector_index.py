@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from contextd.search.filters import SearchFilters
 from contextd.search.vector import VectorIndex
 from contextd.store import vectors
+from contextd.store.db import is_postgres
 from contextd.store.tables import Chunk, Source
 
 MAX_EF_SEARCH = 1000  # pgvector's upper bound
@@ -94,7 +95,7 @@ class PgVectorIndex(VectorIndex):
     def open(cls, engine: Engine, model: str, dim: int) -> tuple[PgVectorIndex | None, str]:
         """(index, "") when the database has pgvector (schema and this model's HNSW index
         made if missing), else (None, why not)."""
-        if engine.dialect.name != "postgresql":
+        if not is_postgres(engine):
             return None, f"the database is {engine.dialect.name}, not PostgreSQL"
         with engine.begin() as conn:
             reason = vectors.install(conn)

@@ -8,14 +8,28 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+
+def _backend(bind: Engine | Connection | URL) -> str:
+    return bind.get_backend_name() if isinstance(bind, URL) else bind.dialect.name
+
+
+def is_sqlite(bind: Engine | Connection | URL) -> bool:
+    """The one place that tells the two database backends apart (an engine, a connection such
+    as `session.get_bind()`, or a URL before any engine exists)."""
+    return _backend(bind) == "sqlite"
+
+
+def is_postgres(bind: Engine | Connection | URL) -> bool:
+    return _backend(bind) == "postgresql"
 
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    if is_sqlite(parsed):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -48,10 +62,6 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 class Database:
     """Owns the engine; hands out sessions that commit on success and roll back on error."""
 
@@ -70,7 +80,7 @@ class Database:
         # this process's writers on a lock wakes them in turn instead (no starved requests).
         # A plain Lock, not an RLock: FastAPI may enter a request's session in one threadpool
         # thread and leave it in another, and only a Lock may be released by another thread.
-        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._write_lock = threading.Lock() if is_sqlite(self.engine) else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, text
 
+from contextd.store.db import is_postgres
+
 COLUMN = "embedding_vec"
 INDEX_PREFIX = "ix_chunks_embedding_hnsw_"
 # Serializes the DDL below between processes starting at once (an arbitrary constant).
@@ -28,13 +30,13 @@ BACKFILL_BATCH = 500
 
 
 def extension_installed(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql" and bool(
+    return is_postgres(conn) and bool(
         conn.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'vector'"))
     )
 
 
 def extension_available(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql" and bool(
+    return is_postgres(conn) and bool(
         conn.scalar(text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"))
     )
 
@@ -46,7 +48,7 @@ def extension_version(conn: Connection) -> tuple[int, ...]:
 
 def column_present(conn: Connection) -> bool:
     """Whether `chunks.embedding_vec` exists (one catalog lookup; False on SQLite)."""
-    if conn.dialect.name != "postgresql":
+    if not is_postgres(conn):
         return False
     return bool(
         conn.scalar(
@@ -62,7 +64,7 @@ def column_present(conn: Connection) -> bool:
 def install(conn: Connection) -> str | None:
     """Create the extension (if it can be) and the column, and fill the column from the
     vectors already stored. Returns None when done, else why pgvector cannot be used."""
-    if conn.dialect.name != "postgresql":
+    if not is_postgres(conn):
         return f"the database is {conn.dialect.name}, not PostgreSQL"
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
     if not extension_installed(conn):
