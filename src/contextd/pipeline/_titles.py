@@ -128,20 +128,6 @@ def name_artifact(
     return Naming(_fallback(content, language, kind), None)
 
 
-def derive_title(
-    *,
-    content: str,
-    language: str | None,
-    kind: ArtifactType,
-    intro: str | None,
-    label_filename: str | None,
-) -> str:
-    """The title alone (see `name_artifact`)."""
-    return name_artifact(
-        content=content, language=language, kind=kind, intro=intro, label_filename=label_filename
-    ).title
-
-
 def _file_key(path: str) -> str | None:
     """The key of a file: its path with "./" and backslashes normalized (None if odd)."""
     normalized = path.strip().strip("`'\"").replace("\\", "/")
