@@ -68,7 +68,8 @@ def module_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 def test_the_import_contracts_are_kept(capfd: pytest.CaptureFixture[str]) -> None:
     """Layers (lowest first): domain | config, store | blobs, pipeline | jobs, search,
     services | webhooks, runtime, tasks, web, api | mcp, cli, __main__, testing; the SDK
-    imports nothing of the server; no cycle between sibling packages."""
+    imports nothing of the server; what queues work uses only `jobs.queue`; no cycle between
+    sibling packages."""
     configure()
     kept = use_cases.lint_imports(
         config_filename=str(ROOT / "pyproject.toml"), cache_dir=None, no_logo=True
