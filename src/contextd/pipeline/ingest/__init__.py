@@ -5,27 +5,28 @@
 the turns (chat exports read from their structure, plain transcripts from "Speaker:" lines);
 `ingest` ties them together.
 
-`ingest` and `convert` load the document converters (BeautifulSoup, readability, mammoth,
-pdfium: about a second of imports), so they are loaded on first use only: the CLI reads chat
-exports with `conversations` and stays quick to start.
+Only `conversations` is loaded with the package; the rest is loaded on first use (PEP 562
+`__getattr__`), because `convert` brings the document converters (BeautifulSoup, readability,
+mammoth, pdfium: about a second of imports) and the CLI, which reads chat exports with
+`conversations`, must stay quick to start.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+import typing
 
 from contextd.pipeline.ingest import conversations
-from contextd.pipeline.ingest.fetch import fetch_url, post_json
-from contextd.pipeline.ingest.netpolicy import (
-    NetPolicy,
-    check_url,
-    is_public_address,
-    resolve_checked,
-)
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from contextd.pipeline.ingest import convert
+    from contextd.pipeline.ingest.fetch import fetch_url, post_json
+    from contextd.pipeline.ingest.netpolicy import (
+        NetPolicy,
+        check_url,
+        is_public_address,
+        resolve_checked,
+    )
     from contextd.pipeline.ingest.stage import ingest
 
 __all__ = [
@@ -40,10 +41,22 @@ __all__ = [
     "resolve_checked",
 ]
 
+# Where each lazily loaded name lives ("" for a submodule exported as a whole).
+_LAZY = {
+    "NetPolicy": "netpolicy",
+    "check_url": "netpolicy",
+    "is_public_address": "netpolicy",
+    "resolve_checked": "netpolicy",
+    "fetch_url": "fetch",
+    "post_json": "fetch",
+    "ingest": "stage",
+    "convert": "",
+}
+
 
 def __getattr__(name: str) -> object:
-    if name == "ingest":
-        return importlib.import_module("contextd.pipeline.ingest.stage").ingest
-    if name == "convert":
-        return importlib.import_module("contextd.pipeline.ingest.convert")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _LAZY[name]:
+        return importlib.import_module(f"{__name__}.{name}")
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)

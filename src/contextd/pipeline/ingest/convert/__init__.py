@@ -13,45 +13,14 @@ The format is decided from the bytes first (magic numbers cannot lie about PDF, 
 from the declared media type and file name, then by sniffing the text (`<!doctype html`, JSON):
 `_detect`. Each input kind has its module (`_decode` for text encodings, `_html`, `_pdf`,
 `_docx`, `_text` for JSON, Markdown and plain text); a new kind is one module and one entry in
-`_CONVERTERS`. Nothing here touches the network.
+`_dispatch._CONVERTERS`. Nothing here touches the network.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
 
 from contextd.pipeline.ingest.convert._decode import decode_text
 from contextd.pipeline.ingest.convert._detect import detect_format
-from contextd.pipeline.ingest.convert._docx import convert_docx
-from contextd.pipeline.ingest.convert._html import convert_html, html_to_document
-from contextd.pipeline.ingest.convert._pdf import convert_pdf
-from contextd.pipeline.ingest.convert._text import (
-    convert_json,
-    convert_markdown,
-    convert_text,
-    json_document,
-    load_json,
-)
-from contextd.pipeline.types import Document, Fetched
-
-_CONVERTERS: dict[str, Callable[[Fetched], Document]] = {
-    "pdf": convert_pdf,
-    "docx": convert_docx,
-    "html": convert_html,
-    "json": convert_json,
-    "markdown": convert_markdown,
-    "text": convert_text,
-}
-
-
-def convert(fetched: Fetched) -> Document:
-    """Convert a source's bytes to a Document, or raise UnsupportedFormat saying why not.
-
-    `Document.format` is one of "pdf", "docx", "html", "json", "markdown", "text", or, for chat
-    exports in JSON, "chatgpt", "claude" or "messages".
-    """
-    return _CONVERTERS[detect_format(fetched)](fetched)
-
+from contextd.pipeline.ingest.convert._dispatch import convert
+from contextd.pipeline.ingest.convert._html import html_to_document
+from contextd.pipeline.ingest.convert._text import json_document, load_json
 
 __all__ = [
     "convert",
