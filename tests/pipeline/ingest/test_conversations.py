@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from contextd.pipeline.ingest.conversations import (
+    READERS,
+    detect_export,
     parse_export,
     parse_transcript,
     render_transcript,
@@ -243,6 +245,26 @@ def test_gemini_contents_with_parts_are_read_too() -> None:
 )
 def test_other_json_is_not_an_export(data: object) -> None:
     assert parse_export(data) is None
+
+
+# --- the reader registry ------------------------------------------------------------------------
+
+
+def test_each_export_format_is_named_by_the_one_reader_that_reads_it() -> None:
+    """The format name becomes `Document.format`, so it must say which reader matched."""
+    samples = {
+        "chatgpt": chatgpt_conversation(),
+        "claude": {"name": "c", "chat_messages": [{"sender": "human", "text": "Hi"}]},
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}],
+    }
+    names = [reader.name for reader in READERS]
+    assert sorted(names) == sorted(samples)
+    items_of = {name: data if isinstance(data, list) else [data] for name, data in samples.items()}
+    for name, data in samples.items():
+        found = detect_export(data)
+        assert found is not None and found[0] == name
+        readers = [r.name for r in READERS if r.read(data, items_of[name]) is not None]
+        assert readers == [name], f"{name} is read by {readers}"
 
 
 # --- transcripts --------------------------------------------------------------------------------
