@@ -54,9 +54,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from contextd.pipeline._langid import identify_languages  # noqa: E402
-from contextd.pipeline._languages import canonical_language  # noqa: E402
-from contextd.pipeline._unfenced import find_code_spans  # noqa: E402
+from contextd.pipeline.artifacts import (  # noqa: E402
+    canonical_language,
+    find_code_spans,
+    identify_languages,
+)
 
 DATA = ROOT / "evals" / "data" / "artifacts"
 LOCOMO = Path("/work/shared/evaldata/locomo-dev")

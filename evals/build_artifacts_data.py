@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from contextd.pipeline._languages import parse_fence_label  # noqa: E402
+from contextd.pipeline.artifacts import parse_fence_label  # noqa: E402
 
 OUT = ROOT / "evals" / "data" / "artifacts"
 SITE = ROOT / ".venv" / "lib" / "python3.11" / "site-packages"

@@ -43,11 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
-from contextd.pipeline._sentences import split_sentences
 from contextd.pipeline.artifacts import extract_artifacts
-from contextd.pipeline.conversations import speaker_role
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
-from contextd.pipeline.snapshot import MAX_EMBEDDED, build_snapshot
+from contextd.pipeline.ingest.conversations import speaker_role
+from contextd.pipeline.snapshot import MAX_EMBEDDED, build_snapshot, split_sentences
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 

@@ -1,4 +1,4 @@
-"""Fit the line model of `contextd.pipeline._unfenced` on the dev half, and write its weights.
+"""Fit the line model of `contextd.pipeline.artifacts.unfenced` on the dev half; write its weights.
 
     .venv/bin/python evals/train_unfenced.py
 
@@ -7,8 +7,8 @@ dev documents with their gold labels (inside a known-language fence or not), and
 LoCoMo conversations as negatives. A logistic regression with L2 regularisation gives one
 weight per feature; then the Viterbi switching costs and the minimum evidence of a span are
 picked by a small grid search on the dev half's span F1. The result is written to
-`src/contextd/pipeline/_unfenced_weights.py`, so the product needs no training code and no
-numpy at run time.
+`src/contextd/pipeline/artifacts/_unfenced_weights.py`, so the product needs no training code
+and no numpy at run time.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "evals"))
 
 import artifacts_eval as ev  # noqa: E402
 
-from contextd.pipeline import _unfenced  # noqa: E402
+from contextd.pipeline.artifacts import unfenced  # noqa: E402
 
-OUT = ROOT / "src" / "contextd" / "pipeline" / "_unfenced_weights.py"
+OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "_unfenced_weights.py"
 L2 = 1.0
 
 
@@ -36,9 +36,9 @@ def dataset(samples: list[ev.Sample]) -> tuple[list[str], np.ndarray, np.ndarray
     labels: list[int] = []
     for sample in samples:
         for line, label in zip(sample.lines, sample.labels, strict=True):
-            if label == ev.IGNORE or _unfenced._is_plain_prose(line.strip()):
+            if label == ev.IGNORE or unfenced._is_plain_prose(line.strip()):
                 continue
-            rows.append(_unfenced.line_features(line))
+            rows.append(unfenced.line_features(line))
             labels.append(1 if label == ev.CODE else 0)
     names = sorted({name for row in rows for name in row})
     x = np.zeros((len(rows), len(names) + 1))
@@ -92,7 +92,7 @@ def write(
 def span_f1(samples: list[ev.Sample], scored: list[list[float | None]]) -> float:
     counts = ev.Counts()
     for sample, scores in zip(samples, scored, strict=True):
-        counts.add(sample, [(s.start, s.end) for s in _unfenced.segment(scores, sample.lines)])
+        counts.add(sample, [(s.start, s.end) for s in unfenced.segment(scores, sample.lines)])
     return counts.span_prf()[2]
 
 
@@ -104,16 +104,16 @@ def main() -> None:
     print(f"{len(y)} lines, {int(y.sum())} code; line accuracy {((p > 0.5) == y).mean():.3f}")
     for name, weight in sorted(zip(names, w[1:], strict=True), key=lambda t: -abs(t[1])):
         print(f"  {name:16} {weight:+.2f}")
-    _unfenced.BIAS = float(w[0])
-    _unfenced.WEIGHTS = {n: float(v) for n, v in zip(names, w[1:], strict=True)}
-    scored = [_unfenced.score_lines(sample.lines) for sample in samples]
+    unfenced.BIAS = float(w[0])
+    unfenced.WEIGHTS = {n: float(v) for n, v in zip(names, w[1:], strict=True)}
+    scored = [unfenced.score_lines(sample.lines) for sample in samples]
     best = (-1.0, 0.0, 0.0, 0.0)
     grid = itertools.product([0, 0.25, 0.5, 1, 2], [0.5, 1, 1.5, 2, 3, 4, 6], [0, 1, 2, 3, 4, 6])
     for blank, para, evidence in grid:
         if para < blank:
             continue
-        _unfenced.SWITCH_AT_BLANK, _unfenced.SWITCH_IN_PARAGRAPH = blank, para
-        _unfenced.MIN_SPAN_EVIDENCE = evidence
+        unfenced.SWITCH_AT_BLANK, unfenced.SWITCH_IN_PARAGRAPH = blank, para
+        unfenced.MIN_SPAN_EVIDENCE = evidence
         f1 = span_f1(samples, scored)
         if f1 > best[0]:
             best = (f1, blank, para, evidence)

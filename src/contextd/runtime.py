@@ -15,7 +15,7 @@ from contextd.blobs.factory import open_blob_store
 from contextd.config import Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
-from contextd.pipeline.netpolicy import NetPolicy
+from contextd.pipeline.ingest import NetPolicy
 from contextd.search.backends import open_vector_index
 from contextd.search.vector import VectorIndex
 from contextd.store.db import Database

@@ -13,8 +13,9 @@ turns are unchanged, gets only the new turns appended by fast-forward (and its r
 in the same request); one whose earlier turns changed (an edited prompt makes a new branch) is
 reported as diverged and left alone.
 
-Turns are read with the server's own parser (`contextd.pipeline.conversations`, pure code), so
-the CLI and the server agree on what a turn is: for ChatGPT, the branch the user last saw.
+Turns are read with the server's own parser (`contextd.pipeline.ingest.conversations`, pure
+code), so the CLI and the server agree on what a turn is: for ChatGPT, the branch the user last
+saw.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from contextd.cli.remote import (
 )
 from contextd.cli.waiting import wait_for
 from contextd.client import Client, ContextdError, Source, SourceStatus, Space
-from contextd.pipeline.conversations import detect_export, format_timestamp
+from contextd.pipeline.ingest.conversations import detect_export, format_timestamp
 from contextd.pipeline.types import Turn
 
 META_KEY = "contextd_import"

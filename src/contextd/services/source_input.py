@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from contextd.blobs.base import BlobStore, InvalidKey, check_key
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import FieldError, ValidationFailed
-from contextd.pipeline.netpolicy import NetPolicy, check_url
+from contextd.pipeline.ingest import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL
 from contextd.services.uploads import confirm_upload
 from contextd.store.tables import Source, Space, Upload, User

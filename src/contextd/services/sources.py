@@ -17,7 +17,7 @@ from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from contextd.domain.lifecycle import Action, require, require_refreshable
 from contextd.jobs import queue
-from contextd.pipeline.netpolicy import NetPolicy, check_url
+from contextd.pipeline.ingest import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL, content_hash
 from contextd.services.paging import paginate
 from contextd.services.source_input import SourceInput, validate_input

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from contextd.jobs.base import RetryLater
-from contextd.pipeline.fetch import post_json
+from contextd.pipeline.ingest import post_json
 from contextd.pipeline.types import FetchError
 from contextd.store.tables import PostbackDelivery, User, utcnow
 from contextd.tasks.context import TaskContext

@@ -18,10 +18,8 @@ from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
 from contextd.jobs.base import ClaimedJob, RetryLater
 from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.pipeline.artifacts import extract_artifacts
-from contextd.pipeline.fetch import fetch_url
-from contextd.pipeline.ingest import ingest
-from contextd.pipeline.llm import LLMConfig, snapshot_with_fallback
-from contextd.pipeline.snapshot import update_snapshot
+from contextd.pipeline.ingest import fetch_url, ingest
+from contextd.pipeline.snapshot import LLMConfig, snapshot_with_fallback, update_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import (
     ArtifactDraft,

@@ -1,0 +1,40 @@
+"""The snapshot stage: a compact Markdown brief of where the work stands, within a token budget.
+
+Two engines write the same format (`format.py`: the budget rule, header, sections, bullets,
+artifact list and fitting, plus the `SnapshotBuilder` protocol): the extractive `builtin`
+engine (with its private helpers `_cues`, `_salience`, `_selection`, `_semantic`,
+`_sentences`) and the optional `llm` engine. Other packages import only the names below.
+"""
+
+from contextd.pipeline.snapshot._sentences import Sentence, split_sentences
+from contextd.pipeline.snapshot.builtin import (
+    ENGINE,
+    MAX_EMBEDDED,
+    build_snapshot,
+    update_snapshot,
+)
+from contextd.pipeline.snapshot.format import MIN_BUDGET, SnapshotBuilder, snapshot_title
+from contextd.pipeline.snapshot.llm import (
+    ENGINE_PREFIX,
+    LLMConfig,
+    LLMUnavailable,
+    build_llm_snapshot,
+    snapshot_with_fallback,
+)
+
+__all__ = [
+    "ENGINE",
+    "ENGINE_PREFIX",
+    "MAX_EMBEDDED",
+    "MIN_BUDGET",
+    "LLMConfig",
+    "LLMUnavailable",
+    "Sentence",
+    "SnapshotBuilder",
+    "build_llm_snapshot",
+    "build_snapshot",
+    "snapshot_title",
+    "snapshot_with_fallback",
+    "split_sentences",
+    "update_snapshot",
+]

@@ -1,0 +1,572 @@
+"""The context snapshot: a compact Markdown brief of where the work stands.
+
+A user pastes a 200-turn conversation to continue it elsewhere; the snapshot has to carry the
+goal, what was decided, the constraints and facts, the open questions and the next steps in
+about a quarter of the tokens, with every line citing the turns it came from so it can be
+checked. The same engine serves coding sessions and casual multi-party chat.
+
+This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
+(code is left to the artifacts, which the snapshot lists):
+
+1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
+   section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
+   and dates, first-person events, minus phatic talk) scales the cue's score, and a cue counts
+   only as far as the sentence is specific ("let's use SQLite" is a decision, "let's keep
+   going!" a cheer; see `_worth`). Rarity needs word counts, so one cheap counting pass over
+   the text comes first. In a multi-party chat each line is prefixed with its speaker.
+2. **A capped candidate pool** (`_selection.CandidatePool`): only the best `pool capacity`
+   sentences are kept, whatever the source's size.
+3. **Superseded content** is removed: lexically (a later "switch to X instead of Y" outdates
+   "let's use Y", a later state report restates an earlier one, a later statement answers an
+   earlier question) and, for embedded candidates, by meaning (`_semantic.demote_restated`).
+4. **The embedding model** (all-MiniLM-L6-v2 through `embed.default_embedder()`, or the
+   `embedder` given) embeds at most `max_embedded` candidates, the best by lexical score. Their
+   closeness to prototypes of small talk lowers their score, and the selection uses their
+   vectors for redundancy (maximal marginal relevance; a paraphrase of a chosen line only adds
+   its turn to that line's citations).
+5. **Selection** is greedy by worth per token within the budget (`_selection.pick`), with a
+   floor (`MIN_SCORE`: the budget is a ceiling, not a quota), preferring lines from turns not
+   yet cited; then the Markdown is rendered, counted with the real tokenizer and trimmed until
+   it fits, so `tokens_after <= budget` always holds.
+
+**Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
+input: the pool holds at most `MAX_POOL` sentences (20,000; ~30 MB), the counting pass keeps at
+most `_salience.MAX_TERMS` distinct words, and the model sees at most `MAX_EMBEDDED` sentences
+(1,024: ~10 s on two idle CPU cores, whatever the source's size; 1.6 MB of vectors). A
+million-word conversation therefore costs two linear passes of regular expressions (about 20 s
+here) plus that fixed embedding work, and memory for the capped pool plus one joined copy of
+the text for the exact token count (`evals/throughput.py` measures both). The model is not
+used at all when there is nothing to choose (every candidate fits the budget) or fewer than
+`MIN_MODEL_CANDIDATES` candidates (lexical scores suffice there, and loading the model costs
+~10 s per process); candidates beyond the embedded ones compete on lexical scores with
+word-overlap de-duplication only.
+
+**What the model adds.** On the LoCoMo chats (`evals/locomo_retention.py`) the lexical scores
+carry the retention; the model's share there is within noise. It is kept for what that metric
+does not see: paraphrases merged into one line, small talk and restated decisions recognized
+in other words.
+
+**Fast-forward.** `update_snapshot` merges new turns into an existing snapshot without reading
+the old turns again: the previous snapshot's bullets are parsed back (section, text, cited
+turns), re-scored as sentences, and compete with the new turns' sentences under the new budget;
+new content can supersede old lines.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from contextd.pipeline.embed import Embedder, Vectors, default_embedder
+from contextd.pipeline.snapshot import format as fmt
+from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, SECTIONS, judge
+from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
+from contextd.pipeline.snapshot._selection import (
+    MAX_CITATIONS,
+    MIN_SCORE,
+    Candidate,
+    CandidatePool,
+    demote_superseded,
+    index_words,
+    pick,
+)
+from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
+from contextd.pipeline.snapshot._sentences import split_sentences
+from contextd.pipeline.tokens import count_tokens
+from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
+
+log = logging.getLogger(__name__)
+
+ENGINE = "builtin"
+EARLY_USER_TURNS = 3  # goals are looked for in this many first user turns
+MAX_POOL = 20_000  # candidate sentences kept while streaming, at most
+MIN_POOL = 256
+POOL_TOKENS_PER_CANDIDATE = 4  # the pool holds about budget / this many sentences
+MAX_EMBEDDED = 1_024  # sentences the embedding model sees per snapshot, at most
+MIN_MODEL_CANDIDATES = 32  # below this, lexical scores choose alone
+_OTHER_SIDE = {"user": "assistant", "assistant": "user"}
+_MAX_SPEAKERS = 1_000
+_HEADER_RE = re.compile(r"^# Context snapshot: (.*)$")
+_SECTION_RE = re.compile(r"^## (.+?)\s*$")
+_BULLET_RE = re.compile(r"^- (.*) \[((?:[tp]\d+)(?:, [tp]\d+)*)\]\s*$")
+
+
+def build_snapshot(
+    turns: Sequence[Turn],
+    document: Document,
+    artifacts: Sequence[ArtifactDraft],
+    *,
+    budget_tokens: int | None = None,
+    ratio: float = 4.0,
+    embedder: Embedder | None = None,
+    max_embedded: int = MAX_EMBEDDED,
+) -> SnapshotDraft:
+    """Build the snapshot of a conversation (`turns`) or, without turns, of `document`.
+
+    The budget is `budget_tokens` if given (and not 0), else `tokens_before / ratio` but at
+    least `MIN_BUDGET`; either way never more than `tokens_before`. An empty source gives an empty
+    snapshot. `embedder` defaults to the process-wide model (`embed.default_embedder()`), loaded
+    only if needed; `max_embedded` caps how many sentences it embeds (0: lexical engine only).
+    Raises ValueError for a non-positive ratio or a negative budget.
+    """
+    fmt.check_options(ratio, budget_tokens)
+    tokens_before = fmt.source_tokens(turns, document)
+    budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
+    header = fmt.header_line(fmt.snapshot_title(document, bool(turns)))
+    capacity = _pool_capacity(budget)
+    stats = TermStats()
+    if turns:
+        stats.add_all(turn.text for turn in turns)
+        speakers = _speakers(turns)
+        pool = _turn_candidates(
+            turns, stats, speakers, capacity=capacity, early=_early_user_turns(turns)
+        )
+    else:
+        stats.add_all(_paragraphs(document.text))
+        pool = _document_candidates(document, stats, capacity=capacity)
+    return _assemble(
+        header,
+        pool,
+        artifacts,
+        prefix="t" if turns else "p",
+        budget=budget,
+        tokens_before=tokens_before,
+        embedder=embedder,
+        max_embedded=max_embedded,
+    )
+
+
+def update_snapshot(
+    previous: SnapshotDraft,
+    new_turns: Sequence[Turn],
+    document: Document,
+    artifacts: Sequence[ArtifactDraft],
+    *,
+    budget_tokens: int | None = None,
+    ratio: float = 4.0,
+    embedder: Embedder | None = None,
+    max_embedded: int = MAX_EMBEDDED,
+) -> SnapshotDraft:
+    """Fast-forward `previous` with the turns appended since, without reading the old turns.
+
+    `previous` is the stored snapshot: only its `markdown` and `tokens_before` are used, so a
+    caller holding the stored Markdown and token counts passes
+    `SnapshotDraft(markdown=md, tokens_before=before, tokens_after=after,
+    tokenizer="o200k_base", budget=budget)`. `new_turns` are the appended turns, whose `index`
+    continues the old numbering; `document` gives the title (the previous title is kept when it
+    has none); `artifacts` is the full current artifact list (old and new), from which the
+    artifact index is rebuilt.
+
+    The previous bullets are parsed back (section, text, cited turns) and re-scored as sentences;
+    the new turns' sentences are judged as `build_snapshot` would; the two compete under the new
+    budget (`budget_tokens`, else the new `tokens_before / ratio`), and new content removes the old
+    lines it revises or restates. Old open questions are closed by any reply (see `_open`).
+    `tokens_before` is the previous count plus the new turns' (joined as `build_snapshot` joins
+    turns): within a token of a full rebuild's count, as the joint may merge into one token.
+    The snapshot of a document (paragraph citations) cannot be merged: rebuild it.
+    """
+    fmt.check_options(ratio, budget_tokens)
+    if not previous.markdown.strip() or previous.tokens_before <= 0:
+        return build_snapshot(
+            new_turns,
+            document,
+            artifacts,
+            budget_tokens=budget_tokens,
+            ratio=ratio,
+            embedder=embedder,
+            max_embedded=max_embedded,
+        )
+    title, lines = _parse(previous.markdown)
+    if any(cite.startswith("p") for line in lines for cite in line.cites):
+        raise ValueError("the previous snapshot is of a document; rebuild it with build_snapshot")
+    added = count_tokens("\n\n" + "\n\n".join(turn.text for turn in new_turns)) if new_turns else 0
+    tokens_before = previous.tokens_before + added
+    budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
+    shown = " ".join((document.title or "").split())
+    header = fmt.header_line(fmt.snapshot_title(document, True) if shown else title)
+
+    last = max([t.index for t in new_turns] + [i for line in lines for i in line.turns] + [1])
+    stats = TermStats()
+    stats.add_all(line.text for line in lines)
+    stats.add_all(turn.text for turn in new_turns)
+    speakers = _speakers(new_turns)
+    old = _old_candidates(lines, stats, speakers, last=last, new_turns=new_turns)
+    capacity = _pool_capacity(budget)
+    new = _turn_candidates(
+        new_turns,
+        stats,
+        speakers,
+        capacity=capacity,
+        early=_early_user_turns(new_turns, first=2 * EARLY_USER_TURNS),
+        first_order=len(old),
+        last_index=last,
+    )
+    pool = old + new
+    if len(pool) > capacity:
+        pool = sorted(heapq.nlargest(capacity, pool, key=lambda c: c.score), key=lambda c: c.order)
+    return _assemble(
+        header,
+        pool,
+        artifacts,
+        prefix="t",
+        budget=budget,
+        tokens_before=tokens_before,
+        embedder=embedder,
+        max_embedded=max_embedded,
+    )
+
+
+# --- shared steps --------------------------------------------------------------------------
+
+
+def _pool_capacity(budget: int) -> int:
+    return min(MAX_POOL, max(MIN_POOL, budget // POOL_TOKENS_PER_CANDIDATE))
+
+
+def _assemble(
+    header: str,
+    pool: list[Candidate],
+    artifacts: Sequence[ArtifactDraft],
+    *,
+    prefix: str,
+    budget: int,
+    tokens_before: int,
+    embedder: Embedder | None,
+    max_embedded: int,
+) -> SnapshotDraft:
+    """Select from the chronological `pool` within the budget and render the snapshot."""
+    lines = fmt.artifact_lines(artifacts, prefix)
+    frame = fmt.frame(header, lines, prefix=prefix, budget=budget, tokens_before=tokens_before)
+    if frame is None:
+        return fmt.header_only(header, tokens_before, budget, ENGINE)
+
+    index_words(pool)
+    demote_superseded(pool)
+    for candidate in pool:
+        candidate.cost = count_tokens(_bullet(candidate, prefix) + "\n")
+    vectors = _embed(pool, embedder, max_embedded, frame.room)
+    chosen = pick(pool, available=frame.room, section_cost=fmt.section_cost, vectors=vectors)
+
+    markdown, chosen, listed = _fit(frame, chosen)
+    cited: tuple[int, ...] = ()
+    if prefix == "t":
+        cited = fmt.cited_turns((i for c in chosen for i in c.citations), listed)
+    return fmt.draft(markdown, tokens_before, budget, cited, ENGINE)
+
+
+def _embed(
+    pool: list[Candidate], embedder: Embedder | None, max_embedded: int, available: int
+) -> Vectors | None:
+    """Embed the best `max_embedded` candidates when there is a real choice to make.
+
+    Applies the small-talk penalty and the semantic superseding to them, and returns the
+    vectors (candidate `row`s index them), or None when the model is not needed or fails (the
+    lexical selection still makes a valid snapshot). The similarity thresholds are calibrated
+    for all-MiniLM-L6-v2; another model's cosines may need other values.
+    """
+    viable = [c for c in pool if c.score >= MIN_SCORE]
+    if max_embedded <= 0 or len(viable) < MIN_MODEL_CANDIDATES:
+        return None
+    if sum(c.cost for c in viable) <= available:
+        return None  # everything fits: nothing to choose
+    best = heapq.nlargest(max_embedded, viable, key=lambda c: (c.score, c.order))
+    best.sort(key=lambda c: c.order)
+    try:
+        model = embedder if embedder is not None else default_embedder()
+        vectors = model.embed([c.text for c in best])
+        prototypes = prototype_vectors(model)
+    except Exception as exc:  # a remote embedder may be unreachable: the lexical engine remains
+        log.warning("snapshot: the embedder failed (%r); lexical selection only", exc)
+        return None
+    for row, candidate in enumerate(best):
+        candidate.row = row
+    for candidate, factor in zip(best, phatic_factor(vectors, prototypes).tolist(), strict=True):
+        candidate.score *= factor
+    demote_restated(best, vectors)
+    return vectors
+
+
+# --- candidates ----------------------------------------------------------------------------
+
+
+def _speakers(turns: Sequence[Turn]) -> frozenset[str]:
+    """Lower-case speaker names and their first words: vocatives, not facts, in a sentence."""
+    names: set[str] = set()
+    for turn in turns:
+        name = turn.speaker.strip().lower()
+        if name and name not in names:
+            names.add(name)
+            names.update(name.split()[:1])
+            if len(names) >= _MAX_SPEAKERS:
+                break
+    return frozenset(names)
+
+
+def _label(turn: Turn) -> str:
+    """Named people in a multi-party chat are shown; "User"/"Assistant" are implied."""
+    if turn.role != "other":
+        return ""
+    name = " ".join(turn.speaker.split())[:40]
+    return f"{name}: " if name else ""
+
+
+def _early_user_turns(turns: Sequence[Turn], first: int | None = None) -> set[int]:
+    """Indexes of the user turns where goals are looked for."""
+    users = [t.index for t in turns if t.role == "user"]
+    if first is None:
+        return set(users[:EARLY_USER_TURNS])
+    return {i for i in users if i < first}
+
+
+def _turn_candidates(
+    turns: Sequence[Turn],
+    stats: TermStats,
+    speakers: frozenset[str],
+    *,
+    capacity: int,
+    early: set[int],
+    first_order: int = 0,
+    last_index: int | None = None,
+) -> list[Candidate]:
+    """Stream every sentence through the scorer, keeping only the best `capacity`."""
+    pool = CandidatePool(capacity)
+    order = first_order
+    unanswered = _unanswered(turns)
+    last = max(1, len(turns) - 1)
+    for ordinal, turn in enumerate(turns):
+        if last_index is not None:
+            position = min(1.0, turn.index / max(1, last_index))
+        else:
+            position = ordinal / last if len(turns) > 1 else 1.0
+        label = _label(turn)
+        for sentence in split_sentences(turn.text):
+            judged = judge(
+                sentence.text,
+                role=turn.role,
+                position=position,
+                early=turn.index in early,
+                unanswered=unanswered[ordinal],
+                heading=sentence.heading,
+            )
+            if judged is not None:
+                measured = salience(sentence.text, stats, speakers=speakers)
+                pool.offer(
+                    Candidate(
+                        order=order,
+                        section=judged.section,
+                        text=sentence.text,
+                        score=_worth(judged.section, judged.score, measured),
+                        revises=judged.revises,
+                        cite=turn.index,
+                        replaced=judged.replaced,
+                        label=label,
+                    )
+                )
+            order += 1
+    return pool.chronological()
+
+
+def _worth(section: str, cue_score: float, measured: Salience) -> float:
+    """Combine the cue's score with the sentence's salience.
+
+    Goals and open questions are found by position (early user turns, unanswered turns) rather
+    than by a cue word, so salience only tempers them. Other cues count as far as the sentence
+    is specific (`Salience.gate`), and salience scales the result.
+    """
+    if section in (GOAL, QUESTIONS):
+        return cue_score * (0.5 + 0.5 * measured.factor())
+    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate()
+    return gated * measured.factor()
+
+
+def _unanswered(turns: Sequence[Turn]) -> list[bool]:
+    """For each turn, whether nobody on another side has spoken after it.
+
+    Between a user and an assistant the other side is the other role; in a multi-party chat
+    it is any other speaker. Questions in such turns are still open; earlier ones were most
+    likely answered in the reply.
+    """
+    result = [True] * len(turns)
+    roles_later: set[str] = set()
+    speakers_later: set[str] = set()
+    for ordinal in range(len(turns) - 1, -1, -1):
+        turn = turns[ordinal]
+        other = _OTHER_SIDE.get(turn.role)
+        if other is not None:
+            result[ordinal] = other not in roles_later
+        else:
+            result[ordinal] = not speakers_later or speakers_later == {turn.speaker}
+        roles_later.add(turn.role)
+        if len(speakers_later) < 2:
+            speakers_later.add(turn.speaker)
+    return result
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    for match in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
+        yield match.group(0)
+
+
+def _document_candidates(document: Document, stats: TermStats, *, capacity: int) -> list[Candidate]:
+    pool = CandidatePool(capacity)
+    paragraphs = max(1, document.text.count("\n\n") + 1)
+    early_until = max(3, paragraphs // 10)
+    for order, sentence in enumerate(split_sentences(document.text)):
+        judged = judge(
+            sentence.text,
+            role=None,
+            position=min(1.0, sentence.paragraph / paragraphs),
+            early=sentence.paragraph <= early_until,
+            unanswered=True,  # a document's questions are open wherever they stand
+            heading=sentence.heading,
+        )
+        if judged is not None:
+            pool.offer(
+                Candidate(
+                    order=order,
+                    section=judged.section,
+                    text=sentence.text,
+                    score=_worth(judged.section, judged.score, salience(sentence.text, stats)),
+                    revises=judged.revises,
+                    cite=sentence.paragraph,
+                    replaced=judged.replaced,
+                )
+            )
+    return pool.chronological()
+
+
+# --- the previous snapshot, parsed back ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    section: str
+    text: str
+    cites: tuple[str, ...]  # "t12", as written
+
+    @property
+    def turns(self) -> list[int]:
+        return [int(cite[1:]) for cite in self.cites if cite.startswith("t")]
+
+
+def _parse(markdown: str) -> tuple[str, list[_Line]]:
+    """The title and the cited bullets of a snapshot, per section (the artifact list aside)."""
+    title = "Untitled conversation"
+    section: str | None = None
+    lines: list[_Line] = []
+    for raw in markdown.splitlines():
+        if match := _HEADER_RE.match(raw):
+            title = match.group(1).strip() or title
+        elif match := _SECTION_RE.match(raw):
+            name = match.group(1)
+            section = name if name in SECTIONS else None
+        elif section is not None and (match := _BULLET_RE.match(raw)):
+            cites = tuple(match.group(2).split(", "))
+            lines.append(_Line(section, match.group(1).strip(), cites))
+    return title, lines
+
+
+def _old_candidates(
+    lines: Sequence[_Line],
+    stats: TermStats,
+    speakers: frozenset[str],
+    *,
+    last: int,
+    new_turns: Sequence[Turn],
+) -> list[Candidate]:
+    """The previous snapshot's bullets as candidates, in their order in the snapshot.
+
+    That order is chronological within each section, and all of them come before the new turns,
+    which is what superseding needs. Each keeps its section and citations; its score is that of
+    the same sentence judged now (at the position of its latest turn, with no role). A goal
+    stays a goal. An open question stays open only if nobody else has spoken since (`_open`).
+    """
+    result: list[Candidate] = []
+    for order, line in enumerate(lines):
+        turns = line.turns or [0]
+        position = min(1.0, max(turns) / max(1, last))
+        judged = judge(
+            line.text,
+            role=None,
+            position=position,
+            early=line.section == GOAL,
+            unanswered=_open(line, new_turns),
+        )
+        if line.section == QUESTIONS and (judged is None or judged.section != QUESTIONS):
+            continue  # answered since (or no longer a question at all)
+        measured = salience(line.text, stats, speakers=speakers)
+        cue = judged.score if judged is not None else PLAIN_SCORE
+        score = _worth(line.section, cue, measured)
+        result.append(
+            Candidate(
+                order=order,
+                section=line.section,
+                text=line.text,
+                score=score,
+                revises=judged.revises if judged is not None else False,
+                cite=turns[0],
+                replaced=judged.replaced if judged is not None else (),
+                citations=list(dict.fromkeys(turns))[:MAX_CITATIONS],
+            )
+        )
+    return result
+
+
+def _open(line: _Line, new_turns: Sequence[Turn]) -> bool:
+    """Whether an old open question is still unanswered after `new_turns`.
+
+    In a multi-party chat the bullet names its asker ("Ben: ...?"): it stays open while only
+    the asker has spoken since. Between a user and an assistant the asker is not written down;
+    turns alternate, so any new turn is taken as the other side's reply.
+    """
+    if not new_turns:
+        return True
+    speakers = {turn.speaker for turn in new_turns if turn.role == "other"}
+    for name in speakers:
+        if line.text.startswith(f"{' '.join(name.split())[:40]}: "):
+            return all(turn.speaker == name for turn in new_turns)
+    return False
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _bullet(candidate: Candidate, prefix: str) -> str:
+    refs = set(candidate.citations) or {candidate.cite}
+    return fmt.bullet(candidate.label + candidate.text, refs, prefix)
+
+
+def _fit(
+    frame: fmt.Frame, chosen: Sequence[Candidate]
+) -> tuple[str, list[Candidate], list[fmt.Listed]]:
+    """Render, and while the real count exceeds the budget drop the least valuable lines.
+
+    Sentences go first, by worth per token; the artifact list (already sized to its share) goes
+    last, oldest first. Returns the Markdown and the sentences and artifact lines that made it in.
+    """
+    kept = list(chosen)
+    lines = list(frame.listed)
+
+    def render() -> str:
+        sections: dict[str, list[str]] = {}
+        for candidate in sorted(kept, key=lambda c: c.order):
+            sections.setdefault(candidate.section, []).append(_bullet(candidate, frame.prefix))
+        return fmt.render(frame.header, sections, lines)
+
+    def shed(excess: int) -> bool:
+        if kept:
+            kept.sort(key=lambda c: (c.score / c.cost, -c.order))
+            removed = 0
+            while kept and removed < excess:
+                removed += kept.pop(0).cost
+            return True
+        if lines:
+            lines.pop(0)
+            return True
+        return False
+
+    markdown = fmt.fit(render, shed, frame.budget)
+    return markdown, kept, lines
