@@ -202,6 +202,33 @@ POSTBACKS = [
 ]  # fmt: skip
 
 
+URI_SOURCES = [
+    Raw(f"URI source: {why}", "POST", SOURCES, (400,), (JSON,),
+        js({"type": "URI", "initial_data": {"url": url}, "instructions": {}}))
+    for why, url in [
+        ("invalid punycode", "https://xn--/page"),
+        ("unclosed IPv6 bracket", "http://[::1/page"),
+        ("NUL in the host", "http://a\x00b.example/"),
+        ("port out of range", "http://example.com:70000/"),
+        ("cloud metadata name", "http://metadata.google.internal/computeMetadata/v1/"),
+        ("IPv4-compatible IPv6", "http://[::a9fe:a9fe]/"),
+    ]
+]  # fmt: skip
+
+READS = [
+    Raw(f"read: {why}", "GET", target, statuses)
+    for why, statuses, target in [
+        ("file key with invalid UTF-8", (404,), "/v1/files/uploads/%FF%FE/x"),
+        ("file key with unicode", (404,), "/v1/files/uploads/%F0%9F%92%A5"),
+        ("artifact language filter with invalid UTF-8", (200, 400),
+         "/v1/spaces/{space}/artifacts?language=%FF"),
+        ("collection filter with emoji", (200, 400), SOURCES + "?collectionId=%F0%9F%92%A5"),
+        ("source id with invalid UTF-8", (404,), "/v1/sources/%FF%FE"),
+        ("space id with CRLF", (404,), "/v1/spaces/a%0D%0Ab"),
+    ]
+]  # fmt: skip
+
+
 def _search(query: Any, **extra: Any) -> bytes:
     return js({"query": query, **extra})
 
@@ -260,7 +287,7 @@ KEYS = [
     ]
 ]
 
-CASES = UPLOAD_PUT + HEADERS + PRESIGN + POSTBACKS + SEARCHES + PAGING + KEYS
+CASES = UPLOAD_PUT + HEADERS + PRESIGN + POSTBACKS + URI_SOURCES + SEARCHES + PAGING + KEYS + READS
 
 
 @pytest.fixture(scope="module")
