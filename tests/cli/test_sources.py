@@ -69,6 +69,9 @@ def test_add_stdin_wait_snapshot_search_and_artifacts(cli: Cli, tmp_path: Path) 
     assert {r["kind"] for r in lexical["results"]} == {"turn"}
     table = cli("search", "chat space", "blobs", "--mode", "lexical").stdout
     assert "setup chat" in table and "blobs" in table
+    # A bare date is UTC (the API takes times with a timezone only).
+    since = cli.json("search", "chat space", "blobs", "--mode", "lexical", "--after", "2000-01-01")
+    assert since["results"], since
 
     listed = cli.json("artifacts", "list", "--source", source["id"])
     titles = {a["title"] for a in listed}

@@ -1,4 +1,8 @@
-"""A worker killed mid-job: after a restart the source still completes (or fails visibly)."""
+"""A worker killed mid-job: after a restart the source still completes (or fails visibly).
+
+The lease is ten minutes, far longer than the tests wait: the restarted server's worker sees
+that the job's owner (a process of this host) is gone and takes the job back at once.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from tests.conftest import Client, PageServer
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.slow
+
+LEASE = "600"
 
 PAGE = (
     "<html><body><article><h1>Crash</h1>"
@@ -35,7 +41,7 @@ def _wait_status(client: Client, source_id: str, status: str, timeout: float = 3
 def _start_and_kill_mid_job(
     data_dir: Path, pages: PageServer, path: str, **env: object
 ) -> tuple[ServerProcess, str, str]:
-    server = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS="2", **env).start()
+    server = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE, **env).start()
     key = server.cli("keys", "create", "--name", "crash").strip().splitlines()[-1]
     url = pages.add(path, PAGE, delay=30)  # the fetch hangs: the job is mid-flight
     with Client(server.url, key, "") as client:
@@ -55,7 +61,7 @@ def test_a_killed_worker_job_is_picked_up_again_after_restart(
     data_dir: Path, pages: PageServer
 ) -> None:
     _server, key, source_id = _start_and_kill_mid_job(data_dir, pages, "/crash-1")
-    restarted = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS="2").start()
+    restarted = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE).start()
     try:
         with Client(restarted.url, key, "") as client:
             done = client.wait(source_id, timeout=60)
@@ -73,7 +79,7 @@ def test_a_job_that_dies_on_its_last_attempt_fails_the_source_visibly(
         data_dir, pages, "/crash-2", CONTEXTD_JOB_MAX_ATTEMPTS="1"
     )
     restarted = ServerProcess(
-        data_dir, CONTEXTD_JOB_LEASE_SECONDS="2", CONTEXTD_JOB_MAX_ATTEMPTS="1"
+        data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE, CONTEXTD_JOB_MAX_ATTEMPTS="1"
     ).start()
     try:
         with Client(restarted.url, key, "") as client:

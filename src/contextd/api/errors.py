@@ -7,7 +7,9 @@ errors), as the Ctxfy API documents, and the request id is echoed in `X-Request-
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -131,9 +133,45 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+UNEXPECTED_MESSAGE = "An unexpected error occurred on the server"
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """Client-controlled text (a path, an error quoting input) goes into one log line: escape
+    control characters so it cannot forge lines, and clip it so it cannot fill the log."""
+    clipped = text if len(text) <= limit else text[:limit] + "..."
+    return repr(clipped)[1:-1]
+
+
+def log_unexpected(method: str, path: str, rid: str, exc: BaseException) -> None:
+    """Log an unexpected error as one short record: type, message, request, and where it was
+    raised. Anyone who can send a request can trigger whatever bug is behind it, so a full
+    traceback per request would let them fill the log; it is attached only when the logger is
+    at DEBUG level, to the same record."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = (
+        f"{Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}"
+        if frames
+        else "unknown location"
+    )
+    log.error(
+        "unexpected %s: %s on %s %s (request %s) at %s",
+        type(exc).__name__,
+        _clip(str(exc)),
+        method,
+        _clip(path),
+        rid,
+        where,
+        exc_info=exc if log.isEnabledFor(logging.DEBUG) else None,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "An unexpected error occurred on the server", request_id(request))
+    """Backstop for an error raised outside `RequestContextMiddleware` (which answers and logs
+    every error raised inside it, and does not let it propagate to Starlette and uvicorn)."""
+    rid = request_id(request)
+    log_unexpected(request.method, request.url.path, rid, exc)
+    return error_response(500, UNEXPECTED_MESSAGE, rid)
 
 
 def install(app: FastAPI) -> None:

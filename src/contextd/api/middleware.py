@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contextd.api.errors import error_body
+from contextd.api.errors import UNEXPECTED_MESSAGE, error_body, log_unexpected
 from contextd.api.metrics import REQUEST_LATENCY, REQUESTS
 from contextd.domain.errors import PayloadTooLarge
 
@@ -71,7 +71,8 @@ class RequestContextMiddleware:
             return
 
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        # More digits than any limit has is too large (and `int` refuses over 4300 digits).
+        if length is not None and (not length.isdigit() or len(length) > 18 or int(length) > limit):
             status = 413 if length.isdigit() else 400
             message = (
                 f"request body larger than {limit} bytes"
@@ -94,9 +95,12 @@ class RequestContextMiddleware:
             return message
 
         status_holder = {"status": 500}
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_holder["status"] = message["status"]
                 extra = [(b"x-request-id", rid.encode())]
                 for name, value in state.get("rate_limit_headers", {}).items():
@@ -109,6 +113,16 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, counting_receive, send_with_headers)
+        except Exception as exc:
+            # Answered and logged here, once, and not re-raised: Starlette's
+            # ServerErrorMiddleware and uvicorn would each log it again with a full traceback.
+            log_unexpected(scope["method"], scope["path"], rid, exc)
+            if not response_started:
+                body = error_body(500, UNEXPECTED_MESSAGE, rid)
+                for msg in _json_response(500, body, rid):
+                    await send_with_headers(msg)
+            # A response already under way cannot become a 500: returning without completing
+            # it makes the server close the connection, so the client sees it cut short.
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"

@@ -8,13 +8,25 @@ Casing follows the Ctxfy documentation, which mixes styles: ids are camelCase (`
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from contextd.domain.enums import ArtifactType, SearchMode, SourceStatus, SourceType
+
+
+def _in_utc(value: datetime) -> datetime:
+    """Stored times are UTC: `0001-01-01T00:00:00+01:00` has no UTC equivalent."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "out of range once converted to UTC") from None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+"""A time with a timezone that converts to UTC (as every stored time is)."""
 
 MAX_JSON_DEPTH = 64
 """How deeply free-form JSON (`initial_data`, `instructions`) may nest; chat exports need ~10."""
@@ -77,7 +89,7 @@ class Pagination(BaseModel):
 
 class ApiKeyCreate(Strict):
     name: str | None = Field(default=None, max_length=200)
-    expiration_date: AwareDatetime | None = Field(
+    expiration_date: UtcDatetime | None = Field(
         default=None, description="ISO 8601 with a timezone, e.g. 2024-12-25T10:00:00Z"
     )
 
@@ -376,8 +388,10 @@ class SearchFiltersIn(Strict):
     )
     artifactTypes: list[ArtifactType] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list, max_length=20)
-    after: datetime | None = Field(default=None, description="turn time (or indexing time) from")
-    before: datetime | None = None
+    after: UtcDatetime | None = Field(
+        default=None, description="turn time (or indexing time) from, with a timezone"
+    )
+    before: UtcDatetime | None = Field(default=None, description="until, with a timezone")
     pinned: bool | None = None
     include_deleted: bool = False
 

@@ -7,6 +7,7 @@ lease; a worker that dies stops renewing it, and the job becomes claimable again
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -210,6 +211,31 @@ def exhausted_lapsed(session: Session) -> list[Job]:
             .with_for_update(skip_locked=True)
         )
     )
+
+
+def release_dead_owners(session: Session, is_dead: Callable[[str], bool]) -> list[int]:
+    """End now the leases of running jobs whose owner is known to be dead (`is_dead(locked_by)`),
+    rather than when they lapse: the jobs then take the lease-lapse path at once (claimed again
+    with the attempt counted, or failed visibly after their last attempt). Running jobs are few
+    (at most every worker's concurrency), so they are judged in Python."""
+    now = utcnow()
+    held = session.execute(
+        select(Job.id, Job.locked_by).where(
+            Job.status == RUNNING, Job.lease_expires_at >= now, Job.locked_by.is_not(None)
+        )
+    ).all()
+    released = []
+    for job_id, owner in held:
+        if owner is None or not is_dead(owner):
+            continue
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == RUNNING, Job.locked_by == owner)
+            .values(lease_expires_at=now - timedelta(seconds=1))
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            released.append(job_id)
+    return released
 
 
 def forget_attempt(session: Session, job_id: int) -> None:

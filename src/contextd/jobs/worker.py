@@ -29,6 +29,36 @@ from contextd.jobs.base import (
 
 log = logging.getLogger("contextd.worker")
 
+# Worker ids of this process whose threads have all exited: their leftover jobs are not running.
+_STOPPED: set[str] = set()
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host; when unsure, True (the lease still
+    applies). Windows is always unsure: there `os.kill(pid, 0)` would send CTRL_C_EVENT."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, as another user's
+        return True
+    return True
+
+
+def owner_is_dead(owner: str) -> bool:
+    """Whether the worker `owner` (`host:pid:random`) is certainly not running: a worker of this
+    host whose process is gone, or a worker of this process that has stopped. Another host's
+    workers, and other live workers of this process (tests run several), are never judged."""
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    if owner in _STOPPED:
+        return True
+    pid = int(parts[1])
+    return pid != os.getpid() and not _pid_alive(pid)
+
 
 class Worker(Generic[HostT]):
     def __init__(
@@ -54,6 +84,7 @@ class Worker(Generic[HostT]):
         return self.runtime.settings.job_lease_seconds
 
     def start(self) -> None:
+        self._release_dead_owners()
         for n in range(self.concurrency):
             thread = threading.Thread(target=self._loop, name=f"contextd-worker-{n}", daemon=True)
             thread.start()
@@ -68,6 +99,20 @@ class Worker(Generic[HostT]):
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout)
+        if not any(thread.is_alive() for thread in self._threads):
+            _STOPPED.add(self.worker_id)
+
+    def _release_dead_owners(self) -> None:
+        """A restarted worker takes its dead predecessor's jobs back at once, instead of leaving
+        their sources PROCESSING until the leases lapse (a minute by default)."""
+        try:
+            with self.runtime.db.session() as session:
+                released = queue.release_dead_owners(session, owner_is_dead)
+        except Exception:
+            log.exception("could not look for jobs of dead workers (their leases still lapse)")
+            return
+        if released:
+            log.info("jobs %s were held by workers no longer running: taken back", released)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -31,6 +31,7 @@ from contextd.store.tables import Upload, User, utcnow
 
 _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-]+")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 class UploadRejected(Forbidden):
@@ -101,9 +102,15 @@ def presign(
 def check_signature(
     *, key: str, content_type: str, expires: int, size: int, signature: str, secret: bytes
 ) -> None:
-    """Verify before a byte is read: a forged or stale URL is refused up front."""
+    """Verify before a byte is read: a forged or stale URL is refused up front.
+
+    The signature is client input: anything but 64 lowercase hex digits is refused before
+    comparing, and the comparison is of bytes (`compare_digest` raises on non-ASCII `str`).
+    """
+    if not _SIGNATURE.fullmatch(signature):
+        raise UploadRejected("the upload signature is malformed (64 hexadecimal digits expected)")
     expected = _signature(secret, key, content_type.lower(), size, expires)
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise UploadRejected("the upload signature does not match (check the Content-Type)")
     if expires < time.time():
         raise UploadRejected("the upload URL has expired")

@@ -382,6 +382,53 @@ def test_redirects_are_rechecked(
     assert srv.seen == []  # the 127.0.0.1 server never got a request
 
 
+METADATA_TARGETS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://2852039166/latest/meta-data/",  # decimal
+    "http://0xa9.0xfe.0xa9.0xfe/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://100.100.100.200/latest/meta-data/",
+    "http://168.63.129.16/machine",
+    "http://metadata.google.internal./computeMetadata/v1/",
+    "http://instance-data/latest/",
+    "http://imds.example/latest/meta-data/",  # resolves to 169.254.169.254
+]
+
+
+@pytest.mark.parametrize("target", METADATA_TARGETS)
+def test_metadata_is_refused_with_allow_private_directly_and_after_a_redirect(
+    srv: Server, fake_dns: dict[str, list[str]], target: str
+) -> None:
+    """allow_private opens loopback (the redirecting server is on 127.0.0.1), never metadata:
+    not as the first URL, not as a redirect hop, not as a postback; nothing leaves the host."""
+    fake_dns["imds.example"] = ["169.254.169.254"]
+    with pytest.raises(BlockedURL, match="not allowed"):
+        fetch_url(target, OPEN)
+    with pytest.raises(BlockedURL, match="not allowed"):
+        post_json(target, b"{}", {}, OPEN)
+    start = srv.url("/redirect?to=" + target)
+    with pytest.raises(BlockedURL, match="not allowed"):
+        fetch_url(start, OPEN)
+    assert [s.path for s in srv.seen] == ["/redirect?to=" + target]  # the first hop was real
+
+
+def test_a_named_metadata_range_lets_its_name_through(
+    srv: Server, fake_dns: dict[str, list[str]]
+) -> None:
+    """With a metadata range in allowed_networks the metadata names are looked up like any
+    other (here faked onto the loopback test server), so an operator can reach them."""
+    fake_dns["metadata.google.internal"] = ["127.0.0.1"]
+    url = srv.url("/page.html", host="metadata.google.internal")
+    with pytest.raises(BlockedURL, match="metadata name"):
+        fetch_url(url, OPEN)
+    named = NetPolicy(allow_private=True, allowed_networks=("169.254.169.254/32",))
+    assert fetch_url(url, named).content
+    assert len(srv.seen) == 1
+
+
 def test_redirects_within_the_limit_are_followed(srv2: Server) -> None:
     fetched = fetch_url(
         srv2.url("/chain/3"), NetPolicy(allowed_networks=("127.0.0.2/32",), max_redirects=3)

@@ -99,6 +99,8 @@ def test_private_and_local_targets_are_blocked(url: str) -> None:
         ("http://0x1g.1/", "malformed|invalid"),
         ("http://example.com:99999/", "invalid port"),
         ("http://exa mple.com/", "could not resolve"),
+        ("https://xn--/", "invalid URL"),  # IDNA decoding fails (was an uncaught IDNAError)
+        ("https://xn--a.com/", "invalid URL"),
     ],
 )
 def test_malformed_or_unsafe_urls_are_blocked(url: str, reason: str) -> None:
@@ -131,6 +133,100 @@ def test_require_https() -> None:
     with pytest.raises(BlockedURL, match="use https"):
         check_url(f"http://{PUBLIC_IP}/hook", policy, require_https=True)
     assert check_url(f"https://{PUBLIC_IP}/hook", policy, require_https=True)
+
+
+# Cloud metadata, in every spelling: refused even with allow_private (which opens loopback and
+# the LAN), unless the operator names the metadata range in allowed_networks.
+METADATA_EVEN_WITH_ALLOW_PRIVATE = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.169.254./",
+    "http://2852039166/",  # decimal
+    "http://0xa9fea9fe/",  # hex
+    "http://0xa9.0xfe.0xa9.0xfe/",  # dotted hex
+    "http://0251.0376.0251.0376/",  # dotted octal (httpx refuses it outright)
+    "http://025177524776/",  # octal
+    "http://169.254.43518/",  # short form
+    "http://[::ffff:169.254.169.254]/",  # IPv4-mapped
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible
+    "http://[::169.254.169.254]/",
+    "http://[64:ff9b::a9fe:a9fe]/",  # NAT64
+    "http://[64:ff9b:1::a9fe:a9fe]/",  # local-use NAT64
+    "http://[2002:a9fe:a9fe::]/",  # 6to4
+    "http://169.254.170.2/v2/credentials",  # AWS ECS task credentials
+    "http://[fd00:ec2::254]/latest/meta-data/",  # AWS IMDS over IPv6
+    "http://[fe80::a9fe:a9fe%25eth0]/",
+    "http://100.100.100.200/latest/meta-data/",  # Alibaba
+    "http://168.63.129.16/machine?comp=goalstate",  # Azure wireserver
+    "http://192.0.0.192/",  # Oracle classic
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://METADATA.Google.Internal./",
+    "http://metadata.google.internal../",
+    "http://metadata/",
+    "http://metadata.goog/",
+    "http://instance-data/latest/",
+    "http://instance-data.ec2.internal./",
+    "http://metadata.tencentyun.com/",
+]
+
+
+@pytest.mark.parametrize("url", METADATA_EVEN_WITH_ALLOW_PRIVATE)
+def test_cloud_metadata_is_refused_even_with_allow_private(url: str) -> None:
+    for policy in (
+        NetPolicy(allow_private=True),
+        NetPolicy(allow_private=True, allowed_networks=("0.0.0.0/0", "::/0")),  # not a name
+        NetPolicy(allowed_networks=("100.64.0.0/10", "fd00::/8", "169.0.0.0/8")),  # wider ranges
+    ):
+        with pytest.raises(BlockedURL, match=r"not allowed|invalid URL"):
+            check_url(url, policy)
+
+
+def test_names_resolving_to_metadata_are_refused_with_allow_private(
+    fake_dns: dict[str, list[str]],
+) -> None:
+    fake_dns["imds.example"] = ["169.254.169.254"]
+    fake_dns["v6imds.example"] = ["fd00:ec2::254"]
+    fake_dns["mapped.example"] = ["::ffff:169.254.169.254"]
+    fake_dns["lan.example"] = ["10.0.0.5"]
+    policy = NetPolicy(allow_private=True)
+    for host in ("imds.example", "v6imds.example", "mapped.example"):
+        with pytest.raises(BlockedURL, match="resolves to"):
+            resolve_checked(host, 80, policy)  # what every connection goes through
+    assert resolve_checked("lan.example", 80, policy) == [ipaddress.ip_address("10.0.0.5")]
+    with pytest.raises(BlockedURL, match="metadata name"):
+        resolve_checked("metadata.google.internal.", 80, policy)
+
+
+def test_ipv4_compatible_ipv6_is_refused_altogether() -> None:
+    """``::/96`` embeds an IPv4 address that some stacks still reach: never allowed, whatever
+    the policy; ``::1`` and ``::`` keep the loopback rules."""
+    for policy in (NetPolicy(allow_private=True), NetPolicy(allowed_networks=("::/96",))):
+        for url in ("http://[::a00:1]/", "http://[::8.8.8.8]/", "http://[::7f00:1]/"):
+            with pytest.raises(BlockedURL, match="not allowed"):
+                check_url(url, policy)
+    assert check_url("http://[::1]/", NetPolicy(allow_private=True)) == "http://[::1]/"
+
+
+def test_an_operator_can_name_a_metadata_address(fake_dns: dict[str, list[str]]) -> None:
+    fake_dns["metadata.google.internal"] = ["169.254.169.254"]
+    for policy in (
+        NetPolicy(allowed_networks=("169.254.169.254/32",)),
+        NetPolicy(allow_private=True, allowed_networks=("169.254.169.254/32",)),
+    ):
+        assert check_url("http://169.254.169.254/x", policy) == "http://169.254.169.254/x"
+        assert check_url("http://2852039166/", policy) == "http://169.254.169.254/"
+        assert check_url("http://metadata.google.internal/", policy)
+        assert resolve_checked("metadata.google.internal", 80, policy)
+        for other in ("http://100.100.100.200/", "http://169.254.170.2/"):  # only what is named
+            with pytest.raises(BlockedURL, match="cloud metadata"):
+                check_url(other, policy)
+    alibaba = NetPolicy(allow_private=True, allowed_networks=("100.100.100.200/32",))
+    assert check_url("http://100.100.100.200/latest/", alibaba)
+    blocked_wins = NetPolicy(
+        allowed_networks=("169.254.169.254/32",), blocked_networks=("169.254.0.0/16",)
+    )
+    with pytest.raises(BlockedURL):
+        check_url("http://169.254.169.254/", blocked_wins)
 
 
 def test_names_are_judged_by_their_dns_answers(fake_dns: dict[str, list[str]]) -> None:

@@ -65,6 +65,40 @@ _BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(
     )
 )
 
+# Cloud metadata and platform services: instance credentials, user data, the host agent.
+# Refused whatever ``allow_private`` says: a fetch of one of these hands the instance's cloud
+# credentials to whoever chose the URL. Only an ``allowed_networks`` entry inside one of these
+# ranges (naming it, not a wider range that happens to contain it) lets one through.
+_METADATA_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "169.254.0.0/16",  # link-local: AWS, GCP, Azure, OCI, DigitalOcean... (169.254.169.254)
+        "100.100.100.200/32",  # Alibaba Cloud
+        "168.63.129.16/32",  # Azure wireserver and host agent
+        "192.0.0.192/32",  # Oracle Cloud (classic)
+        "fd00:ec2::/64",  # AWS IMDS, DNS and time over IPv6 (fd00:ec2::254)
+        "fe80::a9fe:a9fe/128",  # link-local IPv6 spelling of 169.254.169.254
+    )
+)
+# Host names of metadata services (compared after lower-casing and dropping trailing dots).
+_METADATA_NAMES = frozenset(
+    {
+        "metadata",
+        "metadata.google.internal",
+        "metadata.goog",
+        "instance-data",
+        "instance-data.ec2.internal",
+        "metadata.tencentyun.com",
+        "metadata.platformequinix.com",
+        "metadata.packet.net",
+    }
+)
+# IPv4-compatible IPv6 (deprecated since 2006, never routed): refused altogether, since a stack
+# that still honours it reaches the IPv4 address in the low bits. ``::`` and ``::1`` are the
+# exceptions, judged as the unspecified and loopback addresses they are.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_UNSPECIFIED_OR_LOOPBACK = ipaddress.IPv6Network("::/127")
+
 # IPv6 prefixes that carry an IPv4 address in their low 32 bits (NAT64): judged by that address.
 _NAT64_NETWORKS: tuple[ipaddress.IPv6Network, ...] = (
     ipaddress.IPv6Network("64:ff9b::/96"),
@@ -82,8 +116,11 @@ class NetPolicy:
     ``allow_private`` turns the address checks off entirely (for a trusted single-user install
     that fetches from its own LAN). ``allowed_networks`` is the narrower switch: CIDRs that may be
     reached even though they are not public, e.g. one intranet wiki. ``blocked_networks`` are
-    CIDRs refused in every case, even with ``allow_private`` (e.g. keep the metadata endpoint
-    out while allowing the LAN). Blocked wins over allowed.
+    CIDRs refused in every case, even with ``allow_private``. Blocked wins over allowed.
+
+    Cloud metadata addresses and names (``_METADATA_NETWORKS``, ``_METADATA_NAMES``) and
+    IPv4-compatible IPv6 are refused whatever ``allow_private`` says; an ``allowed_networks``
+    entry within a metadata range is the only way to let that range through.
     """
 
     allow_private: bool = False
@@ -96,16 +133,31 @@ class NetPolicy:
     blocked_networks: tuple[str, ...] = ()
     _allowed: tuple[IPNetwork, ...] = field(init=False, repr=False, compare=False)
     _blocked: tuple[IPNetwork, ...] = field(init=False, repr=False, compare=False)
+    _allowed_metadata: tuple[IPNetwork, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Parse once, and fail at startup on a typo rather than on the first fetch.
-        object.__setattr__(self, "_allowed", _parse_networks(self.allowed_networks))
+        allowed = _parse_networks(self.allowed_networks)
+        object.__setattr__(self, "_allowed", allowed)
         object.__setattr__(self, "_blocked", _parse_networks(self.blocked_networks))
+        named = tuple(
+            net
+            for net in allowed
+            if any(net.version == m.version and net.subnet_of(m) for m in _METADATA_NETWORKS)  # type: ignore[arg-type]
+        )
+        object.__setattr__(self, "_allowed_metadata", named)
 
     def permits(self, ip: IPAddress) -> bool:
         """Whether a connection to ``ip`` is allowed under this policy."""
         candidates = _with_embedded_ipv4(ip)
         if any(_in_any(c, self._blocked) for c in candidates):
+            return False
+        if ip in _IPV4_COMPATIBLE and ip not in _UNSPECIFIED_OR_LOOPBACK:
+            return False
+        if any(
+            _in_any(c, _METADATA_NETWORKS) and not _in_any(c, self._allowed_metadata)
+            for c in candidates
+        ):
             return False
         if self.allow_private:
             return True
@@ -115,8 +167,14 @@ class NetPolicy:
 
     @property
     def checks_addresses(self) -> bool:
-        """False when every address is permitted, so DNS need not be consulted up front."""
+        """False when ``check_url`` need not consult DNS up front: with ``allow_private`` only
+        metadata addresses are refused, and the connect-time check (which always runs) refuses a
+        name resolving to one."""
         return not self.allow_private or bool(self._blocked)
+
+    def permits_name(self, host: str) -> bool:
+        """Whether a host name (lower case, no trailing dot) may be looked up at all."""
+        return host not in _METADATA_NAMES or bool(self._allowed_metadata)
 
 
 def is_public_address(ip: IPAddress) -> bool:
@@ -131,6 +189,11 @@ def is_public_address(ip: IPAddress) -> bool:
         if not candidate.is_global or candidate.is_multicast:
             return False
     return True
+
+
+def is_metadata_address(ip: IPAddress) -> bool:
+    """True when ``ip``, in any spelling that embeds an IPv4 address, is a metadata address."""
+    return any(_in_any(c, _METADATA_NETWORKS) for c in _with_embedded_ipv4(ip))
 
 
 def check_url(
@@ -153,9 +216,12 @@ def check_url(
     if parsed.userinfo:
         raise BlockedURL("URLs with credentials (user:password@) are not allowed")
 
-    if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise BlockedURL(f"invalid port {parsed.port}")
-    host = parsed.host.rstrip(".").lower()
+    try:
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise BlockedURL(f"invalid port {parsed.port}")
+        host = parsed.host.rstrip(".").lower()  # decodes IDNA, which can fail (xn--)
+    except (httpx.InvalidURL, ValueError) as exc:  # idna.IDNAError is a ValueError
+        raise BlockedURL(f"invalid URL: {exc}") from exc
     if not host:
         raise BlockedURL("URL has no host")
 
@@ -167,7 +233,11 @@ def check_url(
 
     if literal is not None:
         if not policy.permits(literal):
-            raise BlockedURL(f"address {literal} is not allowed (private, reserved or blocked)")
+            metadata = is_metadata_address(literal)
+            why = "cloud metadata" if metadata else "private, reserved or blocked"
+            raise BlockedURL(f"address {literal} is not allowed ({why})")
+    elif not policy.permits_name(host):
+        raise BlockedURL(f"host {host!r} is not allowed (cloud metadata name)")
     elif _is_localhost_name(host) and not policy.allow_private:
         raise BlockedURL(f"host {host!r} is not allowed (local name)")
     elif resolve and policy.checks_addresses:
@@ -182,6 +252,8 @@ def resolve_checked(host: str, port: int, policy: NetPolicy) -> list[IPAddress]:
     private address, and the connection could go to either.
     """
     literal = _parse_ip_literal(host)
+    if literal is None and not policy.permits_name(host.rstrip(".").lower()):
+        raise BlockedURL(f"host {host!r} is not allowed (cloud metadata name)")
     addresses = [literal] if literal is not None else _resolve(host, port)
     for ip in addresses:
         if not policy.permits(ip):
@@ -263,7 +335,9 @@ def _with_embedded_ipv4(ip: IPAddress) -> tuple[IPAddress, ...]:
         embedded.append(ip.ipv4_mapped)
     if ip.sixtofour is not None:
         embedded.append(ip.sixtofour)
-    if any(ip in net for net in _NAT64_NETWORKS):
+    if any(ip in net for net in _NAT64_NETWORKS) or (
+        ip in _IPV4_COMPATIBLE and ip not in _UNSPECIFIED_OR_LOOPBACK
+    ):
         embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     if ip.ipv4_mapped is not None:
         return tuple(embedded)  # ::ffff:a.b.c.d is exactly a.b.c.d on a dual-stack socket
