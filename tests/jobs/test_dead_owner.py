@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from contextd.domain.enums import SourceStatus
-from contextd.jobs import process_source, queue
-from contextd.jobs.handlers import HANDLERS
+from contextd.domain.enums import JobStatus, SourceStatus
+from contextd.jobs import queue
 from contextd.jobs.worker import Worker, owner_is_dead
 from contextd.runtime import Runtime
 from contextd.store.scratch import scratch_database
 from contextd.store.tables import Job, Source
+from contextd.tasks import process_source
+from contextd.tasks.handlers import HANDLERS
 from tests.conftest import PG_ADMIN_URL, make_settings
 from tests.jobs.test_fence import new_source
 
@@ -116,7 +117,7 @@ def test_a_dead_workers_job_is_taken_back_at_once(runtime: Runtime, dead_pid: in
         worker.stop()
     assert source.status == SourceStatus.COMPLETED, source.message
     job = job_of(runtime, source_id)
-    assert (job.status, job.attempts, job.locked_by) == (queue.SUCCEEDED, 2, worker.worker_id)
+    assert (job.status, job.attempts, job.locked_by) == (JobStatus.SUCCEEDED, 2, worker.worker_id)
 
 
 def test_a_dead_workers_last_attempt_fails_the_source_visibly(
@@ -131,7 +132,7 @@ def test_a_dead_workers_last_attempt_fails_the_source_visibly(
     assert source.status == SourceStatus.FAILED
     assert "did not finish" in (source.message or ""), source.message
     job = job_of(runtime, source_id)
-    assert (job.status, job.attempts) == (queue.FAILED, 1)  # the retry limit held
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)  # the retry limit held
 
 
 def test_live_or_foreign_workers_keep_their_jobs(
@@ -158,7 +159,7 @@ def test_live_or_foreign_workers_keep_their_jobs(
         worker.stop()
     for owner, source_id in kept.items():
         job = job_of(runtime, source_id)
-        assert (job.status, job.locked_by, job.attempts) == (queue.RUNNING, owner, 1)
+        assert (job.status, job.locked_by, job.attempts) == (JobStatus.RUNNING, owner, 1)
         assert job.lease_expires_at == before[owner].lease_expires_at
 
 

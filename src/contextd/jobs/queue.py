@@ -221,7 +221,7 @@ def release_dead_owners(session: Session, is_dead: Callable[[str], bool]) -> lis
     now = utcnow()
     held = session.execute(
         select(Job.id, Job.locked_by).where(
-            Job.status == RUNNING, Job.lease_expires_at >= now, Job.locked_by.is_not(None)
+            Job.status == JobStatus.RUNNING, Job.lease_expires_at >= now, Job.locked_by.is_not(None)
         )
     ).all()
     released = []
@@ -230,7 +230,7 @@ def release_dead_owners(session: Session, is_dead: Callable[[str], bool]) -> lis
             continue
         result = session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.status == RUNNING, Job.locked_by == owner)
+            .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.locked_by == owner)
             .values(lease_expires_at=now - timedelta(seconds=1))
         )
         if result.rowcount:  # type: ignore[attr-defined]
