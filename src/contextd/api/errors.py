@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from contextd.domain import errors as e
 
@@ -68,8 +69,9 @@ def _status_for(exc: e.DomainError) -> int:
     return 400
 
 
-async def _domain(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, e.DomainError)
+def domain_response(exc: e.DomainError, rid: str) -> JSONResponse:
+    """The response for a domain error; also used by the middleware, which answers 401/429
+    before the app runs."""
     status = _status_for(exc)
     headers = {}
     details = None
@@ -77,7 +79,12 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, e.ValidationFailed) and exc.details:
         details = [{"field": d.field, "message": d.message} for d in exc.details]
-    return error_response(status, exc.message, request_id(request), details, headers)
+    return error_response(status, exc.message, rid, details, headers)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.DomainError)
+    return domain_response(exc, request_id(request))
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -124,16 +131,35 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc.__cause__, RecursionError):
         return error_response(400, "The request body is nested too deeply", request_id(request))
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
-    return error_response(
-        exc.status_code, message, request_id(request), headers=dict(exc.headers or {})
-    )
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route whose path matched.
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed on {request.url.path}: use {headers['Allow']}"
+    return error_response(exc.status_code, message, request_id(request), headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route_methods)
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "An unexpected error occurred on the server", request_id(request))
+    # Answered outside the middleware (by Starlette's outermost layer): add its headers here.
+    headers = dict(getattr(request.state, "rate_limit_headers", None) or {})
+    return error_response(
+        500, "An unexpected error occurred on the server", request_id(request), headers=headers
+    )
 
 
 def install(app: FastAPI) -> None:
