@@ -125,6 +125,7 @@ class Doc:
     links: dict[str, Link] = field(default_factory=dict)
     request: Any = None  # a request body example
     response: Any = None  # a success response example
+    media: str | None = None  # the success response's media type, when not JSON
 
 
 def _each(param: str, expr: str, *operations: str) -> dict[str, Link]:
@@ -199,6 +200,11 @@ DOCS: dict[str, Doc] = {
         links={"download_file": Link("download_file", {"fileKey": "$response.body#/fileKey"})},
         request={"filename": "notes.pdf", "contentType": "application/pdf", "size": 48213},
     ),
+    "get_content": Doc(media="text/markdown"),
+    "download_artifact": Doc(media="text/plain"),
+    "download_artifacts": Doc(media="application/zip"),
+    "download_file": Doc(media="*/*"),
+    "metrics": Doc(media="text/plain"),
     "receive_upload": Doc(
         errors=(403,),
         links={
@@ -249,8 +255,22 @@ def _statuses(path: str, operation: dict[str, Any], doc: Doc) -> set[int]:
     return statuses
 
 
+FILE_KEY = {
+    "type": "string",
+    "pattern": r"^uploads/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$",
+    "maxLength": 500,
+    "description": "The `fileKey` of an upload: `uploads/<user>/<id>/<file name>`",
+}
+
+
 def _state_no_nul(parameter: dict[str, Any], path: str) -> None:
     """A NUL (`%00`) in the query is refused (400) and in the path not found (404)."""
+    if parameter.get("in") == "path" and parameter.get("name") == "fileKey":
+        parameter["schema"] = dict(FILE_KEY)
+        # An example with slashes also tells clients (and fuzzers) that `/` belongs in it.
+        parameter["example"] = (
+            "uploads/8c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f/0f1e2d3c4b5a69788796a5b4c3d2e1f0/notes.pdf"
+        )
     if parameter.get("in") != "query":
         return
     for schema in [parameter.get("schema", {}), *parameter.get("schema", {}).get("anyOf", [])]:
@@ -265,6 +285,11 @@ def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
     responses.pop("422", None)
     for status, response in responses.items():
         response.setdefault("headers", {}).update(_headers(int(status), api))
+        if status.startswith("2") and doc.media is not None:
+            binary = {"type": "string", "format": "binary"}
+            text = {"type": "string"}
+            schema = text if doc.media.startswith("text/") else binary
+            response["content"] = {doc.media: {"schema": schema}}
         if status.startswith("2") and doc.response is not None:
             for media in response.get("content", {}).values():
                 media["example"] = doc.response

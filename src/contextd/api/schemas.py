@@ -262,12 +262,13 @@ class ReprocessRequest(Strict):
     run_context_extraction: JsonBool = True
     run_artifact_extraction: JsonBool = True
     update_existing: JsonBool = True
-    snapshot_ratio: JsonNumber | None = Field(
-        default=None, ge=1, le=100, description="Extension: compression of the new snapshot"
+    # In an optional field, the limits must come before the validator to reach the schema.
+    snapshot_ratio: Annotated[float, Field(ge=1, le=100), BeforeValidator(_json_number)] | None = (
+        Field(default=None, description="Extension: compression of the new snapshot")
     )
-    snapshot_budget_tokens: JsonInt | None = Field(
-        default=None, ge=50, le=1_000_000, description="Extension: token budget of the new snapshot"
-    )
+    snapshot_budget_tokens: (
+        Annotated[int, Field(ge=50, le=1_000_000), BeforeValidator(_json_integer)] | None
+    ) = Field(default=None, description="Extension: token budget of the new snapshot")
 
 
 class FastForwardRequest(Strict):

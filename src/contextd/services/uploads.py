@@ -103,7 +103,8 @@ def check_signature(
 ) -> None:
     """Verify before a byte is read: a forged or stale URL is refused up front."""
     expected = _signature(secret, key, content_type.lower(), size, expires)
-    if not hmac.compare_digest(expected, signature):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise UploadRejected("the upload signature does not match (check the Content-Type)")
     if expires < time.time():
         raise UploadRejected("the upload URL has expired")

@@ -1,0 +1,1 @@
+"""Schemathesis hooks for the fuzzing run (loaded through SCHEMATHESIS_HOOKS)."""
