@@ -1,1 +1,0 @@
-"""Schemathesis hooks for the fuzzing run (loaded through SCHEMATHESIS_HOOKS)."""
