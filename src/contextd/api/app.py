@@ -83,6 +83,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     dashboard.mount(app)  # the web dashboard at /
     app.add_middleware(
         RequestContextMiddleware,
+        app_state=app.state,
         max_body=settings.max_request_bytes,
         max_upload=settings.max_upload_bytes,
     )

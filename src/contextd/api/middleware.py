@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, body size limits, rate-limit headers and metrics.
+"""ASGI middleware: request ids, authentication and rate limiting of `/v1`, body size limits,
+rate-limit headers and metrics.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so streaming bodies are counted as they arrive
 and nothing is buffered twice.
@@ -13,6 +14,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi.responses import JSONResponse
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contextd.api import auth
@@ -29,8 +31,9 @@ class RequestContextMiddleware:
     see `api.auth`), then the NUL and size checks, and the X-Request-Id and X-RateLimit-*
     headers on every response, errors included."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    def __init__(self, app: ASGIApp, *, app_state: State, max_body: int, max_upload: int) -> None:
         self.app = app
+        self.app_state = app_state  # the runtime and the rate limiter
         self.max_body = max_body
         self.max_upload = max_upload
 
@@ -77,12 +80,11 @@ class RequestContextMiddleware:
         key or over the limit (on `/v1`), a NUL in the path or query, a bad Content-Length."""
         path: str = scope["path"]
         if is_api_path(path):
-            app = scope["app"]
             client = scope.get("client")
             outcome = await anyio.to_thread.run_sync(
                 auth.authenticate,
-                app.state.runtime,
-                app.state.rate_limiter,
+                self.app_state.runtime,
+                self.app_state.rate_limiter,
                 headers.get(b"authorization", b"").decode("latin-1"),
                 client[0] if client else "-",
             )
