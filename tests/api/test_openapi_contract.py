@@ -165,6 +165,9 @@ def test_integers_are_whole_json_numbers_everywhere(client: Client) -> None:
     for bad in (23.5, "23", True):
         body = assert_error(client.post(url, json={"query": "x", "top_k": bad}), 400)
         assert [d["field"] for d in body["details"]] == ["top_k"]
+    # In a query too: page=2.0 is page 2, page=2.5 is refused.
+    assert client.get("/v1/spaces", params={"page": "2.0"}).json()["pagination"]["page"] == 2
+    assert_error(client.get("/v1/spaces", params={"page": "2.5"}), 400)
     upload = {"filename": "a.txt", "contentType": "text/plain"}
     assert client.post("/v1/upload/s3", json={**upload, "size": 12.0}).status_code == 200
     assert_error(client.post("/v1/upload/s3", json={**upload, "size": 12.5}), 400)
@@ -286,3 +289,12 @@ def test_405_allows_every_method_of_the_path(
     response = client.request(method, url)
     assert_error(response, 405)
     assert {m.strip() for m in response.headers["allow"].split(",")} - {"HEAD"} == allowed
+
+
+# --- found by the fuzzer ------------------------------------------------------------------------
+
+
+def test_a_non_ascii_upload_signature_is_403_not_500(service: Service) -> None:
+    url = f"{service.url}/uploads/uploads/u/x/a.txt?expires=1&size=1&signature=%C3%A9"
+    response = httpx.put(url, content=b"x", headers={"Content-Type": "text/plain"})
+    assert_error(response, 403, contains="signature")
