@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from contextd import __version__
-from contextd.api import errors
+from contextd.api import errors, openapi
 from contextd.api.middleware import RequestContextMiddleware
 from contextd.api.ratelimit import RateLimiter
 from contextd.api.routers import (
@@ -28,9 +28,14 @@ from contextd.web import dashboard
 DESCRIPTION = """
 contextd is a self-hosted context server compatible with the Ctxfy API.
 
-Every `/v1` route needs `Authorization: Bearer <api_key>`. Errors have the body
-`{error, message, code, requestId}` (validation errors add `details: [{field, message}]`), and
-every response carries `X-Request-Id` and the `X-RateLimit-*` headers.
+Every `/v1` route needs `Authorization: Bearer <api_key>` (the key is checked, and the request
+counted by the rate limiter, before the body is read). Errors have the body
+`{error, message, code, requestId}` (validation errors add `details: [{field, message}]`), every
+response carries `X-Request-Id`, and every `/v1` response the `X-RateLimit-*` headers.
+
+Input rules, the same for every field: booleans are JSON `true`/`false` only (in a query:
+`true`/`false`); integers are JSON numbers without a fraction (`23` or `23.0`, never `23.5` or
+`"23"`); text must not contain NUL characters or lone surrogates.
 
 **Extensions** beyond the documented Ctxfy API are tagged "(extension)" or say so in their
 description: artifacts, snapshots, turns, content, postback secrets and deliveries, collection
@@ -64,6 +69,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.runtime = runtime
     app.state.worker = None
@@ -71,11 +77,13 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )
     errors.install(app)
+    openapi.install(app)
     for module in (system, keys, spaces, sources, uploads, artifacts, search, postbacks):
         app.include_router(module.router)
     dashboard.mount(app)  # the web dashboard at /
     app.add_middleware(
         RequestContextMiddleware,
+        app_state=app.state,
         max_body=settings.max_request_bytes,
         max_upload=settings.max_upload_bytes,
     )

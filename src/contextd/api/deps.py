@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
-from contextd.api.ratelimit import RateLimiter
-from contextd.domain.errors import RateLimited, Unauthorized
+from contextd.domain.errors import Unauthorized
 from contextd.runtime import Runtime
-from contextd.services import keys
 from contextd.services.sources import SourceContext
 from contextd.store.tables import User
 
@@ -37,27 +37,13 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _limit(request: Request, identity: str, per_minute: int | None = None) -> None:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    headers, retry_after = limiter.hit(identity, per_minute)
-    request.state.rate_limit_headers = headers
-    if retry_after:
-        raise RateLimited(retry_after)
-
-
 def current_user(request: Request, session: SessionDep) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme != "Bearer" or not token or " " in token:
-        _limit(request, f"ip:{request.client.host if request.client else '-'}")
+    """The caller, authenticated (and counted by the rate limiter) by the middleware before the
+    body was read; see `api.auth`. Loaded by primary key: the API key is looked up once."""
+    user_id = getattr(request.state, "user_id", None)
+    user = session.get(User, user_id) if user_id else None
+    if user is None:
         raise Unauthorized()
-    try:
-        user, _key = keys.authenticate(session, token)
-    except Unauthorized:
-        _limit(request, f"ip:{request.client.host if request.client else '-'}")
-        raise
-    _limit(request, f"user:{user.id}", user.rate_limit_per_minute)
-    request.state.user_id = user.id
     return user
 
 
@@ -74,6 +60,18 @@ def source_context(runtime: RuntimeDep) -> SourceContext:
 
 
 SourceCtxDep = Annotated[SourceContext, Depends(source_context)]
+
+
+def _query_bool(value: object) -> object:
+    """Booleans in a query are `true` or `false`, as in JSON bodies: not `1`, `yes` or `on`."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise PydanticCustomError("bool_parsing", "must be true or false")
+        return value == "true"
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 
 class Paging:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from contextd.domain import errors as e
 
@@ -70,8 +71,9 @@ def _status_for(exc: e.DomainError) -> int:
     return 400
 
 
-async def _domain(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, e.DomainError)
+def domain_response(exc: e.DomainError, rid: str) -> JSONResponse:
+    """The response for a domain error; also used by the middleware, which answers 401/429
+    before the app runs."""
     status = _status_for(exc)
     headers = {}
     details = None
@@ -79,7 +81,12 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, e.ValidationFailed) and exc.details:
         details = [{"field": d.field, "message": d.message} for d in exc.details]
-    return error_response(status, exc.message, request_id(request), details, headers)
+    return error_response(status, exc.message, rid, details, headers)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.DomainError)
+    return domain_response(exc, request_id(request))
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -126,11 +133,29 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc.__cause__, RecursionError):
         return error_response(400, "The request body is nested too deeply", request_id(request))
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route for {request.method} {request.url.path}"
-    return error_response(
-        exc.status_code, message, request_id(request), headers=dict(exc.headers or {})
-    )
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route whose path matched.
+        allowed = _allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed on {request.url.path}: use {headers['Allow']}"
+    return error_response(exc.status_code, message, request_id(request), headers=headers)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: each method is tried against the routes
+    (FastAPI nests included routers, so the routes' own method sets are not all at hand)."""
+    allowed = []
+    for method in METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 UNEXPECTED_MESSAGE = "An unexpected error occurred on the server"
@@ -171,7 +196,9 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     every error raised inside it, and does not let it propagate to Starlette and uvicorn)."""
     rid = request_id(request)
     log_unexpected(request.method, request.url.path, rid, exc)
-    return error_response(500, UNEXPECTED_MESSAGE, rid)
+    # Answered outside the middleware (by Starlette's outermost layer): add its headers here.
+    headers = dict(getattr(request.state, "rate_limit_headers", None) or {})
+    return error_response(500, UNEXPECTED_MESSAGE, rid, headers=headers)
 
 
 def install(app: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, body size limits, rate-limit headers and metrics.
+"""ASGI middleware: request ids, authentication and rate limiting of `/v1`, body size limits,
+rate-limit headers and metrics.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so streaming bodies are counted as they arrive
 and nothing is buffered twice.
@@ -11,36 +12,33 @@ import secrets
 import time
 from typing import Any
 
+import anyio.to_thread
+from fastapi.responses import JSONResponse
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contextd.api.errors import UNEXPECTED_MESSAGE, error_body, log_unexpected
+from contextd.api import auth
+from contextd.api.auth import is_api_path
+from contextd.api.errors import (
+    UNEXPECTED_MESSAGE,
+    domain_response,
+    error_response,
+    log_unexpected,
+)
 from contextd.api.metrics import REQUEST_LATENCY, REQUESTS
 from contextd.domain.errors import PayloadTooLarge
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 
 
-def _json_response(status: int, body: dict[str, Any], rid: str) -> list[Message]:
-    import json
-
-    data = json.dumps(body).encode()
-    return [
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-                (b"x-request-id", rid.encode()),
-            ],
-        },
-        {"type": "http.response.body", "body": data},
-    ]
-
-
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    """Request ids, then authentication and rate limiting of `/v1` (before any body is read,
+    see `api.auth`), then the NUL and size checks, and the X-Request-Id and X-RateLimit-*
+    headers on every response, errors included."""
+
+    def __init__(self, app: ASGIApp, *, app_state: State, max_body: int, max_upload: int) -> None:
         self.app = app
+        self.app_state = app_state  # the runtime and the rate limiter
         self.max_body = max_body
         self.max_upload = max_upload
 
@@ -54,46 +52,6 @@ class RequestContextMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         started = time.perf_counter()
-        limit = self.max_upload if scope["path"].startswith("/uploads/") else self.max_body
-
-        # No id, key or filter contains NUL, and PostgreSQL cannot even compare text with one:
-        # answer here rather than let `%00` reach a query.
-        rejected = None
-        query = scope.get("query_string", b"")
-        if "\x00" in scope["path"]:
-            rejected = (404, "not found: the path contains a NUL (%00) character")
-        elif b"%00" in query or b"\x00" in query:
-            rejected = (400, "query parameters must not contain NUL (%00) characters")
-        if rejected is not None:
-            status, message = rejected
-            for msg in _json_response(status, error_body(status, message, rid), rid):
-                await send(msg)
-            return
-
-        length = headers.get(b"content-length")
-        # More digits than any limit has is too large (and `int` refuses over 4300 digits).
-        if length is not None and (not length.isdigit() or len(length) > 18 or int(length) > limit):
-            status = 413 if length.isdigit() else 400
-            message = (
-                f"request body larger than {limit} bytes"
-                if status == 413
-                else "invalid Content-Length header"
-            )
-            for msg in _json_response(status, error_body(status, message, rid), rid):
-                await send(msg)
-            return
-
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise PayloadTooLarge(f"request body larger than {limit} bytes")
-            return message
-
         status_holder = {"status": 500}
         response_started = False
 
@@ -112,15 +70,19 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, send_with_headers)
+            refusal = await self._refusal(scope, headers, state, rid)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_headers)
+                return
+            await self.app(scope, self._counting(scope, receive), send_with_headers)
         except Exception as exc:
             # Answered and logged here, once, and not re-raised: Starlette's
             # ServerErrorMiddleware and uvicorn would each log it again with a full traceback.
             log_unexpected(scope["method"], scope["path"], rid, exc)
             if not response_started:
-                body = error_body(500, UNEXPECTED_MESSAGE, rid)
-                for msg in _json_response(500, body, rid):
-                    await send_with_headers(msg)
+                await error_response(500, UNEXPECTED_MESSAGE, rid)(
+                    scope, receive, send_with_headers
+                )
             # A response already under way cannot become a 500: returning without completing
             # it makes the server close the connection, so the client sees it cut short.
         finally:
@@ -128,3 +90,57 @@ class RequestContextMiddleware:
             path = getattr(route, "path", None) or "unmatched"
             REQUESTS.labels(scope["method"], path, str(status_holder["status"])).inc()
             REQUEST_LATENCY.labels(scope["method"], path).observe(time.perf_counter() - started)
+
+    async def _refusal(
+        self, scope: Scope, headers: dict[bytes, bytes], state: dict[str, Any], rid: str
+    ) -> JSONResponse | None:
+        """The answer when the request is refused before the app runs, in this order: no valid
+        key or over the limit (on `/v1`), a NUL in the path or query, a bad Content-Length."""
+        path: str = scope["path"]
+        if is_api_path(path):
+            client = scope.get("client")
+            outcome = await anyio.to_thread.run_sync(
+                auth.authenticate,
+                self.app_state.runtime,
+                self.app_state.rate_limiter,
+                headers.get(b"authorization", b"").decode("latin-1"),
+                client[0] if client else "-",
+            )
+            state["rate_limit_headers"] = outcome.headers
+            if outcome.error is not None:
+                return domain_response(outcome.error, rid)
+            state["user_id"] = outcome.user_id
+
+        # No id, key or filter contains NUL, and PostgreSQL cannot even compare text with one:
+        # answer here rather than let `%00` reach a query.
+        query = scope.get("query_string", b"")
+        if "\x00" in path:
+            return error_response(404, "not found: the path contains a NUL (%00) character", rid)
+        if b"%00" in query or b"\x00" in query:
+            message = "query parameters must not contain NUL (%00) characters"
+            return error_response(400, message, rid)
+
+        limit = self.max_upload if path.startswith("/uploads/") else self.max_body
+        length = headers.get(b"content-length")
+        if length is not None and not length.isdigit():
+            return error_response(400, "invalid Content-Length header", rid)
+        # More digits than any limit has is too large (and `int` refuses over 4300 digits).
+        if length is not None and (len(length) > 18 or int(length) > limit):
+            return error_response(413, f"request body larger than {limit} bytes", rid)
+        return None
+
+    def _counting(self, scope: Scope, receive: Receive) -> Receive:
+        """`receive`, refusing a streamed body once it passes the limit."""
+        limit = self.max_upload if scope["path"].startswith("/uploads/") else self.max_body
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(f"request body larger than {limit} bytes")
+            return message
+
+        return counting_receive

@@ -11,7 +11,16 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from contextd.domain.enums import ArtifactType, SearchMode, SourceStatus, SourceType
@@ -61,6 +70,50 @@ def _storable(value: Any, depth: int = 0) -> None:
             _storable(item, depth + 1)
 
 
+def _json_integer(value: Any) -> Any:
+    """One rule for every integer field, the JSON Schema one: a number without a fraction
+    (`23` or `23.0`); never `23.5`, a string, or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("int_type", "must be a JSON integer, e.g. 23")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError("int_from_float", "must be a whole number, e.g. 23")
+        return int(value)
+    return value
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number: never a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PydanticCustomError("float_type", "must be a JSON number, e.g. 4.5")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+JsonNumber = Annotated[float, BeforeValidator(_json_number)]
+JsonBool = StrictBool
+"""Booleans are JSON `true`/`false` only, everywhere: not `0`, `1` or `"yes"`."""
+
+NO_NUL = r"^[^\u0000]*$"
+"""Stated on every request string: text must not contain NUL characters (see `_storable`)."""
+
+MEDIA_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*$"
+
+
+def _state_no_nul(schema: dict[str, Any]) -> None:
+    """Add the NUL rule to every string in a request model's JSON schema, nested ones too."""
+    plain = not {"pattern", "enum", "format"} & set(schema)
+    if schema.get("type") == "string" and plain:
+        schema["pattern"] = NO_NUL
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            _state_no_nul(sub)
+    if isinstance(schema.get("items"), dict):
+        _state_no_nul(schema["items"])
+    for sub in schema.get("properties", {}).values():
+        _state_no_nul(sub)
+
+
 ChunkKind = Literal["turn", "section", "artifact", "snapshot"]
 
 
@@ -68,7 +121,7 @@ class Strict(BaseModel):
     """Request bodies refuse unknown fields, so a misspelt field is an error, not a no-op, and
     every value must be storable as given (see `_storable`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_state_no_nul)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -90,7 +143,9 @@ class Pagination(BaseModel):
 class ApiKeyCreate(Strict):
     name: str | None = Field(default=None, max_length=200)
     expiration_date: UtcDatetime | None = Field(
-        default=None, description="ISO 8601 with a timezone, e.g. 2024-12-25T10:00:00Z"
+        default=None,
+        description="ISO 8601 with a timezone, e.g. 2030-12-25T10:00:00Z; must be in the future "
+        "(a past date is refused with 400). Null: the key never expires.",
     )
 
 
@@ -134,16 +189,22 @@ class SpaceList(BaseModel):
     pagination: Pagination
 
 
+PARENT_ID = (
+    "The id of a collection of the same space (another space's collection, an unknown id, or "
+    "the collection itself or one below it is refused with 400). Null: at the root."
+)
+
+
 class CollectionCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
-    parentId: str | None = Field(default=None, max_length=36)
+    parentId: str | None = Field(default=None, max_length=36, description=PARENT_ID)
 
 
 class CollectionPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
-    parentId: str | None = Field(default=None, max_length=36)
+    parentId: str | None = Field(default=None, max_length=36, description=PARENT_ID)
 
 
 class CollectionOut(BaseModel):
@@ -167,56 +228,66 @@ class CollectionTree(BaseModel):
 # --- sources ----------------------------------------------------------------------------------
 
 
+INITIAL_DATA = (
+    "What the source is made of, by `type`: URI `{url}` (or `uri`; http(s) to a public host, "
+    "at most 4096 characters), FILE `{data: fileKey}` (your upload from /v1/upload/s3, PUT "
+    "already), CONTENT `{data}` (text, or JSON that is stored as its text), COMPOSITION "
+    "`{source_ids: [...]}` (your sources in the same space). Anything else is refused with 400. "
+    "No string in it may contain NUL characters, and it may nest at most 64 levels."
+)
+INSTRUCTIONS = (
+    "Processing options. Required by the Ctxfy API (may be `{}`). Known keys: `postback_url` "
+    "(HTTPS to a public host), and our extensions `snapshot_ratio` (a number from 1 to 100, "
+    "default 4), `snapshot_budget_tokens` (an integer from 50 to 1,000,000) and "
+    "`snapshot_engine` (`builtin` or `llm`); other values of these keys are refused with 400. "
+    "No string in it may contain NUL characters, and it may nest at most 64 levels."
+)
+COLLECTION_ID = (
+    "A collection of the source's space (any other id is refused with 400); null: unfiled"
+)
+
+
 class SourceCreate(Strict):
     type: SourceType
-    initial_data: dict[str, Any]
-    instructions: dict[str, Any] = Field(
-        description="Processing options. Required by the Ctxfy API (may be `{}`). Known keys: "
-        "`postback_url` (HTTPS), and our extensions `snapshot_ratio` (default 4),"
-        " `snapshot_budget_tokens` and `snapshot_engine` (`builtin` or `llm`)."
-    )
+    initial_data: dict[str, Any] = Field(description=INITIAL_DATA)
+    instructions: dict[str, Any] = Field(description=INSTRUCTIONS)
     name: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
-    collectionId: str | None = Field(default=None, max_length=36)
+    collectionId: str | None = Field(default=None, max_length=36, description=COLLECTION_ID)
 
 
 class SourcePatch(Strict):
     name: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
-    collectionId: str | None = Field(default=None, max_length=36)
-    instructions: dict[str, Any] | None = None
+    collectionId: str | None = Field(default=None, max_length=36, description=COLLECTION_ID)
+    instructions: dict[str, Any] | None = Field(default=None, description=INSTRUCTIONS)
 
 
 class RefreshRequest(Strict):
-    run_context_extraction: bool = Field(default=True, strict=True)
-    run_artifact_extraction: bool = Field(default=True, strict=True)
-    force: bool = Field(
-        default=False,
-        strict=True,
-        description="Extension: re-extract even when the content is unchanged.",
+    run_context_extraction: JsonBool = True
+    run_artifact_extraction: JsonBool = True
+    force: JsonBool = Field(
+        default=False, description="Extension: re-extract even when the content is unchanged."
     )
 
 
 class ReprocessRequest(Strict):
-    run_context_extraction: bool = Field(default=True, strict=True)
-    run_artifact_extraction: bool = Field(default=True, strict=True)
-    update_existing: bool = Field(default=True, strict=True)
-    snapshot_ratio: float | None = Field(
-        default=None, ge=1, le=100, description="Extension: compression of the new snapshot"
+    run_context_extraction: JsonBool = True
+    run_artifact_extraction: JsonBool = True
+    update_existing: JsonBool = True
+    # In an optional field, the limits must come before the validator to reach the schema.
+    snapshot_ratio: Annotated[float, Field(ge=1, le=100), BeforeValidator(_json_number)] | None = (
+        Field(default=None, description="Extension: compression of the new snapshot")
     )
-    snapshot_budget_tokens: int | None = Field(
-        default=None,
-        ge=50,
-        le=1_000_000,
-        strict=True,
-        description="Extension: token budget of the new snapshot",
-    )
+    snapshot_budget_tokens: (
+        Annotated[int, Field(ge=50, le=1_000_000), BeforeValidator(_json_integer)] | None
+    ) = Field(default=None, description="Extension: token budget of the new snapshot")
 
 
 class FastForwardRequest(Strict):
-    type: SourceType
-    initial_data: dict[str, Any]
-    instructions: dict[str, Any] | None = None
+    type: SourceType = Field(description="URI, FILE or CONTENT (COMPOSITION is refused with 400)")
+    initial_data: dict[str, Any] = Field(description=INITIAL_DATA)
+    instructions: dict[str, Any] | None = Field(default=None, description=INSTRUCTIONS)
 
 
 class ArtifactSummary(BaseModel):
@@ -344,8 +415,15 @@ class SnapshotOut(BaseModel):
 
 class UploadRequest(Strict):
     filename: str = Field(min_length=1, max_length=255)
-    contentType: str = Field(min_length=1, max_length=200)
-    size: int = Field(gt=0, strict=True, description="Bytes, a JSON integer")
+    contentType: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=MEDIA_TYPE,
+        description="A media type such as text/plain, without parameters; the PUT must send it",
+    )
+    size: JsonInt = Field(
+        gt=0, description="Bytes, a JSON integer, at most the server's upload limit"
+    )
 
 
 class UploadOut(BaseModel):
@@ -392,16 +470,16 @@ class SearchFiltersIn(Strict):
         default=None, description="turn time (or indexing time) from, with a timezone"
     )
     before: UtcDatetime | None = Field(default=None, description="until, with a timezone")
-    pinned: bool | None = None
-    include_deleted: bool = False
+    pinned: JsonBool | None = None
+    include_deleted: JsonBool = False
 
 
 class SearchRequest(Strict):
     query: str = Field(min_length=1, max_length=2000)
     mode: SearchMode = SearchMode.HYBRID
-    top_k: int = Field(default=10, ge=1, le=100)
+    top_k: JsonInt = Field(default=10, ge=1, le=100)
     filters: SearchFiltersIn = Field(default_factory=SearchFiltersIn)
-    rerank: bool | None = Field(
+    rerank: JsonBool | None = Field(
         default=None,
         description="Extension: order the best 50 candidates by the configured reranker "
         "(CONTEXTD_RERANK_URL) before cutting to top_k. Default (null): rerank when a reranker "

@@ -54,6 +54,7 @@ def validate_instructions(instructions: Any, policy: NetPolicy) -> dict[str, Any
         raise ValidationFailed(
             "instructions must be an object", [FieldError("instructions", "must be an object")]
         )
+    instructions = dict(instructions)
     url = instructions.get("postback_url")
     if url is not None:
         field = "instructions.postback_url"
@@ -88,6 +89,9 @@ def _check_number(
     value = values.get(name)
     if value is None:
         return
+    if integer and isinstance(value, float) and value.is_integer():
+        # The API's one rule for integers (as JSON Schema's): 195.0 is 195, 195.5 is refused.
+        value = values[name] = int(value)
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type or not low <= value <= high:
         kind = "an integer" if integer else "a number"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from contextd.api import views
-from contextd.api.deps import PagingDep, SessionDep, UserDep
+from contextd.api.deps import PagingDep, QueryBool, SessionDep, UserDep
 from contextd.api.schemas import ArtifactList, ArtifactOut, ArtifactVersions
 from contextd.domain.enums import ArtifactType
 from contextd.services import artifacts, spaces
@@ -43,7 +43,8 @@ def list_artifacts(
     sourceId: Annotated[str | None, Query(max_length=36)] = None,
     language: Annotated[str | None, Query(max_length=50)] = None,
     current: Annotated[
-        bool | None, Query(description="true (default): current versions only; false: superseded")
+        QueryBool | None,
+        Query(description="true (default): current versions only; false: superseded"),
     ] = True,
 ) -> dict[str, Any]:
     """Artifacts extracted from the space's sources: code, schemas, diagrams, commands, context."""

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from contextd.api import views
-from contextd.api.deps import PagingDep, RuntimeDep, SessionDep, SourceCtxDep, UserDep
+from contextd.api.deps import PagingDep, QueryBool, RuntimeDep, SessionDep, SourceCtxDep, UserDep
 from contextd.api.schemas import (
     FastForwardOut,
     FastForwardRequest,
@@ -74,12 +74,14 @@ def list_sources(
     status_: Annotated[SourceStatus | None, Query(alias="status")] = None,
     type_: Annotated[SourceType | None, Query(alias="type")] = None,
     collectionId: Annotated[str | None, Query(max_length=36)] = None,
-    pinned: bool | None = None,
+    pinned: QueryBool | None = None,
     deleted: Annotated[
-        bool | None,
+        QueryBool | None,
         Query(description="false (default): live sources; true: only deleted ones"),
     ] = False,
-    include_deleted: Annotated[bool, Query(description="list live and deleted sources")] = False,
+    include_deleted: Annotated[
+        QueryBool, Query(description="list live and deleted sources")
+    ] = False,
 ) -> dict[str, Any]:
     """List a space's sources, pinned first, newest first."""
     space = spaces.get_space(session, user, spaceId)

@@ -12,7 +12,29 @@ from contextd.api.deps import RuntimeDep
 router = APIRouter(tags=["System"])
 
 
-@router.get("/health")
+HEALTH = {
+    "type": "object",
+    "required": ["status", "dependencies"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded"]},
+        "dependencies": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+}
+
+
+@router.get(
+    "/health",
+    responses={
+        200: {
+            "description": "Everything is up",
+            "content": {"application/json": {"schema": HEALTH}},
+        },
+        503: {
+            "description": "A dependency is down",
+            "content": {"application/json": {"schema": HEALTH}},
+        },
+    },
+)
 def health(runtime: RuntimeDep) -> JSONResponse:
     """Service health with its dependencies; 503 when one is down. No authentication."""
     checks: dict[str, Any] = {}
@@ -34,7 +56,16 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics() -> Response:
     """Prometheus text exposition. No authentication."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
