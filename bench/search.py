@@ -202,7 +202,7 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from contextd.store.scratch import scratch_database
+    from contextd.testing import scratch_database
 
     with scratch_database(PG_ADMIN_URL, "contextd_bench") as url:
         yield url

@@ -132,7 +132,7 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from contextd.store.scratch import scratch_database
+    from contextd.testing import scratch_database
 
     with scratch_database(PG_ADMIN_URL, "contextd_eval") as url:
         yield url
@@ -391,10 +391,10 @@ def run(
     import httpx
 
     from contextd.api.app import create_app
-    from contextd.api.threaded import ThreadedServer
     from contextd.config import Settings
     from contextd.runtime import Runtime
     from contextd.services import keys
+    from contextd.testing import ThreadedServer
 
     started = time.perf_counter()
     with (

@@ -22,10 +22,10 @@ from contextd.jobs.base import ClaimedJob, JobContext
 from contextd.runtime import Runtime
 from contextd.services import keys, spaces
 from contextd.services.sources import SourceContext, create_source
-from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source, Turn
-from tests.conftest import PG_ADMIN_URL, make_settings
-from tests.factories import transcript
+from contextd.testing import scratch_database
+from tests.support.factories import transcript
+from tests.support.settings import PG_ADMIN_URL, make_settings
 
 LEASE = 0.2
 
