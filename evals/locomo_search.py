@@ -4,7 +4,7 @@
     .venv/bin/python evals/locomo_search.py --backend postgresql     # a fresh PostgreSQL database
     .venv/bin/python evals/locomo_search.py --json                   # the same figures as JSON
 
-Data: the LoCoMo development conversations in `/work/shared/evaldata/locomo-dev/` (or `--data`,
+Data: the LoCoMo development conversations in `../shared/evaldata/locomo-dev/` (or `--data`,
 or `$CONTEXTD_LOCOMO_DIR`), read at run time and never copied into the repository. Without them
 the script says so and exits 0.
 
@@ -60,9 +60,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 
-DEFAULT_DIR = Path("/work/shared/evaldata/locomo-dev")
+DEFAULT_DIR = ROOT.parent / "shared" / "evaldata" / "locomo-dev"  # beside the repository
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_EVAL_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
