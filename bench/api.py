@@ -33,8 +33,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,9 +45,10 @@ from typing import Any
 
 import httpx
 
+from contextd.testing import ChildProcess, ServerProcess, free_port
+
 HOST = "127.0.0.1"
 BENCH_DIR = Path(__file__).resolve().parent
-STARTUP_TIMEOUT = 90.0
 REQUEST_TIMEOUT = 30.0
 SOURCE_BODY: dict[str, Any] = {
     "type": "CONTENT",
@@ -85,14 +84,6 @@ class PhaseResult:
 # --- processes ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def base_env() -> dict[str, str]:
     """The caller's environment without CONTEXTD_* (so the embedded default is measured)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTD_")}
@@ -100,96 +91,33 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def contextd_env(data_dir: Path) -> dict[str, str]:
-    """contextd's environment: a fresh data dir and a rate limit the run cannot reach."""
-    return {
-        **base_env(),
-        "CONTEXTD_DATA_DIR": str(data_dir),
-        "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000000",
-    }
-
-
-class Server:
-    """A server child process with its output in a log file; `stop` is safe to call twice."""
-
-    def __init__(
-        self, name: str, port: int, argv: list[str], env: dict[str, str], log: Path
-    ) -> None:
-        self.name = name
-        self.url = f"http://{HOST}:{port}"
-        self.argv = argv
-        self.env = env
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, health_path: str) -> None:
-        with self.log.open("ab") as out:
-            # Own session: a Ctrl-C reaches only this script, which then stops the server.
-            self.proc = subprocess.Popen(
-                self.argv,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=self.log.parent,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + health_path, timeout=1).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not become healthy:\n{self.log_tail()}")
-
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the whole process (all threads), Linux only."""
-        if self.proc is None:
-            return None
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-def contextd_server(tmp: Path, port: int) -> Server:
-    data_dir = tmp / "contextd-data"
-    argv = [sys.executable, "-m", "contextd", "serve", "--host", HOST, "--port", str(port)]
-    return Server("contextd", port, argv, contextd_env(data_dir), tmp / "contextd.log")
-
-
-def bare_server(tmp: Path, port: int) -> Server:
-    argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app"]
-    argv += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    return Server("bare", port, argv, base_env(), tmp / "bare.log")
-
-
-def create_key(env: dict[str, str]) -> str:
-    """`contextd keys create --name bench`; the raw key is the last line printed."""
-    result = subprocess.run(
-        [sys.executable, "-m", "contextd", "keys", "create", "--name", "bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+def contextd_server(tmp: Path) -> ServerProcess:
+    """`contextd serve`: a fresh data dir and a rate limit the run cannot reach."""
+    env = {**base_env(), "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000000"}
+    return ServerProcess(
+        tmp / "contextd-data", env, host=HOST, log=tmp / "contextd.log", cwd=tmp, own_session=True
     )
-    return result.stdout.strip().splitlines()[-1]
+
+
+class BareServer(ChildProcess):
+    """`bench/bare_app.py` under uvicorn, with the same options as contextd's server."""
+
+    def __init__(self, tmp: Path) -> None:
+        port = free_port(HOST)
+        self.url = f"http://{HOST}:{port}"
+        argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR), "bare_app:app"]
+        argv += ["--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+        super().__init__(argv, base_env(), tmp / "bare.log", cwd=tmp, own_session=True)
+
+    def start(self) -> BareServer:
+        super().start()
+        self.wait_healthy(f"{self.url}/ping")
+        return self
+
+
+def create_key(contextd: ServerProcess) -> str:
+    """`contextd keys create --name bench`; the raw key is the last line printed."""
+    return contextd.cli("keys", "create", "--name", "bench").strip().splitlines()[-1]
 
 
 # --- contextd fixtures ----------------------------------------------------------------------
@@ -271,7 +199,7 @@ async def drive(
 
 
 async def run_phase(
-    name: str, client: httpx.AsyncClient, send: Send, server: Server, args: argparse.Namespace
+    name: str, client: httpx.AsyncClient, send: Send, server: ChildProcess, args: argparse.Namespace
 ) -> PhaseResult:
     """Warm up (not timed; its errors are reported), then measure `args.requests` requests."""
     warmup = await drive(
@@ -339,8 +267,8 @@ def phases(space_id: str, source_id: str) -> dict[str, Send]:
 
 async def measure(
     args: argparse.Namespace,
-    bare: Server,
-    contextd: Server,
+    bare: BareServer,
+    contextd: ServerProcess,
     key: str,
     space_id: str,
     source_id: str,
@@ -454,12 +382,12 @@ def sigterm_as_ctrl_c() -> None:
 
 
 @contextlib.contextmanager
-def servers(tmp: Path) -> Iterator[tuple[Server, Server]]:
+def servers(tmp: Path) -> Iterator[tuple[BareServer, ServerProcess]]:
     """Both servers running; always stopped on the way out."""
-    bare, contextd = bare_server(tmp, free_port()), contextd_server(tmp, free_port())
+    bare, contextd = BareServer(tmp), contextd_server(tmp)
     try:
-        bare.start("/ping")
-        contextd.start("/health")
+        bare.start()
+        contextd.start()
         yield bare, contextd
     finally:
         contextd.stop()
@@ -473,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp,
         servers(Path(tmp)) as (bare, contextd),
     ):
-        key = create_key(contextd.env)
+        key = create_key(contextd)
         headers = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=contextd.url, headers=headers, timeout=30) as client:
             space_id = create_space(client)

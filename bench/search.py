@@ -53,19 +53,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from contextd.config import Settings  # noqa: E402
-from contextd.domain.enums import SearchMode  # noqa: E402
-from contextd.pipeline.embed import Embedder, default_embedder  # noqa: E402
-from contextd.pipeline.types import Document  # noqa: E402
-from contextd.runtime import Runtime  # noqa: E402
-from contextd.search.filters import SearchFilters  # noqa: E402
-from contextd.search.hybrid import run_search  # noqa: E402
-from contextd.search.index import EMBED_BATCH, EMBED_CHARS, embed_pending, index_text  # noqa: E402
-from contextd.services import keys  # noqa: E402
-from contextd.store.tables import Chunk, Source, Space  # noqa: E402
+from contextd.config import Settings
+from contextd.domain.enums import SearchMode
+from contextd.pipeline.embed import Embedder, default_embedder
+from contextd.pipeline.types import Document
+from contextd.runtime import Runtime
+from contextd.search.filters import SearchFilters
+from contextd.search.hybrid import run_search
+from contextd.search.index import EMBED_BATCH, EMBED_CHARS, embed_pending, index_text
+from contextd.services import keys
+from contextd.store.tables import Chunk, Source, Space
+from contextd.testing import FakeEmbedder, scratch_database
 
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -202,8 +200,6 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from contextd.store.scratch import scratch_database
-
     with scratch_database(PG_ADMIN_URL, "contextd_bench") as url:
         yield url
 
@@ -252,28 +248,6 @@ def embed_texts(runtime: Runtime, source_ids: Sequence[str]) -> list[str]:
 def raw_embed(embedder: Embedder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
     parts = [embedder.embed(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)]
     return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-
-
-class StubEmbedder:
-    """Stands in for the model on the bulk of the chunks: each text gets a sample chunk's real
-    vector plus Gaussian noise, renormalized. `seconds` is the time spent making them."""
-
-    def __init__(self, model: Embedder, seeds: npt.NDArray[np.float32]) -> None:
-        self.name = model.name
-        self.dim = model.dim
-        self._seeds = seeds
-        self._next = 0
-        self._rng = np.random.default_rng(7)
-        self.seconds = 0.0
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        started = time.perf_counter()
-        rows = np.arange(self._next, self._next + len(texts)) % len(self._seeds)
-        self._next += len(texts)
-        vectors = self._seeds[rows] + self._rng.normal(0.0, NOISE, (len(texts), self.dim))
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        self.seconds += time.perf_counter() - started
-        return vectors.astype(np.float32)
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -343,7 +317,7 @@ def run_backend(
             # vectors are copies of the sample's: what the pipeline itself costs per chunk.
             rest_chunks = chunks - embedded
             log(f"[{backend}] the other {rest_chunks} chunks: same path, stub model")
-            stub = StubEmbedder(embedder, np.concatenate(seed_vectors))
+            stub = FakeEmbedder(embedder.name, like=np.concatenate(seed_vectors), noise=NOISE)
             started = time.perf_counter()
             step = 50
             for b in range(0, len(rest), step):

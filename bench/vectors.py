@@ -46,20 +46,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import create_engine, insert, text
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-
-from contextd.search.filters import SearchFilters  # noqa: E402
-from contextd.search.numpy_index import NumpyVectorIndex  # noqa: E402
-from contextd.search.pgvector_index import PgVectorIndex  # noqa: E402
-from contextd.services import keys  # noqa: E402
-from contextd.store import vectors  # noqa: E402
-from contextd.store.db import Database  # noqa: E402
-from contextd.store.migrate import upgrade  # noqa: E402
-from contextd.store.tables import Chunk, Source, Space  # noqa: E402
+from contextd.search.filters import SearchFilters
+from contextd.search.numpy_index import NumpyVectorIndex
+from contextd.search.pgvector_index import PgVectorIndex
+from contextd.services import keys
+from contextd.store import vectors
+from contextd.store.db import Database
+from contextd.store.migrate import upgrade
+from contextd.store.tables import Chunk, Source, Space
 
 DIM = 384
 K = 50

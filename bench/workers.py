@@ -40,7 +40,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,8 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, create_engine, text
+
+from contextd.testing import ChildProcess, ServerProcess, contextd_argv
 
 HOST = "127.0.0.1"
 PG_ADMIN_URL = os.environ.get(
@@ -166,55 +167,6 @@ def machine_busy() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-class Process:
-    """A child process with its output in a log file."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args, self.env, self.log = args, env, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Process:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "contextd", *self.args],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def check_alive(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            raise RuntimeError(f"{' '.join(self.args)} exited: {self.tail()}")
-
-    def tail(self, chars: int = 2000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-    def terminate(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-
-    def wait_or_kill(self, grace: float) -> None:
-        if self.proc is None:
-            return
-        try:
-            self.proc.wait(max(grace, 0.0))
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
 @dataclass
 class Run:
     workers: int
@@ -294,7 +246,6 @@ class Cluster:
         self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.db_name}"
         self.engine: Engine | None = None
-        self.port = free_port()
         env = {
             **os.environ,
             "CONTEXTD_DATA_DIR": str(tmp / "shared"),
@@ -307,42 +258,29 @@ class Cluster:
         if omp_threads:
             env["OMP_NUM_THREADS"] = omp_threads
         self.env = env
-        self.api: Process | None = None
-        self.workers: list[Process] = []
+        self.api: ServerProcess | None = None
+        self.workers: list[ChildProcess] = []
         self.created_db = False
 
     @property
     def url_base(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        assert self.api is not None
+        return self.api.url
 
     def start(self) -> None:
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
         self.created_db = True
         self.engine = create_engine(self.url, pool_size=2)
-        args = ["serve", "--no-worker", "--host", HOST, "--port", str(self.port)]
-        self.api = Process(args, self.env, self.tmp / "api.log").start()
-        deadline = time.monotonic() + 120
-        while True:
-            self.api.check_alive()
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url_base}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"API did not become healthy: {self.api.tail()}")
-            time.sleep(0.1)
+        self.api = ServerProcess(self.tmp / "shared", self.env, host=HOST, log=self.tmp / "api.log")
+        self.api.start("--no-worker")
         worker_env = {**self.env, "CONTEXTD_AUTO_MIGRATE": "false"}  # the API migrated
         self.workers = [
-            Process(["worker"], worker_env, self.tmp / f"worker-{i}.log").start()
+            ChildProcess(contextd_argv("worker"), worker_env, self.tmp / f"worker-{i}.log").start()
             for i in range(self.n)
         ]
-        deadline = time.monotonic() + 120
         for worker in self.workers:
-            while not READY.search(worker.tail(100_000)):
-                worker.check_alive()
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"worker did not start: {worker.tail()}")
-                time.sleep(0.05)
+            worker.wait_for_log(READY)
 
     def key(self) -> str:
         from contextd.services import keys
@@ -383,12 +321,12 @@ class Cluster:
         return len(rows)
 
     def close(self) -> None:
-        processes = [*self.workers, *([self.api] if self.api else [])]
+        processes: list[ChildProcess] = [*self.workers, *([self.api] if self.api else [])]
         for process in processes:
             process.terminate()
         deadline = time.monotonic() + 10
         for process in processes:
-            process.wait_or_kill(deadline - time.monotonic())
+            process.stop(deadline - time.monotonic())
         if self.engine is not None:
             self.engine.dispose()
         if self.created_db:

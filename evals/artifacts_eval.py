@@ -10,7 +10,8 @@ label normalizes to a known language is a gold code span with that language. The
 **removes the fence lines** (keeping the code, indentation included) and asks the detector to
 find the code again in the fence-less text, then to name the language of each gold span
 without its label. The LoCoMo conversations (real dialogues, no code) are added as negatives
-when `/work/shared/evaldata/locomo-dev/` is present; they are read there, never copied.
+when `../shared/evaldata/locomo-dev/` (beside the repository) is present; they are read there,
+never copied.
 
 Scoring (all counts over non-blank lines):
 
@@ -44,24 +45,22 @@ import hashlib
 import importlib
 import json
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from contextd.pipeline.artifacts import (  # noqa: E402
+from contextd.pipeline.artifacts import (
     canonical_language,
     find_code_spans,
     identify_languages,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
+
 DATA = ROOT / "evals" / "data" / "artifacts"
-LOCOMO = Path("/work/shared/evaldata/locomo-dev")
+LOCOMO = ROOT.parent / "shared" / "evaldata" / "locomo-dev"
 NOT_CODE = frozenset({"text", "markdown"})
 FOLD = {"jsx": "javascript", "tsx": "typescript"}
 

@@ -28,10 +28,10 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from contextd.pipeline.artifacts import parse_fence_label
 
-from contextd.pipeline.artifacts import parse_fence_label  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 OUT = ROOT / "evals" / "data" / "artifacts"
 SITE = ROOT / ".venv" / "lib" / "python3.11" / "site-packages"
@@ -181,7 +181,8 @@ def write_provenance(manifest: list[dict[str, str]]) -> None:
         "labels are the documents' own fenced code blocks and their labels.",
         "",
         "The LoCoMo conversations used as negatives are not copied here: `artifacts_eval.py`",
-        "reads them from `/work/shared/evaldata/locomo-dev/` at run time when present.",
+        "reads them from `../shared/evaldata/locomo-dev/` (beside the repository) at run time",
+        "when present.",
         "",
         f"{len(manifest)} documents, {size:,} bytes.",
         "",

@@ -2,7 +2,7 @@
 
 Usage: `.venv/bin/python evals/locomo_retention.py [--data DIR] [--seeds 20] [--ratio 4.0]`
 
-Data: the LoCoMo development conversations in `/work/shared/evaldata/locomo-dev/` (or
+Data: the LoCoMo development conversations in `../shared/evaldata/locomo-dev/` (or
 `--data`, or `$CONTEXTD_LOCOMO_DIR`), read at run time and never copied into the repository.
 Without them the script says so and exits 0.
 
@@ -50,7 +50,8 @@ from contextd.pipeline.snapshot import MAX_EMBEDDED, build_snapshot, split_sente
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
-DEFAULT_DIR = Path("/work/shared/evaldata/locomo-dev")
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DIR = ROOT.parent / "shared" / "evaldata" / "locomo-dev"  # beside the repository
 _SESSION_RE = re.compile(r"^session_(\d+)$")
 _SEPARATOR_TOKENS = 1  # "\n\n" between two turns
 

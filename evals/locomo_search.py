@@ -4,7 +4,7 @@
     .venv/bin/python evals/locomo_search.py --backend postgresql     # a fresh PostgreSQL database
     .venv/bin/python evals/locomo_search.py --json                   # the same figures as JSON
 
-Data: the LoCoMo development conversations in `/work/shared/evaldata/locomo-dev/` (or `--data`,
+Data: the LoCoMo development conversations in `../shared/evaldata/locomo-dev/` (or `--data`,
 or `$CONTEXTD_LOCOMO_DIR`), read at run time and never copied into the repository. Without them
 the script says so and exits 0.
 
@@ -60,9 +60,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 
-DEFAULT_DIR = Path("/work/shared/evaldata/locomo-dev")
+DEFAULT_DIR = ROOT.parent / "shared" / "evaldata" / "locomo-dev"  # beside the repository
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_EVAL_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -132,7 +131,7 @@ def database(backend: str, folder: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'contextd.db'}"
         return
-    from contextd.store.scratch import scratch_database
+    from contextd.testing import scratch_database
 
     with scratch_database(PG_ADMIN_URL, "contextd_eval") as url:
         yield url
@@ -393,10 +392,10 @@ def run(
     import httpx
 
     from contextd.api.app import create_app
-    from contextd.api.threaded import ThreadedServer
     from contextd.config import Settings
     from contextd.runtime import Runtime
     from contextd.services import keys
+    from contextd.testing import ThreadedServer
 
     started = time.perf_counter()
     with (

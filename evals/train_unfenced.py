@@ -14,18 +14,14 @@ and no numpy at run time.
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
+import artifacts_eval as ev
 import numpy as np
 
+from contextd.pipeline.artifacts import unfenced
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "evals"))
-
-import artifacts_eval as ev  # noqa: E402
-
-from contextd.pipeline.artifacts import unfenced  # noqa: E402
 
 OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "_unfenced_weights.py"
 L2 = 1.0

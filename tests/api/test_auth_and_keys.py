@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from contextd.services.keys import hash_key
 from contextd.store.tables import ApiKey
-from tests.conftest import Client, Service, assert_error
+from tests.support.errors import assert_error
+from tests.support.service import Client, Service
 
 UNAUTHORIZED = "Authentication required. Please provide a valid API token"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Service
+from tests.support.service import Service
 
 pytestmark = pytest.mark.fuzz
 

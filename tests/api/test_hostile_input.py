@@ -40,8 +40,10 @@ from contextd.store.tables import (
     Upload,
 )
 from contextd.store.tables import User as UserRow
-from tests.conftest import Client, PageServer, Service, assert_error
-from tests.factories import transcript
+from tests.support.errors import assert_error
+from tests.support.factories import transcript
+from tests.support.pages import PageServer
+from tests.support.service import Client, Service
 
 MiB = 1024 * 1024
 UNSET: Any = object()

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from contextd.api.routers import system
-from tests.conftest import Client, Service, assert_error
+from tests.support.errors import assert_error
+from tests.support.service import Client, Service
 
 SIG = "0" * 64  # well-formed, never the right one
 LONG = 5000  # digits: more than Python's int() accepts from a string by default

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Client, Service, assert_error
-from tests.factories import transcript
+from tests.support.errors import assert_error
+from tests.support.factories import transcript
+from tests.support.service import Client, Service
 
 SECRET_NAME = "alice-private-source-name"
 

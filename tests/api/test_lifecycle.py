@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
-from tests.conftest import Client, PageServer, assert_error
-from tests.factories import transcript
+from contextd.testing import drain_jobs
+from tests.support.errors import assert_error
+from tests.support.factories import transcript
+from tests.support.pages import PageServer
+from tests.support.service import Client, Service
 
 pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
 
@@ -212,23 +214,22 @@ def test_patch_metadata(client: Client) -> None:
     assert_error(client.patch(f"/v1/sources/{done['id']}", json={"collectionId": "nope"}), 400)
 
 
-def test_a_stale_job_never_overwrites_a_newer_revision(client: Client, pages: PageServer) -> None:
+def test_a_stale_job_never_overwrites_a_newer_revision(
+    client: Client, service: Service, pages: PageServer
+) -> None:
     """Cancel a slow fetch, refresh at once: the first job's late result must be dropped."""
     path = "/stale"
     url = pages.add(path, PAGE.format("OLD content from the first fetch."), delay=2)
     space = client.space()
     source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
-    deadline = time.monotonic() + 10
-    while path not in pages.hits:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    pages.wait_for_hit(path)
     client.post(f"/v1/sources/{source['id']}/cancel")
     pages.add(path, PAGE.format("NEW content from the second fetch."))
     refreshed = client.post(f"/v1/sources/{source['id']}/refresh", json={}).json()
     assert refreshed["revision"] == 2
     done = client.wait(source["id"])
     assert done["status"] == "COMPLETED" and done["revision"] == 2
-    time.sleep(2.2)  # let the first job finish its slow fetch and try to write
+    drain_jobs(service, source_id=source["id"])  # the first job ends its slow fetch, tries to write
     content = client.get(f"/v1/sources/{source['id']}/content").text
     assert "NEW content" in content and "OLD content" not in content
     assert client.get(f"/v1/sources/{source['id']}").json()["revision"] == 2

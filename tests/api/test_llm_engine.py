@@ -10,11 +10,12 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Service, make_settings
-from tests.factories import transcript
-from tests.fake_openai import FakeModelServer, Reply
+from contextd.testing import ThreadedServer
+from tests.support.factories import transcript
+from tests.support.fake_openai import FakeModelServer, Reply
+from tests.support.service import Service
+from tests.support.settings import make_settings
 
 ANSWER = """## Goal
 - Build the service with a durable job queue [t1]

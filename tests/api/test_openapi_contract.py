@@ -16,8 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import Client, Service, assert_error
-from tests.factories import transcript
+from tests.support.errors import assert_error
+from tests.support.factories import transcript
+from tests.support.service import Client, Service
 
 RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
 OK_SOURCE = {"type": "CONTENT", "initial_data": {"data": "User: hi\nAssistant: hello"}}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Client, PageServer, assert_error
-from tests.factories import chatgpt_export, transcript
+from tests.support.errors import assert_error
+from tests.support.factories import chatgpt_export, transcript
+from tests.support.pages import PageServer
+from tests.support.service import Client
 
 pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Client, Service, assert_error, make_settings
+from contextd.testing import ThreadedServer
+from tests.support.errors import assert_error
+from tests.support.service import Client, Service
+from tests.support.settings import make_settings
 
 LIMIT = 5
 

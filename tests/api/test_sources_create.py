@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import Client, PageServer, assert_error
+from tests.support.errors import assert_error
+from tests.support.pages import PageServer
+from tests.support.service import Client
 
 
 def test_content_source_starts_pending_with_its_fields(client: Client) -> None:

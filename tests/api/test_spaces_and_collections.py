@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from tests.conftest import Client, Service, assert_error
+from contextd.jobs.queue import PURGE_BLOBS
+from contextd.testing import drain_jobs
+from tests.support.errors import assert_error
+from tests.support.service import Client, Service
 
 
 def test_space_crud(client: Client) -> None:
@@ -104,7 +105,5 @@ def test_deleting_a_space_removes_its_sources_and_their_blobs(
     assert blobs.exists(f"sources/{source['id']}/raw")
     assert client.delete(f"/v1/spaces/{space['id']}").status_code == 204
     assert_error(client.get(f"/v1/sources/{done['id']}"), 404)
-    deadline = time.monotonic() + 10
-    while blobs.exists(f"sources/{source['id']}/raw"):
-        assert time.monotonic() < deadline, "blobs were not purged"
-        time.sleep(0.05)
+    drain_jobs(service, kinds=[PURGE_BLOBS])
+    assert not blobs.exists(f"sources/{source['id']}/raw")

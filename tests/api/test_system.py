@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Client, Service
+from tests.support.service import Client, Service
 
 
 def test_health_checks_database_and_storage(service: Service) -> None:

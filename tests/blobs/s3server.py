@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import httpx
+
+from contextd.testing import free_port
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -46,12 +47,6 @@ threading.Thread(target=watch, daemon=True).start()
 from moto.server import main
 main(sys.argv[1:])
 """
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 class MotoS3Server:
@@ -92,7 +87,7 @@ class MotoS3Server:
     def start(self, timeout: float = 30) -> MotoS3Server:
         last_error = "not started"
         for _attempt in range(3):  # another process may take the free port before moto binds it
-            self.port = _free_port(self.host)
+            self.port = free_port(self.host)
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
             env = {
                 **os.environ,

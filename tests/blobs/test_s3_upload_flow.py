@@ -15,11 +15,13 @@ import httpx
 import pytest
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.blobs.s3 import S3BlobStore
 from contextd.runtime import Runtime
+from contextd.testing import ThreadedServer
 from tests.blobs.s3server import MotoS3Server
-from tests.conftest import Client, Service, assert_error, make_settings
+from tests.support.errors import assert_error
+from tests.support.service import Client, Service
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.cli.conftest import Cli
-from tests.conftest import PageServer
+from tests.support.cli import Cli
+from tests.support.pages import PageServer
 
 CHAT = """User: Which port does the server use?
 

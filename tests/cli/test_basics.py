@@ -6,7 +6,7 @@ import json
 import stat
 
 from contextd.cli.remote import EXIT_API, EXIT_CONNECTION, EXIT_USAGE
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 
 def test_spaces_and_collections(cli: Cli) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from contextd.cli.remote import EXIT_USAGE
-from tests.cli.conftest import Cli
-from tests.factories import chatgpt_export
+from tests.support.cli import Cli
+from tests.support.factories import chatgpt_export
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 
 from contextd.cli.artifacts import safe_filename
 from contextd.cli.remote import EXIT_UNFINISHED
-from tests.cli.conftest import Cli
-from tests.conftest import PageServer
+from tests.support.cli import Cli
+from tests.support.pages import PageServer
 
 CHAT = """User: How do I start the ingest service?
 

@@ -14,7 +14,7 @@ from contextd.client import (
     SourceStatus,
     SourceType,
 )
-from tests.client.conftest import CONVERSATION
+from tests.support.sdk import CONVERSATION
 
 
 def test_async_flow_from_paste_to_search(client_base: tuple[str, str]) -> None:

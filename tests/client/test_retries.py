@@ -25,7 +25,7 @@ from contextd.client import (
     WaitTimeout,
 )
 from contextd.client.errors import parse_retry_after
-from tests.client.conftest import ScriptedServer
+from tests.support.sdk import ScriptedServer
 
 SPACE = {"id": "sp_1", "name": "s", "description": None, "created_at": "2026-01-01T00:00:00Z",
          "updated_at": "2026-01-01T00:00:00Z", "added_by_a_newer_server": {"x": 1}}  # fmt: skip

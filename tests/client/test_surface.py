@@ -11,7 +11,7 @@ import httpx
 
 from contextd.client import AsyncClient, Client
 from contextd.client._routes import METHODS, ROUTES
-from tests.conftest import Service
+from tests.support.service import Service
 
 NAMESPACES = ["keys", "spaces", "collections", "sources", "uploads", "artifacts", "postbacks"]
 

@@ -23,7 +23,7 @@ from contextd.client import (
     SourceType,
     ValidationError,
 )
-from tests.client.conftest import CONVERSATION
+from tests.support.sdk import CONVERSATION
 
 
 def test_a_conversation_from_paste_to_snapshot_artifacts_and_search(sdk: Client) -> None:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Client, PageServer
-from tests.e2e.server import ServerProcess
+from contextd.testing import ServerProcess
+from tests.support.cluster import server_process
+from tests.support.pages import PageServer
+from tests.support.service import Client
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +43,14 @@ def _wait_status(client: Client, source_id: str, status: str, timeout: float = 3
 def _start_and_kill_mid_job(
     data_dir: Path, pages: PageServer, path: str, **env: object
 ) -> tuple[ServerProcess, str, str]:
-    server = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE, **env).start()
+    server = server_process(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE, **env).start()
     key = server.cli("keys", "create", "--name", "crash").strip().splitlines()[-1]
     url = pages.add(path, PAGE, delay=30)  # the fetch hangs: the job is mid-flight
     with Client(server.url, key, "") as client:
         space = client.space()
         source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
         _wait_status(client, source["id"], "PROCESSING")
-        deadline = time.monotonic() + 10
-        while path not in pages.hits:  # the fetch is in flight
-            assert time.monotonic() < deadline, "the page was never requested"
-            time.sleep(0.02)
+        pages.wait_for_hit(path)  # the fetch is in flight
     server.kill()
     pages.delays[path] = 0
     return server, key, source["id"]
@@ -61,7 +60,7 @@ def test_a_killed_worker_job_is_picked_up_again_after_restart(
     data_dir: Path, pages: PageServer
 ) -> None:
     _server, key, source_id = _start_and_kill_mid_job(data_dir, pages, "/crash-1")
-    restarted = ServerProcess(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE).start()
+    restarted = server_process(data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE).start()
     try:
         with Client(restarted.url, key, "") as client:
             done = client.wait(source_id, timeout=60)
@@ -78,7 +77,7 @@ def test_a_job_that_dies_on_its_last_attempt_fails_the_source_visibly(
     _server, key, source_id = _start_and_kill_mid_job(
         data_dir, pages, "/crash-2", CONTEXTD_JOB_MAX_ATTEMPTS="1"
     )
-    restarted = ServerProcess(
+    restarted = server_process(
         data_dir, CONTEXTD_JOB_LEASE_SECONDS=LEASE, CONTEXTD_JOB_MAX_ATTEMPTS="1"
     ).start()
     try:

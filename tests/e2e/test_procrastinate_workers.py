@@ -28,26 +28,28 @@ from contextd.jobs.procrastinate_runner import ProcrastinateRunner
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
-from contextd.store.scratch import scratch_database
-from tests.conftest import PG_ADMIN_URL, Client, PageServer, make_settings
-from tests.e2e.server import ServerProcess
-from tests.e2e.test_workers import (
+from contextd.testing import ServerProcess, scratch_database
+from tests.support.cluster import (
     Db,
     ScriptedPages,
     WorkerPool,
-    _pg_unavailable,
     page,
+    pg_unavailable,
+    server_process,
     wait_all,
     wait_until,
 )
-from tests.factories import transcript
+from tests.support.factories import transcript
+from tests.support.pages import PageServer
+from tests.support.service import Client
+from tests.support.settings import PG_ADMIN_URL, make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    reason = _pg_unavailable()
+    reason = pg_unavailable()
     if reason:
         pytest.skip(reason)
     with scratch_database(PG_ADMIN_URL, "contextd_procrastinate") as url:
@@ -55,17 +57,7 @@ def database_url() -> Iterator[str]:
 
 
 class Jobs(Db):
-    def drain(self, timeout: float = 120) -> None:
-        """Wait until no job is waiting or running (embedding jobs follow every source)."""
-        wait_until(
-            lambda: (
-                not self.rows(
-                    "SELECT id FROM procrastinate_jobs WHERE status IN ('todo', 'doing') LIMIT 1"
-                )
-            ),
-            timeout,
-            "procrastinate's queue to drain",
-        )
+    procrastinate = True  # drain procrastinate's queue (embedding jobs follow every source)
 
     def of(self, source_id: str, kind: str = queue.PROCESS_SOURCE) -> list[dict[str, Any]]:
         return self.rows(
@@ -78,7 +70,7 @@ class Jobs(Db):
 
 @pytest.fixture(scope="module")
 def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    server = ServerProcess(
+    server = server_process(
         tmp_path_factory.mktemp("shared"),
         CONTEXTD_DATABASE_URL=database_url,
         CONTEXTD_JOB_ENGINE="procrastinate",
@@ -176,7 +168,7 @@ def test_a_killed_worker_s_job_is_run_again_by_another(api: Any, pages: PageServ
         with Client(server.url, key, "") as client:
             space = client.space("kill")
             source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
-            wait_until(lambda: path in pages.hits, 90, "the slow fetch to start")
+            pages.wait_for_hit(path)
             [job] = jobs.of(source["id"])
             ran = f"runs job {job['id']} (process_source)"
             [victim] = [w for w in workers.workers if ran in w.tail(10**6)]

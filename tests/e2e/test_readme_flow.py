@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Client
-from tests.e2e.server import ServerProcess
-from tests.factories import transcript
+from tests.support.cluster import server_process
+from tests.support.factories import transcript
+from tests.support.service import Client
 
 pytestmark = pytest.mark.slow
 
 
 def test_readme_quick_start(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "data", CONTEXTD_ALLOW_PRIVATE_URLS="true")
+    server = server_process(tmp_path / "data", CONTEXTD_ALLOW_PRIVATE_URLS="true")
     output = server.cli("keys", "create", "--name", "me", "--email", "me@example.test")
     key = output.strip().splitlines()[-1]
     assert key.startswith("ctx_")

@@ -21,22 +21,17 @@ from __future__ import annotations
 
 import os
 import random
-import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
 
 from contextd.domain.enums import SourceStatus
 from contextd.jobs.base import JobContext
@@ -44,179 +39,28 @@ from contextd.jobs.queue import PROCESS_SOURCE, ClaimedJob
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
-from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source
 from contextd.tasks import process_source
-from tests.conftest import BACKENDS, FINAL, PG_ADMIN_URL, Client, PageServer, make_settings
-from tests.e2e.server import ServerProcess
-from tests.factories import transcript
+from contextd.testing import ServerProcess, scratch_database
+from tests.support.cluster import (
+    GATE_SECONDS,
+    Db,
+    ScriptedPages,
+    WorkerPool,
+    page,
+    pg_unavailable,
+    server_process,
+    wait_all,
+    wait_until,
+)
+from tests.support.factories import transcript
+from tests.support.pages import PageServer
+from tests.support.service import Client
+from tests.support.settings import PG_ADMIN_URL, make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 WORKERS = 3
-GATE_SECONDS = 90  # the longest a held-up page waits for its test to release it
-READY = re.compile(r"contextd worker (\S+) running")
-
-
-# --- processes ----------------------------------------------------------------------------------
-
-
-class WorkerProcess:
-    """`python -m contextd worker` as a real process; `worker_id` is read from its banner."""
-
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
-        self.env = {**env, "PYTHONUNBUFFERED": "1"}
-        self.log = log
-        self.concurrency = concurrency
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.worker_id = ""
-
-    def start(self) -> WorkerProcess:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "contextd",
-                    "worker",
-                    "--concurrency",
-                    str(self.concurrency),
-                ],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return self
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = READY.search(self.log.read_text(errors="replace"))
-            if found:
-                self.worker_id = found.group(1)
-                return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited: {self.tail()}")
-            time.sleep(0.05)
-        raise RuntimeError(f"worker did not start: {self.tail()}")
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, exactly like a crash."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self, grace: float = 3) -> None:
-        """SIGTERM, then SIGKILL after `grace` (a thread loading the model does not stop early;
-        leases make an abandoned job safe either way)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
-class WorkerPool:
-    def __init__(self, env: dict[str, str], log_dir: Path, **extra_env: str) -> None:
-        # The API migrated the database already. One torch thread per process: three workers
-        # with torch's default (one thread per core) oversubscribe this machine's cores and
-        # spin-wait, which costs ~2.5x the CPU per embedding (see bench/workers.py).
-        defaults = {"CONTEXTD_AUTO_MIGRATE": "false", "OMP_NUM_THREADS": "1"}
-        self.env = {**env, **defaults, **extra_env}
-        self.log_dir = log_dir
-        self.workers: list[WorkerProcess] = []
-
-    def start(self, n: int) -> WorkerPool:
-        tag = uuid.uuid4().hex[:6]
-        started = [
-            WorkerProcess(self.env, self.log_dir / f"worker-{tag}-{i}.log").start()
-            for i in range(n)
-        ]
-        self.workers += started
-        for worker in started:
-            worker.wait_ready()
-        return self
-
-    @property
-    def ids(self) -> set[str]:
-        return {w.worker_id for w in self.workers}
-
-    def by_id(self, worker_id: str) -> WorkerProcess:
-        return next(w for w in self.workers if w.worker_id == worker_id)
-
-    def stop(self, grace: float = 3) -> None:
-        """SIGTERM all, then SIGKILL whatever still runs after `grace` seconds in all."""
-        for worker in self.workers:
-            if worker.alive and worker.proc is not None:
-                worker.proc.terminate()
-        deadline = time.monotonic() + grace
-        for worker in self.workers:
-            worker.stop(max(0.0, deadline - time.monotonic()))
-
-
-# --- database -----------------------------------------------------------------------------------
-
-
-def _pg_unavailable() -> str | None:
-    if "postgresql" not in BACKENDS:
-        return "PostgreSQL excluded by CONTEXTD_TEST_BACKENDS"
-    engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return None
-    except Exception as exc:
-        return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {type(exc).__name__}: {exc}"
-    finally:
-        engine.dispose()
-
-
-class Db:
-    """Direct reads of the shared database, for what the API does not show (jobs, blob keys)."""
-
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, pool_size=2)
-
-    def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(text(sql), params)]
-
-    def process_jobs(self, source_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        jobs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self.rows(
-            "SELECT id, source_id, status, attempts, locked_by, payload, last_error FROM jobs"
-            " WHERE kind = 'process_source' AND source_id = ANY(:ids) ORDER BY id",
-            ids=source_ids,
-        ):
-            jobs[row["source_id"]].append(row)
-        return jobs
-
-    def source(self, source_id: str) -> dict[str, Any]:
-        return self.rows("SELECT * FROM sources WHERE id = :id", id=source_id)[0]
-
-    def drain(self, timeout: float = 120) -> None:
-        """Wait until no job of any kind is queued or running (embedding jobs included: the
-        queue is FIFO, so a test's jobs would otherwise wait behind the previous test's)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            busy = self.rows(
-                "SELECT kind, status, count(*) AS n FROM jobs"
-                " WHERE status IN ('queued', 'running') GROUP BY kind, status"
-            )
-            if not busy:
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the queue did not drain in {timeout}s: {busy}")
-            time.sleep(0.1)
 
 
 @dataclass
@@ -231,7 +75,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    reason = _pg_unavailable()
+    reason = pg_unavailable()
     if reason:
         pytest.skip(reason)
     with scratch_database(PG_ADMIN_URL, "contextd_workers") as url:
@@ -240,7 +84,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    server = ServerProcess(tmp_path_factory.mktemp("shared"), CONTEXTD_DATABASE_URL=database_url)
+    server = server_process(tmp_path_factory.mktemp("shared"), CONTEXTD_DATABASE_URL=database_url)
     db = Db(database_url)
     try:
         server.start("--no-worker")  # it migrates the database; the workers need not
@@ -272,51 +116,6 @@ def workers(api: Api) -> Iterator[WorkerPool]:
         pool.stop()
 
 
-class ScriptedPages:
-    """Pages on 127.0.0.2 whose answer is chosen when the request *arrives*: each hit takes the
-    next `(gate, body)` of its path's script (the last one repeats) and, when `gate` is an event,
-    answers only once the test sets it. So a held-up first fetch returns the old page even when
-    the page has changed by the time it answers, and no timing is guessed."""
-
-    def __init__(self) -> None:
-        self.scripts: dict[str, list[tuple[threading.Event | None, bytes]]] = {}
-        self.hits: Counter[str] = Counter()
-        self.answered: dict[str, list[bytes]] = defaultdict(list)
-        lock = threading.Lock()
-        pages = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with lock:
-                    script = pages.scripts.get(self.path, [(None, b"")])
-                    gate, body = script[min(pages.hits[self.path], len(script) - 1)]
-                    pages.hits[self.path] += 1
-                if gate is not None:
-                    gate.wait(GATE_SECONDS)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                pages.answered[self.path].append(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def script(self, path: str, *responses: tuple[threading.Event | None, str]) -> str:
-        self.scripts[path] = [(gate, body.encode()) for gate, body in responses]
-        return f"http://127.0.0.2:{self.httpd.server_address[1]}{path}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def scripted() -> Iterator[ScriptedPages]:
     server = ScriptedPages()
@@ -325,40 +124,6 @@ def scripted() -> Iterator[ScriptedPages]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def page(marker: str, words: int = 60) -> str:
-    text = " ".join(f"{marker} sentence {i} explains the worker pool." for i in range(words // 6))
-    return (
-        f"<html><head><title>{marker}</title></head><body><article><h1>{marker}</h1>"
-        f"<p>{text}</p><pre><code class='language-python'>print('{marker}')\n</code></pre>"
-        "</article></body></html>"
-    )
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def wait_all(client: Client, ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    done: dict[str, dict[str, Any]] = {}
-    while len(done) < len(ids):
-        for source_id in ids:
-            if source_id not in done:
-                body = client.get(f"/v1/sources/{source_id}").json()
-                if body["status"] in FINAL:
-                    done[source_id] = body
-        if len(done) < len(ids):
-            if time.monotonic() > deadline:
-                left = {i: client.get(f"/v1/sources/{i}").json()["status"] for i in ids}
-                raise AssertionError(f"not final after {timeout}s: {left}")
-            time.sleep(0.1)
-    return done
 
 
 def blob_exists(api: Api, key: str) -> bool:
@@ -382,7 +147,7 @@ def test_a_worker_killed_mid_job_is_replaced_by_another_after_the_lease_lapses(
         with api.client() as client:
             space = client.space("kill")
             source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})
-            wait_until(lambda: path in pages.hits, 20, "the slow fetch to start")
+            pages.wait_for_hit(path)
             [job] = api.db.process_jobs([source["id"]])[source["id"]]
             victim = pool.by_id(job["locked_by"])
             victim.kill()

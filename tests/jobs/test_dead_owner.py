@@ -24,12 +24,12 @@ from contextd.domain.enums import JobStatus, SourceStatus
 from contextd.jobs import queue
 from contextd.jobs.worker import Worker, owner_is_dead
 from contextd.runtime import Runtime
-from contextd.store.scratch import scratch_database
 from contextd.store.tables import Job, Source
 from contextd.tasks import process_source
 from contextd.tasks.handlers import HANDLERS
-from tests.conftest import PG_ADMIN_URL, make_settings
-from tests.jobs.test_fence import new_source
+from contextd.testing import scratch_database
+from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.sources import new_source
 
 HOUR = 3600.0
 HOST = socket.gethostname()

@@ -16,17 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from contextd.domain.enums import SourceStatus, SourceType
+from contextd.domain.enums import SourceStatus
 from contextd.jobs import queue
 from contextd.jobs.base import ClaimedJob, JobContext
 from contextd.runtime import Runtime
-from contextd.services import keys, spaces
-from contextd.services.sources import SourceContext, create_source
-from contextd.store.scratch import scratch_database
 from contextd.store.tables import Source, Turn
 from contextd.tasks import process_source
-from tests.conftest import PG_ADMIN_URL, make_settings
-from tests.factories import transcript
+from contextd.testing import scratch_database
+from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.sources import new_source
 
 LEASE = 0.2
 
@@ -44,23 +42,6 @@ def runtime(backend: str, tmp_path: Path) -> Iterator[Runtime]:
         rt = Runtime.build(make_settings(tmp_path, url, job_lease_seconds=LEASE))
         yield rt
         rt.close()
-
-
-def new_source(runtime: Runtime, turns: int = 8) -> str:
-    ctx = SourceContext(runtime.blobs, runtime.net_policy, runtime.postback_policy)
-    with runtime.db.session() as session:
-        user = keys.ensure_user(session, "fence", f"fence-{time.monotonic_ns()}@example.test")
-        space = spaces.create_space(session, user, "fence", None)
-        source = create_source(
-            session,
-            ctx,
-            user,
-            space,
-            source_type=SourceType.CONTENT,
-            initial_data={"data": transcript(turns)},
-            instructions={},
-        )
-        return source.id
 
 
 def claim_for(runtime: Runtime, worker: str, source_id: str) -> ClaimedJob:

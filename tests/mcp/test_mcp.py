@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,12 +20,12 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 from typer.testing import CliRunner
 
-from contextd.api.threaded import free_socket
 from contextd.cli.main import app
 from contextd.client import AsyncClient
 from contextd.mcp import build_server
-from tests.conftest import Client as HttpClient
-from tests.conftest import Service
+from contextd.testing import ChildProcess, contextd_argv, free_port
+from tests.support.service import Client as HttpClient
+from tests.support.service import Service
 
 CHAT = (
     "User: How do I parse the release date in the deploy script?\n\n"
@@ -283,43 +282,22 @@ def test_stdio_transport(
 
 
 @pytest.fixture
-def http_mcp(backend: str, service: Service, client: HttpClient) -> Iterator[tuple[str, str]]:
+def http_mcp(
+    backend: str, service: Service, client: HttpClient, tmp_path: Path
+) -> Iterator[tuple[str, str]]:
     """`contextd mcp --transport http` in a subprocess, with a bearer token: (URL, token)."""
     sqlite_only(backend)
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     token = "mcp-test-token"
     env = {**os.environ, **mcp_env(service, client), "CONTEXTD_MCP_TOKEN": token}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "contextd", "mcp", "--transport", "http", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    argv = contextd_argv("mcp", "--transport", "http", "--port", str(port))
+    process = ChildProcess(argv, env, tmp_path / "mcp.log")
     url = f"http://127.0.0.1:{port}/mcp"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    raise AssertionError(f"MCP HTTP server did not start: {output}") from None
-                time.sleep(0.1)
+        process.start().wait_healthy(url, any_status=True)
         yield url, token
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        process.stop(10)
 
 
 def test_streamable_http_transport(

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contextd.api.threaded import ThreadedServer
+from contextd.testing import ThreadedServer
 
 
 @dataclass

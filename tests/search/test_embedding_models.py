@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +11,14 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
 from contextd.search.index import mark_model_change
 from contextd.store.tables import Artifact, Chunk
-from tests.conftest import Client, Service, make_settings
-from tests.factories import transcript
-from tests.fake_openai import FakeEmbeddingServer
+from contextd.testing import ThreadedServer, drain_jobs
+from tests.support.factories import transcript
+from tests.support.fake_openai import FakeEmbeddingServer
+from tests.support.service import Client, Service
+from tests.support.settings import make_settings
 
 
 @pytest.fixture
@@ -50,27 +50,24 @@ def models(runtime: Runtime) -> set[str | None]:
 
 
 def wait_models(runtime: Runtime, expected: set[str | None]) -> None:
-    deadline = time.monotonic() + 60
-    while models(runtime) != expected:
-        assert time.monotonic() < deadline, models(runtime)
-        time.sleep(0.1)
+    drain_jobs(runtime)  # the embedding jobs
+    assert models(runtime) == expected
 
 
 def test_changing_the_model_reembeds_without_reextracting(
     tmp_path: Path, embeddings: FakeEmbeddingServer
 ) -> None:
     runtime, server = start(tmp_path, embeddings, "m1")
-    with server:
-        user_id, key = Service(runtime, server.url).new_user()
-        with Client(server.url, key, user_id) as client:
-            space = client.space()
-            source = client.source(
-                space["id"], {"type": "CONTENT", "initial_data": {"data": transcript(30)}}
-            )
-            done = client.wait(source["id"])
-            wait_models(runtime, {"openai:m1"})
-            with runtime.db.read_session() as session:
-                artifacts_before = set(session.scalars(select(Artifact.id)))
+    with server, Service(runtime, server.url).client() as client:
+        key, user_id = client.key, client.user_id
+        space = client.space()
+        source = client.source(
+            space["id"], {"type": "CONTENT", "initial_data": {"data": transcript(30)}}
+        )
+        done = client.wait(source["id"])
+        wait_models(runtime, {"openai:m1"})
+        with runtime.db.read_session() as session:
+            artifacts_before = set(session.scalars(select(Artifact.id)))
     runtime.close()
 
     runtime, server = start(tmp_path, embeddings, "m2")
@@ -78,7 +75,7 @@ def test_changing_the_model_reembeds_without_reextracting(
         with runtime.db.session() as session:
             assert mark_model_change(session, "openai:m2") == 1
         wait_models(runtime, {"openai:m2"})
-        with Client(server.url, key, user_id) as client:
+        with Client(server.url, key, user_id, runtime=runtime) as client:
             after = client.get(f"/v1/sources/{source['id']}").json()
             assert after["revision"] == done["revision"]  # nothing was reprocessed
             found = client.post(

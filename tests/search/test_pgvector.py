@@ -39,7 +39,7 @@ from contextd.store import vectors
 from contextd.store.db import Database
 from contextd.store.migrate import include_object, upgrade
 from contextd.store.tables import Base, Chunk, Collection, Source, Space
-from tests.conftest import PG_ADMIN_URL, make_settings
+from tests.support.settings import PG_ADMIN_URL, make_settings
 
 CHUNKS = 600
 DIM = 384

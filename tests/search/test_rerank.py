@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
 from contextd.search.rerank import HttpReranker, RerankError
-from tests.conftest import Client, Service, make_settings
+from contextd.testing import ThreadedServer
 from tests.search.fake_rerank import FakeRerankServer, rerank_server
-from tests.search.test_search_api import index, search
+from tests.support.search import index, search
+from tests.support.service import Client, Service
+from tests.support.settings import make_settings
 
 QUERY = "webhook retries queue thumbnails"
 
@@ -36,10 +37,11 @@ def reranking(
         )
         runtime = Runtime.build(settings)
         try:
-            with ThreadedServer(create_app(runtime)) as server:
-                user_id, key = Service(runtime, server.url).new_user()
-                with Client(server.url, key, user_id) as client:
-                    yield fake, client
+            with (
+                ThreadedServer(create_app(runtime)) as server,
+                Service(runtime, server.url).client() as client,
+            ):
+                yield fake, client
         finally:
             runtime.close()
 

@@ -8,7 +8,7 @@ from contextd.domain.enums import ArtifactType
 from contextd.pipeline.types import ArtifactDraft
 from contextd.services.artifacts import save_artifacts
 from contextd.store.tables import Artifact, Source
-from tests.conftest import Client, Service
+from tests.support.service import Client, Service
 
 
 def draft(content: str, turn: int, key: str | None = "file:app/main.py") -> ArtifactDraft:

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from contextd.api.app import create_app
-from contextd.api.threaded import ThreadedServer
 from contextd.runtime import Runtime
-from tests.conftest import Client, Service, make_settings
+from contextd.testing import ThreadedServer
+from tests.support.service import Client, Service
+from tests.support.settings import make_settings
 
 CHROMIUM = os.environ.get("CONTEXTD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -19,7 +19,9 @@ if not os.environ.get("CI"):  # in CI a missing Playwright fails the run instead
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Client, PageServer
+from tests.support.browser import sign_in
+from tests.support.pages import PageServer
+from tests.support.service import Client
 
 CODE = '''def greet(name: str) -> str:
     """Say hello."""
@@ -42,13 +44,6 @@ User: Thanks, that works.
 
 Assistant: Great. Keep the greeting function in its own module so tests can import it.
 """
-
-
-def sign_in(page: Page, key: str) -> None:
-    page.goto("/")
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Spaces", level=1)).to_be_visible()
 
 
 def test_sign_in_with_a_wrong_key_shows_the_error(page: Page, shots: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from contextd.web.dashboard import STATIC_DIR
-from tests.conftest import Service
+from tests.support.service import Service
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,9 @@ if not os.environ.get("CI"):  # in CI a missing Playwright fails the run instead
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Client, PageServer
-from tests.web.test_dashboard import sign_in
+from tests.support.browser import sign_in
+from tests.support.pages import PageServer
+from tests.support.service import Client
 
 CHAT = "User: How do I restart the worker?\n\nAssistant: Run `make restart-worker`.\n"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -13,7 +12,10 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.conftest import Client, PageServer
+from contextd.jobs.queue import DELIVER_POSTBACK, PROCESS_SOURCE
+from contextd.testing import drain_jobs
+from tests.support.pages import PageServer
+from tests.support.service import Client, Service
 
 pytestmark = pytest.mark.all_engines  # processing: also under the procrastinate engine
 
@@ -46,12 +48,6 @@ class Receiver:
         self.url = f"https://127.0.0.2:{self.httpd.server_address[1]}/hook"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def wait_for(self, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.calls) < count:
-            assert time.monotonic() < deadline, f"{len(self.calls)} of {count} postbacks arrived"
-            time.sleep(0.02)
-
 
 @pytest.fixture
 def receiver(tls: Any) -> Iterator[Receiver]:
@@ -61,21 +57,28 @@ def receiver(tls: Any) -> Iterator[Receiver]:
     r.httpd.server_close()
 
 
+def settle(service: Service, source: dict[str, Any]) -> None:
+    """Until the source is processed and its postbacks are delivered or given up (the retries
+    included): the receiver has then seen every call it will ever see."""
+    drain_jobs(service, source_id=source["id"], kinds=[PROCESS_SOURCE, DELIVER_POSTBACK])
+
+
 def _create(client: Client, receiver: Receiver, data: dict[str, Any]) -> dict[str, Any]:
     space = client.space()
     return client.source(space["id"], {**data, "instructions": {"postback_url": receiver.url}})
 
 
 def test_completed_postback_is_signed_and_retried_until_delivered(
-    client: Client, receiver: Receiver
+    client: Client, service: Service, receiver: Receiver
 ) -> None:
     secret = client.get("/v1/postbacks/secret").json()["secret"]
     receiver.statuses = [500, 503]
     source = _create(
         client, receiver, {"type": "CONTENT", "initial_data": {"data": "User: a\n\nAssistant: b"}}
     )
-    receiver.wait_for(3)
+    settle(service, source)
 
+    assert len(receiver.calls) == 3
     bodies = [json.loads(body) for _, body in receiver.calls]
     assert bodies[0] == {
         "event": "SourceStatusNotification",
@@ -102,44 +105,40 @@ def test_completed_postback_is_signed_and_retried_until_delivered(
 
 
 def test_failed_source_postback_carries_the_message(
-    client: Client, receiver: Receiver, pages: PageServer
+    client: Client, service: Service, receiver: Receiver, pages: PageServer
 ) -> None:
     source = _create(client, receiver, {"type": "URI", "initial_data": {"url": pages.url("/gone")}})
-    receiver.wait_for(1)
+    settle(service, source)
+    assert len(receiver.calls) == 1
     body = json.loads(receiver.calls[0][1])
     assert body["status"] == "FAILED"
     assert body["sourceId"] == source["id"]
     assert "404" in body["message"]
 
 
-def test_canceled_source_postback(client: Client, receiver: Receiver, pages: PageServer) -> None:
+def test_canceled_source_postback(
+    client: Client, service: Service, receiver: Receiver, pages: PageServer
+) -> None:
     url = pages.add("/slow-postback", "<html><body><p>slow</p></body></html>", delay=2)
     source = _create(client, receiver, {"type": "URI", "initial_data": {"url": url}})
     client.post(f"/v1/sources/{source['id']}/cancel")
-    receiver.wait_for(1)
+    settle(service, source)  # the job finishes its fetch, sees the cancel, and sends nothing
     body = json.loads(receiver.calls[0][1])
     assert (body["status"], body["message"]) == ("CANCELED", "canceled by user")
-    time.sleep(2.5)  # the job finishes its fetch, sees the cancel, and sends nothing more
     assert len(receiver.calls) == 1
 
 
 def test_a_receiver_that_keeps_failing_is_given_up_after_the_attempt_limit(
-    client: Client, receiver: Receiver
+    client: Client, service: Service, receiver: Receiver
 ) -> None:
     receiver.statuses = [500] * 10
     source = _create(client, receiver, {"type": "CONTENT", "initial_data": {"data": "x y z"}})
-    receiver.wait_for(5)
-    deadline = time.monotonic() + 10
-    while True:
-        deliveries = client.get("/v1/postbacks/deliveries", params={"sourceId": source["id"]})
-        [delivery] = deliveries.json()["deliveries"]
-        if delivery["status"] != "pending" or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    settle(service, source)
+    deliveries = client.get("/v1/postbacks/deliveries", params={"sourceId": source["id"]})
+    [delivery] = deliveries.json()["deliveries"]
     assert delivery["status"] == "failed"
     assert delivery["attempts"] == 5
     assert delivery["last_error"] == "HTTP 500"
-    time.sleep(0.5)
     assert len(receiver.calls) == 5
 
 

@@ -6,7 +6,6 @@ import json
 import random
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from contextd.pipeline.ingest.conversations import (
     speaker_role,
 )
 from contextd.pipeline.types import Conversation
+from tests.support.settings import SHARED
 
-LOCOMO = Path("/work/shared/evaldata/locomo-dev/conv-26.json")
+LOCOMO = SHARED / "evaldata" / "locomo-dev" / "conv-26.json"
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 
 

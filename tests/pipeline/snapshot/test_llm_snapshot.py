@@ -18,7 +18,6 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from contextd.api.threaded import ThreadedServer
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.snapshot import (
     LLMConfig,
@@ -29,7 +28,8 @@ from contextd.pipeline.snapshot import (
 )
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
-from tests.fake_openai import FakeModelServer, Reply
+from contextd.testing import ThreadedServer
+from tests.support.fake_openai import FakeModelServer, Reply
 
 MODEL = "test-model"
 KEY = "sk-test-0123456789"

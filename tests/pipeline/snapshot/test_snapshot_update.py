@@ -10,8 +10,8 @@ import pytest
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.snapshot import Sentence, build_snapshot, split_sentences, update_snapshot
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
-from tests.pipeline.fake_embedder import HashingEmbedder
-from tests.pipeline.snapshot.test_snapshot import CITATION, chat, conversation, section
+from contextd.testing import FakeEmbedder as HashingEmbedder
+from tests.support.conversations import CITATION, chat, conversation, section
 
 FAKE = HashingEmbedder()
 DOCUMENT = Document(text="", format="chatgpt", title="Task tracker API")

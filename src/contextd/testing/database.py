@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL databases, for the test suite, benchmarks and evaluations.
+"""Throwaway PostgreSQL databases, for the test suite, the benchmarks and the evaluations.
 
 Each run gets a database of its own on a shared server, so runs never see each other's rows and
 a crashed run leaves nothing behind but a uniquely named database (dropped with FORCE after).

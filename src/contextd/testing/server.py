@@ -1,8 +1,8 @@
-"""Serve an ASGI app from a background thread of this process.
+"""Serve an ASGI app from a background thread of this process, and find free ports.
 
-For the test suite, the evaluations and anyone embedding contextd in a Python program: the
-socket is bound before the thread starts (no port race), and leaving the `with` block stops the
-server and runs the app's shutdown (its embedded worker included).
+For the test suite, the benchmarks, the evaluations and anyone embedding contextd in a Python
+program: the socket is bound before the thread starts (no port race), and leaving the `with`
+block stops the server and runs the app's shutdown (its embedded worker included).
 """
 
 from __future__ import annotations
@@ -16,10 +16,20 @@ import uvicorn
 
 
 def free_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port of `host`: hand it to a server in this process, which then
+    never races anyone for the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     return sock
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port of `host` that was free a moment ago, for a server in another process (which must
+    bind it itself, so a small race with other programs remains; loopback keeps it rare)."""
+    with free_socket(host) as sock:
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class ThreadedServer:

@@ -1,0 +1,36 @@
+"""Where the suite's databases are and how its servers are configured."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from contextd.config import Settings
+
+PG_ADMIN_URL = os.environ.get(
+    "CONTEXTD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    b for b in os.environ.get("CONTEXTD_TEST_BACKENDS", "sqlite,postgresql").split(",") if b
+]
+# Loopback addresses the test server may fetch from; everything else private stays blocked.
+ALLOWED_TEST_NET = "127.0.0.2/32"
+# The data shared beside the repository (evaluation sets); tests that need it skip without it.
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "allowed_networks": [ALLOWED_TEST_NET],
+        "rate_limit_per_minute": 100_000,
+        "job_poll_seconds": 0.05,
+        "job_lease_seconds": 10.0,
+        "worker_concurrency": 2,
+        "postback_backoff_seconds": 0.2,
+        "secret_key": "test-secret",
+    }
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,28 @@
+"""Sources created through the service layer, for tests that drive jobs and workers by hand."""
+
+from __future__ import annotations
+
+import time
+
+from contextd.domain.enums import SourceType
+from contextd.runtime import Runtime
+from contextd.services import keys, spaces
+from contextd.services.sources import SourceContext, create_source
+from tests.support.factories import transcript
+
+
+def new_source(runtime: Runtime, turns: int = 8) -> str:
+    ctx = SourceContext(runtime.blobs, runtime.net_policy, runtime.postback_policy)
+    with runtime.db.session() as session:
+        user = keys.ensure_user(session, "fence", f"fence-{time.monotonic_ns()}@example.test")
+        space = spaces.create_space(session, user, "fence", None)
+        source = create_source(
+            session,
+            ctx,
+            user,
+            space,
+            source_type=SourceType.CONTENT,
+            initial_data={"data": transcript(turns)},
+            instructions={},
+        )
+        return source.id
