@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from contextd.domain.enums import ArtifactType, SearchMode, SourceStatus, SourceType
+from contextd.domain.enums import ArtifactType, ChunkKind, SearchMode, SourceStatus, SourceType
 
 MAX_JSON_DEPTH = 64
 """How deeply free-form JSON (`initial_data`, `instructions`) may nest; chat exports need ~10."""
@@ -47,9 +47,6 @@ def _storable(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             _storable(item, depth + 1)
-
-
-ChunkKind = Literal["turn", "section", "artifact", "snapshot"]
 
 
 class Strict(BaseModel):
