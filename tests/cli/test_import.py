@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from contextd.cli.remote import EXIT_USAGE
+from contextd.cli.common import EXIT_USAGE
 from tests.cli.conftest import Cli
 from tests.factories import chatgpt_export
 
