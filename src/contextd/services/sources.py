@@ -298,12 +298,10 @@ def reprocess_source(
         source.raw_key and ctx.blobs.exists(source.raw_key)
     ):
         raise InvalidState("the source has no stored content to reprocess; refresh it instead")
-    options = dict(zip(SNAPSHOT_OPTIONS, (snapshot_ratio, snapshot_budget_tokens), strict=True))
-    if any(v is not None for v in options.values()):
-        source.instructions = {
-            **{k: v for k, v in source.instructions.items() if k not in options},
-            **{k: v for k, v in options.items() if v is not None},
-        }
+    chosen = {"snapshot_ratio": snapshot_ratio, "snapshot_budget_tokens": snapshot_budget_tokens}
+    if any(v is not None for v in chosen.values()):
+        kept = {k: v for k, v in source.instructions.items() if k not in SNAPSHOT_OPTIONS}
+        source.instructions = {**kept, **{k: v for k, v in chosen.items() if v is not None}}
     _start(session, source, ctx, {"mode": "reprocess", **flags})
     return source
 
