@@ -6,8 +6,8 @@ holds no state of its own beyond a small cache of space names.
 
 Every tool returns structured content (its output schema is published) and the same result as
 readable Markdown text, for clients that only show text to the model; both are built in
-`outputs.py`, so the tools here only fetch. API errors come back as
-tool errors (`isError`) whose text carries the API's message and its `requestId`.
+`outputs.py`, so the tools here only fetch. API errors come back as tool errors (`isError`)
+whose text carries the API's message and its `requestId`.
 """
 
 from __future__ import annotations
