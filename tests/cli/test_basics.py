@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-from contextd.cli.remote import EXIT_API, EXIT_CONNECTION, EXIT_USAGE
+from contextd.cli.common import EXIT_API, EXIT_CONNECTION, EXIT_USAGE
 from tests.support.cli import Cli
 
 

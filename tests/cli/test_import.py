@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from contextd.cli.remote import EXIT_USAGE
+from contextd.cli.common import EXIT_USAGE
 from tests.support.cli import Cli
 from tests.support.factories import chatgpt_export
 

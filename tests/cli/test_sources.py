@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contextd.cli.artifacts import safe_filename
-from contextd.cli.remote import EXIT_UNFINISHED
+from contextd.cli.common import EXIT_UNFINISHED
 from tests.support.cli import Cli
 from tests.support.pages import PageServer
 

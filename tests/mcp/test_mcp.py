@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from contextd.cli.main import app
 from contextd.client import AsyncClient
+from contextd.domain.enums import ArtifactType, ChunkKind, SearchMode, SourceStatus
 from contextd.mcp import build_server
 from contextd.testing import ChildProcess, contextd_argv, free_port
 from tests.support.service import Client as HttpClient
@@ -340,3 +341,35 @@ def test_http_refuses_public_bind_without_token(monkeypatch: pytest.MonkeyPatch)
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 2, done.output
     assert "without a bearer token" in done.output
+
+
+def test_tool_inputs_offer_the_api_enums_inline() -> None:
+    """The tools take the API's own values (one declaration, in `contextd.domain`), listed inline
+    in their input schemas, and refuse others before any API call is made."""
+
+    async def scenario() -> None:
+        # Nothing listens on port 9: a call that reached the API would fail to connect.
+        async with (
+            AsyncClient("http://127.0.0.1:9", "key") as api,
+            McpClient(
+                build_server(api, default_space="11111111-2222-3333-4444-555555555555")
+            ) as mcp,
+        ):
+            tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
+            search = tools["search"].input_schema["properties"]
+            listing = tools["list_sources"].input_schema["properties"]
+            artifacts = tools["list_artifacts"].input_schema["properties"]
+            assert search["mode"]["enum"] == [m.value for m in SearchMode]
+            assert search["kinds"]["anyOf"][0]["items"]["enum"] == [k.value for k in ChunkKind]
+            types = search["artifact_types"]["anyOf"][0]["items"]["enum"]
+            assert types == [t.value for t in ArtifactType]
+            assert artifacts["type"]["anyOf"][0]["enum"] == [t.value for t in ArtifactType]
+            assert listing["status"]["anyOf"][0]["enum"] == [s.value for s in SourceStatus]
+            for schema in (tools["search"].input_schema, tools["list_sources"].input_schema):
+                assert "$defs" not in schema
+
+            refused = tool_error(await mcp.call_tool("search", {"query": "x", "kinds": ["word"]}))
+            assert "'turn', 'section', 'artifact' or 'snapshot'" in refused
+            assert "could not reach" not in refused
+
+    run(scenario())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from contextd.domain.enums import ArtifactType, SearchMode, SourceStatus, SourceType
+from contextd.domain.enums import ArtifactType, ChunkKind, SearchMode, SourceStatus, SourceType
 
 
 def _in_utc(value: datetime) -> datetime:
@@ -112,9 +112,6 @@ def _state_no_nul(schema: dict[str, Any]) -> None:
         _state_no_nul(schema["items"])
     for sub in schema.get("properties", {}).values():
         _state_no_nul(sub)
-
-
-ChunkKind = Literal["turn", "section", "artifact", "snapshot"]
 
 
 class Strict(BaseModel):

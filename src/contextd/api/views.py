@@ -1,4 +1,10 @@
-"""Turn stored rows into wire objects. Lists fetch related rows in one query per kind."""
+"""Turn stored rows into the wire models of `api.schemas`. Lists fetch related rows in one query
+per kind.
+
+Each builder names every field of its model, so mypy checks the shapes against the one
+declaration in `schemas.py`; the routes' `response_model` then serializes them. Stored columns
+hold plain strings; the enums are restored here so that a stray value fails loudly at the edge.
+"""
 
 from __future__ import annotations
 
@@ -9,47 +15,84 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contextd.domain.enums import ArtifactType
-from contextd.services.spaces import CollectionNode
-from contextd.store.tables import ApiKey, Artifact, Collection, Source, Space
+from contextd.api.schemas import (
+    ApiKeyOut,
+    ArtifactOut,
+    ArtifactSummary,
+    CollectionNode,
+    CollectionOut,
+    Pagination,
+    PostbackDeliveryOut,
+    SearchResult,
+    SearchScores,
+    SnapshotOut,
+    SnapshotSummary,
+    SourceOut,
+    SourceStats,
+    SpaceOut,
+    TurnOut,
+)
+from contextd.domain.enums import ArtifactType, ChunkKind, SourceStatus, SourceType
+from contextd.search.query import highlights
+from contextd.search.hybrid import Hit
+from contextd.services import spaces
+from contextd.services.paging import pages
+from contextd.store.tables import (
+    ApiKey,
+    Artifact,
+    Collection,
+    PostbackDelivery,
+    Source,
+    Space,
+    Turn,
+)
 
 
-def api_key(key: ApiKey) -> dict[str, Any]:
-    return {
-        "id": key.id,
-        "key_prefix": key.key_prefix,
-        "name": key.name,
-        "expiration_date": key.expiration_date,
-        "created_at": key.created_at,
-        "revoked_at": key.revoked_at,
-        "last_used_at": key.last_used_at,
-    }
+def pagination(page: int, per_page: int, total: int) -> Pagination:
+    return Pagination(page=page, per_page=per_page, total=total, pages=pages(total, per_page))
 
 
-def space(s: Space) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name": s.name,
-        "description": s.description,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    }
+def api_key(key: ApiKey) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        key_prefix=key.key_prefix,
+        name=key.name,
+        expiration_date=key.expiration_date,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+    )
 
 
-def collection(c: Collection) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "spaceId": c.space_id,
-        "parentId": c.parent_id,
-        "name": c.name,
-        "description": c.description,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-    }
+def space(s: Space) -> SpaceOut:
+    return SpaceOut(
+        id=s.id,
+        name=s.name,
+        description=s.description,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+    )
 
 
-def collection_tree(nodes: list[CollectionNode]) -> list[dict[str, Any]]:
-    return [{**collection(n.collection), "children": collection_tree(n.children)} for n in nodes]
+def collection(c: Collection) -> CollectionOut:
+    return CollectionOut(
+        id=c.id,
+        spaceId=c.space_id,
+        parentId=c.parent_id,
+        name=c.name,
+        description=c.description,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def collection_tree(nodes: list[spaces.CollectionNode]) -> list[CollectionNode]:
+    return [
+        CollectionNode(
+            **collection(n.collection).model_dump(), children=collection_tree(n.children)
+        )
+        for n in nodes
+    ]
 
 
 def _compression(meta: dict[str, Any]) -> float:
@@ -57,52 +100,58 @@ def _compression(meta: dict[str, Any]) -> float:
     return round((meta.get("tokens_before") or 0) / after, 2) if after else 0.0
 
 
-def snapshot_summary(a: Artifact) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "tokens_before": a.meta.get("tokens_before", 0),
-        "tokens_after": a.meta.get("tokens_after", 0),
-        "tokenizer": a.meta.get("tokenizer", ""),
-        "compression": _compression(a.meta),
-        "engine": a.meta.get("engine", "builtin"),
-        "note": a.meta.get("note"),
-        "updated_at": a.updated_at,
-    }
+def snapshot_summary(a: Artifact) -> SnapshotSummary:
+    return SnapshotSummary(
+        id=a.id,
+        tokens_before=a.meta.get("tokens_before", 0),
+        tokens_after=a.meta.get("tokens_after", 0),
+        tokenizer=a.meta.get("tokenizer", ""),
+        compression=_compression(a.meta),
+        engine=a.meta.get("engine", "builtin"),
+        note=a.meta.get("note"),
+        updated_at=a.updated_at,
+    )
 
 
-def snapshot(a: Artifact) -> dict[str, Any]:
-    return {
-        **snapshot_summary(a),
-        "sourceId": a.source_id,
-        "content": a.content,
-        "budget": a.meta.get("budget", 0),
-        "turn_indexes": a.turn_indexes,
-        "version": a.version,
-    }
+def snapshot(a: Artifact) -> SnapshotOut:
+    return SnapshotOut(
+        id=a.id,
+        sourceId=a.source_id,
+        content=a.content,
+        tokens_before=a.meta.get("tokens_before", 0),
+        tokens_after=a.meta.get("tokens_after", 0),
+        tokenizer=a.meta.get("tokenizer", ""),
+        budget=a.meta.get("budget", 0),
+        compression=_compression(a.meta),
+        engine=a.meta.get("engine", "builtin"),
+        turn_indexes=a.turn_indexes,
+        version=a.version,
+        updated_at=a.updated_at,
+    )
 
 
-def artifact(a: Artifact) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "spaceId": a.space_id,
-        "sourceId": a.source_id,
-        "type": a.type,
-        "title": a.title,
-        "language": a.language,
-        "content": a.content,
-        "content_hash": a.content_hash,
-        "turn_indexes": a.turn_indexes,
-        "version": a.version,
-        "is_current": a.is_current,
-        "key": a.lineage_key,
-        "previous_version_id": a.previous_version_id,
-        "meta": a.meta,
-        "created_at": a.created_at,
-        "updated_at": a.updated_at,
-    }
+def artifact(a: Artifact) -> ArtifactOut:
+    return ArtifactOut(
+        id=a.id,
+        spaceId=a.space_id,
+        sourceId=a.source_id,
+        type=ArtifactType(a.type),
+        title=a.title,
+        language=a.language,
+        content=a.content,
+        content_hash=a.content_hash,
+        turn_indexes=a.turn_indexes,
+        version=a.version,
+        is_current=a.is_current,
+        key=a.lineage_key,
+        previous_version_id=a.previous_version_id,
+        meta=a.meta,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+    )
 
 
-def sources(session: Session, rows: Sequence[Source]) -> list[dict[str, Any]]:
+def sources(session: Session, rows: Sequence[Source]) -> list[SourceOut]:
     ids = [s.id for s in rows]
     related: dict[str, list[Artifact]] = defaultdict(list)
     if ids:
@@ -116,43 +165,85 @@ def sources(session: Session, rows: Sequence[Source]) -> list[dict[str, Any]]:
     return [_source(s, related[s.id]) for s in rows]
 
 
-def source(session: Session, row: Source) -> dict[str, Any]:
+def source(session: Session, row: Source) -> SourceOut:
     return sources(session, [row])[0]
 
 
-def _source(s: Source, arts: list[Artifact]) -> dict[str, Any]:
+def _source(s: Source, arts: list[Artifact]) -> SourceOut:
     snapshots = [a for a in arts if a.type == ArtifactType.CONTEXT]
     others = [a for a in arts if a.type != ArtifactType.CONTEXT]
-    return {
-        "id": s.id,
-        "spaceId": s.space_id,
-        "collectionId": s.collection_id,
-        "type": s.type,
-        "name": s.name,
-        "description": s.description,
-        "status": s.status,
-        "message": s.message,
-        "pinned": s.pinned,
-        "deleted": s.deleted_at is not None,
-        "deleted_at": s.deleted_at,
-        "initial_data": s.initial_data,
-        "instructions": s.instructions,
-        "revision": s.revision,
-        "title": s.title,
-        "format": s.document_format,
-        "stats": {"turns": s.turn_count, "tokens": s.token_count, "artifacts": len(others)},
-        "artifacts": [
-            {
-                "id": a.id,
-                "type": a.type,
-                "title": a.title,
-                "language": a.language,
-                "version": a.version,
-            }
+    return SourceOut(
+        id=s.id,
+        spaceId=s.space_id,
+        collectionId=s.collection_id,
+        type=SourceType(s.type),
+        name=s.name,
+        description=s.description,
+        status=SourceStatus(s.status),
+        message=s.message,
+        pinned=s.pinned,
+        deleted=s.deleted_at is not None,
+        deleted_at=s.deleted_at,
+        initial_data=s.initial_data,
+        instructions=s.instructions,
+        revision=s.revision,
+        title=s.title,
+        format=s.document_format,
+        stats=SourceStats(turns=s.turn_count, tokens=s.token_count, artifacts=len(others)),
+        artifacts=[
+            ArtifactSummary(
+                id=a.id,
+                type=ArtifactType(a.type),
+                title=a.title,
+                language=a.language,
+                version=a.version,
+            )
             for a in others[:100]
         ],
-        "snapshot": snapshot_summary(snapshots[-1]) if snapshots else None,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-        "processed_at": s.processed_at,
-    }
+        snapshot=snapshot_summary(snapshots[-1]) if snapshots else None,
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+        processed_at=s.processed_at,
+    )
+
+
+def turn(t: Turn) -> TurnOut:
+    return TurnOut(index=t.idx, speaker=t.speaker, role=t.role, text=t.text, timestamp=t.timestamp)
+
+
+def delivery(d: PostbackDelivery) -> PostbackDeliveryOut:
+    return PostbackDeliveryOut(
+        id=d.id,
+        sourceId=d.source_id,
+        url=d.url,
+        payload=d.payload,
+        status=d.status,
+        attempts=d.attempts,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
+        created_at=d.created_at,
+        delivered_at=d.delivered_at,
+    )
+
+
+def search_result(h: Hit, query: str) -> SearchResult:
+    c = h.chunk
+    return SearchResult(
+        chunkId=c.id,
+        kind=ChunkKind(c.kind),
+        score=h.score,
+        scores=SearchScores(lexical=h.lexical, vector=h.vector, rerank=h.rerank),
+        text=c.text,
+        title=c.title,
+        highlights=highlights(c.text, query),
+        sourceId=h.source.id,
+        sourceName=h.source.name or h.source.title,
+        sourceType=SourceType(h.source.type),
+        turnStart=c.turn_start,
+        turnEnd=c.turn_end,
+        speaker=c.speaker,
+        timestamp=c.timestamp,
+        artifactId=c.artifact_id,
+        artifactType=None if c.artifact_type is None else ArtifactType(c.artifact_type),
+        language=c.language,
+    )

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from contextd.cli.remote import (
+from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     Session,

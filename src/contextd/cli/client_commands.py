@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import typer
 
+from contextd.cli.add import add
 from contextd.cli.artifacts import artifacts_app
 from contextd.cli.importer import import_app
+from contextd.cli.login import login, logout
 from contextd.cli.search import search
-from contextd.cli.sources import add, login, logout, snapshot, sources_app, status, wait
+from contextd.cli.snapshot import snapshot
+from contextd.cli.sources import sources_app, status, wait
 from contextd.cli.spaces import collections_app, spaces_app
 
 PANEL = "Client (talks to a running server)"

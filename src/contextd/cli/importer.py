@@ -33,7 +33,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from contextd.cli.remote import (
+from contextd.cli.common import (
     EXIT_API,
     EXIT_UNFINISHED,
     JsonOpt,

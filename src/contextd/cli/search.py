@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from contextd.cli.remote import (
+from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     UrlOpt,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.tree import Tree
 
-from contextd.cli.remote import (
+from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     UrlOpt,

@@ -1,12 +1,25 @@
-"""Waiting for sources to finish, with a progress bar for people."""
+"""Waiting for sources to finish, with a progress bar for people, and printing them: every
+command that creates or acts on sources reports them through `report`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from contextd.cli.remote import Output, source_label
-from contextd.client import Client, Source
+import typer
+from rich.markup import escape
+
+from contextd.cli.common import (
+    EXIT_UNFINISHED,
+    Output,
+    Session,
+    id_table,
+    short_time,
+    source_label,
+    status_text,
+)
+from contextd.client import Client, Source, SourceStatus
 
 POLL_SECONDS = 0.5
 
@@ -47,3 +60,66 @@ def wait_for(
     finished = [done[i] for i in dict.fromkeys(source_ids) if i in done]
     unfinished = [last[i] for i in dict.fromkeys(source_ids) if i not in done and i in last]
     return finished, unfinished
+
+
+def source_row(source: Source) -> dict[str, Any]:
+    return source.model_dump(mode="json", by_alias=True)
+
+
+def print_sources(out: Output, sources: list[Source], paths: dict[str, str] | None = None) -> None:
+    table = id_table("id", "name", "type", "status", "turns", "arts", "updated")
+    if paths:
+        table.add_column("collection")
+    for source in sources:
+        row = [
+            source.id,
+            escape(source_label(source)),
+            str(source.type),
+            status_text(str(source.status)),
+            str(source.stats.turns),
+            str(source.stats.artifacts),
+            short_time(source.updated_at or source.created_at),
+        ]
+        if paths:
+            row.append(escape(paths.get(source.collection_id or "", "")))
+        table.add_row(*row)
+    out.out.print(table)
+
+
+def finish(
+    s: Session, created: list[Source], wait: bool, timeout: float, extra: dict[str, Any]
+) -> None:
+    """Print what was created, after waiting for it when asked; exit 4 when something failed."""
+    code = report(s, created, wait, timeout, extra)
+    if code:
+        raise typer.Exit(code)
+
+
+def report(
+    s: Session,
+    sources: list[Source],
+    wait: bool,
+    timeout: float,
+    extra: dict[str, Any],
+    expect: SourceStatus = SourceStatus.COMPLETED,
+) -> int:
+    """Print the sources, after waiting for them when asked; returns 4 when one waited on did
+    not end as `expect` (or did not end), else 0."""
+    code = 0
+    shown = sources
+    if wait and sources:
+        finished, unfinished = wait_for(s.client, s.out, [c.id for c in sources], timeout=timeout)
+        shown = [*finished, *unfinished]
+        if unfinished or any(x.status != expect for x in finished):
+            code = EXIT_UNFINISHED
+    if s.json:
+        s.out.emit({"sources": [source_row(x) for x in shown], **extra})
+    else:
+        if shown:
+            print_sources(s.out, shown)
+        for item in extra.get("skipped", []):
+            s.out.note(f"skipped {item['path']}: {item['reason']}")
+        for source in shown:
+            if source.status in (SourceStatus.FAILED, SourceStatus.CANCELED):
+                s.out.note(f"{source.id} {source.status}: {source.message or ''}")
+    return code

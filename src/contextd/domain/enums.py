@@ -50,3 +50,13 @@ class SearchMode(StrEnum):
     HYBRID = "hybrid"
     LEXICAL = "lexical"
     VECTOR = "vector"
+
+
+class ChunkKind(StrEnum):
+    """What a search chunk was cut from: a conversation turn, a document section, an artifact or
+    a context snapshot."""
+
+    TURN = "turn"
+    SECTION = "section"
+    ARTIFACT = "artifact"
+    SNAPSHOT = "snapshot"

@@ -5,8 +5,9 @@ or a few calls through `contextd.client.AsyncClient`, with the API key of whoeve
 holds no state of its own beyond a small cache of space names.
 
 Every tool returns structured content (its output schema is published) and the same result as
-readable Markdown text, for clients that only show text to the model. API errors come back as
-tool errors (`isError`) whose text carries the API's message and its `requestId`.
+readable Markdown text, for clients that only show text to the model; both are built in
+`outputs.py`, so the tools here only fetch. API errors come back as tool errors (`isError`)
+whose text carries the API's message and its `requestId`.
 """
 
 from __future__ import annotations
@@ -14,24 +15,35 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.types import CallToolResult, ToolAnnotations
+from pydantic import Field
 
 from contextd.client import (
     APIConnectionError,
     APIStatusError,
-    Artifact,
     AsyncClient,
     ContextdError,
     NotFoundError,
     SearchFilters,
-    Source,
     WaitTimeout,
+)
+from contextd.domain.enums import ArtifactType, ChunkKind, SearchMode, SourceStatus
+from contextd.mcp import outputs as o
+from contextd.mcp.outputs import (
+    AddContentOutput,
+    ArtifactOutput,
+    ArtifactsOutput,
+    SearchOutput,
+    SnapshotOutput,
+    SourceInfo,
+    SourcesOutput,
+    SpaceInfo,
+    SpacesOutput,
 )
 
 __all__ = ["INSTRUCTIONS", "build_server"]
@@ -52,9 +64,24 @@ Spaces can be named by id or by name; tools fall back to the configured default 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MAX_SPACES = 500
 
-ArtifactKind = Literal["CODE", "SCHEMA", "DIAGRAM", "COMMAND", "CONTEXT"]
-SourceStatusName = Literal["CREATED", "PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELED"]
-ChunkKind = Literal["turn", "section", "artifact", "snapshot"]
+
+def _values(kind: type[StrEnum]) -> Any:
+    """`Literal[...]` of one of the API's enums (`contextd.domain`): the tool's input schema lists
+    the values inline, as MCP clients hand it to a model as it is, and a tool receives plain
+    strings, which is all the SDK needs."""
+    return Literal[tuple(member.value for member in kind)]
+
+
+if TYPE_CHECKING:  # a Literal built at run time is opaque to mypy; the values are strings
+    ArtifactKind = str
+    SourceStatusName = str
+    ChunkKindName = str
+    SearchModeName = str
+else:
+    ArtifactKind = _values(ArtifactType)
+    SourceStatusName = _values(SourceStatus)
+    ChunkKindName = _values(ChunkKind)
+    SearchModeName = _values(SearchMode)
 
 SpaceArg = Annotated[
     str | None,
@@ -66,190 +93,18 @@ SpaceArg = Annotated[
 PageArg = Annotated[int, Field(ge=1, description="Page number, from 1")]
 LimitArg = Annotated[int, Field(ge=1, le=100, description="Items per page (1-100)")]
 
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+# Tools that create something: not read-only, never destructive, not idempotent.
+ADDS = ToolAnnotations(
+    read_only_hint=False,
+    destructive_hint=False,
+    idempotent_hint=False,
+    open_world_hint=False,
+)
+
 
 class _HasContent(Protocol):
     content: str
-
-
-# --- structured outputs ------------------------------------------------------------------------
-
-
-class SpaceInfo(BaseModel):
-    id: str
-    name: str
-    description: str | None = None
-    created_at: datetime | None = None
-
-
-class SpacesOutput(BaseModel):
-    spaces: list[SpaceInfo]
-    default_space: str | None = Field(None, description="The server's default space, if any")
-
-
-class SearchHit(BaseModel):
-    score: float
-    kind: str | None = Field(None, description="turn, section, artifact or snapshot")
-    text: str
-    title: str | None = None
-    source_id: str | None = None
-    source_name: str | None = None
-    source_type: str | None = None
-    turn_start: int | None = None
-    turn_end: int | None = None
-    speaker: str | None = None
-    artifact_id: str | None = None
-    artifact_type: str | None = None
-    language: str | None = None
-
-
-class SearchOutput(BaseModel):
-    space_id: str
-    query: str
-    mode: str | None = None
-    results: list[SearchHit]
-
-
-class SourceInfo(BaseModel):
-    id: str
-    space_id: str | None = None
-    type: str
-    status: str
-    name: str | None = None
-    title: str | None = None
-    message: str | None = Field(None, description="Why processing failed, when it did")
-    format: str | None = None
-    pinned: bool = False
-    turns: int = 0
-    tokens: int = 0
-    artifacts: int = 0
-    has_snapshot: bool = False
-    created_at: datetime | None = None
-    processed_at: datetime | None = None
-
-
-class SourcesOutput(BaseModel):
-    space_id: str
-    sources: list[SourceInfo]
-    page: int
-    pages: int
-    total: int
-
-
-class SnapshotOutput(BaseModel):
-    source_id: str
-    content: str = Field(description="The context snapshot, Markdown")
-    tokens_before: int = 0
-    tokens_after: int = 0
-    compression: float = 0.0
-    engine: str | None = None
-    version: int | None = None
-    updated_at: datetime | None = None
-
-
-class ArtifactInfo(BaseModel):
-    id: str
-    source_id: str | None = None
-    type: str
-    title: str | None = None
-    language: str | None = None
-    version: int | None = None
-    lines: int = 0
-    preview: str = Field("", description="The first line of the content")
-
-
-class ArtifactsOutput(BaseModel):
-    space_id: str
-    artifacts: list[ArtifactInfo]
-    page: int
-    pages: int
-    total: int
-
-
-class ArtifactOutput(BaseModel):
-    id: str
-    space_id: str | None = None
-    source_id: str | None = None
-    type: str
-    title: str | None = None
-    language: str | None = None
-    version: int | None = None
-    is_current: bool = True
-    turn_indexes: list[int] = Field(default_factory=list)
-    content: str
-
-
-class AddContentOutput(BaseModel):
-    source: SourceInfo
-    finished: bool = Field(description="Processing is over (COMPLETED, FAILED or CANCELED)")
-
-
-# --- conversions --------------------------------------------------------------------------------
-
-
-def _source_info(source: Source) -> SourceInfo:
-    return SourceInfo(
-        id=source.id,
-        space_id=source.space_id,
-        type=str(source.type),
-        status=str(source.status),
-        name=source.name,
-        title=source.title,
-        message=source.message,
-        format=source.format,
-        pinned=source.pinned,
-        turns=source.stats.turns,
-        tokens=source.stats.tokens,
-        artifacts=source.stats.artifacts or len(source.artifacts),
-        has_snapshot=source.snapshot is not None,
-        created_at=source.created_at,
-        processed_at=source.processed_at,
-    )
-
-
-def _artifact_info(artifact: Artifact) -> ArtifactInfo:
-    content = artifact.content.strip("\n")
-    return ArtifactInfo(
-        id=artifact.id,
-        source_id=artifact.source_id,
-        type=str(artifact.type),
-        title=artifact.title,
-        language=artifact.language,
-        version=artifact.version,
-        lines=content.count("\n") + 1 if content else 0,
-        preview=content.split("\n", 1)[0][:120],
-    )
-
-
-def _result(output: BaseModel, text: str) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=output.model_dump(mode="json"),
-    )
-
-
-def _label(source: SourceInfo) -> str:
-    return source.name or source.title or "(untitled)"
-
-
-def _source_line(source: SourceInfo) -> str:
-    parts = [f"- **{_label(source)}** `{source.id}` {source.type} {source.status}"]
-    if source.status == "COMPLETED":
-        parts.append(f"{source.turns} turns, {source.artifacts} artifacts")
-    if source.message:
-        parts.append(f"({source.message})")
-    return " ".join(parts)
-
-
-def _fence(content: str, language: str | None) -> str:
-    ticks = "```"
-    while ticks in content:
-        ticks += "`"
-    return f"{ticks}{language or ''}\n{content.rstrip()}\n{ticks}"
-
-
-def _paging(page: int, pages: int, total: int) -> str:
-    more = f"; pass page={page + 1} for more" if page < pages else ""
-    return f"page {page} of {max(pages, 1)}, {total} in all{more}"
 
 
 def describe_error(err: ContextdError, base_url: str) -> str:
@@ -273,6 +128,62 @@ def describe_error(err: ContextdError, base_url: str) -> str:
     return f"contextd error: {err}"
 
 
+class _Api:
+    """What every tool and resource shares: the SDK client, the default space, a cache of space
+    names, and the mapping of API errors to the MCP errors clients understand."""
+
+    def __init__(self, client: AsyncClient, default_space: str | None) -> None:
+        self.client = client
+        self.default_space = default_space
+        self.base_url = str(client.base_url)
+        self.space_ids: dict[str, str] = {}  # space name (casefolded) -> id
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """API errors become tool errors (`isError`) carrying the API's message."""
+        try:
+            yield
+        except ContextdError as err:
+            raise ToolError(describe_error(err, self.base_url)) from err
+
+    async def read(self, fetch: Awaitable[_HasContent]) -> str:
+        """A resource read: API errors become the resource errors MCP clients understand."""
+        try:
+            return (await fetch).content
+        except NotFoundError as err:
+            raise ResourceNotFoundError(describe_error(err, self.base_url)) from err
+        except ContextdError as err:
+            raise ResourceError(describe_error(err, self.base_url)) from err
+
+    async def resolve_space(self, value: str | None) -> str:
+        """A space id from an id or a name, or the default space."""
+        wanted = (value or self.default_space or "").strip()
+        if not wanted:
+            raise ToolError(
+                "no space given and the server has no default space: call list_spaces and "
+                "pass a space id or name"
+            )
+        if _UUID.fullmatch(wanted):
+            return wanted
+        key = wanted.casefold()
+        if key not in self.space_ids:
+            with self.errors():
+                matches = [
+                    space.id
+                    async for space in self.client.spaces.list(per_page=100)
+                    if space.name.strip().casefold() == key
+                ]
+            if len(matches) > 1:
+                raise ToolError(f"{len(matches)} spaces are named {wanted!r}: pass an id instead")
+            # Not a name: let the API judge it as an id (other servers' ids need not be UUIDs).
+            self.space_ids[key] = matches[0] if matches else wanted
+        return self.space_ids[key]
+
+    def forget_space_name(self, name: str) -> None:
+        """A cached name may be ambiguous once another space takes it."""
+        self.space_ids.pop(name.strip().casefold(), None)
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 
@@ -287,101 +198,51 @@ def build_server(
     server: MCPServer[Any] = MCPServer(
         name, instructions=INSTRUCTIONS, log_level="WARNING", version=_version()
     )
-    space_ids: dict[str, str] = {}  # space name (casefolded) -> id
-    base_url = str(client.base_url)
+    api = _Api(client, default_space)
+    # In this order: clients list the tools as they were added.
+    for add_tools in (_space_tools, _search_tools, _source_tools, _artifact_tools, _add_tools):
+        add_tools(server, api)
+    _resources(server, api)
+    return server
 
-    @contextmanager
-    def api_errors() -> Iterator[None]:
-        try:
-            yield
-        except ContextdError as err:
-            raise ToolError(describe_error(err, base_url)) from err
 
-    async def resolve_space(value: str | None) -> str:
-        """A space id from an id or a name, or the default space."""
-        wanted = (value or default_space or "").strip()
-        if not wanted:
-            raise ToolError(
-                "no space given and the server has no default space: call list_spaces and "
-                "pass a space id or name"
-            )
-        if _UUID.fullmatch(wanted):
-            return wanted
-        key = wanted.casefold()
-        if key not in space_ids:
-            with api_errors():
-                matches = [
-                    space.id
-                    async for space in client.spaces.list(per_page=100)
-                    if space.name.strip().casefold() == key
-                ]
-            if len(matches) > 1:
-                raise ToolError(f"{len(matches)} spaces are named {wanted!r}: pass an id instead")
-            # Not a name: let the API judge it as an id (other servers' ids need not be UUIDs).
-            space_ids[key] = matches[0] if matches else wanted
-        return space_ids[key]
-
-    read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
-    # Tools that create something: not read-only, never destructive, not idempotent.
-    adds = ToolAnnotations(
-        read_only_hint=False,
-        destructive_hint=False,
-        idempotent_hint=False,
-        open_world_hint=False,
-    )
-
-    @server.tool(title="List spaces", annotations=read_only)
+def _space_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="List spaces", annotations=READ_ONLY)
     async def list_spaces() -> Annotated[CallToolResult, SpacesOutput]:
         """List the spaces (projects) of the account, with their ids. Sources, artifacts and
         search are all scoped to one space."""
         spaces: list[SpaceInfo] = []
-        with api_errors():
-            async for space in client.spaces.list(per_page=100):
-                spaces.append(
-                    SpaceInfo(
-                        id=space.id,
-                        name=space.name,
-                        description=space.description,
-                        created_at=space.created_at,
-                    )
-                )
+        with api.errors():
+            async for space in api.client.spaces.list(per_page=100):
+                spaces.append(o.space_info(space))
                 if len(spaces) >= _MAX_SPACES:
                     break
-        output = SpacesOutput(spaces=spaces, default_space=default_space)
-        lines = [f"{len(spaces)} space(s):"] if spaces else ["No spaces yet."]
-        for info in spaces:
-            about = f": {info.description}" if info.description else ""
-            lines.append(f"- **{info.name}** `{info.id}`{about}")
-        if default_space:
-            lines.append(f"Default space: {default_space}")
-        return _result(output, "\n".join(lines))
+        output = SpacesOutput(spaces=spaces, default_space=api.default_space)
+        return o.result(output, o.spaces_text(output))
 
-    @server.tool(
-        title="Create a space",
-        annotations=adds,
-    )
+    @server.tool(title="Create a space", annotations=ADDS)
     async def create_space(
         name: Annotated[str, Field(min_length=1, max_length=200, description="The space's name")],
         description: Annotated[str | None, Field(description="What the space is about")] = None,
     ) -> Annotated[CallToolResult, SpaceInfo]:
         """Create a new space (a project) to add content to. Check list_spaces first: a space
         with the same name may already exist."""
-        with api_errors():
-            space = await client.spaces.create(name, description=description)
-        space_ids.pop(name.strip().casefold(), None)  # a cached name may now be ambiguous
-        info = SpaceInfo(
-            id=space.id, name=space.name, description=space.description, created_at=space.created_at
-        )
-        return _result(info, f"Created space **{info.name}** `{info.id}`.")
+        with api.errors():
+            space = await api.client.spaces.create(name, description=description)
+        api.forget_space_name(name)
+        info = o.space_info(space)
+        return o.result(info, f"Created space **{info.name}** `{info.id}`.")
 
-    @server.tool(title="Search a space", annotations=read_only)
+
+def _search_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="Search a space", annotations=READ_ONLY)
     async def search(
         query: Annotated[
             str, Field(min_length=1, description="What to look for, in natural language or words")
         ],
         space: SpaceArg = None,
         mode: Annotated[
-            Literal["hybrid", "lexical", "vector"],
+            SearchModeName,
             Field(
                 description="hybrid (default): words and meaning; lexical: exact words; "
                 "vector: meaning only"
@@ -399,7 +260,7 @@ def build_server(
             Field(description="Only artifacts in these languages, e.g. python, bash, sql"),
         ] = None,
         kinds: Annotated[
-            list[ChunkKind] | None,
+            list[ChunkKindName] | None,
             Field(
                 description="Only these kinds of chunks: turn (conversation turns), section "
                 "(document sections), artifact, snapshot"
@@ -409,7 +270,7 @@ def build_server(
         """Search a space's conversations, documents, pages, artifacts and snapshots. Returns
         the best-matching chunks with their source and, for artifacts, the artifact id; follow
         up with get_snapshot(source_id) or read_artifact(artifact_id)."""
-        space_id = await resolve_space(space)
+        space_id = await api.resolve_space(space)
         wanted = {
             "source_ids": source_ids,
             "artifact_types": artifact_types,
@@ -418,79 +279,41 @@ def build_server(
         }
         chosen = {k: v for k, v in wanted.items() if v}
         filters = SearchFilters.model_validate(chosen) if chosen else None
-        with api_errors():
-            found = await client.search(space_id, query, mode=mode, top_k=top_k, filters=filters)
-        hits = [
-            SearchHit(
-                score=hit.score,
-                kind=hit.kind,
-                text=hit.text,
-                title=hit.title,
-                source_id=hit.source_id,
-                source_name=hit.source_name,
-                source_type=None if hit.source_type is None else str(hit.source_type),
-                turn_start=hit.turn_start,
-                turn_end=hit.turn_end,
-                speaker=hit.speaker,
-                artifact_id=hit.artifact_id,
-                artifact_type=None if hit.artifact_type is None else str(hit.artifact_type),
-                language=hit.language,
+        with api.errors():
+            found = await api.client.search(
+                space_id, query, mode=mode, top_k=top_k, filters=filters
             )
-            for hit in found.results
-        ]
         mode_used = None if found.mode is None else str(found.mode)
+        hits = [o.search_hit(hit) for hit in found.results]
         output = SearchOutput(space_id=space_id, query=query, mode=mode_used, results=hits)
-        if not hits:
-            return _result(output, f"No results for {query!r} in space {space_id}.")
-        lines = [f"{len(hits)} result(s) for {query!r} ({mode_used or mode}):"]
-        for n, hit in enumerate(hits, 1):
-            where = [f"source {hit.source_name or '(untitled)'} `{hit.source_id}`"]
-            if hit.turn_start is not None:
-                end = f"-{hit.turn_end}" if hit.turn_end not in (None, hit.turn_start) else ""
-                where.append(f"turn {hit.turn_start}{end}")
-            if hit.artifact_id:
-                where.append(f"artifact `{hit.artifact_id}` {hit.artifact_type or ''}".rstrip())
-            head = f"{n}. [{hit.kind or 'chunk'}, score {hit.score:.3f}] " + ", ".join(where)
-            lines.append(head + "\n" + _fence(hit.text, hit.language if hit.artifact_id else ""))
-        return _result(output, "\n\n".join(lines))
+        return o.result(output, o.search_text(output, mode))
 
-    @server.tool(title="Get a context snapshot", annotations=read_only)
+    @server.tool(title="Get a context snapshot", annotations=READ_ONLY)
     async def get_snapshot(
         source_id: Annotated[str, Field(min_length=1, description="The source's id")],
     ) -> Annotated[CallToolResult, SnapshotOutput]:
         """Get the context snapshot of a processed source: a compact Markdown summary of the
         state of the work in it (goals, decisions, constraints and facts, open questions), with
         [tN] references to the conversation turns it came from."""
-        with api_errors():
-            snapshot = await client.sources.snapshot(source_id)
-        output = SnapshotOutput(
-            source_id=snapshot.source_id or source_id,
-            content=snapshot.content,
-            tokens_before=snapshot.tokens_before,
-            tokens_after=snapshot.tokens_after,
-            compression=snapshot.compression,
-            engine=snapshot.engine,
-            version=snapshot.version,
-            updated_at=snapshot.updated_at,
-        )
-        note = (
-            f"\n\n_(snapshot of source `{output.source_id}`: {output.tokens_after} tokens from "
-            f"{output.tokens_before})_"
-        )
-        return _result(output, snapshot.content.rstrip() + note)
+        with api.errors():
+            snapshot = await api.client.sources.snapshot(source_id)
+        output = o.snapshot_output(snapshot, source_id)
+        return o.result(output, o.snapshot_text(output))
 
-    @server.tool(title="Get a source", annotations=read_only)
+
+def _source_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="Get a source", annotations=READ_ONLY)
     async def get_source(
         source_id: Annotated[str, Field(min_length=1, description="The source's id")],
     ) -> Annotated[CallToolResult, SourceInfo]:
         """Get one source's status and counts: whether processing is finished (COMPLETED,
         FAILED with a message, CANCELED) or still PENDING/PROCESSING, and how many turns and
         artifacts it has."""
-        with api_errors():
-            source = _source_info(await client.sources.get(source_id))
-        return _result(source, _source_line(source).removeprefix("- "))
+        with api.errors():
+            source = o.source_info(await api.client.sources.get(source_id))
+        return o.result(source, o.source_line(source).removeprefix("- "))
 
-    @server.tool(title="List sources", annotations=read_only)
+    @server.tool(title="List sources", annotations=READ_ONLY)
     async def list_sources(
         space: SpaceArg = None,
         status: Annotated[
@@ -501,19 +324,24 @@ def build_server(
     ) -> Annotated[CallToolResult, SourcesOutput]:
         """List the sources (conversations, files, web pages) of a space, newest first, with
         their ids, processing status and counts."""
-        space_id = await resolve_space(space)
-        with api_errors():
-            listed = await client.sources.list(space_id, status=status, per_page=limit).page(page)
+        space_id = await api.resolve_space(space)
+        with api.errors():
+            listed = await api.client.sources.list(space_id, status=status, per_page=limit).page(
+                page
+            )
         info = listed.pagination
-        sources = [_source_info(source) for source in listed.items]
         output = SourcesOutput(
-            space_id=space_id, sources=sources, page=info.page, pages=info.pages, total=info.total
+            space_id=space_id,
+            sources=[o.source_info(source) for source in listed.items],
+            page=info.page,
+            pages=info.pages,
+            total=info.total,
         )
-        lines = [f"Sources in space {space_id} ({_paging(info.page, info.pages, info.total)}):"]
-        lines += [_source_line(source) for source in sources] or ["(none)"]
-        return _result(output, "\n".join(lines))
+        return o.result(output, o.sources_text(output))
 
-    @server.tool(title="List artifacts", annotations=read_only)
+
+def _artifact_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="List artifacts", annotations=READ_ONLY)
     async def list_artifacts(
         space: SpaceArg = None,
         source_id: Annotated[
@@ -530,62 +358,39 @@ def build_server(
         schemas, diagrams, commands. Shows ids, types, languages and a first-line preview;
         read_artifact gives the full content."""
         if source_id and not space:
-            with api_errors():
-                owner = await client.sources.get(source_id)
-            space_id = owner.space_id or await resolve_space(None)
+            with api.errors():
+                owner = await api.client.sources.get(source_id)
+            space_id = owner.space_id or await api.resolve_space(None)
         else:
-            space_id = await resolve_space(space)
-        with api_errors():
-            listed = await client.artifacts.list(
+            space_id = await api.resolve_space(space)
+        with api.errors():
+            listed = await api.client.artifacts.list(
                 space_id, type=type, source=source_id, language=language, per_page=limit
             ).page(page)
         info = listed.pagination
-        artifacts = [_artifact_info(artifact) for artifact in listed.items]
         output = ArtifactsOutput(
             space_id=space_id,
-            artifacts=artifacts,
+            artifacts=[o.artifact_info(artifact) for artifact in listed.items],
             page=info.page,
             pages=info.pages,
             total=info.total,
         )
-        lines = [f"Artifacts in space {space_id} ({_paging(info.page, info.pages, info.total)}):"]
-        for a in artifacts:
-            kind = f"{a.type} {a.language or ''}".rstrip()
-            title = f" {a.title}" if a.title else ""
-            lines.append(f"- `{a.id}` {kind}{title}, {a.lines} line(s): {a.preview}")
-        if not artifacts:
-            lines.append("(none)")
-        return _result(output, "\n".join(lines))
+        return o.result(output, o.artifacts_text(output))
 
-    @server.tool(title="Read an artifact", annotations=read_only)
+    @server.tool(title="Read an artifact", annotations=READ_ONLY)
     async def read_artifact(
         artifact_id: Annotated[str, Field(min_length=1, description="The artifact's id")],
     ) -> Annotated[CallToolResult, ArtifactOutput]:
         """Read the full content of an artifact (a code block, schema, diagram or command
         extracted from a source), with its type, language and source."""
-        with api_errors():
-            artifact = await client.artifacts.get(artifact_id)
-        output = ArtifactOutput(
-            id=artifact.id,
-            space_id=artifact.space_id,
-            source_id=artifact.source_id,
-            type=str(artifact.type),
-            title=artifact.title,
-            language=artifact.language,
-            version=artifact.version,
-            is_current=artifact.is_current,
-            turn_indexes=artifact.turn_indexes,
-            content=artifact.content,
-        )
-        head = f"{output.type} {output.language or ''}".rstrip()
-        head += f" {output.title}" if output.title else ""
-        head += f" (artifact `{output.id}` from source `{output.source_id}`)"
-        return _result(output, head + "\n\n" + _fence(artifact.content, artifact.language))
+        with api.errors():
+            artifact = await api.client.artifacts.get(artifact_id)
+        output = o.artifact_output(artifact)
+        return o.result(output, o.artifact_text(output))
 
-    @server.tool(
-        title="Add content",
-        annotations=adds,
-    )
+
+def _add_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="Add content", annotations=ADDS)
     async def add_content(
         text: Annotated[
             str,
@@ -609,28 +414,21 @@ def build_server(
         a context snapshot, artifacts and search chunks. Returns the source id and status; with
         wait (the default), returns when processing is over or the timeout passes (then check
         again with get_source)."""
-        space_id = await resolve_space(space)
-        with api_errors():
-            source = await client.sources.create_content(space_id, text, name=name)
+        space_id = await api.resolve_space(space)
+        with api.errors():
+            source = await api.client.sources.create_content(space_id, text, name=name)
             if wait:
                 try:
-                    source = await client.sources.wait_until_done(
+                    source = await api.client.sources.wait_until_done(
                         source, timeout=timeout_seconds, poll_interval=0.25
                     )
                 except WaitTimeout as err:
                     source = err.source
-        info = _source_info(source)
-        output = AddContentOutput(source=info, finished=source.status.is_final)
-        text_out = f"Added source `{info.id}` to space {space_id}: {info.status}"
-        if info.status == "COMPLETED":
-            text_out += f", {info.turns} turns, {info.artifacts} artifacts"
-            text_out += ". get_snapshot and list_artifacts can read it now."
-        elif info.message:
-            text_out += f" ({info.message})"
-        elif not output.finished:
-            text_out += ". Still processing: check with get_source."
-        return _result(output, text_out)
+        output = AddContentOutput(source=o.source_info(source), finished=source.status.is_final)
+        return o.result(output, o.added_text(output, space_id))
 
+
+def _resources(server: MCPServer[Any], api: _Api) -> None:
     @server.resource(
         "contextd://sources/{source_id}/snapshot",
         name="source-snapshot",
@@ -639,7 +437,7 @@ def build_server(
     )
     async def snapshot_resource(source_id: str) -> str:
         """The context snapshot (Markdown) of a source."""
-        return await read_content(client.sources.snapshot(source_id))
+        return await api.read(api.client.sources.snapshot(source_id))
 
     @server.resource(
         "contextd://artifacts/{artifact_id}",
@@ -649,18 +447,7 @@ def build_server(
     )
     async def artifact_resource(artifact_id: str) -> str:
         """The raw content of an artifact."""
-        return await read_content(client.artifacts.get(artifact_id))
-
-    async def read_content(fetch: Awaitable[_HasContent]) -> str:
-        """A resource read: API errors become the resource errors MCP clients understand."""
-        try:
-            return (await fetch).content
-        except NotFoundError as err:
-            raise ResourceNotFoundError(describe_error(err, base_url)) from err
-        except ContextdError as err:
-            raise ResourceError(describe_error(err, base_url)) from err
-
-    return server
+        return await api.read(api.client.artifacts.get(artifact_id))
 
 
 def _version() -> str:

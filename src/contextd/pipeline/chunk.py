@@ -16,14 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from contextd.domain.enums import ArtifactType
+from contextd.domain.enums import ArtifactType, ChunkKind
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _WORD = re.compile(r"\S+")
 
-TURN, SECTION, ARTIFACT, SNAPSHOT = "turn", "section", "artifact", "snapshot"
+TURN, SECTION, ARTIFACT, SNAPSHOT = tuple(ChunkKind)  # in ChunkKind's declaration order
 
 
 @dataclass(frozen=True)

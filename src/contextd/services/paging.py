@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -18,15 +18,3 @@ def paginate(session: Session, query: Select[T], page: int, per_page: int) -> tu
 
 def pages(total: int, per_page: int) -> int:
     return (total + per_page - 1) // per_page if total else 0
-
-
-def envelope(name: str, items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
-    return {
-        name: items,
-        "pagination": {
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": pages(total, per_page),
-        },
-    }

@@ -22,7 +22,7 @@ from contextd.pipeline.types import BlockedURL, content_hash
 from contextd.services.paging import paginate
 from contextd.services.source_input import SourceInput, validate_input
 from contextd.services.spaces import get_collection
-from contextd.store.tables import PostbackDelivery, Source, Space, User, utcnow
+from contextd.store.tables import PostbackDelivery, Source, Space, Turn, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,14 @@ def list_sources(
     return paginate(session, query, page, per_page)
 
 
+def list_turns(
+    session: Session, source: Source, *, page: int, per_page: int
+) -> tuple[list[Turn], int]:
+    """The conversation turns parsed from the source, in order."""
+    query = select(Turn).where(Turn.source_id == source.id).order_by(Turn.idx)
+    return paginate(session, query, page, per_page)
+
+
 def _require_live(source: Source) -> None:
     if source.deleted_at is not None:
         raise InvalidState("the source is deleted; restore it first")
@@ -272,15 +280,32 @@ def refresh_source(
     return source
 
 
+SNAPSHOT_OPTIONS = ("snapshot_ratio", "snapshot_budget_tokens")
+"""The instructions a reprocess may replace (see `reprocess_source`)."""
+
+
 def reprocess_source(
-    session: Session, ctx: SourceContext, source: Source, flags: dict[str, bool]
+    session: Session,
+    ctx: SourceContext,
+    source: Source,
+    flags: dict[str, bool],
+    *,
+    snapshot_ratio: float | None = None,
+    snapshot_budget_tokens: int | None = None,
 ) -> Source:
+    """Run the pipeline again on the stored content. A new `snapshot_ratio` or
+    `snapshot_budget_tokens` replaces both earlier choices in the source's instructions, so this
+    run and later ones (refresh, fast-forward) build the snapshot the same way."""
     _require_live(source)
     require(Action.REPROCESS, SourceStatus(source.status))
     if source.type != SourceType.COMPOSITION and not (
         source.raw_key and ctx.blobs.exists(source.raw_key)
     ):
         raise InvalidState("the source has no stored content to reprocess; refresh it instead")
+    chosen = {"snapshot_ratio": snapshot_ratio, "snapshot_budget_tokens": snapshot_budget_tokens}
+    if any(v is not None for v in chosen.values()):
+        kept = {k: v for k, v in source.instructions.items() if k not in SNAPSHOT_OPTIONS}
+        source.instructions = {**kept, **{k: v for k, v in chosen.items() if v is not None}}
     _start(session, source, ctx, {"mode": "reprocess", **flags})
     return source
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -11,7 +11,6 @@ from contextd.api.deps import PagingDep, QueryBool, SessionDep, UserDep
 from contextd.api.schemas import ArtifactList, ArtifactOut, ArtifactVersions
 from contextd.domain.enums import ArtifactType
 from contextd.services import artifacts, spaces
-from contextd.services.paging import envelope
 
 router = APIRouter(tags=["Artifacts (extension)"])
 
@@ -46,7 +45,7 @@ def list_artifacts(
         QueryBool | None,
         Query(description="true (default): current versions only; false: superseded"),
     ] = True,
-) -> dict[str, Any]:
+) -> ArtifactList:
     """Artifacts extracted from the space's sources: code, schemas, diagrams, commands, context."""
     space = spaces.get_space(session, user, spaceId)
     rows, total = artifacts.list_artifacts(
@@ -59,8 +58,10 @@ def list_artifacts(
         language=language,
         current=current,
     )
-    items = [views.artifact(a) for a in rows]
-    return envelope("artifacts", items, paging.page, paging.per_page, total)
+    return ArtifactList(
+        artifacts=[views.artifact(a) for a in rows],
+        pagination=views.pagination(paging.page, paging.per_page, total),
+    )
 
 
 @router.get("/v1/spaces/{spaceId}/artifacts.zip", response_class=Response)
@@ -86,15 +87,15 @@ def download_artifacts(spaceId: str, session: SessionDep, user: UserDep) -> Resp
 
 
 @router.get("/v1/artifacts/{artifactId}", response_model=ArtifactOut)
-def get_artifact(artifactId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_artifact(artifactId: str, session: SessionDep, user: UserDep) -> ArtifactOut:
     return views.artifact(artifacts.get_artifact(session, user, artifactId))
 
 
 @router.get("/v1/artifacts/{artifactId}/versions", response_model=ArtifactVersions)
-def artifact_versions(artifactId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def artifact_versions(artifactId: str, session: SessionDep, user: UserDep) -> ArtifactVersions:
     """All versions of the artifact (the same file or function revised), oldest first."""
     a = artifacts.get_artifact(session, user, artifactId)
-    return {"versions": [views.artifact(v) for v in artifacts.versions_of(session, a)]}
+    return ArtifactVersions(versions=[views.artifact(v) for v in artifacts.versions_of(session, a)])
 
 
 @router.get("/v1/artifacts/{artifactId}/raw", response_class=Response)

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from fastapi import APIRouter
 
+from contextd.api import views
 from contextd.api.deps import RuntimeDep, SessionDep, UserDep
 from contextd.api.schemas import SearchRequest, SearchResponse
 from contextd.search.filters import SearchFilters
 from contextd.search.hybrid import run_search
-from contextd.search.query import highlights
 from contextd.services import spaces
 
 router = APIRouter(tags=["Search (extension)"])
@@ -18,7 +17,7 @@ router = APIRouter(tags=["Search (extension)"])
 @router.post("/v1/spaces/{spaceId}/search", response_model=SearchResponse)
 def search_space(
     spaceId: str, body: SearchRequest, session: SessionDep, user: UserDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+) -> SearchResponse:
     """Extension: hybrid search over the space's turns, sections, artifacts and snapshots.
 
     `hybrid` (default) fuses full-text search (FTS5 BM25 on SQLite; on PostgreSQL ts_rank per
@@ -59,35 +58,14 @@ def search_space(
     rerank_error = outcome.rerank_error
     if body.rerank and runtime.reranker is None:
         rerank_error = "no reranker is configured (CONTEXTD_RERANK_URL, CONTEXTD_RERANK_MODEL)"
-    results = [
-        {
-            "chunkId": h.chunk.id,
-            "kind": h.chunk.kind,
-            "score": h.score,
-            "scores": {"lexical": h.lexical, "vector": h.vector, "rerank": h.rerank},
-            "text": h.chunk.text,
-            "title": h.chunk.title,
-            "highlights": highlights(h.chunk.text, body.query),
-            "sourceId": h.source.id,
-            "sourceName": h.source.name or h.source.title,
-            "sourceType": h.source.type,
-            "turnStart": h.chunk.turn_start,
-            "turnEnd": h.chunk.turn_end,
-            "speaker": h.chunk.speaker,
-            "timestamp": h.chunk.timestamp,
-            "artifactId": h.chunk.artifact_id,
-            "artifactType": h.chunk.artifact_type,
-            "language": h.chunk.language,
-        }
-        for h in outcome.hits
-    ]
+    results = [views.search_result(h, body.query) for h in outcome.hits]
     took = round((time.perf_counter() - started) * 1000, 2)
-    return {
-        "query": body.query,
-        "mode": body.mode,
-        "results": results,
-        "took_ms": took,
-        "reranked": outcome.reranker is not None,
-        "rerank_model": outcome.reranker,
-        "rerank_error": rerank_error,
-    }
+    return SearchResponse(
+        query=body.query,
+        mode=body.mode,
+        results=results,
+        took_ms=took,
+        reranked=outcome.reranker is not None,
+        rerank_model=outcome.reranker,
+        rerank_error=rerank_error,
+    )

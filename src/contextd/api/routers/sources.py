@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from contextd.api import views
 from contextd.api.deps import PagingDep, QueryBool, RuntimeDep, SessionDep, SourceCtxDep, UserDep
@@ -23,8 +23,7 @@ from contextd.api.schemas import (
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import NotFound
 from contextd.services import artifacts, sources, spaces
-from contextd.services.paging import envelope, paginate
-from contextd.store.tables import Turn
+from contextd.store.tables import Source
 
 router = APIRouter(tags=["Sources"])
 
@@ -34,6 +33,13 @@ def _wake(request: Request) -> None:
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.notify()
+
+
+def _started(request: Request, session: Session, source: Source) -> SourceOut:
+    """The answer of every action that (re)starts processing: the source, now PENDING; the
+    embedded worker is woken once the transaction has committed."""
+    request.state.after_commit = _wake
+    return views.source(session, source)
 
 
 @router.post(
@@ -46,7 +52,7 @@ def create_source(
     session: SessionDep,
     user: UserDep,
     ctx: SourceCtxDep,
-) -> dict[str, Any]:
+) -> SourceOut:
     """Create a source and queue it for processing (the response shows it PENDING)."""
     space = spaces.get_space(session, user, spaceId)
     source = sources.create_source(
@@ -61,8 +67,7 @@ def create_source(
         description=body.description,
         collection_id=body.collectionId,
     )
-    request.state.after_commit = _wake
-    return views.source(session, source)
+    return _started(request, session, source)
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
@@ -82,7 +87,7 @@ def list_sources(
     include_deleted: Annotated[
         QueryBool, Query(description="list live and deleted sources")
     ] = False,
-) -> dict[str, Any]:
+) -> SourceList:
     """List a space's sources, pinned first, newest first."""
     space = spaces.get_space(session, user, spaceId)
     rows, total = sources.list_sources(
@@ -96,18 +101,21 @@ def list_sources(
         pinned=pinned,
         deleted=None if include_deleted else deleted,
     )
-    return envelope("sources", views.sources(session, rows), paging.page, paging.per_page, total)
+    return SourceList(
+        sources=views.sources(session, rows),
+        pagination=views.pagination(paging.page, paging.per_page, total),
+    )
 
 
 @router.get("/v1/sources/{sourceId}", response_model=SourceOut)
-def get_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_source(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
     return views.source(session, sources.get_source(session, user, sourceId))
 
 
 @router.patch("/v1/sources/{sourceId}", response_model=SourceOut)
 def patch_source(
     sourceId: str, body: SourcePatch, session: SessionDep, user: UserDep, ctx: SourceCtxDep
-) -> dict[str, Any]:
+) -> SourceOut:
     """Change metadata: `name`, `description`, `collectionId` (null unfiles), `instructions`."""
     source = sources.get_source(session, user, sourceId)
     changes = {k: getattr(body, k) for k in body.model_fields_set}
@@ -117,26 +125,26 @@ def patch_source(
 
 
 @router.delete("/v1/sources/{sourceId}", response_model=SourceOut)
-def delete_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def delete_source(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
     """Soft delete: hidden from lists, kept until restored."""
     source = sources.get_source(session, user, sourceId)
     return views.source(session, sources.delete_source(session, source))
 
 
 @router.post("/v1/sources/{sourceId}/restore", response_model=SourceOut)
-def restore_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def restore_source(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
     source = sources.get_source(session, user, sourceId)
     return views.source(session, sources.restore_source(session, source))
 
 
 @router.patch("/v1/sources/{sourceId}/toggle-pin", response_model=SourceOut)
-def toggle_pin(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def toggle_pin(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
     source = sources.get_source(session, user, sourceId)
     return views.source(session, sources.toggle_pin(session, source))
 
 
 @router.post("/v1/sources/{sourceId}/cancel", response_model=SourceOut)
-def cancel_source(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def cancel_source(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
     """Cancel processing (CREATED, PENDING or PROCESSING). A running job stops at its next step."""
     source = sources.get_source(session, user, sourceId, lock=True)
     return views.source(session, sources.cancel_source(session, source))
@@ -154,12 +162,11 @@ def refresh_source(
     user: UserDep,
     ctx: SourceCtxDep,
     body: RefreshRequest | None = None,
-) -> dict[str, Any]:
+) -> SourceOut:
     """Fetch a URI or FILE source again; extraction is skipped when the content is unchanged."""
     source = sources.get_source(session, user, sourceId, lock=True)
     flags = (body or RefreshRequest()).model_dump()
-    request.state.after_commit = _wake
-    return views.source(session, sources.refresh_source(session, ctx, source, flags))
+    return _started(request, session, sources.refresh_source(session, ctx, source, flags))
 
 
 @router.post(
@@ -174,19 +181,20 @@ def reprocess_source(
     user: UserDep,
     ctx: SourceCtxDep,
     body: ReprocessRequest | None = None,
-) -> dict[str, Any]:
+) -> SourceOut:
     """Run the pipeline again on the stored content (COMPLETED or FAILED sources only)."""
     source = sources.get_source(session, user, sourceId, lock=True)
-    flags = (body or ReprocessRequest()).model_dump()
-    options = {k: flags.pop(k) for k in ("snapshot_ratio", "snapshot_budget_tokens")}
-    if any(v is not None for v in options.values()):
-        # A new budget or ratio replaces the previous choice, for this and later runs.
-        source.instructions = {
-            **{k: v for k, v in source.instructions.items() if k not in options},
-            **{k: v for k, v in options.items() if v is not None},
-        }
-    request.state.after_commit = _wake
-    return views.source(session, sources.reprocess_source(session, ctx, source, flags))
+    options = body or ReprocessRequest()
+    flags = options.model_dump(exclude=set(sources.SNAPSHOT_OPTIONS))
+    started = sources.reprocess_source(
+        session,
+        ctx,
+        source,
+        flags,
+        snapshot_ratio=options.snapshot_ratio,
+        snapshot_budget_tokens=options.snapshot_budget_tokens,
+    )
+    return _started(request, session, started)
 
 
 @router.post(
@@ -201,7 +209,7 @@ def fast_forward_source(
     session: SessionDep,
     user: UserDep,
     ctx: SourceCtxDep,
-) -> dict[str, Any]:
+) -> FastForwardOut:
     """Append new data (URI, FILE or CONTENT) to a COMPLETED or FAILED source."""
     target = sources.get_source(session, user, sourceId, lock=True)
     target, temp = sources.fast_forward_source(
@@ -213,12 +221,12 @@ def fast_forward_source(
         initial_data=body.initial_data,
         instructions=body.instructions,
     )
-    request.state.after_commit = _wake
-    return {**views.source(session, target), "fastForwardSourceId": temp.id}
+    answer = _started(request, session, target)
+    return FastForwardOut(**answer.model_dump(), fastForwardSourceId=temp.id)
 
 
 @router.get("/v1/sources/{sourceId}/snapshot", response_model=SnapshotOut)
-def get_snapshot(sourceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_snapshot(sourceId: str, session: SessionDep, user: UserDep) -> SnapshotOut:
     """Extension: the source's latest context snapshot, as Markdown with token accounting."""
     source = sources.get_source(session, user, sourceId)
     snapshot = artifacts.latest_snapshot(session, source.id)
@@ -228,24 +236,14 @@ def get_snapshot(sourceId: str, session: SessionDep, user: UserDep) -> dict[str,
 
 
 @router.get("/v1/sources/{sourceId}/turns", response_model=TurnList)
-def list_turns(
-    sourceId: str, session: SessionDep, user: UserDep, paging: PagingDep
-) -> dict[str, Any]:
+def list_turns(sourceId: str, session: SessionDep, user: UserDep, paging: PagingDep) -> TurnList:
     """Extension: the conversation turns parsed from the source, in order."""
     source = sources.get_source(session, user, sourceId)
-    query = select(Turn).where(Turn.source_id == source.id).order_by(Turn.idx)
-    rows, total = paginate(session, query, paging.page, paging.per_page)
-    items = [
-        {
-            "index": t.idx,
-            "speaker": t.speaker,
-            "role": t.role,
-            "text": t.text,
-            "timestamp": t.timestamp,
-        }
-        for t in rows
-    ]
-    return envelope("turns", items, paging.page, paging.per_page, total)
+    rows, total = sources.list_turns(session, source, page=paging.page, per_page=paging.per_page)
+    return TurnList(
+        turns=[views.turn(t) for t in rows],
+        pagination=views.pagination(paging.page, paging.per_page, total),
+    )
 
 
 @router.get("/v1/sources/{sourceId}/content", response_class=PlainTextResponse)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 
 from contextd.api import views
@@ -16,31 +14,31 @@ from contextd.api.schemas import (
     SpaceWrite,
 )
 from contextd.services import spaces
-from contextd.services.paging import envelope
 
 router = APIRouter(tags=["Spaces and collections"])
 
 
 @router.post("/v1/spaces", status_code=status.HTTP_201_CREATED, response_model=SpaceOut)
-def create_space(body: SpaceWrite, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def create_space(body: SpaceWrite, session: SessionDep, user: UserDep) -> SpaceOut:
     return views.space(spaces.create_space(session, user, body.name, body.description))
 
 
 @router.get("/v1/spaces", response_model=SpaceList)
-def list_spaces(session: SessionDep, user: UserDep, paging: PagingDep) -> dict[str, Any]:
+def list_spaces(session: SessionDep, user: UserDep, paging: PagingDep) -> SpaceList:
     rows, total = spaces.list_spaces(session, user, paging.page, paging.per_page)
-    return envelope("spaces", [views.space(s) for s in rows], paging.page, paging.per_page, total)
+    return SpaceList(
+        spaces=[views.space(s) for s in rows],
+        pagination=views.pagination(paging.page, paging.per_page, total),
+    )
 
 
 @router.get("/v1/spaces/{spaceId}", response_model=SpaceOut)
-def get_space(spaceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_space(spaceId: str, session: SessionDep, user: UserDep) -> SpaceOut:
     return views.space(spaces.get_space(session, user, spaceId))
 
 
 @router.put("/v1/spaces/{spaceId}", response_model=SpaceOut)
-def update_space(
-    spaceId: str, body: SpaceWrite, session: SessionDep, user: UserDep
-) -> dict[str, Any]:
+def update_space(spaceId: str, body: SpaceWrite, session: SessionDep, user: UserDep) -> SpaceOut:
     space = spaces.get_space(session, user, spaceId)
     return views.space(spaces.update_space(session, space, body.name, body.description))
 
@@ -60,23 +58,23 @@ def delete_space(spaceId: str, session: SessionDep, user: UserDep, runtime: Runt
 )
 def create_collection(
     spaceId: str, body: CollectionCreate, session: SessionDep, user: UserDep
-) -> dict[str, Any]:
+) -> CollectionOut:
     space = spaces.get_space(session, user, spaceId)
     created = spaces.create_collection(session, space, body.name, body.description, body.parentId)
     return views.collection(created)
 
 
 @router.get("/v1/spaces/{spaceId}/collections", response_model=CollectionTree)
-def collection_tree(spaceId: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def collection_tree(spaceId: str, session: SessionDep, user: UserDep) -> CollectionTree:
     """The space's collections as a tree: root nodes with nested `children`."""
     space = spaces.get_space(session, user, spaceId)
-    return {"collections": views.collection_tree(spaces.collection_tree(session, space))}
+    return CollectionTree(collections=views.collection_tree(spaces.collection_tree(session, space)))
 
 
 @router.patch("/v1/collections/{collectionId}", response_model=CollectionOut)
 def patch_collection(
     collectionId: str, body: CollectionPatch, session: SessionDep, user: UserDep
-) -> dict[str, Any]:
+) -> CollectionOut:
     """Extension: rename or move a collection (`parentId: null` moves it to the root)."""
     collection = spaces.get_owned_collection(session, user, collectionId)
     fields = body.model_fields_set

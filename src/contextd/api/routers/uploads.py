@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import tempfile
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +16,7 @@ router = APIRouter(tags=["Uploads"])
 @router.post("/v1/upload/s3", response_model=UploadOut)
 def create_upload(
     body: UploadRequest, session: SessionDep, user: UserDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+) -> UploadOut:
     """Get a presigned URL: PUT the file's bytes there with the same `Content-Type`, then create
     a FILE source with `initial_data.data = fileKey`."""
     settings = runtime.settings
@@ -32,11 +32,11 @@ def create_upload(
         base_url=settings.base_url,
         secret=runtime.secret_key,
     )
-    return {
-        "uploadUrl": presigned.upload_url,
-        "publicUrl": presigned.public_url,
-        "fileKey": presigned.file_key,
-    }
+    return UploadOut(
+        uploadUrl=presigned.upload_url,
+        publicUrl=presigned.public_url,
+        fileKey=presigned.file_key,
+    )
 
 
 @router.put("/uploads/{fileKey:path}", status_code=status.HTTP_200_OK, include_in_schema=True)

@@ -81,6 +81,10 @@ KeyOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Machine-readable JSON on stdout, nothing else")
 ]
+SourceArg = Annotated[str, typer.Argument(help="Source id")]
+SourcesArg = Annotated[list[str], typer.Argument(help="Source ids")]
+TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait at most")]
+WaitOpt = Annotated[bool, typer.Option("--wait", "-w", help="Wait until processed")]
 
 
 class CliError(Exception):
