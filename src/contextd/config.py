@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("./.contextd"),
         description="database (SQLite), blobs and the signing secret",
-        json_schema_extra=_shown("./.contextd"),
+        json_schema_extra=_shown("`./.contextd`"),
     )
     database_url: str | None = Field(
         default=None,
@@ -71,12 +71,12 @@ class Settings(BaseSettings):
         description="where raw content, documents and uploads are kept; "
         "`s3://bucket[/prefix]?endpoint_url=...&region=...` for any S3-compatible store "
         "(credentials from the usual AWS variables)",
-        json_schema_extra=_shown("file://<data dir>/blobs"),
+        json_schema_extra=_shown("`file://<data dir>/blobs`"),
     )
     public_url: str | None = Field(
         default=None,
         description="the base URL clients reach (used in upload URLs)",
-        json_schema_extra=_shown("http://HOST:PORT"),
+        json_schema_extra=_shown("`http://HOST:PORT`"),
     )
     host: str = Field(default="127.0.0.1", description="interface `contextd serve` binds")
     port: int = Field(default=8080, description="port `contextd serve` listens on")
@@ -195,8 +195,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(
         default=True,
         description="apply the database migrations (and procrastinate's schema, when it is the "
-        "job engine) whenever `serve`, `worker` or `keys` starts; `contextd migrate` does it "
-        "explicitly",
+        "job engine) whenever a server command (`serve`, `worker`, `keys`, `reindex`) starts; "
+        "`contextd migrate` does it explicitly",
     )
     secret_key: str | None = Field(
         default=None,
