@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +109,9 @@ def main() -> None:
     _unfenced.WEIGHTS = {n: float(v) for n, v in zip(names, w[1:], strict=True)}
     scored = [_unfenced.score_lines(sample.lines) for sample in samples]
     best = (-1.0, 0.0, 0.0, 0.0)
-    grid = itertools.product([0, 0.25, 0.5, 1, 2], [0.5, 1, 1.5, 2, 3, 4, 6], [0, 1, 2, 3, 4, 6])
+    grid: Iterable[tuple[float, float, float]] = itertools.product(
+        [0, 0.25, 0.5, 1, 2], [0.5, 1, 1.5, 2, 3, 4, 6], [0, 1, 2, 3, 4, 6]
+    )
     for blank, para, evidence in grid:
         if para < blank:
             continue

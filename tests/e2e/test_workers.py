@@ -40,8 +40,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from contextd.domain.enums import SourceStatus
 from contextd.jobs import process_source
-from contextd.jobs.base import JobContext
-from contextd.jobs.queue import PROCESS_SOURCE, ClaimedJob
+from contextd.jobs.base import ClaimedJob, JobContext
+from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
