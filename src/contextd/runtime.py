@@ -127,4 +127,7 @@ class Runtime:
         )
 
     def close(self) -> None:
+        reranker = self.__dict__.get("reranker")  # only if it was built: its HTTP client's pool
+        if reranker is not None:
+            reranker.close()
         self.db.dispose()
