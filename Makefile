@@ -27,14 +27,18 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Everything Python is linted; the README's configuration table must match config.Settings.
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench evals scripts
+	$(BIN)/ruff format --check src tests bench evals scripts
+	$(BIN)/python scripts/settings_table.py --check
 	$(BIN)/lint-imports --no-cache
 
+# mypy's `files` (pyproject.toml) covers the package, tests, bench, evals and scripts.
 typecheck: install
 	$(BIN)/mypy
 
+# What a change must pass before it is committed: lint, types, then the suite.
 check: lint typecheck test
 
 bench: install

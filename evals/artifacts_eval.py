@@ -159,7 +159,7 @@ def load_docs() -> list[Sample]:
 
 def load_conversations() -> list[Sample]:
     """Each LoCoMo session as a pasted transcript: one "Speaker: text" line per turn."""
-    samples = []
+    samples: list[Sample] = []
     if not LOCOMO.is_dir():
         return samples
     for path in sorted(LOCOMO.glob("conv-*.json")):

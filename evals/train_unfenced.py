@@ -14,6 +14,7 @@ and no numpy at run time.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from pathlib import Path
 
 import artifacts_eval as ev
@@ -104,7 +105,9 @@ def main() -> None:
     unfenced.WEIGHTS = {n: float(v) for n, v in zip(names, w[1:], strict=True)}
     scored = [unfenced.score_lines(sample.lines) for sample in samples]
     best = (-1.0, 0.0, 0.0, 0.0)
-    grid = itertools.product([0, 0.25, 0.5, 1, 2], [0.5, 1, 1.5, 2, 3, 4, 6], [0, 1, 2, 3, 4, 6])
+    grid: Iterable[tuple[float, float, float]] = itertools.product(
+        [0, 0.25, 0.5, 1, 2], [0.5, 1, 1.5, 2, 3, 4, 6], [0, 1, 2, 3, 4, 6]
+    )
     for blank, para, evidence in grid:
         if para < blank:
             continue

@@ -56,7 +56,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ca = trustme.CA()
     path = tmp_path_factory.mktemp("tls") / "ca.pem"
     ca.cert_pem.write_to_path(str(path))
-    ca.bundle_path = path
+    ca.bundle_path = path  # type: ignore[attr-defined]  # travels with the CA to `service`
     return ca
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from contextd.blobs.base import BlobStore
 from contextd.blobs.factory import open_blob_store
-from contextd.config import Settings
+from contextd.config import BUILTIN_EMBEDDING_DIM, Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.ingest import NetPolicy
@@ -88,13 +88,11 @@ class Runtime:
     def embedder(self) -> Embedder:
         """The configured model: an OpenAI-compatible endpoint, or the built-in one (loaded on
         first use, seconds and half a gigabyte, then shared by the whole process)."""
-        s = self.settings
-        if s.embedding_url and s.embedding_model:
+        endpoint = self.settings.embedding_endpoint
+        if endpoint:
             from contextd.pipeline.embed import OpenAIEmbedder
 
-            return OpenAIEmbedder(
-                s.embedding_url, s.embedding_model, s.embedding_dim, s.embedding_api_key
-            )
+            return OpenAIEmbedder(endpoint.url, endpoint.model, endpoint.dim, endpoint.api_key)
         from contextd.pipeline.embed import default_embedder
 
         return default_embedder()
@@ -102,9 +100,9 @@ class Runtime:
     @property
     def embedding_model_name(self) -> str:
         """Known without loading the model: vectors are tagged with it."""
-        s = self.settings
-        if s.embedding_url and s.embedding_model:
-            return f"openai:{s.embedding_model}"
+        endpoint = self.settings.embedding_endpoint
+        if endpoint:
+            return f"openai:{endpoint.model}"
         from contextd.pipeline.embed import MiniLM
 
         return MiniLM.name
@@ -114,7 +112,7 @@ class Runtime:
         """numpy or pgvector, per `CONTEXTD_VECTOR_BACKEND` (raises `VectorBackendError` when
         pgvector is required and the database cannot have it); see search/backends.py."""
         s = self.settings
-        dim = s.embedding_dim if s.embedding_url and s.embedding_model else 384
+        dim = s.embedding_endpoint.dim if s.embedding_endpoint else BUILTIN_EMBEDDING_DIM
         return open_vector_index(self.db.engine, self.embedding_model_name, dim, s.vector_backend)
 
     @cached_property
@@ -130,4 +128,7 @@ class Runtime:
         )
 
     def close(self) -> None:
+        reranker = self.__dict__.get("reranker")  # only if it was built: its HTTP client's pool
+        if reranker is not None:
+            reranker.close()
         self.db.dispose()

@@ -111,8 +111,8 @@ def test_links_name_real_operations_and_their_parameters(document: dict[str, Any
     ]:
         assert (source, target) in links, (source, target)
     for (_source, _name), link in links.items():
-        _path, target = by_id[link["operationId"]]
-        declared = {p["name"] for p in target.get("parameters", [])}
+        _path, operation = by_id[link["operationId"]]
+        declared = {p["name"] for p in operation.get("parameters", [])}
         assert set(link.get("parameters", {})) <= declared, link
 
 
@@ -223,7 +223,7 @@ def test_no_valid_key_is_401_whatever_the_body(service: Service) -> None:
                 {"content": b"name=x", "headers": {"Content-Type": "text/plain"}},
                 {"json": {"name": 5, "unknown": True}},
             ):
-                response = anonymous.post("/v1/spaces", **kwargs)  # type: ignore[arg-type]
+                response = anonymous.post("/v1/spaces", **kwargs)
                 assert_error(response, 401)
                 assert all(h in response.headers for h in RATE_HEADERS)
     too_big = b"POST /v1/spaces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -130,7 +130,7 @@ def test_listing_filters(client: Client) -> None:
     client.patch(f"/v1/sources/{first['id']}/toggle-pin")
     base = f"/v1/spaces/{space['id']}/sources"
 
-    def ids(**params: object) -> list[str]:
+    def ids(**params: str | int) -> list[str]:
         body = client.get(base, params=params).json()
         assert set(body) == {"sources", "pagination"}
         return [s["id"] for s in body["sources"]]

@@ -190,5 +190,5 @@ def test_the_helper_always_ends_its_server() -> None:
         process = server.process
         assert process is not None and process.poll() is None
         raise RuntimeError("boom")
-    assert process.poll() is not None
+    assert process is not None and process.poll() is not None
     assert server.process is None

@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 
 from contextd.jobs import queue
-from contextd.jobs.base import ClaimedJob, JobContext, RetryLater
+from contextd.jobs.base import ClaimedJob, RetryLater
 from contextd.jobs.procrastinate_runner import ProcrastinateRunner
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
+from contextd.tasks.context import TaskContext
 from contextd.testing import ServerProcess, scratch_database
 from tests.support.cluster import (
     Db,
@@ -244,7 +245,7 @@ def test_retries_deferrals_and_the_final_failure_follow_the_shared_rules(
     exhausted: list[tuple[ClaimedJob, str]] = []
     finished = threading.Event()
 
-    def flaky(ctx: JobContext) -> None:
+    def flaky(ctx: TaskContext) -> None:
         seen.append(ctx.job)
         if len(seen) == 1:
             raise RetryLater(0.1, "not yet")

@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 
 from contextd.domain.enums import SourceStatus
-from contextd.jobs.base import JobContext
-from contextd.jobs.queue import PROCESS_SOURCE, ClaimedJob
+from contextd.jobs.base import ClaimedJob, JobContext
+from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database

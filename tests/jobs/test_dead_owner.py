@@ -101,7 +101,7 @@ def wait_final(runtime: Runtime, source_id: str, timeout: float = 120) -> Source
         time.sleep(0.05)
 
 
-def start_worker(runtime: Runtime) -> Worker:
+def start_worker(runtime: Runtime) -> Worker[Runtime]:
     worker = Worker(runtime, HANDLERS, on_exhausted=process_source.fail_exhausted, concurrency=1)
     worker.start()
     return worker

@@ -22,6 +22,7 @@ from contextd.jobs.base import ClaimedJob, JobContext
 from contextd.runtime import Runtime
 from contextd.store.tables import Source, Turn
 from contextd.tasks import process_source
+from contextd.tasks.context import TaskContext
 from contextd.testing import scratch_database
 from tests.support.settings import PG_ADMIN_URL, make_settings
 from tests.support.sources import new_source
@@ -55,7 +56,7 @@ def claim_for(runtime: Runtime, worker: str, source_id: str) -> ClaimedJob:
     raise AssertionError(f"{worker} could not claim the job of {source_id}")
 
 
-def context(runtime: Runtime, job: ClaimedJob, worker: str) -> JobContext:
+def context(runtime: Runtime, job: ClaimedJob, worker: str) -> TaskContext:
     return JobContext(
         runtime,
         job,

@@ -100,11 +100,17 @@ class StubEmbedder:
     def vector(self, text: str) -> npt.NDArray[np.float32]:
         seed = int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
         rng = np.random.default_rng(seed)
-        v = self._centers[seed % len(self._centers)] + rng.normal(0.0, 0.8, self.dim)
+        v: npt.NDArray[np.float64] = self._centers[seed % len(self._centers)] + rng.normal(
+            0.0, 0.8, self.dim
+        )
         return (v / np.linalg.norm(v)).astype(np.float32)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return np.stack([self.vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+        return (
+            np.stack([self.vector(t) for t in texts])
+            if texts
+            else np.zeros((0, self.dim), np.float32)
+        )
 
 
 @dataclass

@@ -12,7 +12,7 @@ from tests.support.service import Client, Service
 
 
 def draft(content: str, turn: int, key: str | None = "file:app/main.py") -> ArtifactDraft:
-    meta = {"key": key} if key else {}
+    meta: dict[str, object] = {"key": key} if key else {}
     return ArtifactDraft(ArtifactType.CODE, "app/main.py", content, "python", (turn,), meta)
 
 

@@ -33,8 +33,8 @@ from contextd.api.schemas import (
     TurnOut,
 )
 from contextd.domain.enums import ArtifactType, ChunkKind, SourceStatus, SourceType
-from contextd.search.query import highlights
 from contextd.search.hybrid import Hit
+from contextd.search.query import highlights
 from contextd.services import spaces
 from contextd.services.paging import pages
 from contextd.store.tables import (

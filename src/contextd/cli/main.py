@@ -8,13 +8,16 @@ import logging
 import os
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from contextd.cli.client_commands import register as register_client_commands
 from contextd.cli.mcp_command import mcp
-from contextd.config import Settings
+from contextd.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from contextd.runtime import Runtime
 
 app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -22,8 +25,27 @@ app.add_typer(keys_app, name="keys")
 
 
 def _settings(**overrides: object) -> Settings:
-    settings = Settings()
+    """The environment's settings; a misconfiguration ends the command with its message (exit 2)
+    rather than a traceback, before anything is opened."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def _runtime(settings: Settings) -> Runtime:
+    """The runtime, or exit 2 with the message when the vector backend cannot run here (it is
+    chosen against the live database, so `Settings` cannot check it alone)."""
+    from contextd.runtime import Runtime
+    from contextd.search.vector import VectorBackendError
+
+    try:
+        return Runtime.build(settings)
+    except VectorBackendError as exc:
+        typer.echo(f"contextd cannot start: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -38,13 +60,12 @@ def serve(
     import uvicorn
 
     from contextd.api.app import create_app
-    from contextd.runtime import Runtime
 
     settings = _settings(host=host, port=port)
     if no_worker:
         settings = settings.model_copy(update={"embedded_worker": False})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = Runtime.build(settings)
+    runtime = _runtime(settings)
     typer.echo(
         f"contextd serving on http://{settings.host}:{settings.port} (data: {settings.data_dir})"
     )
@@ -75,11 +96,10 @@ def worker(
     of a thread per core in every process oversubscribes the cores, and throughput falls.)"""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
-    from contextd.runtime import Runtime
     from contextd.tasks.handlers import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = Runtime.build(_settings())
+    runtime = _runtime(_settings())
     w = build_worker(runtime, concurrency, queues=queue or None)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -111,10 +131,9 @@ def migrate() -> None:
 def reindex() -> None:
     """Queue re-embedding of every chunk whose vector is missing or from another model (after
     changing CONTEXTD_EMBEDDING_*). Nothing is re-extracted; workers do the embedding."""
-    from contextd.runtime import Runtime
     from contextd.search.index import mark_model_change
 
-    runtime = Runtime.build(_settings())
+    runtime = _runtime(_settings())
     with runtime.db.session() as session:
         count = mark_model_change(session, runtime.embedding_model_name)
     typer.echo(f"queued re-embedding for {count} source(s)")
@@ -126,10 +145,9 @@ def keys_create(
     email: Annotated[str | None, typer.Option(help="Reuse the user with this email")] = None,
 ) -> None:
     """Create a user if needed and an API key for it; the raw key is the last line printed."""
-    from contextd.runtime import Runtime
     from contextd.services import keys
 
-    runtime = Runtime.build(_settings())
+    runtime = _runtime(_settings())
     with runtime.db.session() as session:
         user = keys.ensure_user(session, name, email)
         created = keys.create_key(session, user, name, None)

@@ -381,16 +381,19 @@ def _merge_snapshot(
 
 
 def _llm_config(ctx: TaskContext, plan: Plan) -> LLMConfig | None:
-    """The LLM engine when the operator configured one, unless the source asks for builtin."""
+    """The LLM engine when the source or the operator asks for it. `CONTEXTD_SNAPSHOT_ENGINE=llm`
+    without a model does not start (config.py); a source asking for `llm` on a service that has
+    none gets the built-in engine (a per-source wish, not a misconfiguration)."""
     settings = ctx.runtime.settings
     engine = plan.instructions.get("snapshot_engine") or settings.snapshot_engine
-    if engine != "llm" or not (settings.llm_url and settings.llm_model):
+    endpoint = settings.llm_endpoint
+    if engine != "llm" or endpoint is None:
         return None
     return LLMConfig(
-        base_url=settings.llm_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key,
-        timeout=settings.llm_timeout_seconds,
+        base_url=endpoint.url,
+        model=endpoint.model,
+        api_key=endpoint.api_key,
+        timeout=endpoint.timeout,
     )
 
 

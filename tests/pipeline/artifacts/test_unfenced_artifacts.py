@@ -260,7 +260,12 @@ def test_a_fence_label_wins_over_the_text() -> None:
 
 def test_model_calls_are_capped_per_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(_magika, "top_labels", lambda text: calls.append(text) or {})
+
+    def top_labels(text: str) -> dict[str, float]:
+        calls.append(text)
+        return {}
+
+    monkeypatch.setattr(_magika, "top_labels", top_labels)
     monkeypatch.setattr(_magika, "available", lambda: True)
     monkeypatch.setattr(artifacts, "MAX_MODEL_CALLS", 3)
     # Ambiguous unlabelled blocks: the cues are not decisive, so each would ask the model.

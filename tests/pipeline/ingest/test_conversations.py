@@ -6,6 +6,7 @@ import json
 import random
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -252,7 +253,7 @@ def test_other_json_is_not_an_export(data: object) -> None:
 
 def test_each_export_format_is_named_by_the_one_reader_that_reads_it() -> None:
     """The format name becomes `Document.format`, so it must say which reader matched."""
-    samples = {
+    samples: dict[str, Any] = {
         "chatgpt": chatgpt_conversation(),
         "claude": {"name": "c", "chat_messages": [{"sender": "human", "text": "Hi"}]},
         "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}],

@@ -89,9 +89,13 @@ class _Server(ThreadingHTTPServer):
         self.stop = threading.Event()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        if self.tls is not None:  # handshake in the worker thread, not the accept loop
-            request = self.tls.wrap_socket(request, server_side=True)
-        super().finish_request(request, client_address)
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        # Handshake in the worker thread, not the accept loop. The TLS socket takes over the
+        # descriptor, so it is the one to close (the server closes only the plain one).
+        with self.tls.wrap_socket(request, server_side=True) as wrapped:
+            super().finish_request(wrapped, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-body (size and time limits) are expected here."""
