@@ -7,6 +7,7 @@ run by either job runner without knowing about the database or HTTP.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +48,99 @@ class Document:
     text: str
     format: str  # "html", "pdf", "docx", "markdown", "text", "json", "chatgpt", "claude", ...
     title: str | None = None
+    # What the reader learnt beside the text, kept as the source's metadata: for a coding-agent
+    # session the agent, model, working directory, git branch, session id, first and last
+    # timestamps, and how many malformed lines were skipped (see `SESSION_META_KEYS`).
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+
+SESSION_META_KEYS = (
+    "agent",  # "claude-code", "codex", "gemini", "cline", "aider", ...
+    "session_id",
+    "model",
+    "cwd",
+    "git_branch",
+    "started_at",  # ISO 8601
+    "ended_at",
+    "skipped_lines",  # malformed or unreadable records skipped, never fatal
+)
+"""The keys a session reader may set in `Document.meta` (others may add their own)."""
+
+
+# --- what a coding agent did, normalized across agents -------------------------------------
+# Readers turn each agent's tool calls into these actions, so that artifact extraction and
+# snapshots need to know no agent's tool names.
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """A file written whole (Claude Code `Write`, Cline `write_to_file`, a new file in a patch)."""
+
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """`old` replaced by `new` in a file (Claude Code `Edit`/`MultiEdit`, Cline
+    `replace_in_file`, Aider SEARCH/REPLACE blocks); every occurrence when `replace_all`."""
+
+    path: str
+    old: str
+    new: str
+    replace_all: bool = False
+
+
+@dataclass(frozen=True)
+class FilePatch:
+    """A unified diff or a Codex `apply_patch` hunk set for one file, applied to the file's
+    previous content when it is known. `operation` is "update", "add" or "delete"."""
+
+    path: str
+    patch: str
+    operation: str = "update"
+
+
+@dataclass(frozen=True)
+class ShellCommand:
+    """A command the agent ran; `exit_code` when the session records it."""
+
+    command: str
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    text: str
+    status: str  # "pending" | "in_progress" | "completed"
+
+
+@dataclass(frozen=True)
+class TodoList:
+    """The agent's todo list as one call set it (Claude Code `TodoWrite`, Codex `update_plan`)."""
+
+    items: tuple[TodoItem, ...]
+
+
+Action = FileWrite | FileEdit | FilePatch | ShellCommand | TodoList
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call within an assistant turn, with its result when the session holds it.
+
+    `summary` is what a reader needs to recognise the call (a path, a command, a query), never
+    the raw input; `output` is the result cut to a bounded length (errors kept verbatim, short),
+    with `output_cut` the number of characters cut. `actions` is what the call did, normalized.
+    """
+
+    name: str
+    summary: str = ""
+    status: str | None = None  # "ok" | "error" | None when the session holds no result
+    output: str = ""
+    output_cut: int = 0
+    actions: tuple[Action, ...] = ()
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +152,10 @@ class Turn:
     role: str  # "user" | "assistant" | "system" | "tool" | "other"
     text: str
     timestamp: datetime | None = None
+    # Coding-agent sessions: the calls the turn made, and the model's thinking (kept, but left
+    # out of snapshots and search by default).
+    tool_calls: tuple[ToolCall, ...] = ()
+    thinking: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,7 @@ from contextd.pipeline.types import Fetched, Ingested, Turn
 
 
 def _renumber(turns: Iterable[Turn], start: int) -> tuple[Turn, ...]:
-    return tuple(
-        Turn(index=start + i, speaker=t.speaker, role=t.role, text=t.text, timestamp=t.timestamp)
-        for i, t in enumerate(turns)
-    )
+    return tuple(replace(t, index=start + i) for i, t in enumerate(turns))
 
 
 def ingest(fetched: Fetched, *, first_turn_index: int = 0) -> Ingested:
