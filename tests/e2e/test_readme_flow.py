@@ -71,3 +71,4 @@ def test_readme_quick_start(tmp_path: Path) -> None:
     finally:
         server.stop()
         web.shutdown()
+        web.server_close()
