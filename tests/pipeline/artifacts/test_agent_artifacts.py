@@ -429,3 +429,12 @@ def test_stored_file_versions_form_one_lineage_and_continue_on_fast_forward(
     assert [v["version"] for v in listed] == [1, 2, 3, 4]
     assert listed[-1]["is_current"] and listed[-1]["title"] == "app.py"
     assert listed[-1]["language"] == "python"
+
+
+def test_codex_hunks_find_their_place_through_nested_context_lines() -> None:
+    method = "    def run(self):\n        return 1\n"
+    text = f"class A:\n{method}\n\nclass B:\n{method}"
+    hunk = "-        return 1\n+        return 2\n"
+    patch = f"*** Update File: m.py\n@@ class B:\n@@ def run(self):\n{hunk}"
+    assert apply_patch(text, patch) == text[: text.rindex("1")] + "2\n"
+    assert apply_patch(text, f"@@ class C:\n{hunk}") is None

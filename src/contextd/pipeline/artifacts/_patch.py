@@ -46,7 +46,8 @@ class Hunk:
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     old_start: int | None = None  # unified diffs: 1-based line of the old text
-    anchor: str | None = None  # Codex "@@ def foo():": a line to find before the hunk
+    # Codex "@@ class A" / "@@ def f():": lines to find, in order, before the hunk's own lines
+    anchors: list[str] = field(default_factory=list)
     at_eof: bool = False
 
     @property
@@ -70,14 +71,13 @@ def parse_hunks(patch: str) -> list[Hunk] | None:
                 current.at_eof = True
             continue
         if line.startswith("@@"):
-            current = Hunk()
             match = _UNIFIED_HUNK_RE.match(line)
-            if match is not None:
-                current.old_start = int(match.group(1))
-            else:
-                anchor = line[2:].strip()
-                current.anchor = anchor or None
-            hunks.append(current)
+            anchor = line[3:] if match is None and line.startswith("@@ ") else ""
+            if current is None or current.lines or match is not None:
+                current = Hunk(old_start=int(match.group(1)) if match is not None else None)
+                hunks.append(current)
+            if anchor.strip():  # consecutive "@@ ..." lines narrow the place down step by step
+                current.anchors.append(anchor)
             continue
         if current is None and (line.startswith(_HEADER_PREFIXES) or not line.strip()):
             continue  # headers (and blank lines) before the first hunk
@@ -123,8 +123,13 @@ def apply_patch(content: str, patch: str) -> str | None:
     for hunk in hunks:
         old, new = hunk.old, hunk.new
         start = position
-        if hunk.anchor is not None:
-            found = _seek(lines, [hunk.anchor], position)
+        for anchor in hunk.anchors:
+            found = _seek(lines, [anchor], start)
+            if found is None:  # a locator only, so indentation may differ (as Codex allows)
+                found = next(
+                    (i for i in range(start, len(lines)) if lines[i].strip() == anchor.strip()),
+                    None,
+                )
             if found is None:
                 return None
             start = found + 1
