@@ -438,3 +438,11 @@ def test_codex_hunks_find_their_place_through_nested_context_lines() -> None:
     patch = f"*** Update File: m.py\n@@ class B:\n@@ def run(self):\n{hunk}"
     assert apply_patch(text, patch) == text[: text.rindex("1")] + "2\n"
     assert apply_patch(text, f"@@ class C:\n{hunk}") is None
+
+
+def test_windows_paths_are_shown_with_slashes_relative_to_the_working_directory() -> None:
+    [only] = extract_agent_artifacts(
+        [turn(0, call(FileWrite("C:\\dev\\proj\\src\\App.cs", "class App {}\n")))],
+        cwd="C:\\dev\\proj",
+    )
+    assert only.title == "src/App.cs" and only.language == "csharp"

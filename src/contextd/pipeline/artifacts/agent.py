@@ -146,13 +146,12 @@ def file_language(path: str, content: str | None = None) -> str | None:
 
 def display_path(path: str, cwd: str | None) -> str:
     """The path relative to the session's working directory when it lies inside it."""
-    shown = path.replace("\\", "/") if "\\" in path and "/" not in path else path
+    windows = "\\" in path and "/" not in path  # C:\proj\app.py is shown as C:/proj/app.py
+    shown = path.replace("\\", "/") if windows else path
     if cwd:
-        root = cwd.rstrip("/\\")
-        for sep in ("/", "\\"):
-            if shown.startswith(root + sep):
-                shown = shown[len(root) + 1 :]
-                break
+        root = (cwd.replace("\\", "/") if windows else cwd).rstrip("/")
+        if shown.startswith(root + "/"):
+            shown = shown[len(root) + 1 :]
     while shown.startswith("./"):
         shown = shown[2:]
     return shown or path
