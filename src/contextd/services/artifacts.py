@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
 from contextd.domain.errors import NotFound
+from contextd.pipeline.artifacts import PATH_KEY_PREFIX
 from contextd.pipeline.types import ArtifactDraft, SnapshotDraft
 from contextd.services.paging import paginate
 from contextd.store.tables import Artifact, Source, Space, User, utcnow
@@ -51,11 +52,17 @@ def _refresh(row: Artifact, source: Source, draft: ArtifactDraft, turns: list[in
 
 
 def _group(drafts: Sequence[ArtifactDraft]) -> dict[str, list[ArtifactDraft]]:
-    """Lineage -> its distinct contents in order of appearance (identical ones merged)."""
+    """Lineage -> its distinct contents in order of appearance (identical ones merged).
+
+    A file a coding agent wrote (a path-keyed lineage) may return to an earlier content (an
+    edit undone): that is a new state, so there only a repeat of the latest version merges.
+    """
     groups: dict[str, list[ArtifactDraft]] = {}
     for draft in drafts:
-        versions = groups.setdefault(lineage_of(draft), [])
-        same = next((v for v in versions if v.content_hash == draft.content_hash), None)
+        lineage = lineage_of(draft)
+        versions = groups.setdefault(lineage, [])
+        candidates = versions[-1:] if lineage.startswith(PATH_KEY_PREFIX) else versions
+        same = next((v for v in candidates if v.content_hash == draft.content_hash), None)
         if same is None:
             versions.append(draft)
         else:
@@ -187,6 +194,25 @@ def save_snapshot(
     session.add(artifact)
     session.flush()
     return artifact
+
+
+def known_files(session: Session, source_id: str) -> dict[str, str]:
+    """Path -> current content of the files a coding agent wrote in the source, for the ones
+    whose content is known (not a partial edit, not deleted): on fast-forward, edits in the new
+    turns apply to them."""
+    rows = session.scalars(
+        select(Artifact).where(
+            Artifact.source_id == source_id,
+            Artifact.is_current.is_(True),
+            Artifact.lineage_key.startswith(PATH_KEY_PREFIX),
+        )
+    )
+    files: dict[str, str] = {}
+    for row in rows:
+        path = row.meta.get("path")
+        if isinstance(path, str) and not row.meta.get("partial") and not row.meta.get("deleted"):
+            files[path] = row.content
+    return files
 
 
 def latest_snapshot(session: Session, source_id: str) -> Artifact | None:

@@ -241,7 +241,13 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
         new = ingest(_part_bytes(ctx, plan.part_id), first_turn_index=len(old_turns))
         _stage_text(ctx, plan, new.turns, new.document, append=True)
         document, turns = _join([(old_doc, old_turns), (new.document, new.turns)])
-        drafts = extract_artifacts(new.document, new.turns) if plan.run_artifacts else None
+        drafts = None
+        if plan.run_artifacts:
+            files: dict[str, str] = {}
+            if any(turn.tool_calls for turn in new.turns):
+                with ctx.runtime.db.read_session() as session:
+                    files = artifact_store.known_files(session, plan.source_id)
+            drafts = extract_artifacts(new.document, new.turns, known_files=files)
         snapshot = _snapshot(ctx, plan, document, turns, drafts, new_turns=new.turns)
         return Outcome(document, new.turns, True, drafts, snapshot)
 

@@ -1,26 +1,38 @@
 """The artifacts stage: code, schemas, diagrams and commands found in a source.
 
-`extract_artifacts` is the stage (`artifacts.py`); the language helpers are exported for the
+`extract_artifacts` is the stage (`artifacts.py`); what a coding agent did (files written,
+commands, todo list) is read by `agent.py`, whose path-keyed lineage prefix storage uses to find
+the files' known contents on fast-forward. The language helpers are exported for the
 evaluations in `evals/`, which score the detector and the language identification on their own.
 `unfenced` is exported as a module because `evals/train_unfenced.py` fits its line model's
 weights in place. Everything else here (`_classify`, `_commands`, `_langid`, `_languages`,
-`_magika`, `_titles`, `_unfenced_weights`) is private to this package.
+`_magika`, `_patch`, `_titles`, `_unfenced_weights`) is private to this package.
 """
 
 from contextd.pipeline.artifacts import unfenced
 from contextd.pipeline.artifacts._langid import identify_language, identify_languages
 from contextd.pipeline.artifacts._languages import FenceLabel, canonical_language, parse_fence_label
+from contextd.pipeline.artifacts.agent import (
+    PATH_KEY_PREFIX,
+    extract_agent_artifacts,
+    file_language,
+    is_read_only,
+)
 from contextd.pipeline.artifacts.artifacts import MAX_MODEL_CALLS, extract_artifacts
 from contextd.pipeline.artifacts.unfenced import find_code_spans
 
 __all__ = [
     "MAX_MODEL_CALLS",
+    "PATH_KEY_PREFIX",
     "FenceLabel",
     "canonical_language",
+    "extract_agent_artifacts",
     "extract_artifacts",
+    "file_language",
     "find_code_spans",
     "identify_language",
     "identify_languages",
+    "is_read_only",
     "parse_fence_label",
     "unfenced",
 ]

@@ -23,7 +23,7 @@ runs only for unlabelled blocks whose syntax cues are not decisive, and at most
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from contextd.domain.enums import ArtifactType
@@ -33,6 +33,7 @@ from contextd.pipeline.artifacts._commands import inline_commands, names_a_progr
 from contextd.pipeline.artifacts._langid import identify_languages
 from contextd.pipeline.artifacts._languages import FenceLabel, parse_fence_label
 from contextd.pipeline.artifacts._titles import name_artifact
+from contextd.pipeline.artifacts.agent import extract_agent_artifacts, merge_agent_drafts
 from contextd.pipeline.artifacts.unfenced import find_code_spans
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
 
@@ -71,13 +72,33 @@ class _Found:
     turn_indexes: list[int] = field(default_factory=list)
 
 
-def extract_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactDraft]:
+def extract_artifacts(
+    document: Document,
+    turns: Sequence[Turn],
+    *,
+    known_files: Mapping[str, str] | None = None,
+) -> list[ArtifactDraft]:
     """Return the artifacts of a source, in order of first appearance.
 
     With turns, each turn's text is scanned and an artifact cites the turns it appears in
     (identical content in several turns becomes one artifact; the first occurrence's title
     wins). Without turns the document text is scanned and `turn_indexes` is empty.
+
+    Turns with tool calls (a coding-agent session) add what the agent did (`agent`): the files
+    it wrote as path-keyed versions, its commands and todo list; `known_files` gives the
+    content of files written before these turns (fast-forward).
     """
+    drafts = _text_artifacts(document, turns)
+    if not any(turn.tool_calls for turn in turns):
+        return drafts
+    cwd = document.meta.get("cwd")
+    agent = extract_agent_artifacts(
+        turns, cwd=cwd if isinstance(cwd, str) else None, known_files=known_files
+    )
+    return merge_agent_drafts(drafts, agent)
+
+
+def _text_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactDraft]:
     sources: Iterator[tuple[str, int | None]] = (
         ((turn.text, turn.index) for turn in turns) if turns else iter([(document.text, None)])
     )
