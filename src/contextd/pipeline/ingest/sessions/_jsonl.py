@@ -18,7 +18,7 @@ RENDER_MAX = 4 << 20  # characters of pretty-printed records kept
 
 def jsonl_document(candidate: SessionInput, *, limit: int = RENDER_MAX) -> Document:
     """`candidate` (kind "jsonl") as a Document of format "jsonl"; `meta` counts the records
-    read, the malformed lines skipped and the records cut."""
+    shown, the malformed lines skipped among those read, and the lines cut unread."""
     parts: list[str] = []
     size = 0
     shown = 0
