@@ -83,8 +83,9 @@ def _ingest(fetched: Fetched, first_turn_index: int) -> Ingested:
         document = session_document(session)
         document = replace(document, meta=_shifted(document.meta, first_turn_index))
         return Ingested(document, _renumber(session.turns, first_turn_index))
-    if candidate.kind == "jsonl":
-        return Ingested(jsonl_document(candidate))  # records hold no speaker lines
+    records = jsonl_document(candidate) if candidate.kind == "jsonl" else None
+    if records is not None:
+        return Ingested(records)  # records hold no speaker lines
     if detect_format(fetched) == "json":
         ok, data = load_json(fetched)
         if ok:

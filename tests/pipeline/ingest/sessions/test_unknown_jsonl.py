@@ -44,9 +44,17 @@ def test_rendering_stops_at_the_limit_and_says_how_much_was_cut() -> None:
     records: list[dict[str, object]] = [{"n": n, "pad": "x" * 50} for n in range(100)]
     candidate = SessionInput(Fetched(_body(records, bad=("{broken",))))
     document = jsonl_document(candidate, limit=1000)
+    assert document is not None
     shown = document.text.count("```json\n")
     assert 0 < shown < 100
     assert document.meta["records"] == shown
     assert document.meta["skipped_lines"] == 1  # the second line, met before the limit
     assert document.meta["records_cut"] == 100 - shown  # counted, not parsed
     assert f"… {document.meta['records_cut']} more records not shown" in document.text
+
+
+def test_a_text_that_starts_with_a_json_line_stays_a_text() -> None:
+    body = b'{"draft": true}\nRelease notes\n\nUser: is the release ready?\nAssistant: yes.\n'
+    ingested = ingest(Fetched(body))
+    assert ingested.document.format != "jsonl"
+    assert "Release notes" in ingested.document.text

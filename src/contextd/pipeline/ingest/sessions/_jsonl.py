@@ -16,9 +16,12 @@ from contextd.pipeline.types import Document
 RENDER_MAX = 4 << 20  # characters of pretty-printed records kept
 
 
-def jsonl_document(candidate: SessionInput, *, limit: int = RENDER_MAX) -> Document:
+def jsonl_document(candidate: SessionInput, *, limit: int = RENDER_MAX) -> Document | None:
     """`candidate` (kind "jsonl") as a Document of format "jsonl"; `meta` counts the records
-    shown, the malformed lines skipped among those read, and the lines cut unread."""
+    shown, the malformed lines skipped among those read, and the lines cut unread.
+
+    None when most lines read are not JSON objects: a text that merely starts with one is
+    still a text."""
     parts: list[str] = []
     size = 0
     shown = 0
@@ -34,6 +37,8 @@ def jsonl_document(candidate: SessionInput, *, limit: int = RENDER_MAX) -> Docum
         size += len(pretty)
         shown += 1
     skipped = candidate.skipped
+    if skipped >= shown:
+        return None
     if cut:
         # The rest is counted by its non-empty lines, unparsed: a huge file stays cheap.
         cut += _count(content, _offset(content, shown + skipped + cut))
