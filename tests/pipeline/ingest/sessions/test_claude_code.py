@@ -224,3 +224,16 @@ def test_session_document_shows_each_call_as_one_line() -> None:
     text = session_document(session).text
     assert text.count("→ TodoWrite: ") == 3
     assert "Todos have been modified successfully" not in text  # outputs stay in the turns
+
+
+def test_detected_by_its_records_not_by_shape_alone() -> None:
+    summaries = [{"type": "summary", "summary": f"s{n}", "leafUuid": f"u{n}"} for n in range(60)]
+    lines = [json.dumps(r) for r in summaries]
+    prompt = {"type": "user", "sessionId": "s", "parentUuid": None, "uuid": "u"}
+    lines.append(json.dumps({**prompt, "message": {"role": "user", "content": "late prompt"}}))
+    session = read_session(Fetched("\n".join(lines).encode()))
+    assert session is not None and [t.text for t in session.turns] == ["late prompt"]
+    assert session.title == "s0"
+    # an OpenAI-style message log is no Claude Code session
+    other = [{"type": "user", "message": {"role": "user", "content": "hi"}}] * 2
+    assert read_session(Fetched("\n".join(json.dumps(r) for r in other).encode())) is None

@@ -59,8 +59,9 @@ def _detect(candidate: SessionInput) -> bool:
         message = isinstance(record.get("message"), dict)
         if kind in _MESSAGE_TYPES and message and "sessionId" in record and "parentUuid" in record:
             return True
-        if kind == "file-history-snapshot" and "snapshot" in record:
-            return True
+        snapshot = kind == "file-history-snapshot" and "snapshot" in record
+        if snapshot or (kind == "summary" and "leafUuid" in record):
+            return True  # a file may start with many of these before its first message
     return False
 
 
