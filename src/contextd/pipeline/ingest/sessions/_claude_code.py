@@ -15,6 +15,10 @@ read for metadata at most and never shown as text. What needs care:
 * A `compact_boundary` system record starts a new context; the `isCompactSummary` user record
   after it is the summary Claude Code wrote of everything before. It is kept as a "system"
   turn, and `meta["compact_boundaries"]` lists the index of the first turn after each boundary.
+* Results are cut to `OUTPUT_MAX` characters (errors to `ERROR_MAX`, verbatim), with the count
+  of what was cut. A `Bash` error says "Exit code N"; a `Bash` result that is no error is taken
+  as exit 0, since Claude Code reports every non-zero exit as an error.
+* Images become a placeholder naming their media type; their base64 data is never kept.
 * Rewinds ("redo from here") leave abandoned branches in the file; turns are kept in file
   order, every record once (by `uuid`).
 """
@@ -272,8 +276,11 @@ def _user(
     else:
         # A subagent's prompt was written by the main agent, not the user: role "other", so
         # that nothing takes it for the user's goal.
-        role = "user" if thread.label is None else "other"
-        turn = _Turn(thread.speaker("User"), role, texts, timestamp=when)
+        main = thread.label is None
+        turn = _Turn(
+            thread.speaker("User" if main else "Prompt"), "user" if main else "other", texts
+        )
+        turn.timestamp = when
         if reading.title is None and thread.label is None:
             reading.title = " ".join(texts[0].split())[:80] or None
     thread.turns.append(turn)
