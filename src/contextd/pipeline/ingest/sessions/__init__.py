@@ -8,8 +8,21 @@ no agent's tool names, and thinking, kept apart from the text. Each agent is one
 order they are tried. Adding an agent is one new module and one entry there.
 """
 
+from contextd.pipeline.ingest.sessions._claude_code import read_claude_code
 from contextd.pipeline.ingest.sessions._input import SessionInput
+from contextd.pipeline.ingest.sessions._jsonl import jsonl_document
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
+from contextd.pipeline.ingest.sessions._render import call_line, session_document
 from contextd.pipeline.ingest.sessions.registry import READERS, read_session
 
-__all__ = ["READERS", "Session", "SessionInput", "SessionReader", "read_session"]
+__all__ = [
+    "READERS",
+    "Session",
+    "SessionInput",
+    "SessionReader",
+    "call_line",
+    "jsonl_document",
+    "read_claude_code",
+    "read_session",
+    "session_document",
+]

@@ -5,16 +5,17 @@ A reader whose format could be mistaken for a more general one comes before it.
 
 from __future__ import annotations
 
+from contextd.pipeline.ingest.sessions import _claude_code
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
 
-READERS: tuple[SessionReader, ...] = ()
+READERS: tuple[SessionReader, ...] = (_claude_code.READER,)
 
 
-def read_session(fetched: Fetched) -> Session | None:
+def read_session(fetched: Fetched | SessionInput) -> Session | None:
     """The session in `fetched` when one of the readers recognises it, else None."""
-    candidate = SessionInput(fetched)
+    candidate = fetched if isinstance(fetched, SessionInput) else SessionInput(fetched)
     for reader in READERS:
         if reader.detect(candidate):
             return reader.read(candidate)
