@@ -5,12 +5,17 @@ A reader whose format could be mistaken for a more general one comes before it.
 
 from __future__ import annotations
 
-from contextd.pipeline.ingest.sessions import _codex, _gemini
+from contextd.pipeline.ingest.sessions import _amp, _codex, _gemini, _opencode
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
 
-READERS: tuple[SessionReader, ...] = (_codex.READER, _gemini.READER)
+READERS: tuple[SessionReader, ...] = (
+    _codex.READER,
+    _gemini.READER,
+    _opencode.READER,
+    _amp.READER,
+)
 
 
 def read_session(fetched: Fetched) -> Session | None:
