@@ -1,0 +1,96 @@
+"""Coding-agent session fixtures (`tests/fixtures/sessions/<agent>/`) and the chat exports that
+session readers must leave to the chat-export readers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contextd.pipeline.ingest.sessions import Session, read_session
+from contextd.pipeline.types import Fetched
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
+
+
+def fixture_bytes(agent: str, name: str) -> bytes:
+    return (FIXTURES / agent / name).read_bytes()
+
+
+def read_fixture(agent: str, name: str) -> Session:
+    """The session read from a fixture; fails the test when no reader recognises it."""
+    session = read_session(Fetched(fixture_bytes(agent, name), filename=name))
+    assert session is not None, f"no reader recognised {agent}/{name}"
+    return session
+
+
+def session_files(agent: str | None = None) -> list[Path]:
+    """The fixture files (not their SOURCE.md) of one agent, or of every agent."""
+    root = FIXTURES / agent if agent else FIXTURES
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl"))
+
+
+def other_agents_files(agent: str) -> list[Path]:
+    return [path for path in session_files() if path.parent.name != agent]
+
+
+CHATGPT_EXPORT = [
+    {
+        "title": "Reversing lists",
+        "create_time": 1_700_000_000.0,
+        "current_node": "a1",
+        "mapping": {
+            "root": {"id": "root", "message": None, "parent": None, "children": ["u1"]},
+            "u1": {
+                "id": "u1",
+                "parent": "root",
+                "children": ["a1"],
+                "message": {
+                    "id": "u1",
+                    "author": {"role": "user"},
+                    "create_time": 1_700_000_001.0,
+                    "content": {"content_type": "text", "parts": ["How do I reverse a list?"]},
+                },
+            },
+            "a1": {
+                "id": "a1",
+                "parent": "u1",
+                "children": [],
+                "message": {
+                    "id": "a1",
+                    "author": {"role": "assistant"},
+                    "create_time": 1_700_000_002.0,
+                    "content": {"content_type": "text", "parts": ["Use `xs[::-1]`."]},
+                },
+            },
+        },
+    }
+]
+CLAUDE_EXPORT = [
+    {
+        "uuid": "c1",
+        "name": "Naming",
+        "chat_messages": [
+            {"sender": "human", "text": "Name my function", "created_at": "2024-05-01T10:00:00Z"},
+            {"sender": "assistant", "text": "`load_config`", "created_at": "2024-05-01T10:00:05Z"},
+        ],
+    }
+]
+# The generic message lists, including Gemini API contents with text parts only.
+MESSAGES_EXPORT = {
+    "title": "Plain chat",
+    "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+}
+GEMINI_CONTENTS = [
+    {"role": "user", "parts": [{"text": "Hi"}]},
+    {"role": "model", "parts": [{"text": "Hello"}]},
+]
+CHAT_EXPORTS = {
+    "chatgpt": CHATGPT_EXPORT,
+    "claude": CLAUDE_EXPORT,
+    "messages": MESSAGES_EXPORT,
+    "gemini-contents": GEMINI_CONTENTS,
+}
+
+
+def as_fetched(data: object) -> Fetched:
+    return Fetched(json.dumps(data).encode(), content_type="application/json")
