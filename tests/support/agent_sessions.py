@@ -1,12 +1,13 @@
 """Coding-agent session fixtures (`tests/fixtures/sessions/<agent>/`) and the chat exports that
-session readers must leave to the chat-export readers."""
+session readers must leave to the chat-export readers.
+
+Only bytes here: the readers live inside `pipeline.ingest`, whose tests call them directly."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from contextd.pipeline.ingest.sessions import Session, read_session
 from contextd.pipeline.types import Fetched
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
@@ -16,11 +17,9 @@ def fixture_bytes(agent: str, name: str) -> bytes:
     return (FIXTURES / agent / name).read_bytes()
 
 
-def read_fixture(agent: str, name: str) -> Session:
-    """The session read from a fixture; fails the test when no reader recognises it."""
-    session = read_session(Fetched(fixture_bytes(agent, name), filename=name))
-    assert session is not None, f"no reader recognised {agent}/{name}"
-    return session
+def fixture(agent: str, name: str) -> Fetched:
+    """A fixture as a session reader gets it (`read_session(fixture(...))`)."""
+    return Fetched(fixture_bytes(agent, name), filename=name)
 
 
 def session_files(agent: str | None = None) -> list[Path]:
