@@ -192,3 +192,53 @@ def test_leaves_chat_exports_to_their_readers(name: str) -> None:
     assert not CODEX.detect(SessionInput(as_fetched(data)))
     assert read_session(as_fetched(data)) is None
     assert detect_export(data) is not None
+
+
+def _rollout(*payloads: dict[str, object]) -> bytes:
+    lines = [{"timestamp": "2025-10-02T09:00:00Z", "type": "session_meta", "payload": {"id": "s"}}]
+    lines += [
+        {"timestamp": "2025-10-02T09:00:01Z", "type": "response_item", "payload": payload}
+        for payload in payloads
+    ]
+    return "\n".join(json.dumps(line) for line in lines).encode()
+
+
+def test_other_tools_are_summarised_without_their_raw_input() -> None:
+    arguments = json.dumps({"server": "docs", "uri": "docs://guide/intro", "limit": 5})
+    body = _rollout(
+        {"type": "function_call", "name": "mcp__docs__read", "arguments": arguments,
+         "call_id": "m1"},
+        {"type": "web_search_call", "status": "completed",
+         "action": {"type": "search", "query": "serde flatten enum"}},
+    )  # fmt: skip
+    session = read_session(Fetched(body))
+    assert session is not None
+    mcp, search = session.turns[0].tool_calls
+    assert (mcp.name, mcp.summary, mcp.status) == ("mcp__docs__read", "docs", None)
+    assert (search.name, search.summary, search.status) == (
+        "web_search",
+        "serde flatten enum",
+        "ok",
+    )
+
+
+def test_a_long_rollout_is_read_line_by_line() -> None:
+    """20,000 records (about 4 MB): every call is paired with its output."""
+    payloads: list[dict[str, object]] = [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "go"}]}
+    ]
+    for n in range(10_000):
+        command = json.dumps({"command": ["bash", "-lc", f"echo {n}"]})
+        output = json.dumps({"output": f"{n}\n" + "." * 300, "metadata": {"exit_code": n % 2}})
+        payloads.append(
+            {"type": "function_call", "name": "shell", "arguments": command, "call_id": f"c{n}"}
+        )
+        payloads.append({"type": "function_call_output", "call_id": f"c{n}", "output": output})
+    body = _rollout(*payloads)
+    assert len(body) > 3_000_000
+    session = read_session(Fetched(body))
+    assert session is not None
+    calls = [c for t in session.turns for c in t.tool_calls]
+    assert len(calls) == 10_000
+    assert calls[9_999].actions == (ShellCommand("echo 9999", 1),)
+    assert sum(c.status == "error" for c in calls) == 5_000

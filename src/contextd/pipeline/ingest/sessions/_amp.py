@@ -20,6 +20,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     Drafts,
     Span,
     as_text,
+    describe,
     items,
     mapping,
     patch_actions,
@@ -104,8 +105,7 @@ def _actions(name: str, arguments: Mapping[str, object]) -> tuple[tuple[Action, 
     if tool == "todo_write":
         todos = _todos(arguments)
         return (todos,), f"{len(todos.items)} items"
-    found = next((arguments[key] for key in _SUMMARY_KEYS if key in arguments), None)
-    return (), short(as_text(found)) if found is not None else ""
+    return (), describe(arguments, _SUMMARY_KEYS)
 
 
 def _result(call: ToolCall, run: Mapping[str, object]) -> ToolCall:

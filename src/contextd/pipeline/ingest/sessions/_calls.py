@@ -35,6 +35,21 @@ def short(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def describe(arguments: Mapping[str, object], keys: Iterable[str] = ()) -> str:
+    """A call's summary from its input: the first of `keys` present (a path, a pattern, a
+    query), else its first short string argument; never the raw input."""
+    for key in keys:
+        value = arguments.get(key)
+        if isinstance(value, str) and value.strip():
+            return short(value)
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return short(", ".join(str(v) for v in value))
+    for value in arguments.values():
+        if isinstance(value, str) and value.strip() and len(value) <= SUMMARY_LIMIT:
+            return short(value)
+    return ""
+
+
 def with_result(call: ToolCall, output: str, *, error: bool) -> ToolCall:
     """`call` completed by its result, cut to its bound (shorter for errors)."""
     kept, cut = bounded(output, ERROR_LIMIT if error else OUTPUT_LIMIT)

@@ -21,6 +21,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     Drafts,
     Span,
     as_text,
+    describe,
     embedded_patch,
     items,
     json_object,
@@ -202,10 +203,7 @@ def _call(name: str, arguments: Mapping[str, object], raw: str, call_id: str | N
         actions = (plan,)
         summary = f"{len(plan.items)} steps"
     else:
-        summary = short(
-            next((string(arguments[k]) for k in ("path", "query", "url") if k in arguments), "")
-            or raw
-        )
+        summary = describe(arguments, ("path", "file_path", "pattern", "query", "url"))
     return ToolCall(name=name, summary=summary, actions=actions, id=call_id)
 
 
@@ -240,6 +238,8 @@ class _Reader:
         self.meta: dict[str, object] = {"agent": AGENT}
         self.exit_codes: dict[str, int] = {}
         self.span = Span()
+        self.first_stamp: object = None  # rollouts are in time order: the first and last
+        self.last_stamp: object = None  # stamps are parsed once, not every line's
 
     def assistant(self, stamp: object, *, fresh: bool) -> Draft:
         """The open assistant turn; a new one when `fresh` (a new step began) or none is open."""
@@ -284,6 +284,12 @@ class _Reader:
                 self.assistant(stamp, fresh=False),
                 _call("local_shell", action, json.dumps(action), call_id),
             )
+        elif kind == "web_search_call":
+            action = mapping(payload.get("action"))
+            query = string(action.get("query")) or string(action.get("url"))
+            status = "error" if payload.get("status") == "failed" else "ok"
+            call = ToolCall("web_search", short(query), status=status)
+            self.assistant(stamp, fresh=False).calls.append(call)
         elif kind in ("function_call_output", "custom_tool_call_output"):
             self.result(payload)
 
@@ -319,7 +325,9 @@ class _Reader:
 
     def read(self, records: Iterable[tuple[str, dict[str, object], object]]) -> None:
         for kind, payload, stamp in records:
-            self.span.see(stamp)
+            if stamp is not None:
+                self.first_stamp = stamp if self.first_stamp is None else self.first_stamp
+                self.last_stamp = stamp
             if kind == "session_meta":
                 self.session_meta(payload)
             elif kind == "turn_context":
@@ -365,6 +373,8 @@ def _read(candidate: SessionInput) -> Session:
     reader.read(_lines(candidate))
     turns = reader.drafts.turns()
     meta = reader.meta
+    reader.span.see(reader.first_stamp)
+    reader.span.see(reader.last_stamp)
     meta.update(reader.span.meta())
     meta["skipped_lines"] = candidate.skipped
     return Session(format=AGENT, title=title_from(turns), turns=turns, meta=meta)

@@ -22,6 +22,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     Drafts,
     Span,
     as_text,
+    describe,
     items,
     mapping,
     short,
@@ -169,8 +170,7 @@ def _call(name: str, arguments: Mapping[str, object], call_id: str | None) -> To
         actions = (todos,)
         summary = f"{len(todos.items)} items"
     if not summary:
-        found = next((arguments[k] for k in _SUMMARY_KEYS if k in arguments), None)
-        summary = short(as_text(found)) if found is not None else ""
+        summary = describe(arguments, _SUMMARY_KEYS)
     return ToolCall(name=name, summary=summary, actions=actions, id=call_id)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from contextd.pipeline.ingest.sessions._calls import (
     Draft,
     Span,
-    as_text,
+    describe,
     items,
     mapping,
     patch_actions,
@@ -106,8 +106,7 @@ def _actions(name: str, arguments: Mapping[str, object]) -> tuple[tuple[Action, 
     if name == "todowrite":
         todos = _todos(arguments)
         return (todos,), f"{len(todos.items)} items"
-    found = next((arguments[key] for key in _SUMMARY_KEYS if key in arguments), None)
-    return (), short(as_text(found)) if found is not None else ""
+    return (), describe(arguments, _SUMMARY_KEYS)
 
 
 def _call(part: Mapping[str, object]) -> ToolCall:
