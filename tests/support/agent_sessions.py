@@ -93,3 +93,33 @@ CHAT_EXPORTS = {
 
 def as_fetched(data: object) -> Fetched:
     return Fetched(json.dumps(data).encode(), content_type="application/json")
+
+
+def as_jsonl(records: list[dict[str, object]]) -> Fetched:
+    return Fetched("\n".join(json.dumps(record) for record in records).encode())
+
+
+# Minimal inputs of the agents other helpers read (Claude Code JSONL, a Cline/Roo task history,
+# a Copilot Chat export), which no reader of another agent may take.
+OTHER_AGENT_SAMPLES: dict[str, Fetched] = {
+    "claude-code": as_jsonl([
+        {"type": "summary", "summary": "Fix the parser", "leafUuid": "u2"},
+        {"parentUuid": None, "isSidechain": False, "type": "user", "sessionId": "s1",
+         "uuid": "u1", "timestamp": "2025-09-01T10:00:00.000Z", "cwd": "/repo",
+         "gitBranch": "main", "message": {"role": "user", "content": "fix it"}},
+        {"parentUuid": "u1", "isSidechain": False, "type": "assistant", "sessionId": "s1",
+         "uuid": "u2", "timestamp": "2025-09-01T10:00:05.000Z",
+         "message": {"role": "assistant", "model": "claude-sonnet-4-5",
+                     "content": [{"type": "text", "text": "Done."}]}},
+    ]),
+    "cline": as_fetched([
+        {"role": "user", "content": [{"type": "text", "text": "<task>\nAdd a test\n</task>"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "<write_to_file>\n"
+                                           "<path>t.py</path>\n<content>x</content>\n"
+                                           "</write_to_file>"}]},
+    ]),
+    "copilot-chat": as_fetched({
+        "requesterUsername": "dev", "responderUsername": "GitHub Copilot",
+        "requests": [{"message": {"text": "explain"}, "response": [{"value": "It sorts."}]}],
+    }),
+}  # fmt: skip

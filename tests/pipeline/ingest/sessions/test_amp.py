@@ -16,7 +16,13 @@ from contextd.pipeline.types import (
     TodoItem,
     TodoList,
 )
-from tests.support.agent_sessions import CHAT_EXPORTS, as_fetched, fixture, other_agents_files
+from tests.support.agent_sessions import (
+    CHAT_EXPORTS,
+    OTHER_AGENT_SAMPLES,
+    as_fetched,
+    fixture,
+    other_agents_files,
+)
 
 THREAD = "T-7f3c2b1a-9d8e-4f60-a5b4-c3d2e1f0a9b8.json"
 AMP = next(reader for reader in READERS if reader.name == "amp")
@@ -109,3 +115,8 @@ def test_leaves_chat_exports_to_their_readers(name: str) -> None:
     assert not AMP.detect(SessionInput(as_fetched(data)))
     assert read_session(as_fetched(data)) is None
     assert detect_export(data) is not None
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
+def test_refuses_other_agents_samples(name: str) -> None:
+    assert not AMP.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))

@@ -12,6 +12,7 @@ from contextd.pipeline.ingest.sessions import READERS, Session, SessionInput, re
 from contextd.pipeline.types import Fetched, FilePatch, FileWrite, ShellCommand, TodoItem, TodoList
 from tests.support.agent_sessions import (
     CHAT_EXPORTS,
+    OTHER_AGENT_SAMPLES,
     as_fetched,
     fixture,
     other_agents_files,
@@ -242,3 +243,8 @@ def test_a_long_rollout_is_read_line_by_line() -> None:
     assert len(calls) == 10_000
     assert calls[9_999].actions == (ShellCommand("echo 9999", 1),)
     assert sum(c.status == "error" for c in calls) == 5_000
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
+def test_refuses_other_agents_samples(name: str) -> None:
+    assert not CODEX.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))

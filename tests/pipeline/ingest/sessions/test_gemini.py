@@ -17,7 +17,13 @@ from contextd.pipeline.types import (
     TodoItem,
     TodoList,
 )
-from tests.support.agent_sessions import CHAT_EXPORTS, as_fetched, fixture, other_agents_files
+from tests.support.agent_sessions import (
+    CHAT_EXPORTS,
+    OTHER_AGENT_SAMPLES,
+    as_fetched,
+    fixture,
+    other_agents_files,
+)
 
 JSONL = "session-2025-11-04T10-15-6f0d1b52.jsonl"
 LEGACY = "session-2025-08-12T14-02-3b7c9e21.json"
@@ -141,3 +147,8 @@ def test_leaves_chat_exports_to_their_readers(name: str) -> None:
     assert not GEMINI.detect(SessionInput(as_fetched(data)))
     assert read_session(as_fetched(data)) is None
     assert detect_export(data) is not None
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
+def test_refuses_other_agents_samples(name: str) -> None:
+    assert not GEMINI.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))

@@ -21,6 +21,7 @@ from contextd.pipeline.types import (
 )
 from tests.support.agent_sessions import (
     CHAT_EXPORTS,
+    OTHER_AGENT_SAMPLES,
     as_fetched,
     fixture,
     fixture_bytes,
@@ -113,3 +114,8 @@ def test_leaves_chat_exports_to_their_readers(name: str) -> None:
     assert not OPENCODE.detect(SessionInput(as_fetched(data)))
     assert read_session(as_fetched(data)) is None
     assert detect_export(data) is not None
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
+def test_refuses_other_agents_samples(name: str) -> None:
+    assert not OPENCODE.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))
