@@ -248,3 +248,16 @@ def test_a_long_rollout_is_read_line_by_line() -> None:
 @pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
 def test_refuses_other_agents_samples(name: str) -> None:
     assert not CODEX.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))
+
+
+def test_apply_patch_run_as_a_command_with_the_envelope_as_argument() -> None:
+    envelope = "*** Begin Patch\n*** Add File: it's.txt\n+it's here\n*** End Patch"
+    arguments = json.dumps({"command": ["apply_patch", envelope]})
+    body = _rollout(
+        {"type": "function_call", "name": "shell", "arguments": arguments, "call_id": "p"}
+    )
+    session = read_session(Fetched(body))
+    assert session is not None
+    (call,) = session.turns[0].tool_calls
+    assert call.actions[1] == FileWrite("it's.txt", "it's here\n")
+    assert call.summary == "apply_patch it's.txt"

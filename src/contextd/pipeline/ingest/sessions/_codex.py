@@ -51,6 +51,7 @@ _ITEM_TYPES = {
     "local_shell_call",
     "web_search_call",
 }
+_PATCH_COMMANDS = ("apply_patch", "applypatch")
 _SHELL_TOOLS = {"shell", "shell_command", "exec_command", "container.exec", "local_shell"}
 # What Codex injects as user messages before the user's own: instructions and environment.
 _BOILERPLATE = (
@@ -191,7 +192,10 @@ def _call(name: str, arguments: Mapping[str, object], raw: str, call_id: str | N
         summary = patch_paths(actions)
     elif name in _SHELL_TOOLS:
         command = _command_text(arguments)
+        words = arguments.get("command")
         embedded = embedded_patch(command)
+        if isinstance(words, list) and len(words) == 2 and words[0] in _PATCH_COMMANDS:
+            embedded = str(words[1])  # ["apply_patch", "<envelope>"], as early releases ran it
         if embedded is not None:
             actions = patch_actions(embedded)
             summary = "apply_patch " + patch_paths(actions)
