@@ -152,3 +152,16 @@ def test_leaves_chat_exports_to_their_readers(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(OTHER_AGENT_SAMPLES))
 def test_refuses_other_agents_samples(name: str) -> None:
     assert not GEMINI.detect(SessionInput(OTHER_AGENT_SAMPLES[name]))
+
+
+def test_checkpoint_of_text_only_is_known_by_its_context_message() -> None:
+    data = [
+        {"role": "user", "parts": [{"text": "<session_context>\nThis is the Gemini CLI. We are "
+                                            "setting up the context for our chat.\n"
+                                            "</session_context>"}]},
+        {"role": "user", "parts": [{"text": "What does `make dist` do?"}]},
+        {"role": "model", "parts": [{"text": "It builds the wheel."}]},
+    ]  # fmt: skip
+    session = read_session(as_fetched(data))
+    assert session is not None and session.format == "gemini"
+    assert [t.text for t in session.turns] == ["What does `make dist` do?", "It builds the wheel."]

@@ -9,7 +9,7 @@ line is the metadata and whose later lines are messages (a message written again
 before that message); and checkpoints, the raw Gemini API history (`Content` objects with `role`
 user/model and `parts`: `text`, `thought`, `functionCall`, `functionResponse`), bare or as
 `{"history": [...]}`. A bare history with text parts only is an ordinary chat export and is
-left to the chat-export readers.
+left to the chat-export readers, unless it opens with the environment context Gemini CLI sends.
 """
 
 from __future__ import annotations
@@ -108,7 +108,10 @@ def _detect(candidate: SessionInput) -> bool:
         len(contents) == len(head)
         and isinstance(candidate.json, list)
         and len(contents) == len(candidate.json[: len(head)])
-        and any(_is_tool_part(part) for item in contents for part in _parts(item))
+        and (
+            any(_is_tool_part(part) for item in contents for part in _parts(item))
+            or _is_context(_text(_parts(contents[0])))  # Gemini CLI's own first message
+        )
     )
 
 
