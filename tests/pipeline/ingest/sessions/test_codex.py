@@ -147,8 +147,10 @@ def test_typescript_era_json() -> None:
     assert session.meta["session_id"] == "ts-1"
 
 
-def test_long_output_is_cut_and_counted() -> None:
-    output = "x" * 50_000
+@pytest.mark.parametrize(("exit_code", "kept"), [(0, 2_000), (1, 600)])
+def test_long_output_is_cut_and_counted(exit_code: int, kept: int) -> None:
+    """Errors are kept shorter; both keep the start and the end, where a failure says why."""
+    output = "first line\n" + "x" * 50_000 + "\nAssertionError: the last line"
     lines = [
         {"timestamp": "2025-10-02T09:00:00Z", "type": "session_meta", "payload": {"id": "s"}},
         {"timestamp": "2025-10-02T09:00:01Z", "type": "response_item",
@@ -156,14 +158,18 @@ def test_long_output_is_cut_and_counted() -> None:
                      "arguments": json.dumps({"command": ["bash", "-lc", "cat big.log"]})}},
         {"timestamp": "2025-10-02T09:00:02Z", "type": "response_item",
          "payload": {"type": "function_call_output", "call_id": "c",
-                     "output": json.dumps({"output": output, "metadata": {"exit_code": 0}})}},
+                     "output": json.dumps({"output": output,
+                                           "metadata": {"exit_code": exit_code}})}},
     ]  # fmt: skip
     body = "\n".join(json.dumps(line) for line in lines).encode()
     session = read_session(Fetched(body))
     assert session is not None
     (call,) = session.turns[0].tool_calls
-    assert 0 < len(call.output) < 5_000
-    assert len(call.output) + call.output_cut == 50_000
+    assert call.output.startswith("first line\n")
+    assert call.output.endswith("\nAssertionError: the last line")  # what failed is kept
+    assert "[…]" in call.output and len(call.output) < kept + 10
+    assert call.output_cut == len(output) - kept
+    assert call.status == ("ok" if exit_code == 0 else "error")
 
 
 def test_malformed_lines_are_skipped_and_counted() -> None:

@@ -20,13 +20,16 @@ from contextd.pipeline.types import Action, FilePatch, FileWrite, ToolCall, Turn
 OUTPUT_LIMIT = 2000  # characters of a tool result kept
 ERROR_LIMIT = 600  # an error is kept verbatim, but short
 SUMMARY_LIMIT = 200
+CUT_MARK = "\n[…]\n"  # where a long output was cut
 
 
 def bounded(text: str, limit: int = OUTPUT_LIMIT) -> tuple[str, int]:
-    """`text` cut to `limit` characters, and how many were cut."""
+    """`text` cut to `limit` characters, and how many were cut. The start and the end are
+    kept (a third and two thirds of the bound), since a failing run says what failed last."""
     if len(text) <= limit:
         return text, 0
-    return text[:limit], len(text) - limit
+    head = limit // 3
+    return f"{text[:head]}{CUT_MARK}{text[len(text) - (limit - head) :]}", len(text) - limit
 
 
 def short(text: str, limit: int = SUMMARY_LIMIT) -> str:
