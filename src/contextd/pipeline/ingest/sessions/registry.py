@@ -5,12 +5,18 @@ A reader whose format could be mistaken for a more general one comes before it.
 
 from __future__ import annotations
 
-from contextd.pipeline.ingest.sessions import _claude_code
+from contextd.pipeline.ingest.sessions import _amp, _claude_code, _codex, _gemini, _opencode
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
 
-READERS: tuple[SessionReader, ...] = (_claude_code.READER,)
+READERS: tuple[SessionReader, ...] = (
+    _claude_code.READER,
+    _codex.READER,
+    _gemini.READER,
+    _opencode.READER,
+    _amp.READER,
+)
 
 
 def read_session(fetched: Fetched | SessionInput) -> Session | None:
