@@ -5,6 +5,8 @@ reader must refuse (a ChatGPT export, a plain transcript, ordinary Markdown)."""
 from __future__ import annotations
 
 import json
+import sqlite3
+import tempfile
 from pathlib import Path
 
 from contextd.pipeline.types import Fetched
@@ -52,3 +54,30 @@ MARKDOWN_NOTES = (
     b"# Release notes\n\n#### Fixed\n\n> Quoted text from the issue.\n\n"
     b"path/to/file.py\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n"
 )
+
+
+def sqlite_database(tables: dict[str, list[dict[str, str]]]) -> bytes:
+    """The bytes of a SQLite database with key/value tables (Cursor's `state.vscdb` layout:
+    `CREATE TABLE <name> (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)`)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "state.vscdb"
+        connection = sqlite3.connect(path)
+        try:
+            for name, rows in tables.items():
+                connection.execute(
+                    f"CREATE TABLE {name} (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)"
+                )
+                connection.executemany(
+                    f"INSERT INTO {name} (key, value) VALUES (?, ?)",
+                    [(row["key"], row["value"]) for row in rows],
+                )
+            connection.commit()
+        finally:
+            connection.close()
+        return path.read_bytes()
+
+
+def cursor_database() -> bytes:
+    """Cursor's `state.vscdb` built from `tests/fixtures/sessions/cursor/state.vscdb.json`."""
+    tables = json.loads(fixture_bytes("cursor", "state.vscdb.json"))
+    return sqlite_database(tables)

@@ -5,12 +5,17 @@ A reader whose format could be mistaken for a more general one comes before it.
 
 from __future__ import annotations
 
-from contextd.pipeline.ingest.sessions import _aider, _cline, _copilot
+from contextd.pipeline.ingest.sessions import _aider, _cline, _copilot, _cursor
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
 
-READERS: tuple[SessionReader, ...] = (_cline.READER, _copilot.READER, _aider.READER)
+READERS: tuple[SessionReader, ...] = (
+    _cline.READER,
+    _copilot.READER,
+    _cursor.READER,
+    _aider.READER,
+)
 
 
 def read_session(fetched: Fetched) -> Session | None:
