@@ -116,3 +116,34 @@ def test_old_exports_with_a_bare_message_string() -> None:
 )
 def test_other_formats_are_refused(content: bytes) -> None:
     assert not READER.detect(SessionInput(fetched(content)))
+
+
+def test_mutation_log_is_replayed_into_the_session() -> None:
+    """VS Code's `chatSessions/<id>.jsonl`: an initial state, then sets, appends and deletes."""
+    export = json.loads(EXPORT)
+    first, second = export["requests"]
+    initial = {k: v for k, v in export.items() if k != "requests"} | {"requests": []}
+    partial = first | {"response": first["response"][:3]}
+    lines = [
+        {"kind": 0, "v": initial},
+        {"kind": 2, "k": ["requests"], "v": [partial]},
+        {"kind": 2, "k": ["requests", 0, "response"], "v": first["response"][3:]},
+        {"kind": 1, "k": ["requests", 0, "result"], "v": first["result"]},
+        {"kind": 2, "k": ["requests"], "v": [second | {"message": {"text": "draft"}}]},
+        {"kind": 2, "k": ["requests"], "v": [second], "i": 1},  # the draft replaced
+        {"kind": 3, "k": ["customTitle"]},
+        {"kind": 1, "k": ["requests", 9, "result"], "v": {}},  # no such request
+    ]
+    content = "\n".join(json.dumps(line) for line in lines) + "\n{broken\n"
+    replayed = read_session(fetched(content.encode()))
+    original = read_session(fetched(EXPORT))
+    assert replayed is not None and original is not None
+    assert replayed.format == "copilot"
+    assert replayed.turns == original.turns
+    assert replayed.title == original.turns[0].text  # the custom title was deleted
+    assert replayed.meta["skipped_lines"] == 2  # one record not applicable, one not JSON
+
+
+def test_a_log_of_another_kind_is_refused() -> None:
+    content = b'{"kind": 0, "v": {"items": []}}\n{"kind": 2, "k": ["items"], "v": [1]}\n'
+    assert not READER.detect(SessionInput(fetched(content)))

@@ -65,7 +65,7 @@ _TOOLS = (
     "update_todo_list|new_task|switch_mode|load_mcp_documentation|fetch_instructions|"
     "attempt_completion|ask_followup_question|plan_mode_respond|condense|new_rule"
 )
-_TOOL_TAG = re.compile(rf"<({_TOOLS})>(.*?)(?:</\1>|$)", re.DOTALL)
+_TOOL_TAG = re.compile(rf"<({_TOOLS})>(.*?)</\1>", re.DOTALL)  # unclosed: prose, not a call
 _PARAM = re.compile(r"<([a-z_]+)>")
 _LONG_PARAMS = ("content", "diff", "result", "todos", "task_progress")
 _TODO_LINE = re.compile(r"^\s*(?:[-*]\s*)?\[( |x|X|-)\]\s*(.+)$")

@@ -1,5 +1,8 @@
 """GitHub Copilot Chat sessions: the JSON that VS Code's "Chat: Export Chat..." writes (and the
-`chatSessions/<id>.json` files it keeps, which have the same shape).
+`chatSessions/<id>.json` files it keeps, which have the same shape), and the JSONL mutation log
+newer VS Code keeps instead (`chatSessions/<id>.jsonl`: a first `{"kind": 0, "v": state}`, then
+`kind` 1 sets the value at path `k`, 2 appends `v` to the list at `k` (cut to `i` first when
+given), 3 deletes it), replayed here into the same state.
 
 The export is `{version, sessionId, creationDate, requesterUsername, responderUsername,
 requests: [...]}`; each request holds the user's `message` (`{text, parts}`, or a bare string in
@@ -46,10 +49,67 @@ _LINK = re.compile(r"\[([^\]]*)\]\(file://([^)\s]+)\)")
 _TODO_STATUS = {"completed": "completed", "in-progress": "in_progress"}  # else "not-started"
 
 
+def _state(candidate: SessionInput) -> dict[str, object] | None:
+    """The session's state as `_detect` sees it: the export, or the log's initial state."""
+    if candidate.kind == "json" and len(candidate.head) == 1:
+        return candidate.head[0]
+    if candidate.kind == "jsonl" and candidate.head and candidate.head[0].get("kind") == 0:
+        return as_dict(candidate.head[0].get("v"))
+    return None
+
+
+def _replay(candidate: SessionInput) -> tuple[dict[str, object], int]:
+    """The state a mutation log ends in, and how many of its records could not be applied."""
+    state: dict[str, object] = {}
+    failed = 0
+    for record in candidate.records():
+        kind, path, value = record.get("kind"), as_list(record.get("k")), record.get("v")
+        if kind == 0 and isinstance(value, dict):
+            state = value
+            continue
+        parent: object = state
+        for key in path[:-1]:
+            parent = _child(parent, key)
+        last = path[-1] if path else None
+        if kind == 1 and isinstance(parent, dict) and isinstance(last, str):
+            parent[last] = value
+        elif kind == 1 and isinstance(parent, list) and (at := _index(parent, last)) is not None:
+            parent[at] = value
+        elif kind == 2 and isinstance(target := _child(parent, last), list):
+            cut = record.get("i")
+            if isinstance(cut, int) and not isinstance(cut, bool):
+                del target[cut:]
+            target.extend(as_list(value))
+        elif kind == 3 and isinstance(parent, dict) and isinstance(last, str):
+            parent.pop(last, None)
+        else:
+            failed += 1
+    return state, failed + candidate.skipped
+
+
+def _index(container: list[object], key: object) -> int | None:
+    """`key` when it is a valid index of `container`."""
+    if (
+        isinstance(key, int)
+        and not isinstance(key, bool)
+        and -len(container) <= key < len(container)
+    ):
+        return key
+    return None
+
+
+def _child(container: object, key: object) -> object:
+    if isinstance(container, dict) and isinstance(key, str):
+        return container.get(key)
+    if isinstance(container, list) and (index := _index(container, key)) is not None:
+        return container[index]
+    return None
+
+
 def _detect(candidate: SessionInput) -> bool:
-    if candidate.kind != "json" or len(candidate.head) != 1:
+    data = _state(candidate)
+    if data is None:
         return False
-    data = candidate.head[0]
     requests = data.get("requests")
     if not isinstance(requests, list):
         return False
@@ -198,11 +258,14 @@ def _response(parts: list[object]) -> tuple[str, str, list[ToolCall]]:
 
 
 def _read(candidate: SessionInput) -> Session:
-    data = candidate.head[0]
+    skipped = 0
+    if candidate.kind == "jsonl":
+        data, skipped = _replay(candidate)
+    else:
+        data = candidate.head[0]
     speaker = as_str(data.get("responderUsername")) or "GitHub Copilot"
     turns: list[Turn] = []
     model: str | None = None
-    skipped = 0
     for entry in as_list(data.get("requests")):
         request = as_dict(entry)
         if request is None:
