@@ -171,3 +171,22 @@ def test_malformed_messages_are_skipped_and_counted() -> None:
     assert session is not None
     assert session.meta["skipped_lines"] == 2
     assert len(session.turns) == 5
+
+
+def test_a_late_result_goes_to_its_call_not_to_the_users_turn() -> None:
+    history = json.loads(XML)[:2]  # the task, then the replace_in_file call
+    history.append(
+        {"role": "user", "content": [{"type": "text", "text": "<feedback>wait</feedback>"}]}
+    )
+    history.append(
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "[replace_in_file for 'utils.js'] Result:\nok"}],
+        }
+    )
+    session = read_session(fetched(json.dumps(history).encode()))
+    assert session is not None
+    assert [t.role for t in session.turns] == ["user", "assistant", "user"]
+    assert session.turns[2].tool_calls == ()
+    (edit,) = session.turns[1].tool_calls
+    assert (edit.status, edit.output) == ("ok", "ok")

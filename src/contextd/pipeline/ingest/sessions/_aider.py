@@ -6,7 +6,7 @@ prefix, and the model's replies as plain Markdown, with file edits as SEARCH/REP
 preceded by the file's path (an empty SEARCH creates the file). Only a text that opens with
 that heading is taken for a history, so ordinary Markdown and plain transcripts are left to
 the other readers. Aider records no per-message time: every turn of a run carries the run's
-start time.
+start time, written in the machine's local time without a zone (read as UTC).
 """
 
 from __future__ import annotations
@@ -178,6 +178,19 @@ def _shell_calls(output: list[str]) -> list[ToolCall]:
     ]
 
 
+def _run_calls(body: str, output: list[str]) -> list[ToolCall]:
+    """A `/run` (or `/test`, `!`) the user typed, with the raw output Aider logged after it,
+    up to its question whether to add that output to the chat."""
+    run = _RUN.match(body)
+    if run is None:
+        return []
+    command = run.group(1).strip()
+    shown = next((i for i, line in enumerate(output) if _ASK_OUTPUT in line), len(output))
+    result, cut = clip("\n".join(output[:shown]))
+    summary = one_line(command)
+    return [ToolCall("run", summary, None, result, cut, (ShellCommand(command),))]
+
+
 def _read(candidate: SessionInput) -> Session:
     text = candidate.text.replace("\r\n", "\n")
     runs: list[tuple[datetime | None, list[str]]] = []
@@ -204,20 +217,7 @@ def _read(candidate: SessionInput) -> Session:
             if not body:
                 continue
             if block.kind == "user":
-                calls: list[ToolCall] = []
-                run = _RUN.match(body)
-                if run is not None:
-                    command = run.group(1).strip()
-                    shown = next(
-                        (i for i, line in enumerate(output) if _ASK_OUTPUT in line), len(output)
-                    )
-                    result, cut = clip("\n".join(output[:shown]))
-                    call = ToolCall(
-                        "run", summary=one_line(command), actions=(ShellCommand(command),)
-                    )
-                    calls.append(
-                        ToolCall(call.name, call.summary, None, result, cut, call.actions, call.id)
-                    )
+                calls = _run_calls(body, output)
                 turns.append(Turn(len(turns), "User", "user", body, started, tuple(calls)))
                 continue
             reply, thinking = _split_thinking(body)

@@ -166,6 +166,7 @@ class _Reader:
     turns: list[Turn] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)  # indexes of calls awaiting a result
     calls: list[ToolCall] = field(default_factory=list)  # of the last assistant turn
+    owner = -1  # the index of that turn
     cwd: str | None = None
     roo: bool = False
     model: str | None = None
@@ -203,6 +204,7 @@ class _Reader:
             return
         self.calls = calls
         self.pending = list(range(len(calls)))
+        self.owner = len(self.turns)
         think = "\n\n".join(t.strip() for t in thinking if t.strip())
         self.turns.append(
             Turn(len(self.turns), self.speaker, "assistant", text, stamp, tuple(calls), think)
@@ -285,8 +287,7 @@ class _Reader:
         self.pending.remove(position)
         done = _result(self.calls[position], output, error)
         self.calls[position] = done
-        turn = self.turns[-1]
-        self.turns[-1] = replace(turn, tool_calls=tuple(self.calls))
+        self.turns[self.owner] = replace(self.turns[self.owner], tool_calls=tuple(self.calls))
 
 
 def _read(candidate: SessionInput) -> Session:
