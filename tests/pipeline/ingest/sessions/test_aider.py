@@ -133,3 +133,24 @@ def test_malformed_histories_are_read_without_failing(content: bytes) -> None:
     session = read_session(fetched(content))
     assert session is not None and session.format == "aider"
     assert all(not call.actions for turn in session.turns for call in turn.tool_calls)
+
+
+def test_a_block_aider_could_not_apply_is_an_error_with_aiders_report() -> None:
+    text = (
+        "# aider chat started at 2024-08-06 09:00:00\n\n"
+        "#### rename x to y  \n\n"
+        "a.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\ny = 1\n>>>>>>> REPLACE\n```\n\n"
+        "b.py\n```python\n<<<<<<< SEARCH\nprint(x)\n=======\nprint(y)\n>>>>>>> REPLACE\n```\n\n"
+        "> Tokens: 5,244 sent, 604 received.  \n"
+        "> # 1 SEARCH/REPLACE block failed to match!  \n>   \n"
+        "> ## SearchReplaceNoExactMatch: This SEARCH block failed to exactly match lines"
+        " in b.py  \n"
+        "> <<<<<<< SEARCH  \n> print(x)  \n> =======  \n> print(y)  \n> >>>>>>> REPLACE  \n>   \n"
+        "> # The other 1 SEARCH/REPLACE block were applied successfully.  \n"
+    )
+    session = read_session(fetched(text.encode()))
+    assert session is not None
+    first, second = session.turns[1].tool_calls
+    assert first.summary == "a.py" and first.status == "ok"  # "the other block" was applied
+    assert second.summary == "b.py" and second.status == "error"
+    assert second.output.startswith("# 1 SEARCH/REPLACE block failed to match!")

@@ -152,16 +152,18 @@ def _split_thinking(text: str) -> tuple[str, str]:
 
 
 def _edit_calls(text: str, output: list[str]) -> list[ToolCall]:
-    """One call per edit block; its status comes from Aider's "Applied edit to" lines (an
-    edit block Aider could not apply leaves an error message instead)."""
+    """One call per edit block; its status comes from Aider's "Applied edit to" lines, or from
+    its report of the blocks that failed to match (which names their files)."""
     applied = {m.group(1) for line in output if (m := _APPLIED.match(line.strip()))}
-    failure = next((i for i, line in enumerate(output) if line.startswith(_FAILED)), None)
+    failure = next((i for i, line in enumerate(output) if any(f in line for f in _FAILED)), None)
     error = "\n".join(output[failure:]) if failure is not None else ""
     calls: list[ToolCall] = []
     for path, action in _edits(text):
         name = "write" if isinstance(action, FileWrite) else "edit"
         call = ToolCall(name, summary=path, actions=(action,))
-        if path in applied:
+        if error and f"lines in {path}" in error:
+            call = with_result(call, error, error=True)
+        elif path in applied or "applied successfully" in error:
             call = with_result(call, f"Applied edit to {path}", error=False)
         elif error:
             call = with_result(call, error, error=True)
