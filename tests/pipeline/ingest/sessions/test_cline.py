@@ -190,3 +190,56 @@ def test_a_late_result_goes_to_its_call_not_to_the_users_turn() -> None:
     assert session.turns[2].tool_calls == ()
     (edit,) = session.turns[1].tool_calls
     assert (edit.status, edit.output) == ("ok", "ok")
+
+
+def test_cline_notices_are_dropped_and_the_users_words_in_them_kept() -> None:
+    """As real histories have them: an answer to a question, a task resumed with a message."""
+    history = json.loads(NATIVE)[:2]
+    history[1]["content"][1] = {
+        "type": "tool_use",
+        "id": "tooluse_ask",
+        "name": "ask_followup_question",
+        "input": {"question": "Proceed to phase 2?", "options": '["Yes", "No"]'},
+    }
+    history += [
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": "[ask_followup_question for 'Proceed to phase 2?'] Result:\n"
+                    "<answer>\nApproved - proceed\n</answer>",
+                }
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "text",
+                    "text": "[TASK RESUMPTION] This task was interrupted 3 days ago. The "
+                    "current working directory is now '/home/dev/inventory'.\n\n"
+                    "New instructions for task continuation:\n<user_message>\n"
+                    "Skip the tests for now\n</user_message>",
+                },
+                {
+                    "type": "text",
+                    "text": "[ERROR] You did not use a tool in your previous response!",
+                },
+                {
+                    "type": "text",
+                    "text": "\n# task_progress RECOMMENDED\n\nWhen starting a new task",
+                },
+            ],
+        },
+    ]
+    session = read_session(fetched(json.dumps(history).encode()))
+    assert session is not None
+    assert [(t.role, t.text) for t in session.turns[1:]] == [
+        (
+            "assistant",
+            "I'll read the app first to see how routes are declared.\n\nProceed to phase 2?",
+        ),
+        ("user", "Approved - proceed"),
+        ("user", "Skip the tests for now"),
+    ]

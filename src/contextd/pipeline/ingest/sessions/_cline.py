@@ -47,8 +47,20 @@ _RESULT = re.compile(r"^\[([A-Za-z_]+)(?: for '((?:.|\n)*?)')?\] Result:[ \t]*\n
 _ENV = re.compile(r"<environment_details>.*?(?:</environment_details>|$)", re.DOTALL)
 _CWD = re.compile(r"# Current (?:Working|Workspace) Directory \((.+?)\) Files")
 _ROO_MODEL = re.compile(r"<model>(.+?)</model>")
-_FEEDBACK = re.compile(r"<feedback>(.*?)</feedback>", re.DOTALL)
-_WRAPPERS = re.compile(r"</?(?:task|feedback|answer|user_message)>")
+# The user's own words inside what Cline sends back: feedback on a call, an answer to a
+# question, a message typed in plan mode or when resuming a task.
+_SAID = re.compile(r"<(feedback|answer|user_message)>(.*?)</\1>", re.DOTALL)
+# Cline's own notices, sent as user messages (the user's words in them are read with _SAID).
+_NOTICES = (
+    "[TASK RESUMPTION]",
+    "[ERROR]",
+    "New message to respond to",
+    "[The user has",
+    "(The user did not provide",
+    "# task_progress",
+)
+_PROGRESS_REMINDER = re.compile(r"\n#+ task_progress .*", re.DOTALL)  # appended by Cline
+_WRAPPERS = re.compile(r"</?task>")
 _THINKING = re.compile(r"<thinking>(.*?)(?:</thinking>|$)", re.DOTALL)
 _EXIT = re.compile(r"(?:Exit code|exit code):? (-?\d+)")
 _ERROR_MARKS = ("failed with the following error", "<error>", "The user denied this operation")
@@ -254,15 +266,16 @@ class _Reader:
                 results.append((None, header.group(1), [text.lstrip()[header.end() :]], False))
             elif results and results[-1][0] is None and text.strip():
                 results[-1][2].append(text)
-            elif text.strip():
+            elif _SAID.search(text):
+                said.extend(m.group(2).strip() for m in _SAID.finditer(text))
+            elif text.strip() and not text.lstrip().startswith(_NOTICES):
                 said.append(_WRAPPERS.sub("", text).strip())
         for call_id, name, parts, error in results:
             output = "\n".join(parts)
             self._resolve(call_id, name, output, error)
-            feedback = _FEEDBACK.search(output)
-            if feedback is not None:
-                said.append(feedback.group(1).strip())
-        text = "\n\n".join(t for t in said if t)
+            said.extend(m.group(2).strip() for m in _SAID.finditer(output))
+        words = [_PROGRESS_REMINDER.sub("", t).strip() for t in said]
+        text = "\n\n".join(t for t in words if t and not t.startswith(_NOTICES))
         if text:
             self.turns.append(Turn(len(self.turns), "User", "user", text, stamp))
 
