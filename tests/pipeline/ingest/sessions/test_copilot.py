@@ -147,3 +147,11 @@ def test_mutation_log_is_replayed_into_the_session() -> None:
 def test_a_log_of_another_kind_is_refused() -> None:
     content = b'{"kind": 0, "v": {"items": []}}\n{"kind": 2, "k": ["items"], "v": [1]}\n'
     assert not READER.detect(SessionInput(fetched(content)))
+
+
+def test_a_log_of_one_line_is_its_initial_state() -> None:
+    content = json.dumps({"kind": 0, "v": json.loads(EXPORT)}).encode()
+    session = read_session(fetched(content))
+    original = read_session(fetched(EXPORT))
+    assert session is not None and original is not None
+    assert session.turns == original.turns and session.title == "Add a slugify helper"

@@ -51,11 +51,12 @@ _TODO_STATUS = {"completed": "completed", "in-progress": "in_progress"}  # else 
 
 def _state(candidate: SessionInput) -> dict[str, object] | None:
     """The session's state as `_detect` sees it: the export, or the log's initial state."""
-    if candidate.kind == "json" and len(candidate.head) == 1:
-        return candidate.head[0]
-    if candidate.kind == "jsonl" and candidate.head and candidate.head[0].get("kind") == 0:
-        return as_dict(candidate.head[0].get("v"))
-    return None
+    if candidate.kind not in ("json", "jsonl") or not candidate.head:
+        return None
+    first = candidate.head[0]
+    if first.get("kind") == 0 and "requests" not in first:  # a log (one line: just its start)
+        return as_dict(first.get("v"))
+    return first if candidate.kind == "json" and len(candidate.head) == 1 else None
 
 
 def _replay(candidate: SessionInput) -> tuple[dict[str, object], int]:
@@ -262,7 +263,7 @@ def _read(candidate: SessionInput) -> Session:
     if candidate.kind == "jsonl":
         data, skipped = _replay(candidate)
     else:
-        data = candidate.head[0]
+        data = _state(candidate) or {}
     speaker = as_str(data.get("responderUsername")) or "GitHub Copilot"
     turns: list[Turn] = []
     model: str | None = None
