@@ -5,7 +5,17 @@ A reader whose format could be mistaken for a more general one comes before it.
 
 from __future__ import annotations
 
-from contextd.pipeline.ingest.sessions import _amp, _claude_code, _codex, _gemini, _opencode
+from contextd.pipeline.ingest.sessions import (
+    _aider,
+    _amp,
+    _claude_code,
+    _cline,
+    _codex,
+    _copilot,
+    _cursor,
+    _gemini,
+    _opencode,
+)
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
@@ -16,6 +26,10 @@ READERS: tuple[SessionReader, ...] = (
     _gemini.READER,
     _opencode.READER,
     _amp.READER,
+    _cline.READER,
+    _copilot.READER,
+    _cursor.READER,
+    _aider.READER,
 )
 
 
