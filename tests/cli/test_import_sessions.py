@@ -238,3 +238,33 @@ def test_json_sessions_send_only_their_new_messages(cli: Cli, tmp_path: Path, ca
     sent = json.loads(forward["initial_data"]["data"])
     assert [m["content"] for m in sent["messages"]] == ["Now the tests", "ok"]
     assert sent["sessionId"] == "g-1"
+
+
+def test_codex_and_aider_import_through_the_cli(cli: Cli, tmp_path: Path, calls: Calls) -> None:
+    codex = tmp_path / "codex"
+    codex_rollout(codex, "c-7", "/home/dev/src/api", "Make the API paginate")
+    body = cli.json("import", "codex", "--projects-dir", str(codex))
+    [item] = body["sessions"]
+    assert (item["action"], item["space"], item["name"]) == (
+        "new",
+        "/home/dev/src/api",
+        "Make the API paginate (2026-03-01)",
+    )
+    cli.http.wait(item["sourceId"])
+
+    repo = tmp_path / "repos" / "shop"
+    history = aider_history(repo, "Add a cart endpoint")
+    args = ("import", "aider", "--dir", str(tmp_path / "repos"), "--space", "shop")
+    cli("spaces", "create", "shop")
+    [first] = cli.json(*args)["sessions"]
+    assert first["action"] == "new"
+    cli.http.wait(first["sourceId"])
+    with history.open("a", encoding="utf-8") as handle:
+        handle.write("\n#### Now add a checkout\n\nDone.\n")
+    calls.clear()
+    [grown] = cli.json(*args)["sessions"]
+    assert grown["action"] == "append" and grown["sourceId"] == first["sourceId"]
+    [(what, forward)] = [c for c in calls if c[0].startswith("Sources.")]
+    assert what == "Sources.fast_forward"
+    assert forward["initial_data"]["data"] == "\n#### Now add a checkout\n\nDone.\n"
+    cli.http.wait(grown["sourceId"])

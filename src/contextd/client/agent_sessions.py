@@ -423,7 +423,8 @@ def _walk(agent: str, base: Path) -> Iterator[LocalSession]:
                 if path.stat().st_size:
                     yield claude_code_session(path, folder.name)
     elif agent == "codex":
-        for path in sorted(base.rglob("rollout-*.jsonl")):
+        # `YYYY/MM/DD/rollout-<time>-<id>.jsonl`; some versions drop the `rollout-` prefix.
+        for path in sorted(base.rglob("*.jsonl")):
             if path.stat().st_size:
                 yield codex_session(path)
     elif agent == "gemini":
