@@ -57,7 +57,8 @@ EXPORT_FILE = "conversations.json"
 MAX_SNIFF_BYTES = 512 * 1024 * 1024
 
 import_app = typer.Typer(
-    help="Import chat exports (ChatGPT, Claude); re-running adds only what is new.",
+    help="Import chat exports (ChatGPT, Claude) and coding-agent sessions (Claude Code, Codex, "
+    "Gemini CLI, Cline/Roo Code, Aider); re-running adds only what is new.",
     no_args_is_help=True,
 )
 

@@ -40,7 +40,7 @@ AGENTS = {
     "claude-code": "Claude Code",
     "codex": "Codex CLI",
     "gemini": "Gemini CLI",
-    "cline": "Cline",
+    "cline": "Cline/Roo Code",
     "aider": "Aider",
 }
 MAIN = "main"
