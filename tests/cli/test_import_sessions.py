@@ -267,4 +267,6 @@ def test_codex_and_aider_import_through_the_cli(cli: Cli, tmp_path: Path, calls:
     [(what, forward)] = [c for c in calls if c[0].startswith("Sources.")]
     assert what == "Sources.fast_forward"
     assert forward["initial_data"]["data"] == "\n#### Now add a checkout\n\nDone.\n"
+    # The session's id is its folder's path: the staged payload still stays in a temporary one.
+    assert sorted(p.name for p in (tmp_path / "repos").iterdir()) == ["shop"]
     cli.http.wait(grown["sourceId"])

@@ -27,7 +27,6 @@ from contextd.client import agent_sessions as local
 from contextd.client.agent_sessions import APPEND, DIVERGED, EMPTY, NEW, UNCHANGED
 
 CONTENT_MAX = 4 * 1024 * 1024
-MIME = {"lines": "application/x-ndjson", "json": "application/json"}
 
 
 @dataclass
@@ -59,22 +58,19 @@ class Entry:
         }
 
 
-def suffix(session: local.LocalSession) -> str:
-    return {"lines": ".md" if session.agent == "aider" else ".jsonl"}.get(session.kind, ".json")
-
-
 def send(client: Client, space: Space | str, entry: Entry, timeout: float) -> str:
     """Create the session's source, or fast-forward it with the new part; returns its id."""
     s, delta = entry.session, entry.delta
     record = {local.META_KEY: delta.record}
     with tempfile.TemporaryDirectory(prefix="contextd-import-") as folder:
-        path = Path(folder) / f"{s.id}{suffix(s)}"
+        name, content_type = local.staged_name(s.agent, s.id, s.kind)
+        path = Path(folder) / name
         with path.open("wb") as out:
             delta.write(out)
         large = path.stat().st_size > CONTENT_MAX
         kind = "FILE" if large else "CONTENT"
         data = (
-            client.uploads.upload(path, content_type=MIME.get(s.kind, "text/markdown")).file_key
+            client.uploads.upload(path, content_type=content_type).file_key
             if large
             else path.read_text("utf-8", errors="replace")
         )
@@ -200,7 +196,7 @@ def _since(sessions: list[local.LocalSession], since: datetime | None) -> list[l
     """Sessions changed (file written) on or after `since`."""
     if since is None:
         return sessions
-    return [s for s in sessions if (s.updated or s.started or since) >= since and s.updated]
+    return [s for s in sessions if s.updated is not None and s.updated >= since]
 
 
 def _command(agent: str) -> Any:

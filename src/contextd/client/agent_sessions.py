@@ -464,6 +464,16 @@ def latest_claude_code_session(cwd: Path, root: Path | None = None) -> Path | No
     return max(files, key=lambda p: p.stat().st_mtime) if files else None
 
 
+def staged_name(agent: str, session_id: str, kind: str) -> tuple[str, str]:
+    """A safe file name (the id may be a path: Aider's is) and content type for a payload."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", session_id).strip(".-")[:100] or "session"
+    if kind == "json":
+        return f"{stem}.json", "application/json"
+    if agent == "aider":
+        return f"{stem}.md", "text/markdown"
+    return f"{stem}.jsonl", "application/x-ndjson"
+
+
 # --- what is new ---------------------------------------------------------------------------
 
 
@@ -547,5 +557,6 @@ __all__ = [
     "latest_claude_code_session",
     "plan",
     "session_at",
+    "staged_name",
     "when",
 ]

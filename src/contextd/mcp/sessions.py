@@ -20,7 +20,6 @@ from contextd.client import agent_sessions as local
 from contextd.client.agent_sessions import APPEND, NEW
 
 CONTENT_MAX = 4 * 1024 * 1024
-SUFFIX = {"aider": ".md", "gemini": ".json", "cline": ".json"}
 
 
 class CannotSave(Exception):
@@ -43,11 +42,13 @@ def find_session(
         folder = tempfile.TemporaryDirectory(prefix="contextd-session-")
         digest = hashlib.sha256(content[:4096].encode()).hexdigest()[:16]
         name = session_id or digest
+        kind = "json" if agent in ("gemini", "cline") else "lines"
+        file_name = local.staged_name(agent, name, kind)[0]
         if agent == "cline":
-            target = Path(folder.name) / name / "api_conversation_history.json"
+            target = Path(folder.name) / "task" / "api_conversation_history.json"
             target.parent.mkdir()
         else:
-            target = Path(folder.name) / f"{name}{SUFFIX.get(agent, '.jsonl')}"
+            target = Path(folder.name) / file_name
         target.write_text(content, encoding="utf-8")
         found = local.session_at(agent, target)
         if session_id or agent in ("aider", "cline"):
@@ -108,12 +109,13 @@ async def save(
         return Saved(session, delta.action, 0, source)
     instructions = {local.META_KEY: delta.record}
     with tempfile.TemporaryDirectory(prefix="contextd-save-") as folder:
-        staged = Path(folder) / f"{session.id}{SUFFIX.get(session.agent, '.jsonl')}"
+        name, content_type = local.staged_name(session.agent, session.id, session.kind)
+        staged = Path(folder) / name
         with staged.open("wb") as out:
             delta.write(out)
         kind = "FILE" if delta.size > CONTENT_MAX else "CONTENT"
         data: Any = (
-            (await client.uploads.upload(staged)).file_key
+            (await client.uploads.upload(staged, content_type=content_type)).file_key
             if kind == "FILE"
             else staged.read_text("utf-8", errors="replace")
         )
