@@ -48,6 +48,7 @@ TOOLS = {
     "list_artifacts",
     "read_artifact",
     "add_content",
+    "save_session",
 }
 
 

@@ -9,7 +9,7 @@ import typer
 
 from contextd.cli.add import add
 from contextd.cli.artifacts import artifacts_app
-from contextd.cli.importer import import_app
+from contextd.cli.import_sessions import import_app  # chat exports and agent sessions
 from contextd.cli.login import login, logout
 from contextd.cli.search import search
 from contextd.cli.snapshot import snapshot

@@ -47,16 +47,18 @@ from contextd.cli.common import (
 )
 from contextd.cli.waiting import wait_for
 from contextd.client import Client, ContextdError, Source, SourceStatus, Space
+from contextd.client.agent_sessions import META_KEY
+from contextd.client.agent_sessions import import_record as record_in
 from contextd.pipeline.ingest.conversations import detect_export, format_timestamp
 from contextd.pipeline.types import Turn
 
-META_KEY = "contextd_import"
 PROVIDERS = {"chatgpt": "ChatGPT", "claude": "Claude"}
 EXPORT_FILE = "conversations.json"
 MAX_SNIFF_BYTES = 512 * 1024 * 1024
 
 import_app = typer.Typer(
-    help="Import chat exports (ChatGPT, Claude); re-running adds only what is new.",
+    help="Import chat exports (ChatGPT, Claude) and coding-agent sessions (Claude Code, Codex, "
+    "Gemini CLI, Cline/Roo Code, Aider); re-running adds only what is new.",
     no_args_is_help=True,
 )
 
@@ -294,8 +296,7 @@ class Item:
 
 
 def import_record(source: Source) -> dict[str, Any] | None:
-    record = (source.instructions or {}).get(META_KEY)
-    return record if isinstance(record, dict) else None
+    return record_in(source.instructions)
 
 
 def imported_sources(client: Client, space: Space, provider: str) -> dict[str, Source]:
@@ -349,6 +350,15 @@ def _record(conversation: ExportConversation) -> dict[str, Any]:
     }
 
 
+def ready_to_append(client: Client, source: Source, timeout: float) -> tuple[Source, str | None]:
+    """The source once it can take a fast-forward (processing over), or why it cannot."""
+    if not source.status.is_final:
+        source = client.sources.wait_until_done(source, timeout=timeout)
+    if source.status == SourceStatus.CANCELED:
+        return source, "the imported source was canceled; reprocess it first"
+    return source, None
+
+
 def execute(
     client: Client,
     out: Output,
@@ -379,11 +389,8 @@ def execute(
                     item.result_id = created.id
                 else:
                     assert item.source is not None
-                    target = item.source
-                    if not target.status.is_final:
-                        target = client.sources.wait_until_done(target, timeout=timeout)
-                    if target.status == SourceStatus.CANCELED:
-                        item.error = "the imported source was canceled; reprocess it first"
+                    target, item.error = ready_to_append(client, item.source, timeout)
+                    if item.error:
                         continue
                     new_turns = conversation.turns[item.imported_turns :]
                     client.sources.fast_forward(

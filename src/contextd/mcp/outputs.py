@@ -125,6 +125,21 @@ class AddContentOutput(BaseModel):
     finished: bool = Field(description="Processing is over (COMPLETED, FAILED or CANCELED)")
 
 
+class SaveSessionOutput(BaseModel):
+    agent: str
+    session_id: str
+    project: str
+    path: str | None = Field(default=None, description="The session file saved, if read from disk")
+    space_id: str
+    action: str = Field(
+        description="new (source created), append (new lines fast-forwarded), unchanged "
+        "(nothing new since the last save), diverged (the file was rewritten; left alone), "
+        "empty (nothing to save yet)"
+    )
+    sent_bytes: int = 0
+    source: SourceInfo | None = None
+
+
 # --- from the SDK's models ------------------------------------------------------------------------
 
 
@@ -309,6 +324,21 @@ def artifact_text(output: ArtifactOutput) -> str:
     head += f" {output.title}" if output.title else ""
     head += f" (artifact `{output.id}` from source `{output.source_id}`)"
     return head + "\n\n" + fence(output.content, output.language)
+
+
+def saved_text(output: SaveSessionOutput) -> str:
+    what = {
+        "new": "Saved as a new source",
+        "append": f"Appended {output.sent_bytes} new bytes to the source",
+        "unchanged": "Nothing new since the last save of the source",
+        "diverged": "The session file was rewritten since the last save; left the source alone",
+        "empty": "Nothing to save yet",
+    }.get(output.action, output.action)
+    text = f"{what} (session {output.session_id} of {output.project})"
+    if output.source is not None:
+        text += f": `{output.source.id}` in space {output.space_id}, {output.source.status}"
+        text += ". get_source shows when processing is over; get_snapshot then reads it."
+    return text
 
 
 def added_text(output: AddContentOutput, space_id: str) -> str:

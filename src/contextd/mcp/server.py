@@ -32,12 +32,15 @@ from contextd.client import (
     SearchFilters,
     WaitTimeout,
 )
+from contextd.client.agent_sessions import AGENTS, MAIN
 from contextd.domain.enums import ArtifactType, ChunkKind, SearchMode, SourceStatus
 from contextd.mcp import outputs as o
+from contextd.mcp import sessions as saving
 from contextd.mcp.outputs import (
     AddContentOutput,
     ArtifactOutput,
     ArtifactsOutput,
+    SaveSessionOutput,
     SearchOutput,
     SnapshotOutput,
     SourceInfo,
@@ -58,7 +61,8 @@ Typical use: `search` a space for what you need (hybrid lexical + semantic searc
 what a hit points to with `get_snapshot` (a source's snapshot) or `read_artifact` (an \
 artifact's full content). `list_spaces`, `list_sources` and `list_artifacts` browse. \
 `add_content` saves new text (e.g. the current conversation or notes) into a space \
-(`create_space` makes one). \
+(`create_space` makes one); `save_session` saves your own coding session (Claude Code, Codex, \
+Gemini CLI, Cline, Aider) and, called again, appends what is new. \
 Spaces can be named by id or by name; tools fall back to the configured default space."""
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -73,11 +77,13 @@ def _values(kind: type[StrEnum]) -> Any:
 
 
 if TYPE_CHECKING:  # a Literal built at run time is opaque to mypy; the values are strings
+    AgentName = str
     ArtifactKind = str
     SourceStatusName = str
     ChunkKindName = str
     SearchModeName = str
 else:
+    AgentName = Literal[tuple(AGENTS)]
     ArtifactKind = _values(ArtifactType)
     SourceStatusName = _values(SourceStatus)
     ChunkKindName = _values(ChunkKind)
@@ -200,7 +206,14 @@ def build_server(
     )
     api = _Api(client, default_space)
     # In this order: clients list the tools as they were added.
-    for add_tools in (_space_tools, _search_tools, _source_tools, _artifact_tools, _add_tools):
+    for add_tools in (
+        _space_tools,
+        _search_tools,
+        _source_tools,
+        _artifact_tools,
+        _add_tools,
+        _session_tools,
+    ):
         add_tools(server, api)
     _resources(server, api)
     return server
@@ -426,6 +439,73 @@ def _add_tools(server: MCPServer[Any], api: _Api) -> None:
                     source = err.source
         output = AddContentOutput(source=o.source_info(source), finished=source.status.is_final)
         return o.result(output, o.added_text(output, space_id))
+
+
+def _session_tools(server: MCPServer[Any], api: _Api) -> None:
+    @server.tool(title="Save this coding session", annotations=ADDS)
+    async def save_session(
+        path: Annotated[
+            str | None,
+            Field(
+                description="The session's file (a Cline task: its folder). Omit for Claude "
+                "Code to save the newest session of the working directory"
+            ),
+        ] = None,
+        content: Annotated[
+            str | None,
+            Field(description="The session's content itself, instead of a path"),
+        ] = None,
+        agent: Annotated[AgentName, Field(description="Which agent wrote the session")] = (
+            "claude-code"
+        ),
+        space: Annotated[
+            str | None,
+            Field(
+                description="Space id or name; omit for the default space, else the space "
+                "named after the session's project (created if missing)"
+            ),
+        ] = None,
+        session_id: Annotated[
+            str | None, Field(description="The session's id, when giving content")
+        ] = None,
+        cwd: Annotated[
+            str | None, Field(description="The working directory (Claude Code lookup)")
+        ] = None,
+        timeout_seconds: Annotated[
+            float, Field(gt=0, le=600, description="How long to wait for the previous save")
+        ] = 60,
+    ) -> Annotated[CallToolResult, SaveSessionOutput]:
+        """Save the current coding-agent session into contextd, so it can be searched and
+        resumed later. The first call creates a source; later calls append only what was
+        written since (fast-forward). Returns the source id and what was done."""
+        try:
+            found, staged = saving.find_session(agent, path, content, session_id, cwd)
+        except (saving.CannotSave, OSError) as err:
+            raise ToolError(str(err)) from err
+        try:
+            if space or api.default_space:
+                space_id = await api.resolve_space(space)
+            else:
+                with api.errors():
+                    space_id = await saving.space_for(api.client, found.project)
+            with api.errors():
+                saved = await saving.save(api.client, space_id, found, timeout=timeout_seconds)
+        except saving.CannotSave as err:
+            raise ToolError(str(err)) from err
+        finally:
+            if staged is not None:
+                staged.cleanup()
+        output = SaveSessionOutput(
+            agent=found.agent,
+            session_id=found.id,
+            project=found.project,
+            path=None if staged is not None else str(found.files[MAIN]),
+            space_id=space_id,
+            action=saved.action,
+            sent_bytes=saved.sent_bytes,
+            source=o.source_info(saved.source) if saved.source else None,
+        )
+        return o.result(output, o.saved_text(output))
 
 
 def _resources(server: MCPServer[Any], api: _Api) -> None:
