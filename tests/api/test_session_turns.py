@@ -9,14 +9,16 @@ the real job in place of a reader), so these tests hold whatever reader produces
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from contextd.client import Client as SdkClient
+from contextd.pipeline.ingest.sessions import read_session
 from contextd.pipeline.snapshot import source_tokens
 from contextd.pipeline.tokens import count_tokens
-from contextd.pipeline.types import Document
+from contextd.pipeline.types import Document, Fetched
 from tests.support import session_turns
 from tests.support.errors import assert_error
 from tests.support.search import search
@@ -177,3 +179,100 @@ def test_the_sdk_reads_tool_calls_and_asks_for_thinking(
     assert turns[1].tool_calls[0].actions[0].chars == len(CODE)
     assert turns[1].thinking is None and with_thinking[1].thinking == THINKING
     assert read.session is not None and read.session.git_branch == "main"
+
+
+def _claude_code_jsonl() -> str:
+    """A short Claude Code session in its JSONL shape (user prompt, assistant text and a Bash
+    `tool_use` with its thinking, the `tool_result`), padded with bookkeeping records (file
+    history snapshots) as real files are, so the file is far larger than its conversation."""
+    base = {
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": "/home/dev/csvtool",
+        "sessionId": "0b6c7c1e-0000-4000-8000-000000000002",
+        "version": "1.0.51",
+        "gitBranch": "main",
+    }
+    records: list[dict[str, Any]] = [
+        {
+            **base,
+            "parentUuid": None,
+            "type": "user",
+            "message": {"role": "user", "content": "Run the csvtool tests and tell me what fails."},
+            "uuid": "00000000-0000-4000-8000-000000000001",
+            "timestamp": "2026-11-30T09:00:00.000Z",
+        },
+        {
+            **base,
+            "parentUuid": "00000000-0000-4000-8000-000000000001",
+            "type": "assistant",
+            "message": {
+                "id": "msg_01",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5",
+                "content": [
+                    {"type": "thinking", "thinking": THINKING, "signature": "c2lnbmF0dXJl"},
+                    {"type": "text", "text": "Running the test suite."},
+                    {
+                        "type": "tool_use",
+                        "id": "toolu_01",
+                        "name": "Bash",
+                        "input": {"command": "pytest -q", "description": "Run the tests"},
+                    },
+                ],
+                "stop_reason": "tool_use",
+                "usage": {"input_tokens": 12, "output_tokens": 40},
+            },
+            "uuid": "00000000-0000-4000-8000-000000000002",
+            "timestamp": "2026-11-30T09:00:05.000Z",
+        },
+        {
+            **base,
+            "parentUuid": "00000000-0000-4000-8000-000000000002",
+            "type": "user",
+            "message": {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "toolu_01",
+                        "content": "FAILED tests/test_parse.py::test_quoted - AssertionError",
+                        "is_error": True,
+                    }
+                ],
+            },
+            "uuid": "00000000-0000-4000-8000-000000000003",
+            "timestamp": "2026-11-30T09:00:09.000Z",
+        },
+    ]
+    snapshot = {
+        "type": "file-history-snapshot",
+        "messageId": "00000000-0000-4000-8000-000000000001",
+        "snapshot": {"trackedFileBackups": {f"f{i}.py": "x = 1\n" * 20 for i in range(50)}},
+        "isSnapshotUpdate": False,
+    }
+    return "".join(json.dumps(r) + "\n" for r in [snapshot] * 20 + records)
+
+
+def test_a_real_claude_code_file_gives_tool_calls_metadata_and_a_conversation_budget(
+    client: Client,
+) -> None:
+    """End to end through the session reader, once one reads Claude Code (issue 12)."""
+    raw = _claude_code_jsonl()
+    if read_session(Fetched(content=raw.encode())) is None:
+        pytest.skip("no session reader reads Claude Code JSONL yet (issue 12's reader helper)")
+    space = client.space()
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": raw}})
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["session"] is not None and done["session"]["gitBranch"] == "main"
+    turns = _turns(client, done["id"])
+    calls = [call for turn in turns for call in turn["toolCalls"]]
+    assert any(c["name"] == "Bash" and "pytest" in c["summary"] for c in calls), calls
+    assert all(t["thinking"] is None for t in turns)
+    assert THINKING in [t["thinking"] for t in _turns(client, done["id"], thinking="true")]
+    assert done["stats"]["tokens"] * 20 < count_tokens(raw)
+    assert search(client, space["id"], "zanzibarite", mode="lexical")["results"] == []
+    found = search(client, space["id"], "pytest", mode="lexical")["results"]
+    assert found and found[0]["kind"] == "turn"
