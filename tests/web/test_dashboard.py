@@ -19,6 +19,7 @@ if not os.environ.get("CI"):  # in CI a missing Playwright fails the run instead
 
 from playwright.sync_api import Page, expect
 
+from tests.support import session_turns
 from tests.support.browser import sign_in
 from tests.support.pages import PageServer
 from tests.support.service import Client
@@ -252,3 +253,21 @@ def test_an_error_shows_the_message_and_request_id(page: Page, api: Client) -> N
     page.get_by_role("button", name="Create space").click()
     expect(page.get_by_role("alert")).to_contain_text("Unauthorized")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_coding_agent_session_shows_where_it_ran(
+    page: Page, api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session's agent, model, working directory and branch are among the source's facts."""
+    session_turns.install(monkeypatch)
+    space = api.space("sessions")
+    source = api.source(
+        space["id"], {"type": "CONTENT", "initial_data": {"data": session_turns.MARKER}}
+    )
+    assert api.wait(source["id"])["status"] == "COMPLETED"
+    sign_in(page, api.key)
+    page.goto(f"/#/sources/{source['id']}")
+    main = page.locator("main")
+    expect(main).to_contain_text("claude-code, claude-sonnet-4-5")
+    expect(main).to_contain_text("/home/dev/csvtool (main)")
+    expect(main).to_contain_text("Skipped lines")

@@ -312,6 +312,22 @@ class SourceStats(BaseModel):
     artifacts: int
 
 
+class SessionInfo(BaseModel):
+    """What a coding-agent session's files say about it, beside its turns."""
+
+    agent: str | None = Field(default=None, description="claude-code, codex, gemini, cline, ...")
+    sessionId: str | None = None
+    model: str | None = None
+    cwd: str | None = Field(default=None, description="the agent's working directory")
+    gitBranch: str | None = None
+    startedAt: str | None = Field(default=None, description="first timestamp, ISO 8601")
+    endedAt: str | None = Field(default=None, description="last timestamp, ISO 8601")
+    skippedLines: int = Field(default=0, description="malformed records skipped, never fatal")
+    other: dict[str, Any] = Field(
+        default_factory=dict, description="anything else the reader recorded"
+    )
+
+
 class SourceOut(BaseModel):
     id: str
     spaceId: str
@@ -334,6 +350,11 @@ class SourceOut(BaseModel):
     stats: SourceStats
     artifacts: list[ArtifactSummary] = Field(description="Extension: current artifacts")
     snapshot: SnapshotSummary | None = Field(description="Extension: latest context snapshot")
+    session: SessionInfo | None = Field(
+        default=None,
+        description="Extension: for a coding-agent session, its agent, model, working directory, "
+        "git branch and times, as its files say",
+    )
     created_at: datetime
     updated_at: datetime
     processed_at: datetime | None
@@ -348,12 +369,50 @@ class SourceList(BaseModel):
     pagination: Pagination
 
 
+class ActionOut(BaseModel):
+    """What a tool call did, compactly: files by path and size (their contents are the
+    source's artifacts), commands with their exit code, todo lists whole."""
+
+    type: str = Field(description="file_write, file_edit, file_patch, shell_command or todo_list")
+    path: str | None = Field(default=None, description="file actions: the file")
+    chars: int | None = Field(
+        default=None, description="file_write: the content's size; file_patch: the patch's"
+    )
+    lines: int | None = Field(default=None, description="file_write, file_patch: line count")
+    oldChars: int | None = Field(default=None, description="file_edit: size of the text replaced")
+    newChars: int | None = Field(default=None, description="file_edit: size of the new text")
+    replaceAll: bool | None = Field(default=None, description="file_edit: every occurrence")
+    operation: str | None = Field(default=None, description="file_patch: update, add or delete")
+    command: str | None = Field(default=None, description="shell_command: the command (bounded)")
+    exitCode: int | None = Field(default=None, description="shell_command: when recorded")
+    items: list[dict[str, str]] | None = Field(
+        default=None, description="todo_list: the items, each {text, status}"
+    )
+
+
+class ToolCallOut(BaseModel):
+    name: str
+    summary: str = Field(description="what the call was about: a path, a command, a query")
+    status: str | None = Field(description="ok, error, or null when the session holds no result")
+    output: str = Field(description="the result, cut to a bounded length")
+    outputCut: int = Field(description="characters of the result not shown")
+    actions: list[ActionOut]
+    id: str | None
+
+
 class TurnOut(BaseModel):
     index: int
     speaker: str
     role: str
     text: str
     timestamp: datetime | None
+    toolCalls: list[ToolCallOut] = Field(
+        default_factory=list, description="Extension: the tool calls a coding agent's turn made"
+    )
+    thinking: str | None = Field(
+        default=None,
+        description="Extension: the model's thinking, only with `?thinking=true` (else null)",
+    )
 
 
 class TurnList(BaseModel):

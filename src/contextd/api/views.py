@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contextd.api.schemas import (
+    ActionOut,
     ApiKeyOut,
     ArtifactOut,
     ArtifactSummary,
@@ -25,14 +26,26 @@ from contextd.api.schemas import (
     PostbackDeliveryOut,
     SearchResult,
     SearchScores,
+    SessionInfo,
     SnapshotOut,
     SnapshotSummary,
     SourceOut,
     SourceStats,
     SpaceOut,
+    ToolCallOut,
     TurnOut,
 )
 from contextd.domain.enums import ArtifactType, ChunkKind, SourceStatus, SourceType
+from contextd.pipeline.toolcalls import tool_calls_from_json
+from contextd.pipeline.types import (
+    Action,
+    FileEdit,
+    FilePatch,
+    FileWrite,
+    ShellCommand,
+    TodoList,
+    ToolCall,
+)
 from contextd.search.hybrid import Hit
 from contextd.search.query import highlights
 from contextd.services import spaces
@@ -201,14 +214,98 @@ def _source(s: Source, arts: list[Artifact]) -> SourceOut:
             for a in others[:100]
         ],
         snapshot=snapshot_summary(snapshots[-1]) if snapshots else None,
+        session=session_info(s.meta),
         created_at=s.created_at,
         updated_at=s.updated_at,
         processed_at=s.processed_at,
     )
 
 
-def turn(t: Turn) -> TurnOut:
-    return TurnOut(index=t.idx, speaker=t.speaker, role=t.role, text=t.text, timestamp=t.timestamp)
+def session_info(meta: dict[str, Any] | None) -> SessionInfo | None:
+    """A coding-agent session's metadata (`pipeline.types.SESSION_META_KEYS`), when the source
+    is one (its reader named the agent)."""
+    if not meta or not meta.get("agent"):
+        return None
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        return None if value is None else str(value)
+
+    skipped = meta.get("skipped_lines")
+    known = ("agent", "session_id", "model", "cwd", "git_branch", "started_at", "ended_at")
+    return SessionInfo(
+        agent=text("agent"),
+        sessionId=text("session_id"),
+        model=text("model"),
+        cwd=text("cwd"),
+        gitBranch=text("git_branch"),
+        startedAt=text("started_at"),
+        endedAt=text("ended_at"),
+        skippedLines=skipped if isinstance(skipped, int) and not isinstance(skipped, bool) else 0,
+        other={k: v for k, v in meta.items() if k not in known and k != "skipped_lines"},
+    )
+
+
+TURN_OUTPUT_CHARS = 2_000
+"""At most this much of a tool call's output, or of a command, in the turns endpoint."""
+
+
+def turn(t: Turn, *, thinking: bool = False) -> TurnOut:
+    """A stored turn; its thinking only when asked (it is the model's, not the conversation)."""
+    return TurnOut(
+        index=t.idx,
+        speaker=t.speaker,
+        role=t.role,
+        text=t.text,
+        timestamp=t.timestamp,
+        toolCalls=[tool_call(call) for call in tool_calls_from_json(t.tool_calls)],
+        thinking=(t.thinking or "") if thinking else None,
+    )
+
+
+def tool_call(call: ToolCall) -> ToolCallOut:
+    output = call.output[:TURN_OUTPUT_CHARS]
+    return ToolCallOut(
+        name=call.name,
+        summary=call.summary,
+        status=call.status,
+        output=output,
+        outputCut=call.output_cut + len(call.output) - len(output),
+        actions=[action(a) for a in call.actions],
+        id=call.id,
+    )
+
+
+def _size(text: str) -> tuple[int, int]:
+    return len(text), text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def action(a: Action) -> ActionOut:
+    """An action without file contents: those are the source's artifacts."""
+    if isinstance(a, FileWrite):
+        chars, lines = _size(a.content)
+        return ActionOut(type="file_write", path=a.path, chars=chars, lines=lines)
+    if isinstance(a, FileEdit):
+        return ActionOut(
+            type="file_edit",
+            path=a.path,
+            oldChars=len(a.old),
+            newChars=len(a.new),
+            replaceAll=a.replace_all,
+        )
+    if isinstance(a, FilePatch):
+        chars, lines = _size(a.patch)
+        return ActionOut(
+            type="file_patch", path=a.path, chars=chars, lines=lines, operation=a.operation
+        )
+    if isinstance(a, ShellCommand):
+        return ActionOut(
+            type="shell_command", command=a.command[:TURN_OUTPUT_CHARS], exitCode=a.exit_code
+        )
+    assert isinstance(a, TodoList)
+    return ActionOut(
+        type="todo_list", items=[{"text": i.text, "status": i.status} for i in a.items]
+    )
 
 
 def delivery(d: PostbackDelivery) -> PostbackDeliveryOut:

@@ -33,6 +33,7 @@ __all__ = [
     "SearchResponse",
     "SearchResult",
     "SearchScores",
+    "SessionInfo",
     "Snapshot",
     "SnapshotSummary",
     "Source",
@@ -40,6 +41,8 @@ __all__ = [
     "SourceStatus",
     "SourceType",
     "Space",
+    "ToolAction",
+    "ToolCall",
     "Turn",
     "Upload",
 ]
@@ -165,6 +168,20 @@ class SnapshotSummary(Model):
     updated_at: datetime | None = None
 
 
+class SessionInfo(Model):
+    """A coding-agent session's metadata: agent, model, working directory, branch, times."""
+
+    agent: str | None = None
+    session_id: str | None = Field(default=None, alias="sessionId")
+    model: str | None = None
+    cwd: str | None = None
+    git_branch: str | None = Field(default=None, alias="gitBranch")
+    started_at: str | None = Field(default=None, alias="startedAt")
+    ended_at: str | None = Field(default=None, alias="endedAt")
+    skipped_lines: int = Field(default=0, alias="skippedLines")
+    other: dict[str, Any] = Field(default_factory=dict)
+
+
 class Source(Model):
     id: str
     space_id: str | None = Field(default=None, alias="spaceId")
@@ -185,6 +202,7 @@ class Source(Model):
     stats: SourceStats = Field(default_factory=SourceStats)
     artifacts: list[ArtifactSummary] = Field(default_factory=list)
     snapshot: SnapshotSummary | None = None
+    session: SessionInfo | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     processed_at: datetime | None = None
@@ -196,12 +214,42 @@ class FastForwardResult(Source):
     fast_forward_source_id: str | None = Field(default=None, alias="fastForwardSourceId")
 
 
+class ToolAction(Model):
+    """What a tool call did, compactly (file contents are the source's artifacts)."""
+
+    type: str
+    path: str | None = None
+    chars: int | None = None
+    lines: int | None = None
+    old_chars: int | None = Field(default=None, alias="oldChars")
+    new_chars: int | None = Field(default=None, alias="newChars")
+    replace_all: bool | None = Field(default=None, alias="replaceAll")
+    operation: str | None = None
+    command: str | None = None
+    exit_code: int | None = Field(default=None, alias="exitCode")
+    items: list[dict[str, Any]] | None = None
+
+
+class ToolCall(Model):
+    """A tool call a coding agent's turn made, with its (bounded) result."""
+
+    name: str
+    summary: str = ""
+    status: str | None = None
+    output: str = ""
+    output_cut: int = Field(default=0, alias="outputCut")
+    actions: list[ToolAction] = Field(default_factory=list)
+    id: str | None = None
+
+
 class Turn(Model):
     index: int
     speaker: str | None = None
     role: str | None = None
     text: str
     timestamp: datetime | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list, alias="toolCalls")
+    thinking: str | None = None  # only when asked for (`turns(..., thinking=True)`)
 
 
 class Snapshot(Model):

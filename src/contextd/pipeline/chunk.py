@@ -1,8 +1,10 @@
 """Split a processed source into search chunks that respect its structure.
 
-- A conversation turn is a chunk, with its speaker and time; runs of short turns are joined
-  into one window (up to `window_tokens`) so a one-word reply is found with its context, and a
-  very long turn is split on paragraphs.
+- A conversation turn is a chunk, with its speaker and time; its text is what the turn says
+  (`toolcalls.conversation_text`: tool calls as one-line summaries with a short output excerpt,
+  so a turn is found by the command it ran; never the model's thinking); runs of short turns
+  are joined into one window (up to `window_tokens`) so a one-word reply is found with its
+  context, and a very long turn is split on paragraphs.
 - A document without turns is split on headings, then paragraphs, each chunk carrying the
   heading path as its title.
 - Code artifacts are indexed whole, with their title.
@@ -13,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from contextd.domain.enums import ArtifactType, ChunkKind
+from contextd.pipeline.toolcalls import SEARCH_OUTPUT_EXCERPT, conversation_text
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -52,6 +55,8 @@ def chunk_turns(
     window: list[Turn] = []
     size = 0
     for turn in turns:
+        if turn.tool_calls:
+            turn = replace(turn, text=conversation_text(turn, output_excerpt=SEARCH_OUTPUT_EXCERPT))
         tokens = approx_tokens(turn.text)
         if tokens >= window_tokens:
             if window:

@@ -156,6 +156,9 @@ class Source(Base, Timestamps):
     )
     started_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
+    # What the reader learnt beside the text (`pipeline.types.Document.meta`): for a coding-agent
+    # session its agent, model, working directory, git branch and times. NULL when none.
+    meta: Mapped[dict[str, Any] | None]
 
 
 class Turn(Base):
@@ -168,6 +171,10 @@ class Turn(Base):
     role: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     timestamp: Mapped[datetime | None]
+    # Coding-agent sessions: the turn's tool calls (JSON written by `pipeline.toolcalls`) and
+    # the model's thinking; NULL for turns without them.
+    tool_calls: Mapped[list[Any] | None]
+    thinking: Mapped[str | None] = mapped_column(Text)
 
 
 class Artifact(Base, Timestamps):

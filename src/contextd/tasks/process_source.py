@@ -8,6 +8,7 @@ final transaction, guarded by the same check, so a stale job never overwrites ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,8 +20,13 @@ from contextd.jobs.base import ClaimedJob, RetryLater
 from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.ingest import fetch_url, ingest
-from contextd.pipeline.snapshot import LLMConfig, snapshot_with_fallback, update_snapshot
-from contextd.pipeline.tokens import count_tokens
+from contextd.pipeline.snapshot import (
+    LLMConfig,
+    snapshot_with_fallback,
+    source_tokens,
+    update_snapshot,
+)
+from contextd.pipeline.toolcalls import storable, tool_calls_from_json, tool_calls_to_json
 from contextd.pipeline.types import (
     ArtifactDraft,
     Document,
@@ -78,6 +84,7 @@ class Outcome:
     snapshot: SnapshotDraft | None
     raw: Fetched | None = None
     unchanged: bool = False
+    tokens: int = 0  # the whole source's `source_tokens`, all turns (not only appended ones)
 
 
 def run(ctx: TaskContext) -> None:
@@ -208,9 +215,7 @@ def _composition(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ..
                 select(TurnRow).where(TurnRow.source_id == member_id).order_by(TurnRow.idx)
             )
             offset = len(turns)
-            turns.extend(
-                Turn(offset + i, r.speaker, r.role, r.text, r.timestamp) for i, r in enumerate(rows)
-            )
+            turns.extend(replace(_turn(r), index=offset + i) for i, r in enumerate(rows))
     return Document(text="\n\n".join(texts), format="composition"), tuple(turns)
 
 
@@ -219,19 +224,52 @@ def _existing(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]
         source = session.get(Source, plan.source_id)
         assert source is not None
         doc_key, fmt, title = source.document_key, source.document_format, source.title
+        meta = dict(source.meta or {})
         rows = session.scalars(
             select(TurnRow).where(TurnRow.source_id == plan.source_id).order_by(TurnRow.idx)
         )
-        turns = tuple(Turn(r.idx, r.speaker, r.role, r.text, r.timestamp) for r in rows)
+        turns = tuple(_turn(r) for r in rows)
     text = ctx.runtime.blobs.get(doc_key).decode() if doc_key else ""
-    return Document(text=text, format=fmt or "text", title=title), turns
+    return Document(text=text, format=fmt or "text", title=title, meta=meta), turns
+
+
+def _turn(row: TurnRow) -> Turn:
+    """A stored turn as the pipeline sees it, tool calls and thinking included."""
+    return Turn(
+        row.idx,
+        row.speaker,
+        row.role,
+        row.text,
+        row.timestamp,
+        tool_calls=tool_calls_from_json(row.tool_calls),
+        thinking=row.thinking or "",
+    )
 
 
 def _join(parts: list[tuple[Document, tuple[Turn, ...]]]) -> tuple[Document, tuple[Turn, ...]]:
     first = parts[0][0]
     text = "\n\n".join(doc.text for doc, _ in parts if doc.text)
     turns = tuple(t for _, ts in parts for t in ts)
-    return Document(text=text, format=first.format, title=first.title), turns
+    meta = _join_meta([doc.meta for doc, _ in parts])
+    return Document(text=text, format=first.format, title=first.title, meta=meta), turns
+
+
+def _join_meta(metas: list[Mapping[str, object]]) -> dict[str, object]:
+    """The metadata of a source read in parts (a session grown by fast-forward): later parts
+    win (the session's end, its latest model), except where it began, which the first part
+    says, and the malformed lines skipped, which add up."""
+    joined: dict[str, object] = {}
+    skipped = 0
+    for meta in metas:
+        for key, value in meta.items():
+            if key == "started_at" and "started_at" in joined:
+                continue
+            joined[key] = value
+        count = meta.get("skipped_lines")
+        skipped += count if isinstance(count, int) else 0
+    if any("skipped_lines" in meta for meta in metas):
+        joined["skipped_lines"] = skipped
+    return joined
 
 
 def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
@@ -249,7 +287,8 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
                     files = artifact_store.known_files(session, plan.source_id)
             drafts = extract_artifacts(new.document, new.turns, known_files=files)
         snapshot = _snapshot(ctx, plan, document, turns, drafts, new_turns=new.turns)
-        return Outcome(document, new.turns, True, drafts, snapshot)
+        tokens = source_tokens(turns, document)
+        return Outcome(document, new.turns, True, drafts, snapshot, tokens=tokens)
 
     raw: Fetched | None = None
     if plan.type is SourceType.COMPOSITION:
@@ -272,7 +311,8 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
     drafts = extract_artifacts(document, turns) if plan.run_artifacts else None
     _check(ctx, plan)
     snapshot = _snapshot(ctx, plan, document, turns, drafts)
-    return Outcome(document, turns, False, drafts, snapshot, raw=raw)
+    tokens = source_tokens(turns, document)
+    return Outcome(document, turns, False, drafts, snapshot, raw=raw, tokens=tokens)
 
 
 def _stage_text(
@@ -301,6 +341,8 @@ def _stage_text(
                         "role": t.role,
                         "text": t.text,
                         "timestamp": t.timestamp,
+                        "tool_calls": tool_calls_to_json(t.tool_calls),
+                        "thinking": t.thinking.replace("\x00", "") or None,
                     }
                     for t in turns
                 ],
@@ -505,7 +547,8 @@ def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcom
     document = outcome.document
     source.title = (document.title or "")[:500] or source.title
     source.document_format = document.format
-    source.token_count = count_tokens(document.text)
+    source.meta = storable(document.meta) or None
+    source.token_count = outcome.tokens
     if outcome.artifacts is not None:
         artifact_store.save_artifacts(
             session,

@@ -236,12 +236,23 @@ def get_snapshot(sourceId: str, session: SessionDep, user: UserDep) -> SnapshotO
 
 
 @router.get("/v1/sources/{sourceId}/turns", response_model=TurnList)
-def list_turns(sourceId: str, session: SessionDep, user: UserDep, paging: PagingDep) -> TurnList:
-    """Extension: the conversation turns parsed from the source, in order."""
+def list_turns(
+    sourceId: str,
+    session: SessionDep,
+    user: UserDep,
+    paging: PagingDep,
+    thinking: Annotated[
+        QueryBool,
+        Query(description="true: include each turn's thinking (false, the default: null)"),
+    ] = False,
+) -> TurnList:
+    """Extension: the conversation turns parsed from the source, in order, with the tool calls
+    a coding agent made (outputs bounded, file actions by path and size) and, when asked, the
+    model's thinking."""
     source = sources.get_source(session, user, sourceId)
     rows, total = sources.list_turns(session, source, page=paging.page, per_page=paging.per_page)
     return TurnList(
-        turns=[views.turn(t) for t in rows],
+        turns=[views.turn(t, thinking=thinking) for t in rows],
         pagination=views.pagination(paging.page, paging.per_page, total),
     )
 

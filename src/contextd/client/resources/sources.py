@@ -135,10 +135,13 @@ def _fast_forward(
     return FAST_FORWARD.call(_parse.model(FastForwardResult), path, json=body)
 
 
-def _turns(source: SourceRef, per_page: int | None) -> Callable[[int], Call[Page[Turn]]]:
+def _turns(
+    source: SourceRef, per_page: int | None, thinking: bool
+) -> Callable[[int], Call[Page[Turn]]]:
     path = {"sourceId": id_of(source)}
+    params = {"per_page": per_page, "thinking": True if thinking else None}
     return lambda page: TURNS.call(
-        _parse.page("turns", Turn), path, params={"page": page, "per_page": per_page}
+        _parse.page("turns", Turn), path, params={"page": page, **params}
     )
 
 
@@ -317,8 +320,11 @@ class Sources(SyncResource):
         return self._send(_snapshot(source))
 
     @uses(TURNS)
-    def turns(self, source: SourceRef, *, per_page: int | None = None) -> Paginator[Turn]:
-        return self._paginate(_turns(source, per_page))
+    def turns(
+        self, source: SourceRef, *, per_page: int | None = None, thinking: bool = False
+    ) -> Paginator[Turn]:
+        """The source's turns with their tool calls; `thinking=True` adds the model's thinking."""
+        return self._paginate(_turns(source, per_page, thinking))
 
     @uses(CONTENT)
     def content(self, source: SourceRef) -> str:
@@ -491,8 +497,11 @@ class AsyncSources(AsyncResource):
         return await self._send(_snapshot(source))
 
     @uses(TURNS)
-    def turns(self, source: SourceRef, *, per_page: int | None = None) -> AsyncPaginator[Turn]:
-        return self._paginate(_turns(source, per_page))
+    def turns(
+        self, source: SourceRef, *, per_page: int | None = None, thinking: bool = False
+    ) -> AsyncPaginator[Turn]:
+        """The source's turns with their tool calls; `thinking=True` adds the model's thinking."""
+        return self._paginate(_turns(source, per_page, thinking))
 
     @uses(CONTENT)
     async def content(self, source: SourceRef) -> str:

@@ -13,7 +13,12 @@ from contextd.pipeline.snapshot.builtin import (
     build_snapshot,
     update_snapshot,
 )
-from contextd.pipeline.snapshot.format import MIN_BUDGET, SnapshotBuilder, snapshot_title
+from contextd.pipeline.snapshot.format import (
+    MIN_BUDGET,
+    SnapshotBuilder,
+    snapshot_title,
+    source_tokens,
+)
 from contextd.pipeline.snapshot.llm import (
     ENGINE_PREFIX,
     LLMConfig,
@@ -35,6 +40,7 @@ __all__ = [
     "build_snapshot",
     "snapshot_title",
     "snapshot_with_fallback",
+    "source_tokens",
     "split_sentences",
     "update_snapshot",
 ]

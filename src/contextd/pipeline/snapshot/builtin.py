@@ -182,8 +182,7 @@ def update_snapshot(
     title, lines = _parse(previous.markdown)
     if any(cite.startswith("p") for line in lines for cite in line.cites):
         raise ValueError("the previous snapshot is of a document; rebuild it with build_snapshot")
-    added = count_tokens("\n\n" + "\n\n".join(turn.text for turn in new_turns)) if new_turns else 0
-    tokens_before = previous.tokens_before + added
+    tokens_before = previous.tokens_before + fmt.added_tokens(new_turns)
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
     shown = " ".join((document.title or "").split())
     header = fmt.header_line(fmt.snapshot_title(document, True) if shown else title)

@@ -24,6 +24,7 @@ from typing import Protocol
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.snapshot._cues import SECTIONS
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
+from contextd.pipeline.toolcalls import conversation
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
 MIN_BUDGET = 200
@@ -61,10 +62,20 @@ def check_options(ratio: float, budget_tokens: int | None) -> None:
 
 
 def source_tokens(turns: Sequence[Turn], document: Document) -> int:
-    """The source's size: its turns joined by blank lines, or the document's text."""
+    """The source's size, the one figure budgets, ratios and `tokens_before` (and the source's
+    token count) come from: for a conversation, what was said (`toolcalls.conversation`: the
+    turns' texts and their tool calls' one-line summaries, blank-line joined; never thinking,
+    tool outputs or the file's own envelope, so a 5 MB agent-session JSONL whose conversation
+    is 40k tokens counts 40k); for anything else, the document's text."""
     if not turns:
         return count_tokens(document.text)
-    return count_tokens("\n\n".join(turn.text for turn in turns))
+    return count_tokens(conversation(turns))
+
+
+def added_tokens(new_turns: Sequence[Turn]) -> int:
+    """What turns appended to a conversation add to `source_tokens` (joined as it joins them:
+    within a token of a recount, as the joint may merge into one token)."""
+    return count_tokens("\n\n" + conversation(new_turns)) if new_turns else 0
 
 
 def token_budget(tokens_before: int, budget_tokens: int | None, ratio: float) -> int:

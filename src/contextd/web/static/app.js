@@ -813,6 +813,18 @@ function sourceActions(gen, source) {
   return box;
 }
 
+// A coding-agent session's metadata (agent, model, where it ran, when), as source facts.
+function sessionFacts(session) {
+  if (!session) return [];
+  const where = session.cwd && session.gitBranch ? `${session.cwd} (${session.gitBranch})` : session.cwd || session.gitBranch;
+  return [
+    ["Agent", [session.agent, session.model].filter(Boolean).join(", ")],
+    where ? ["Working directory", where] : null,
+    session.startedAt ? ["Session", `${session.startedAt} → ${session.endedAt || "?"}`] : null,
+    session.skippedLines ? ["Skipped lines", String(session.skippedLines)] : null,
+  ];
+}
+
 async function renderSource(gen, sourceId, given = null) {
   // After an action, the source the API answered is shown as is (its new status included).
   const source = given && given.id === sourceId ? given : await api(`v1/sources/${enc(sourceId)}`);
@@ -829,6 +841,7 @@ async function renderSource(gen, sourceId, given = null) {
     source.pinned ? ["Pinned", pinMarker()] : null,
     source.format ? ["Format", source.format] : null,
     source.title && source.title !== label ? ["Title", source.title] : null,
+    ...sessionFacts(source.session),
     ["Turns", String(source.stats.turns)],
     ["Tokens", String(source.stats.tokens)],
     ["Revision", String(source.revision)],
