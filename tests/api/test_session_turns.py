@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from contextd.client import Client as SdkClient
-from contextd.pipeline.ingest.sessions import read_session
+from contextd.pipeline.ingest import read_session
 from contextd.pipeline.snapshot import source_tokens
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Document, Fetched
@@ -121,7 +121,10 @@ def test_search_finds_a_turn_by_its_command_and_not_by_its_thinking(
     client: Client, session: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
     space, source = session
-    found = search(client, space["id"], "pytest", mode="lexical")["results"]
+    # The command is also a COMMAND artifact (which may rank first); among the turns, the one
+    # that ran it comes first.
+    turns = {"kinds": ["turn"]}
+    found = search(client, space["id"], "pytest", mode="lexical", filters=turns)["results"]
     assert [(r["sourceId"], r["kind"]) for r in found][:1] == [(source["id"], "turn")]
     assert found[0]["turnStart"] <= 2 <= found[0]["turnEnd"]
     # a short excerpt of the output is searchable, the thinking is not
@@ -274,5 +277,5 @@ def test_a_real_claude_code_file_gives_tool_calls_metadata_and_a_conversation_bu
     assert THINKING in [t["thinking"] for t in _turns(client, done["id"], thinking="true")]
     assert done["stats"]["tokens"] * 20 < count_tokens(raw)
     assert search(client, space["id"], "zanzibarite", mode="lexical")["results"] == []
-    found = search(client, space["id"], "pytest", mode="lexical")["results"]
-    assert found and found[0]["kind"] == "turn"
+    found = search(client, space["id"], "pytest", mode="lexical", filters={"kinds": ["turn"]})
+    assert found["results"] and found["results"][0]["kind"] == "turn"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
@@ -47,14 +49,17 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pgvector_server() -> Iterator[str]:
     """Admin URL of a pgserver PostgreSQL (with pgvector), for the whole session."""
+    data_dir = Path(tempfile.mkdtemp(prefix="contextd-pgserver-"))
     try:
         with warnings.catch_warnings():  # platformdirs, when XDG_RUNTIME_DIR is unset
             warnings.simplefilter("ignore")
             import pgserver
 
-            server = pgserver.get_server(tmp_path_factory.mktemp("pgserver"), cleanup_mode="stop")
+            # A directory of its own, not under pytest's basetemp: a second pytest session on
+            # the machine removes older basetemp directories, data directory and socket included.
+            server = pgserver.get_server(data_dir, cleanup_mode="stop")
         server.psql("SELECT 1")
     except Exception as exc:
         message = f"pgserver (PostgreSQL with pgvector) could not start: {exc!r}"
@@ -65,6 +70,7 @@ def pgvector_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield "postgresql+psycopg://" + server.get_uri().split("://", 1)[1]
     finally:
         server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _new_database(admin_url: str) -> Iterator[str]:

@@ -19,7 +19,7 @@ import typing
 from contextd.pipeline.ingest import conversations
 
 if typing.TYPE_CHECKING:
-    from contextd.pipeline.ingest import convert
+    from contextd.pipeline.ingest import convert, sessions
     from contextd.pipeline.ingest.fetch import fetch_url, post_json
     from contextd.pipeline.ingest.netpolicy import (
         NetPolicy,
@@ -27,6 +27,7 @@ if typing.TYPE_CHECKING:
         is_public_address,
         resolve_checked,
     )
+    from contextd.pipeline.ingest.sessions import read_session
     from contextd.pipeline.ingest.stage import ingest
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "ingest",
     "is_public_address",
     "post_json",
+    "read_session",
     "resolve_checked",
+    "sessions",
 ]
 
 # Where each lazily loaded name lives ("" for a submodule exported as a whole).
@@ -50,7 +53,9 @@ _LAZY = {
     "fetch_url": "fetch",
     "post_json": "fetch",
     "ingest": "stage",
+    "read_session": "sessions",
     "convert": "",
+    "sessions": "",
 }
 
 
