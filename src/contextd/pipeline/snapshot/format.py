@@ -116,10 +116,17 @@ def section_cost(name: str) -> int:
     return count_tokens(f"\n## {name}\n")
 
 
-def render(header: str, sections: Mapping[str, Sequence[str]], listed: Sequence[Listed]) -> str:
-    """The snapshot: `sections` (bullets by name) in the fixed order, then the artifacts."""
+def render(
+    header: str,
+    sections: Mapping[str, Sequence[str]],
+    listed: Sequence[Listed],
+    order: Sequence[str] = SECTIONS,
+) -> str:
+    """The snapshot: `sections` (bullets by name) in the fixed `order` (a conversation's or
+    document's `SECTIONS`, or a coding session's `session.SESSION_SECTIONS`), then the
+    artifacts."""
     parts = [header + "\n"]
-    for name in SECTIONS:
+    for name in order:
         if sections.get(name):
             parts.append(section_block(name, sections[name]))
     if listed:
