@@ -60,8 +60,8 @@ import re
 from collections.abc import Iterator, Sequence
 
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
+from contextd.pipeline.snapshot import _session_update, session
 from contextd.pipeline.snapshot import format as fmt
-from contextd.pipeline.snapshot import session
 from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, judge
 from contextd.pipeline.snapshot._previous import Line as _Line
 from contextd.pipeline.snapshot._previous import parse as _parse
@@ -190,7 +190,7 @@ def update_snapshot(
     shown = " ".join((document.title or "").split())
     header = fmt.header_line(fmt.snapshot_title(document, True) if shown else title)
     if session.is_session(new_turns) or session.is_session_snapshot(previous.markdown):
-        return session.update_session(
+        return _session_update.update_session(
             previous.markdown,
             new_turns,
             document,

@@ -18,16 +18,14 @@ Thinking is never read, nor tool outputs beyond a command's error or result line
 chosen by a fixed priority (goal, open todos, current state, fixed failures, files...) rather
 than by the builtin engine's scores: a resumer needs those first, whatever the wording.
 
-**Fast-forward** (`update_session`): the previous snapshot's bullets are parsed back and merged
-section by section with the new turns' lines: the new current state, todo list and next steps
-replace the old ones when there are any, a file's line absorbs its new changes, old goals,
-commands and decisions stay (and give way first when the budget is short).
+**Fast-forward**: `_session_update.update_session` merges the previous snapshot's bullets with
+the new turns' lines, section by section.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contextd.pipeline.snapshot import format as fmt
@@ -66,6 +64,7 @@ MAX_CHOICES = 8
 MAX_NEXT = 3
 MAX_STATE_SENTENCES = 3
 MAX_REFS = 3
+_MIN_STATE_WORDS = 4  # "You're welcome!" says nothing about the work
 _NEXT_FROM = 0.75  # next steps are looked for in the last quarter of the turns
 _DECISION_FLOOR = 1.7  # a "Constraints and facts" judgement this high had a constraint cue
 
@@ -90,10 +89,9 @@ _RUNNER_RE = re.compile(
     r"^(?:\w+=\S*\s+)*(?:sudo\s+)?(?:(?:uv|poetry|pdm|pipenv|hatch)\s+run\s+|npx\s+|bunx\s+)?"
     r"(?:python[\d.]*\s+-m\s+)?(\S+)"
 )
-_FILE_RE = re.compile(r"^`(?P<path>[^`]+)`: (?P<what>.*)$")
-_BULLET_RE = re.compile(r"^- (.*) \[((?:t\d+)(?:, t\d+)*)\]\s*$")
-_SECTION_RE = re.compile(r"^## (.+?)\s*$")
-_OLD_SECTIONS = {DECISIONS: CHOICES, FACTS: CHOICES}  # a conversation snapshot's, carried over
+_NOT_A_PROMPT_RE = re.compile(  # what agents store as user turns but the user did not write
+    r"^\s*(?:<|\[|Caveat: The messages below|This session is being continued)"
+)
 
 
 def is_session(turns: Sequence[Turn]) -> bool:
@@ -133,23 +131,7 @@ def build_session_snapshot(
     header: str,
 ) -> SnapshotDraft:
     """The snapshot of a coding-agent session within `budget` (see the module's docstring)."""
-    return _assemble(session_lines(turns, document), artifacts, header, budget, tokens_before)
-
-
-def update_session(
-    previous_markdown: str,
-    new_turns: Sequence[Turn],
-    document: Document,
-    artifacts: Sequence[ArtifactDraft],
-    *,
-    budget: int,
-    tokens_before: int,
-    header: str,
-) -> SnapshotDraft:
-    """Merge the lines of `new_turns` into those of the previous snapshot (module docstring)."""
-    old = parse_lines(previous_markdown)
-    new = session_lines(new_turns, document, continued=any(ln.section == GOAL for ln in old))
-    return _assemble(merge(old, new), artifacts, header, budget, tokens_before)
+    return assemble(session_lines(turns, document), artifacts, header, budget, tokens_before)
 
 
 def session_lines(
@@ -167,7 +149,7 @@ def session_lines(
     return lines
 
 
-def _assemble(
+def assemble(
     lines: list[Line],
     artifacts: Sequence[ArtifactDraft],
     header: str,
@@ -263,7 +245,7 @@ def _goal_lines(turns: Sequence[Turn], continued: bool) -> list[Line]:
     lines: list[Line] = []
     first = not continued
     for turn in turns:
-        if turn.role != "user" or not turn.text.strip() or turn.text.lstrip()[:1] in "<[":
+        if turn.role != "user" or not turn.text.strip() or _NOT_A_PROMPT_RE.match(turn.text):
             continue
         if first:
             text = clean(turn.text, MAX_GOAL_CHARS)
@@ -284,12 +266,12 @@ def _state_lines(turns: Sequence[Turn]) -> list[Line]:
     for turn in reversed(turns):
         if turn.role == "assistant" and turn.text.strip():
             said = [clean(s) for s in _sentences(turn.text)]
-            said = [s for s in said if s][-MAX_STATE_SENTENCES:]
+            said = [s for s in said if len(s.split()) >= _MIN_STATE_WORDS][-MAX_STATE_SENTENCES:]
             for k, text in enumerate(said):  # the last sentence is the conclusion
                 lines.append(Line(STATE, text, (turn.index,), (2, len(said) - k)))
             if said:
                 break
-    last = _runs(turns, "")[-1:]
+    last = runs(turns, "")[-1:]
     for run in last:
         verdict = "failed" if run.failed else "passed"
         result = f" ({run.result})" if run.result else ""
@@ -300,7 +282,7 @@ def _state_lines(turns: Sequence[Turn]) -> list[Line]:
 
 
 @dataclass
-class _File:
+class FileChanges:
     path: str
     created: bool = False
     rewrites: int = 0
@@ -341,8 +323,8 @@ def _patch_gist(patch: str) -> str:
     return _gist("\n".join(removed), "\n".join(added))
 
 
-def _touched(turns: Sequence[Turn], cwd: str) -> dict[str, _File]:
-    files: dict[str, _File] = {}
+def touched(turns: Sequence[Turn], cwd: str) -> dict[str, FileChanges]:
+    files: dict[str, FileChanges] = {}
     for turn in turns:
         for call in turn.tool_calls:
             if call.status == "error":
@@ -356,7 +338,7 @@ def _touched(turns: Sequence[Turn], cwd: str) -> dict[str, _File]:
                     continue  # a patch tool's resulting content, not a second change
                 patched.add(path)
                 known = path in files
-                entry = files.setdefault(path, _File(path))
+                entry = files.setdefault(path, FileChanges(path))
                 files[path] = files.pop(path)  # most recently touched last
                 if not entry.turns or entry.turns[-1] != turn.index:
                     entry.turns.append(turn.index)
@@ -380,7 +362,7 @@ def _touched(turns: Sequence[Turn], cwd: str) -> dict[str, _File]:
 
 
 def _file_lines(turns: Sequence[Turn], cwd: str) -> list[Line]:
-    files = list(_touched(turns, cwd).values())[-MAX_FILES:]
+    files = list(touched(turns, cwd).values())[-MAX_FILES:]
     total = len(files)
     return [
         Line(FILES, entry.describe(), tuple(entry.turns), (4, total - k), entry.path)
@@ -389,7 +371,7 @@ def _file_lines(turns: Sequence[Turn], cwd: str) -> list[Line]:
 
 
 @dataclass(frozen=True)
-class _Run:
+class Run:
     command: str
     shown: str
     turn: int
@@ -402,8 +384,8 @@ class _Run:
         return match.group(1).rsplit("/", 1)[-1] if match else self.command
 
 
-def _runs(turns: Sequence[Turn], cwd: str) -> list[_Run]:
-    runs: list[_Run] = []
+def runs(turns: Sequence[Turn], cwd: str) -> list[Run]:
+    runs: list[Run] = []
     for turn in turns:
         for call in turn.tool_calls:
             for action in call.actions:
@@ -415,9 +397,7 @@ def _runs(turns: Sequence[Turn], cwd: str) -> list[_Run]:
                 shown = clean(action.command, 80).replace("`", "'")
                 if shown:
                     runs.append(
-                        _Run(
-                            action.command, shown, turn.index, failed, _result(call.output, failed)
-                        )
+                        Run(action.command, shown, turn.index, failed, _result(call.output, failed))
                     )
     return runs
 
@@ -437,29 +417,17 @@ def _result(output: str, failed: bool) -> str:
 
 def _command_lines(turns: Sequence[Turn], cwd: str) -> list[Line]:
     """Failures with their error, each paired with the later run of the same tool that passed."""
-    runs = _runs(turns, cwd)
-    edits: list[tuple[int, str]] = []
-    for path, entry in _touched(turns, cwd).items():
-        edits.extend((turn, path) for turn in entry.turns)
     lines: list[Line] = []
-    open_failures: dict[str, _Run] = {}
-    for run in runs:
+    edits = edited(turns, cwd)
+    open_failures: dict[str, Run] = {}
+    for run in runs(turns, cwd):
         if run.failed:
             open_failures.setdefault(run.key, run)
             continue
         failure = open_failures.pop(run.key, None)
         if failure is None:
             continue
-        error = f" ({failure.result})" if failure.result else ""
-        how = "" if run.command.strip() == failure.command.strip() else f" as `{run.shown}`"
-        fixed = sorted({p for t, p in edits if failure.turn < t <= run.turn})
-        after = f" after editing {', '.join(fixed[:3])}" if fixed else ""
-        text = f"`{failure.shown}` failed{error}; passed{how}{after}"
-        lines.append(
-            Line(
-                COMMANDS, clean(text, 2 * MAX_LINE_CHARS), (failure.turn, run.turn), (3, -run.turn)
-            )
-        )
+        lines.append(passed_line(failure, run, edits))
     for failure in open_failures.values():
         error = f" ({failure.result})" if failure.result else ""
         text = clean(f"`{failure.shown}` failed{error}; not passed since", 2 * MAX_LINE_CHARS)
@@ -467,6 +435,21 @@ def _command_lines(turns: Sequence[Turn], cwd: str) -> list[Line]:
     lines = [line for line in lines if line.text]
     lines.sort(key=lambda line: line.rank)
     return lines[:MAX_COMMANDS]
+
+
+def edited(turns: Sequence[Turn], cwd: str) -> list[tuple[int, str]]:
+    """(turn, path) for every file change."""
+    return [(turn, path) for path, entry in touched(turns, cwd).items() for turn in entry.turns]
+
+
+def passed_line(failure: Run, run: Run, edits: Sequence[tuple[int, str]]) -> Line:
+    """ "`cmd` failed (error); passed [as `other`] [after editing x.py]", citing both runs."""
+    error = f" ({failure.result})" if failure.result else ""
+    how = "" if run.command.strip() == failure.command.strip() else f" as `{run.shown}`"
+    fixed = sorted({p for t, p in edits if failure.turn < t <= run.turn})
+    after = f" after editing {', '.join(fixed[:3])}" if fixed else ""
+    text = clean(f"`{failure.shown}` failed{error}; passed{how}{after}", 2 * MAX_LINE_CHARS)
+    return Line(COMMANDS, text, (failure.turn, run.turn), (3, -run.turn))
 
 
 def _cue_lines(turns: Sequence[Turn], used: set[str]) -> list[Line]:
@@ -485,7 +468,7 @@ def _cue_lines(turns: Sequence[Turn], used: set[str]) -> list[Line]:
             if judged is None:
                 continue
             text = clean(sentence)
-            if not text or text in used:
+            if not text or any(text in seen for seen in used):
                 continue
             if judged.section == DECISIONS or (
                 judged.section == FACTS and judged.score >= _DECISION_FLOOR
@@ -518,72 +501,3 @@ def _todo_lines(turns: Sequence[Turn]) -> list[Line]:
                     lines.append(Line(TODOS, text, (turn.index,), (1, k)))
             return lines
     return []
-
-
-# --- fast-forward --------------------------------------------------------------------------
-
-
-def parse_lines(markdown: str) -> list[Line]:
-    """The cited bullets of a previous snapshot (session or conversation), as session lines."""
-    lines: list[Line] = []
-    section: str | None = None
-    for raw in markdown.splitlines():
-        if match := _SECTION_RE.match(raw):
-            name = match.group(1)
-            section = name if name in SESSION_SECTIONS else _OLD_SECTIONS.get(name)
-        elif section is not None and (match := _BULLET_RE.match(raw)):
-            refs = tuple(int(cite[1:]) for cite in match.group(2).split(", "))
-            text = match.group(1).strip()
-            path = ""
-            if section == FILES and (found := _FILE_RE.match(text)):
-                path = found.group("path")
-            lines.append(Line(section, text, refs, _old_rank(section, len(lines)), path))
-    return lines
-
-
-def _old_rank(section: str, order: int) -> tuple[float, int]:
-    base = {GOAL: 0, TODOS: 1, STATE: 2, COMMANDS: 3.5, FILES: 4, CHOICES: 5.5, NEXT: 6}
-    rank = base.get(section, 7.0)
-    return (rank if section != GOAL or order == 0 else 2.5, order)
-
-
-def merge(old: Iterable[Line], new: Sequence[Line]) -> list[Line]:
-    """The previous lines updated by the new ones, section by section."""
-    replaced = {line.section for line in new if line.section in (STATE, TODOS, NEXT)}
-    touched = {line.path: line for line in new if line.section == FILES}
-    merged: list[Line] = []
-    for line in old:
-        if line.section in replaced:
-            continue
-        if line.section == FILES and line.path in touched:
-            update = touched[line.path]
-            update.text = _merged_file(line.text, update.text)
-            update.refs = tuple(dict.fromkeys(line.refs + update.refs))
-            continue
-        merged.append(line)
-    return merged + list(new)
-
-
-def _merged_file(old: str, new: str) -> str:
-    """One file's line from its old description and the new changes."""
-    before, after = _FILE_RE.match(old), _FILE_RE.match(new)
-    if before is None or after is None:
-        return new
-    entry = _File(after.group("path"))
-    for what in (before.group("what"), after.group("what")):
-        gist = re.search(r" \(last: `(.*)`\)$", what)
-        words = what[: gist.start()] if gist else what
-        entry.gist = gist.group(1) if gist else entry.gist
-        entry.created = entry.created or "created" in words
-        entry.deleted = "deleted" in words
-        entry.edits += _count("edited", words)
-        entry.rewrites += _count("rewritten", words)
-    return entry.describe()
-
-
-def _count(kind: str, words: str) -> int:
-    """N in "edited N times" (1 for "edited once" or a bare "rewritten"), 0 when absent."""
-    found = re.search(rf"\b{kind}(?: (once|(\d+) times))?", words)
-    if found is None:
-        return 0
-    return int(found.group(2)) if found.group(2) else 1
