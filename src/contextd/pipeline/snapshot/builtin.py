@@ -3,7 +3,9 @@
 A user pastes a 200-turn conversation to continue it elsewhere; the snapshot has to carry the
 goal, what was decided, the constraints and facts, the open questions and the next steps in
 about a quarter of the tokens, with every line citing the turns it came from so it can be
-checked. The same engine serves coding sessions and casual multi-party chat.
+checked. The same engine serves coding sessions and casual multi-party chat; when the turns
+carry a coding agent's tool calls, `session.py` writes the hand-over sections instead (files
+touched, commands, open todos...), and the steps below are not used.
 
 This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
 (code is left to the artifacts, which the snapshot lists):

@@ -396,13 +396,15 @@ def runs(turns: Sequence[Turn], cwd: str) -> list[Run]:
                     failed = _FAILED_OUTPUT_RE.search(call.output) is not None
                 shown = clean(action.command, 80).replace("`", "'")
                 if shown:
-                    runs.append(
-                        Run(action.command, shown, turn.index, failed, _result(call.output, failed))
-                    )
+                    result = _result(call.output, failed, cwd)
+                    runs.append(Run(action.command, shown, turn.index, failed, result))
     return runs
 
 
-def _result(output: str, failed: bool) -> str:
+def _result(output: str, failed: bool, cwd: str) -> str:
+    """A failure's error line or a success's last line, paths shown relative to the session."""
+    if cwd.rstrip("/"):
+        output = output.replace(cwd.rstrip("/") + "/", "")
     lines = [
         ln.strip() for ln in output.splitlines() if ln.strip() and not _EXIT_RE.match(ln.strip())
     ]
