@@ -89,6 +89,25 @@ _RUNNER_RE = re.compile(
     r"^(?:\w+=\S*\s+)*(?:sudo\s+)?(?:(?:uv|poetry|pdm|pipenv|hatch)\s+run\s+|npx\s+|bunx\s+)?"
     r"(?:python[\d.]*\s+-m\s+)?(\S+)"
 )
+_LOOKING = frozenset(
+    [
+        "ls",
+        "cat",
+        "head",
+        "tail",
+        "grep",
+        "rg",
+        "find",
+        "pwd",
+        "echo",
+        "wc",
+        "sed",
+        "tree",
+        "which",
+        "file",
+        "stat",
+    ]
+)
 _NOT_A_PROMPT_RE = re.compile(  # what agents store as user turns but the user did not write
     r"^\s*(?:<|\[|Caveat: The messages below|This session is being continued)"
 )
@@ -140,7 +159,7 @@ def session_lines(
     """Every candidate line of the snapshot, each with its rank."""
     cwd = str(document.meta.get("cwd") or "")
     lines = _goal_lines(turns, continued)
-    lines += _state_lines(turns)
+    lines += _state_lines(turns, cwd)
     lines += _file_lines(turns, cwd)
     lines += _command_lines(turns, cwd)
     used = {line.text for line in lines}
@@ -260,7 +279,7 @@ def _goal_lines(turns: Sequence[Turn], continued: bool) -> list[Line]:
     return lines
 
 
-def _state_lines(turns: Sequence[Turn]) -> list[Line]:
+def _state_lines(turns: Sequence[Turn], cwd: str) -> list[Line]:
     """The last assistant conclusions, and the last command's result."""
     lines: list[Line] = []
     for turn in reversed(turns):
@@ -271,8 +290,9 @@ def _state_lines(turns: Sequence[Turn]) -> list[Line]:
                 lines.append(Line(STATE, text, (turn.index,), (2, len(said) - k)))
             if said:
                 break
-    last = runs(turns, "")[-1:]
-    for run in last:
+    done = runs(turns, cwd)
+    doing = [run for run in done if run.key not in _LOOKING]  # "ls" says little of the state
+    for run in (doing or done)[-1:]:
         verdict = "failed" if run.failed else "passed"
         result = f" ({run.result})" if run.result else ""
         text = clean(f"Last command: `{run.shown}` {verdict}{result}")
