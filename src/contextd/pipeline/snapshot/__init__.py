@@ -3,7 +3,8 @@
 Two engines write the same format (`format.py`: the budget rule, header, sections, bullets,
 artifact list and fitting, plus the `SnapshotBuilder` protocol): the extractive `builtin`
 engine (with its private helpers `_cues`, `_salience`, `_selection`, `_semantic`,
-`_sentences`) and the optional `llm` engine. Other packages import only the names below.
+`_sentences`, `_previous`; a coding-agent session's turns go to `session` and
+`_session_update`) and the optional `llm` engine. Other packages import only the names below.
 """
 
 from contextd.pipeline.snapshot._sentences import Sentence, split_sentences
@@ -26,12 +27,14 @@ from contextd.pipeline.snapshot.llm import (
     build_llm_snapshot,
     snapshot_with_fallback,
 )
+from contextd.pipeline.snapshot.session import SESSION_SECTIONS
 
 __all__ = [
     "ENGINE",
     "ENGINE_PREFIX",
     "MAX_EMBEDDED",
     "MIN_BUDGET",
+    "SESSION_SECTIONS",
     "LLMConfig",
     "LLMUnavailable",
     "Sentence",

@@ -3,7 +3,9 @@
 A user pastes a 200-turn conversation to continue it elsewhere; the snapshot has to carry the
 goal, what was decided, the constraints and facts, the open questions and the next steps in
 about a quarter of the tokens, with every line citing the turns it came from so it can be
-checked. The same engine serves coding sessions and casual multi-party chat.
+checked. The same engine serves coding sessions and casual multi-party chat; when the turns
+carry a coding agent's tool calls, `session.py` writes the hand-over sections instead (files
+touched, commands, open todos...), and the steps below are not used.
 
 This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
 (code is left to the artifacts, which the snapshot lists):
@@ -58,11 +60,13 @@ import heapq
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
+from contextd.pipeline.snapshot import _session_update, session
 from contextd.pipeline.snapshot import format as fmt
-from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, SECTIONS, judge
+from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, judge
+from contextd.pipeline.snapshot._previous import Line as _Line
+from contextd.pipeline.snapshot._previous import parse as _parse
 from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
 from contextd.pipeline.snapshot._selection import (
     MAX_CITATIONS,
@@ -89,9 +93,6 @@ MAX_EMBEDDED = 1_024  # sentences the embedding model sees per snapshot, at most
 MIN_MODEL_CANDIDATES = 32  # below this, lexical scores choose alone
 _OTHER_SIDE = {"user": "assistant", "assistant": "user"}
 _MAX_SPEAKERS = 1_000
-_HEADER_RE = re.compile(r"^# Context snapshot: (.*)$")
-_SECTION_RE = re.compile(r"^## (.+?)\s*$")
-_BULLET_RE = re.compile(r"^- (.*) \[((?:[tp]\d+)(?:, [tp]\d+)*)\]\s*$")
 
 
 def build_snapshot(
@@ -116,6 +117,10 @@ def build_snapshot(
     tokens_before = fmt.source_tokens(turns, document)
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
     header = fmt.header_line(fmt.snapshot_title(document, bool(turns)))
+    if session.is_session(turns):  # a coding agent's turns: the hand-over sections
+        return session.build_session_snapshot(
+            turns, document, artifacts, budget=budget, tokens_before=tokens_before, header=header
+        )
     capacity = _pool_capacity(budget)
     stats = TermStats()
     if turns:
@@ -186,6 +191,16 @@ def update_snapshot(
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
     shown = " ".join((document.title or "").split())
     header = fmt.header_line(fmt.snapshot_title(document, True) if shown else title)
+    if session.is_session(new_turns) or session.is_session_snapshot(previous.markdown):
+        return _session_update.update_session(
+            previous.markdown,
+            new_turns,
+            document,
+            artifacts,
+            budget=budget,
+            tokens_before=tokens_before,
+            header=header,
+        )
 
     last = max([t.index for t in new_turns] + [i for line in lines for i in line.turns] + [1])
     stats = TermStats()
@@ -438,34 +453,6 @@ def _document_candidates(document: Document, stats: TermStats, *, capacity: int)
 
 
 # --- the previous snapshot, parsed back ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Line:
-    section: str
-    text: str
-    cites: tuple[str, ...]  # "t12", as written
-
-    @property
-    def turns(self) -> list[int]:
-        return [int(cite[1:]) for cite in self.cites if cite.startswith("t")]
-
-
-def _parse(markdown: str) -> tuple[str, list[_Line]]:
-    """The title and the cited bullets of a snapshot, per section (the artifact list aside)."""
-    title = "Untitled conversation"
-    section: str | None = None
-    lines: list[_Line] = []
-    for raw in markdown.splitlines():
-        if match := _HEADER_RE.match(raw):
-            title = match.group(1).strip() or title
-        elif match := _SECTION_RE.match(raw):
-            name = match.group(1)
-            section = name if name in SECTIONS else None
-        elif section is not None and (match := _BULLET_RE.match(raw)):
-            cites = tuple(match.group(2).split(", "))
-            lines.append(_Line(section, match.group(1).strip(), cites))
-    return title, lines
 
 
 def _old_candidates(

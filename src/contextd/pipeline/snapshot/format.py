@@ -2,10 +2,11 @@
 
 A snapshot is the same document whichever engine chose its lines (`builtin.py` quotes the source,
 `llm/` asks a model): a `# Context snapshot: title` header, the sections of `_cues.SECTIONS` in
-that fixed order, empty ones left out, one bullet per line ending with the turns ("t12") or
-paragraphs ("p3") it comes from, then an `## Artifacts` list built from the extracted artifacts,
-never from the engine. Stored snapshots are parsed back by `builtin.update_snapshot`, and users
-compare snapshots made by both engines, so the rules below must not drift apart between them.
+that fixed order (a coding-agent session's: `session.SESSION_SECTIONS`), empty ones left out,
+one bullet per line ending with the turns ("t12") or paragraphs ("p3") it comes from, then an
+`## Artifacts` list built from the extracted artifacts, never from the engine. Stored snapshots
+are parsed back by `builtin.update_snapshot`, and users compare snapshots made by both engines,
+so the rules below must not drift apart between them.
 
 The budget is a hard ceiling on the real token count (`tokens_after <= budget` always): each
 engine sums per-line costs while choosing, then `fit` renders, counts the whole and lets the
@@ -116,10 +117,17 @@ def section_cost(name: str) -> int:
     return count_tokens(f"\n## {name}\n")
 
 
-def render(header: str, sections: Mapping[str, Sequence[str]], listed: Sequence[Listed]) -> str:
-    """The snapshot: `sections` (bullets by name) in the fixed order, then the artifacts."""
+def render(
+    header: str,
+    sections: Mapping[str, Sequence[str]],
+    listed: Sequence[Listed],
+    order: Sequence[str] = SECTIONS,
+) -> str:
+    """The snapshot: `sections` (bullets by name) in the fixed `order` (a conversation's or
+    document's `SECTIONS`, or a coding session's `session.SESSION_SECTIONS`), then the
+    artifacts."""
     parts = [header + "\n"]
-    for name in SECTIONS:
+    for name in order:
         if sections.get(name):
             parts.append(section_block(name, sections[name]))
     if listed:
