@@ -14,13 +14,14 @@ build_snapshot) with the snapshot budget set to the summary's token count, and w
 * **turns** parsed from those records;
 * **written-code blobs recovered**: every successful `Write` content and `Edit`/`MultiEdit`
   new text (read here from the raw records, not from the reader) must be found in an artifact
-  of the same file (every non-blank line of the blob among the artifact's lines, a diff's `+`
+  of the same file (every non-blank line of the blob within the artifact's text, a diff's `+`
   and ` ` prefixes removed). Target >= 0.95;
 * **language**: the artifact holding a blob has the language of the file's extension (a table
   here, independent of the product's). "strict" counts an edit kept as a diff (the file was
   unknown before the session, so its content cannot be known) as wrong; "whole files" scores
   only the blobs held in whole-file versions. Target >= 0.95;
-* **junk** in the snapshot (target 0): the session's record ids (uuid, parentUuid, sessionId...),
+* **junk** in the snapshot (target 0): the session's record ids (uuid, parentUuid, sessionId...,
+  except an id the conversation itself quotes),
   bookkeeping JSON keys (`"parentUuid":`...), API ids (`toolu_`, `msg_`, `req_`) and
   base64 runs of 100+ characters (thinking signatures, images);
 * **size**: snapshot tokens / summary tokens (target <= 1.1);
@@ -258,6 +259,10 @@ def read_raw(name: str, data: bytes) -> RawSession:
                 failed.add(str(block.get("tool_use_id")))
             if block.get("type") == "tool_use":
                 uses[str(block.get("id"))] = _blobs(block.get("name"), block.get("input"))
+    # An id the conversation itself talks about (the agent inspecting its own session) is
+    # content, not bookkeeping.
+    said = "\n".join(session.strings)
+    session.record_ids = {i for i in session.record_ids if i not in said}
     session.before = b"\n".join(before) + b"\n"
     session.summary = summary
     session.blobs = [b for use, blobs in uses.items() if use not in failed for b in blobs]
@@ -330,7 +335,9 @@ def score_blobs(blobs: Sequence[Blob], drafts: Sequence[ArtifactDraft]) -> BlobS
         score.blobs += 1
         holder = None
         for draft in _file_artifacts(drafts, blob.path):
-            if wanted <= _lines(draft.content, diff=bool(draft.meta.get("partial"))):
+            # An edit may replace part of a line, so each line is looked for as a substring.
+            kept = "\n".join(_lines(draft.content, diff=bool(draft.meta.get("partial"))))
+            if all(line in kept for line in wanted):
                 holder = draft
                 break
         if holder is None:
