@@ -35,3 +35,71 @@ def test_unknown_jsonl_is_read_as_records(client: Client) -> None:
     assert done["status"] == "COMPLETED", done["message"]
     assert done["format"] == "jsonl"
     assert done["stats"]["turns"] == 0
+
+
+def _record(n: int, kind: str, content: object, message_id: str | None = None) -> str:
+    message: dict[str, object] = {"role": kind, "content": content}
+    if message_id:
+        message["id"] = message_id
+    return json.dumps(
+        {
+            "type": kind,
+            "message": message,
+            "uuid": f"u{n}",
+            "parentUuid": f"u{n - 1}" if n else None,
+            "sessionId": "grow-1",
+            "cwd": "/w",
+            "timestamp": f"2026-03-01T09:{n:02d}:00Z",
+        }
+    )
+
+
+def _tool(n: int, name: str, tool_input: dict[str, object]) -> list[str]:
+    use = {"type": "tool_use", "id": f"tu{n}", "name": name, "input": tool_input}
+    result = {"type": "tool_result", "tool_use_id": f"tu{n}", "content": "ok"}
+    return [_record(n, "assistant", [use], f"m{n}"), _record(n + 1, "user", [result])]
+
+
+def test_a_growing_session_is_fast_forwarded_with_its_files_versioned(client: Client) -> None:
+    """A session file grows (sessions are append-only): the first lines, then the rest by
+    fast-forward. The turns continue, and the file the agent wrote keeps one lineage whose
+    versions follow the edits across both parts."""
+    first = [
+        _record(0, "user", "Write app.py with a greeting."),
+        *_tool(1, "Write", {"file_path": "/w/app.py", "content": "print('hello')\n"}),
+    ]
+    rest = [
+        _record(3, "user", "Now greet the world instead."),
+        *_tool(4, "Edit", {"file_path": "/w/app.py", "old_string": "hello", "new_string": "hi"}),
+        _record(6, "assistant", [{"type": "text", "text": "Done: app.py greets the world."}], "m6"),
+    ]
+    space = client.space()
+    body = {"type": "CONTENT", "initial_data": {"data": "\n".join(first) + "\n"}}
+    source = client.source(space["id"], body)
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["format"] == "claude-code"
+    turns_before = done["stats"]["turns"]
+
+    response = client.post(
+        f"/v1/sources/{source['id']}/fast-forward",
+        json={"type": "CONTENT", "initial_data": {"data": "\n".join(rest) + "\n"}},
+    )
+    assert response.status_code == 202, response.text
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert done["stats"]["turns"] > turns_before
+    indexes = [t["index"] for t in _all_turns(client, source["id"])]
+    assert indexes == list(range(len(indexes)))  # numbering continues across the parts
+
+    app = [a for a in done["artifacts"] if a["title"] == "app.py"]
+    assert len(app) == 1, [a["title"] for a in done["artifacts"]]
+    versions = client.get(f"/v1/artifacts/{app[0]['id']}/versions").json()["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    latest = client.get(f"/v1/artifacts/{app[0]['id']}").json()
+    assert latest["content"] == "print('hi')\n"  # the edit applied to the first part's file
+
+
+def _all_turns(client: Client, source_id: str) -> list[dict[str, object]]:
+    found = client.get(f"/v1/sources/{source_id}/turns", params={"per_page": 100}).json()
+    return list(found["turns"])

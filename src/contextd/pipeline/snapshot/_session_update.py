@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from contextd.pipeline.snapshot._cues import DECISIONS, FACTS, NEXT
+from contextd.pipeline.snapshot._selection import Candidate
 from contextd.pipeline.snapshot.session import (
     CHOICES,
     COMMANDS,
@@ -27,6 +28,7 @@ from contextd.pipeline.snapshot.session import (
     Run,
     assemble,
     edited,
+    fill_lines,
     passed_line,
     runs,
     session_lines,
@@ -49,13 +51,16 @@ def update_session(
     budget: int,
     tokens_before: int,
     header: str,
+    fill: Sequence[Candidate] = (),
 ) -> SnapshotDraft:
-    """Merge the lines of `new_turns` into those of the previous snapshot (module docstring)."""
+    """Merge the lines of `new_turns` into those of the previous snapshot (module docstring);
+    `fill`, the new turns' best sentences, takes the budget the merged lines leave."""
     old = parse_lines(previous_markdown)
     new = session_lines(new_turns, document, continued=any(ln.section == GOAL for ln in old))
     cwd = str(document.meta.get("cwd") or "")
     fixed = _fixed(old, runs(new_turns, cwd), edited(new_turns, cwd))
-    return assemble(merge(fixed, new), artifacts, header, budget, tokens_before)
+    merged = merge(fixed, new)
+    return assemble(merged + fill_lines(fill, merged), artifacts, header, budget, tokens_before)
 
 
 def _fixed(

@@ -117,10 +117,6 @@ def build_snapshot(
     tokens_before = fmt.source_tokens(turns, document)
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
     header = fmt.header_line(fmt.snapshot_title(document, bool(turns)))
-    if session.is_session(turns):  # a coding agent's turns: the hand-over sections
-        return session.build_session_snapshot(
-            turns, document, artifacts, budget=budget, tokens_before=tokens_before, header=header
-        )
     capacity = _pool_capacity(budget)
     stats = TermStats()
     if turns:
@@ -129,6 +125,17 @@ def build_snapshot(
         pool = _turn_candidates(
             turns, stats, speakers, capacity=capacity, early=_early_user_turns(turns)
         )
+        if session.is_session(turns):  # a coding agent's turns: the hand-over sections, and
+            # the conversation's best sentences in the budget they leave
+            return session.build_session_snapshot(
+                turns,
+                document,
+                artifacts,
+                budget=budget,
+                tokens_before=tokens_before,
+                header=header,
+                fill=pool,
+            )
     else:
         stats.add_all(_paragraphs(document.text))
         pool = _document_candidates(document, stats, capacity=capacity)
@@ -192,6 +199,11 @@ def update_snapshot(
     shown = " ".join((document.title or "").split())
     header = fmt.header_line(fmt.snapshot_title(document, True) if shown else title)
     if session.is_session(new_turns) or session.is_session_snapshot(previous.markdown):
+        stats = TermStats()
+        stats.add_all(turn.text for turn in new_turns)
+        fill = _turn_candidates(
+            new_turns, stats, _speakers(new_turns), capacity=_pool_capacity(budget), early=set()
+        )
         return _session_update.update_session(
             previous.markdown,
             new_turns,
@@ -200,6 +212,7 @@ def update_snapshot(
             budget=budget,
             tokens_before=tokens_before,
             header=header,
+            fill=fill,
         )
 
     last = max([t.index for t in new_turns] + [i for line in lines for i in line.turns] + [1])

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contextd.pipeline.snapshot import format as fmt
-from contextd.pipeline.snapshot._cues import DECISIONS, FACTS, NEXT, judge
+from contextd.pipeline.snapshot._cues import DECISIONS, FACTS, NEXT, QUESTIONS, judge
+from contextd.pipeline.snapshot._selection import Candidate
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import (
@@ -148,9 +149,44 @@ def build_session_snapshot(
     budget: int,
     tokens_before: int,
     header: str,
+    fill: Sequence[Candidate] = (),
 ) -> SnapshotDraft:
-    """The snapshot of a coding-agent session within `budget` (see the module's docstring)."""
-    return assemble(session_lines(turns, document), artifacts, header, budget, tokens_before)
+    """The snapshot of a coding-agent session within `budget` (see the module's docstring).
+
+    The hand-over sections come first; `fill`, the general engine's best sentences of the
+    conversation, takes the budget they leave (a session's facts are also in what the user and
+    the agent said: measured on real sessions, the sections alone used under half the budget
+    and kept fewer of the named things than random turns did).
+    """
+    lines = session_lines(turns, document)
+    return assemble(lines + fill_lines(fill, lines), artifacts, header, budget, tokens_before)
+
+
+_FILL_SECTION = {
+    GOAL: GOAL,  # the same names as the general engine's sections
+    STATE: STATE,
+    DECISIONS: CHOICES,
+    FACTS: CHOICES,
+    QUESTIONS: NEXT,
+    NEXT: NEXT,
+}
+_FILL_RANK = 7  # after every hand-over line
+
+
+def fill_lines(pool: Sequence[Candidate], taken: Sequence[Line]) -> list[Line]:
+    """The general engine's candidates as lines ranked after the hand-over ones, best first;
+    bookkeeping and what a hand-over line already says are left out."""
+    said = {line.text for line in taken}
+    lines: list[Line] = []
+    for k, candidate in enumerate(sorted(pool, key=lambda c: (-c.score, c.order))):
+        text = clean(candidate.text)
+        if not text or text in said:
+            continue
+        said.add(text)
+        section = _FILL_SECTION.get(candidate.section, STATE)
+        refs = tuple(sorted({candidate.cite, *candidate.citations}))
+        lines.append(Line(section, text, refs, (_FILL_RANK, k)))
+    return lines
 
 
 def session_lines(
