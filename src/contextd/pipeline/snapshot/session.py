@@ -180,8 +180,8 @@ def fill_lines(pool: Sequence[Candidate], taken: Sequence[Line]) -> list[Line]:
     lines: list[Line] = []
     for k, candidate in enumerate(sorted(pool, key=lambda c: (-c.score, c.order))):
         text = clean(candidate.text)
-        if not text or text in said:
-            continue
+        if not text or any(text in other or other in text for other in said):
+            continue  # a hand-over line (or a better candidate) already says it
         said.add(text)
         section = _FILL_SECTION.get(candidate.section, STATE)
         refs = tuple(sorted({candidate.cite, *candidate.citations}))
