@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from contextd.pipeline.ingest.sessions import Session, read_session
 from contextd.pipeline.types import Fetched
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
@@ -123,3 +124,10 @@ OTHER_AGENT_SAMPLES: dict[str, Fetched] = {
         "requests": [{"message": {"text": "explain"}, "response": [{"value": "It sorts."}]}],
     }),
 }  # fmt: skip
+
+
+def read_fixture(agent: str, name: str) -> Session:
+    """The session a reader finds in a fixture file; fails the test when none does."""
+    session = read_session(fixture(agent, name))
+    assert session is not None, f"no reader recognised {agent}/{name}"
+    return session

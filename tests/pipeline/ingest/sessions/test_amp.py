@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from contextd.pipeline.ingest.conversations import detect_export
-from contextd.pipeline.ingest.sessions import READERS, Session, SessionInput, read_session
+from contextd.pipeline.ingest.sessions import READERS, SessionInput, read_session
 from contextd.pipeline.types import (
     Fetched,
     FileEdit,
@@ -20,18 +20,12 @@ from tests.support.agent_sessions import (
     CHAT_EXPORTS,
     OTHER_AGENT_SAMPLES,
     as_fetched,
-    fixture,
     other_agents_files,
+    read_fixture,
 )
 
 THREAD = "T-7f3c2b1a-9d8e-4f60-a5b4-c3d2e1f0a9b8.json"
 AMP = next(reader for reader in READERS if reader.name == "amp")
-
-
-def read_fixture(agent: str, name: str) -> Session:
-    session = read_session(fixture(agent, name))
-    assert session is not None, f"no reader recognised {agent}/{name}"
-    return session
 
 
 def test_turns() -> None:

@@ -8,25 +8,19 @@ from pathlib import Path
 import pytest
 
 from contextd.pipeline.ingest.conversations import detect_export
-from contextd.pipeline.ingest.sessions import READERS, Session, SessionInput, read_session
+from contextd.pipeline.ingest.sessions import READERS, SessionInput, read_session
 from contextd.pipeline.types import Fetched, FilePatch, FileWrite, ShellCommand, TodoItem, TodoList
 from tests.support.agent_sessions import (
     CHAT_EXPORTS,
     OTHER_AGENT_SAMPLES,
     as_fetched,
-    fixture,
     other_agents_files,
+    read_fixture,
 )
 
 CURRENT = "rollout-2025-10-02T09-00-01-0199a213-81c0-7800-8aa1-bbab2a035a53.jsonl"
 LEGACY = "rollout-2025-05-20-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl"
 CODEX = next(reader for reader in READERS if reader.name == "codex")
-
-
-def read_fixture(agent: str, name: str) -> Session:
-    session = read_session(fixture(agent, name))
-    assert session is not None, f"no reader recognised {agent}/{name}"
-    return session
 
 
 def test_current_rollout_turns_skip_the_injected_context() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contextd.pipeline.ingest.conversations import detect_export
-from contextd.pipeline.ingest.sessions import READERS, Session, SessionInput, read_session
+from contextd.pipeline.ingest.sessions import READERS, SessionInput, read_session
 from contextd.pipeline.types import (
     Fetched,
     FileEdit,
@@ -21,20 +21,14 @@ from tests.support.agent_sessions import (
     CHAT_EXPORTS,
     OTHER_AGENT_SAMPLES,
     as_fetched,
-    fixture,
     other_agents_files,
+    read_fixture,
 )
 
 JSONL = "session-2025-11-04T10-15-6f0d1b52.jsonl"
 LEGACY = "session-2025-08-12T14-02-3b7c9e21.json"
 CHECKPOINT = "checkpoint-blue-heading.json"
 GEMINI = next(reader for reader in READERS if reader.name == "gemini")
-
-
-def read_fixture(agent: str, name: str) -> Session:
-    session = read_session(fixture(agent, name))
-    assert session is not None, f"no reader recognised {agent}/{name}"
-    return session
 
 
 def test_session_log_applies_updates_and_rewinds() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from contextd.pipeline.ingest.conversations import detect_export
-from contextd.pipeline.ingest.sessions import READERS, Session, SessionInput, read_session
+from contextd.pipeline.ingest.sessions import READERS, SessionInput, read_session
 from contextd.pipeline.types import (
     Fetched,
     FileEdit,
@@ -23,19 +23,13 @@ from tests.support.agent_sessions import (
     CHAT_EXPORTS,
     OTHER_AGENT_SAMPLES,
     as_fetched,
-    fixture,
     fixture_bytes,
     other_agents_files,
+    read_fixture,
 )
 
 EXPORT = "session-export.json"
 OPENCODE = next(reader for reader in READERS if reader.name == "opencode")
-
-
-def read_fixture(agent: str, name: str) -> Session:
-    session = read_session(fixture(agent, name))
-    assert session is not None, f"no reader recognised {agent}/{name}"
-    return session
 
 
 def test_turns_leave_out_synthetic_text_and_bookkeeping_parts() -> None:
