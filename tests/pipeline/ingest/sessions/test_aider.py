@@ -6,6 +6,7 @@ import pytest
 
 from contextd.pipeline.ingest.sessions import SessionInput, read_session
 from contextd.pipeline.ingest.sessions._aider import READER
+from contextd.pipeline.ingest.sessions._calls import CUT_MARK, OUTPUT_LIMIT
 from contextd.pipeline.types import FileEdit, FileWrite, ShellCommand
 from tests.support.session_inputs import (
     MARKDOWN_NOTES,
@@ -81,7 +82,8 @@ def test_run_command_keeps_its_output_bounded() -> None:
     assert call.output.startswith("=====")
     assert call.output_cut > 0  # the pytest log is longer than what a turn keeps
     assert "Add the output to the chat?" not in call.output
-    assert len(call.output) <= 2000
+    assert len(call.output) <= OUTPUT_LIMIT + len(CUT_MARK)
+    assert "1 failed, 31 deselected" in call.output  # the end of a run is kept: it says what failed
     fix = session.turns[run.index + 1]
     assert fix.role == "assistant"
     assert [(c.summary, c.status) for c in fix.tool_calls] == [("aider/commands.py", "ok")]

@@ -14,7 +14,7 @@ from contextd.pipeline.ingest.sessions import (
     read_session,
     session_document,
 )
-from contextd.pipeline.ingest.sessions._claude_code import ERROR_MAX, OUTPUT_MAX
+from contextd.pipeline.ingest.sessions._calls import CUT_MARK, ERROR_LIMIT, OUTPUT_LIMIT
 from contextd.pipeline.types import (
     Fetched,
     FileEdit,
@@ -89,7 +89,9 @@ def test_tool_calls_carry_results_and_normalized_actions() -> None:
     )
     failed = calls["pytest -q"]
     assert failed.status == "error" and failed.actions == (ShellCommand("pytest -q", 1),)
-    assert failed.output.startswith("Exit code 1\nImportError") and len(failed.output) <= ERROR_MAX
+    assert (
+        failed.output.startswith("Exit code 1\nImportError") and len(failed.output) <= ERROR_LIMIT
+    )
     assert calls["python -m pytest -q"].actions == (ShellCommand("python -m pytest -q", 0),)
     todo = calls["2 items"]
     assert todo.actions == (
@@ -105,8 +107,9 @@ def test_tool_calls_carry_results_and_normalized_actions() -> None:
 def test_long_outputs_are_cut_and_counted() -> None:
     reads = [c for t in _agent_session() for c in t.tool_calls if c.name == "Read"]
     assert len(reads) == 1
-    assert len(reads[0].output) == OUTPUT_MAX and reads[0].output_cut > 0
-    assert reads[0].output.startswith("     1→def add(a, b):")
+    output, cut = reads[0].output, reads[0].output_cut
+    assert len(output) == OUTPUT_LIMIT + len(CUT_MARK) and cut > 0 and CUT_MARK in output
+    assert output.startswith("     1→def add(a, b):")
 
 
 def test_multiedit_is_several_edits_and_errors_are_kept_verbatim() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from contextd.pipeline.ingest.conversations import detect_export
 from contextd.pipeline.ingest.sessions import SessionInput, read_session
+from contextd.pipeline.ingest.sessions._calls import CUT_MARK, OUTPUT_LIMIT
 from contextd.pipeline.ingest.sessions._cline import READER
 from contextd.pipeline.types import FileEdit, FileWrite, ShellCommand, TodoList
 from tests.support.session_inputs import (
@@ -134,7 +135,7 @@ def test_long_outputs_are_cut_and_counted() -> None:
     session = read_session(fetched(json.dumps(history).encode()))
     assert session is not None
     read = session.turns[1].tool_calls[0]
-    assert len(read.output) == 2000 and read.output_cut == 8000
+    assert len(read.output) == OUTPUT_LIMIT + len(CUT_MARK) and read.output_cut == 8000
 
 
 def test_a_plain_message_list_stays_with_the_export_reader() -> None:

@@ -99,7 +99,7 @@ def test_checkpoint_pairs_responses_with_calls_and_drops_the_context() -> None:
     assert texts[0] == "Make the heading blue in style.css"
     calls = [c for t in session.turns for c in t.tool_calls]
     assert [(c.name, c.status) for c in calls] == [("read_file", "ok"), ("replace", "ok")]
-    assert calls[0].output == "h1 { color: black; }\n"
+    assert calls[0].output == "h1 { color: black; }"  # trailing newlines are not kept
     assert calls[1].actions == (
         FileEdit("/home/dev/site/style.css", "color: black;", "color: blue;"),
     )

@@ -16,16 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contextd.pipeline.ingest.conversations import parse_timestamp
-from contextd.pipeline.ingest.sessions._input import SessionInput
-from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.ingest.sessions._toolkit import (
-    clip,
-    is_search_marker,
+from contextd.pipeline.ingest.sessions._calls import (
+    bounded,
     iso,
     one_line,
-    search_replace,
     with_result,
 )
+from contextd.pipeline.ingest.sessions._edit_blocks import (
+    is_search_marker,
+    search_replace,
+)
+from contextd.pipeline.ingest.sessions._input import SessionInput
+from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Action, FileEdit, FileWrite, ShellCommand, ToolCall, Turn
 
 _HEADER = re.compile(r"^# aider chat started at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\s*$")
@@ -188,7 +190,7 @@ def _run_calls(body: str, output: list[str]) -> list[ToolCall]:
         return []
     command = run.group(1).strip()
     shown = next((i for i, line in enumerate(output) if _ASK_OUTPUT in line), len(output))
-    result, cut = clip("\n".join(output[:shown]))
+    result, cut = bounded("\n".join(output[:shown]))
     summary = one_line(command)
     return [ToolCall("run", summary, None, result, cut, (ShellCommand(command),))]
 

@@ -2,8 +2,10 @@
 
 Tool results are often huge (a test run, a whole file read back), and what a snapshot or a
 reader needs from them is their gist and whether they failed, so every reader cuts them the
-same way here. The `apply_patch` envelope is Codex's, but other agents (OpenCode's `patch`,
-Amp) reuse it, so its parser lives here rather than in `_codex`.
+same way here, with one bound for outputs and a shorter one for errors (kept verbatim, since
+their exact wording is what a resumed session needs). The `apply_patch` envelope is Codex's,
+but other agents (OpenCode's `patch`, Amp) reuse it, so its parser lives here rather than in
+`_codex`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from contextd.pipeline.ingest.conversations import format_timestamp, parse_timestamp
@@ -55,16 +57,13 @@ def describe(arguments: Mapping[str, object], keys: Iterable[str] = ()) -> str:
 
 def with_result(call: ToolCall, output: str, *, error: bool) -> ToolCall:
     """`call` completed by its result, cut to its bound (shorter for errors)."""
-    kept, cut = bounded(output, ERROR_LIMIT if error else OUTPUT_LIMIT)
-    return ToolCall(
-        name=call.name,
-        summary=call.summary,
-        status="error" if error else "ok",
-        output=kept,
-        output_cut=cut,
-        actions=call.actions,
-        id=call.id,
-    )
+    kept, cut = bounded(output.strip("\n"), ERROR_LIMIT if error else OUTPUT_LIMIT)
+    return replace(call, status="error" if error else "ok", output=kept, output_cut=cut)
+
+
+def one_line(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """A summary from the text's first line only (a command's first line, a message's)."""
+    return short(text.strip().split("\n", 1)[0], limit)
 
 
 def as_text(value: object) -> str:
@@ -96,6 +95,19 @@ def items(value: object) -> list[object]:
 
 def string(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def as_str(value: object) -> str | None:
+    """A string, or None: for fields where absent and empty mean different things."""
+    return value if isinstance(value, str) else None
+
+
+def as_dict(value: object) -> dict[str, object] | None:
+    return value if isinstance(value, dict) else None
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def moment(value: object) -> datetime | None:

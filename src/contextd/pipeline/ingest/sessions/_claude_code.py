@@ -15,9 +15,10 @@ read for metadata at most and never shown as text. What needs care:
 * A `compact_boundary` system record starts a new context; the `isCompactSummary` user record
   after it is the summary Claude Code wrote of everything before. It is kept as a "system"
   turn, and `meta["compact_boundaries"]` lists the index of the first turn after each boundary.
-* Results are cut to `OUTPUT_MAX` characters (errors to `ERROR_MAX`, verbatim), with the count
-  of what was cut. A `Bash` error says "Exit code N"; a `Bash` result that is no error is taken
-  as exit 0, since Claude Code reports every non-zero exit as an error.
+* Results are cut as every reader cuts them (`_calls.with_result`: the start and the end
+  kept, errors shorter and verbatim), with the count of what was cut. A `Bash` error says
+  "Exit code N"; a `Bash` result that is no error is taken as exit 0, since Claude Code
+  reports every non-zero exit as an error.
 * Images become a placeholder naming their media type; their base64 data is never kept.
 * Rewinds ("redo from here") leave abandoned branches in the file; turns are kept in file
   order, every record once (by `uuid`).
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from contextd.pipeline.ingest.conversations import parse_timestamp
+from contextd.pipeline.ingest.sessions._calls import short, with_result
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import (
@@ -45,9 +47,6 @@ from contextd.pipeline.types import (
 )
 
 NAME = "claude-code"
-OUTPUT_MAX = 2000  # characters of a tool's output kept
-ERROR_MAX = 500  # characters of a tool's error kept, verbatim
-SUMMARY_MAX = 160
 _EXIT_CODE = re.compile(r"^Exit code (-?\d+)")
 _MESSAGE_TYPES = ("user", "assistant")
 _BOOKKEEPING = ("summary", "file-history-snapshot", "queue-operation")
@@ -293,8 +292,6 @@ def _result(reading: _Reading, block: Mapping[str, object], record: Mapping[str,
     call = reading.calls[call_id]
     error = block.get("is_error") is True
     output = _result_text(block.get("content"))
-    limit = ERROR_MAX if error else OUTPUT_MAX
-    kept = output[:limit]
     actions = call.actions
     if call.name == "Bash":
         found = _EXIT_CODE.match(output) if error else None
@@ -303,13 +300,7 @@ def _result(reading: _Reading, block: Mapping[str, object], record: Mapping[str,
         actions = tuple(
             replace(a, exit_code=code) if isinstance(a, ShellCommand) else a for a in actions
         )
-    reading.results[call_id] = replace(
-        call,
-        status="error" if error else "ok",
-        output=kept,
-        output_cut=len(output) - len(kept),
-        actions=actions,
-    )
+    reading.results[call_id] = with_result(replace(call, actions=actions), output, error=error)
     agent = _agent_id(record)
     if agent is not None and call_id in reading.task_turns:
         reading.anchors[agent] = reading.task_turns[call_id]
@@ -339,11 +330,6 @@ def _image(block: Mapping[str, object]) -> str:
     return f"[image: {media}]" if isinstance(media, str) else "[image]"
 
 
-def _short(text: str, limit: int = SUMMARY_MAX) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 def _str(data: Mapping[str, object], key: str) -> str:
     value = data.get(key)
     return value if isinstance(value, str) else ""
@@ -366,10 +352,10 @@ def _summary(name: str, data: Mapping[str, object]) -> str:
         value = _str(data, key)
         if value:
             where = _str(data, "path") if key == "pattern" else ""
-            return _short(f"{value} in {where}" if where else value)
+            return short(f"{value} in {where}" if where else value)
     for other in data.values():
         if isinstance(other, str) and other.strip():
-            return _short(other)
+            return short(other)
     return ""
 
 

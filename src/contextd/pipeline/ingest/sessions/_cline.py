@@ -19,18 +19,20 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from contextd.pipeline.ingest.sessions._input import SessionInput
-from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.ingest.sessions._toolkit import (
+from contextd.pipeline.ingest.sessions._calls import (
     as_dict,
-    as_list,
     as_str,
     iso,
+    items,
+    moment,
     one_line,
-    search_replace_blocks,
-    timestamp,
     with_result,
 )
+from contextd.pipeline.ingest.sessions._edit_blocks import (
+    search_replace_blocks,
+)
+from contextd.pipeline.ingest.sessions._input import SessionInput
+from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import (
     Action,
     FileEdit,
@@ -89,7 +91,7 @@ def _texts(content: object) -> list[str]:
         return [content]
     return [
         as_str(block.get("text")) or ""
-        for block in as_list(content)
+        for block in items(content)
         if isinstance(block, dict) and block.get("type") == "text"
     ]
 
@@ -193,7 +195,7 @@ class _Reader:
         calls: list[ToolCall] = []
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        for block in as_list(blocks):
+        for block in items(blocks):
             block = as_dict(block) or {}
             kind = block.get("type")
             if kind == "text":
@@ -245,7 +247,7 @@ class _Reader:
         results: list[tuple[str | None, str | None, list[str], bool]] = []
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-        for block in as_list(blocks):
+        for block in items(blocks):
             block = as_dict(block) or {}
             if block.get("type") == "tool_result":
                 output = "\n".join(_texts(block.get("content")))
@@ -305,9 +307,9 @@ class _Reader:
 
 def _read(candidate: SessionInput) -> Session:
     reader = _Reader()
-    messages = [m for m in as_list(candidate.json) if isinstance(m, dict)]
-    skipped = len(as_list(candidate.json)) - len(messages)
-    stamps = [timestamp(m.get("ts")) for m in messages]
+    messages = [m for m in items(candidate.json) if isinstance(m, dict)]
+    skipped = len(items(candidate.json)) - len(messages)
+    stamps = [moment(m.get("ts")) for m in messages]
     for message, stamp in zip(messages, stamps, strict=True):
         if message.get("role") == "assistant":
             reader.assistant(message, stamp)

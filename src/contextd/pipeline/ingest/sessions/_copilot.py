@@ -23,17 +23,17 @@ import re
 from dataclasses import replace
 from urllib.parse import unquote
 
-from contextd.pipeline.ingest.sessions._input import SessionInput
-from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.ingest.sessions._toolkit import (
+from contextd.pipeline.ingest.sessions._calls import (
     as_dict,
-    as_list,
     as_str,
     iso,
+    items,
+    moment,
     one_line,
-    timestamp,
     with_result,
 )
+from contextd.pipeline.ingest.sessions._input import SessionInput
+from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import (
     Action,
     FileWrite,
@@ -64,7 +64,7 @@ def _replay(candidate: SessionInput) -> tuple[dict[str, object], int]:
     state: dict[str, object] = {}
     failed = 0
     for record in candidate.records():
-        kind, path, value = record.get("kind"), as_list(record.get("k")), record.get("v")
+        kind, path, value = record.get("kind"), items(record.get("k")), record.get("v")
         if kind == 0 and isinstance(value, dict):
             state = value
             continue
@@ -80,7 +80,7 @@ def _replay(candidate: SessionInput) -> tuple[dict[str, object], int]:
             cut = record.get("i")
             if isinstance(cut, int) and not isinstance(cut, bool):
                 del target[cut:]
-            target.extend(as_list(value))
+            target.extend(items(value))
         elif kind == 3 and isinstance(parent, dict) and isinstance(last, str):
             parent.pop(last, None)
         else:
@@ -142,15 +142,15 @@ def _path(uri: object) -> str:
 
 
 def _todos(data: dict[str, object]) -> TodoList | None:
-    items = [
+    todos = [
         TodoItem(
             as_str(item.get("title")) or "",
             _TODO_STATUS.get(as_str(item.get("status")) or "", "pending"),
         )
-        for entry in as_list(data.get("todoList"))
+        for entry in items(data.get("todoList"))
         if (item := as_dict(entry)) is not None
     ]
-    return TodoList(tuple(items)) if items else None
+    return TodoList(tuple(todos)) if todos else None
 
 
 def _tool(part: dict[str, object]) -> ToolCall:
@@ -184,7 +184,7 @@ def _tool(part: dict[str, object]) -> ToolCall:
     if not output:
         output = "\n".join(
             as_str(item.get("value")) or ""
-            for entry in as_list(details.get("output"))
+            for entry in items(details.get("output"))
             if (item := as_dict(entry)) is not None
         )
     call = ToolCall(
@@ -206,8 +206,8 @@ def _edit(part: dict[str, object], previous: ToolCall | None) -> tuple[ToolCall,
     path = _path(part.get("uri"))
     edits = [
         edit
-        for group in as_list(part.get("edits"))
-        for entry in as_list(group)
+        for group in items(part.get("edits"))
+        for entry in items(group)
         if (edit := as_dict(entry)) is not None
     ]
     if previous is not None and not previous.actions and previous.status != "error":
@@ -267,18 +267,18 @@ def _read(candidate: SessionInput) -> Session:
     speaker = as_str(data.get("responderUsername")) or "GitHub Copilot"
     turns: list[Turn] = []
     model: str | None = None
-    for entry in as_list(data.get("requests")):
+    for entry in items(data.get("requests")):
         request = as_dict(entry)
         if request is None:
             skipped += 1
             continue
-        stamp = timestamp(request.get("timestamp"))
+        stamp = moment(request.get("timestamp"))
         message = request.get("message")
         said = message if isinstance(message, str) else _markdown(as_dict(message) or {})
         said = said or as_str((as_dict(message) or {}).get("text")) or ""
         if said.strip():
             turns.append(Turn(len(turns), "User", "user", said.strip(), stamp))
-        text, thinking, calls = _response(as_list(request.get("response")))
+        text, thinking, calls = _response(items(request.get("response")))
         error = as_dict((as_dict(request.get("result")) or {}).get("errorDetails"))
         if error is not None and (reason := as_str(error.get("message"))):
             text = (text + "\n\n" if text else "") + f"Error: {reason}"
@@ -294,8 +294,8 @@ def _read(candidate: SessionInput) -> Session:
         "agent": "copilot",
         "session_id": as_str(data.get("sessionId")),
         "model": model,
-        "started_at": iso(timestamp(data.get("creationDate"))),
-        "ended_at": iso(timestamp(data.get("lastMessageDate"))),
+        "started_at": iso(moment(data.get("creationDate"))),
+        "ended_at": iso(moment(data.get("lastMessageDate"))),
         "skipped_lines": skipped,
     }
     return Session("copilot", title, tuple(turns), {k: v for k, v in meta.items() if v})

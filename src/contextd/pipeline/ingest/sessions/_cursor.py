@@ -26,17 +26,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import unquote
 
-from contextd.pipeline.ingest.sessions._input import SessionInput
-from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.ingest.sessions._toolkit import (
+from contextd.pipeline.ingest.sessions._calls import (
     as_dict,
-    as_list,
     as_str,
     iso,
+    items,
+    moment,
     one_line,
-    timestamp,
     with_result,
 )
+from contextd.pipeline.ingest.sessions._input import SessionInput
+from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import (
     Action,
     FileEdit,
@@ -91,15 +91,15 @@ def _database(content: bytes) -> Iterator[sqlite3.Connection]:
 
 
 def _todos(args: dict[str, object]) -> TodoList | None:
-    items = [
+    todos = [
         TodoItem(
             as_str(item.get("content")) or "",
             _TODO_STATUS.get(as_str(item.get("status")) or "", "pending"),
         )
-        for entry in as_list(args.get("todos"))
+        for entry in items(args.get("todos"))
         if (item := as_dict(entry)) is not None
     ]
-    return TodoList(tuple(items)) if items else None
+    return TodoList(tuple(todos)) if todos else None
 
 
 def _actions(name: str, args: dict[str, object]) -> list[Action]:
@@ -161,10 +161,10 @@ class _Composer:
     cwd: str | None = None
 
     def add(self, bubble: dict[str, object]) -> None:
-        stamp = timestamp(bubble.get("createdAt"))
+        stamp = moment(bubble.get("createdAt"))
         text = (as_str(bubble.get("text")) or "").strip()
         if bubble.get("type") == 1:
-            for uri in as_list(bubble.get("workspaceUris")):
+            for uri in items(bubble.get("workspaceUris")):
                 if self.cwd is None and isinstance(uri, str) and uri.startswith("file://"):
                     self.cwd = unquote(uri.removeprefix("file://"))
             if text:
@@ -193,9 +193,9 @@ def _bubbles(
     connection: sqlite3.Connection, composer_id: str, data: dict[str, object]
 ) -> Iterator[dict[str, object] | None]:
     """The composer's bubbles in order; None for one that is missing or unreadable."""
-    headers = as_list(data.get("fullConversationHeadersOnly"))
+    headers = items(data.get("fullConversationHeadersOnly"))
     if not headers:
-        yield from (as_dict(b) for b in as_list(data.get("conversation")))
+        yield from (as_dict(b) for b in items(data.get("conversation")))
         return
     for header in headers:
         bubble_id = as_str((as_dict(header) or {}).get("bubbleId"))
@@ -217,14 +217,14 @@ def _session(connection: sqlite3.Connection, composer_id: str, data: dict[str, o
     title = as_str(data.get("name")) or next(
         (one_line(t.text, 100) for t in composer.turns if t.role == "user"), None
     )
-    created: datetime | None = timestamp(data.get("createdAt"))
+    created: datetime | None = moment(data.get("createdAt"))
     meta: dict[str, object] = {
         "agent": "cursor",
         "session_id": composer_id,
         "model": model if model != "default" else None,
         "cwd": composer.cwd,
         "started_at": iso(created),
-        "ended_at": iso(timestamp(data.get("lastUpdatedAt"))),
+        "ended_at": iso(moment(data.get("lastUpdatedAt"))),
         "skipped_lines": skipped,
     }
     return Session("cursor", title, tuple(composer.turns), {k: v for k, v in meta.items() if v})
@@ -247,8 +247,8 @@ def _created(data: dict[str, object]) -> float:
 
 
 def _size(data: dict[str, object]) -> int:
-    return len(as_list(data.get("fullConversationHeadersOnly"))) or len(
-        as_list(data.get("conversation"))
+    return len(items(data.get("fullConversationHeadersOnly"))) or len(
+        items(data.get("conversation"))
     )
 
 
