@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.support.service import Client
 
@@ -98,6 +99,50 @@ def test_a_growing_session_is_fast_forwarded_with_its_files_versioned(client: Cl
     assert [v["version"] for v in versions] == [1, 2]
     latest = client.get(f"/v1/artifacts/{app[0]['id']}").json()
     assert latest["content"] == "print('hi')\n"  # the edit applied to the first part's file
+
+
+def test_a_result_in_the_next_part_completes_the_call_made_in_the_part_before(
+    client: Client,
+) -> None:
+    """A session saved while a command was running ends with the call and no result (an agent
+    saving its own session through MCP does exactly that); the result opens the next part and
+    completes the stored call instead of being lost."""
+    use = {"type": "tool_use", "id": "tu1", "name": "Bash", "input": {"command": "pytest -q"}}
+    failed = {
+        "type": "tool_result",
+        "tool_use_id": "tu1",
+        "is_error": True,
+        "content": "Exit code 2\nE   ModuleNotFoundError: No module named 'app'",
+    }
+    first = [_record(0, "user", "Run the tests."), _record(1, "assistant", [use], "m1")]
+    rest = [
+        _record(2, "user", [failed]),
+        _record(3, "assistant", [{"type": "text", "text": "app.py is missing."}], "m3"),
+    ]
+    space = client.space()
+    body = {"type": "CONTENT", "initial_data": {"data": "\n".join(first) + "\n"}}
+    source = client.source(space["id"], body)
+    assert client.wait(source["id"])["status"] == "COMPLETED"
+    [before] = [c for t in _all_turns(client, source["id"]) for c in _calls(t)]
+    assert before["status"] is None and before["actions"][0]["exitCode"] is None
+
+    response = client.post(
+        f"/v1/sources/{source['id']}/fast-forward",
+        json={"type": "CONTENT", "initial_data": {"data": "\n".join(rest) + "\n"}},
+    )
+    assert response.status_code == 202, response.text
+    assert client.wait(source["id"])["status"] == "COMPLETED"
+    turns = _all_turns(client, source["id"])
+    [after] = [c for t in turns for c in _calls(t)]
+    assert after["status"] == "error" and after["actions"][0]["exitCode"] == 2
+    assert "No module named 'app'" in after["output"]
+    assert turns[-1]["text"] == "app.py is missing."
+
+
+def _calls(turn: dict[str, object]) -> list[dict[str, Any]]:
+    calls = turn["toolCalls"]
+    assert isinstance(calls, list)
+    return calls
 
 
 def _all_turns(client: Client, source_id: str) -> list[dict[str, object]]:

@@ -11,12 +11,15 @@ so the stored shape has one definition. Keys are camelCase, as the API shows the
 call with the call's short summary (so "which turn ran pytest" is found), never its thinking.
 Search adds a short excerpt of each call's output; token budgets count summaries only, so a
 session's budget comes from its conversation, not from the raw file or the tools' outputs.
+
+`complete_calls` gives stored calls the results that a later part of their session holds.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +28,7 @@ from contextd.pipeline.types import (
     FileEdit,
     FilePatch,
     FileWrite,
+    LateResult,
     ShellCommand,
     TodoItem,
     TodoList,
@@ -194,3 +198,38 @@ def conversation_text(turn: Turn, *, output_excerpt: int = 0) -> str:
 def conversation(turns: Sequence[Turn]) -> str:
     """The conversation as budgets count it: every turn's `conversation_text`, blank-line joined."""
     return "\n\n".join(conversation_text(turn) for turn in turns)
+
+
+# --- results that arrive in a later part ---------------------------------------------------
+
+
+def complete_calls(turns: Sequence[Turn], results: Sequence[LateResult]) -> tuple[Turn, ...]:
+    """The turns whose calls `results` complete, completed: a session read in parts gets the
+    result of a call made in an earlier part (saved while the call was running) this way. A
+    result for no known call, or for a call that already has one, changes nothing."""
+    by_id = {r.call_id: r for r in results}
+    changed: list[Turn] = []
+    for turn in turns:
+        calls = tuple(
+            _completed(c, by_id[c.id]) if c.id in by_id and c.status is None else c
+            for c in turn.tool_calls
+        )
+        if calls != turn.tool_calls:
+            changed.append(replace(turn, tool_calls=calls))
+    return tuple(changed)
+
+
+def _completed(call: ToolCall, result: LateResult) -> ToolCall:
+    actions = tuple(
+        replace(a, exit_code=result.exit_code)
+        if isinstance(a, ShellCommand) and a.exit_code is None
+        else a
+        for a in call.actions
+    )
+    return replace(
+        call,
+        status=result.status,
+        output=result.output,
+        output_cut=result.output_cut,
+        actions=actions,
+    )

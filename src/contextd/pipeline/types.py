@@ -144,6 +144,19 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class LateResult:
+    """A tool result whose call is not in the part of the session being read: the call was in
+    an earlier part (a session grown by fast-forward, saved while the call was running), so
+    the result completes that stored call instead of being lost. Already cut to its bound."""
+
+    call_id: str
+    status: str  # "ok" | "error"
+    output: str
+    output_cut: int = 0
+    exit_code: int | None = None  # for a shell command, when the result says it
+
+
+@dataclass(frozen=True)
 class Turn:
     """One message of a conversation, in order."""
 
@@ -170,6 +183,7 @@ class Ingested:
 
     document: Document
     turns: tuple[Turn, ...] = ()
+    late_results: tuple[LateResult, ...] = ()  # results of calls made in an earlier part
 
 
 @dataclass(frozen=True)

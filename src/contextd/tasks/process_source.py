@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType, SourceStatus, SourceType
@@ -26,7 +26,12 @@ from contextd.pipeline.snapshot import (
     source_tokens,
     update_snapshot,
 )
-from contextd.pipeline.toolcalls import storable, tool_calls_from_json, tool_calls_to_json
+from contextd.pipeline.toolcalls import (
+    complete_calls,
+    storable,
+    tool_calls_from_json,
+    tool_calls_to_json,
+)
 from contextd.pipeline.types import (
     ArtifactDraft,
     Document,
@@ -277,7 +282,11 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
         old_doc, old_turns = _existing(ctx, plan)
         _check(ctx, plan)
         new = ingest(_part_bytes(ctx, plan.part_id), first_turn_index=len(old_turns))
-        _stage_text(ctx, plan, new.turns, new.document, append=True)
+        completed = complete_calls(old_turns, new.late_results)
+        if completed:
+            done = {t.index: t for t in completed}
+            old_turns = tuple(done.get(t.index, t) for t in old_turns)
+        _stage_text(ctx, plan, new.turns, new.document, append=True, completed=completed)
         document, turns = _join([(old_doc, old_turns), (new.document, new.turns)])
         drafts = None
         if plan.run_artifacts:
@@ -316,10 +325,17 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
 
 
 def _stage_text(
-    ctx: TaskContext, plan: Plan, turns: tuple[Turn, ...], document: Document, *, append: bool
+    ctx: TaskContext,
+    plan: Plan,
+    turns: tuple[Turn, ...],
+    document: Document,
+    *,
+    append: bool,
+    completed: tuple[Turn, ...] = (),
 ) -> None:
     """Write the turns and their search chunks now, so search finds the new content while
-    artifacts and the snapshot are still being built. Guarded like the final commit."""
+    artifacts and the snapshot are still being built. Guarded like the final commit.
+    `completed` are stored turns whose calls got their results from this part."""
     with ctx.runtime.db.session() as session:
         if not ctx.still_owner(session):
             raise Superseded()
@@ -346,6 +362,12 @@ def _stage_text(
                     }
                     for t in turns
                 ],
+            )
+        for turn in completed:
+            session.execute(
+                update(TurnRow)
+                .where(TurnRow.source_id == source.id, TurnRow.idx == turn.index)
+                .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
         index_text(session, source, turns, document, append=append)

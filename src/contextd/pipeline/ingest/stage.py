@@ -39,11 +39,16 @@ def ingest(fetched: Fetched, *, first_turn_index: int = 0) -> Ingested:
 
 def _without_nul(ingested: Ingested) -> Ingested:
     """Every text kept goes to the database: the turns' thinking and tool calls too."""
-    if "\x00" not in ingested.document.text and not any(_has_nul(t) for t in ingested.turns):
+    if (
+        "\x00" not in ingested.document.text
+        and not any(_has_nul(t) for t in ingested.turns)
+        and not any("\x00" in r.output for r in ingested.late_results)
+    ):
         return ingested
     document = replace(ingested.document, text=_clean(ingested.document.text))
     turns = tuple(_turn_without_nul(t) if _has_nul(t) else t for t in ingested.turns)
-    return Ingested(document, turns)
+    late = tuple(replace(r, output=_clean(r.output)) for r in ingested.late_results)
+    return Ingested(document, turns, late_results=late)
 
 
 def _clean(text: str) -> str:
@@ -82,7 +87,8 @@ def _ingest(fetched: Fetched, first_turn_index: int) -> Ingested:
     if session is not None:
         document = session_document(session)
         document = replace(document, meta=_shifted(document.meta, first_turn_index))
-        return Ingested(document, _renumber(session.turns, first_turn_index))
+        numbered = _renumber(session.turns, first_turn_index)
+        return Ingested(document, numbered, late_results=session.late_results)
     records = jsonl_document(candidate) if candidate.kind == "jsonl" else None
     if records is not None:
         return Ingested(records)  # records hold no speaker lines

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from contextd.pipeline.ingest.conversations import format_timestamp, parse_timestamp
-from contextd.pipeline.types import Action, FilePatch, FileWrite, ToolCall, Turn
+from contextd.pipeline.types import Action, FilePatch, FileWrite, LateResult, ToolCall, Turn
 
 OUTPUT_LIMIT = 2000  # characters of a tool result kept
 ERROR_LIMIT = 600  # an error is kept verbatim, but short
@@ -57,8 +57,20 @@ def describe(arguments: Mapping[str, object], keys: Iterable[str] = ()) -> str:
 
 def with_result(call: ToolCall, output: str, *, error: bool) -> ToolCall:
     """`call` completed by its result, cut to its bound (shorter for errors)."""
-    kept, cut = bounded(output.strip("\n"), ERROR_LIMIT if error else OUTPUT_LIMIT)
+    kept, cut = _result_bounded(output, error)
     return replace(call, status="error" if error else "ok", output=kept, output_cut=cut)
+
+
+def late_result(
+    call_id: str, output: str, *, error: bool, exit_code: int | None = None
+) -> LateResult:
+    """A result whose call this part of the session does not hold, cut as `with_result` cuts."""
+    kept, cut = _result_bounded(output, error)
+    return LateResult(call_id, "error" if error else "ok", kept, cut, exit_code)
+
+
+def _result_bounded(output: str, error: bool) -> tuple[str, int]:
+    return bounded(output.strip("\n"), ERROR_LIMIT if error else OUTPUT_LIMIT)
 
 
 def one_line(text: str, limit: int = SUMMARY_LIMIT) -> str:

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from contextd.pipeline.ingest.conversations import parse_timestamp
-from contextd.pipeline.ingest.sessions._calls import short, with_result
+from contextd.pipeline.ingest.sessions._calls import late_result, short, with_result
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import (
     Action,
     FileEdit,
     FileWrite,
+    LateResult,
     ShellCommand,
     TodoItem,
     TodoList,
@@ -110,6 +111,7 @@ class _Reading:
     subagents: dict[str, _Thread] = field(default_factory=dict)
     calls: dict[str, ToolCall] = field(default_factory=dict)  # by tool_use id
     results: dict[str, ToolCall] = field(default_factory=dict)  # the calls with their result
+    late: list[LateResult] = field(default_factory=list)  # results of calls not in this input
     anchors: dict[str, int] = field(default_factory=dict)  # agent id -> main turn of its Task
     task_turns: dict[str, int] = field(default_factory=dict)  # Task tool_use id -> main turn
     seen: set[str] = field(default_factory=set)
@@ -140,7 +142,8 @@ def read_claude_code(main: SessionInput, subagents: Sequence[SessionInput] = ())
     meta["compact_boundaries"] = _boundaries(reading, turns)
     if reading.subagents:
         meta["subagents"] = sorted(reading.subagents)
-    return Session(format=NAME, title=reading.title, turns=turns, meta=meta)
+    late = tuple(reading.late)
+    return Session(format=NAME, title=reading.title, turns=turns, meta=meta, late_results=late)
 
 
 def _take(reading: _Reading, record: dict[str, object], default_agent: str | None) -> None:
@@ -287,16 +290,20 @@ def _user(
 
 def _result(reading: _Reading, block: Mapping[str, object], record: Mapping[str, object]) -> None:
     call_id = block.get("tool_use_id")
-    if not isinstance(call_id, str) or call_id not in reading.calls:
+    if not isinstance(call_id, str):
         return
-    call = reading.calls[call_id]
     error = block.get("is_error") is True
     output = _result_text(block.get("content"))
+    found = _EXIT_CODE.match(output) if error else None
+    # Claude Code reports a non-zero exit as an error ("Exit code N"); a success is exit 0.
+    code = int(found.group(1)) if found else (None if error else 0)
+    if call_id not in reading.calls:
+        # The call was made in an earlier part of a session read in parts.
+        reading.late.append(late_result(call_id, output, error=error, exit_code=code))
+        return
+    call = reading.calls[call_id]
     actions = call.actions
     if call.name == "Bash":
-        found = _EXIT_CODE.match(output) if error else None
-        # Claude Code reports a non-zero exit as an error ("Exit code N"); a success is exit 0.
-        code = int(found.group(1)) if found else (None if error else 0)
         actions = tuple(
             replace(a, exit_code=code) if isinstance(a, ShellCommand) else a for a in actions
         )

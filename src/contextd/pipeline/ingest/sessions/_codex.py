@@ -25,6 +25,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     embedded_patch,
     items,
     json_object,
+    late_result,
     mapping,
     moment,
     patch_actions,
@@ -36,7 +37,14 @@ from contextd.pipeline.ingest.sessions._calls import (
 )
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.types import Action, ShellCommand, TodoItem, TodoList, ToolCall
+from contextd.pipeline.types import (
+    Action,
+    LateResult,
+    ShellCommand,
+    TodoItem,
+    TodoList,
+    ToolCall,
+)
 
 AGENT = "codex"
 SPEAKER = "Codex"
@@ -241,6 +249,7 @@ class _Reader:
         self.drafts = Drafts()
         self.meta: dict[str, object] = {"agent": AGENT}
         self.exit_codes: dict[str, int] = {}
+        self.late: list[LateResult] = []  # results of calls made in an earlier part
         self.span = Span()
         self.first_stamp: object = None  # rollouts are in time order: the first and last
         self.last_stamp: object = None  # stamps are parsed once, not every line's
@@ -314,12 +323,15 @@ class _Reader:
     def result(self, payload: Mapping[str, object]) -> None:
         call_id = string(payload.get("call_id"))
         call = self.drafts.call(call_id)
-        if call is None:
-            return
         text, exit_code, success = _output(payload)
         if exit_code is None:
             exit_code = self.exit_codes.get(call_id)
         error = success is False or (exit_code is not None and exit_code != 0)
+        if call is None:
+            # The call was made in an earlier part of a session read in parts.
+            if call_id:
+                self.late.append(late_result(call_id, text, error=error, exit_code=exit_code))
+            return
         actions = tuple(
             ShellCommand(action.command, exit_code) if isinstance(action, ShellCommand) else action
             for action in call.actions
@@ -381,7 +393,8 @@ def _read(candidate: SessionInput) -> Session:
     reader.span.see(reader.last_stamp)
     meta.update(reader.span.meta())
     meta["skipped_lines"] = candidate.skipped
-    return Session(format=AGENT, title=title_from(turns), turns=turns, meta=meta)
+    late = tuple(reader.late)
+    return Session(AGENT, title_from(turns), turns, meta, late_results=late)
 
 
 READER = SessionReader(AGENT, _detect, _read)

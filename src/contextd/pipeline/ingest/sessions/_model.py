@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from contextd.pipeline.ingest.sessions._input import SessionInput
-from contextd.pipeline.types import Turn
+from contextd.pipeline.types import LateResult, Turn
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Session:
     title: str | None
     turns: tuple[Turn, ...]
     meta: Mapping[str, object] = field(default_factory=dict)
+    late_results: tuple[LateResult, ...] = ()  # results whose call this input does not hold
 
 
 @dataclass(frozen=True)
