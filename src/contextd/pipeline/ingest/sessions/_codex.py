@@ -7,6 +7,13 @@ other lines are bare Responses-API items (plus `{"record_type": "state"}` lines)
 TypeScript CLI's single JSON `{"session": {...}, "items": [...]}`. The conversation itself is
 always the Responses-API items (`message`, `reasoning`, `function_call` and its output); the
 `event_msg` records mostly repeat them for the UI, so only the exit codes are taken from them.
+
+Since late 2025 Codex runs commands in long-lived processes (`exec_command`): a command still
+running after its yield time answers "Process running with session ID N", and the model then
+polls it with `write_stdin` calls whose `chars` is empty, each answering with the output since
+the last one and, at the end, "Process exited with code C". Those polls are not something the
+agent did, so they are folded into the command they poll: its output is the polls' outputs
+joined, its exit code the last one's.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 from contextd.pipeline.ingest.sessions._calls import (
     Draft,
@@ -63,6 +71,8 @@ _BOILERPLATE = (
     "# AGENTS.md instructions for ",
 )
 _EXIT_LINE = re.compile(r"^(?:Exit code:|Process exited with code) (-?\d+)\s*$", re.MULTILINE)
+_RUNNING_LINE = re.compile(r"^Process running with session ID (\d+)\s*$", re.MULTILINE)
+_POLL_TOOL = "write_stdin"
 _OUTPUT_MARK = "\nOutput:\n"
 
 
@@ -211,8 +221,16 @@ def _call(name: str, arguments: Mapping[str, object], raw: str, call_id: str | N
     return ToolCall(name=name, summary=summary, actions=actions, id=call_id)
 
 
-def _output(payload: Mapping[str, object]) -> tuple[str, int | None, bool | None]:
-    """The text of a call's output, its exit code and its success flag, when written."""
+class _Output(NamedTuple):
+    text: str
+    exit_code: int | None
+    success: bool | None
+    process: int | None  # the unified-exec process still running, to be polled
+
+
+def _output(payload: Mapping[str, object]) -> _Output:
+    """The text of a call's output, its exit code, its success flag and the process it left
+    running, when written."""
     raw = payload.get("output")
     success: bool | None = None
     if isinstance(raw, dict):  # {"content": ..., "success": ...}
@@ -222,18 +240,23 @@ def _output(payload: Mapping[str, object]) -> tuple[str, int | None, bool | None
         raw = as_text(raw)
     text = string(raw)
     exit_code: int | None = None
+    process: int | None = None
     parsed = json_object(text) if text.startswith("{") else {}
     if "output" in parsed:
         text = string(parsed.get("output"))
         code = mapping(parsed.get("metadata")).get("exit_code")
         exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
     else:
-        found = _EXIT_LINE.search(text.split(_OUTPUT_MARK, 1)[0])
+        header = text.split(_OUTPUT_MARK, 1)[0]
+        found = _EXIT_LINE.search(header)
+        running = _RUNNING_LINE.search(header)
         if found:
             exit_code = int(found.group(1))
-            if _OUTPUT_MARK in text:
-                text = text.split(_OUTPUT_MARK, 1)[1]
-    return text, exit_code, success
+        elif running:
+            process = int(running.group(1))
+        if (found or running) and _OUTPUT_MARK in text:
+            text = text.split(_OUTPUT_MARK, 1)[1]
+    return _Output(text, exit_code, success, process)
 
 
 class _Reader:
@@ -241,6 +264,9 @@ class _Reader:
         self.drafts = Drafts()
         self.meta: dict[str, object] = {"agent": AGENT}
         self.exit_codes: dict[str, int] = {}
+        self.processes: dict[int, str] = {}  # running unified-exec process -> its call's id
+        self.polls: dict[str, str] = {}  # a `write_stdin` poll's call id -> the polled call's
+        self.outputs: dict[str, str] = {}  # a polled call's output so far
         self.span = Span()
         self.first_stamp: object = None  # rollouts are in time order: the first and last
         self.last_stamp: object = None  # stamps are parsed once, not every line's
@@ -278,6 +304,10 @@ class _Reader:
             raw = string(payload.get("arguments", payload.get("input")))
             arguments = json_object(raw) if kind == "function_call" else {"input": raw}
             call_id = string(payload.get("call_id")) or None
+            polled = self.processes.get(_int(arguments.get("session_id")) or -1)
+            if name == _POLL_TOOL and not arguments.get("chars") and polled and call_id:
+                self.polls[call_id] = polled  # an empty write: a poll, not an action
+                return
             self.drafts.add_call(
                 self.assistant(stamp, fresh=False), _call(name, arguments, raw, call_id)
             )
@@ -313,19 +343,26 @@ class _Reader:
 
     def result(self, payload: Mapping[str, object]) -> None:
         call_id = string(payload.get("call_id"))
+        output = _output(payload)
+        if call_id in self.polls:  # a poll's output continues the polled command's
+            call_id = self.polls.pop(call_id)
+            output = output._replace(text=self.outputs.get(call_id, "") + output.text)
         call = self.drafts.call(call_id)
         if call is None:
             return
-        text, exit_code, success = _output(payload)
+        if output.process is not None:
+            self.processes[output.process] = call_id
+        self.outputs[call_id] = output.text
+        exit_code = output.exit_code
         if exit_code is None:
             exit_code = self.exit_codes.get(call_id)
-        error = success is False or (exit_code is not None and exit_code != 0)
+        error = output.success is False or (exit_code is not None and exit_code != 0)
         actions = tuple(
             ShellCommand(action.command, exit_code) if isinstance(action, ShellCommand) else action
             for action in call.actions
         )
         updated = ToolCall(call.name, call.summary, actions=actions, id=call.id)
-        self.drafts.replace(call_id, with_result(updated, text, error=error))
+        self.drafts.replace(call_id, with_result(updated, output.text, error=error))
 
     def read(self, records: Iterable[tuple[str, dict[str, object], object]]) -> None:
         for kind, payload, stamp in records:
@@ -370,6 +407,10 @@ class _Reader:
                     call.name, call.summary, status, call.output, call.output_cut, actions, call.id
                 ),
             )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _read(candidate: SessionInput) -> Session:
