@@ -22,6 +22,7 @@ CURRENT = "rollout-2025-10-02T09-00-01-0199a213-81c0-7800-8aa1-bbab2a035a53.json
 LEGACY = "rollout-2025-05-20-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl"
 # A real rollout (Codex CLI 0.125.0) cut to whole records, as its SOURCE.md says
 REAL = "rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl"
+DESKTOP = "rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl"  # also real
 CODEX = next(reader for reader in READERS if reader.name == "codex")
 
 
@@ -271,7 +272,8 @@ def test_apply_patch_run_as_a_command_with_the_envelope_as_argument() -> None:
 def test_real_rollout_turns_and_meta() -> None:
     session = read_fixture("codex", REAL)
     assert session.format == "codex"
-    # one prompt; the AGENTS.md instructions Codex injects as a user message are not a turn
+    # one prompt, written as a message item and again as a user_message event: one turn; the
+    # AGENTS.md instructions Codex injects as a user message are not a turn
     assert [t.role for t in session.turns] == ["user"] + ["assistant"] * 6
     assert session.turns[0].text == "let's update the defailt context compart to 90 in env var"
     assert session.title == session.turns[0].text
@@ -359,3 +361,43 @@ def test_only_empty_writes_to_a_running_process_are_polls() -> None:
     )
     assert (keys.name, keys.id, keys.output) == ("write_stdin", "k", "stopped")
     assert (unknown.name, unknown.id) == ("write_stdin", "x")
+
+
+def test_real_desktop_rollout_prompts_are_events_only() -> None:
+    """Codex Desktop's rollout keeps the prompts as `user_message` events alone."""
+    session = read_fixture("codex", DESKTOP)
+    assert [t.role for t in session.turns] == [
+        "user", "assistant", "user", "assistant", "user", "assistant", "assistant",
+    ]  # fmt: skip
+    first, second, third = (t.text for t in session.turns if t.role == "user")
+    assert first.startswith("\n# Files mentioned by the user:\n\n## Sample Project Demo Prep.vtt")
+    assert "## My request for Codex:\nanalyze trascript and summarzie action items" in first
+    assert second == (
+        "there is a need for nikita to draft demo scenario around governance, budgetings,"
+        " analytics\n"
+    )
+    assert third.startswith("use app tools to go to Analytics and Project management tabs")
+    # the title is the request, not the heading of the context the app put before it
+    assert session.title is not None
+    assert session.title.startswith("analyze trascript and summarzie action items")
+    assert session.meta["cwd"] == "/Users/Sample_User/naya"
+    assert "model" not in session.meta  # no turn_context, and the session meta names none
+    assert session.meta["skipped_lines"] == 0
+
+
+def test_real_desktop_rollout_mcp_calls_and_a_failed_command() -> None:
+    calls = [c for t in read_fixture("codex", DESKTOP).turns for c in t.tool_calls]
+    assert [(c.name, c.summary) for c in calls] == [
+        ("mcp__node_repl__js", "Connect browser session"),  # the call's namespace + name
+        ("exec_command", 'ps -ef | rg -i "Google Chrome|chrome.*remote|codemie|codemie-ui"'),
+        ("mcp__node_repl__js", "Open local Codemie UI"),
+        ("mcp__node_repl__js", "Open deployed Codemie"),
+    ]
+    ps = calls[1]
+    assert ps.actions == (ShellCommand(ps.summary, 1),)
+    assert (ps.status, ps.output) == ("error", "zsh:1: operation not permitted: ps\n")
+    # an MCP result is its content items' text, without the "Wall time" header
+    assert calls[2].output.startswith(
+        "Browser Use rejected this action due to browser security policy. Reason: The user has"
+    )
+    assert calls[0].output.startswith('{\n  "tabs": [')

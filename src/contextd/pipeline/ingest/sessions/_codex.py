@@ -14,6 +14,10 @@ polls it with `write_stdin` calls whose `chars` is empty, each answering with th
 the last one and, at the end, "Process exited with code C". Those polls are not something the
 agent did, so they are folded into the command they poll: its output is the polls' outputs
 joined, its exit code the last one's.
+
+A prompt is written twice, as a `message` item and as a `user_message` event; some rollouts
+(Codex Desktop's among them) keep only the event, so a prompt is read from whichever comes
+first and its twin, next to it with the same text, is skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from contextd.pipeline.ingest.sessions._calls import (
@@ -72,8 +77,12 @@ _BOILERPLATE = (
 )
 _EXIT_LINE = re.compile(r"^(?:Exit code:|Process exited with code) (-?\d+)\s*$", re.MULTILINE)
 _RUNNING_LINE = re.compile(r"^Process running with session ID (\d+)\s*$", re.MULTILINE)
+_WALL_TIME_LINE = re.compile(r"^Wall time: ", re.MULTILINE)  # heads every timed tool's output
 _POLL_TOOL = "write_stdin"
 _OUTPUT_MARK = "\nOutput:\n"
+# The IDE extension and Codex Desktop send a prompt under the context they add ("# Files
+# mentioned by the user:", "# Context from my IDE setup:"); the title is the request itself.
+_REQUEST_MARK = "## My request for Codex:"
 
 
 # --- detection ----------------------------------------------------------------------------------
@@ -254,9 +263,22 @@ def _output(payload: Mapping[str, object]) -> _Output:
             exit_code = int(found.group(1))
         elif running:
             process = int(running.group(1))
-        if (found or running) and _OUTPUT_MARK in text:
-            text = text.split(_OUTPUT_MARK, 1)[1]
+        if (found or running or _WALL_TIME_LINE.search(header)) and _OUTPUT_MARK in text:
+            text = _content_items_text(text.split(_OUTPUT_MARK, 1)[1])
     return _Output(text, exit_code, success, process)
+
+
+def _content_items_text(text: str) -> str:
+    """An MCP tool's result, which Codex writes as its JSON content items, as their text."""
+    if not text.startswith("[{"):
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, list) and all(mapping(item).get("type") == "text" for item in parsed):
+        return as_text(parsed)
+    return text
 
 
 class _Reader:
@@ -267,6 +289,7 @@ class _Reader:
         self.processes: dict[int, str] = {}  # running unified-exec process -> its call's id
         self.polls: dict[str, str] = {}  # a `write_stdin` poll's call id -> the polled call's
         self.outputs: dict[str, str] = {}  # a polled call's output so far
+        self.prompt: tuple[Draft, str] | None = None  # the last prompt read, to skip its twin
         self.span = Span()
         self.first_stamp: object = None  # rollouts are in time order: the first and last
         self.last_stamp: object = None  # stamps are parsed once, not every line's
@@ -300,11 +323,12 @@ class _Reader:
                 fresh = last is not None and bool(last.texts or last.calls)
                 self.assistant(stamp, fresh=fresh).thinking.append(thinking)
         elif kind in ("function_call", "custom_tool_call"):
-            name = string(payload.get("name"))
+            name = string(payload.get("namespace")) + string(payload.get("name"))  # MCP tools
             raw = string(payload.get("arguments", payload.get("input")))
             arguments = json_object(raw) if kind == "function_call" else {"input": raw}
             call_id = string(payload.get("call_id")) or None
-            polled = self.processes.get(_int(arguments.get("session_id")) or -1)
+            process = _int(arguments.get("session_id"))
+            polled = self.processes.get(process) if process is not None else None
             if name == _POLL_TOOL and not arguments.get("chars") and polled and call_id:
                 self.polls[call_id] = polled  # an empty write: a poll, not an action
                 return
@@ -331,15 +355,25 @@ class _Reader:
         role = payload.get("role")
         texts = _message_texts(payload)
         if role == "user":
-            texts = [text for text in texts if not _is_boilerplate(text)]
-            if texts:
-                self.drafts.open("user", "User", moment(stamp)).texts.extend(texts)
+            self.user([text for text in texts if not _is_boilerplate(text)], stamp)
         elif role == "assistant" and texts:
             # A message opens a step (text, then the calls it announces), as in Claude Code.
             last = self.drafts.last
             fresh = last is not None and bool(last.texts or last.calls)
             self.assistant(stamp, fresh=fresh).texts.extend(texts)
         # "developer" and "system" messages are Codex's own instructions, not the conversation
+
+    def user(self, texts: list[str], stamp: object) -> None:
+        """A prompt, from its `message` item or its `user_message` event, whichever is first."""
+        if not texts:
+            return
+        key = " ".join(" ".join(texts).split())
+        if self.prompt is not None and self.prompt == (self.drafts.last, key):
+            self.prompt = None  # the same prompt's twin
+            return
+        draft = self.drafts.open("user", "User", moment(stamp))
+        draft.texts.extend(texts)
+        self.prompt = (draft, key)
 
     def result(self, payload: Mapping[str, object]) -> None:
         call_id = string(payload.get("call_id"))
@@ -384,6 +418,9 @@ class _Reader:
                     self.drafts.open("system", "Codex (compacted)", moment(stamp)).texts.append(
                         summary
                     )
+            elif kind == "event_msg" and payload.get("type") == "user_message":
+                text = string(payload.get("message"))
+                self.user([text] if text.strip() and not _is_boilerplate(text) else [], stamp)
             elif kind == "event_msg" and payload.get("type") == "exec_command_end":
                 code = payload.get("exit_code")
                 if isinstance(code, int) and not isinstance(code, bool):
@@ -422,7 +459,8 @@ def _read(candidate: SessionInput) -> Session:
     reader.span.see(reader.last_stamp)
     meta.update(reader.span.meta())
     meta["skipped_lines"] = candidate.skipped
-    return Session(format=AGENT, title=title_from(turns), turns=turns, meta=meta)
+    requests = (replace(turn, text=turn.text.split(_REQUEST_MARK, 1)[-1]) for turn in turns)
+    return Session(format=AGENT, title=title_from(requests), turns=turns, meta=meta)
 
 
 READER = SessionReader(AGENT, _detect, _read)
