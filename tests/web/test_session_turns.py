@@ -23,6 +23,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.support.agent_sessions import fixture_bytes
 from tests.support.browser import sign_in
 from tests.support.service import Client
+from tests.support.session_trees import claude_record, jsonl
 
 BASH_ERROR = (
     "Exit code 1\nImportError while importing test module '/home/dev/calc/test_calc.py'.\n"
@@ -122,13 +123,67 @@ def test_turns_show_tool_calls_collapsed_and_the_files_written(
     page.screenshot(path=shots / "artifact-calc.png", full_page=True)
 
     # Its turn links back to the turn that made it.
-    facts.get_by_role("link", name="Turn 2").click()
+    facts.get_by_role("link", name="t2", exact=True).click()
     expect(turn(page, 2)).to_be_focused()
 
     # A file in "Files written" opens its artifact.
     page.locator("#files-written").get_by_role("link", name="test_calc.py").click()
     expect(page.get_by_role("heading", name="test_calc.py", level=1)).to_be_visible()
     expect(page.locator("pre.code")).to_contain_text("divide")
+
+
+def revised_file_session() -> str:
+    """A Claude Code session that writes a file, then edits it: two versions of one file."""
+    sid, cwd = "revise-1", "/w"
+    records = [claude_record(sid, cwd, 0, "Write app.py, then make it greet the world.")]
+    calls = [
+        ("Write", {"file_path": "/w/app.py", "content": "print('hello')\n"}),
+        ("Edit", {"file_path": "/w/app.py", "old_string": "hello", "new_string": "hello world"}),
+    ]
+    for n, (name, tool_input) in enumerate(calls, start=1):
+        use = {"type": "tool_use", "id": f"tu{n}", "name": name, "input": tool_input}
+        result = {"type": "tool_result", "tool_use_id": f"tu{n}", "content": "ok"}
+        answer = {"role": "assistant", "id": f"m{n}", "content": [use]}
+        records.append(claude_record(sid, cwd, 2 * n - 1, "", role="assistant", message=answer))
+        records.append(
+            claude_record(sid, cwd, 2 * n, "", message={"role": "user", "content": [result]})
+        )
+    return jsonl(records)
+
+
+def test_each_file_link_opens_the_version_its_call_made(page: Page, api: Client) -> None:
+    space = api.space("Revisions")
+    body = {
+        "type": "CONTENT",
+        "name": "revisions",
+        "initial_data": {"data": revised_file_session()},
+    }
+    source = api.wait(api.source(space["id"], body)["id"])
+    assert source["status"] == "COMPLETED", source["message"]
+    sign_in(page, api.key)
+    page.goto(f"/#/sources/{source['id']}/turns")
+    expect(page.locator("#files-written li")).to_have_text(["app.py 2 versions"])
+
+    # The Write in turn 1 made version 1, since superseded by the Edit in turn 2.
+    write = tool_call(page, 1, "Write")
+    write.locator("summary").click()
+    write.get_by_role("link", name="app.py").click()
+    expect(page.get_by_role("heading", name="app.py", level=1)).to_be_visible()
+    expect(page.locator("#artifact-facts")).to_contain_text("Version1 of 2 (superseded)")
+    expect(page.locator("pre.code")).to_have_text("print('hello')\n")
+    versions = page.get_by_role("navigation", name="Versions")
+    expect(versions.get_by_role("link", name="Version 1")).to_have_attribute("aria-current", "page")
+
+    versions.get_by_role("link", name="Version 2").click()
+    expect(page.locator("#artifact-facts")).to_contain_text("Version2 of 2 (current)")
+    expect(page.locator("pre.code")).to_have_text("print('hello world')\n")
+
+    # The Edit's own link, and "Files written", open the current version.
+    page.goto(f"/#/sources/{source['id']}/turns")
+    edit = tool_call(page, 2, "Edit")
+    edit.locator("summary").click()
+    edit.get_by_role("link", name="app.py").click()
+    expect(page.locator("#artifact-facts")).to_contain_text("Version2 of 2 (current)")
 
 
 def test_snapshot_citations_lead_to_the_turns_they_cite(
@@ -145,7 +200,7 @@ def test_snapshot_citations_lead_to_the_turns_they_cite(
     assert citations.count() >= 8
     page.screenshot(path=shots / "snapshot-citations.png", full_page=True)
 
-    snapshot.get_by_role("link", name="Turn 4", exact=True).click()
+    snapshot.get_by_role("link", name="t4", exact=True).click()
     expect(page.get_by_role("heading", name="Turns of calc session", level=1)).to_be_visible()
     cited = turn(page, 4)
     expect(cited).to_be_focused()

@@ -66,7 +66,7 @@ function turnLinks(sourceId, indexes) {
   if (!indexes.length) return null;
   return indexes.flatMap((index, i) => [
     i ? ", " : null,
-    h("a", { href: turnsHref(sourceId, { turn: index }), class: "citation", "aria-label": `Turn ${index}` }, `t${index}`),
+    h("a", { href: turnsHref(sourceId, { turn: index }), class: "citation", title: `Turn ${index}` }, `t${index}`),
   ]);
 }
 

@@ -27,7 +27,7 @@ export function citedSnapshot(content, sourceId) {
       const index = Number(ref.slice(1));
       if (i) parts.push(", ");
       parts.push(
-        h("a", { href: turnsHref(sourceId, { turn: index }), class: "citation", "aria-label": `Turn ${index}` }, ref),
+        h("a", { href: turnsHref(sourceId, { turn: index }), class: "citation", title: `Turn ${index}` }, ref),
       );
     });
     parts.push("]");
