@@ -232,7 +232,7 @@ export async function renderTurns(gen, ui, sourceId, params) {
       showThinking(withThinking || []);
       toggle.setAttribute("aria-pressed", String(thinking));
       const count = (withThinking || []).filter((t) => t.thinking).length;
-      ui.announce(thinking ? `Thinking shown: ${plural(count, "turn")} on this page have thinking.` : "Thinking hidden.");
+      ui.announce(thinking ? `Thinking shown for ${plural(count, "turn")} on this page.` : "Thinking hidden.");
       history.replaceState(null, "", turnsHref(sourceId, { page: pageNo, perPage, thinking }));
       drawPager();
     } catch (err) {
