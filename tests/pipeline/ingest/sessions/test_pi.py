@@ -76,3 +76,11 @@ def test_a_file_without_its_header_is_still_pi() -> None:
     assert session is not None and session.format == "pi"
     assert "session_id" not in session.meta
     assert session.title == "slugify helper"
+
+
+def test_the_lines_a_growing_file_gained_are_pi() -> None:
+    records = [json.loads(line) for line in fixture_bytes("pi", TREE).splitlines()]
+    answer = {**records[7], "parentId": records[2]["id"]}
+    session = read_session(as_jsonl([records[2], answer]))  # a prompt and a text-only answer
+    assert session is not None and session.format == "pi"
+    assert [t.role for t in session.turns] == ["user", "assistant"]

@@ -88,10 +88,17 @@ def _detect(candidate: SessionInput) -> bool:
     if _is_metadata(first):
         return not rest or _is_message(rest[0])
     messages = [record for record in candidate.head if _is_message(record)]
-    return len(messages) == len(candidate.head) and any(
-        mapping(part).get("type") in ("toolRequest", "toolResponse")
+    if len(messages) != len(candidate.head):
+        return False
+    # The lines a growing file gained: Goose's visibility metadata or its tool parts.
+    visibility = {"userVisible", "agentVisible"}
+    return any(
+        visibility <= mapping(message.get("metadata")).keys()
+        or any(
+            mapping(part).get("type") in ("toolRequest", "toolResponse")
+            for part in items(message.get("content"))
+        )
         for message in messages
-        for part in items(message.get("content"))
     )
 
 

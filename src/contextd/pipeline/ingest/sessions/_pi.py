@@ -60,8 +60,9 @@ def _is_message(record: Mapping[str, object]) -> bool:
 
 
 def _detect(candidate: SessionInput) -> bool:
-    """A header line, or (a file cut before it) message entries whose messages carry pi's own
-    roles: `toolResult` or `bashExecution`, or an assistant `toolCall` block."""
+    """A header line, or (the lines a growing file gained) message entries whose messages
+    carry pi's own roles (`toolResult`, `bashExecution`), a `toolCall` block, or an assistant
+    message with pi-ai's `provider` and `stopReason`."""
     if candidate.kind != "jsonl" or not candidate.head:
         return False
     if _is_header(candidate.head[0]):
@@ -75,6 +76,8 @@ def _detect(candidate: SessionInput) -> bool:
         blocks = items(message.get("content"))
         if any(mapping(block).get("type") == "toolCall" for block in blocks):
             return True
+        if message.get("role") == "assistant" and {"stopReason", "provider"} <= message.keys():
+            return True  # pi-ai's AssistantMessage, as a grown file's new lines hold it
     return False
 
 
