@@ -1,5 +1,5 @@
-"""Pi, Qwen Code, Continue, Goose and Crush: each reader claims its own sessions and none of
-another agent's, nor the chat exports and transcripts other readers own."""
+"""Pi, Qwen Code, Continue, Goose, Crush and OpenHands: each reader claims its own sessions and
+none of another agent's, nor the chat exports and transcripts other readers own."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from contextd.pipeline.ingest.sessions import (
     _continue,
     _crush,
     _goose,
+    _openhands,
     _pi,
     _qwen,
     read_session,
@@ -29,16 +30,9 @@ from tests.support.agent_sessions import (
 )
 from tests.support.session_inputs import MARKDOWN_NOTES, PLAIN_TRANSCRIPT, cursor_database
 
-NEW = {
-    r.name: r for r in (_pi.READER, _qwen.READER, _continue.READER, _goose.READER, _crush.READER)
-}
-FOLDER = {
-    "pi": "pi",
-    "qwen-code": "qwen",
-    "continue": "continue",
-    "goose": "goose",
-    "crush": "crush",
-}
+READERS_ADDED = (_pi, _qwen, _continue, _goose, _crush, _openhands)
+NEW = {module.READER.name: module.READER for module in READERS_ADDED}
+FOLDER = {"qwen-code": "qwen"}  # the fixture folder of an agent, when not its reader's name
 
 QWEN_CHAT = "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f.jsonl"
 CONTINUE_SESSION = "b8c1f2d4-3e5a-4b6c-8d7e-9f0a1b2c3d4e.json"
@@ -50,6 +44,7 @@ OWN: dict[str, tuple[str, Callable[[], bytes]]] = {
     "goose-jsonl": ("goose", lambda: fixture_bytes("goose", "20251031_1.jsonl")),
     "goose-db": ("goose", lambda: fixture_database("goose", "sessions.db.json")),
     "crush-db": ("crush", lambda: fixture_database("crush", "crush.db.json")),
+    "openhands": ("openhands", lambda: fixture_bytes("openhands", "basic_gui_mode.json")),
 }  # fmt: skip
 
 
@@ -69,7 +64,7 @@ def test_qwen_code_is_tried_before_claude_code() -> None:
 
 
 def others(agent: str) -> list[Path]:
-    return [path for path in session_files() if path.parent.name != FOLDER[agent]]
+    return [path for path in session_files() if path.parent.name != FOLDER.get(agent, agent)]
 
 
 @pytest.mark.parametrize("agent", sorted(NEW))

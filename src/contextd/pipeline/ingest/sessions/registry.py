@@ -18,6 +18,7 @@ from contextd.pipeline.ingest.sessions import (
     _gemini,
     _goose,
     _opencode,
+    _openhands,
     _pi,
     _qwen,
 )
@@ -33,6 +34,7 @@ READERS: tuple[SessionReader, ...] = (
     _opencode.READER,
     _continue.READER,
     _goose.READER,
+    _openhands.READER,
     _amp.READER,
     _cline.READER,
     _copilot.READER,
