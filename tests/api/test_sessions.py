@@ -1,4 +1,5 @@
-"""A coding-agent session posted as a CONTENT source is read as a session, not as prose."""
+"""A coding-agent session posted as a CONTENT source (or uploaded as a FILE, for the agents that
+keep sessions in SQLite) is read as a session, not as prose."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.support.agent_databases import fixture_database
 from tests.support.service import Client
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessions" / "claude_code"
@@ -148,3 +152,31 @@ def _calls(turn: dict[str, object]) -> list[dict[str, Any]]:
 def _all_turns(client: Client, source_id: str) -> list[dict[str, object]]:
     found = client.get(f"/v1/sources/{source_id}/turns", params={"per_page": 100}).json()
     return list(found["turns"])
+
+
+@pytest.mark.parametrize(
+    ("agent", "fixture", "title"),
+    [
+        ("goose", "sessions.db.json", "Configurable retry delay"),
+        ("crush", "crush.db.json", "Rename Fetch to Get"),
+    ],
+)
+def test_an_agents_database_uploaded_as_a_file_is_read_as_its_session(
+    client: Client, agent: str, fixture: str, title: str
+) -> None:
+    data = fixture_database(agent, fixture)
+    kind = "application/vnd.sqlite3"
+    presigned = client.post(
+        "/v1/upload/s3", json={"filename": f"{agent}.db", "contentType": kind, "size": len(data)}
+    ).json()
+    put = client.put(presigned["uploadUrl"], content=data, headers={"Content-Type": kind})
+    assert put.status_code == 200, put.text
+    space = client.space()
+    source = client.source(
+        space["id"], {"type": "FILE", "initial_data": {"data": presigned["fileKey"]}}
+    )
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert (done["format"], done["title"]) == (agent, title)
+    turns = client.get(f"/v1/sources/{source['id']}/turns", params={"per_page": 1}).json()
+    assert turns["turns"][0]["speaker"] == "User"

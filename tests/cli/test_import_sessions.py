@@ -1,5 +1,6 @@
-"""`contextd import claude-code|codex|gemini|cline|aider`: sessions found where the agents keep
-them, one space per project and one source per session; re-runs send only the new lines."""
+"""`contextd import <agent>`: sessions found where the agents keep them, one space per project
+and one source per session; re-runs send only the new lines (or, for JSON sessions, the new
+messages)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from typing import Any
 import pytest
 
 from contextd.cli import import_sessions
-from contextd.client.agent_sessions import META_KEY, discover, latest_claude_code_session
+from contextd.client.agent_sessions import (
+    META_KEY,
+    default_root,
+    discover,
+    latest_claude_code_session,
+)
 from contextd.client.resources.sources import Sources
 from contextd.client.resources.spaces import Spaces
 from contextd.client.resources.uploads import Uploads
@@ -24,7 +30,9 @@ from tests.support.session_trees import (
     claude_subagent,
     cline_task,
     codex_rollout,
+    continue_session_file,
     gemini_chat,
+    placed_fixture,
 )
 
 APP = "/home/dev/src/app"
@@ -270,3 +278,93 @@ def test_codex_and_aider_import_through_the_cli(cli: Cli, tmp_path: Path, calls:
     # The session's id is its folder's path: the staged payload still stays in a temporary one.
     assert sorted(p.name for p in (tmp_path / "repos").iterdir()) == ["shop"]
     cli.http.wait(grown["sourceId"])
+
+
+QWEN_CHAT = "4f6c1d2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f.jsonl"
+
+
+def test_more_agents_are_found_where_they_keep_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PI_CODING_AGENT_DIR", str(tmp_path / "pi-agent"))
+    monkeypatch.setenv("CONTINUE_GLOBAL_DIR", str(tmp_path / "continue"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    qwen_root = default_root("qwen")
+    assert qwen_root == tmp_path / "home" / ".qwen" / "projects"
+    placed_fixture(qwen_root / "-home-dev-inventory" / "chats", "qwen", QWEN_CHAT)
+    [chat] = discover("qwen")
+    assert (chat.id, chat.project, chat.kind) == (QWEN_CHAT[:-6], "/home/dev/inventory", "lines")
+    assert chat.title.startswith("The stock count goes negative")
+    assert chat.turns == 8  # two prompts and six answers, the rewound one included
+
+    pi_root = default_root("pi")
+    assert pi_root == tmp_path / "pi-agent" / "sessions"
+    placed_fixture(pi_root / "--home-dev-notes-app--", "pi", "tree-v3.jsonl")
+    [pi] = discover("pi")
+    assert (pi.id, pi.project) == ("8d3f0a52-6c1e-4b7a-9e21-5f0c2d7b9a41", "/home/dev/notes-app")
+    assert pi.title == "Add a slugify helper in src/slug.ts and run"  # eight words
+
+    continue_session_file(default_root("continue"))
+    [session] = discover("continue")  # not the `sessions.json` list beside it
+    assert (session.project, session.kind, session.turns) == ("/home/dev/shop front", "json", 13)
+    assert session.title.startswith("The cart total ignores item quantities")
+
+    placed_fixture(default_root("goose"), "goose", "20251031_1.jsonl")
+    [goose] = discover("goose")
+    assert (goose.id, goose.project, goose.title) == (
+        "20251031_1",
+        "/home/dev/weather-cli",
+        "Add a --units flag",
+    )
+
+    storage = tmp_path / "globalStorage"
+    cline_task(storage, "kilocode.kilo-code", "1767225800000", "/home/dev/web", "Add dark mode")
+    [kilo] = discover("cline", storage)  # Kilo Code, a Roo Code fork, keeps the same tasks
+    assert (kilo.title, kilo.project) == ("Add dark mode", "/home/dev/web")
+
+
+def test_continue_sessions_send_their_new_history(cli: Cli, tmp_path: Path, calls: Calls) -> None:
+    folder = tmp_path / "continue" / "sessions"
+    continue_session_file(folder, items=3)
+    args = ("import", "continue", "--dir", str(folder), "--space", "shop")
+    cli("spaces", "create", "shop")
+    [first] = cli.json(*args)["sessions"]
+    assert first["action"] == "new"
+    done = cli.http.wait(first["sourceId"])
+    assert done["format"] == "continue" and done["stats"]["turns"] == 2
+    continue_session_file(folder)
+    calls.clear()
+    [grown] = cli.json(*args)["sessions"]
+    assert grown["action"] == "append"
+    [(what, forward)] = calls
+    assert what == "Sources.fast_forward"
+    sent = json.loads(forward["initial_data"]["data"])
+    assert sent["sessionId"] == "b8c1f2d4-3e5a-4b6c-8d7e-9f0a1b2c3d4e"
+    assert [item["message"]["role"] for item in sent["history"][:2]] == ["tool", "tool"]
+    assert len(sent["history"]) == 10
+    assert cli.http.wait(grown["sourceId"])["stats"]["turns"] > 2
+
+
+def test_pi_and_qwen_sessions_send_their_new_lines(cli: Cli, tmp_path: Path, calls: Calls) -> None:
+    pi_folder = tmp_path / "pi" / "--home-dev-notes-app--"
+    placed_fixture(pi_folder, "pi", "tree-v3.jsonl", lines=6)
+    args = ("import", "pi", "--dir", str(tmp_path / "pi"))
+    [first] = cli.json(*args)["sessions"]
+    assert (first["action"], first["space"]) == ("new", "/home/dev/notes-app")
+    assert cli.http.wait(first["sourceId"])["format"] == "pi"
+    placed_fixture(pi_folder, "pi", "tree-v3.jsonl")
+    calls.clear()
+    [grown] = cli.json(*args)["sessions"]
+    assert grown["action"] == "append"
+    [(what, forward)] = [c for c in calls if c[0].startswith("Sources.")]
+    assert what == "Sources.fast_forward"
+    sent = [json.loads(line) for line in forward["initial_data"]["data"].splitlines()]
+    assert [entry["id"] for entry in sent[:2]] == ["a0000006", "a0000007"]
+    cli.http.wait(grown["sourceId"])
+
+    qwen = tmp_path / "qwen" / "-home-dev-inventory" / "chats"
+    placed_fixture(qwen, "qwen", QWEN_CHAT)
+    [chat] = cli.json("import", "qwen", "--dir", str(tmp_path / "qwen"))["sessions"]
+    done = cli.http.wait(chat["sourceId"])
+    assert (done["format"], chat["space"]) == ("qwen-code", "/home/dev/inventory")

@@ -141,3 +141,28 @@ def aider_history(repo: Path, prompt: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def placed_fixture(folder: Path, agent: str, name: str, *, lines: int | None = None) -> Path:
+    """A session fixture (`tests/fixtures/sessions/<agent>/<name>`) copied into `folder`, where
+    the agent keeps its sessions; `lines` keeps only the first lines (a session still growing)."""
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "sessions" / agent / name
+    folder.mkdir(parents=True, exist_ok=True)
+    content = source.read_bytes()
+    if lines is not None:
+        content = b"".join(content.splitlines(keepends=True)[:lines])
+    path = folder / name
+    path.write_bytes(content)
+    return path
+
+
+def continue_session_file(folder: Path, items: int | None = None) -> Path:
+    """The Continue fixture in a `sessions` folder, with its first `items` history items."""
+    name = "b8c1f2d4-3e5a-4b6c-8d7e-9f0a1b2c3d4e.json"
+    path = placed_fixture(folder, "continue", name)
+    if items is not None:
+        data = json.loads(path.read_bytes())
+        data["history"] = data["history"][:items]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    (folder / "sessions.json").write_text("[]", encoding="utf-8")  # Continue's list of sessions
+    return path

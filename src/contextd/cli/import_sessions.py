@@ -1,5 +1,6 @@
-"""`contextd import claude-code|codex|gemini|cline|aider`: coding-agent sessions from where the
-agents keep them, one space per project and one source per session.
+"""`contextd import <agent>` (claude-code, codex, gemini, qwen, cline, aider, pi, continue,
+goose): coding-agent sessions from where the agents keep them, one space per project and one
+source per session.
 
 Finding sessions and working out what is new lives in `contextd.client.agent_sessions` (the
 MCP `save_session` tool uses it too); the import record is the chat-export import's

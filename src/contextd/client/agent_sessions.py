@@ -1,9 +1,10 @@
 """Coding-agent sessions where the agents keep them on this machine, and what of each is new.
 
-Client-side code shared by `contextd import claude-code|codex|gemini|cline|aider` and the MCP
-`save_session` tool (both front-ends sit above the SDK, so this lives beside it; it imports
-nothing of the server). It reads only what listing needs (session id, project, first prompt,
-times, size): the server reads the sessions themselves, by content.
+Client-side code shared by `contextd import <agent>` (claude-code, codex, gemini, qwen, cline,
+aider, pi, continue, goose) and the MCP `save_session` tool (both front-ends sit above the SDK,
+so this lives beside it; it imports nothing of the server). It reads only what listing needs
+(session id, project, first prompt, times, size): the server reads the sessions themselves, by
+content.
 
 An import is recorded in the source's `instructions`, so the record travels with the data:
 
@@ -12,14 +13,15 @@ An import is recorded in the source's `instructions`, so the record travels with
                                    "subagents/agent-a1.jsonl": {...}},
                          "updated": "<ISO time>"}}
 
-Sessions are append-only: JSONL transcripts (Claude Code, Codex) and Aider's Markdown history
-grow at the end, so a re-import sends each file's complete lines past the recorded byte offset
-(an incomplete last line waits for the next run). `head` is the digest of the first 64 KiB sent,
-which tells a rewritten file (reported as diverged, left alone) from a grown one. Gemini CLI and
-Cline keep one JSON document that is rewritten whole: there the record counts the messages sent
-(`items`, with a digest of them), and the new ones are sent as the same document holding only
-them. Claude Code subagent transcripts (`<session>/subagents/*.jsonl`) go with their session,
-after the main file's lines, in the same request.
+Sessions are append-only: JSONL transcripts (Claude Code, Codex, Qwen Code, Pi, Goose's
+files) and Aider's Markdown history grow at the end, so a re-import sends each file's complete
+lines past the recorded byte offset (an incomplete last line waits for the next run). `head` is
+the digest of the first 64 KiB sent, which tells a rewritten file (reported as diverged, left
+alone) from a grown one. Gemini CLI, Cline and Continue keep one JSON document that is
+rewritten whole: there the record counts the messages sent (`items`, with a digest of them),
+and the new ones are sent as the same document holding only them. Claude Code subagent
+transcripts (`<session>/subagents/*.jsonl`) go with their session, after the main file's
+lines, in the same request.
 """
 
 from __future__ import annotations
@@ -35,52 +37,40 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from contextd.client._agent_listers import LISTERS
+from contextd.client._session_files import (
+    HEAD_LINES,
+    ITEMS_KEYS,
+    MAIN,
+    LocalSession,
+    head_records,
+    is_prompt,
+    json_items,
+    load_json,
+    local_session,
+    text_of,
+    when,
+)
+
 META_KEY = "contextd_import"
 AGENTS = {
     "claude-code": "Claude Code",
     "codex": "Codex CLI",
     "gemini": "Gemini CLI",
-    "cline": "Cline/Roo Code",
+    "qwen": "Qwen Code",
+    "cline": "Cline/Roo/Kilo Code",
     "aider": "Aider",
+    "pi": "Pi",
+    "continue": "Continue",
+    "goose": "Goose",
 }
-MAIN = "main"
 HEAD_BYTES = 64 * 1024
-HEAD_LINES = 400
 CHUNK = 1024 * 1024
-TITLE_WORDS = 8
-CLINE_EXTENSIONS = ("saoudrizwan.claude-dev", "rooveterinaryinc.roo-cline")
+# Cline, Roo Code and Kilo Code (a fork of Roo Code) keep tasks in the same shape.
+CLINE_EXTENSIONS = ("saoudrizwan.claude-dev", "rooveterinaryinc.roo-cline", "kilocode.kilo-code")
 AIDER_HISTORY = ".aider.chat.history.md"
-# Lines that are turns, for the dry run's estimate (compact JSON, as the agents write it).
-TURN_MARKERS = {
-    "claude-code": (b'"type":"user"', b'"type":"assistant"'),
-    "codex": (b'"type":"user_message"', b'"type":"agent_message"'),
-    "aider": (b"#### ",),
-}
 
 NEW, APPEND, UNCHANGED, DIVERGED, EMPTY = "new", "append", "unchanged", "diverged", "empty"
-
-
-@dataclass(frozen=True)
-class LocalSession:
-    """One session on disk: `files` maps the record's names (`main`, `subagents/<file>`) to
-    paths, main first. `kind` is `lines` (append-only) or `json` (rewritten whole)."""
-
-    agent: str
-    id: str
-    project: str
-    files: dict[str, Path]
-    title: str
-    started: datetime | None
-    updated: datetime | None
-    size: int
-    kind: str
-    turns: int
-
-    @property
-    def name(self) -> str:
-        """The source's name: the first prompt's first words and the session's date."""
-        when = self.started or self.updated
-        return f"{self.title} ({when.date().isoformat()})" if when else self.title
 
 
 @dataclass
@@ -119,64 +109,6 @@ class Delta:
 # --- reading what listing needs -------------------------------------------------------------
 
 
-def when(value: object) -> datetime | None:
-    """An ISO string or epoch (seconds or milliseconds) as an aware datetime."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 1e11 else value
-        try:
-            return datetime.fromtimestamp(float(seconds), tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str) and value.strip():
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def head_records(path: Path, limit: int = HEAD_LINES) -> list[dict[str, Any]]:
-    """The first JSON objects of a JSONL file; malformed lines are skipped."""
-    found: list[dict[str, Any]] = []
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle):
-            if number >= limit:
-                break
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                found.append(value)
-    return found
-
-
-def text_of(content: object) -> str:
-    """The text of a message's content: a string, or the text blocks of a block list."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [text_of(b.get("text")) for b in content if isinstance(b, dict)]
-        return " ".join(p for p in parts if p)
-    return ""
-
-
-def title_of(prompt: str) -> str:
-    prompt = re.sub(r"<[^>]{1,40}>", " ", prompt)
-    words = prompt.split()
-    title = " ".join(words[:TITLE_WORDS]) or "Untitled session"
-    return title if len(title) <= 80 else title[:79] + "…"
-
-
-def _is_prompt(text: str) -> bool:
-    """A user's own prompt, not an injected context block (`<environment_context>`, ...)."""
-    stripped = text.strip()
-    return bool(stripped) and not stripped.startswith(("<", "Caveat:"))
-
-
 def _line_end(path: Path, size: int) -> int:
     """The offset just past the file's last newline (an incomplete last line waits)."""
     with path.open("rb") as handle:
@@ -190,19 +122,6 @@ def _line_end(path: Path, size: int) -> int:
                 return start + index + 1
             position = start
     return 0
-
-
-def _count(path: Path, markers: Sequence[bytes]) -> int:
-    total = 0
-    with path.open("rb") as handle:
-        for line in handle:
-            if any(line.startswith(m) if m == b"#### " else m in line for m in markers):
-                total += 1
-    return total
-
-
-def _mtime(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 def decode_project_dir(name: str) -> str:
@@ -224,7 +143,7 @@ def claude_code_session(path: Path, project_dir: str | None = None) -> LocalSess
         message = record.get("message")
         if record.get("type") == "user" and isinstance(message, dict) and not record.get("isMeta"):
             text = text_of(message.get("content"))
-            if _is_prompt(text):
+            if is_prompt(text):
                 prompt = text
                 break
     if not prompt:
@@ -237,35 +156,7 @@ def claude_code_session(path: Path, project_dir: str | None = None) -> LocalSess
         for sub in sorted(subagents.glob("*.jsonl")):
             files[f"subagents/{sub.name}"] = sub
     project = cwd or decode_project_dir(project_dir or path.parent.name)
-    return _session("claude-code", session_id, project, files, prompt, stamps, "lines")
-
-
-def _session(
-    agent: str,
-    session_id: str,
-    project: str,
-    files: dict[str, Path],
-    prompt: str,
-    stamps: Sequence[datetime],
-    kind: str,
-    turns: int | None = None,
-) -> LocalSession:
-    markers = TURN_MARKERS.get(agent, ())
-    if turns is None:
-        turns = sum(_count(p, markers) for p in files.values()) if markers else 0
-        turns = turns * 2 if agent == "aider" else turns
-    return LocalSession(
-        agent=agent,
-        id=session_id,
-        project=project,
-        files=files,
-        title=title_of(prompt),
-        started=min(stamps) if stamps else None,
-        updated=max(_mtime(p) for p in files.values()),
-        size=sum(p.stat().st_size for p in files.values()),
-        kind=kind,
-        turns=turns,
-    )
+    return local_session("claude-code", session_id, project, files, prompt, stamps, "lines")
 
 
 def codex_session(path: Path) -> LocalSession:
@@ -288,36 +179,20 @@ def codex_session(path: Path) -> LocalSession:
             text = text_of(payload.get("content"))
         else:
             continue
-        if _is_prompt(text):
+        if is_prompt(text):
             prompt = text
             break
     stamps = [t for t in (when(r.get("timestamp")) for r in records) if t]
     cwd = meta.get("cwd")
     session_id = meta.get("id") if isinstance(meta.get("id"), str) else path.stem
     project = cwd if isinstance(cwd, str) else "codex"
-    return _session("codex", str(session_id), project, {MAIN: path}, prompt, stamps, "lines")
-
-
-def _json_items(data: Any) -> list[Any] | None:
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict) and isinstance(data.get("messages"), list):
-        return list(data["messages"])
-    return None
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
+    return local_session("codex", str(session_id), project, {MAIN: path}, prompt, stamps, "lines")
 
 
 def gemini_session(path: Path, cwd: Path | None = None) -> LocalSession:
-    data = _load_json(path)
+    data = load_json(path)
     obj = data if isinstance(data, dict) else {}
-    items = _json_items(data) or []
+    items = json_items(data) or []
     prompt = next(
         (
             text_of(m.get("content"))
@@ -334,12 +209,14 @@ def gemini_session(path: Path, cwd: Path | None = None) -> LocalSession:
         project = str(here)
     session_id = obj.get("sessionId") if isinstance(obj.get("sessionId"), str) else path.stem
     files = {MAIN: path}
-    return _session("gemini", str(session_id), project, files, prompt, stamps, "json", len(items))
+    return local_session(
+        "gemini", str(session_id), project, files, prompt, stamps, "json", len(items)
+    )
 
 
 def cline_session(task_dir: Path) -> LocalSession:
     path = task_dir / "api_conversation_history.json"
-    items = _json_items(_load_json(path)) or []
+    items = json_items(load_json(path)) or []
     first = next((m for m in items if isinstance(m, dict) and m.get("role") == "user"), {})
     text = text_of(first.get("content"))
     task = re.search(r"<task>\s*(.*?)\s*</task>", text, re.S)
@@ -350,7 +227,7 @@ def cline_session(task_dir: Path) -> LocalSession:
     stamps = [started] if started else []
     project = cwd.group(1).strip() if cwd else "cline"
     files = {MAIN: path}
-    return _session("cline", task_dir.name, project, files, prompt, stamps, "json", len(items))
+    return local_session("cline", task_dir.name, project, files, prompt, stamps, "json", len(items))
 
 
 def aider_session(path: Path) -> LocalSession:
@@ -366,7 +243,7 @@ def aider_session(path: Path) -> LocalSession:
             if line.startswith("#### ") and not prompt:
                 prompt = line[5:]
     project = str(path.resolve().parent)
-    return _session("aider", project, project, {MAIN: path}, prompt, stamps, "lines")
+    return local_session("aider", project, project, {MAIN: path}, prompt, stamps, "lines")
 
 
 # --- where each agent keeps them ---------------------------------------------------------------
@@ -383,6 +260,15 @@ def default_root(agent: str) -> Path:
         return home / ".gemini" / "tmp"
     if agent == "cline":
         return vscode_storage()
+    if agent == "qwen":
+        return home / ".qwen" / "projects"
+    if agent == "pi":
+        return Path(os.environ.get("PI_CODING_AGENT_DIR") or home / ".pi" / "agent") / "sessions"
+    if agent == "continue":
+        return Path(os.environ.get("CONTINUE_GLOBAL_DIR") or home / ".continue") / "sessions"
+    if agent == "goose":
+        data = os.environ.get("XDG_DATA_HOME") or home / ".local" / "share"
+        return Path(data) / "goose" / "sessions"
     return Path.cwd()
 
 
@@ -436,6 +322,20 @@ def _walk(agent: str, base: Path) -> Iterator[LocalSession]:
             tasks = folder / "tasks" if (folder / "tasks").is_dir() else folder
             for history in sorted(tasks.glob("*/api_conversation_history.json")):
                 yield cline_session(history.parent)
+    elif agent == "qwen":
+        for path in sorted(base.glob("*/chats/*.jsonl")) or sorted(base.glob("*.jsonl")):
+            if path.stat().st_size:
+                yield LISTERS["qwen"](path)
+    elif agent in ("pi", "goose"):
+        # Pi: a folder per working directory; Goose: one folder of files.
+        reader = LISTERS[agent]
+        for path in sorted(base.glob("*.jsonl")) + sorted(base.glob("*/*.jsonl")):
+            if path.stat().st_size:
+                yield reader(path)
+    elif agent == "continue":
+        for path in sorted(base.glob("*.json")):
+            if path.name != "sessions.json":  # the list of sessions, not one
+                yield LISTERS["continue"](path)
     elif agent == "aider":
         for path in sorted(base.rglob(AIDER_HISTORY)):
             if not any(part in {"node_modules", ".git"} for part in path.parts):
@@ -452,6 +352,8 @@ def session_at(agent: str, path: Path) -> LocalSession:
         return gemini_session(path)
     if agent == "cline":
         return cline_session(path if path.is_dir() else path.parent)
+    if agent in LISTERS:
+        return LISTERS[agent](path)
     return aider_session(path)
 
 
@@ -522,8 +424,8 @@ def plan(session: LocalSession, record: dict[str, Any] | None) -> Delta:
 
 
 def _plan_json(session: LocalSession, record: dict[str, Any] | None, base: dict[str, Any]) -> Delta:
-    data = _load_json(session.files[MAIN])
-    items = _json_items(data)
+    data = load_json(session.files[MAIN])
+    items = json_items(data)
     if items is None:
         return Delta(EMPTY, record or {})
     count = (record or {}).get("items", 0)
@@ -536,7 +438,8 @@ def _plan_json(session: LocalSession, record: dict[str, Any] | None, base: dict[
     fresh = items[count:]
     if not fresh:
         return Delta(UNCHANGED if record is not None else EMPTY, new_record)
-    document: Any = {**data, "messages": fresh} if isinstance(data, dict) else fresh
+    key = next((k for k in ITEMS_KEYS if isinstance(data, dict) and k in data), "messages")
+    document: Any = {**data, key: fresh} if isinstance(data, dict) else fresh
     body = json.dumps(document, ensure_ascii=False).encode()
     return Delta(NEW if record is None else APPEND, new_record, body=body)
 
@@ -546,6 +449,7 @@ __all__ = [
     "APPEND",
     "DIVERGED",
     "EMPTY",
+    "MAIN",
     "META_KEY",
     "NEW",
     "UNCHANGED",

@@ -1,5 +1,6 @@
-"""Coding-agent sessions (Claude Code, Codex CLI, Gemini CLI, Cline/Roo, Aider, Copilot Chat,
-Cursor, OpenCode, Amp): read from each agent's own files, by content, not by file name.
+"""Coding-agent sessions (Claude Code, Codex CLI, Gemini CLI, Qwen Code, Cline/Roo/Kilo Code,
+Aider, Copilot Chat, Cursor, OpenCode, Amp, Continue, Goose, Crush, Pi, OpenHands): read from
+each agent's own files, by content, not by file name.
 
 A session is more than a chat: its turns carry tool calls (what the agent ran, read and wrote),
 normalized into `pipeline.types` actions so that artifact extraction and snapshots need to know

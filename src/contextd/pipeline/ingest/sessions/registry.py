@@ -11,24 +11,36 @@ from contextd.pipeline.ingest.sessions import (
     _claude_code,
     _cline,
     _codex,
+    _continue,
     _copilot,
+    _crush,
     _cursor,
     _gemini,
+    _goose,
     _opencode,
+    _openhands,
+    _pi,
+    _qwen,
 )
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
 from contextd.pipeline.types import Fetched
 
 READERS: tuple[SessionReader, ...] = (
+    _qwen.READER,  # its records chain like Claude Code's
     _claude_code.READER,
     _codex.READER,
     _gemini.READER,
     _opencode.READER,
+    _continue.READER,
+    _goose.READER,
+    _openhands.READER,
     _amp.READER,
     _cline.READER,
     _copilot.READER,
     _cursor.READER,
+    _crush.READER,
+    _pi.READER,
     _aider.READER,
 )
 
