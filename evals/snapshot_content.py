@@ -26,7 +26,11 @@ the ceiling: every turn as a line, whatever its size. Reported: answers kept (th
 the ratio to random turns, the share of the ceiling, evidence kept, the share of lines that do
 not stand alone (open on a word that points back into the chat, or hold fewer than 4 content
 words; a speaker label is not counted), and the old citation measure (all evidence turns cited
-by the snapshot) only as a diagnostic.
+by the snapshot) only as a diagnostic. A stricter variant of the headline asks the line that
+holds the answer to hold also a content word of the question that the answer lacks (its subject:
+"When did Caroline go to the support group?" needs "support" or "group" beside "7 May 2023";
+speakers' names do not count), so that a date or a one-word answer is not found by chance in a
+line about something else.
 """
 
 from __future__ import annotations
@@ -107,8 +111,46 @@ def _normal(token: str) -> str:
     return token
 
 
-def content_words(text: str) -> frozenset[str]:
+_MONTH_TEXT = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = _MONTH_TEXT.split()
+_MONTH = r"(?P<{}>" + "|".join(_MONTHS) + r")"
+_DAY = r"(?P<{}>\d{{1,2}})(?:st|nd|rd|th)?"
+_DATE_RES = (  # a date is one word: "7 May 2023" and "May 7th, 2023" are both "d20230507"
+    re.compile(rf"\b{_DAY.format('day')} (?:of )?{_MONTH.format('month')},? (?P<year>\d{{4}})\b"),
+    re.compile(rf"\b{_MONTH.format('month')} {_DAY.format('day')},? (?P<year>\d{{4}})\b"),
+    re.compile(rf"\b{_DAY.format('day')} (?:of )?{_MONTH.format('month')}\b"),
+    re.compile(rf"\b{_MONTH.format('month')} {_DAY.format('day')}\b"),
+    re.compile(rf"\b{_MONTH.format('month')},? (?P<year>\d{{4}})\b"),
+)
+
+
+def _date_word(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    month = _MONTHS.index(groups["month"]) + 1
+    day = int(groups["day"]) if groups.get("day") else 0
+    if day > 31:
+        return match.group(0)
+    if groups.get("year") and day:
+        return f" d{groups['year']}{month:02d}{day:02d} md{month:02d}{day:02d} "
+    if groups.get("year"):
+        return f" m{groups['year']}{month:02d} "
+    return f" md{month:02d}{day:02d} "
+
+
+def dates_as_words(text: str) -> str:
+    """Lower-case `text` with each calendar date as one word: a date is kept only whole (a
+    line saying "7 May 2023" does not hold the answer "9 May 2023" by two words out of three).
+    A full date is also its day of the year, for the answers given without a year."""
     lowered = text.lower().replace("\u2019", "'")
+    for pattern in _DATE_RES:
+        lowered = pattern.sub(_date_word, lowered)
+    return lowered
+
+
+def content_words(text: str) -> frozenset[str]:
+    lowered = dates_as_words(text)
     words = (_normal(t) for t in _TOKEN_RE.findall(lowered) if t not in STOPWORDS)
     return frozenset(w for w in words if w and w not in STOPWORDS)
 
@@ -140,6 +182,7 @@ class Score:
 
     answers: dict[int, float] = field(default_factory=dict)  # by category
     evidence: dict[int, float] = field(default_factory=dict)
+    anchored: dict[int, float] = field(default_factory=dict)  # answer and subject in one line
     questions: dict[int, int] = field(default_factory=dict)
     lines: float = 0.0
     leaning: float = 0.0  # lines that do not stand alone
@@ -147,14 +190,18 @@ class Score:
     def merge(self, other: Score, weight: float = 1.0) -> None:
         for category, n in other.questions.items():
             self.questions[category] = self.questions.get(category, 0) + n
-        for mine, theirs in ((self.answers, other.answers), (self.evidence, other.evidence)):
+        for mine, theirs in (
+            (self.answers, other.answers),
+            (self.evidence, other.evidence),
+            (self.anchored, other.anchored),
+        ):
             for category, value in theirs.items():
                 mine[category] = mine.get(category, 0.0) + weight * value
         self.lines += weight * other.lines
         self.leaning += weight * other.leaning
 
     def share(self, which: str = "answers", category: int | None = None) -> float:
-        kept = self.answers if which == "answers" else self.evidence
+        kept = {"answers": self.answers, "evidence": self.evidence}.get(which, self.anchored)
         if category is not None:
             total = self.questions.get(category, 0)
             return kept.get(category, 0.0) / total if total else 0.0
@@ -175,6 +222,8 @@ class Judge:
             (q, words) for q in conversation.questions if (words := content_words(q.answer))
         ]
         self.unjudged = len(conversation.questions) - len(self.questions)
+        names = frozenset(w for t in conversation.turns for w in content_words(t.speaker))
+        self._subjects = [content_words(q.text) - names for q, _ in self.questions]
 
     def _unlabelled(self, line: str) -> str:
         for speaker in self._speakers:
@@ -189,22 +238,30 @@ class Judge:
             for word in line_words:
                 postings.setdefault(word, []).append(row)
 
-        def holds(wanted: frozenset[str], share: float) -> bool:
+        def holding(wanted: frozenset[str], share: float) -> set[int]:
             need = math.ceil(share * len(wanted) - 1e-9)
             counts: dict[int, int] = {}
             for word in wanted:
                 for row in postings.get(word, ()):
                     counts[row] = counts.get(row, 0) + 1
-            return any(n >= need for n in counts.values())
+            return {row for row, n in counts.items() if n >= need}
+
+        def holds(wanted: frozenset[str], share: float) -> bool:
+            return bool(holding(wanted, share))
 
         result = Score()
         turn_kept: dict[int, bool] = {}
-        for question, answer in self.questions:
+        for (question, answer), subject in zip(self.questions, self._subjects, strict=True):
             category = question.category
             result.questions[category] = result.questions.get(category, 0) + 1
-            result.answers[category] = result.answers.get(category, 0.0) + holds(
-                answer, ANSWER_SHARE
+            rows = holding(answer, ANSWER_SHARE)
+            result.answers[category] = result.answers.get(category, 0.0) + bool(rows)
+            anchored = bool(rows) and (
+                not subject
+                or any(len(words[row] & (subject - answer)) >= 1 for row in rows)
+                or subject <= answer
             )
+            result.anchored[category] = result.anchored.get(category, 0.0) + anchored
             for i in question.evidence:
                 if i not in turn_kept:
                     wanted = self._turn_words[i]
@@ -399,6 +456,7 @@ def report(rows: Sequence[Row], *, seeds: int, parts: int, markdown: bool) -> st
 
     for which, title in (
         ("answers", "Answers kept in one line (%)"),
+        ("anchored", "Stricter: answer kept in a line that also names the question's subject (%)"),
         ("evidence", "All evidence turns kept (half their words in one line, %)"),
     ):
         body = []
@@ -432,23 +490,20 @@ def report(rows: Sequence[Row], *, seeds: int, parts: int, markdown: bool) -> st
         out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
         out.append(_table(["method", *names], body, markdown))
 
-    body = []
-    for method, label in METHODS:
-        score = totals["all"][method]
-        if score is None:
-            continue
-        body.append([label] + [pct(score.share("answers", c)) for c in CATEGORIES])
-    title = "Answers kept by question category, all five conversations (%)"
-    out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
     counts = totals["all"]["snapshot"]
     assert counts is not None
-    out.append(
-        _table(
-            ["method"] + [f"{c} {n} ({counts.questions.get(c, 0)})" for c, n in CATEGORIES.items()],
-            body,
-            markdown,
-        )
-    )
+    for which, title in (
+        ("answers", "Answers kept by question category, all five conversations (%)"),
+        ("anchored", "Stricter (answer and subject in one line), by question category (%)"),
+    ):
+        body = []
+        for method, label in METHODS:
+            score = totals["all"][method]
+            if score is not None:
+                body.append([label] + [pct(score.share(which, c)) for c in CATEGORIES])
+        out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
+        header = [f"{c} {n} ({counts.questions.get(c, 0)})" for c, n in CATEGORIES.items()]
+        out.append(_table(["method", *header], body, markdown))
 
     body = []
     for method, label in METHODS:

@@ -65,6 +65,7 @@ from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.snapshot import _session_update, session
 from contextd.pipeline.snapshot import format as fmt
 from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, judge
+from contextd.pipeline.snapshot._dates import date_relative
 from contextd.pipeline.snapshot._previous import Line as _Line
 from contextd.pipeline.snapshot._previous import parse as _parse
 from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
@@ -79,6 +80,7 @@ from contextd.pipeline.snapshot._selection import (
 )
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
+from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, thoughts
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -369,34 +371,41 @@ def _turn_candidates(
         else:
             position = ordinal / last if len(turns) > 1 else 1.0
         label = _label(turn)
-        for sentence in split_sentences(turn.text):
+        prose = [s.text for s in split_sentences(turn.text) if not s.heading]
+        for thought in thoughts(prose):
+            order += 1
+            if thought.leaning or thought.words < MIN_CONTENT_WORDS:
+                continue  # points back with nothing to lean on, or small talk: no line
+            text = date_relative(thought.text, turn.timestamp)
+            measured = salience(text, stats, speakers=speakers)
+            if thought.small(specific=measured.names + measured.specifics > 0):
+                continue
             judged = judge(
-                sentence.text,
+                text,
                 role=turn.role,
                 position=position,
                 early=turn.index in early,
                 unanswered=unanswered[ordinal],
-                heading=sentence.heading,
             )
             if judged is not None:
-                measured = salience(sentence.text, stats, speakers=speakers)
                 pool.offer(
                     Candidate(
                         order=order,
                         section=judged.section,
-                        text=sentence.text,
-                        score=_worth(judged.section, judged.score, measured),
+                        text=text,
+                        score=_worth(
+                            judged.section, judged.score, measured, chat=turn.role == "other"
+                        ),
                         revises=judged.revises,
                         cite=turn.index,
                         replaced=judged.replaced,
                         label=label,
                     )
                 )
-            order += 1
     return pool.chronological()
 
 
-def _worth(section: str, cue_score: float, measured: Salience) -> float:
+def _worth(section: str, cue_score: float, measured: Salience, *, chat: bool = False) -> float:
     """Combine the cue's score with the sentence's salience.
 
     Goals and open questions are found by position (early user turns, unanswered turns) rather
@@ -405,7 +414,7 @@ def _worth(section: str, cue_score: float, measured: Salience) -> float:
     """
     if section in (GOAL, QUESTIONS):
         return cue_score * (0.5 + 0.5 * measured.factor())
-    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate()
+    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate(chat=chat)
     return gated * measured.factor()
 
 
@@ -484,6 +493,7 @@ def _old_candidates(
     stays a goal. An open question stays open only if nobody else has spoken since (`_open`).
     """
     result: list[Candidate] = []
+    chat = any(turn.role == "other" for turn in new_turns)
     for order, line in enumerate(lines):
         turns = line.turns or [0]
         position = min(1.0, max(turns) / max(1, last))
@@ -498,7 +508,9 @@ def _old_candidates(
             continue  # answered since (or no longer a question at all)
         measured = salience(line.text, stats, speakers=speakers)
         cue = judged.score if judged is not None else PLAIN_SCORE
-        score = _worth(line.section, cue, measured)
+        # It made the cut once: without new content it stays (rarity, counted over a few
+        # lines now, must not push it under the floor).
+        score = max(MIN_SCORE, _worth(line.section, cue, measured, chat=chat))
         result.append(
             Candidate(
                 order=order,
