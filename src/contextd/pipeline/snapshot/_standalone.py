@@ -14,11 +14,12 @@ the engine drops it, as it drops a thought with too few content words to carry a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from contextd.pipeline.snapshot._selection import content_words
 
+MAX_QUESTION_WORDS = 16  # a longer question makes a poor antecedent for a reply
 MAX_THOUGHT_CHARS = 480  # a thought grows no longer than this (a few sentences)
 MIN_CONTENT_WORDS = 3  # fewer content words than this: small talk, whatever the words
 PLAIN_CONTENT_WORDS = 4  # ... and fewer than this, unless a name, number or date is among them
@@ -86,8 +87,24 @@ def leans_back(text: str) -> bool:
     return first is not None and first.group(0) in BACK_WORDS
 
 
-def thoughts(sentences: Iterable[str]) -> list[Thought]:
-    """Group one turn's sentences into thoughts (in order), openers stripped."""
+def question_asked(sentences: Sequence[str]) -> str | None:
+    """The question a turn ends on, when a reply could lean on it: short, and not itself
+    pointing back ("How did they handle it?" resolves nothing)."""
+    if not sentences or not sentences[-1].rstrip().endswith("?"):
+        return None
+    question = strip_opener(sentences[-1].strip())
+    if leans_back(question) or len(question.split()) > MAX_QUESTION_WORDS:
+        return None
+    return question
+
+
+def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought]:
+    """Group one turn's sentences into thoughts (in order), openers stripped.
+
+    `asked` is the question the other side's previous turn ended on (`question_asked`): a
+    reply whose first thought points back ("It was Matt Patterson!") is resolved by it,
+    `(to "Who performed at the concert?") It was Matt Patterson!`.
+    """
     groups: list[list[str]] = []
     for raw in sentences:
         sentence = strip_opener(raw)
@@ -102,8 +119,12 @@ def thoughts(sentences: Iterable[str]) -> list[Thought]:
         else:
             groups.append([sentence])
     result: list[Thought] = []
-    for group in groups:
+    for number, group in enumerate(groups):
         text = " ".join(group)
+        if number == 0 and asked is not None and leans_back(group[0]):
+            text = f'(to "{asked}") {text}'
+            result.append(Thought(text, False, len(content_words(text))))
+            continue
         result.append(Thought(text, leans_back(group[0]), len(content_words(text))))
     return result
 

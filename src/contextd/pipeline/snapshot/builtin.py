@@ -80,7 +80,7 @@ from contextd.pipeline.snapshot._selection import (
 )
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
-from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, thoughts
+from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -365,14 +365,18 @@ def _turn_candidates(
     order = first_order
     unanswered = _unanswered(turns)
     last = max(1, len(turns) - 1)
+    asked: str | None = None  # the question the previous turn ended on
     for ordinal, turn in enumerate(turns):
         if last_index is not None:
             position = min(1.0, turn.index / max(1, last_index))
         else:
             position = ordinal / last if len(turns) > 1 else 1.0
+        if turn.role == "other":
+            position = 1.0  # a chat among people: what was said early is no less current
         label = _label(turn)
         prose = [s.text for s in split_sentences(turn.text) if not s.heading]
-        for thought in thoughts(prose):
+        replied = ordinal > 0 and turns[ordinal - 1].speaker != turn.speaker
+        for thought in thoughts(prose, asked if replied else None):
             order += 1
             if thought.leaning or thought.words < MIN_CONTENT_WORDS:
                 continue  # points back with nothing to lean on, or small talk: no line
@@ -402,6 +406,7 @@ def _turn_candidates(
                         label=label,
                     )
                 )
+        asked = question_asked(prose)
     return pool.chronological()
 
 
