@@ -67,6 +67,7 @@ ANSWER_SHARE = 2 / 3
 EVIDENCE_SHARE = 1 / 2
 MIN_STANDALONE_WORDS = 4
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "inference", 4: "single-hop"}
+UNDATED = (1, 3, 4)  # the snapshot dates relative time words; the turns of the baselines do not
 
 # English function words (a common list), plus chat fillers. Month names stay: dates count.
 _STOPWORD_TEXT = """
@@ -200,13 +201,12 @@ class Score:
         self.lines += weight * other.lines
         self.leaning += weight * other.leaning
 
-    def share(self, which: str = "answers", category: int | None = None) -> float:
+    def share(self, which: str = "answers", category: int | tuple[int, ...] = ()) -> float:
+        """The share kept, over the questions of `category` (one, several, or all: `()`)."""
         kept = {"answers": self.answers, "evidence": self.evidence}.get(which, self.anchored)
-        if category is not None:
-            total = self.questions.get(category, 0)
-            return kept.get(category, 0.0) / total if total else 0.0
-        total = sum(self.questions.values())
-        return sum(kept.values()) / total if total else 0.0
+        wanted = (category,) if isinstance(category, int) else category or tuple(self.questions)
+        total = sum(self.questions.get(c, 0) for c in wanted)
+        return sum(kept.get(c, 0.0) for c in wanted) / total if total else 0.0
 
     def not_standalone(self) -> float:
         return self.leaning / self.lines if self.lines else 0.0
@@ -500,9 +500,11 @@ def report(rows: Sequence[Row], *, seeds: int, parts: int, markdown: bool) -> st
         for method, label in METHODS:
             score = totals["all"][method]
             if score is not None:
-                body.append([label] + [pct(score.share(which, c)) for c in CATEGORIES])
+                cells = [pct(score.share(which, c)) for c in CATEGORIES]
+                body.append([label, *cells, pct(score.share(which, UNDATED))])
         out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
         header = [f"{c} {n} ({counts.questions.get(c, 0)})" for c, n in CATEGORIES.items()]
+        header.append(f"all but temporal ({sum(counts.questions.get(c, 0) for c in UNDATED)})")
         out.append(_table(["method", *header], body, markdown))
 
     body = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from contextd.pipeline.snapshot._selection import content_words
 
+MIN_QUESTION_WORDS = 2  # content words a question needs to resolve a reply
 MAX_QUESTION_WORDS = 16  # a longer question makes a poor antecedent for a reply
 MAX_THOUGHT_CHARS = 480  # a thought grows no longer than this (a few sentences)
 MIN_CONTENT_WORDS = 3  # fewer content words than this: small talk, whatever the words
@@ -95,6 +96,8 @@ def question_asked(sentences: Sequence[str]) -> str | None:
     question = strip_opener(sentences[-1].strip())
     if leans_back(question) or len(question.split()) > MAX_QUESTION_WORDS:
         return None
+    if len(content_words(question)) < MIN_QUESTION_WORDS:
+        return None  # "How did they handle it?": nothing to resolve a reply by
     return question
 
 

@@ -7,8 +7,13 @@ checked. The same engine serves coding sessions and casual multi-party chat; whe
 carry a coding agent's tool calls, `session.py` writes the hand-over sections instead (files
 touched, commands, open todos...), and the steps below are not used.
 
-This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
-(code is left to the artifacts, which the snapshot lists):
+This "builtin" engine is extractive, offline and deterministic. A line must carry a fact on
+its own, so a turn's prose (code is left to the artifacts, which the snapshot lists) is first
+cut into **thoughts** (`_standalone`): a sentence with those after it that point back to it
+("We found sunflowers. They were part of my wedding decor."), reply openers cut ("Yeah, ..."),
+a reply that points back resolved by the question it answers, and what still points back or
+is small talk left out; relative time words get the date they mean from the turn's timestamp
+(`_dates`: "yesterday (7 May 2023)"). For each thought:
 
 1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
    section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
@@ -43,8 +48,8 @@ used at all when there is nothing to choose (every candidate fits the budget) or
 ~10 s per process); candidates beyond the embedded ones compete on lexical scores with
 word-overlap de-duplication only.
 
-**What the model adds.** On the LoCoMo chats (`evals/locomo_retention.py`) the lexical scores
-carry the retention; the model's share there is within noise. It is kept for what that metric
+**What the model adds.** On the LoCoMo chats (`evals/snapshot_content.py`) the lexical scores
+carry the retention. It is kept for what that metric
 does not see: paraphrases merged into one line, small talk and restated decisions recognized
 in other words.
 
