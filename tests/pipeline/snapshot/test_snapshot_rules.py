@@ -91,6 +91,10 @@ def test_a_reply_opener_is_cut_and_a_demonstrative_made_definite() -> None:
     )
     assert strip_opener("That is great news.") == "That is great news."  # not a determiner
     assert strip_opener("Wow!") == "Wow!"  # nothing else: left as it is
+    assert strip_opener("npm install fails on Node 18.") == "npm install fails on Node 18."
+    assert strip_opener("Actually, we switch to PostgreSQL.") == (
+        "Actually, we switch to PostgreSQL."  # a revision's cue is kept
+    )
 
 
 def test_a_sentence_that_points_back_joins_the_one_before_it() -> None:

@@ -6,9 +6,12 @@ of my wedding decor." does. So a turn's sentences are grouped into **thoughts** 
 judged: a sentence that opens on a word pointing back into the conversation (it, that, they,
 this, ...) joins the sentence before it in the same turn, and the two compete as one line. A
 reply's opening noise is cut ("Yeah, I'm lucky" -> "I'm lucky"; "Wow, Mel, that's great" keeps
-only what follows the interjection). What still points back after that, with nothing before it
-in the turn to lean on ("It was so special!" as a turn's first sentence), is marked `leaning`:
-the engine drops it, as it drops a thought with too few content words to carry a fact.
+only what follows the interjection; "This necklace is a gift" becomes "The necklace is a
+gift"). A reply that opens by pointing back is resolved by the question it answers, when the
+other side's turn ended on one: `(to "Who performed?") It was Matt Patterson`. What still
+points back, with nothing before it in the turn to lean on ("It was so special!" as a turn's
+first sentence), is marked `leaning`: the engine drops it, as it drops a thought with too few
+content words to carry a fact.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ MAX_QUESTION_WORDS = 16  # a longer question makes a poor antecedent for a reply
 MAX_THOUGHT_CHARS = 480  # a thought grows no longer than this (a few sentences)
 MIN_CONTENT_WORDS = 3  # fewer content words than this: small talk, whatever the words
 PLAIN_CONTENT_WORDS = 4  # ... and fewer than this, unless a name, number or date is among them
+# "Actually" stays: it marks a revision (`_cues`).
 _INTERJECTION = (
     r"(?:yes|yeah|yep|yup|no|nope|sure|ok|okay|oh|ooh|wow|whoa|woah|aww+|haha\w*|hah|lol|hmm+"
     r"|well|so|anyway|totally|definitely|absolutely|exactly|right|true|agreed|thanks|thank you"
-    r"|hey|hi|hello|omg|yay|ah|aha|cool|awesome|great|nice|indeed|honestly|actually|btw"
+    r"|hey|hi|hello|omg|yay|ah|aha|cool|awesome|great|nice|indeed|honestly|btw"
     r"|by the way|anyways?|oh well|of course|for sure|you know|i mean|guess what)"
 )
 _NAME = r"(?:[,\s]+[A-Z][\w'-]*)?"  # a vocative after the interjection: "Wow, Mel, ..."
@@ -42,7 +46,7 @@ _DETERMINER_RE = re.compile(r"^(?:this|that|these|those)\s+(?=([a-z][\w'-]*))", 
 _NOT_NOUN_TEXT = """is was are were be been being has have had will would can could should may might
 must do does did made makes make sounds sound looks look seems seem means mean reminds remind
 really so just all one ones too also sure totally definitely always never makes gives gave got
-kind sort's is's"""
+kind sort"""
 _NOT_NOUN = frozenset(_NOT_NOUN_TEXT.split())
 _BACK_TEXT = """it it's its itself that that's those these this they they're they've they'd
 them their theirs he he's his him she she's her hers then there's same"""
@@ -79,6 +83,8 @@ def strip_opener(text: str) -> str:
     determiner = _DETERMINER_RE.match(rest)
     if determiner is not None and determiner.group(1).lower() not in _NOT_NOUN:
         rest = "The " + rest[determiner.end() :]
+    if rest == text:
+        return text  # nothing cut: "npm install fails" keeps its case
     return rest[0].upper() + rest[1:] if rest[0].islower() else rest
 
 
