@@ -1,4 +1,8 @@
-"""How much of a long conversation's answerable content a 4x context snapshot keeps (LoCoMo).
+"""Which evidence turns a 4x context snapshot of a LoCoMo chat cites: a diagnostic, not content.
+
+The measure of what a snapshot keeps is `snapshot_content.py` (content words found in one line,
+against the same baselines); a citation says only that some sentence of the turn, or a merged
+near-duplicate of one, made a line. Loading and the baselines are shared (`_locomo.py`).
 
 Usage: `.venv/bin/python evals/locomo_retention.py [--data DIR] [--seeds 20] [--ratio 4.0]`
 
@@ -22,83 +26,35 @@ longer fits, averaged over `--seeds` seeds), the first turns, and the last turns
 baseline isolates what sentence granularity alone buys: random *sentences* (the snapshot's own
 sentence splitter) rendered as the snapshot renders them (`- text [t12]`), until the same
 budget is spent. The engine is also run without the embedding model (`max_embedded=0`) to show
-what the model adds. The main figure is the "all evidence retained" share; the target is at least
-1.6x the random-turn baseline on it.
+what the model adds.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import pickle
-import random
-import re
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
+import _locomo
+from _locomo import (
+    CachingEmbedder,
+    Conversation,
+    Question,
+    data_files,
+    document_of,
+    prefix,
+    random_sentences,
+    random_turns,
+    turn_costs,
+)
 
 from contextd.pipeline.artifacts import extract_artifacts
-from contextd.pipeline.embed import Embedder, Vectors, default_embedder
-from contextd.pipeline.ingest.conversations import speaker_role
-from contextd.pipeline.snapshot import MAX_EMBEDDED, build_snapshot, split_sentences
-from contextd.pipeline.tokens import count_tokens
-from contextd.pipeline.types import Document, SnapshotDraft, Turn
-
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIR = ROOT.parent / "shared" / "evaldata" / "locomo-dev"  # beside the repository
-_SESSION_RE = re.compile(r"^session_(\d+)$")
-_SEPARATOR_TOKENS = 1  # "\n\n" between two turns
-
-
-class CachingEmbedder:
-    """The default model, remembering vectors in a file between runs (for quick iteration)."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._model: Embedder | None = None
-        self._cache: dict[str, Vectors] = {}
-        if path.exists():
-            with path.open("rb") as handle:
-                self._cache = pickle.load(handle)
-        self.name = "all-MiniLM-L6-v2 (cached)"
-        self.dim = 384
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            if self._model is None:
-                self._model = default_embedder()
-            for text, vector in zip(missing, self._model.embed(missing), strict=True):
-                self._cache[text] = vector
-        return (
-            np.stack([self._cache[t] for t in texts])
-            if texts
-            else np.zeros((0, self.dim), np.float32)
-        )
-
-    def save(self) -> None:
-        with self._path.open("wb") as handle:
-            pickle.dump(self._cache, handle)
-
-
-@dataclass(frozen=True)
-class Question:
-    evidence: tuple[int, ...]  # turn indexes
-    category: int
-
-
-@dataclass(frozen=True)
-class Conversation:
-    name: str
-    turns: tuple[Turn, ...]
-    questions: tuple[Question, ...]
-    unmapped: int  # questions whose evidence ids name no turn
+from contextd.pipeline.embed import Embedder
+from contextd.pipeline.snapshot import MAX_EMBEDDED, build_snapshot
+from contextd.pipeline.types import SnapshotDraft
 
 
 @dataclass
@@ -115,91 +71,6 @@ class Tally:
 
     def share(self, which: str) -> float:
         return getattr(self, which) / self.total if self.total else 0.0
-
-
-def _timestamp(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.strptime(" ".join(text.split()), "%I:%M %p on %d %B, %Y")
-    except ValueError:
-        return None
-
-
-def load(path: Path) -> Conversation:
-    data = json.loads(path.read_text())
-    data = data.get("conversation", data) if "session_1" not in data else data
-    sessions = sorted(
-        (int(m.group(1)), key)
-        for key in data
-        if (m := _SESSION_RE.match(key)) and isinstance(data[key], list)
-    )
-    turns: list[Turn] = []
-    by_id: dict[str, int] = {}
-    for number, key in sessions:
-        stamp = _timestamp(data.get(f"session_{number}_date_time"))
-        for item in data[key]:
-            text = str(item.get("text", "")).strip()
-            caption = item.get("blip_caption")
-            if caption:
-                text = f"{text} [shares {caption}]".strip()
-            speaker = str(item.get("speaker", "Unknown"))
-            by_id[str(item.get("dia_id"))] = len(turns)
-            turns.append(Turn(len(turns), speaker, speaker_role(speaker), text, stamp))
-    qa = json.loads(path.read_text()).get("qa", [])
-    questions: list[Question] = []
-    unmapped = 0
-    for item in qa:
-        category = int(item.get("category", 0))
-        if category == 5:
-            continue
-        evidence = tuple(sorted({by_id[e] for e in item.get("evidence", []) if e in by_id}))
-        if not evidence:
-            unmapped += 1
-            continue
-        questions.append(Question(evidence, category))
-    return Conversation(path.stem, tuple(turns), tuple(questions), unmapped)
-
-
-def _fill(order: Sequence[int], costs: Sequence[int], budget: int) -> set[int]:
-    """Take turns in `order`, skipping any that no longer fits, until nothing else fits."""
-    kept: set[int] = set()
-    used = 0
-    smallest = min(costs, default=0)
-    for i in order:
-        if used + costs[i] <= budget:
-            kept.add(i)
-            used += costs[i]
-        if budget - used < smallest:
-            break
-    return kept
-
-
-def _prefix(order: Sequence[int], costs: Sequence[int], budget: int) -> set[int]:
-    kept: set[int] = set()
-    used = 0
-    for i in order:
-        if used + costs[i] > budget:
-            break
-        kept.add(i)
-        used += costs[i]
-    return kept
-
-
-def _random_sentences(turns: Sequence[Turn], budget: int, rng: random.Random) -> set[int]:
-    pieces = [
-        (turn.index, count_tokens(f"- {s.text} [t{turn.index}]\n"))
-        for turn in turns
-        for s in split_sentences(turn.text)
-    ]
-    rng.shuffle(pieces)
-    kept: set[int] = set()
-    used = 0
-    for index, cost in pieces:
-        if used + cost <= budget:
-            kept.add(index)
-            used += cost
-    return kept
 
 
 @dataclass
@@ -229,11 +100,7 @@ def evaluate(
     max_embedded: int,
 ) -> tuple[Row, SnapshotDraft]:
     turns = conversation.turns
-    document = Document(
-        text="\n\n".join(f"{t.speaker}: {t.text}" for t in turns),
-        format="text",
-        title=f"LoCoMo {conversation.name}",
-    )
+    document = document_of(conversation.name, turns)
     started = time.perf_counter()
     artifacts = extract_artifacts(document, turns)
     snapshot = build_snapshot(
@@ -242,7 +109,7 @@ def evaluate(
     seconds = time.perf_counter() - started
 
     budget = snapshot.budget
-    costs = [count_tokens(t.text) + _SEPARATOR_TOKENS for t in turns]
+    costs = turn_costs(turns)
     questions = conversation.questions
     row = Row(
         conversation.name,
@@ -265,14 +132,12 @@ def evaluate(
         lexical = build_snapshot(turns, document, artifacts, ratio=ratio, max_embedded=0)
         row.lexical.add(questions, set(lexical.turn_indexes))
     indexes = list(range(len(turns)))
-    row.first.add(questions, _prefix(indexes, costs, budget))
-    row.last.add(questions, _prefix(indexes[::-1], costs, budget))
+    row.first.add(questions, prefix(indexes, costs, budget))
+    row.last.add(questions, prefix(indexes[::-1], costs, budget))
     for seed in range(seeds):
-        rng = random.Random(seed)
-        order = indexes[:]
-        rng.shuffle(order)
-        row.random_turns.add(questions, _fill(order, costs, budget))
-        row.random_sentences.add(questions, _random_sentences(turns, budget, random.Random(seed)))
+        row.random_turns.add(questions, random_turns(costs, budget, seed))
+        sentences = random_sentences(turns, budget, seed)
+        row.random_sentences.add(questions, {index for index, _ in sentences})
     return row, snapshot
 
 
@@ -342,10 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    folder = args.data or Path(os.environ.get("CONTEXTD_LOCOMO_DIR", DEFAULT_DIR))
-    files = sorted(folder.glob("conv-*.json")) if folder.is_dir() else []
-    if args.only:
-        files = [f for f in files if f.stem == args.only]
+    folder, files = data_files(args.data, args.only)
     if not files:
         print(f"LoCoMo data not found in {folder} (conv-*.json); nothing to evaluate.")
         return 0
@@ -354,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = CachingEmbedder(args.cache) if args.cache else None
     rows = []
     for path in files:
-        conversation = load(path)
+        conversation = _locomo.load(path)
         row, snapshot = evaluate(
             conversation,
             ratio=args.ratio,

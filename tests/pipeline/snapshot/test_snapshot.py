@@ -168,9 +168,11 @@ def test_a_revised_decision_keeps_only_the_revision(snapshot: SnapshotDraft) -> 
 
 def test_constraints_questions_and_next_steps_are_kept(snapshot: SnapshotDraft) -> None:
     markdown = snapshot.markdown
-    assert "It must run offline on our internal network. [t0]" in section(
-        markdown, "## Constraints and facts"
-    )
+    # "It must ..." leans on the sentence before it: the two make one line, a whole thought.
+    assert (
+        "- The goal is to replace our spreadsheet with a REST service we can host on one VPS. "
+        "It must run offline on our internal network. [t0]"
+    ) in section(markdown, "## Goal")
     assert "background queue, or is a cron job enough? [t199]" in section(
         markdown, "## Open questions"
     )

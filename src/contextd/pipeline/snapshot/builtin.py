@@ -7,8 +7,13 @@ checked. The same engine serves coding sessions and casual multi-party chat; whe
 carry a coding agent's tool calls, `session.py` writes the hand-over sections instead (files
 touched, commands, open todos...), and the steps below are not used.
 
-This "builtin" engine is extractive, offline and deterministic. For each sentence of prose
-(code is left to the artifacts, which the snapshot lists):
+This "builtin" engine is extractive, offline and deterministic. A line must carry a fact on
+its own, so a turn's prose (code is left to the artifacts, which the snapshot lists) is first
+cut into **thoughts** (`_standalone`): a sentence with those after it that point back to it
+("We found sunflowers. They were part of my wedding decor."), reply openers cut ("Yeah, ..."),
+a reply that points back resolved by the question it answers, and what still points back or
+is small talk left out; relative time words get the date they mean from the turn's timestamp
+(`_dates`: "yesterday (7 May 2023)"). For each thought:
 
 1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
    section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
@@ -43,8 +48,8 @@ used at all when there is nothing to choose (every candidate fits the budget) or
 ~10 s per process); candidates beyond the embedded ones compete on lexical scores with
 word-overlap de-duplication only.
 
-**What the model adds.** On the LoCoMo chats (`evals/locomo_retention.py`) the lexical scores
-carry the retention; the model's share there is within noise. It is kept for what that metric
+**What the model adds.** On the LoCoMo chats (`evals/snapshot_content.py`) the lexical scores
+carry the retention. It is kept for what that metric
 does not see: paraphrases merged into one line, small talk and restated decisions recognized
 in other words.
 
@@ -65,6 +70,7 @@ from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.snapshot import _session_update, session
 from contextd.pipeline.snapshot import format as fmt
 from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, judge
+from contextd.pipeline.snapshot._dates import date_relative
 from contextd.pipeline.snapshot._previous import Line as _Line
 from contextd.pipeline.snapshot._previous import parse as _parse
 from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
@@ -79,6 +85,7 @@ from contextd.pipeline.snapshot._selection import (
 )
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
+from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -363,40 +370,52 @@ def _turn_candidates(
     order = first_order
     unanswered = _unanswered(turns)
     last = max(1, len(turns) - 1)
+    asked: str | None = None  # the question the previous turn ended on
     for ordinal, turn in enumerate(turns):
         if last_index is not None:
             position = min(1.0, turn.index / max(1, last_index))
         else:
             position = ordinal / last if len(turns) > 1 else 1.0
+        if turn.role == "other":
+            position = 1.0  # a chat among people: what was said early is no less current
         label = _label(turn)
-        for sentence in split_sentences(turn.text):
+        prose = [s.text for s in split_sentences(turn.text) if not s.heading]
+        replied = ordinal > 0 and turns[ordinal - 1].speaker != turn.speaker
+        for thought in thoughts(prose, asked if replied else None):
+            order += 1
+            if thought.leaning or thought.words < MIN_CONTENT_WORDS:
+                continue  # points back with nothing to lean on, or small talk: no line
+            text = date_relative(thought.text, turn.timestamp)
+            measured = salience(text, stats, speakers=speakers)
+            if thought.small(specific=measured.names + measured.specifics > 0):
+                continue
             judged = judge(
-                sentence.text,
+                text,
                 role=turn.role,
                 position=position,
                 early=turn.index in early,
                 unanswered=unanswered[ordinal],
-                heading=sentence.heading,
             )
             if judged is not None:
-                measured = salience(sentence.text, stats, speakers=speakers)
                 pool.offer(
                     Candidate(
                         order=order,
                         section=judged.section,
-                        text=sentence.text,
-                        score=_worth(judged.section, judged.score, measured),
+                        text=text,
+                        score=_worth(
+                            judged.section, judged.score, measured, chat=turn.role == "other"
+                        ),
                         revises=judged.revises,
                         cite=turn.index,
                         replaced=judged.replaced,
                         label=label,
                     )
                 )
-            order += 1
+        asked = question_asked(prose)
     return pool.chronological()
 
 
-def _worth(section: str, cue_score: float, measured: Salience) -> float:
+def _worth(section: str, cue_score: float, measured: Salience, *, chat: bool = False) -> float:
     """Combine the cue's score with the sentence's salience.
 
     Goals and open questions are found by position (early user turns, unanswered turns) rather
@@ -405,7 +424,7 @@ def _worth(section: str, cue_score: float, measured: Salience) -> float:
     """
     if section in (GOAL, QUESTIONS):
         return cue_score * (0.5 + 0.5 * measured.factor())
-    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate()
+    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate(chat=chat)
     return gated * measured.factor()
 
 
@@ -484,6 +503,7 @@ def _old_candidates(
     stays a goal. An open question stays open only if nobody else has spoken since (`_open`).
     """
     result: list[Candidate] = []
+    chat = any(turn.role == "other" for turn in new_turns)
     for order, line in enumerate(lines):
         turns = line.turns or [0]
         position = min(1.0, max(turns) / max(1, last))
@@ -498,7 +518,9 @@ def _old_candidates(
             continue  # answered since (or no longer a question at all)
         measured = salience(line.text, stats, speakers=speakers)
         cue = judged.score if judged is not None else PLAIN_SCORE
-        score = _worth(line.section, cue, measured)
+        # It made the cut once: without new content it stays (rarity, counted over a few
+        # lines now, must not push it under the floor).
+        score = max(MIN_SCORE, _worth(line.section, cue, measured, chat=chat))
         result.append(
             Candidate(
                 order=order,

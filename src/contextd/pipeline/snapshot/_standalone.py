@@ -1,0 +1,143 @@
+"""Make every line of a snapshot stand on its own: whole thoughts, no words that point back.
+
+A snapshot line is read far from the chat it came from. "They were an important part of my
+wedding decor." says nothing there; "We found these lovely flowers. They were an important part
+of my wedding decor." does. So a turn's sentences are grouped into **thoughts** before they are
+judged: a sentence that opens on a word pointing back into the conversation (it, that, they,
+this, ...) joins the sentence before it in the same turn, and the two compete as one line. A
+reply's opening noise is cut ("Yeah, I'm lucky" -> "I'm lucky"; "Wow, Mel, that's great" keeps
+only what follows the interjection; "This necklace is a gift" becomes "The necklace is a
+gift"). A reply that opens by pointing back is resolved by the question it answers, when the
+other side's turn ended on one: `(to "Who performed?") It was Matt Patterson`. What still
+points back, with nothing before it in the turn to lean on ("It was so special!" as a turn's
+first sentence), is marked `leaning`: the engine drops it, as it drops a thought with too few
+content words to carry a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from contextd.pipeline.snapshot._selection import content_words
+
+MIN_QUESTION_WORDS = 2  # content words a question needs to resolve a reply
+MAX_QUESTION_WORDS = 16  # a longer question makes a poor antecedent for a reply
+MAX_THOUGHT_CHARS = 480  # a thought grows no longer than this (a few sentences)
+MIN_CONTENT_WORDS = 3  # fewer content words than this: small talk, whatever the words
+PLAIN_CONTENT_WORDS = 4  # ... and fewer than this, unless a name, number or date is among them
+# "Actually" stays: it marks a revision (`_cues`).
+_INTERJECTION = (
+    r"(?:yes|yeah|yep|yup|no|nope|sure|ok|okay|oh|ooh|wow|whoa|woah|aww+|haha\w*|hah|lol|hmm+"
+    r"|well|so|anyway|totally|definitely|absolutely|exactly|right|true|agreed|thanks|thank you"
+    r"|hey|hi|hello|omg|yay|ah|aha|cool|awesome|great|nice|indeed|honestly|btw"
+    r"|by the way|anyways?|oh well|of course|for sure|you know|i mean|guess what)"
+)
+_NAME = r"(?:[,\s]+[A-Z][\w'-]*)?"  # a vocative after the interjection: "Wow, Mel, ..."
+_OPENER_RE = re.compile(rf"^(?:{_INTERJECTION}{_NAME}\s*[,!.…]+\s*)+", re.IGNORECASE)
+_LINK_RE = re.compile(
+    r"^(?:(?:and|but|plus|also)\b\s*,?\s*|so\s*,\s*|so\s+(?=(?:i|we|you|my|our|it|they|he|she)\b))",
+    re.IGNORECASE,
+)
+# "This necklace is special" points at a photo or a word before; "The necklace ..." does not.
+# Only a determiner before a noun is rewritten: "That is great" and "This was fun" are left.
+_DETERMINER_RE = re.compile(r"^(?:this|that|these|those)\s+(?=([a-z][\w'-]*))", re.IGNORECASE)
+_NOT_NOUN_TEXT = """is was are were be been being has have had will would can could should may might
+must do does did made makes make sounds sound looks look seems seem means mean reminds remind
+really so just all one ones too also sure totally definitely always never makes gives gave got
+kind sort"""
+_NOT_NOUN = frozenset(_NOT_NOUN_TEXT.split())
+_BACK_TEXT = """it it's its itself that that's those these this they they're they've they'd
+them their theirs he he's his him she she's her hers then there's same"""
+BACK_WORDS = frozenset(_BACK_TEXT.split())
+_FIRST_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+@dataclass(frozen=True)
+class Thought:
+    """One line's worth of a turn: a sentence and those after it that lean on it."""
+
+    text: str
+    leaning: bool  # still opens on a word that points back, with nothing to lean on
+    words: int  # content words: below `MIN_CONTENT_WORDS` (or `PLAIN_CONTENT_WORDS` with
+    # nothing specific among them, which the caller judges) it is small talk
+
+    def small(self, specific: bool) -> bool:
+        """Too few content words to carry a fact; `specific`: it names something or a time."""
+        return self.words < (MIN_CONTENT_WORDS if specific else PLAIN_CONTENT_WORDS)
+
+
+def strip_opener(text: str) -> str:
+    """`text` without the interjections and links it opens with, and with a demonstrative
+    before a noun made definite ("This necklace" -> "The necklace"); unchanged if the opener
+    is all there is."""
+    rest = text
+    for _ in range(3):  # "And yup, I do": a link, then an interjection
+        stripped = _LINK_RE.sub("", _OPENER_RE.sub("", rest, count=1), count=1)
+        if stripped == rest:
+            break
+        rest = stripped
+    if not rest or not any(ch.isalnum() for ch in rest):
+        return text
+    determiner = _DETERMINER_RE.match(rest)
+    if determiner is not None and determiner.group(1).lower() not in _NOT_NOUN:
+        rest = "The " + rest[determiner.end() :]
+    if rest == text:
+        return text  # nothing cut: "npm install fails" keeps its case
+    return rest[0].upper() + rest[1:] if rest[0].islower() else rest
+
+
+def leans_back(text: str) -> bool:
+    """Whether `text` opens on a word that points back into the conversation."""
+    first = _FIRST_WORD_RE.match(text.lower().replace("\u2019", "'").lstrip(" \"'(*-"))
+    return first is not None and first.group(0) in BACK_WORDS
+
+
+def question_asked(sentences: Sequence[str]) -> str | None:
+    """The question a turn ends on, when a reply could lean on it: short, and not itself
+    pointing back ("How did they handle it?" resolves nothing)."""
+    if not sentences or not sentences[-1].rstrip().endswith("?"):
+        return None
+    question = strip_opener(sentences[-1].strip())
+    if leans_back(question) or len(question.split()) > MAX_QUESTION_WORDS:
+        return None
+    if len(content_words(question)) < MIN_QUESTION_WORDS:
+        return None  # "How did they handle it?": nothing to resolve a reply by
+    return question
+
+
+def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought]:
+    """Group one turn's sentences into thoughts (in order), openers stripped.
+
+    `asked` is the question the other side's previous turn ended on (`question_asked`): a
+    reply whose first thought points back ("It was Matt Patterson!") is resolved by it,
+    `(to "Who performed at the concert?") It was Matt Patterson!`.
+    """
+    groups: list[list[str]] = []
+    for raw in sentences:
+        sentence = strip_opener(raw)
+        current = groups[-1] if groups else None
+        if (
+            current is not None
+            and leans_back(sentence)
+            and not _empty(current)
+            and sum(len(s) + 1 for s in current) + len(sentence) <= MAX_THOUGHT_CHARS
+        ):
+            current.append(sentence)
+        else:
+            groups.append([sentence])
+    result: list[Thought] = []
+    for number, group in enumerate(groups):
+        text = " ".join(group)
+        if number == 0 and asked is not None and leans_back(group[0]):
+            text = f'(to "{asked}") {text}'
+            result.append(Thought(text, False, len(content_words(text))))
+            continue
+        result.append(Thought(text, leans_back(group[0]), len(content_words(text))))
+    return result
+
+
+def _empty(group: list[str]) -> bool:
+    """A group with nothing to lean on: small talk only ("Wow, that's great!")."""
+    return len(content_words(" ".join(group))) < MIN_CONTENT_WORDS
