@@ -39,8 +39,10 @@ by the same script on an older checkout.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -266,8 +268,11 @@ def _html(path: Path) -> str:
 def _pdf(html: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
+    chromium = os.environ.get("CONTEXTD_CHROMIUM") or shutil.which("chromium") or None
     with sync_playwright() as driver:
-        browser = driver.chromium.launch()
+        browser = driver.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             page.set_content(html)
@@ -284,6 +289,8 @@ def run(args: argparse.Namespace) -> int:
             for name in args.sets.split(","):
                 tallies = {system: Tally() for system in SYSTEMS}
                 paths = sorted((DATA / name).glob("*.*"))
+                if kind != "markdown":  # reST is not Markdown: only .md files are rendered
+                    paths = [p for p in paths if p.suffix == ".md"]
                 if args.only:
                     paths = [p for p in paths if p.name in args.only]
                 for path in paths:

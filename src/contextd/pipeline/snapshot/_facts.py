@@ -7,18 +7,19 @@ needs is what the document *states*:
 - **Requirements**, with their key word kept verbatim: the BCP 14 words in capitals (MUST,
   SHOULD NOT, REQUIRED, MAY...) are the document's own marking of what is normative, so they
   weigh most; "must"/"is required" in lower case count a little.
-- **Definitions**: "A wheel is a ZIP-format archive...", "X means...", "X is defined as...", a
-  property list's "`schemaVersion` int".
+- **Definitions**: "A wheel is a ZIP-format archive...", "X means...", "X is defined as...".
 - **Specifics**: numbers, names, identifiers and code spans (`_salience`), and words rare in
   this document (its own subject matter rather than filler).
 - **Examples named**: "for example", "e.g.", "such as" introduce the concrete case.
 
 Lines that do not carry a fact lose: link-only lines ("See [the matrix](...)"), directives and
-field lists, markup debris, and sentences that only point elsewhere ("This section defines...",
-"as described below"). A sentence that opens on a word pointing back ("It", "This", "They")
-loses a little, as its reader may miss what it refers to; a property's description that does
-("This REQUIRED property ...") is instead prefixed with the property's name (`subject`), as
-is every line of that property's description.
+field lists, markup debris, sentences that only point elsewhere ("This section defines...",
+"as described below"; "This document describes X" stays: it says what the document is), and a
+sentence that only introduces what follows ("Example showing an image manifest:"), unless it is
+a requirement. A sentence that opens on a word pointing back ("It", "This", "They") loses a
+little, as its reader may miss what it refers to. A property list's entry ("`schemaVersion`
+int") is not a line of its own: every line of its description is prefixed with the property's
+name instead (`subject`), so "this MUST be `2`" says what must be 2.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ _DEFINITION_RE = re.compile(
 _TERM_RE = re.compile(r"^`[^`]{1,60}`(?:\s+\*?[\w\[\]<>,. -]{1,40}\*?)?$")
 _EXAMPLE_RE = re.compile(r"\b(?:for example|for instance|e\.g\.|such as|example)\b", re.IGNORECASE)
 _META_RE = re.compile(
-    r"^(?:this (?:section|document|specification|pep|chapter)\s+(?:describes|defines|covers"
-    r"|outlines|specifies|contains|explains)|see (?:also|the|\[)|the following\b|as (?:described"
+    r"^(?:this (?:section|chapter)\s+(?:describes|defines|covers|outlines|specifies|contains"
+    r"|explains)|see (?:also|the|\[)|the following\b|as (?:described"
     r"|shown|noted) (?:below|above|in)|note:?$|table of contents|\.\. )",
     re.IGNORECASE,
 )
@@ -131,8 +132,10 @@ def worth(text: str, stats: TermStats) -> float:
         score += DEFINITION_WEIGHT
     if _EXAMPLE_RE.search(text):
         score += EXAMPLE_WEIGHT
-    if text.rstrip().endswith(":"):
-        score *= INTRODUCES_FACTOR  # "Example showing an image manifest:" (the code follows)
+    if text.rstrip().endswith(":"):  # it introduces a list or an example shown apart
+        if not binding:
+            return 0.0  # "Example showing an image manifest:"
+        score *= INTRODUCES_FACTOR  # "Implementations MUST support the following types:"
     if _META_RE.match(text):
         score *= META_FACTOR
     elif _BACK_RE.match(text) and not _PROPERTY_BACK_RE.match(text):

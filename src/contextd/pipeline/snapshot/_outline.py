@@ -4,11 +4,12 @@ The converters hand documents over as Markdown where the source had structure: H
 headings arrive as ATX lines ("## Title", markdownify and mammoth), Markdown keeps its own
 (ATX or setext), reStructuredText (PEPs, Sphinx docs, read as plain text) marks them with
 underlines ("Abstract\\n========"), and PDF or plain text keep at most a numbered line
-("3.2  Media Types"). `normalize` rewrites the last three as ATX lines *without adding or
-removing a blank line*, so the paragraph numbers a snapshot cites ("p12") stay those the
-sentence splitter gives the original text, which the LLM engine and readers use too. Numbered
-lines are trusted only in a document with no other heading, where a false "1. Use X" heading
-costs least.
+("3.2  Media Types") or a line of its own that reads as a title. `normalize` rewrites these
+as ATX lines *without adding or removing a blank line*, so the paragraph numbers a snapshot
+cites ("p12") stay those the sentence splitter gives the original text, which the LLM engine
+and readers use too. Numbered
+and title-like lines are trusted only in a document with no other heading (the title-like ones
+only without numbered ones), where a false heading costs least.
 
 Levels are ranked (the shallowest level used becomes 1) and capped at `MAX_DEPTH`, so a
 document that starts at h3 or nests six deep still reads as a short outline. A first heading
@@ -35,6 +36,9 @@ _NUMBERED_RE = re.compile(
     r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,4}|[A-Z](?:\.\d{1,2}){1,4})\.?|Appendix [A-Z][.:]?)"
     r"[ \t]+(?P<title>[A-Z][^\n]{1,80})$"
 )
+_MAX_TITLE_WORDS = 8
+_MAX_TITLE_LINE = 70
+_BCP14_RE = re.compile(r"\b(?:MUST|SHALL|SHOULD|REQUIRED|RECOMMENDED|MAY|OPTIONAL)\b")
 _LEADER_RE = re.compile(r"(?:\.\s?){4,}|\s\d{1,4}$")
 _UNDERSCORES_RE = re.compile(r"(?<![\w`])_([^_\n`]+)_(?![\w`])")  # "_Image Manifest_"
 _TAG_RE = re.compile(r"<[^<>\n]{0,200}>")
@@ -79,8 +83,14 @@ def normalize(text: str) -> str:
             continue
         out.append(line)
         i += 1
-    if not found:
-        out = [_numbered(line) if n not in fenced else line for n, line in enumerate(out)]
+    if not found:  # numbered headings, else title-like lines (a PDF's text)
+        numbered = [_numbered(line) if n not in fenced else line for n, line in enumerate(out)]
+        if numbered != out:
+            return "\n".join(numbered)
+        out = [
+            "## " + line.strip() if n not in fenced and _titled(out, n) else line
+            for n, line in enumerate(out)
+        ]
     return "\n".join(out)
 
 
@@ -204,6 +214,28 @@ def _numbered(line: str) -> str:
         return line
     depth = stripped.split(None, 1)[0].rstrip(".").count(".") + 1
     return "#" * min(6, depth) + " " + stripped
+
+
+def _titled(lines: Sequence[str], i: int) -> bool:
+    """Whether line `i` of a text without marked headings reads as a heading.
+
+    A PDF's text keeps a heading as a line of its own and nothing else: so a short line that
+    starts with a capital, is mostly letters, ends without punctuation, and follows the end of a
+    sentence or of a code example (or a blank line, or the start). Wrapped lines of a paragraph
+    end mid-sentence and are long; list items and captions rarely meet all of it.
+    """
+    line = lines[i].strip()
+    words = line.split()
+    if not 1 <= len(words) <= _MAX_TITLE_WORDS or len(line) > _MAX_TITLE_LINE:
+        return False
+    if not line[0].isupper() or line[-1] in ".,;:!?)]}\"'" or _BCP14_RE.search(line):
+        return False
+    if sum(ch.isalpha() for ch in line) < 0.6 * len(line.replace(" ", "")):
+        return False
+    before = lines[i - 1].strip() if i > 0 else ""
+    after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    ends = not before or before[-1] in ".:!?}]" or _ATX_RE.match(before) is not None
+    return ends and bool(after)
 
 
 def _atx_levels(text: str) -> list[int]:

@@ -37,7 +37,8 @@ from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft
 
 MAX_FACTS = 20_000
 OUTLINE_SHARE = 0.2  # of the room, for headings before any line is chosen
-SAME_SECTION = 0.85  # worth left to each further line of one section
+SAME_SECTION = 0.7  # worth left to each further line of one section (see `_choose`)
+SECTION_SCALE = 0.5
 MIN_WORTH = 0.25  # lines worth less are not shown, even with room left
 NEAR_DUPLICATE = 0.8  # share of a line's content words a chosen line already holds
 TERM_SCOPE = 3  # paragraphs after a property's name that describe it
@@ -143,12 +144,16 @@ def _choose(
     by_section: dict[int, list[int]] = {}
     for position, fact in enumerate(facts):
         by_section.setdefault(fact.section, []).append(position)
+    # A section of many facts deserves more lines than a section of one: the decay runs on
+    # the lines taken over a power of the section's candidates (`SECTION_SCALE`: 0 is flat).
+    scale = [max(1.0, len(by_section.get(i, ())) ** SECTION_SCALE) for i in range(len(sections))]
 
     def cost(fact: _Fact) -> int:
         return fact.cost + sum(heading_cost[i] for i in paths[fact.section] if i not in shown)
 
     def priority(fact: _Fact) -> float:
-        return fact.score * SAME_SECTION ** per_section[fact.section] / cost(fact)
+        decay: float = SAME_SECTION ** (per_section[fact.section] / scale[fact.section])
+        return fact.score * decay / cost(fact)
 
     left = room - _show_headings(sections, heading_cost, paths, shown, room * OUTLINE_SHARE)
     heap = [(-priority(fact), fact.order, position) for position, fact in enumerate(facts)]
