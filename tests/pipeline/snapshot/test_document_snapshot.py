@@ -169,6 +169,19 @@ def test_a_property_description_is_prefixed_with_the_property_it_describes() -> 
     assert "`layers`: For portability" not in result.markdown  # it names itself already
 
 
+def test_a_plain_word_property_is_prefixed_even_when_the_word_occurs() -> None:
+    text = (
+        "## Platform\n\n"
+        "- **`architecture`** *string*\n\n"
+        "  This REQUIRED property specifies the CPU architecture.\n"
+        "  Image indexes SHOULD use values listed in the Go Language document for `GOARCH`.\n"
+    )
+    result = snapshot(text, title="Image index")
+    assert "- `architecture`: This REQUIRED property specifies the CPU architecture." in (
+        result.markdown
+    )
+
+
 @pytest.mark.parametrize("budget", [40, 80, 150, 300, None])
 def test_the_budget_is_respected(budget: int | None) -> None:
     result = snapshot(MANIFEST, title="OCI Image Manifest Specification", budget=budget)

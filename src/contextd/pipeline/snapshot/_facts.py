@@ -97,9 +97,12 @@ def subject(text: str, name: str) -> str:
     "For this version of the specification, this MUST be `2`" under `schemaVersion` says nothing
     on its own; "`schemaVersion`: For this version ... MUST be `2`" does.
     """
-    if not name or re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text):
+    if not name or f"`{name}`" in text:
         return text
-    return f"`{name}`: {text}"
+    distinct = not (name.isalpha() and name.islower())  # "schemaVersion", "os.version"
+    if distinct and re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text):
+        return text
+    return f"`{name}`: {text}"  # "architecture" in "the CPU architecture" is not the property
 
 
 def clean(text: str) -> str:
