@@ -24,6 +24,7 @@ greedy choice; every step after that is bounded by them and by the budget.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ SECTION_SCALE = 0.5
 MIN_WORTH = 0.25  # lines worth less are not shown, even with room left
 NEAR_DUPLICATE = 0.8  # share of a line's content words a chosen line already holds
 TERM_SCOPE = 3  # paragraphs after a property's name that describe it
+_POSTING_SCAN = 256
 
 
 @dataclass
@@ -147,6 +149,11 @@ def _choose(
     # A section of many facts deserves more lines than a section of one: the decay runs on
     # the lines taken over a power of the section's candidates (`SECTION_SCALE`: 0 is flat).
     scale = [max(1.0, len(by_section.get(i, ())) ** SECTION_SCALE) for i in range(len(sections))]
+    under: dict[int, list[int]] = {}  # heading -> the sections whose lines sit under it
+    for index, path in enumerate(paths):
+        for heading in path:
+            under.setdefault(heading, []).append(index)
+    seen = _Seen()
 
     def cost(fact: _Fact) -> int:
         return fact.cost + sum(heading_cost[i] for i in paths[fact.section] if i not in shown)
@@ -158,30 +165,30 @@ def _choose(
     left = room - _show_headings(sections, heading_cost, paths, shown, room * OUTLINE_SHARE)
     heap = [(-priority(fact), fact.order, position) for position, fact in enumerate(facts)]
     heapq.heapify(heap)
-    taken: set[int] = set()
+    done: set[int] = set()  # chosen, or ruled out (too long for what is left, or a repeat)
     while heap:
         stored, _, position = heapq.heappop(heap)
-        if position in taken:
+        if position in done:
             continue
         fact = facts[position]
         current = priority(fact)
         if current < -stored - 1e-12:
             heapq.heappush(heap, (-current, fact.order, position))
             continue
+        done.add(position)
         needed = cost(fact)
-        if needed > left or _repeats(fact, chosen):
+        if needed > left or seen.repeats(fact.words):
             continue
         left -= needed
-        taken.add(position)
         chosen.append(fact)
+        seen.add(fact.words)
         per_section[fact.section] += 1
         opened = [i for i in paths[fact.section] if i not in shown]
         shown.update(opened)
-        for index in range(len(sections)) if opened else ():
-            if any(i in opened for i in paths[index]):  # these lines got cheaper
-                for other in by_section.get(index, ()):
-                    if other not in taken:
-                        heapq.heappush(heap, (-priority(facts[other]), facts[other].order, other))
+        for index in {i for heading in opened for i in under.get(heading, ())}:
+            for other in by_section.get(index, ()):  # these lines got cheaper
+                if other not in done:
+                    heapq.heappush(heap, (-priority(facts[other]), facts[other].order, other))
     _show_headings(sections, heading_cost, paths, shown, left)
     return shown, chosen
 
@@ -205,13 +212,34 @@ def _show_headings(
     return spent
 
 
-def _repeats(fact: _Fact, chosen: Sequence[_Fact]) -> bool:
-    if not fact.words:
-        return False
-    for other in chosen:
-        if len(fact.words & other.words) >= NEAR_DUPLICATE * len(fact.words):
-            return True
-    return False
+class _Seen:
+    """The chosen lines' words, indexed, to skip a line that a chosen one mostly repeats.
+
+    A chosen line holding `NEAR_DUPLICATE` of a candidate's n words must hold one of any
+    n - need + 1 of them, so only the postings of that many of the rarest are read, each up to
+    `_POSTING_SCAN` entries: a check stays bounded however many lines were chosen.
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = {}
+
+    def add(self, words: frozenset[str]) -> None:
+        for word in words:
+            self._postings.setdefault(word, []).append(len(self._lines))
+        self._lines.append(words)
+
+    def repeats(self, words: frozenset[str]) -> bool:
+        if not words:
+            return False
+        need = math.ceil(NEAR_DUPLICATE * len(words))
+        rarest = sorted(words, key=lambda w: len(self._postings.get(w, ())))
+        others = {
+            line
+            for word in rarest[: len(words) - need + 1]
+            for line in self._postings.get(word, ())[-_POSTING_SCAN:]
+        }
+        return any(len(words & self._lines[line]) >= need for line in others)
 
 
 def _fit(
