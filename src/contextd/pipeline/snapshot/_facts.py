@@ -18,8 +18,9 @@ field lists, markup debris, sentences that only point elsewhere ("This section d
 sentence that only introduces what follows ("Example showing an image manifest:"), unless it is
 a requirement. A sentence that opens on a word pointing back ("It", "This", "They") loses a
 little, as its reader may miss what it refers to. A property list's entry ("`schemaVersion`
-int") is not a line of its own: every line of its description is prefixed with the property's
-name instead (`subject`), so "this MUST be `2`" says what must be 2.
+int") is not a line of its own: a line of its description that points back ("this", "it",
+"the value") is prefixed with the property's name instead (`subject`), so "this MUST be `2`"
+says what must be 2.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ _PROPERTY_BACK_RE = re.compile(
     r"^(?:this|the)\s+(?:(?:REQUIRED|OPTIONAL|RECOMMENDED)\s+)?(?:property|field|member"
     r"|attribute|key|value|parameter|element|header|option)\b",
 )
+RARE_WEIGHT = 0.1
+_POINTING_RE = re.compile(
+    r"\b(?:this|it|its|the (?:value|field|property|array|object|key))\b", re.IGNORECASE
+)
 _LETTER_RE = re.compile(r"[A-Za-z]")
 _REFERENCE_LINK_RE = re.compile(r"\[([^\]\n]{1,200})\]\[[^\]\n]{0,100}\]")
 INTRODUCES_FACTOR = 0.5
@@ -92,13 +97,15 @@ def term_name(text: str) -> str:
 
 
 def subject(text: str, name: str) -> str:
-    """`text` prefixed with the property `name` it describes, unless it names it already.
+    """`text` prefixed with the property `name` it describes when it points back to it.
 
     "For this version of the specification, this MUST be `2`" under `schemaVersion` says nothing
     on its own; "`schemaVersion`: For this version ... MUST be `2`" does.
     """
     if not name or f"`{name}`" in text:
         return text
+    if not _POINTING_RE.search(text):
+        return text  # "Implementations MUST NOT error on an unknown `artifactType`" stands alone
     distinct = not (name.isalpha() and name.islower())  # "schemaVersion", "os.version"
     if distinct and re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text):
         return text
@@ -123,7 +130,7 @@ def worth(text: str, stats: TermStats) -> float:
     measured = salience(text, stats)
     score = (
         0.2
-        + 0.1 * min(measured.rare, 6.0)
+        + RARE_WEIGHT * min(measured.rare, 6.0)
         + 0.2 * min(measured.names, 3)
         + 0.25 * min(measured.specifics, 2)
     )
