@@ -26,7 +26,7 @@ hash algorithm, the children of which will contain the actual content.</p>
 refs. The <code>blobs</code> directory MAY be missing referenced blobs, in which case the
 missing blobs SHOULD be fulfilled by an external blob store.</p>
 <h3>Example Blobs</h3>
-<pre><code class="language-shell">$ shasum -a 256 ./blobs/sha256/afff3924849e458c5ef237db5f89539274d5e609db5db935ed3959c90f1f2d51
+<pre><code class="language-shell">$ shasum -a 256 ./blobs/sha256/afff3924849e458c5ef237db5f8953
 </code></pre>
 <h2>oci-layout file</h2>
 <p>This JSON object serves as a marker for the base of an Open Container Image Layout and to
@@ -36,9 +36,7 @@ and will pin a given version until changes to the image layout are required.</p>
 </article></body></html>"""
 
 
-def test_an_html_page_snapshot_keeps_the_page_headings(
-    client: Client, pages: PageServer
-) -> None:
+def test_an_html_page_snapshot_keeps_the_page_headings(client: Client, pages: PageServer) -> None:
     url = pages.add("/image-layout", PAGE)
     space = client.space()
     source = client.source(space["id"], {"type": "URI", "initial_data": {"url": url}})

@@ -11,10 +11,10 @@ import re
 import pytest
 
 from contextd.pipeline.artifacts import extract_artifacts
-from contextd.pipeline.snapshot import build_snapshot, split_sentences
+from contextd.pipeline.snapshot import build_snapshot, split_sentences, update_snapshot
 from contextd.pipeline.snapshot._outline import outline
 from contextd.pipeline.tokens import count_tokens
-from contextd.pipeline.types import Document, SnapshotDraft
+from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
 MANIFEST = """\
 # OCI Image Manifest Specification
@@ -300,3 +300,10 @@ def test_a_pdf_text_keeps_its_title_like_lines_as_headings() -> None:
         "- If the artifact does not need layers, a single layer SHOULD be included with a "
         "non-zero size. [p1]" in result.markdown
     )
+
+
+def test_a_document_snapshot_is_rebuilt_not_fast_forwarded_with_turns() -> None:
+    previous = snapshot(MANIFEST, title="OCI Image Manifest Specification", budget=300)
+    turn = Turn(index=0, role="user", speaker="User", text="Which media type does it use?")
+    with pytest.raises(ValueError, match="rebuild it"):
+        update_snapshot(previous, [turn], Document("", "markdown"), [], max_embedded=0)

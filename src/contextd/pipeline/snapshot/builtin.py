@@ -78,7 +78,7 @@ from contextd.pipeline.snapshot._selection import (
 )
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
-from contextd.pipeline.snapshot.document import build_document_snapshot
+from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -198,7 +198,7 @@ def update_snapshot(
             max_embedded=max_embedded,
         )
     title, lines = _parse(previous.markdown)
-    if any(cite.startswith("p") for line in lines for cite in line.cites):
+    if is_document_snapshot(previous.markdown):
         raise ValueError("the previous snapshot is of a document; rebuild it with build_snapshot")
     tokens_before = previous.tokens_before + fmt.added_tokens(new_turns)
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)

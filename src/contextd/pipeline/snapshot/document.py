@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ MIN_WORTH = 0.25  # lines worth less are not shown, even with room left
 NEAR_DUPLICATE = 0.8  # share of a line's content words a chosen line already holds
 TERM_SCOPE = 3  # paragraphs after a property's name that describe it
 _POSTING_SCAN = 256
+_PARAGRAPH_CITE_RE = re.compile(r"^- .* \[p\d+(?:, p\d+)*\]$", re.MULTILINE)
 
 
 @dataclass
@@ -81,6 +83,12 @@ def build_document_snapshot(
     shown, chosen = _choose(sections, facts, frame.room)
     markdown = _fit(frame, sections, shown, chosen)
     return fmt.draft(markdown, tokens_before, budget, (), engine)
+
+
+def is_document_snapshot(markdown: str) -> bool:
+    """Whether a stored snapshot is a document's (its bullets cite paragraphs, "[p3]"): such a
+    snapshot cannot be fast-forwarded with turns, as its headings are not the work sections."""
+    return _PARAGRAPH_CITE_RE.search(markdown) is not None
 
 
 def _candidates(sections: Sequence[Section]) -> list[_Fact]:
