@@ -63,8 +63,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.snapshot import _session_update, session
@@ -86,6 +85,7 @@ from contextd.pipeline.snapshot._selection import (
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
+from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
 
@@ -143,9 +143,15 @@ def build_snapshot(
                 header=header,
                 fill=pool,
             )
-    else:
-        stats.add_all(_paragraphs(document.text))
-        pool = _document_candidates(document, stats, capacity=capacity)
+    else:  # a document: its own outline and the facts under each heading (`document.py`)
+        return build_document_snapshot(
+            document,
+            artifacts,
+            budget=budget,
+            tokens_before=tokens_before,
+            header=header,
+            engine=ENGINE,
+        )
     return _assemble(
         header,
         pool,
@@ -199,7 +205,7 @@ def update_snapshot(
             max_embedded=max_embedded,
         )
     title, lines = _parse(previous.markdown)
-    if any(cite.startswith("p") for line in lines for cite in line.cites):
+    if is_document_snapshot(previous.markdown):
         raise ValueError("the previous snapshot is of a document; rebuild it with build_snapshot")
     tokens_before = previous.tokens_before + fmt.added_tokens(new_turns)
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
@@ -449,39 +455,6 @@ def _unanswered(turns: Sequence[Turn]) -> list[bool]:
         if len(speakers_later) < 2:
             speakers_later.add(turn.speaker)
     return result
-
-
-def _paragraphs(text: str) -> Iterator[str]:
-    for match in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
-        yield match.group(0)
-
-
-def _document_candidates(document: Document, stats: TermStats, *, capacity: int) -> list[Candidate]:
-    pool = CandidatePool(capacity)
-    paragraphs = max(1, document.text.count("\n\n") + 1)
-    early_until = max(3, paragraphs // 10)
-    for order, sentence in enumerate(split_sentences(document.text)):
-        judged = judge(
-            sentence.text,
-            role=None,
-            position=min(1.0, sentence.paragraph / paragraphs),
-            early=sentence.paragraph <= early_until,
-            unanswered=True,  # a document's questions are open wherever they stand
-            heading=sentence.heading,
-        )
-        if judged is not None:
-            pool.offer(
-                Candidate(
-                    order=order,
-                    section=judged.section,
-                    text=sentence.text,
-                    score=_worth(judged.section, judged.score, salience(sentence.text, stats)),
-                    revises=judged.revises,
-                    cite=sentence.paragraph,
-                    replaced=judged.replaced,
-                )
-            )
-    return pool.chronological()
 
 
 # --- the previous snapshot, parsed back ----------------------------------------------------
