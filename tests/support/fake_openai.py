@@ -1,7 +1,9 @@
 """A local HTTP server speaking the OpenAI Chat Completions protocol, with scripted replies.
 
 The hosted LLM is the one boundary we cannot run here; this server speaks its real wire format,
-so the real `openai` client (and contextd's engine through it) is exercised end to end.
+so the real `openai` client (and contextd's engine through it) is exercised end to end. Replies
+are scripted in order (`answer`) or, once the script is used up, written per request by a
+`responder` that reads the request's body (a map-reduce sends many, each different).
 """
 
 from __future__ import annotations
@@ -9,13 +11,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from contextd.pipeline.tokens import count_tokens
+from contextd.testing import ThreadedServer
 
 
 @dataclass
@@ -24,6 +31,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     raw: bytes | None = None  # sent as is, instead of a completion
+    usage: bool = True  # False: no `usage` in the completion, as some local servers do
 
 
 @dataclass
@@ -37,6 +45,12 @@ class FakeModelServer:
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     replies: deque[Reply] = field(default_factory=deque)
+    responder: Callable[[dict[str, Any]], Reply | str] | None = None
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.replies.clear()
+        self.responder = None
 
     def answer(self, *replies: Reply | str) -> None:
         self.replies.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
@@ -44,7 +58,13 @@ class FakeModelServer:
     async def chat_completions(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append(Recorded(dict(request.headers), body))
-        reply = self.replies.popleft() if self.replies else Reply("")
+        if self.replies:
+            reply = self.replies.popleft()
+        elif self.responder is not None:
+            written = self.responder(body)
+            reply = written if isinstance(written, Reply) else Reply(written)
+        else:
+            reply = Reply("")
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.raw is not None:
@@ -55,22 +75,32 @@ class FakeModelServer:
         message = {"role": "assistant", "content": reply.content, "refusal": None}
         prompt_tokens = sum(count_tokens(m["content"]) for m in body["messages"])
         completion_tokens = count_tokens(reply.content or "")
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{len(self.requests)}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body["model"],
-                "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens,
-                },
+        completion: dict[str, Any] = {
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+            ],
+        }
+        if reply.usage:
+            completion["usage"] = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
             }
-        )
+        return JSONResponse(completion)
+
+
+@contextmanager
+def running_model_server() -> Iterator[FakeModelServer]:
+    """The fake model on a real HTTP server (loopback, a free port); `url` is its API root."""
+    fake = FakeModelServer()
+    app = Starlette(routes=[Route("/v1/chat/completions", fake.chat_completions, methods=["POST"])])
+    with ThreadedServer(app, timeout_graceful_shutdown=1) as server:
+        fake.url = server.url + "/v1"
+        yield fake
 
 
 def hashed_embedding(text: str, dim: int, salt: str = "") -> list[float]:

@@ -47,9 +47,10 @@ _SECTION_ALIASES = {
 }
 
 Bullet = tuple[str, tuple[int, ...]]  # text without citations, cited references in order
+Notes = dict[str, list[Bullet]]  # bullets by section name, in the source's order
 
 
-def parse(answer: str, prefix: str, known: set[int]) -> dict[str, list[Bullet]]:
+def parse(answer: str, prefix: str, known: set[int]) -> Notes:
     """The answer's bullets by section, keeping only lines that cite known references.
 
     Headings may be written loosely ("### 2. Next steps:", "**Decisions**"); unknown sections, the
@@ -59,7 +60,7 @@ def parse(answer: str, prefix: str, known: set[int]) -> dict[str, list[Bullet]]:
     text = _THINK_RE.sub("", answer)
     if not text.strip():
         raise LLMUnavailable("empty answer")
-    sections: dict[str, list[Bullet]] = {name: [] for name in SECTIONS}
+    sections: Notes = {name: [] for name in SECTIONS}
     seen: set[str] = set()
     headings = 0
     current: str | None = None
