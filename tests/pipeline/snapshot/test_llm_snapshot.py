@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.snapshot import (
     LLMConfig,
@@ -106,7 +107,7 @@ GOOD_ANSWER = """\
 - The owner_id KeyError in list_tasks is fixed and all 42 tests pass. [t4, t5]
 
 ## Decisions
-- PostgreSQL instead of SQLite, because four workers run behind nginx. [t6, t7]
+- PostgreSQL instead of SQLite for four workers; migrations run with Alembic. [t6, t7]
 - Cursor pagination capped at 100 items per page. [t1]
 
 ## Constraints and facts
@@ -153,8 +154,9 @@ def test_a_good_answer_becomes_a_cited_snapshot_within_budget(server: FakeModelS
     assert markdown.startswith("# Context snapshot: Task tracker API\n")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == SECTION_ORDER
-    assert "- PostgreSQL instead of SQLite, because four workers run behind nginx. [t6, t7]" in (
-        section(markdown, "## Decisions")
+    assert (
+        "- PostgreSQL instead of SQLite for four workers; migrations run with Alembic. [t6, t7]"
+        in (section(markdown, "## Decisions"))
     )
     artifacts = section(markdown, "## Artifacts")
     assert "- list_tasks route (code, python) [t3]" in artifacts
@@ -312,9 +314,11 @@ def test_an_over_budget_answer_is_trimmed_by_whole_bullets(server: FakeModelServ
     facts = [f"- Fact {i}: {' '.join(words[i][:9])} [t{i}]" for i in range(40)]
     answer = (
         "## Goal\n- Build a task tracking API with FastAPI. [t0]\n"
-        "## Decisions\n- PostgreSQL instead of SQLite. [t6]\n- Cron for retries. [t11]\n"
+        "## Decisions\n- PostgreSQL instead of SQLite. [t6]\n"
+        "- Cron is simpler than a queue. [t11]\n"
         "## Constraints and facts\n" + "\n".join(facts) + "\n"
-        "## Next steps\n- Add the retry worker for webhooks. [t10]\n- Run the webhook retries from cron. [t46]\n"
+        "## Next steps\n- Add the retry worker for webhooks. [t10]\n"
+        "- Run the webhook retries from cron. [t46]\n"
     )
     assert count_tokens(answer) > 600
     server.answer(answer)

@@ -2,14 +2,16 @@
 
 `_answer.parse` keeps only references that exist; that alone lets a model cite "[t3]" under a
 fact from turn 40, or carry a citation through a merge onto a line that no longer says what the
-turn said. Here each cited turn (or paragraph) must share a content word with the line (words
-compared by their first letters, so "handlers" meets "handler" and "building" meets "build"):
-citations that share nothing are removed, and a line left with none is re-cited to the turn in
-scope that shares the most with it, or dropped when no turn shares enough.
+turn said. Here each cited turn (or paragraph) must share two content words with the line (one,
+when the line has only one): words are compared by their first letters, so "handlers" meets
+"handler" and "building" meets "build", and numbers count, whatever their length. Citations
+that share less are removed, and a line left with none is re-cited to the turn in scope that
+shares the most with it (two words at least), or dropped when none does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 
 from contextd.pipeline.snapshot._selection import content_words
@@ -17,11 +19,15 @@ from contextd.pipeline.snapshot.llm._answer import Bullet, Notes
 from contextd.pipeline.snapshot.llm._prompt import Unit
 
 _STEM = 5  # letters compared: a crude stem that is the same for a word's usual endings
-_RECITE_SHARED = 2  # content words a line must share with a turn to be re-cited to it
+_SHARED = 2  # words a line must share with a turn it cites (or is re-cited to)
+_NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
 
 
 def stems(text: str) -> frozenset[str]:
-    return frozenset(word[:_STEM] for word in content_words(text))
+    """The line's content words, cut to their stems, and its numbers ("5", "2023", "3.12")."""
+    words = {word[:_STEM] for word in content_words(text)}
+    words.update(_NUMBER_RE.findall(text))
+    return frozenset(words)
 
 
 class Source:
@@ -47,7 +53,12 @@ class Source:
     def _checked(self, bullet: Bullet, scope: Collection[int]) -> Bullet | None:
         text, refs = bullet
         words = stems(text)
-        kept = tuple(ref for ref in refs if ref in scope and words & self._stems.get(ref, set()))
+        need = min(_SHARED, len(words))
+        kept = tuple(
+            ref
+            for ref in refs
+            if ref in scope and need and len(words & self._stems.get(ref, set())) >= need
+        )
         if kept:
             return text, kept
         best = self._best(words, scope)
@@ -60,7 +71,7 @@ class Source:
     def _best(self, words: frozenset[str], scope: Collection[int]) -> int | None:
         """The turn sharing the most words with the line (the latest of equals, as later turns
         state the current version), when it shares enough."""
-        need = min(_RECITE_SHARED, len(words))
+        need = min(_SHARED, len(words))
         if need == 0:
             return None
         best, shared = None, need - 1

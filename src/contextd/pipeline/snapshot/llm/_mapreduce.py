@@ -165,9 +165,7 @@ class Writer:
             )  # fmt: skip
         # Too many notes for one request: condense each group so that together they fit.
         each = max(MIN_NOTES_TOKENS, room // len(groups))
-        condensed = [
-            self.reduce(group, each, final=False, rounds=rounds + 1) for group in groups
-        ]
+        condensed = [self.reduce(group, each, final=False, rounds=rounds + 1) for group in groups]
         return self.reduce(merged(condensed), target, final=final, rounds=rounds + 1)
 
     def _ask(self, prompt: list[ChatCompletionMessageParam], scope: set[int] | None) -> Notes:
@@ -243,5 +241,3 @@ def _groups(notes: Notes, count: int, room: int, prefix: str) -> list[Notes]:
 def _bullet_cost(bullet: Bullet, prefix: str) -> int:
     text, refs = bullet
     return count_tokens(f"- {text} [{', '.join(f'{prefix}{r}' for r in refs)}]") + 1
-
-
