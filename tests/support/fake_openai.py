@@ -9,6 +9,7 @@ are scripted in order (`answer`) or, once the script is used up, written per req
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -101,6 +102,51 @@ def running_model_server() -> Iterator[FakeModelServer]:
     with ThreadedServer(app, timeout_graceful_shutdown=1) as server:
         fake.url = server.url + "/v1"
         yield fake
+
+
+# --- a model of contextd's own prompts, for the LLM engine's map-reduce --------------------
+
+_TURN_RE = re.compile(r"^\[t(\d+)\] [^:]*: (.*)$", re.M)
+_NOTE_RE = re.compile(r"^- .*\[t[\d, t]+\]$", re.M)
+MapExtra = Callable[[list[tuple[int, str]]], list[str]]
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """Which of the LLM engine's requests this is: "whole", "map", "condense" or "final"."""
+    system = body["messages"][0]["content"]
+    if system.startswith("You take notes"):
+        return "map"
+    if system.startswith("You merge notes"):
+        final = "Write the snapshot now." in body["messages"][1]["content"]
+        return "final" if final else "condense"
+    return "whole"
+
+
+def seen_turns(body: dict[str, Any]) -> list[int]:
+    """The turns a request showed the model, in order."""
+    return [int(n) for n, _ in _TURN_RE.findall(body["messages"][1]["content"])]
+
+
+def note_taker(
+    *, keep: int = 6, map_extra: MapExtra | None = None
+) -> Callable[[dict[str, Any]], Reply | str]:
+    """A model that notes each turn's first sentence (after `map_extra`'s notes) and, merging,
+    keeps the first `keep` notes; it thinks aloud first and answers without `usage`, as local
+    servers may. It writes more than asked: the engine trims each part's notes to length."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        user = body["messages"][1]["content"]
+        if request_kind(body) in ("map", "whole"):
+            turns = [(int(n), text) for n, text in _TURN_RE.findall(user)]
+            lines = map_extra(turns) if map_extra else []
+            lines += [f"- {text.split('. ')[0].rstrip('.')}. [t{n}]" for n, text in turns]
+            answer = "## Constraints and facts\n" + "\n".join(lines)
+        else:
+            notes = _NOTE_RE.findall(user.split("<notes>")[1])
+            answer = "## Constraints and facts\n" + "\n".join(notes[:keep])
+        return Reply("<think>Let me read the part first.</think>\n" + answer, usage=False)
+
+    return respond
 
 
 def hashed_embedding(text: str, dim: int, salt: str = "") -> list[float]:

@@ -10,7 +10,7 @@ and that citations are checked against the source on the way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,13 +24,18 @@ from contextd.pipeline.snapshot import (
 )
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Document, Turn
-from tests.support.fake_openai import FakeModelServer, Reply, running_model_server
+from tests.support.fake_openai import (
+    FakeModelServer,
+    Reply,
+    note_taker,
+    request_kind,
+    running_model_server,
+    seen_turns,
+)
 
 MODEL = "local-model"
 CONTEXT = 2048
 TITLE = Document(text="", format="chatgpt", title="Webhook service")
-_TURN_RE = re.compile(r"^\[t(\d+)\] [^:]*: (.*)$", re.M)
-_NOTE_RE = re.compile(r"^- .*\[t[\d, t]+\]$", re.M)
 
 TOPICS = [
     "The webhook service stores deliveries in PostgreSQL 16 on the host db-{n}.",
@@ -54,45 +59,8 @@ def long_conversation(count: int = 60) -> list[Turn]:
     ]  # fmt: skip
 
 
-def kind(body: dict[str, Any]) -> str:
-    system = body["messages"][0]["content"]
-    if system.startswith("You take notes"):
-        return "map"
-    if system.startswith("You merge notes"):
-        return (
-            "final" if "Write the snapshot now." in body["messages"][1]["content"] else "condense"
-        )
-    return "whole"
-
-
-def seen_turns(body: dict[str, Any]) -> list[int]:
-    return [int(n) for n, _ in _TURN_RE.findall(body["messages"][1]["content"])]
-
-
 def cited(markdown: str) -> set[int]:
     return {int(n) for n in re.findall(r"t(\d+)", " ".join(re.findall(r"\[t[^\]]*\]", markdown)))}
-
-
-def model(
-    *, keep: int = 6, map_extra: Callable[[list[tuple[int, str]]], list[str]] | None = None
-) -> Callable[[dict[str, Any]], Reply | str]:
-    """A model that notes each turn's first sentence (after `map_extra`'s notes) and, merging,
-    keeps the first `keep` notes; it thinks aloud first and answers without `usage`, as local
-    servers may. It writes more than asked: the engine trims each part's notes to length."""
-
-    def respond(body: dict[str, Any]) -> Reply:
-        user = body["messages"][1]["content"]
-        if kind(body) in ("map", "whole"):
-            turns = [(int(n), text) for n, text in _TURN_RE.findall(user)]
-            lines = map_extra(turns) if map_extra else []
-            lines += [f"- {text.split('. ')[0].rstrip('.')}. [t{n}]" for n, text in turns]
-            answer = "## Constraints and facts\n" + "\n".join(lines)
-        else:
-            notes = _NOTE_RE.findall(user.split("<notes>")[1])
-            answer = "## Constraints and facts\n" + "\n".join(notes[:keep])
-        return Reply("<think>Let me read the part first.</think>\n" + answer, usage=False)
-
-    return respond
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +85,7 @@ def config_for(server: FakeModelServer, **overrides: Any) -> LLMConfig:
 def merge_notes(server: FakeModelServer) -> str:
     """The notes every merge request was sent, joined."""
     return "\n".join(
-        r.body["messages"][1]["content"] for r in server.requests if kind(r.body) != "map"
+        r.body["messages"][1]["content"] for r in server.requests if request_kind(r.body) != "map"
     )
 
 
@@ -125,7 +93,7 @@ def assert_each_request_fits(server: FakeModelServer, window: int = CONTEXT) -> 
     for recorded in server.requests:
         body = recorded.body
         prompt = sum(count_tokens(m["content"]) for m in body["messages"])
-        assert prompt + body["max_tokens"] <= window, kind(body)
+        assert prompt + body["max_tokens"] <= window, request_kind(body)
         assert "authorization" not in recorded.headers  # a local server needs no key
 
 
@@ -134,14 +102,14 @@ def test_a_long_conversation_is_mapped_in_sections_and_reduced_once(
 ) -> None:
     turns = long_conversation()
     assert count_tokens("\n\n".join(t.text for t in turns)) > CONTEXT
-    server.responder = model()
+    server.responder = note_taker()
     result = build_llm_snapshot(turns, TITLE, [], config=config_for(server), budget_tokens=300)
 
-    kinds = [kind(r.body) for r in server.requests]
+    kinds = [request_kind(r.body) for r in server.requests]
     assert kinds.count("map") >= 3 and kinds[-1] == "final" and kinds.count("final") == 1
     assert set(kinds) == {"map", "final"}  # the notes fit one merge
     assert_each_request_fits(server)
-    maps = [seen_turns(r.body) for r in server.requests if kind(r.body) == "map"]
+    maps = [seen_turns(r.body) for r in server.requests if request_kind(r.body) == "map"]
     assert [n for part in maps for n in part] == [t.index for t in turns]  # each turn once
     # the merge saw the notes of every part, cited as the source is
     notes = server.requests[-1].body["messages"][1]["content"]
@@ -173,13 +141,13 @@ def test_a_wrong_or_invented_citation_is_recited_or_dropped(server: FakeModelSer
             f"- Repeated: {turns[0][1].split('. ')[0]}. [t{last + 1}]",
         ]
 
-    server.responder = model(keep=1000, map_extra=mistakes)
+    server.responder = note_taker(keep=1000, map_extra=mistakes)
     turns = long_conversation()
     result = build_llm_snapshot(turns, TITLE, [], config=config_for(server), budget_tokens=2000)
 
     notes = merge_notes(server)
     assert "Kubernetes" not in notes
-    maps = [seen_turns(r.body) for r in server.requests if kind(r.body) == "map"]
+    maps = [seen_turns(r.body) for r in server.requests if request_kind(r.body) == "map"]
     for part in maps:
         first, last = part[0], part[-1]
         fact = TOPICS[last % len(TOPICS)].format(n=last).split(". ")[0].rstrip(".")
@@ -198,11 +166,11 @@ def test_notes_too_long_for_one_merge_are_condensed_first(server: FakeModelServe
     def verbose(turns: list[tuple[int, str]]) -> list[str]:
         return [f"- Also: {text[:200]} [t{n}]" for n, text in turns]
 
-    server.responder = model(keep=8, map_extra=verbose)
+    server.responder = note_taker(keep=8, map_extra=verbose)
     turns = long_conversation(90)
     result = build_llm_snapshot(turns, TITLE, [], config=config_for(server), budget_tokens=500)
 
-    kinds = [kind(r.body) for r in server.requests]
+    kinds = [request_kind(r.body) for r in server.requests]
     assert kinds.count("condense") >= 2 and kinds[-1] == "final" and kinds.count("final") == 1
     assert_each_request_fits(server)
     assert result.tokens_after <= 500
@@ -210,12 +178,12 @@ def test_notes_too_long_for_one_merge_are_condensed_first(server: FakeModelServe
 
 
 def test_a_budget_larger_than_one_answer_is_written_in_shares(server: FakeModelServer) -> None:
-    server.responder = model(keep=1000)
+    server.responder = note_taker(keep=1000)
     turns = long_conversation(90)
     # one answer may hold a quarter of the window (512 tokens); the budget is more than that
     result = build_llm_snapshot(turns, TITLE, [], config=config_for(server), budget_tokens=1200)
 
-    kinds = [kind(r.body) for r in server.requests]
+    kinds = [request_kind(r.body) for r in server.requests]
     assert kinds.count("final") >= 3
     assert_each_request_fits(server)
     assert 512 < result.tokens_after <= 1200
@@ -232,7 +200,7 @@ def test_a_budget_larger_than_one_answer_is_written_in_shares(server: FakeModelS
 def test_a_failed_section_falls_back_to_the_builtin_engine(
     server: FakeModelServer, failure: Reply, overrides: dict[str, Any], reason: str
 ) -> None:
-    respond = model()
+    respond = note_taker()
     calls = 0
 
     def second_map_fails(body: dict[str, Any]) -> Reply | str:
@@ -256,20 +224,21 @@ def test_a_failed_section_falls_back_to_the_builtin_engine(
 
 
 def test_fast_forward_maps_only_the_new_turns(server: FakeModelServer) -> None:
-    server.responder = model(keep=1000)
+    server.responder = note_taker(keep=1000)
     turns = long_conversation(80)
     config = config_for(server)
     first = build_llm_snapshot(turns[:50], TITLE, [], config=config, budget_tokens=400)
     assert cited(first.markdown)
     server.reset()
-    server.responder = model(keep=1000)
+    server.responder = note_taker(keep=1000)
 
     result = build_llm_snapshot(
         turns, TITLE, [], config=config, budget_tokens=400, previous=first, new_turns=turns[50:]
     )
-    kinds = [kind(r.body) for r in server.requests]
+    kinds = [request_kind(r.body) for r in server.requests]
     assert kinds[-1] == "final" and "whole" not in kinds
-    mapped = {n for r in server.requests if kind(r.body) == "map" for n in seen_turns(r.body)}
+    maps = [r.body for r in server.requests if request_kind(r.body) == "map"]
+    mapped = {n for body in maps for n in seen_turns(body)}
     assert mapped == {t.index for t in turns[50:]}  # the old turns are not read again
     notes = merge_notes(server)
     for line in first.markdown.splitlines():
@@ -285,14 +254,14 @@ def test_fast_forward_maps_only_the_new_turns(server: FakeModelServer) -> None:
 def test_a_short_conversation_is_sent_whole_even_on_fast_forward(
     server: FakeModelServer,
 ) -> None:
-    server.responder = model()
+    server.responder = note_taker()
     turns = long_conversation(8)
     config = config_for(server, context_tokens=8192)
     first = build_llm_snapshot(turns[:5], TITLE, [], config=config)
     result = build_llm_snapshot(
         turns, TITLE, [], config=config, previous=first, new_turns=turns[5:]
     )
-    assert [kind(r.body) for r in server.requests] == ["whole", "whole"]
+    assert [request_kind(r.body) for r in server.requests] == ["whole", "whole"]
     assert seen_turns(server.requests[-1].body) == list(range(8))
     assert result.note is None
 
