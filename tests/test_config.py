@@ -51,13 +51,13 @@ def test_the_llm_engine_with_its_endpoint_is_valid() -> None:
     settings = Settings(
         snapshot_engine="llm", llm_url="http://m/v1", llm_model="m", llm_timeout_seconds=5
     )
-    assert settings.llm_endpoint == LLMEndpoint("http://m/v1", "m", None, 5.0)
+    assert settings.llm_endpoint == LLMEndpoint("http://m/v1", "m", None, 5.0, 8192)
 
 
 def test_an_llm_endpoint_without_the_engine_is_kept_for_sources_that_ask() -> None:
     settings = Settings(llm_url="http://m/v1", llm_model="m", llm_api_key="k")
     assert settings.snapshot_engine == "builtin"
-    assert settings.llm_endpoint == LLMEndpoint("http://m/v1", "m", "k", 60.0)
+    assert settings.llm_endpoint == LLMEndpoint("http://m/v1", "m", "k", 60.0, 8192)
 
 
 def test_a_half_set_llm_endpoint_is_refused() -> None:

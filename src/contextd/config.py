@@ -39,6 +39,7 @@ class LLMEndpoint(NamedTuple):
     model: str
     api_key: str | None
     timeout: float
+    context_tokens: int
 
 
 class EmbeddingEndpoint(NamedTuple):
@@ -178,6 +179,13 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(
         default=60.0, description="timeout of one LLM request phase (no retries)"
     )
+    llm_context_tokens: int = Field(
+        default=8192,
+        gt=0,
+        description="the LLM's context window in tokens (prompt and answer), as its server "
+        "runs it (llama.cpp `-c`, Ollama `num_ctx`, vLLM `--max-model-len`); every request fits "
+        "it, and a longer source is read in sections and merged (map-reduce)",
+    )
     embedding_url: str | None = Field(
         default=None,
         description="an OpenAI-compatible embeddings endpoint (API root), set with "
@@ -274,7 +282,11 @@ class Settings(BaseSettings):
         """The LLM engine's model, when one is configured (any source may then ask for it)."""
         if self.llm_url and self.llm_model:
             return LLMEndpoint(
-                self.llm_url, self.llm_model, self.llm_api_key, self.llm_timeout_seconds
+                self.llm_url,
+                self.llm_model,
+                self.llm_api_key,
+                self.llm_timeout_seconds,
+                self.llm_context_tokens,
             )
         return None
 

@@ -384,8 +384,9 @@ def _snapshot(
 ) -> SnapshotDraft | None:
     """Build the snapshot, indexing this run's artifacts plus the stored ones it keeps.
 
-    On fast-forward (`new_turns`), the built-in engine merges the new turns into the stored
-    snapshot without reading the old turns again; a document's snapshot is rebuilt."""
+    On fast-forward (`new_turns`), either engine merges the new turns into the stored snapshot
+    (the LLM engine reads only the new turns, unless the whole conversation fits one request);
+    a document's snapshot is rebuilt."""
     if not plan.run_context:
         return None
     if not document.title and plan.name:
@@ -410,13 +411,15 @@ def _snapshot(
                 if a.type != ArtifactType.CONTEXT
             ] + index
     config = _llm_config(ctx, plan)
-    if new_turns and config is None and previous is not None:
-        merged = _merge_snapshot(previous, new_turns, document, index, budget, ratio)
+    last = _stored(previous) if new_turns and previous is not None else None
+    if new_turns and config is None and last is not None:
+        merged = _merge_snapshot(last, new_turns, document, index, budget, ratio)
         if merged is not None:
             return merged
     draft, fallback = snapshot_with_fallback(
-        turns, document, index, config=config, budget_tokens=budget, ratio=ratio
-    )
+        turns, document, index, config=config, budget_tokens=budget, ratio=ratio,
+        previous=last, new_turns=new_turns or (),
+    )  # fmt: skip
     if fallback:
         note = f"LLM engine failed ({fallback}); built-in engine used"
         log.warning("source %s: %s", plan.source_id, note)
@@ -424,24 +427,28 @@ def _snapshot(
     return draft
 
 
-def _merge_snapshot(
-    previous: Artifact,
-    new_turns: tuple[Turn, ...],
-    document: Document,
-    index: list[ArtifactDraft],
-    budget: int | None,
-    ratio: float,
-) -> SnapshotDraft | None:
+def _stored(previous: Artifact) -> SnapshotDraft | None:
+    """The stored snapshot as the engines' fast-forward takes it, when it has its counts."""
     meta = previous.meta
     if not meta.get("tokens_before"):
         return None
-    stored = SnapshotDraft(
+    return SnapshotDraft(
         markdown=previous.content,
         tokens_before=int(meta["tokens_before"]),
         tokens_after=int(meta.get("tokens_after", 0)),
         tokenizer=str(meta.get("tokenizer", "o200k_base")),
         budget=int(meta.get("budget", 0)),
     )
+
+
+def _merge_snapshot(
+    stored: SnapshotDraft,
+    new_turns: tuple[Turn, ...],
+    document: Document,
+    index: list[ArtifactDraft],
+    budget: int | None,
+    ratio: float,
+) -> SnapshotDraft | None:
     try:
         return update_snapshot(
             stored, new_turns, document, index, budget_tokens=budget, ratio=ratio
@@ -464,6 +471,7 @@ def _llm_config(ctx: TaskContext, plan: Plan) -> LLMConfig | None:
         model=endpoint.model,
         api_key=endpoint.api_key,
         timeout=endpoint.timeout,
+        context_tokens=endpoint.context_tokens,
     )
 
 

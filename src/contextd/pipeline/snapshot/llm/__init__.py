@@ -6,15 +6,19 @@ LM Studio, a hosted API) can point contextd at it. The model is asked for the bu
 sections and citation format, and nothing it returns is trusted:
 
 * only the known section headings are kept, rendered in the fixed order, empty ones omitted;
-* every line must cite at least one turn (or paragraph) that exists; unknown references are
-  removed and a line left with none is dropped;
+* every line must cite at least one turn (or paragraph) that shares its words: a citation that
+  does not is removed, and a line left with none is re-cited to the turn that does, or dropped;
 * the Artifacts section is not the model's: it is rendered from the extracted artifacts;
 * the token budget is a hard limit, counted with our tokenizer: whole bullets are dropped from the
   end of the least important sections until the Markdown fits, never a partial line.
 
-The pieces: `_client` (the request and its failures), `_prompt` (the marked source, shortened to
-fit), `_answer` (reading the model's Markdown back) and `engine` (the flow, on the shared
-`snapshot.format`).
+Every request fits the model's window (`LLMConfig.context_tokens`): a longer source is read in
+sections, each turned into cited notes, and the notes merged into the snapshot (map-reduce).
+
+The pieces: `_client` (the request and its failures), `_prompt` (the prompts, and the source cut
+into sections), `_answer` (reading the model's Markdown back), `_citations` (checking citations
+against the source), `_mapreduce` (sections, notes and merges within the window) and `engine`
+(the flow, on the shared `snapshot.format`).
 """
 
 from contextd.pipeline.snapshot.llm._client import LLMConfig, LLMUnavailable

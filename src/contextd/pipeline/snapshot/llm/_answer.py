@@ -1,9 +1,10 @@
 """The model's answer, read without trusting it.
 
 Only the known section headings are kept, however loosely written ("### 2. Next steps:",
-"**Decisions**"); every line must cite at least one turn (or paragraph) that exists; unknown
-references are removed and a line left with none is dropped; the model's own Artifacts section,
-code blocks and tables are ignored.
+"**Decisions**"); every line must cite at least one turn (or paragraph); references that do not
+exist are removed (a line left with none is re-cited or dropped by `_citations`, which checks
+every citation against the source's words); the model's own Artifacts section, code blocks and
+tables are ignored.
 """
 
 from __future__ import annotations
@@ -47,19 +48,22 @@ _SECTION_ALIASES = {
 }
 
 Bullet = tuple[str, tuple[int, ...]]  # text without citations, cited references in order
+Notes = dict[str, list[Bullet]]  # bullets by section name, in the source's order
 
 
-def parse(answer: str, prefix: str, known: set[int]) -> dict[str, list[Bullet]]:
-    """The answer's bullets by section, keeping only lines that cite known references.
+def parse(answer: str, prefix: str, known: set[int]) -> Notes:
+    """The answer's bullets by section, keeping only lines that cite something.
 
     Headings may be written loosely ("### 2. Next steps:", "**Decisions**"); unknown sections, the
     model's own Artifacts section, text before the first heading, code blocks and tables are
-    ignored. A line citing some unknown references keeps the known ones; duplicates are dropped.
+    ignored. A line citing some unknown references keeps the known ones; a line citing only
+    unknown ones is kept without references, for `_citations` to re-cite or drop; a line citing
+    nothing is dropped, and so are duplicates.
     """
     text = _THINK_RE.sub("", answer)
     if not text.strip():
         raise LLMUnavailable("empty answer")
-    sections: dict[str, list[Bullet]] = {name: [] for name in SECTIONS}
+    sections: Notes = {name: [] for name in SECTIONS}
     seen: set[str] = set()
     headings = 0
     current: str | None = None
@@ -89,7 +93,7 @@ def parse(answer: str, prefix: str, known: set[int]) -> dict[str, list[Bullet]]:
                 refs.extend(int(number) for number in re.findall(r"\d+", match.group(0)))
         cited = tuple(dict.fromkeys(ref for ref in refs if ref in known))
         words = " ".join(_CITATION_RE.sub("", body).split()).strip(" -:;," + _DASHES)
-        if not cited or not words:
+        if not refs or not words:
             continue
         key = words.lower()
         if key in seen:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 _MAX_REASON_CHARS = 300
 # The openai client insists on a key; this one is never sent (see `request`).
 _NO_KEY = "contextd-no-api-key"
+# Small enough for the local servers' usual windows (llama.cpp's and Ollama's defaults are
+# smaller still: set them to at least this, or set `context_tokens` to what they use).
+DEFAULT_CONTEXT_TOKENS = 8192
 
 
 class LLMUnavailable(Exception):
@@ -33,24 +36,34 @@ class LLMUnavailable(Exception):
 class LLMConfig:
     """Where the model is. `base_url` is the API root the client appends `/chat/completions` to,
     e.g. "http://127.0.0.1:11434/v1"; `timeout` is in seconds per request phase (no retries);
-    `max_input_tokens` bounds the whole prompt (leave room for the answer in the model's window).
+    `context_tokens` is the model's context window (prompt and answer together, as the server
+    was started with: llama.cpp's `-c`, Ollama's `num_ctx`, vLLM's `--max-model-len`). Every
+    request is sized to fit it; a longer source is read in sections (map-reduce).
     """
 
     base_url: str
     model: str
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 60.0
-    max_input_tokens: int = 100_000
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
 
 
-def request(config: LLMConfig, messages: list[ChatCompletionMessageParam]) -> str:
-    """Send one Chat Completions request and return the answer's text, or raise LLMUnavailable."""
+def request(
+    config: LLMConfig, messages: list[ChatCompletionMessageParam], *, max_tokens: int
+) -> str:
+    """Send one Chat Completions request and return the answer's text, or raise LLMUnavailable.
+
+    `max_tokens` caps the answer so that prompt and answer fit the model's window: a local
+    server started with a small context would otherwise cut the prompt or fail. Only what every
+    server speaks is sent (no JSON mode, no tools); `usage` is never read, as some omit it.
+    """
     import openai
 
     try:
         completion = _client(config).chat.completions.create(
             model=config.model,
             messages=messages,
+            max_tokens=max_tokens,
             extra_headers=None if config.api_key else {"Authorization": openai.Omit()},
         )
     except openai.APITimeoutError as exc:

@@ -1,22 +1,23 @@
-"""The prompt of the LLM engine: the source marked turn by turn, shortened to fit the model.
+"""The prompts of the LLM engine, and the source cut into sections that fit the model's window.
 
 The model is asked for the built-in engine's sections and citation format, so every turn
-("[t12] User: ...") or paragraph ("[p3] ...") carries the marker its bullets must cite. A source
-too long for `max_input_tokens` keeps its opening (where goals are stated) and its most recent
-part in full, and only the built-in engine's best-rated sentences of the middle.
+("[t12] User: ...") or paragraph ("[p3] ...") carries the marker its bullets must cite. Three
+prompts share that format: `snapshot` (the whole source fits one request), `notes` (one section
+of a longer source, the map step) and `merge` (notes to a snapshot or to shorter notes, the
+reduce step). Sizes are counted with our tokenizer, which is not the model's: `usable` keeps a
+margin below the window for the difference and for the chat template's own tokens.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from contextd.pipeline.snapshot._cues import judge
+from contextd.pipeline.snapshot._cues import SECTIONS
 from contextd.pipeline.snapshot._sentences import split_sentences
-from contextd.pipeline.snapshot.llm._client import LLMUnavailable
+from contextd.pipeline.snapshot.llm._answer import Bullet
 from contextd.pipeline.tokens import count_tokens, truncate_to_tokens
 from contextd.pipeline.types import Document, Turn
 
@@ -24,33 +25,41 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
 MAX_PROMPT_ARTIFACTS = 100  # shown to the model
-# Shares of the transcript allowance when the transcript must be shortened: the opening (where
-# goals are stated), then the most recent turns; what is left holds key sentences of the middle.
-HEAD_SHARE = 0.2
-HEAD_AND_TAIL_SHARE = 0.7
-_MAX_EXCERPT_CANDIDATES = 20_000
-# The model's tokenizer is not ours: keep a margin below max_input_tokens for the difference and
-# for the chat template's per-message tokens.
-_INPUT_MARGIN = 0.05
-_MIN_TRANSCRIPT_TOKENS = 256
+# Our count of a prompt may be lower than the model's (another tokenizer, the chat template):
+# requests are sized to this share of the window.
+WINDOW_SHARE = 0.85
+_TEMPLATE_TOKENS = 16  # per message, for the chat template's role markers
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One turn or paragraph as the model sees it: "[t12] User: text" or "[p3] text"."""
+    """One turn or paragraph (or a piece of a long one) as the model sees it: "[t12] User: text"."""
 
     ref: int
     label: str
     text: str
     role: str | None
 
+    @property
+    def line(self) -> str:
+        return self.label + self.text
+
 
 def turn_units(turns: Sequence[Turn]) -> list[Unit]:
-    return [
-        Unit(turn.index, f"[t{turn.index}] {' '.join(turn.speaker.split()) or '?'}: ", t, turn.role)
-        for turn in turns
-        if (t := turn.text.strip())
-    ]
+    """The turns as the model sees them; the date is shown when a new day starts, so that the
+    model can say when ("last week", in a session of 8 May 2023, says when)."""
+    units: list[Unit] = []
+    last_day = None
+    for turn in turns:
+        text = turn.text.strip()
+        if not text:
+            continue
+        speaker = " ".join(turn.speaker.split()) or "?"
+        day = turn.timestamp.date() if turn.timestamp else None
+        when = f" ({day.isoformat()})" if day is not None and day != last_day else ""
+        last_day = day or last_day
+        units.append(Unit(turn.index, f"[t{turn.index}] {speaker}{when}: ", text, turn.role))
+    return units
 
 
 def paragraph_units(document: Document) -> list[Unit]:
@@ -65,191 +74,225 @@ def unit_name(prefix: str) -> str:
     return "turn" if prefix == "t" else "paragraph"
 
 
-_SYSTEM = """\
-You write context snapshots: compact Markdown briefs of a long {source} that let someone (or \
-another AI) continue the work without reading it.
+def source_name(prefix: str) -> str:
+    return "conversation" if prefix == "t" else "document"
 
+
+def usable(context_tokens: int) -> int:
+    """What one request (prompt and answer) may use of the model's window, by our count."""
+    return math.floor(context_tokens * WINDOW_SHARE)
+
+
+def cost(messages: Sequence[ChatCompletionMessageParam]) -> int:
+    """The prompt's tokens by our count, template included."""
+    return sum(count_tokens(str(m.get("content") or "")) + _TEMPLATE_TOKENS for m in messages)
+
+
+def transcript(units: Sequence[Unit]) -> str:
+    return "\n\n".join(unit.line for unit in units)
+
+
+def units_cost(units: Sequence[Unit]) -> int:
+    return sum(count_tokens(unit.line) + 1 for unit in units)
+
+
+def sections(units: Sequence[Unit], room: int) -> list[list[Unit]]:
+    """Consecutive units packed into sections of at most `room` tokens each (a unit longer than
+    that is cut into pieces that keep its marker, so a section never overflows)."""
+    result: list[list[Unit]] = []
+    current: list[Unit] = []
+    used = 0
+    for unit in units:
+        for piece in _pieces(unit, room):
+            size = count_tokens(piece.line) + 1
+            if current and used + size > room:
+                result.append(current)
+                current, used = [], 0
+            current.append(piece)
+            used += size
+    if current:
+        result.append(current)
+    return result
+
+
+def _pieces(unit: Unit, room: int) -> list[Unit]:
+    """`unit` whole if it fits `room`, else cut at token boundaries into pieces that each do."""
+    if count_tokens(unit.line) + 1 <= room:
+        return [unit]
+    label = unit.label.rstrip(": ") + " (continued): "
+    text_room = max(16, room - count_tokens(label) - 2)
+    pieces: list[Unit] = []
+    rest = unit.text
+    while rest.strip():
+        part = truncate_to_tokens(rest, text_room) or rest[:1]
+        pieces.append(Unit(unit.ref, label if pieces else unit.label, part.strip(), unit.role))
+        rest = rest[len(part) :]
+    return pieces
+
+
+def notes_markdown(notes: Mapping[str, Sequence[Bullet]], prefix: str) -> str:
+    """Notes written as the snapshot writes its sections (and as the model is asked to)."""
+    blocks = []
+    for name in SECTIONS:
+        bullets = notes.get(name) or ()
+        if bullets:
+            refs = (", ".join(f"{prefix}{r}" for r in sorted(refs)) for _, refs in bullets)
+            lines = (f"- {text} [{cites}]" for (text, _), cites in zip(bullets, refs, strict=True))
+            blocks.append(f"## {name}\n" + "\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def notes_cost(notes: Mapping[str, Sequence[Bullet]], prefix: str) -> int:
+    return count_tokens(notes_markdown(notes, prefix))
+
+
+_SECTIONS_TEXT = """\
 Write these sections, with exactly these headings, in this order, leaving out any section \
 that would be empty:
 ## Goal: what the user is trying to achieve.
 ## Current state: what exists and works now, what is broken.
 ## Decisions: choices made; when a decision was revised, only the latest one.
-## Constraints and facts: requirements, limits, versions, environment facts.
+## Constraints and facts: requirements, limits, versions, environment facts; names, numbers, \
+dates and places that were stated.
 ## Open questions: questions still unanswered at the end.
 ## Next steps: what is planned or should be done next.
+"""
 
+_RULES = """\
 Rules:
 - Under a heading write only bullets: one line each, starting with "- ". No sub-bullets, no \
 prose paragraphs, no tables, no code blocks.
+- Every bullet states one fact that stands on its own: say who and what instead of "it", \
+"that" or "they", and give the date when the {source} says when.
 - End every bullet with the {unit}s it comes from, in square brackets, like [{p}12] or \
-[{p}12, {p}40]. Cite only markers that appear in the {source}, such as [{p}{example}]. A bullet \
+[{p}12, {p}40]. Cite only markers that appear {where}, such as [{p}{example}]. A bullet \
 without a valid citation is deleted.
 - Do not write a title, an Artifacts section, or anything before the first heading or after \
 the last bullet. Code, schemas and commands are listed separately; refer to them by title \
 instead of copying them.
-- Leave out pleasantries, offers of help and questions that were answered.
-- The whole answer must stay within {budget} tokens (about {words} words). Write fewer, \
-denser bullets rather than more; if the answer is too long, bullets are deleted from the end \
-of the less important sections.
+- Leave out pleasantries, small talk, offers of help and questions that were answered.
+- The whole answer must stay within {budget} tokens (about {words} words). {length}
 """
 
+_SNAPSHOT = (
+    """\
+You write context snapshots: compact Markdown briefs of a long {source} that let someone (or \
+another AI) continue the work without reading it.
 
-def messages(
+"""
+    + _SECTIONS_TEXT
+    + "\n"
+    + _RULES
+)
+
+_NOTES = (
+    """\
+You take notes on one part of a long {source}; the notes of all parts are later merged into a \
+context snapshot that lets someone (or another AI) continue the work without reading the \
+{source}. Note every fact a reader may need: names, numbers, dates, places, decisions, \
+versions, file names, errors, plans.
+
+"""
+    + _SECTIONS_TEXT
+    + "\n"
+    + _RULES
+)
+
+_MERGE = (
+    """\
+You merge notes taken on consecutive parts of a long {source} into {what}. The notes are in \
+the order of the {source}: when a later note revises an earlier one, keep only the latest; \
+merge notes that say the same thing, keeping all their citations; keep names, numbers and \
+dates exactly.
+
+"""
+    + _SECTIONS_TEXT
+    + "\n"
+    + _RULES
+)
+
+_SHORT = "Write fewer, denser bullets rather than more; extra bullets are deleted from the end."
+
+
+def _system(template: str, prefix: str, example: int, budget: int, **extra: str) -> str:
+    return template.format(
+        source=source_name(prefix),
+        unit=unit_name(prefix),
+        p=prefix,
+        example=example,
+        budget=budget,
+        words=max(20, budget * 3 // 4),
+        length=_SHORT,
+        **extra,
+    )
+
+
+def _opening(title: str, prefix: str, artifact_index: Sequence[str]) -> str:
+    artifacts = "\n".join(artifact_index) if artifact_index else "(none)"
+    return (
+        f"Title: {title}\n\nArtifacts found in the {source_name(prefix)} (listed separately, "
+        f"refer to them by title):\n{artifacts}\n\n"
+    )
+
+
+def snapshot_messages(
     units: Sequence[Unit],
     *,
     title: str,
     prefix: str,
     artifact_index: Sequence[str],
-    prose_budget: int,
-    max_input_tokens: int,
+    budget: int,
 ) -> list[ChatCompletionMessageParam]:
-    source = _source_name(prefix)
-    system = _SYSTEM.format(
-        source=source,
-        unit=unit_name(prefix),
-        p=prefix,
-        example=units[0].ref,
-        budget=prose_budget,
-        words=max(20, prose_budget * 3 // 4),
-    )
-    artifacts = "\n".join(artifact_index) if artifact_index else "(none)"
-    opening = (
-        f"Title: {title}\n\nArtifacts found in the {source} (listed separately, refer to "
-        f"them by title):\n{artifacts}\n\n"
-    )
-    fixed = count_tokens(system) + count_tokens(opening) + 64
-    allowance = math.floor(max_input_tokens * (1 - _INPUT_MARGIN)) - fixed
-    if allowance < _MIN_TRANSCRIPT_TOKENS:
-        raise LLMUnavailable(f"max_input_tokens ({max_input_tokens}) leaves no room for the text")
-    body, note = _fit_transcript(units, prefix, allowance)
+    """The one request for a source that fits the window whole."""
+    source = source_name(prefix)
+    system = _system(_SNAPSHOT, prefix, units[0].ref, budget, where=f"in the {source}")
     user = (
-        f"{opening}{note}The {source}, each {unit_name(prefix)} marked [{prefix}N]:\n"
-        f"<{source}>\n{body}\n</{source}>\n\nWrite the snapshot now."
+        f"{_opening(title, prefix, artifact_index)}The {source}, each {unit_name(prefix)} "
+        f"marked [{prefix}N]:\n<{source}>\n{transcript(units)}\n</{source}>\n\n"
+        "Write the snapshot now."
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _fit_transcript(units: Sequence[Unit], prefix: str, allowance: int) -> tuple[str, str]:
-    """The marked text within `allowance` tokens, and a note for the prompt when shortened.
-
-    Too long a text keeps its opening (goals are stated there) and its most recent part in full
-    and, from the middle, the sentences the built-in engine's cues rate highest (decisions,
-    constraints, state changes), each under its marker, in order.
-    """
-    costs = [count_tokens(unit.label + unit.text) + 1 for unit in units]
-    if sum(costs) <= allowance:
-        return "\n\n".join(unit.label + unit.text for unit in units), ""
-
-    if len(units) == 1:
-        return _shortened(units[0], allowance), _cut_note(prefix)
-    marker_reserve = 64
-    lines: dict[int, str] = {}  # position in `units` -> rendered line
-    used = 0
-    head_end = 0  # units[:head_end] are in the opening
-    for position, unit in enumerate(units):
-        if used + costs[position] > allowance * HEAD_SHARE:
-            if position == 0:
-                lines[0] = _shortened(unit, int(allowance * HEAD_SHARE))
-                used += count_tokens(lines[0]) + 1
-                head_end = 1
-            break
-        lines[position] = unit.label + unit.text
-        used += costs[position]
-        head_end = position + 1
-
-    tail_start = len(units)
-    tail_cap = allowance * HEAD_AND_TAIL_SHARE - marker_reserve
-    for position in range(len(units) - 1, head_end - 1, -1):
-        if used + costs[position] > tail_cap:
-            if position == len(units) - 1:
-                # The latest unit alone is too long: its beginning, with all the room left when
-                # nothing lies between it and the opening.
-                room = int((allowance if position == head_end else tail_cap) - used)
-                if room > count_tokens(units[position].label) + 16:
-                    lines[position] = _shortened(units[position], room)
-                    used += count_tokens(lines[position]) + 1
-                    tail_start = position
-            break
-        lines[position] = units[position].label + units[position].text
-        used += costs[position]
-        tail_start = position
-
-    parts = [lines[p] for p in range(head_end)]
-    middle = range(head_end, tail_start)
-    if not middle:
-        parts.extend(lines[p] for p in range(tail_start, len(units)))
-        return "\n\n".join(parts), _cut_note(prefix)
-    excerpts = _excerpts(units, middle, int(allowance - used - marker_reserve))
-    first, last = units[middle.start].ref, units[middle.stop - 1].ref
+def notes_messages(
+    units: Sequence[Unit],
+    *,
+    title: str,
+    prefix: str,
+    part: int,
+    parts: int,
+    budget: int,
+) -> list[ChatCompletionMessageParam]:
+    """The map step: notes on one section of a source too long for one request."""
+    source = source_name(prefix)
+    system = _system(_NOTES, prefix, units[0].ref, budget, where="in this part")
+    first, last = units[0].ref, units[-1].ref
     span = f"{prefix}{first}\u2013{prefix}{last}" if first != last else f"{prefix}{first}"
-    name = unit_name(prefix)
-    parts.append(f"[… {len(middle)} {name}s ({span}) shortened: only key sentences quoted …]")
-    parts.extend(excerpts)
-    parts.append("[… end of the shortened part …]")
-    parts.extend(lines[p] for p in range(tail_start, len(units)))
-    note = (
-        f"The {_source_name(prefix)} was too long to send in full: its first and its most recent "
-        f"{name}s are shown, but from {span} only key sentences are quoted (marked 'excerpt') "
-        'and the rest is left out; "[…]" marks a cut. Say nothing about what you cannot '
-        "see.\n\n"
+    user = (
+        f"Title: {title}\n\nPart {part} of {parts} of the {source} ({span}), each "
+        f"{unit_name(prefix)} marked [{prefix}N]:\n<part>\n{transcript(units)}\n</part>\n\n"
+        "Write the notes on this part now."
     )
-    return "\n\n".join(parts), note
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def _cut_note(prefix: str) -> str:
-    return (
-        f'The {_source_name(prefix)} was too long to send in full: "[…]" marks where a long '
-        f"{unit_name(prefix)} was cut. Say nothing about what you cannot see.\n\n"
+def merge_messages(
+    notes: Mapping[str, Sequence[Bullet]],
+    *,
+    title: str,
+    prefix: str,
+    artifact_index: Sequence[str],
+    budget: int,
+    final: bool,
+) -> list[ChatCompletionMessageParam]:
+    """The reduce step: notes (cited as the source is) to the snapshot, or to shorter notes."""
+    what = "the context snapshot" if final else "shorter notes in the same format"
+    example = next((refs[0] for bullets in notes.values() for _, refs in bullets if refs), 0)
+    system = _system(_MERGE, prefix, example, budget, what=what, where="in the notes")
+    user = (
+        f"{_opening(title, prefix, artifact_index if final else ())}The notes, each bullet "
+        f"citing the {unit_name(prefix)}s it comes from:\n<notes>\n"
+        f"{notes_markdown(notes, prefix)}\n</notes>\n\n"
+        + ("Write the snapshot now." if final else "Write the shorter notes now.")
     )
-
-
-def _source_name(prefix: str) -> str:
-    return "conversation" if prefix == "t" else "document"
-
-
-def _shortened(unit: Unit, tokens: int) -> str:
-    room = max(0, tokens - count_tokens(unit.label) - 8)
-    return unit.label + truncate_to_tokens(unit.text, room).rstrip() + " […]"
-
-
-def _excerpts(units: Sequence[Unit], middle: range, allowance: int) -> list[str]:
-    """The best-rated sentences of `units[middle]` within `allowance`, grouped by unit, in order."""
-    if allowance <= 0 or not middle:
-        return []
-    last = max(1, len(units) - 1)
-    heap: list[tuple[float, int, int, str]] = []  # (score, -order, position, text): a min-heap
-    order = 0
-    for position in middle:
-        unit = units[position]
-        for sentence in split_sentences(unit.text):
-            judged = judge(
-                sentence.text,
-                role=unit.role,
-                position=position / last,
-                early=False,
-                unanswered=unit.role is None,  # the middle of a conversation was answered
-                heading=sentence.heading,
-            )
-            order += 1
-            if judged is None:
-                continue
-            item = (judged.score, -order, position, sentence.text)
-            if len(heap) < _MAX_EXCERPT_CANDIDATES:
-                heapq.heappush(heap, item)
-            elif item > heap[0]:
-                heapq.heapreplace(heap, item)
-    chosen: dict[int, list[tuple[int, str]]] = {}
-    used = 0
-    for score, negative_order, position, text in sorted(heap, reverse=True):
-        del score
-        cost = count_tokens(text) + 1
-        if position not in chosen:
-            cost += count_tokens(units[position].label + "(excerpt) ") + 1
-        if used + cost > allowance:
-            continue
-        used += cost
-        chosen.setdefault(position, []).append((-negative_order, text))
-    return [
-        units[p].label + "(excerpt) " + " … ".join(text for _, text in sorted(chosen[p]))
-        for p in sorted(chosen)
-    ]
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
