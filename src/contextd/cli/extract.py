@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from contextd.cli.common import JsonOpt, Output, errors, fail
+from contextd.cli.common import Output, errors, fail
 
 if TYPE_CHECKING:
     from contextd.extraction import Extraction, Extractor
@@ -29,14 +29,18 @@ STDIN = "-"
 def extract(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="Files, http(s) URLs, or - for standard input", show_default=False),
+        typer.Argument(
+            help="Files, http(s) URLs, or - for standard input",
+            metavar="PATH|URL|-",
+            show_default=False,
+        ),
     ],
     parts: Annotated[
         str | None,
         typer.Option(
             "--parts",
             help="Comma-separated: text, turns, artifacts, snapshot "
-            "[default: all with --json, text without]",
+            "(default: all with --json, text without)",
             show_default=False,
         ),
     ] = None,
@@ -47,7 +51,9 @@ def extract(
     budget: Annotated[
         int | None, typer.Option(help="Snapshot size in tokens (instead of --ratio)", min=1)
     ] = None,
-    json_: JsonOpt = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="One JSON object per input, one per line")
+    ] = False,
 ) -> None:
     """Convert files, web pages or pasted text and extract turns, artifacts and a snapshot,
     offline, with the pipeline the server runs (URLs pass the server's network policy)."""
