@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.support.cli import json_lines, run_offline
+from contextd.jobs.queue import EMBED_CHUNKS
+from contextd.testing import drain_jobs
+from tests.support.cli import Cli, json_lines, run_offline
 from tests.support.documents import make_docx, make_pdf
 from tests.support.factories import chatgpt_export, transcript
 from tests.support.pages import PageServer
@@ -186,3 +188,65 @@ def test_options_that_make_no_sense_are_usage_errors(tmp_path: Path) -> None:
     assert "not both" in both.stderr
     assert "summary" in unknown.stderr
     assert both.stdout == unknown.stdout == ""
+
+
+def test_extract_gives_what_the_service_stores_for_the_same_input(
+    cli: Cli, pages: PageServer, tmp_path: Path
+) -> None:
+    """The same code, not a look-alike: a transcript pasted into the service and a page it
+    fetches come out of `contextd extract` with the same text, turns, artifacts and snapshot."""
+    chat = write(tmp_path, "chat.txt", transcript(turns=40, code_every=3))
+    url = pages.add("/extract/parity", PAGE)
+    http = cli.http
+    space = http.space("parity")
+    budget = {"snapshot_budget_tokens": 300}
+    stored = [
+        http.source(
+            space["id"],
+            {
+                "type": "CONTENT",
+                "name": "chat.txt",
+                "initial_data": {"data": Path(chat).read_text()},
+                "instructions": budget,
+            },
+        ),
+        http.source(
+            space["id"], {"type": "URI", "initial_data": {"url": url}, "instructions": budget}
+        ),
+    ]
+
+    lines = json_lines(
+        run_offline(
+            "extract", "--json", "--budget", "300", chat, url,
+            CONTEXTD_ALLOWED_NETWORKS='["127.0.0.2/32"]',
+        )
+    )  # fmt: skip
+
+    for source, line in zip(stored, lines, strict=True):
+        done = http.wait(source["id"])
+        assert done["status"] == "COMPLETED", done["message"]
+        base = f"/v1/sources/{source['id']}"
+        turns = http.get(f"{base}/turns", params={"per_page": 100}).json()["turns"]
+        listed = http.get(
+            f"/v1/spaces/{space['id']}/artifacts",
+            params={"sourceId": source["id"], "per_page": 100},
+        ).json()["artifacts"]
+        snapshot = http.get(f"{base}/snapshot").json()
+        assert http.get(f"{base}/content").text == line["text"]
+        assert done["format"] == line["format"]
+        assert [(t["index"], t["speaker"], t["role"], t["text"]) for t in turns] == [
+            (t["index"], t["speaker"], t["role"], t["text"]) for t in line["turns"]
+        ]
+        assert sorted(
+            (a["type"], a["language"], a["title"], a["content"])
+            for a in listed
+            if a["type"] != "CONTEXT"
+        ) == sorted((a["type"], a["language"], a["title"], a["content"]) for a in line["artifacts"])
+        assert line["artifacts"]
+        assert {k: snapshot[k] for k in ("content", "tokens_before", "tokens_after", "budget")} == (
+            line["snapshot"]
+        )
+        # The service embeds the chunks after the source completes; the test waits for that
+        # work too, so the server never stops (nor the process exits) in the middle of it.
+        assert http.runtime is not None
+        drain_jobs(http.runtime, source_id=source["id"], kinds=[EMBED_CHUNKS])
