@@ -28,6 +28,7 @@ lists them) are asked for.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -45,6 +46,8 @@ PARTS = ("text", "turns", "artifacts", "snapshot")
 """What can be asked for, in output order. `text` brings the page's links with it."""
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "PARTS",
@@ -200,11 +203,16 @@ class Extractor:
         try:
             fetched, name = self._fetch(source, filename)
             ingested = ingest(fetched)
+            return self._process(label, ingested.document, ingested.turns, name)
         except PipelineError as exc:
             raise ExtractError(label, str(exc)) from exc
         except OSError as exc:
             raise ExtractError(label, exc.strerror or str(exc)) from exc
-        return self._process(label, ingested.document, ingested.turns, name)
+        except Exception as exc:
+            # A bug met on one input must not end a batch: the service, too, fails the source
+            # with the error's message rather than stopping. The traceback goes to the log.
+            log.exception("extracting %s failed", label)
+            raise ExtractError(label, f"processing failed: {type(exc).__name__}: {exc}") from exc
 
     def _fetch(
         self, source: str | os.PathLike[str] | bytes, filename: str | None

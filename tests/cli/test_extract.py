@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from starlette.applications import Starlette
+from starlette.routing import Route
+
 from contextd.jobs.queue import EMBED_CHUNKS
-from contextd.testing import drain_jobs
+from contextd.testing import ThreadedServer, drain_jobs
 from tests.support.cli import Cli, json_lines, run_offline
 from tests.support.documents import make_docx, make_pdf
 from tests.support.factories import chatgpt_export, transcript
+from tests.support.fake_openai import FakeModelServer
 from tests.support.pages import PageServer
 
 CODE = "def area(r):\n    # the indent and this comment survive\n\treturn 3.14159 * r ** 2"
@@ -250,3 +254,22 @@ def test_extract_gives_what_the_service_stores_for_the_same_input(
         # work too, so the server never stops (nor the process exits) in the middle of it.
         assert http.runtime is not None
         drain_jobs(http.runtime, source_id=source["id"], kinds=[EMBED_CHUNKS])
+
+
+def test_the_operators_llm_engine_writes_the_snapshot_as_in_the_service(tmp_path: Path) -> None:
+    chat = write(tmp_path, "chat.txt", transcript(turns=40))
+    fake = FakeModelServer()
+    app = Starlette(routes=[Route("/v1/chat/completions", fake.chat_completions, methods=["POST"])])
+    with ThreadedServer(app, timeout_graceful_shutdown=1) as server:
+        fake.url = server.url + "/v1"
+        fake.answer("## Goal\n- Build the service with a durable job queue [t1]\n")
+        (line,) = json_lines(
+            run_offline(
+                "extract", "--json", "--parts", "snapshot", chat,
+                CONTEXTD_SNAPSHOT_ENGINE="llm", CONTEXTD_LLM_URL=fake.url,
+                CONTEXTD_LLM_MODEL="local-model",
+            )
+        )  # fmt: skip
+
+    assert "durable job queue [t1]" in line["snapshot"]["content"]
+    assert [request.body["model"] for request in fake.requests] == ["local-model"]
