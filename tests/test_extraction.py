@@ -73,7 +73,7 @@ def test_to_json_holds_the_parts_asked_for_and_no_error() -> None:
     said = transcript(turns=6).encode()
 
     every = extract(said, parts=PARTS, budget=80).to_json()
-    turns = extract(said, parts=["turns"]).to_json()
+    turns = extract(said, parts="turns").to_json()
 
     assert list(every) == [
         "input", "format", "title", "text", "links", "turns", "artifacts", "snapshot", "error"

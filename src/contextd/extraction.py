@@ -161,11 +161,11 @@ class Extraction:
 class Extractor:
     """The options and the operator's settings, read once, for any number of inputs.
 
-    `parts` is a subset of `PARTS`; `ratio` (default `CONTEXTD_SNAPSHOT_RATIO`) or `budget`
-    (tokens) sizes the snapshot, as a source's instructions do. `settings` default to the
-    environment's (`CONTEXTD_*`), which is where the network policy and the snapshot engine come
-    from. Raises ValueError for unknown parts or invalid sizes, and `config.SettingsError` for
-    an invalid environment.
+    `parts` is a subset of `PARTS` (or a comma-separated string of them); `ratio` (default
+    `CONTEXTD_SNAPSHOT_RATIO`) or `budget` (tokens) sizes the snapshot, as a source's
+    instructions do. `settings` default to the environment's (`CONTEXTD_*`), which is where the
+    network policy and the snapshot engine come from. Raises ValueError for unknown parts or
+    invalid sizes, and `config.SettingsError` for an invalid environment.
     """
 
     def __init__(
@@ -176,7 +176,7 @@ class Extractor:
         budget: int | None = None,
         settings: Settings | None = None,
     ) -> None:
-        asked = set(parts)
+        asked = set(parts.split(",") if isinstance(parts, str) else parts)
         unknown = sorted(asked - set(PARTS))
         if unknown or not asked:
             raise ValueError(f"parts must be among {', '.join(PARTS)} (got {sorted(asked)})")
