@@ -3,6 +3,8 @@
 //   #/spaces/ID[?collection=C&deleted=1&page=N]  a space: collections, sources (live status), add content
 //   #/spaces/ID/search?q=…                     search results in a space
 //   #/sources/ID                               a source: actions, snapshot and artifacts
+//   #/sources/ID/turns[?turn=K&thinking=1]     its turns and tool calls (turns.js)
+//   #/artifacts/ID                             an artifact version and its lineage (artifact.js)
 // Lists take `per_page=N` (1-100) too, which their page links keep; PER_PAGE otherwise.
 
 import { api, ApiError, clearKey, FINAL_STATUSES, getKey, query, setKey } from "./api.js";
@@ -15,6 +17,9 @@ import {
   replace,
   statusBadge,
 } from "./dom.js";
+import { renderArtifact } from "./artifact.js";
+import { artifactHref, turnsHref } from "./links.js";
+import { citedSnapshot, renderTurns } from "./turns.js";
 
 const POLL_MS = 2000;
 const PER_PAGE = 50;
@@ -137,6 +142,10 @@ async function render({ keepError = false, focus = null, source = null } = {}) {
       await renderSearch(gen, parts[1], params.get("q") || "", params.get("mode") || "hybrid");
     } else if (parts[0] === "sources" && parts.length === 2) {
       await renderSource(gen, parts[1], source);
+    } else if (parts[0] === "sources" && parts.length === 3 && parts[2] === "turns") {
+      await renderTurns(gen, views, parts[1], params);
+    } else if (parts[0] === "artifacts" && parts.length === 2) {
+      await renderArtifact(gen, views, parts[1]);
     } else {
       page("Not found", h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go to your spaces.")));
     }
@@ -842,7 +851,7 @@ async function renderSource(gen, sourceId, given = null) {
     source.format ? ["Format", source.format] : null,
     source.title && source.title !== label ? ["Title", source.title] : null,
     ...sessionFacts(source.session),
-    ["Turns", String(source.stats.turns)],
+    ["Turns", source.stats.turns ? h("a", { href: turnsHref(source.id), id: "turns-link" }, `View ${source.stats.turns} turns`) : "0"],
     ["Tokens", String(source.stats.tokens)],
     ["Revision", String(source.revision)],
     ["Created", formatDate(source.created_at)],
@@ -862,7 +871,7 @@ async function renderSource(gen, sourceId, given = null) {
             `${snapshot.tokens_before} → ${snapshot.tokens_after} tokens (${snapshot.compression.toFixed(1)}× smaller, ${snapshot.engine} engine, version ${snapshot.version})`,
             source.snapshot?.note ? ` — ${source.snapshot.note}` : "",
           ),
-          h("pre", { class: "snapshot" }, snapshot.content),
+          citedSnapshot(snapshot.content, source.id),
         ]
       : h("p", { class: "empty" }, FINAL_STATUSES.has(source.status) ? "No snapshot." : "The snapshot is not ready yet."),
   );
@@ -874,7 +883,7 @@ async function renderSource(gen, sourceId, given = null) {
       h(
         "div",
         { class: "section-head" },
-        h("h3", { id: `artifact-${a.id}` }, a.title),
+        h("h3", { id: `artifact-${a.id}` }, h("a", { href: artifactHref(a.id) }, a.title)),
         h("span", { class: "badge" }, a.type),
         a.language ? h("span", { class: "badge" }, a.language) : null,
         a.version > 1 ? h("span", { class: "badge" }, `v${a.version}`) : null,
@@ -938,6 +947,9 @@ async function renderSource(gen, sourceId, given = null) {
     }
   }
 }
+
+// The page helpers the views in other modules draw with.
+const views = { announce, breadcrumbs, isCurrent, page, pager, paging, showError, sourceHref, sourceLabel, spaceHref };
 
 // --- start ----------------------------------------------------------------------------------
 

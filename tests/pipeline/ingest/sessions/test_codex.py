@@ -20,6 +20,9 @@ from tests.support.agent_sessions import (
 
 CURRENT = "rollout-2025-10-02T09-00-01-0199a213-81c0-7800-8aa1-bbab2a035a53.jsonl"
 LEGACY = "rollout-2025-05-20-5973b6c0-94b8-487b-a530-2aeb6098ae0e.jsonl"
+# A real rollout (Codex CLI 0.125.0) cut to whole records, as its SOURCE.md says
+REAL = "rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl"
+DESKTOP = "rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl"  # also real
 CODEX = next(reader for reader in READERS if reader.name == "codex")
 
 
@@ -261,3 +264,140 @@ def test_apply_patch_run_as_a_command_with_the_envelope_as_argument() -> None:
     (call,) = session.turns[0].tool_calls
     assert call.actions[1] == FileWrite("it's.txt", "it's here\n")
     assert call.summary == "apply_patch it's.txt"
+
+
+# --- the real rollout ---------------------------------------------------------------------------
+
+
+def test_real_rollout_turns_and_meta() -> None:
+    session = read_fixture("codex", REAL)
+    assert session.format == "codex"
+    # one prompt, written as a message item and again as a user_message event: one turn; the
+    # AGENTS.md instructions Codex injects as a user message are not a turn
+    assert [t.role for t in session.turns] == ["user"] + ["assistant"] * 6
+    assert session.turns[0].text == "let's update the defailt context compart to 90 in env var"
+    assert session.title == session.turns[0].text
+    assert "AGENTS.md instructions" not in " ".join(t.text for t in session.turns)
+    # its reasoning is encrypted only (no summary): no thinking, and nothing of the ciphertext
+    assert all(t.thinking == "" and "gAAAA" not in t.text for t in session.turns)
+    assert session.turns[-1].text.startswith("Implemented the default context compaction")
+    meta = session.meta
+    assert meta["session_id"] == "019e1625-789d-76c0-80ab-3724b5ddb799"
+    assert meta["cwd"] == "/Users/Sample_User/repos/codemie-ai/codemie-code"
+    assert meta["git_branch"] == "feat/codex-agent-plugin"
+    assert meta["model"] == "gpt-5.5"  # from turn_context; the session meta names no model
+    assert meta["started_at"] == "2026-05-11T08:27:17Z"
+    assert meta["ended_at"] == "2026-05-11T08:44:58Z"
+    assert meta["skipped_lines"] == 0
+
+
+def test_real_rollout_polls_fold_into_the_command_they_poll() -> None:
+    """`exec_command` left the test run going; the empty `write_stdin` polls are not calls of
+    their own, and the run's output and exit code are what the polls read."""
+    calls = [c for t in read_fixture("codex", REAL).turns for c in t.tool_calls]
+    assert [c.name for c in calls] == [
+        "update_plan", "apply_patch", "exec_command", "apply_patch", "apply_patch",
+        "update_plan", "exec_command",
+    ]  # fmt: skip
+    test_run = (
+        "npm test -- --run src/agents/plugins/__tests__/codemie-code-reasoning.test.ts"
+        ' -t "Compaction Config"'
+    )
+    red, green = (c for c in calls if c.name == "exec_command")
+    assert red.actions == (ShellCommand(test_run, 1),)  # "Process exited with code 1"
+    assert red.status == "error"
+    assert red.output.startswith("> @codemieai/code@0.0.51 test\n")  # no "Chunk ID" header
+    assert red.output.endswith("[1/1]⎯")  # the last poll's end, where vitest says why
+    assert green.actions == (ShellCommand(test_run, 0),)
+    assert green.status == "ok"
+    assert "Tests  1 passed | 15 skipped (16)" in green.output
+
+
+def test_real_rollout_patches_and_plans() -> None:
+    calls = [c for t in read_fixture("codex", REAL).turns for c in t.tool_calls]
+    patched = [
+        (a.path, a.operation) for c in calls if c.name == "apply_patch" for a in c.actions
+        if isinstance(a, FilePatch)
+    ]  # fmt: skip
+    assert patched == [
+        ("src/agents/plugins/__tests__/codemie-code-reasoning.test.ts", "update"),
+        ("src/agents/plugins/codemie-code.plugin.ts", "update"),
+        ("src/agents/plugins/opencode/opencode.plugin.ts", "update"),
+    ]
+    assert all(c.status == "ok" for c in calls if c.name == "apply_patch")
+    second = next(
+        a for c in calls if c.name == "apply_patch" for a in c.actions if isinstance(a, FilePatch)
+        if a.path.endswith("codemie-code.plugin.ts")
+    )  # fmt: skip
+    assert "+      threshold: 0.9," in second.patch
+    first_plan, last_plan = (c.actions[0] for c in calls if c.name == "update_plan")
+    assert isinstance(first_plan, TodoList) and isinstance(last_plan, TodoList)
+    assert [i.status for i in first_plan.items] == ["in_progress", "pending", "pending"]
+    assert [i.status for i in last_plan.items] == ["completed", "completed", "in_progress"]
+    assert last_plan.items[2].text == "Run focused verification"
+
+
+def test_only_empty_writes_to_a_running_process_are_polls() -> None:
+    """Keys sent to the process (a Ctrl-C) are an action of the agent, and a write to a process
+    the rollout never started is kept as it is."""
+    running = "Chunk ID: a1\nWall time: 1.0 seconds\nProcess running with session ID 7\nOutput:\n"
+    body = _rollout(
+        {"type": "function_call", "name": "exec_command", "call_id": "e",
+         "arguments": json.dumps({"cmd": "npm run watch"})},
+        {"type": "function_call_output", "call_id": "e", "output": running},
+        {"type": "function_call", "name": "write_stdin", "call_id": "k",
+         "arguments": json.dumps({"session_id": 7, "chars": "\u0003"})},
+        {"type": "function_call_output", "call_id": "k", "output": "stopped"},
+        {"type": "function_call", "name": "write_stdin", "call_id": "x",
+         "arguments": json.dumps({"session_id": 99, "chars": ""})},
+    )  # fmt: skip
+    session = read_session(Fetched(body))
+    assert session is not None
+    run, keys, unknown = session.turns[0].tool_calls
+    assert (run.name, run.output, run.actions) == (
+        "exec_command",
+        "",
+        (ShellCommand("npm run watch"),),
+    )
+    assert (keys.name, keys.id, keys.output) == ("write_stdin", "k", "stopped")
+    assert (unknown.name, unknown.id) == ("write_stdin", "x")
+
+
+def test_real_desktop_rollout_prompts_are_events_only() -> None:
+    """Codex Desktop's rollout keeps the prompts as `user_message` events alone."""
+    session = read_fixture("codex", DESKTOP)
+    assert [t.role for t in session.turns] == [
+        "user", "assistant", "user", "assistant", "user", "assistant", "assistant",
+    ]  # fmt: skip
+    first, second, third = (t.text for t in session.turns if t.role == "user")
+    assert first.startswith("\n# Files mentioned by the user:\n\n## Sample Project Demo Prep.vtt")
+    assert "## My request for Codex:\nanalyze trascript and summarzie action items" in first
+    assert second == (
+        "there is a need for nikita to draft demo scenario around governance, budgetings,"
+        " analytics\n"
+    )
+    assert third.startswith("use app tools to go to Analytics and Project management tabs")
+    # the title is the request, not the heading of the context the app put before it
+    assert session.title is not None
+    assert session.title.startswith("analyze trascript and summarzie action items")
+    assert session.meta["cwd"] == "/Users/Sample_User/naya"
+    assert "model" not in session.meta  # no turn_context, and the session meta names none
+    assert session.meta["skipped_lines"] == 0
+
+
+def test_real_desktop_rollout_mcp_calls_and_a_failed_command() -> None:
+    calls = [c for t in read_fixture("codex", DESKTOP).turns for c in t.tool_calls]
+    assert [(c.name, c.summary) for c in calls] == [
+        ("mcp__node_repl__js", "Connect browser session"),  # the call's namespace + name
+        ("exec_command", 'ps -ef | rg -i "Google Chrome|chrome.*remote|codemie|codemie-ui"'),
+        ("mcp__node_repl__js", "Open local Codemie UI"),
+        ("mcp__node_repl__js", "Open deployed Codemie"),
+    ]
+    ps = calls[1]
+    assert ps.actions == (ShellCommand(ps.summary, 1),)
+    assert (ps.status, ps.output) == ("error", "zsh:1: operation not permitted: ps")
+    # an MCP result is its content items' text, without the "Wall time" header
+    assert calls[2].output.startswith(
+        "Browser Use rejected this action due to browser security policy. Reason: The user has"
+    )
+    assert calls[0].output.startswith('{\n  "tabs": [')

@@ -159,3 +159,78 @@ def test_checkpoint_of_text_only_is_known_by_its_context_message() -> None:
     session = read_session(as_fetched(data))
     assert session is not None and session.format == "gemini"
     assert [t.text for t in session.turns] == ["What does `make dist` do?", "It builds the wheel."]
+
+
+# --- real session files (cut to whole messages, as their SOURCE.md says) -----------------------
+
+REAL_FILE_OPS = "session-2026-01-16T11-01-file-ops-37b7abef.json"
+REAL_THOUGHTS = "session-2025-12-01T21-45-5b959dae.json"
+
+
+def test_real_session_file_writes_and_reads() -> None:
+    session = read_fixture("gemini", REAL_FILE_OPS)
+    assert session.format == "gemini"
+    assert [t.role for t in session.turns] == [
+        "user", "assistant", "user", "assistant", "assistant", "user", "assistant", "assistant",
+        "user", "assistant", "assistant",
+    ]  # fmt: skip
+    prompts = [t.text for t in session.turns if t.role == "user"]
+    assert prompts == [
+        "show tools",
+        "create hello.md file",
+        "add 5 lines of random text",
+        "remove 2 and 3 line",
+    ]
+    calls = [c for t in session.turns for c in t.tool_calls]
+    assert [(c.name, c.summary, c.status) for c in calls] == [
+        ("write_file", "hello.md", "ok"),
+        ("read_file", "hello.md", "ok"),
+        ("write_file", "hello.md", "ok"),
+        ("read_file", "hello.md", "ok"),
+        ("write_file", "hello.md", "ok"),
+    ]
+    writes = [a for c in calls for a in c.actions if isinstance(a, FileWrite)]
+    assert writes[0] == FileWrite("hello.md", "# Hello World")
+    assert writes[2] == FileWrite(
+        "hello.md",
+        "# Hello World\nSphinx of black quartz, judge my vow.\n"
+        "Pack my box with five dozen liquor jugs.\nHow vexingly quick daft zebras jump.",
+    )
+    assert calls[1].output == "# Hello World"  # the functionResponse output of read_file
+    assert calls[0].output.startswith("Successfully created and wrote to new file: ")
+    meta = session.meta
+    assert meta["session_id"] == "37b7abef-713d-4522-85f0-8ff15a4e6d17"
+    assert meta["model"] == "gemini-3-pro"
+    assert meta["started_at"] == "2026-01-16T11:01:22Z"
+    assert meta["ended_at"] == "2026-01-16T12:34:29Z"
+
+
+def test_real_session_thoughts_and_replace() -> None:
+    session = read_fixture("gemini", REAL_THOUGHTS)
+    assert [t.role for t in session.turns] == [
+        "user", "assistant", "user", "assistant", "assistant", "user", "assistant", "assistant",
+        "assistant",
+    ]  # fmt: skip
+    greeting = session.turns[1]
+    assert greeting.text.startswith("Hello! I see we're all set up with the Gemini CLI")
+    # both thoughts, each under its subject, without the "\n" written out that opens them
+    assert greeting.thinking.startswith(
+        "**Assessing the Prompt's Intent**\nI've processed the user's initial greeting."
+    )
+    assert "\n\n**Responding to User Input**\nMy current focus" in greeting.thinking
+    assert "\\n" not in greeting.thinking
+    assert "Assessing the Prompt" not in greeting.text
+    listing = session.turns[3].tool_calls[0]
+    assert (listing.name, listing.summary) == (
+        "list_directory",
+        "/Users/Jane_Smith/Documents/projects/epm-cdme/assistants/",
+    )
+    (replace,) = session.turns[6].tool_calls
+    (edit,) = replace.actions
+    assert isinstance(edit, FileEdit)
+    assert edit.path == "/Users/Jane_Smith/Documents/projects/epm-cdme/assistants/lead_gemini.txt"
+    assert edit.old.startswith("## Core Function\n\nSupport Team Lead in managing feedback and")
+    assert edit.new.startswith("## Core Function\n\nSupport Team Lead with feedback and Jira")
+    assert (len(edit.old), len(edit.new)) == (4540, 2548)
+    assert replace.status == "ok"
+    assert session.meta["model"] == "gemini-3-pro-image-preview"

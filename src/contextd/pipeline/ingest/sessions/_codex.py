@@ -7,6 +7,17 @@ other lines are bare Responses-API items (plus `{"record_type": "state"}` lines)
 TypeScript CLI's single JSON `{"session": {...}, "items": [...]}`. The conversation itself is
 always the Responses-API items (`message`, `reasoning`, `function_call` and its output); the
 `event_msg` records mostly repeat them for the UI, so only the exit codes are taken from them.
+
+Since late 2025 Codex runs commands in long-lived processes (`exec_command`): a command still
+running after its yield time answers "Process running with session ID N", and the model then
+polls it with `write_stdin` calls whose `chars` is empty, each answering with the output since
+the last one and, at the end, "Process exited with code C". Those polls are not something the
+agent did, so they are folded into the command they poll: its output is the polls' outputs
+joined, its exit code the last one's.
+
+A prompt is written twice, as a `message` item and as a `user_message` event; some rollouts
+(Codex Desktop's among them) keep only the event, so a prompt is read from whichever comes
+first and its twin, next to it with the same text, is skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +26,8 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from typing import NamedTuple
 
 from contextd.pipeline.ingest.sessions._calls import (
     Draft,
@@ -71,7 +84,13 @@ _BOILERPLATE = (
     "# AGENTS.md instructions for ",
 )
 _EXIT_LINE = re.compile(r"^(?:Exit code:|Process exited with code) (-?\d+)\s*$", re.MULTILINE)
+_RUNNING_LINE = re.compile(r"^Process running with session ID (\d+)\s*$", re.MULTILINE)
+_WALL_TIME_LINE = re.compile(r"^Wall time: ", re.MULTILINE)  # heads every timed tool's output
+_POLL_TOOL = "write_stdin"
 _OUTPUT_MARK = "\nOutput:\n"
+# The IDE extension and Codex Desktop send a prompt under the context they add ("# Files
+# mentioned by the user:", "# Context from my IDE setup:"); the title is the request itself.
+_REQUEST_MARK = "## My request for Codex:"
 
 
 # --- detection ----------------------------------------------------------------------------------
@@ -219,8 +238,16 @@ def _call(name: str, arguments: Mapping[str, object], raw: str, call_id: str | N
     return ToolCall(name=name, summary=summary, actions=actions, id=call_id)
 
 
-def _output(payload: Mapping[str, object]) -> tuple[str, int | None, bool | None]:
-    """The text of a call's output, its exit code and its success flag, when written."""
+class _Output(NamedTuple):
+    text: str
+    exit_code: int | None
+    success: bool | None
+    process: int | None  # the unified-exec process still running, to be polled
+
+
+def _output(payload: Mapping[str, object]) -> _Output:
+    """The text of a call's output, its exit code, its success flag and the process it left
+    running, when written."""
     raw = payload.get("output")
     success: bool | None = None
     if isinstance(raw, dict):  # {"content": ..., "success": ...}
@@ -230,18 +257,36 @@ def _output(payload: Mapping[str, object]) -> tuple[str, int | None, bool | None
         raw = as_text(raw)
     text = string(raw)
     exit_code: int | None = None
+    process: int | None = None
     parsed = json_object(text) if text.startswith("{") else {}
     if "output" in parsed:
         text = string(parsed.get("output"))
         code = mapping(parsed.get("metadata")).get("exit_code")
         exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
     else:
-        found = _EXIT_LINE.search(text.split(_OUTPUT_MARK, 1)[0])
+        header = text.split(_OUTPUT_MARK, 1)[0]
+        found = _EXIT_LINE.search(header)
+        running = _RUNNING_LINE.search(header)
         if found:
             exit_code = int(found.group(1))
-            if _OUTPUT_MARK in text:
-                text = text.split(_OUTPUT_MARK, 1)[1]
-    return text, exit_code, success
+        elif running:
+            process = int(running.group(1))
+        if (found or running or _WALL_TIME_LINE.search(header)) and _OUTPUT_MARK in text:
+            text = _content_items_text(text.split(_OUTPUT_MARK, 1)[1])
+    return _Output(text, exit_code, success, process)
+
+
+def _content_items_text(text: str) -> str:
+    """An MCP tool's result, which Codex writes as its JSON content items, as their text."""
+    if not text.startswith("[{"):
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, list) and all(mapping(item).get("type") == "text" for item in parsed):
+        return as_text(parsed)
+    return text
 
 
 class _Reader:
@@ -250,6 +295,10 @@ class _Reader:
         self.meta: dict[str, object] = {"agent": AGENT}
         self.exit_codes: dict[str, int] = {}
         self.late: list[LateResult] = []  # results of calls made in an earlier part
+        self.processes: dict[int, str] = {}  # running unified-exec process -> its call's id
+        self.polls: dict[str, str] = {}  # a `write_stdin` poll's call id -> the polled call's
+        self.outputs: dict[str, str] = {}  # a polled call's output so far
+        self.prompt: tuple[Draft, str] | None = None  # the last prompt read, to skip its twin
         self.span = Span()
         self.first_stamp: object = None  # rollouts are in time order: the first and last
         self.last_stamp: object = None  # stamps are parsed once, not every line's
@@ -283,10 +332,15 @@ class _Reader:
                 fresh = last is not None and bool(last.texts or last.calls)
                 self.assistant(stamp, fresh=fresh).thinking.append(thinking)
         elif kind in ("function_call", "custom_tool_call"):
-            name = string(payload.get("name"))
+            name = string(payload.get("namespace")) + string(payload.get("name"))  # MCP tools
             raw = string(payload.get("arguments", payload.get("input")))
             arguments = json_object(raw) if kind == "function_call" else {"input": raw}
             call_id = string(payload.get("call_id")) or None
+            process = _int(arguments.get("session_id"))
+            polled = self.processes.get(process) if process is not None else None
+            if name == _POLL_TOOL and not arguments.get("chars") and polled and call_id:
+                self.polls[call_id] = polled  # an empty write: a poll, not an action
+                return
             self.drafts.add_call(
                 self.assistant(stamp, fresh=False), _call(name, arguments, raw, call_id)
             )
@@ -310,9 +364,7 @@ class _Reader:
         role = payload.get("role")
         texts = _message_texts(payload)
         if role == "user":
-            texts = [text for text in texts if not _is_boilerplate(text)]
-            if texts:
-                self.drafts.open("user", "User", moment(stamp)).texts.extend(texts)
+            self.user([text for text in texts if not _is_boilerplate(text)], stamp)
         elif role == "assistant" and texts:
             # A message opens a step (text, then the calls it announces), as in Claude Code.
             last = self.drafts.last
@@ -320,24 +372,44 @@ class _Reader:
             self.assistant(stamp, fresh=fresh).texts.extend(texts)
         # "developer" and "system" messages are Codex's own instructions, not the conversation
 
+    def user(self, texts: list[str], stamp: object) -> None:
+        """A prompt, from its `message` item or its `user_message` event, whichever is first."""
+        if not texts:
+            return
+        key = " ".join(" ".join(texts).split())
+        if self.prompt is not None and self.prompt == (self.drafts.last, key):
+            self.prompt = None  # the same prompt's twin
+            return
+        draft = self.drafts.open("user", "User", moment(stamp))
+        draft.texts.extend(texts)
+        self.prompt = (draft, key)
+
     def result(self, payload: Mapping[str, object]) -> None:
         call_id = string(payload.get("call_id"))
+        output = _output(payload)
+        if call_id in self.polls:  # a poll's output continues the polled command's
+            call_id = self.polls.pop(call_id)
+            output = output._replace(text=self.outputs.get(call_id, "") + output.text)
         call = self.drafts.call(call_id)
-        text, exit_code, success = _output(payload)
+        exit_code = output.exit_code
         if exit_code is None:
             exit_code = self.exit_codes.get(call_id)
-        error = success is False or (exit_code is not None and exit_code != 0)
+        error = output.success is False or (exit_code is not None and exit_code != 0)
         if call is None:
             # The call was made in an earlier part of a session read in parts.
             if call_id:
-                self.late.append(late_result(call_id, text, error=error, exit_code=exit_code))
+                late = late_result(call_id, output.text, error=error, exit_code=exit_code)
+                self.late.append(late)
             return
+        if output.process is not None:
+            self.processes[output.process] = call_id
+        self.outputs[call_id] = output.text
         actions = tuple(
             ShellCommand(action.command, exit_code) if isinstance(action, ShellCommand) else action
             for action in call.actions
         )
         updated = ToolCall(call.name, call.summary, actions=actions, id=call.id)
-        self.drafts.replace(call_id, with_result(updated, text, error=error))
+        self.drafts.replace(call_id, with_result(updated, output.text, error=error))
 
     def read(self, records: Iterable[tuple[str, dict[str, object], object]]) -> None:
         for kind, payload, stamp in records:
@@ -359,6 +431,9 @@ class _Reader:
                     self.drafts.open("system", "Codex (compacted)", moment(stamp)).texts.append(
                         summary
                     )
+            elif kind == "event_msg" and payload.get("type") == "user_message":
+                text = string(payload.get("message"))
+                self.user([text] if text.strip() and not _is_boilerplate(text) else [], stamp)
             elif kind == "event_msg" and payload.get("type") == "exec_command_end":
                 code = payload.get("exit_code")
                 if isinstance(code, int) and not isinstance(code, bool):
@@ -384,6 +459,10 @@ class _Reader:
             )
 
 
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _read(candidate: SessionInput) -> Session:
     reader = _Reader()
     reader.read(_lines(candidate))
@@ -393,8 +472,9 @@ def _read(candidate: SessionInput) -> Session:
     reader.span.see(reader.last_stamp)
     meta.update(reader.span.meta())
     meta["skipped_lines"] = candidate.skipped
+    requests = (replace(turn, text=turn.text.split(_REQUEST_MARK, 1)[-1]) for turn in turns)
     late = tuple(reader.late)
-    return Session(AGENT, title_from(turns), turns, meta, late_results=late)
+    return Session(AGENT, title_from(requests), turns, meta, late_results=late)
 
 
 READER = SessionReader(AGENT, _detect, _read)

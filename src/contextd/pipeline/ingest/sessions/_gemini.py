@@ -44,6 +44,9 @@ from contextd.pipeline.types import (
 
 AGENT = "gemini"
 SPEAKER = "Gemini"
+# A Gemini 3 thought's description may begin with a backslash and an "n" written out, twice,
+# before the real line breaks (2 of the 18 thoughts in the real session the fixture is cut from).
+_ESCAPED_BREAKS = re.compile(r"^(?:\\n|\s)+")
 _MESSAGE_TYPES = {"user", "gemini", "info", "error", "warning"}
 _EXIT_CODE = re.compile(r"^Exit Code: (-?\d+)\s*$", re.MULTILINE)
 # The environment Gemini CLI sends as the first user message, and what the model answers.
@@ -262,6 +265,7 @@ def _session_turns(messages: Iterable[Mapping[str, object]], span: Span) -> Iter
             for thought in items(message.get("thoughts")):
                 thought = mapping(thought)
                 subject, body = string(thought.get("subject")), string(thought.get("description"))
+                body = _ESCAPED_BREAKS.sub("", body)
                 draft.thinking.append(f"**{subject}**\n{body}".strip() if subject else body)
             for record in items(message.get("toolCalls")):
                 record = mapping(record)
