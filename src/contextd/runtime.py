@@ -18,6 +18,7 @@ from contextd.pipeline.embed import Embedder
 from contextd.pipeline.ingest import NetPolicy
 from contextd.search.backends import open_vector_index
 from contextd.search.vector import VectorIndex
+from contextd.services.processing import net_policy
 from contextd.store.db import Database
 from contextd.store.migrate import upgrade
 
@@ -63,26 +64,17 @@ class Runtime:
     def secret_key(self) -> bytes:
         return self.settings.resolved_secret_key().encode()
 
-    def _policy(self, max_bytes: int, timeout: float) -> NetPolicy:
-        s = self.settings
-        return NetPolicy(
-            allow_private=s.allow_private_urls,
-            allowed_networks=tuple(s.allowed_networks),
-            blocked_networks=tuple(s.blocked_networks),
-            max_bytes=max_bytes,
-            timeout=timeout,
-            ca_bundle=s.ca_bundle,
-        )
-
     @cached_property
     def net_policy(self) -> NetPolicy:
         """For fetching URI sources."""
-        return self._policy(self.settings.fetch_max_bytes, self.settings.fetch_timeout_seconds)
+        return net_policy(self.settings)
 
     @cached_property
     def postback_policy(self) -> NetPolicy:
         """For postbacks: same address rules, small bodies, a short timeout."""
-        return self._policy(1024 * 1024, self.settings.postback_timeout_seconds)
+        return net_policy(
+            self.settings, max_bytes=1024 * 1024, timeout=self.settings.postback_timeout_seconds
+        )
 
     @cached_property
     def embedder(self) -> Embedder:

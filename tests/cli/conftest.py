@@ -41,6 +41,9 @@ def _serve(factory: pytest.TempPathFactory, database_url: str) -> Iterator[Servi
     with ThreadedServer(create_app(runtime)) as server:
         runtime.settings = runtime.settings.model_copy(update={"public_url": server.url})
         yield Service(runtime, server.url)
+    # The server warms the embedding model in a thread at startup; a short session (one test)
+    # would otherwise end while it loads, and the interpreter's shutdown aborts the load.
+    _ = runtime.embedder
     runtime.close()
 
 

@@ -46,3 +46,27 @@ class Cli:
     def json(self, *args: str, input: str | None = None, code: int | None = 0) -> Any:
         result = self(*args, "--json", input=input, code=code)
         return json.loads(result.stdout)
+
+
+OPERATOR_SETTINGS = ("CONTEXTD_ALLOW_PRIVATE_URLS", "CONTEXTD_ALLOWED_NETWORKS")
+
+
+def run_offline(
+    *args: str, input: bytes | str | None = None, code: int | None = 0, **env: str
+) -> Result:
+    """`contextd ...` for a command that needs no server (`extract`), in-process. The operator's
+    network settings are unset unless the test gives them, so the default policy is tested."""
+    environment: dict[str, str | None] = dict.fromkeys(OPERATOR_SETTINGS)
+    environment.update(env)
+    result = CliRunner().invoke(app, list(args), input=input, env=environment)
+    if code is not None:
+        assert result.exit_code == code, (
+            f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}\n"
+            f"{result.exception!r}"
+        )
+    return result
+
+
+def json_lines(result: Result) -> list[dict[str, Any]]:
+    """Each line of stdout parsed as one JSON object."""
+    return [json.loads(line) for line in result.stdout.splitlines()]

@@ -1,6 +1,6 @@
 """The `contextd` command: the server side (serve, worker, migrate, keys, reindex) is here; the
 client commands that talk to a running server live in their own modules (`client_commands`),
-and so does `contextd mcp`."""
+and so do `contextd mcp` and `contextd extract` (the pipeline without a server)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from contextd.cli.client_commands import register as register_client_commands
+from contextd.cli.extract import extract
 from contextd.cli.mcp_command import mcp
 from contextd.config import Settings, SettingsError, load_settings
 
@@ -156,6 +157,7 @@ def keys_create(
 
 
 app.command("mcp")(mcp)
+app.command("extract")(extract)
 register_client_commands(app)
 
 

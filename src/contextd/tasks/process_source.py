@@ -20,12 +20,7 @@ from contextd.jobs.base import ClaimedJob, RetryLater
 from contextd.jobs.queue import PROCESS_SOURCE
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.ingest import fetch_url, ingest
-from contextd.pipeline.snapshot import (
-    LLMConfig,
-    snapshot_with_fallback,
-    source_tokens,
-    update_snapshot,
-)
+from contextd.pipeline.snapshot import source_tokens, update_snapshot
 from contextd.pipeline.toolcalls import (
     complete_calls,
     storable,
@@ -43,6 +38,7 @@ from contextd.pipeline.types import (
 )
 from contextd.search.index import index_extracted, index_text
 from contextd.services import artifacts as artifact_store
+from contextd.services import processing
 from contextd.services.sources import enqueue_postback, raw_key
 from contextd.store.tables import Artifact, Source, utcnow
 from contextd.store.tables import Turn as TurnRow
@@ -389,10 +385,7 @@ def _snapshot(
     a document's snapshot is rebuilt."""
     if not plan.run_context:
         return None
-    if not document.title and plan.name:
-        # Pasted text has no title of its own: the name the user gave the source is better
-        # than "Untitled conversation".
-        document = replace(document, title=plan.name)
+    document = processing.named(document, plan.name)
     value = plan.instructions.get("snapshot_budget_tokens")
     budget = int(value) if isinstance(value, (int, float)) else None
     ratio = float(plan.instructions.get("snapshot_ratio") or ctx.runtime.settings.snapshot_ratio)
@@ -410,21 +403,25 @@ def _snapshot(
                 for a in stored
                 if a.type != ArtifactType.CONTEXT
             ] + index
-    config = _llm_config(ctx, plan)
+    engine = plan.instructions.get("snapshot_engine")
+    settings = ctx.runtime.settings
+    config = processing.llm_config(settings, engine if isinstance(engine, str) else None)
     last = _stored(previous) if new_turns and previous is not None else None
     if new_turns and config is None and last is not None:
         merged = _merge_snapshot(last, new_turns, document, index, budget, ratio)
         if merged is not None:
             return merged
-    draft, fallback = snapshot_with_fallback(
-        turns, document, index, config=config, budget_tokens=budget, ratio=ratio,
-        previous=last, new_turns=new_turns or (),
-    )  # fmt: skip
-    if fallback:
-        note = f"LLM engine failed ({fallback}); built-in engine used"
-        log.warning("source %s: %s", plan.source_id, note)
-        return replace(draft, note=note)
-    return draft
+    return processing.source_snapshot(
+        turns,
+        document,
+        index,
+        config=config,
+        budget_tokens=budget,
+        ratio=ratio,
+        label=f"source {plan.source_id}",
+        previous=last,
+        new_turns=new_turns or (),
+    )
 
 
 def _stored(previous: Artifact) -> SnapshotDraft | None:
@@ -455,24 +452,6 @@ def _merge_snapshot(
         )
     except ValueError:  # a document's snapshot (paragraph citations) cannot be merged
         return None
-
-
-def _llm_config(ctx: TaskContext, plan: Plan) -> LLMConfig | None:
-    """The LLM engine when the source or the operator asks for it. `CONTEXTD_SNAPSHOT_ENGINE=llm`
-    without a model does not start (config.py); a source asking for `llm` on a service that has
-    none gets the built-in engine (a per-source wish, not a misconfiguration)."""
-    settings = ctx.runtime.settings
-    engine = plan.instructions.get("snapshot_engine") or settings.snapshot_engine
-    endpoint = settings.llm_endpoint
-    if engine != "llm" or endpoint is None:
-        return None
-    return LLMConfig(
-        base_url=endpoint.url,
-        model=endpoint.model,
-        api_key=endpoint.api_key,
-        timeout=endpoint.timeout,
-        context_tokens=endpoint.context_tokens,
-    )
 
 
 def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
