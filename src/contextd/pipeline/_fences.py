@@ -11,6 +11,10 @@ a longer outer fence can hold shorter ones) this scanner also handles what model
   cut at the inner closing fence;
 * an unclosed fence runs to the end of the text (as in CommonMark) and is flagged.
 
+Code blocks keep their bytes: lines are cut only at real line breaks (`str.splitlines` would also
+cut at form feeds and other separators that code may hold), and removing a fence's indentation
+touches only the leading whitespace it covers (tabs inside the code stay tabs).
+
 The nesting rule is a guess. When it leaves a block open at the end of the text although a
 strict closing fence was seen, the block is closed there instead and the guess is switched off
 for the rest of the text, so a text is scanned at most twice (the pass stays linear).
@@ -26,6 +30,7 @@ _OPEN_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
 )
 _CLOSE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*$")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ Segment = Prose | CodeBlock
 
 def split_segments(text: str) -> Iterator[Segment]:
     """Yield the prose runs and code blocks of `text`, in order, covering every line."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     nesting = True
     prose_start = 0
     i = 0
@@ -71,6 +76,14 @@ def split_segments(text: str) -> Iterator[Segment]:
         prose_start = i
     if prose_start < count:
         yield Prose(tuple(lines[prose_start:count]))
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, cut at CommonMark's line endings only (no empty last line)."""
+    lines = _LINE_BREAK_RE.split(text)
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _match_open(line: str) -> tuple[str, str, str] | None:
@@ -124,12 +137,19 @@ def _find_close(
 
 
 def _dedent(body: Sequence[str], indent: int) -> list[str]:
-    """Remove up to `indent` columns of leading whitespace, as CommonMark does for fences."""
+    """Remove up to `indent` columns of leading whitespace, as CommonMark does for fences.
+
+    A tab counts to the next multiple of four columns; one that straddles the cut leaves its
+    remaining columns as spaces. Nothing after the removed indentation changes.
+    """
     if indent == 0:
         return list(body)
     result = []
     for line in body:
-        expanded = line.expandtabs(4) if "\t" in line[:indent] else line
-        stripped = len(expanded) - len(expanded.lstrip(" "))
-        result.append(expanded[min(indent, stripped) :])
+        column = 0
+        cut = 0
+        while cut < len(line) and column < indent and line[cut] in " \t":
+            column = column + 4 - column % 4 if line[cut] == "\t" else column + 1
+            cut += 1
+        result.append(" " * max(column - indent, 0) + line[cut:])
     return result

@@ -120,19 +120,18 @@ def test_unfenced_schemas_data_and_diagrams(
     assert (artifact.type, artifact.language) == (kind, language)
 
 
-def test_a_pasted_console_session_keeps_the_commands_and_drops_the_output() -> None:
-    text = (
-        "I ran it like you said:\n\n"
+def test_a_pasted_console_session_is_one_command_artifact_with_its_output() -> None:
+    session = (
         "$ pip install fastapi\n"
         "Collecting fastapi\n"
         "Successfully installed fastapi-0.115.0\n"
         "$ uvicorn app.main:app --reload\n"
-        "INFO:     Uvicorn running on http://127.0.0.1:8000\n\n"
-        "and it works now."
+        "INFO:     Uvicorn running on http://127.0.0.1:8000"
     )
-    artifact = only(text)
+    artifact = only(f"I ran it like you said:\n\n{session}\n\nand it works now.")
     assert artifact.type is ArtifactType.COMMAND
-    assert artifact.content == "pip install fastapi\nuvicorn app.main:app --reload"
+    assert artifact.content == session
+    assert artifact.meta["commands"] == ["pip install fastapi", "uvicorn app.main:app --reload"]
 
 
 PROSE_SAMPLES = {
