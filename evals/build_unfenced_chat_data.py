@@ -2,11 +2,11 @@
 
     .venv/bin/python evals/build_unfenced_chat_data.py PATH_TO_FASTCHAT_GIT_DIR
 
-Real chat answers: the MT-Bench answers of GPT-4o (80 questions, two turns each; commit
-4026da0c "Added llm-judge support for GPT-4o" of lm-sys/FastChat) and GPT-4's reference answers
-(30 math, reasoning and coding questions, two turns each), both under the repository's
-Apache-2.0 licence. Each turn is one record: question id, category, model, turn, text, copied
-unchanged.
+Real chat answers: the MT-Bench answers of GPT-4o (80 questions, two turns each; commit 4026da0c
+"Added llm-judge support for GPT-4o" of lm-sys/FastChat), GPT-4's reference answers (30 math,
+reasoning and coding questions, two turns each) and Llama-2-chat-13B's answers (commit 477eb276,
+a contributor's baseline run), all under the repository's Apache-2.0 licence. Each turn is one
+record: question id, category, model, turn, text, copied unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ OUT = ROOT / "evals" / "data" / "unfenced_chat" / "answers.jsonl"
 FILES = (
     ("4026da0c2bf4b1cf2331a56d668d60550e3743f1", "model_answer/gpt-4o.jsonl"),
     ("HEAD", "reference_answer/gpt-4.jsonl"),
+    ("477eb2765ce91c02d8f21bba1814d912f393689c", "model_answer/llama-2-chat13b.jsonl"),
 )
 BASE = "fastchat/llm_judge/data/mt_bench/"
 

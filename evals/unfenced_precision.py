@@ -4,21 +4,22 @@
     .venv/bin/python evals/unfenced_precision.py --split dev   # the half used while tuning
     .venv/bin/python evals/unfenced_precision.py --only        # this checkout only (no "before")
 
-Data: 220 real chat answers, the MT-Bench answers of GPT-4o and GPT-4's reference answers
-(`evals/data/unfenced_chat/`, see PROVENANCE.md): writing, roleplay, reasoning, math (arithmetic,
-formulas, equations), coding, extraction (key: value lists), STEM and humanities. Each answer's
-fence lines are removed, as `artifacts_eval.py` does, and the whole pipeline stage runs on the
-fence-less text (`extract_artifacts`); only the artifacts it marks `unfenced` count.
+Data: 380 real chat answers, the MT-Bench answers of GPT-4o and Llama-2-chat-13B and GPT-4's
+reference answers (`evals/data/unfenced_chat/`, see PROVENANCE.md): writing, roleplay,
+reasoning, math (arithmetic, formulas, equations), coding, extraction (key: value lists), STEM
+and humanities. Each answer's fence lines are removed, as `artifacts_eval.py` does, and the
+whole pipeline stage runs on the fence-less text (`extract_artifacts`); only the artifacts it
+marks `unfenced` count.
 
 Labels: lines that were inside a fence labelled with a code language are code; lines of other
 fences (no label, `text`) are ignored; everything else is prose, except the lines listed in
 `labels.json`, which were read by hand (every unfenced artifact predicted on the dev half,
 before and after, was read; a line is listed there when it is code a reader would copy, e.g. a
 shell command written as a paragraph). An artifact is **correct** when at least half of its
-non-ignored lines are code; a gold block is **found** when at least half of its lines are inside
-one unfenced artifact. The same figures are given on the documentation set of
-`artifacts_eval.py` (its split), where all code is real code with its fences removed: that is
-the recall that must not drop.
+non-ignored lines are code (one made only of ignored lines is not counted); a gold block is
+**found** when at least half of its lines are inside one unfenced artifact. The same figures are
+given on the documentation set of `artifacts_eval.py` (its split), where all code is real code
+with its fences removed: that is the recall that must not drop.
 
 "Before" is the branch point (`git merge-base HEAD main`), unpacked to a temporary directory and
 run in a subprocess on the same data in the same run. Questions are split into halves by a hash
@@ -130,8 +131,10 @@ def score(sample: Sample) -> Counts:
     spans = predicted_spans(sample)
     for start, end in spans:
         kept = [label for label in sample.labels[start:end] if label != IGNORE]
+        if not kept:
+            continue  # only lines of unlabelled fences: neither right nor wrong
         counts.predicted += 1
-        counts.correct += bool(kept) and kept.count(CODE) * 2 >= len(kept)
+        counts.correct += kept.count(CODE) * 2 >= len(kept)
     gold_spans = [(s, e) for s, e, _ in sample.gold]
     gold_spans += _labelled_spans(sample)
     counts.gold = len(gold_spans)
@@ -162,11 +165,12 @@ def measure(split: str) -> dict[str, object]:
     chat = Counts()
     per_category: dict[str, Counts] = {}
     records = [json.loads(line) for line in (DATA / "answers.jsonl").read_text().splitlines()]
-    category = {answer_id(r): str(r["category"]) for r in records}
+    groups = {answer_id(r): (str(r["category"]), str(r["model"])) for r in records}
     for sample in load_chat(split):
         counts = score(sample)
         chat.add(counts)
-        per_category.setdefault(category[sample.name], Counts()).add(counts)
+        for group in groups[sample.name]:
+            per_category.setdefault(group, Counts()).add(counts)
     doc_split = "dev" if split == "dev" else "heldout"
     docs = Counts()
     for sample in load_docs():
@@ -230,7 +234,7 @@ def main() -> None:
     for run, result in runs:
         print(_row(f"{run} | chat answers", result["chat"]))
         print(_row(f"{run} | docs ({'dev' if args.split == 'dev' else 'heldout'})", result["docs"]))
-    print("\nper category (chat answers):")
+    print("\nper category and per model (chat answers):")
     for run, result in runs:
         categories = result["categories"]
         assert isinstance(categories, dict)

@@ -9,7 +9,9 @@ a longer outer fence can hold shorter ones) this scanner also handles what model
 * a ```markdown block that itself holds ```python ... ``` blocks: an inner fence line *with* a
   language label opens a nested level, and a bare fence closes it, so the outer block is not
   cut at the inner closing fence;
-* an unclosed fence runs to the end of the text (as in CommonMark) and is flagged.
+* an unclosed fence runs to the end of the text (as in CommonMark) and is flagged;
+* a fence inside a block quote ("> ```bash", GitHub's "> [!NOTE]" boxes) is a block too, its
+  lines without their quote markers; it ends where the quote ends.
 
 Code blocks keep their bytes: lines are cut only at real line breaks (`str.splitlines` would also
 cut at form feeds and other separators that code may hold), and removing a fence's indentation
@@ -31,6 +33,7 @@ _OPEN_RE = re.compile(
 )
 _CLOSE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*$")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_QUOTE_RE = re.compile(r"[ ]{0,3}>[ ]?")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,14 @@ def split_segments(text: str) -> Iterator[Segment]:
     while i < count:
         opening = _match_open(lines[i])
         if opening is None:
+            quoted = _quoted_block(lines, i)
+            if quoted is not None:
+                if prose_start < i:
+                    yield Prose(tuple(lines[prose_start:i]))
+                block, i = quoted
+                yield block
+                prose_start = i
+                continue
             i += 1
             continue
         lead, fence, info = opening
@@ -76,6 +87,45 @@ def split_segments(text: str) -> Iterator[Segment]:
         prose_start = i
     if prose_start < count:
         yield Prose(tuple(lines[prose_start:count]))
+
+
+def _quoted_block(lines: Sequence[str], start: int) -> tuple[CodeBlock, int] | None:
+    """A fence inside a block quote ("> ```bash"): the block and the index after it, or None.
+
+    The block ends at its closing fence or where the quote ends (CommonMark: a fence does not
+    outlive its container); the quote markers are removed from every line of the body.
+    """
+    line = lines[start]
+    if ">" not in line[:4] or ("``" not in line and "~~" not in line):
+        return None
+    depth = 0
+    position = 0
+    while (marker := _QUOTE_RE.match(line, position)) is not None:
+        depth, position = depth + 1, marker.end()
+    opening = _match_open(line[position:]) if depth else None
+    if opening is None:
+        return None
+    body: list[str] = []
+    for candidate in lines[start + 1 :]:
+        unquoted = _unquote(candidate, depth)
+        if unquoted is None:
+            break
+        body.append(unquoted)
+    lead, fence, info = opening
+    end, closed, _ = _find_close(body, 0, fence, nesting=False)
+    content = "\n".join(_dedent(body[:end], len(lead.expandtabs(4))))
+    after = start + 1 + (end + 1 if closed else len(body))
+    return CodeBlock(info=info.strip(), content=content, closed=closed), after
+
+
+def _unquote(line: str, depth: int) -> str | None:
+    position = 0
+    for _ in range(depth):
+        marker = _QUOTE_RE.match(line, position)
+        if marker is None:
+            return None
+        position = marker.end()
+    return line[position:]
 
 
 def split_lines(text: str) -> list[str]:

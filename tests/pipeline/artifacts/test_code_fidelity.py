@@ -126,3 +126,15 @@ def test_an_indented_fence_loses_only_its_indentation() -> None:
     body = "all:\n\tgcc -o app main.c\n  \tstrip app"
     indented = "\n".join("  " + line for line in body.split("\n"))
     assert only_block("makefile", indented, lead="  ").content == body
+
+
+def test_a_fence_inside_a_block_quote_is_stored_without_the_quote_markers() -> None:
+    text = (
+        "> [!NOTE]\n> If you see a numpy error, run:\n> ```bash\n> pip install 'numpy<2'\n> ```\n"
+        ">\n>  ```js\n>     const save = config.get('foo')\n>  ```\n"
+    )
+    artifacts = extract_artifacts(Document(text=text, format="markdown"), [])
+    assert [a.content for a in artifacts] == [
+        "pip install 'numpy<2'",
+        "   const save = config.get('foo')",
+    ]

@@ -32,10 +32,12 @@ _CODE_MARKS = frozenset(";{}\"'`[]#@$")
 # "(probability of liking blue)" after a sum, a list marker before it.
 _TRAILING_NOTE_RE = re.compile(r"\s*\((?=[^()]*[A-Za-z]{3})[^()]*\)\s*\.?$")
 _LIST_MARKER_RE = re.compile(r"^(?:\d{1,3}[.)]|[-*+•])\s+")
-# Sums: numbers, short variables (x, r, x_1, FV), operators and brackets, joined by "=".
-_TERM = r"(?:\d[\d,]*(?:\.\d+)?%?|[A-Za-z](?:_\w{1,3})?|[A-Z]{2,3}|\.\d+)"
+# Sums: numbers, short variables (x, r, x_1, FV), a few functions (sqrt), operators, brackets
+# and commas, joined by "=".
+_FUNCTION = r"(?:sqrt|log|ln|exp|sin|cos|tan|abs|distance)(?=\()"
+_TERM = rf"(?:\d[\d,]*(?:\.\d+)?%?|{_FUNCTION}|[A-Za-z](?:_\w{{1,3}})?|[A-Z]{{2,3}}|\.\d+)"
 _OPERATOR = "(?:[-+*/^\u00d7\u00f7\u00b7]|\\*\\*)"  # with times, divide, dot
-_EXPRESSION = rf"[-+(\s]*{_TERM}(?:[\s)]*(?:{_OPERATOR}[\s(\-]*|\(\s*|\s+){_TERM})*[\s)!]*"
+_EXPRESSION = rf"[-+(\s]*{_TERM}(?:[\s)]*(?:{_OPERATOR}|[(,\s])[\s(\-]*{_TERM})*[\s)!]*"
 _LHS = r"(?:[A-Za-z][\w']{0,15}(?:\s*\([^()=]{0,20}\))?\s*)"
 _ARITHMETIC_RE = re.compile(rf"^(?:{_LHS}=|=)?\s*{_EXPRESSION}(?:=\s*{_EXPRESSION})*$")
 _NUMBERED_COLON_RE = re.compile(r"^\d{1,3}:\s+(?=.*[A-Za-z]{3})[^;{}=()\[\]]*$")
