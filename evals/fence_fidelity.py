@@ -140,8 +140,10 @@ def check(doc: Doc, parser: MarkdownIt, counts: Counter[str]) -> list[Failure]:
         if small(body):
             counts["too small"] += 1
             continue
-        if body in contents or any(without_markers(body, c) for c in contents):
+        exact = body in contents
+        if exact or any(without_markers(body, c) for c in contents):
             counts["stored"] += 1
+            counts["unmarked"] += not exact
             stored_loose.add(loose(body))
             continue
         if loose(body) in stored_loose:
@@ -176,6 +178,7 @@ def main() -> None:
     print(f"too small to be an artifact (not counted): {counts['too small']}")
     rate = kept / max(counted, 1)
     print(f"stored byte for byte (prompt markers aside): {kept}/{counted} = {rate:.4f}")
+    print(f"  of which with prompt markers removed: {counts['unmarked']}")
     print(f"  of which a repeat of an earlier block, stored once: {counts['repeat']}")
     print(f"changed: {counts['changed']}, missing: {counts['missing']}")
     for failure in failures:
