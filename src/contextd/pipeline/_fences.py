@@ -9,7 +9,13 @@ a longer outer fence can hold shorter ones) this scanner also handles what model
 * a ```markdown block that itself holds ```python ... ``` blocks: an inner fence line *with* a
   language label opens a nested level, and a bare fence closes it, so the outer block is not
   cut at the inner closing fence;
-* an unclosed fence runs to the end of the text (as in CommonMark) and is flagged.
+* an unclosed fence runs to the end of the text (as in CommonMark) and is flagged;
+* a fence inside a block quote ("> ```bash", GitHub's "> [!NOTE]" boxes) is a block too, its
+  lines without their quote markers; it ends where the quote ends.
+
+Code blocks keep their bytes: lines are cut only at real line breaks (`str.splitlines` would also
+cut at form feeds and other separators that code may hold), and removing a fence's indentation
+touches only the leading whitespace it covers (tabs inside the code stay tabs).
 
 The nesting rule is a guess. When it leaves a block open at the end of the text although a
 strict closing fence was seen, the block is closed there instead and the guess is switched off
@@ -26,6 +32,8 @@ _OPEN_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
 )
 _CLOSE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*$")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_QUOTE_RE = re.compile(r"[ ]{0,3}>[ ]?")
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ Segment = Prose | CodeBlock
 
 def split_segments(text: str) -> Iterator[Segment]:
     """Yield the prose runs and code blocks of `text`, in order, covering every line."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     nesting = True
     prose_start = 0
     i = 0
@@ -57,6 +65,14 @@ def split_segments(text: str) -> Iterator[Segment]:
     while i < count:
         opening = _match_open(lines[i])
         if opening is None:
+            quoted = _quoted_block(lines, i)
+            if quoted is not None:
+                if prose_start < i:
+                    yield Prose(tuple(lines[prose_start:i]))
+                block, i = quoted
+                yield block
+                prose_start = i
+                continue
             i += 1
             continue
         lead, fence, info = opening
@@ -71,6 +87,53 @@ def split_segments(text: str) -> Iterator[Segment]:
         prose_start = i
     if prose_start < count:
         yield Prose(tuple(lines[prose_start:count]))
+
+
+def _quoted_block(lines: Sequence[str], start: int) -> tuple[CodeBlock, int] | None:
+    """A fence inside a block quote ("> ```bash"): the block and the index after it, or None.
+
+    The block ends at its closing fence or where the quote ends (CommonMark: a fence does not
+    outlive its container); the quote markers are removed from every line of the body.
+    """
+    line = lines[start]
+    if ">" not in line[:4] or ("``" not in line and "~~" not in line):
+        return None
+    depth = 0
+    position = 0
+    while (marker := _QUOTE_RE.match(line, position)) is not None:
+        depth, position = depth + 1, marker.end()
+    opening = _match_open(line[position:]) if depth else None
+    if opening is None:
+        return None
+    body: list[str] = []
+    for candidate in lines[start + 1 :]:
+        unquoted = _unquote(candidate, depth)
+        if unquoted is None:
+            break
+        body.append(unquoted)
+    lead, fence, info = opening
+    end, closed, _ = _find_close(body, 0, fence, nesting=False)
+    content = "\n".join(_dedent(body[:end], len(lead.expandtabs(4))))
+    after = start + 1 + (end + 1 if closed else len(body))
+    return CodeBlock(info=info.strip(), content=content, closed=closed), after
+
+
+def _unquote(line: str, depth: int) -> str | None:
+    position = 0
+    for _ in range(depth):
+        marker = _QUOTE_RE.match(line, position)
+        if marker is None:
+            return None
+        position = marker.end()
+    return line[position:]
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text`, cut at CommonMark's line endings only (no empty last line)."""
+    lines = _LINE_BREAK_RE.split(text)
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _match_open(line: str) -> tuple[str, str, str] | None:
@@ -124,12 +187,19 @@ def _find_close(
 
 
 def _dedent(body: Sequence[str], indent: int) -> list[str]:
-    """Remove up to `indent` columns of leading whitespace, as CommonMark does for fences."""
+    """Remove up to `indent` columns of leading whitespace, as CommonMark does for fences.
+
+    A tab counts to the next multiple of four columns; one that straddles the cut leaves its
+    remaining columns as spaces. Nothing after the removed indentation changes.
+    """
     if indent == 0:
         return list(body)
     result = []
     for line in body:
-        expanded = line.expandtabs(4) if "\t" in line[:indent] else line
-        stripped = len(expanded) - len(expanded.lstrip(" "))
-        result.append(expanded[min(indent, stripped) :])
+        column = 0
+        cut = 0
+        while cut < len(line) and column < indent and line[cut] in " \t":
+            column = column + 4 - column % 4 if line[cut] == "\t" else column + 1
+            cut += 1
+        result.append(" " * max(column - indent, 0) + line[cut:])
     return result

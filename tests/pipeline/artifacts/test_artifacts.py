@@ -154,7 +154,7 @@ def test_near_schemas_stay_code(label: str, body: str) -> None:
     assert only(block(label, body)).type is ArtifactType.CODE
 
 
-def test_prompted_console_block_is_a_command_without_prompts_or_output() -> None:
+def test_a_console_session_is_stored_as_written_with_its_commands_beside_it() -> None:
     body = (
         "$ pip install fastapi\n"
         "Collecting fastapi\n"
@@ -163,8 +163,16 @@ def test_prompted_console_block_is_a_command_without_prompts_or_output() -> None
     )
     artifact = only(block("console", body))
     assert artifact.type is ArtifactType.COMMAND
-    assert artifact.content == "pip install fastapi\ndocker compose up -d"
+    assert artifact.content == body  # which lines were typed is part of the transcript
+    assert artifact.meta["commands"] == ["pip install fastapi", "docker compose up -d"]
     assert artifact.language == "bash"
+    assert artifact.title == "pip install fastapi"
+
+
+def test_prompted_commands_without_output_lose_only_their_prompt_markers() -> None:
+    artifact = only(block("bash", "$ npm install\n\n# then\n$ npm test -- --watch"))
+    assert artifact.type is ArtifactType.COMMAND
+    assert artifact.content == "npm install\n\n# then\nnpm test -- --watch"
 
 
 def test_plain_shell_lines_are_commands_and_continuations_stay_together() -> None:

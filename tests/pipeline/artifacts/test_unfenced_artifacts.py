@@ -120,19 +120,18 @@ def test_unfenced_schemas_data_and_diagrams(
     assert (artifact.type, artifact.language) == (kind, language)
 
 
-def test_a_pasted_console_session_keeps_the_commands_and_drops_the_output() -> None:
-    text = (
-        "I ran it like you said:\n\n"
+def test_a_pasted_console_session_is_one_command_artifact_with_its_output() -> None:
+    session = (
         "$ pip install fastapi\n"
         "Collecting fastapi\n"
         "Successfully installed fastapi-0.115.0\n"
         "$ uvicorn app.main:app --reload\n"
-        "INFO:     Uvicorn running on http://127.0.0.1:8000\n\n"
-        "and it works now."
+        "INFO:     Uvicorn running on http://127.0.0.1:8000"
     )
-    artifact = only(text)
+    artifact = only(f"I ran it like you said:\n\n{session}\n\nand it works now.")
     assert artifact.type is ArtifactType.COMMAND
-    assert artifact.content == "pip install fastapi\nuvicorn app.main:app --reload"
+    assert artifact.content == session
+    assert artifact.meta["commands"] == ["pip install fastapi", "uvicorn app.main:app --reload"]
 
 
 PROSE_SAMPLES = {
@@ -463,3 +462,46 @@ def test_pathological_lines_do_not_backtrack(line: str) -> None:
     identify_language(line, use_model=False)
     extract(line)
     assert time.perf_counter() - started < 2
+
+
+MATH_AND_LISTS = {
+    "a worked sum": (
+        "The monthly share is:\n\nx = 32.25/36\nx = 0.8958\n\nSo each pays about 90 cents."
+    ),
+    "a future value": (
+        "Use the formula:\n\nFV = 70,000 * (1 + r)^n\nFV = 70,000 * (1.05)^10\n"
+        "FV = 114,023.63\n\nThat is the value after ten years."
+    ),
+    "a numbered list with colons": (
+        "Settlement sizes:\n\n1: Small village\n2: Large village\n3: Town\n4: City"
+    ),
+    "probabilities": (
+        "P(A) = 58% (probability of liking blue)\nP(B) = 45% (probability of liking green)\n"
+        "P(A ∩ B) = 22% (probability of liking both colors)"
+    ),
+    "LaTeX display maths": (
+        "Substituting:\n\n\\[\n\\frac{x}{2} + 6 = 25\n\\]\n\\[\nx = 19 \\times 2\n\\]\n"
+    ),
+    "logic notation": "The rule is:\n\nP ∧ Q → R\n¬R → ¬(P ∧ Q)\n\nwhich is the contrapositive.",
+}
+
+
+@pytest.mark.parametrize("text", MATH_AND_LISTS.values(), ids=list(MATH_AND_LISTS))
+def test_maths_and_lists_in_chat_answers_are_not_code(text: str) -> None:
+    assert extract(text) == []
+
+
+def test_a_sum_inside_a_program_stays_in_it() -> None:
+    code = "def share(total, people):\n    x = 32.25/36\n    return total * x / people"
+    artifact = only(f"Try this:\n\n{code}\n\nIt rounds nothing.")
+    assert artifact.content == code
+
+
+def test_an_unfenced_html_page_is_one_artifact() -> None:
+    page = (
+        "<!DOCTYPE html>\n<html>\n<head>\n    <title>Jokes</title>\n</head>\n<body>\n"
+        '    <button onclick="show()">Joke</button>\n</body>\n</html>'
+    )
+    artifact = only(f"Here is the page:\n\n{page}\n\nOpen it in a browser.")
+    assert artifact.content == page
+    assert artifact.language == "html"

@@ -388,6 +388,11 @@ def test_transcript_title_comes_from_a_heading_before_the_first_turn() -> None:
         + "\n\nUser: hi\nAssistant: hello\n",
         # Prose with colons.
         "The answer: forty-two.\nAlice said: run.\nhttps://example.com is a link: yes\n",
+        # API reference headings (Node.js docs): sections, not speakers.
+        "## Class: `EventEmitter`\n\nEmits events.\n\n### Event: `'close'`\n\nSent last.\n\n"
+        "## Class: `Event`\n\nAn event.\n\n### Event: `'error'`\n\nSent on errors.\n",
+        # Platform notes.
+        "On POSIX: `/` separates.\nOn Windows: `\\\\` too.\nOn Windows: drive letters.\n",
     ],
 )
 def test_documents_that_are_not_conversations_give_none(text: str) -> None:

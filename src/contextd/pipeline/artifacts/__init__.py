@@ -6,7 +6,8 @@ the files' known contents on fast-forward. The language helpers are exported for
 evaluations in `evals/`, which score the detector and the language identification on their own.
 `unfenced` is exported as a module because `evals/train_unfenced.py` fits its line model's
 weights in place. Everything else here (`_classify`, `_commands`, `_langid`, `_languages`,
-`_magika`, `_patch`, `_titles`, `_unfenced_weights`) is private to this package.
+`_magika`, `_patch`, `_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to
+this package.
 """
 
 from contextd.pipeline.artifacts import unfenced

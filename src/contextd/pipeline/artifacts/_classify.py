@@ -6,8 +6,8 @@ CODE. Schemas are DDL, JSON Schema, OpenAPI, GraphQL SDL, Protobuf, Prisma and A
 models written in code: TypeScript that only declares types, and Python classes that only
 declare fields (Pydantic, dataclasses, TypedDict, SQLAlchemy models).
 
-Shell blocks are the one case where the content changes: prompts are stripped and interleaved
-program output dropped, so a COMMAND artifact can be pasted straight into a shell.
+The content is never rewritten, with one exception that `_sessions` decides: a block whose
+every line is a prompted command loses its prompt markers, so it can be pasted into a shell.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from contextd.domain.enums import ArtifactType
+from contextd.pipeline.artifacts._sessions import read_shell, starts_with_prompt
 
 DIAGRAM_LANGUAGES = frozenset({"mermaid", "plantuml", "dot", "d2", "nomnoml", "ditaa", "svgbob"})
 SHELL_LANGUAGES = frozenset({"bash", "powershell", "fish", "batch"})
@@ -24,9 +25,6 @@ _SCHEMA_LANGUAGES = frozenset({"protobuf", "prisma", "avro"})
 # Languages a schema may be written in; DDL inside a Python string stays code.
 _SQL_LIKE = frozenset({"sql", None, "text"})
 _DATA_LIKE = frozenset({"json", "yaml", None, "text"})
-
-_MAX_COMMANDS = 20
-_MAX_COMMAND_CHARS = 400
 
 _TREE_RE = re.compile(r"[├└│]──|[├└]─|│\s{2,}|^\s*[|`+]--\s", re.MULTILINE)
 _BOX_RE = re.compile(r"[┌┐└┘╔╗╚╝]")
@@ -71,20 +69,16 @@ _PY_FIELD_RE = re.compile(
     r"^\s+(?:\w+\s*:\s*\S|\w+\s*=\s*(?:Column|Field|mapped_column|relationship|models\.\w+)\("
     r"|__tablename__\b|model_config\b|class\s+(?:Config|Meta)\b|\"\"\"|[\"\'].*[\"\']\s*$)"
 )
-_PROMPT_RE = re.compile(r"^\s*(?:\$|%|PS(?: [^>]*)?>|C:\\[^>]*>)\s?(?=\S)")
-_SCRIPT_RE = re.compile(
-    r"^\s*(?:if|then|elif|else|fi|for|while|until|do|done|case|esac|function|select)\b"
-    r"|^\s*[\w-]+\s*\(\)\s*\{?|<<-?\s*['\"]?\w+|^\s*set\s+-[euxo]|^\s*[{}]\s*$",
-    re.MULTILINE,
-)
 
 
 @dataclass(frozen=True)
 class Classified:
-    """The kind of a block and the content to store (commands lose prompts and output)."""
+    """The kind of a block, the content to store, and for a COMMAND the commands it runs."""
 
     type: ArtifactType
     content: str
+    commands: tuple[str, ...] = ()
+    session: bool = False  # a terminal session: program output among the commands
 
 
 def classify(content: str, language: str | None) -> Classified:
@@ -93,10 +87,10 @@ def classify(content: str, language: str | None) -> Classified:
         return Classified(ArtifactType.DIAGRAM, content)
     if _is_schema(content, language):
         return Classified(ArtifactType.SCHEMA, content)
-    if language in SHELL_LANGUAGES or (language is None and _PROMPT_RE.match(content)):
-        commands = command_lines(content)
-        if commands is not None:
-            return Classified(ArtifactType.COMMAND, "\n".join(commands))
+    if language in SHELL_LANGUAGES or (language is None and starts_with_prompt(content)):
+        shell = read_shell(content)
+        if shell is not None:
+            return Classified(ArtifactType.COMMAND, shell.content, shell.commands, shell.session)
     return Classified(ArtifactType.CODE, content)
 
 
@@ -192,38 +186,3 @@ def _is_json_schema(content: str) -> bool:
     if kind == "record" and isinstance(data.get("fields"), list):  # Avro
         return True
     return kind in _JSON_SCHEMA_TYPES and any(key in data for key in _JSON_SCHEMA_KEYWORDS)
-
-
-def command_lines(content: str) -> list[str] | None:
-    """Return the commands of a shell block, or None if it is a script rather than commands.
-
-    With prompts ("$ ", "% ", "PS>"), only prompted lines (and their "\\" continuations) are
-    commands and the rest is program output. Without prompts every non-comment line is one.
-    Control flow, functions, heredocs and `set -e` mark a script, which stays CODE.
-    """
-    if _SCRIPT_RE.search(content):
-        return None
-    lines = content.splitlines()
-    prompted = any(_PROMPT_RE.match(line) for line in lines)
-    commands: list[str] = []
-    continuing = False
-    for line in lines:
-        stripped = line.strip()
-        if continuing:
-            commands.append(line.rstrip())
-        elif prompted:
-            match = _PROMPT_RE.match(line)
-            if match is None:
-                continue  # program output
-            commands.append(line[match.end() :].rstrip())
-        elif stripped and not stripped.startswith("#"):
-            commands.append(stripped)
-        elif stripped:
-            commands.append(stripped)  # a comment: kept for context, not counted
-        continuing = line.rstrip().endswith("\\")
-    real = [c for c in commands if c.strip() and not c.lstrip().startswith("#")]
-    if not real or len(real) > _MAX_COMMANDS:
-        return None
-    if any(len(c) > _MAX_COMMAND_CHARS for c in commands):
-        return None
-    return commands

@@ -105,18 +105,21 @@ def _text_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactD
     line_scores: dict[str, float] = {}  # shared by all turns: chats repeat lines
     candidates = [c for text, index in sources for c in _candidates(text, index, line_scores)]
     _identify(candidates)
+    # Keyed by content with trailing spaces and surrounding blank lines ignored: the same code
+    # shown again is one artifact, stored as first written.
     found: dict[str, _Found] = {}
-    # A block repeated verbatim is built once: (origin, content, language) -> artifact content.
+    # A block repeated verbatim is built once: (origin, content, language) -> key in `found`.
     built: dict[tuple[str, str, str | None], str | None] = {}
     for candidate in candidates:
         signature = (candidate.origin, candidate.content, candidate.language)
         if signature in built:
-            content = built[signature]
-            existing = found[content] if content is not None else None
+            key = built[signature]
+            existing = found[key] if key is not None else None
         else:
             item = _artifact_for(candidate)
-            built[signature] = item.content if item is not None else None
-            existing = None if item is None else found.setdefault(item.content, item)
+            key = _normalize(item.content) if item is not None else None
+            built[signature] = key
+            existing = None if item is None or key is None else found.setdefault(key, item)
         if existing is None:
             continue
         index = candidate.turn_index
@@ -151,7 +154,7 @@ def _candidates(
         label = parse_fence_label(segment.info)
         yield _Candidate(
             origin=FENCED,
-            content=_normalize(segment.content),
+            content=segment.content,  # byte for byte: a fence body is stored as written
             intro=intro,
             turn_index=turn_index,
             label=label,
@@ -214,8 +217,9 @@ def _artifact_for(candidate: _Candidate) -> _Found | None:
         return None
     if classified.type is ArtifactType.COMMAND and language is None:
         language = "bash"  # prompted lines ("$ make") that no cue could place
+    commands = "\n".join(classified.commands)
     if candidate.origin == UNFENCED and not _keeps_unfenced(
-        classified.type, classified.content, language
+        classified.type, commands or classified.content, language
     ):
         return None
     meta: dict[str, object] = {}
@@ -226,8 +230,10 @@ def _artifact_for(candidate: _Candidate) -> _Found | None:
         meta["unclosed"] = True
     if candidate.origin != FENCED:
         meta[candidate.origin] = True
+    if classified.session:
+        meta["commands"] = list(classified.commands)  # the content keeps prompts and output
     naming = name_artifact(
-        content=classified.content,
+        content=commands if classified.type is ArtifactType.COMMAND else classified.content,
         language=language,
         kind=classified.type,
         intro=candidate.intro,
@@ -259,7 +265,10 @@ def _keeps_unfenced(kind: ArtifactType, content: str, language: str | None) -> b
 
 
 def _normalize(content: str) -> str:
-    """Drop trailing spaces and surrounding blank lines so repeats compare equal."""
+    """Drop trailing spaces and surrounding blank lines so repeats compare equal.
+
+    Only unfenced code is stored this way: a fence body is stored as written, byte for byte.
+    """
     lines = [line.rstrip() for line in content.split("\n")]
     start, end = 0, len(lines)
     while start < end and not lines[start]:

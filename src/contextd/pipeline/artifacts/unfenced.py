@@ -7,9 +7,10 @@ inline `code`, speaker prefixes). The weights live in `_unfenced_weights.py`; th
 by `evals/train_unfenced.py` on the dev half of the evaluation set and never on the held-out
 half that `evals/artifacts_eval.py` reports.
 
-A few shapes the line model cannot see are scored by rule: Mermaid/PlantUML diagrams and file
-trees, the output lines that follow a "$ command" line (a console session is one artifact),
-and YAML paragraphs (each "script:" line alone reads like prose). Markdown comments are prose.
+A few shapes the line model cannot see are scored by rule: Mermaid/PlantUML diagrams, whole
+HTML pages and file trees; maths and "1: item" lists (`_prose_shapes`) as prose; the output
+lines that follow a "$ command" line (a console session is one artifact), and YAML paragraphs
+(each "script:" line alone reads like prose). Markdown comments are prose.
 
 Lines are then segmented with a two-state Viterbi pass (prose / code): switching state costs a
 penalty inside a paragraph (at a blank line it is free), so a lone code-looking line inside
@@ -31,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contextd.pipeline.artifacts._languages import SHELL_TOOLS
+from contextd.pipeline.artifacts._prose_shapes import math_or_list
 from contextd.pipeline.artifacts._unfenced_weights import (
     BIAS,
     MIN_SPAN_EVIDENCE,
@@ -263,6 +265,9 @@ def _is_plain_prose(stripped: str) -> bool:
 
 
 _PLAIN_PROSE_SCORE = -8.0
+# Maths and "1: item" lists (`_prose_shapes`): prose, but a lone sum inside a program (whose
+# neighbours score high) stays in its span, as the in-paragraph switching cost is higher.
+_MATH_SCORE = -3.0
 _DIAGRAM_SCORE = 4.0
 _CONSOLE_OUTPUT_SCORE = 1.0
 _EDGE_TRIM_SCORE = 0.0  # lines scoring below this are cut off the edges of a span
@@ -277,6 +282,7 @@ _DIAGRAM_START_RE = re.compile(
     r"^(?:graph\s+(?:TD|TB|BT|RL|LR)|flowchart\s+(?:TD|TB|BT|RL|LR)|sequenceDiagram|classDiagram"
     r"|stateDiagram(?:-v2)?|erDiagram|gantt|gitGraph|mindmap|@startuml|@startmindmap)\s*$"
 )
+_HTML_PAGE_RE = re.compile(r"^<(?:!doctype\s+html|html)\b", re.IGNORECASE)
 _TREE_LINE_RE = re.compile(r"^[\s│|]*(?:[├└]──|[|`+]--\s)")
 _TREE_ROOT_RE = re.compile(r"^[\w.@~/-]+/?$")
 
@@ -286,6 +292,8 @@ def line_score(line: str) -> float:
     stripped = line.strip()
     if _is_plain_prose(stripped[:_MAX_LINE_CHARS]):
         return _PLAIN_PROSE_SCORE
+    if math_or_list(stripped[:_MAX_LINE_CHARS]):
+        return _MATH_SCORE
     total = BIAS
     for name, value in line_features(line).items():
         total += WEIGHTS.get(name, 0.0) * value
@@ -328,11 +336,18 @@ def score_lines(lines: Sequence[str], cache: dict[str, float] | None = None) -> 
             in_comment = _HTML_COMMENT_CLOSE not in stripped
             scores.append(_PLAIN_PROSE_SCORE)
             continue
-        if diagram is not None or _DIAGRAM_START_RE.match(stripped):
-            # Diagram languages look like nothing else; the model never saw them.
+        if (
+            diagram is not None
+            or _DIAGRAM_START_RE.match(stripped)
+            or _HTML_PAGE_RE.match(stripped)
+        ):
+            # Diagram languages look like nothing else; the model never saw them. Nor did it see
+            # a whole HTML page (the docs it learnt from hold HTML only as Markdown markup).
             if diagram is None:
-                diagram = "plantuml" if stripped.startswith("@start") else "mermaid"
-            elif stripped.startswith("@end"):
+                diagram = {"@": "plantuml", "<": "html"}.get(stripped[0], "mermaid")
+            if (diagram == "html" and "</html>" in stripped.lower()) or (
+                diagram == "plantuml" and stripped.startswith("@end")
+            ):
                 diagram = None
             scores.append(_DIAGRAM_SCORE)
             continue

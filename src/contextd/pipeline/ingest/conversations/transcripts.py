@@ -33,6 +33,8 @@ _LABELS = """
     raises re reason requirements result results return returns rule section see solution source
     sources status step steps subject summary table task tip tips title tl;dr tldr to todo total
     update usage version warning yields
+    attribute callback class constant constructor enum event field function hook interface method
+    module namespace property static struct type at by for in on with
 """
 _NOT_NAMES = frozenset(_LABELS.split())
 

@@ -1,0 +1,246 @@
+"""How many unfenced artifacts of real chat answers are code, before and after this branch?
+
+    .venv/bin/python evals/unfenced_precision.py               # test half, before and after
+    .venv/bin/python evals/unfenced_precision.py --split dev   # the half used while tuning
+    .venv/bin/python evals/unfenced_precision.py --only        # this checkout only (no "before")
+
+Data: 380 real chat answers, the MT-Bench answers of GPT-4o and Llama-2-chat-13B and GPT-4's
+reference answers (`evals/data/unfenced_chat/`, see PROVENANCE.md): writing, roleplay,
+reasoning, math (arithmetic, formulas, equations), coding, extraction (key: value lists), STEM
+and humanities. Each answer's fence lines are removed, as `artifacts_eval.py` does, and the
+whole pipeline stage runs on the fence-less text (`extract_artifacts`); only the artifacts it
+marks `unfenced` count.
+
+Labels: lines that were inside a fence labelled with a code language are code; lines of other
+fences (no label, `text`) are ignored; everything else is prose, except the lines listed in
+`labels.json`, which were read by hand (every unfenced artifact predicted on the dev half,
+before and after, was read; a line is listed there when it is code a reader would copy, e.g. a
+shell command written as a paragraph). An artifact is **correct** when at least half of its
+non-ignored lines are code (one made only of ignored lines is not counted); a gold block is
+**found** when at least half of its lines are inside one unfenced artifact. The same figures are
+given on the documentation set of `artifacts_eval.py` (its split), where all code is real code
+with its fences removed: that is the recall that must not drop.
+
+"Before" is the branch point (`git merge-base HEAD main`), unpacked to a temporary directory and
+run in a subprocess on the same data in the same run. Questions are split into halves by a hash
+of their id: `dev` was used while tuning, `test` was not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from artifacts_eval import CODE, IGNORE, Sample, load_docs, split_of, strip_fences
+
+from contextd.pipeline.artifacts import extract_artifacts
+from contextd.pipeline.types import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "evals" / "data" / "unfenced_chat"
+
+
+@dataclass
+class Counts:
+    predicted: int = 0
+    correct: int = 0
+    gold: int = 0
+    found: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.predicted += other.predicted
+        self.correct += other.correct
+        self.gold += other.gold
+        self.found += other.found
+
+    def figures(self) -> dict[str, float | int]:
+        return {
+            "predicted": self.predicted,
+            "correct": self.correct,
+            "precision": round(self.correct / self.predicted, 4) if self.predicted else 1.0,
+            "gold": self.gold,
+            "found": self.found,
+            "recall": round(self.found / self.gold, 4) if self.gold else 1.0,
+        }
+
+
+def answer_id(record: dict[str, object]) -> str:
+    return f"{record['question_id']}-{record['model']}-{record['turn']}"
+
+
+def chat_split(record: dict[str, object]) -> str:
+    digest = hashlib.sha256(str(record["question_id"]).encode()).digest()
+    return "dev" if digest[0] % 2 == 0 else "test"
+
+
+def load_chat(split: str) -> list[Sample]:
+    labels = json.loads((DATA / "labels.json").read_text())
+    samples = []
+    for line in (DATA / "answers.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if chat_split(record) != split:
+            continue
+        sample = strip_fences(answer_id(record), str(record["text"]))
+        for start, end in labels.get(sample.name, []):
+            for index in range(start, end):
+                if sample.lines[index].strip():
+                    sample.labels[index] = CODE
+        samples.append(sample)
+    return samples
+
+
+def predicted_spans(sample: Sample) -> list[tuple[int, int]]:
+    """The line range of each unfenced artifact, found back in the sample's lines."""
+    text = "\n".join(sample.lines)
+    artifacts = extract_artifacts(Document(text=text, format="markdown"), [])
+    spans = []
+    stripped = [line.strip() for line in sample.lines]
+    for artifact in artifacts:
+        if not artifact.meta.get("unfenced"):
+            continue
+        content = [line.strip() for line in artifact.content.split("\n") if line.strip()]
+        if not content:
+            continue
+        span = _locate(stripped, content)
+        if span is not None:
+            spans.append(span)
+    return spans
+
+
+def _locate(stripped: Sequence[str], content: Sequence[str]) -> tuple[int, int] | None:
+    """First line of the content, then its last line after it (output lines may be gone)."""
+    for start, line in enumerate(stripped):
+        if line != content[0]:
+            continue
+        for end in range(start, len(stripped)):
+            if stripped[end] == content[-1]:
+                return start, end + 1
+    return None
+
+
+def score(sample: Sample) -> Counts:
+    counts = Counts(gold=len(sample.gold))
+    spans = predicted_spans(sample)
+    for start, end in spans:
+        kept = [label for label in sample.labels[start:end] if label != IGNORE]
+        if not kept:
+            continue  # only lines of unlabelled fences: neither right nor wrong
+        counts.predicted += 1
+        counts.correct += kept.count(CODE) * 2 >= len(kept)
+    gold_spans = [(s, e) for s, e, _ in sample.gold]
+    gold_spans += _labelled_spans(sample)
+    counts.gold = len(gold_spans)
+    for start, end in gold_spans:
+        lines = [i for i in range(start, end) if sample.lines[i].strip()]
+        counts.found += any(sum(s <= i < e for i in lines) * 2 >= len(lines) for s, e in spans)
+    return counts
+
+
+def _labelled_spans(sample: Sample) -> list[tuple[int, int]]:
+    """Hand-labelled code outside fences, as gold blocks (runs of CODE lines not in a fence)."""
+    inside = {i for s, e, _ in sample.gold for i in range(s, e)}
+    spans = []
+    start: int | None = None
+    for index, label in enumerate([*sample.labels, IGNORE]):
+        code = label == CODE and index not in inside
+        if code and start is None:
+            start = index
+        elif not code and label != IGNORE and start is not None:
+            spans.append((start, index))
+            start = None
+    if start is not None:
+        spans.append((start, len(sample.labels)))
+    return spans
+
+
+def measure(split: str) -> dict[str, object]:
+    chat = Counts()
+    per_category: dict[str, Counts] = {}
+    records = [json.loads(line) for line in (DATA / "answers.jsonl").read_text().splitlines()]
+    groups = {answer_id(r): (str(r["category"]), str(r["model"])) for r in records}
+    for sample in load_chat(split):
+        counts = score(sample)
+        chat.add(counts)
+        for group in groups[sample.name]:
+            per_category.setdefault(group, Counts()).add(counts)
+    doc_split = "dev" if split == "dev" else "heldout"
+    docs = Counts()
+    for sample in load_docs():
+        if split_of(sample) == doc_split:
+            docs.add(score(sample))
+    return {
+        "chat": chat.figures(),
+        "categories": {name: c.figures() for name, c in sorted(per_category.items())},
+        "docs": docs.figures(),
+    }
+
+
+def before(split: str) -> dict[str, object]:
+    """The same measure with the source tree of the branch point, in a subprocess."""
+    base = subprocess.run(
+        ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", base, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
+        out = subprocess.run(
+            [sys.executable, __file__, "--only", "--json", "--split", split],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
+    result: dict[str, object] = json.loads(out)
+    result["commit"] = base[:10]
+    return result
+
+
+def _row(name: str, figures: object) -> str:
+    assert isinstance(figures, dict)
+    return (
+        f"| {name} | {figures['predicted']} | {figures['correct']} | {figures['precision']:.3f}"
+        f" | {figures['gold']} | {figures['found']} | {figures['recall']:.3f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", choices=("dev", "test"), default="test")
+    parser.add_argument("--only", action="store_true", help="this checkout only")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    after = measure(args.split)
+    if args.json:
+        print(json.dumps(after if args.only else {"after": after, "before": before(args.split)}))
+        return
+    runs = [("after", after)] if args.only else [("before", before(args.split)), ("after", after)]
+    print(f"split: {args.split}")
+    print("| run | set | predicted | correct | precision | gold | found | recall |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run, result in runs:
+        print(_row(f"{run} | chat answers", result["chat"]))
+        print(_row(f"{run} | docs ({'dev' if args.split == 'dev' else 'heldout'})", result["docs"]))
+    print("\nper category and per model (chat answers):")
+    for run, result in runs:
+        categories = result["categories"]
+        assert isinstance(categories, dict)
+        for name, figures in categories.items():
+            print(_row(f"{run} | {name}", figures))
+
+
+if __name__ == "__main__":
+    main()
