@@ -28,6 +28,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     short,
     string,
     title_from,
+    todo_list,
     with_result,
 )
 from contextd.pipeline.ingest.sessions._input import SessionInput
@@ -37,7 +38,6 @@ from contextd.pipeline.types import (
     FileEdit,
     FileWrite,
     ShellCommand,
-    TodoItem,
     TodoList,
     ToolCall,
 )
@@ -71,14 +71,7 @@ def _detect(candidate: SessionInput) -> bool:
 
 
 def _todos(arguments: Mapping[str, object]) -> TodoList:
-    todo_items: list[TodoItem] = []
-    for todo in items(arguments.get("todos")):
-        todo = mapping(todo)
-        text = string(todo.get("content"))
-        if text:
-            status = string(todo.get("status")).replace("-", "_") or "pending"
-            todo_items.append(TodoItem(text=text, status=status))
-    return TodoList(items=tuple(todo_items))
+    return todo_list(arguments.get("todos"), ("content",))
 
 
 def _actions(name: str, arguments: Mapping[str, object]) -> tuple[tuple[Action, ...], str]:

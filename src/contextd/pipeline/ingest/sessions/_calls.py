@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from contextd.pipeline.ingest.conversations import format_timestamp, parse_timestamp
-from contextd.pipeline.types import Action, FilePatch, FileWrite, LateResult, ToolCall, Turn
+from contextd.pipeline.types import (
+    Action,
+    FilePatch,
+    FileWrite,
+    LateResult,
+    TodoItem,
+    TodoList,
+    ToolCall,
+    Turn,
+)
 
 OUTPUT_LIMIT = 2000  # characters of a tool result kept
 ERROR_LIMIT = 600  # an error is kept verbatim, but short
@@ -76,6 +85,19 @@ def _result_bounded(output: str, error: bool) -> tuple[str, int]:
 def one_line(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """A summary from the text's first line only (a command's first line, a message's)."""
     return short(text.strip().split("\n", 1)[0], limit)
+
+
+def todo_list(entries: object, text_keys: Sequence[str]) -> TodoList:
+    """A todo tool's list (`[{content|description|step, status}, ...]`, key names differing by
+    agent): the items with text, statuses spelt one way ("in-progress" -> "in_progress")."""
+    todos: list[TodoItem] = []
+    for entry in items(entries):
+        todo = mapping(entry)
+        text = next((string(todo.get(key)) for key in text_keys if string(todo.get(key))), "")
+        if text:
+            status = string(todo.get("status")).replace("-", "_") or "pending"
+            todos.append(TodoItem(text=text, status=status))
+    return TodoList(items=tuple(todos))
 
 
 def as_text(value: object) -> str:

@@ -46,6 +46,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     short,
     string,
     title_from,
+    todo_list,
     with_result,
 )
 from contextd.pipeline.ingest.sessions._input import SessionInput
@@ -54,7 +55,6 @@ from contextd.pipeline.types import (
     Action,
     LateResult,
     ShellCommand,
-    TodoItem,
     TodoList,
     ToolCall,
 )
@@ -200,13 +200,7 @@ def _command_text(arguments: Mapping[str, object]) -> str:
 
 
 def _plan(arguments: Mapping[str, object]) -> TodoList:
-    todo_items: list[TodoItem] = []
-    for step in items(arguments.get("plan")):
-        step = mapping(step)
-        text = string(step.get("step"))
-        if text:
-            todo_items.append(TodoItem(text=text, status=string(step.get("status")) or "pending"))
-    return TodoList(items=tuple(todo_items))
+    return todo_list(arguments.get("plan"), ("step",))
 
 
 def _call(name: str, arguments: Mapping[str, object], raw: str, call_id: str | None) -> ToolCall:

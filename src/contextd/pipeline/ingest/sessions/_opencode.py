@@ -28,6 +28,7 @@ from contextd.pipeline.ingest.sessions._calls import (
     short,
     string,
     title_from,
+    todo_list,
     with_result,
 )
 from contextd.pipeline.ingest.sessions._input import SessionInput
@@ -37,7 +38,6 @@ from contextd.pipeline.types import (
     FileEdit,
     FileWrite,
     ShellCommand,
-    TodoItem,
     TodoList,
     ToolCall,
 )
@@ -68,13 +68,7 @@ def _detect(candidate: SessionInput) -> bool:
 
 
 def _todos(arguments: Mapping[str, object]) -> TodoList:
-    todo_items: list[TodoItem] = []
-    for todo in items(arguments.get("todos")):
-        todo = mapping(todo)
-        text = string(todo.get("content"))
-        if text:
-            todo_items.append(TodoItem(text=text, status=string(todo.get("status")) or "pending"))
-    return TodoList(items=tuple(todo_items))
+    return todo_list(arguments.get("todos"), ("content",))
 
 
 def _edit(arguments: Mapping[str, object], path: str) -> FileEdit:

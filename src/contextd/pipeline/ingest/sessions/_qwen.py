@@ -23,11 +23,11 @@ from contextd.pipeline.ingest.sessions._calls import (
     Drafts,
     Span,
     describe,
-    items,
     mapping,
     short,
     string,
     title_from,
+    todo_list,
 )
 from contextd.pipeline.ingest.sessions._gemini import _completed, _parts, _response_text, _text
 from contextd.pipeline.ingest.sessions._input import SessionInput
@@ -37,7 +37,6 @@ from contextd.pipeline.types import (
     FileEdit,
     FileWrite,
     ShellCommand,
-    TodoItem,
     TodoList,
     ToolCall,
 )
@@ -82,13 +81,7 @@ def _chain(records: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _todos(arguments: Mapping[str, object]) -> TodoList:
-    todo_items: list[TodoItem] = []
-    for todo in items(arguments.get("todos")):
-        todo = mapping(todo)
-        text = string(todo.get("content")) or string(todo.get("description"))
-        if text:
-            todo_items.append(TodoItem(text=text, status=string(todo.get("status")) or "pending"))
-    return TodoList(items=tuple(todo_items))
+    return todo_list(arguments.get("todos"), ("content", "description"))
 
 
 def _call(name: str, arguments: Mapping[str, object], call_id: str | None) -> ToolCall:
