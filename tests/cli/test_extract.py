@@ -271,5 +271,7 @@ def test_the_operators_llm_engine_writes_the_snapshot_as_in_the_service(tmp_path
             )
         )  # fmt: skip
 
-    assert "durable job queue [t1]" in line["snapshot"]["content"]
+    # The model's line is kept; its citation is checked against the turns' words (and moved to
+    # the turn that says it), as the service's LLM engine does.
+    assert "- Build the service with a durable job queue [t" in line["snapshot"]["content"]
     assert [request.body["model"] for request in fake.requests] == ["local-model"]
