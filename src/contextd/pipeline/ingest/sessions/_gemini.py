@@ -149,15 +149,19 @@ def _todos(arguments: Mapping[str, object]) -> TodoList:
 
 
 def _call(name: str, arguments: Mapping[str, object], call_id: str | None) -> ToolCall:
+    """Gemini CLI's tools, and Qwen Code's (a fork that renamed `replace` to `edit`, with
+    `replace_all`, and `write_todos` to `todo_write`)."""
     path = string(arguments.get("file_path")) or string(arguments.get("absolute_path"))
     actions: tuple[Action, ...] = ()
     summary = path
     if name == "write_file" and path:
         actions = (FileWrite(path=path, content=string(arguments.get("content"))),)
-    elif name == "replace" and path:
+    elif name in ("replace", "edit") and path:
         expected = arguments.get("expected_replacements")
-        every = arguments.get("allow_multiple") is True or (
-            isinstance(expected, int) and expected > 1
+        every = (
+            arguments.get("allow_multiple") is True
+            or arguments.get("replace_all") is True
+            or (isinstance(expected, int) and expected > 1)
         )
         old, new = string(arguments.get("old_string")), string(arguments.get("new_string"))
         actions = (FileEdit(path=path, old=old, new=new, replace_all=every),)
@@ -165,7 +169,7 @@ def _call(name: str, arguments: Mapping[str, object], call_id: str | None) -> To
         command = string(arguments.get("command"))
         actions = (ShellCommand(command=command),) if command else ()
         summary = short(command)
-    elif name == "write_todos":
+    elif name in ("write_todos", "todo_write"):
         todos = _todos(arguments)
         actions = (todos,)
         summary = f"{len(todos.items)} items"

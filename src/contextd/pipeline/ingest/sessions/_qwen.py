@@ -22,29 +22,23 @@ from datetime import datetime
 from contextd.pipeline.ingest.sessions._calls import (
     Drafts,
     Span,
-    describe,
     mapping,
-    short,
     string,
     title_from,
-    todo_list,
 )
-from contextd.pipeline.ingest.sessions._gemini import _completed, _parts, _response_text, _text
+from contextd.pipeline.ingest.sessions._gemini import (
+    _call,
+    _completed,
+    _parts,
+    _response_text,
+    _text,
+)
 from contextd.pipeline.ingest.sessions._input import SessionInput
 from contextd.pipeline.ingest.sessions._model import Session, SessionReader
-from contextd.pipeline.types import (
-    Action,
-    FileEdit,
-    FileWrite,
-    ShellCommand,
-    TodoList,
-    ToolCall,
-)
 
 AGENT = "qwen-code"
 SPEAKER = "Qwen Code"
 _TYPES = {"user", "assistant", "tool_result", "system"}
-_SUMMARY_KEYS = ("file_path", "absolute_path", "path", "pattern", "query", "url", "prompt")
 _FAILED = {"error", "cancelled"}
 
 
@@ -78,34 +72,6 @@ def _chain(records: list[dict[str, object]]) -> list[dict[str, object]]:
         current = by_id.get(parent) if isinstance(parent, str) else None
     path.reverse()
     return path
-
-
-def _todos(arguments: Mapping[str, object]) -> TodoList:
-    return todo_list(arguments.get("todos"), ("content", "description"))
-
-
-def _call(name: str, arguments: Mapping[str, object], call_id: str | None) -> ToolCall:
-    """Qwen Code's tools (`edit`, formerly Gemini's `replace`; `todo_write`)."""
-    path = string(arguments.get("file_path")) or string(arguments.get("absolute_path"))
-    actions: tuple[Action, ...] = ()
-    summary = path
-    if name == "write_file" and path:
-        actions = (FileWrite(path=path, content=string(arguments.get("content"))),)
-    elif name in ("edit", "replace") and path:
-        every = arguments.get("replace_all") is True
-        old, new = string(arguments.get("old_string")), string(arguments.get("new_string"))
-        actions = (FileEdit(path=path, old=old, new=new, replace_all=every),)
-    elif name == "run_shell_command":
-        command = string(arguments.get("command"))
-        actions = (ShellCommand(command=command),) if command else ()
-        summary = short(command)
-    elif name == "todo_write":
-        todos = _todos(arguments)
-        actions = (todos,)
-        summary = f"{len(todos.items)} items"
-    if not summary:
-        summary = describe(arguments, _SUMMARY_KEYS)
-    return ToolCall(name=name, summary=summary, actions=actions, id=call_id)
 
 
 class _Reader:
