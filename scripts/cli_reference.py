@@ -53,7 +53,7 @@ def cell(text: str) -> str:
 def param_row(param: Parameter, ctx: Context) -> str | None:
     """The row `--help` prints for `param` (names, then help with its default), or None for a
     hidden one."""
-    record = param.get_help_record(ctx)  # type: ignore[attr-defined]
+    record = param.get_help_record(ctx)
     if record is None:
         return None
     names, help_text = record
@@ -72,7 +72,9 @@ def render_command(path: tuple[str, ...], command: Command, ctx: Context) -> lis
         lines += [command.help.strip().replace("\b\n", ""), ""]
     if isinstance(command, TyperGroup):
         subcommands = [
-            sub for sub in command.list_commands(ctx) if not command.get_command(ctx, sub).hidden  # type: ignore[union-attr]
+            sub
+            for sub in command.list_commands(ctx)
+            if not command.get_command(ctx, sub).hidden  # type: ignore[union-attr]
         ]
         lines += ["Commands: " + ", ".join(f"`{sub}`" for sub in subcommands) + ".", ""]
         return lines

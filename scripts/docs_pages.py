@@ -19,8 +19,8 @@ from mkdocs.structure.files import File, Files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cli_reference  # noqa: E402
-import openapi_markdown  # noqa: E402
+import cli_reference
+import openapi_markdown
 
 
 def generated_pages() -> dict[str, str]:

@@ -14,6 +14,7 @@ import json
 import re
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from contextd.api.app import create_app
@@ -27,7 +28,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def openapi_document() -> Doc:
     """The document `/openapi.json` serves, from an app on a scratch data dir (no server)."""
     with tempfile.TemporaryDirectory(prefix="contextd-docs-") as data_dir:
-        runtime = Runtime.build(Settings(data_dir=data_dir))
+        runtime = Runtime.build(Settings(data_dir=Path(data_dir)))
         try:
             return create_app(runtime, embedded_worker=False).openapi()
         finally:
@@ -90,16 +91,18 @@ def render_operation(method: str, path: str, operation: Doc) -> list[str]:
     op_id = operation.get("operationId", slug(f"{method} {path}"))
     lines = [f"### `{method.upper()} {path}` {{#{slug(op_id)}}}", ""]
     if operation.get("summary"):
-        lines += [f"**{operation['summary']}**" + (" (authenticated)" * bool(operation.get("security"))), ""]
+        auth = " (authenticated)" if operation.get("security") else ""
+        lines += [f"**{operation['summary']}**{auth}", ""]
     if operation.get("description"):
         lines += [operation["description"].strip(), ""]
     params = operation.get("parameters", [])
     if params:
         lines += ["| parameter | in | type | required | description |", "|---|---|---|---|---|"]
         for param in params:
+            required = "yes" if param.get("required") else "no"
             lines.append(
                 f"| `{param['name']}` | {param['in']} | {type_of(param.get('schema', {}))} | "
-                f"{'yes' if param.get('required') else 'no'} | {cell(param.get('description', ''))} |"
+                f"{required} | {cell(param.get('description', ''))} |"
             )
         lines.append("")
     body = operation.get("requestBody", {}).get("content", {})
