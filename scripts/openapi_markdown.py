@@ -74,6 +74,36 @@ def type_of(schema: Doc) -> str:
     return f"`{kind}`" + (f" ({schema['format']})" if "format" in schema else "")
 
 
+LIMITS = (
+    ("minimum", "at least"),
+    ("maximum", "at most"),
+    ("minLength", "at least {} characters"),
+    ("maxLength", "at most {} characters"),
+    ("maxItems", "at most {} items"),
+)
+
+
+def limits_of(schema: Doc) -> str:
+    """The default and bounds of a field (`default 10; at least 1; at most 100`)."""
+    parts = [schema, *schema.get("anyOf", [])]
+    notes = [f"default `{json.dumps(schema['default'])}`"] if "default" in schema else []
+    for key, text in LIMITS:
+        for part in parts:
+            if key in part:
+                value = f"{part[key]:g}"
+                if key == "minLength" and value == "1":
+                    notes.append("not empty")
+                else:
+                    notes.append(text.format(value) if "{}" in text else f"{text} {value}")
+    return "; ".join(notes)
+
+
+def described(schema: Doc) -> str:
+    """A field's description followed by its default and bounds, for one table cell."""
+    text, limits = cell(schema.get("description", "")), limits_of(schema)
+    return f"{text} ({limits})" if text and limits else text or limits
+
+
 def operations(doc: Doc) -> list[tuple[str, str, str, Doc]]:
     """(tag, method, path, operation) in the document's order, grouped by first tag."""
     found: list[tuple[str, str, str, Doc]] = []
@@ -102,7 +132,7 @@ def render_operation(method: str, path: str, operation: Doc) -> list[str]:
             required = "yes" if param.get("required") else "no"
             lines.append(
                 f"| `{param['name']}` | {param['in']} | {type_of(param.get('schema', {}))} | "
-                f"{required} | {cell(param.get('description', ''))} |"
+                f"{required} | {described({**param.get('schema', {}), **param})} |"
             )
         lines.append("")
     body = operation.get("requestBody", {}).get("content", {})
@@ -133,7 +163,7 @@ def render_schema(name: str, schema: Doc) -> list[str]:
         for field, prop in properties.items():
             lines.append(
                 f"| `{field}` | {type_of(prop)} | {'yes' if field in required else 'no'} | "
-                f"{cell(prop.get('description', ''))} |"
+                f"{described(prop)} |"
             )
         lines.append("")
     elif "enum" in schema or "type" in schema:
