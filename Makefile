@@ -45,9 +45,9 @@ bench: install
 	$(BIN)/python bench/api.py
 
 # The documentation site (docs/, mkdocs.yml) into site/, warnings and broken links as errors.
-# The two variables silence a notice about MkDocs' future that the theme prints on every build.
+# NO_MKDOCS_2_WARNING silences a notice about MkDocs' future that the theme prints on every build.
 docs: install
-	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf $(VENV) .contextd .pytest_cache .mypy_cache site
