@@ -98,11 +98,22 @@ class Layout:
     depths: tuple[int, ...]  # 1 writes "## name"; 0 writes no heading
     instructions: str
     trim_order: tuple[str, ...]  # empty: the section with the most bullets loses first
+    starts: tuple[tuple[int, str], ...] = ()  # a document's (heading paragraph, section name)
 
     def heading(self, name: str) -> str:
         """The heading line of section `name` ("" when it is written without one)."""
         depth = self.depths[self.names.index(name)]
         return f"{'#' * (depth + 1)} {name}" if depth else ""
+
+    def section_at(self, paragraph: int) -> str | None:
+        """The section of a document that paragraph `paragraph` sits in (None before the first
+        heading, or in a conversation): a map step's part may begin in the middle of one."""
+        found = None
+        for start, name in self.starts:
+            if start > paragraph:
+                break
+            found = name
+        return found
 
     def section_name(self, heading: str) -> str | None:
         """The section a heading of the model's answer names (however loosely written), or
@@ -146,13 +157,16 @@ def document_layout(document: Document) -> Layout:
         sections = [sections[i] for i in sorted(kept[:MAX_OUTLINE_HEADINGS])]
     names: list[str] = []
     depths: list[int] = []
-    seen: set[str] = {_key(ARTIFACTS), _key(OPENING), ""}
+    seen: dict[str, str] = {_key(ARTIFACTS): ARTIFACTS, _key(OPENING): OPENING, "": ""}
+    starts: list[tuple[int, str]] = []
     for section in sections:
-        if _key(section.title) in seen:
-            continue  # a repeated title ("Examples") is one section of the answer
-        seen.add(_key(section.title))
-        names.append(section.title)
-        depths.append(section.depth)
+        key = _key(section.title)
+        if key not in seen:  # a repeated title ("Examples") is one section of the answer
+            seen[key] = section.title
+            names.append(section.title)
+            depths.append(section.depth)
+        if seen[key] in names:
+            starts.append((section.paragraph, seen[key]))
     if not names:
         return Layout((FLAT,), (0,), _FLAT_TEXT, ())
     headings = "\n".join(f"{'#' * (d + 1)} {n}" for n, d in zip(names, depths, strict=True))
@@ -161,7 +175,7 @@ def document_layout(document: Document) -> Layout:
         names.insert(0, OPENING)
         depths.insert(0, 0)
         instructions += _OPENING_TEXT
-    return Layout(tuple(names), tuple(depths), instructions, ())
+    return Layout(tuple(names), tuple(depths), instructions, (), tuple(starts))
 
 
 def render_sections(layout: Layout, sections: Mapping[str, Sequence[str]]) -> list[str]:

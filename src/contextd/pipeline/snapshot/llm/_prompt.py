@@ -262,10 +262,13 @@ def notes_messages(
     system = _system(_NOTES, layout, prefix, units[0].ref, budget, where="in this part")
     first, last = units[0].ref, units[-1].ref
     span = f"{prefix}{first}\u2013{prefix}{last}" if first != last else f"{prefix}{first}"
+    within = layout.section_at(first)
+    heading = layout.heading(within) if within else ""
+    begins = f"This part begins under the heading {heading}.\n\n" if heading else ""
     user = (
         f"Title: {title}\n\nPart {part} of {parts} of the {source} ({span}), each "
         f"{unit_name(prefix)} marked [{prefix}N]:\n<part>\n{transcript(units)}\n</part>\n\n"
-        "Write the notes on this part now."
+        f"{begins}Write the notes on this part now."
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
