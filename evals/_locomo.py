@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from _judge import Question
 
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.ingest.conversations import speaker_role
@@ -65,14 +66,6 @@ class CachingEmbedder:
     def save(self) -> None:
         with self._path.open("wb") as handle:
             pickle.dump(self._cache, handle)
-
-
-@dataclass(frozen=True)
-class Question:
-    evidence: tuple[int, ...]  # turn indexes
-    category: int
-    text: str = ""
-    answer: str = ""
 
 
 @dataclass(frozen=True)

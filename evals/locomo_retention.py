@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import _locomo
+from _judge import Question
 from _locomo import (
     CachingEmbedder,
     Conversation,
-    Question,
     data_files,
     document_of,
     prefix,

@@ -272,3 +272,47 @@ def test_too_small_a_window_is_refused_before_any_request(server: FakeModelServe
         build_llm_snapshot(long_conversation(), TITLE, [], config=config, budget_tokens=300)
     assert "leaves no room" in raised.value.reason
     assert server.requests == []
+
+
+def outline_reader(body: dict[str, Any]) -> str:
+    """A model that, mapping, notes each paragraph's first sentence under the heading of the
+    outline it was given that precedes it in the part (the heading's own paragraph says which,
+    or the heading the part is said to begin under), and, merging, writes the notes back."""
+    system, user = (str(m["content"]) for m in body["messages"])
+    if request_kind(body) == "map":
+        headings = dict(re.findall(r"^(#{2,7}) (.+)$", system, re.M))
+        levels = {name: marks for marks, name in headings.items()}
+        begins = re.search(r"^This part begins under the heading (#+ .+)\.$", user, re.M)
+        lines: list[str] = [begins.group(1)] if begins else []
+        for n, text in re.findall(r"^\[p(\d+)\] (.*)$", user, re.M):
+            if text in levels:
+                lines.append(f"{levels[text]} {text}")
+            elif lines:
+                lines.append(f"- {text.split('. ')[0].rstrip('.')}. [p{n}]")
+        return "\n".join(lines)
+    return user.split("<notes>\n")[1].split("\n</notes>")[0]
+
+
+def test_a_long_document_keeps_its_outline_through_map_reduce(server: FakeModelServer) -> None:
+    chapters = []
+    for number in range(1, 7):
+        topics = (TOPICS[(number + k) % len(TOPICS)] for k in range(8))
+        body = "\n\n".join(topic.format(n=number) + FILLER for topic in topics)
+        chapters.append(f"## Chapter {number}\n\n{body}\n\n### Notes {number}\n\n{body}")
+    document = Document(text="\n\n".join(chapters), format="markdown", title="Webhook handbook")
+    assert count_tokens(document.text) > 2 * CONTEXT
+    server.responder = outline_reader
+    result = build_llm_snapshot([], document, [], config=config_for(server), budget_tokens=600)
+
+    kinds = [request_kind(r.body) for r in server.requests]
+    assert kinds.count("map") >= 3 and kinds[-1] == "final"
+    assert_each_request_fits(server)
+    system = server.requests[0].body["messages"][0]["content"]
+    assert "## Chapter 1\n### Notes 1\n## Chapter 2\n" in system and "## Goal" not in system
+    maps = [r.body for r in server.requests if request_kind(r.body) == "map"]
+    assert any("This part begins under the heading #" in m["messages"][1]["content"] for m in maps)
+    headings = re.findall(r"^(#{2,3} .+)$", result.markdown, re.M)
+    assert headings and "## Chapter 1" in headings
+    order = [f"## Chapter {n}" if k == 0 else f"### Notes {n}" for n in range(1, 7) for k in (0, 1)]
+    assert headings == [h for h in order if h in headings]  # the document's order and levels
+    assert count_tokens(result.markdown) <= 600

@@ -238,34 +238,57 @@ def test_without_a_key_no_authorization_is_sent(
     assert "sk-from-the-environment" not in str(request.headers)
 
 
-def test_a_document_is_cited_by_paragraph(server: FakeModelServer) -> None:
+def test_a_document_follows_its_own_outline_cited_by_paragraph(server: FakeModelServer) -> None:
     text = (
         "# Storage design\n\n"
         "This document describes how contextd stores snapshots.\n\n"
-        "```sql\nCREATE TABLE snapshots (id TEXT PRIMARY KEY);\n```\n\n"
+        "## Blobs\n\n"
         "We decided to keep blobs on disk rather than in the database.\n\n"
+        "```sql\nCREATE TABLE snapshots (id TEXT PRIMARY KEY);\n```\n\n"
+        "### Limits\n\n"
         "Snapshots must never exceed 50 MB. Should we compress them?\n\n"
+        "## Team\n\n"
         + "The team met twice a week and wrote everything down in a shared notebook. "
         * 12
     )
     document = Document(text=text, format="markdown", title="Storage design")
-    server.answer(
-        "## Goal\n- Describe how contextd stores snapshots. [p2]\n"
-        "## Decisions\n- Blobs live on disk, not in the database. [p4]\n- Invented. [p99]\n"
-        "## Open questions\n- Compress snapshots? [p5] [t1]\n"
+    server.answer(  # out of order, a work section the document does not have, a loose level
+        "## Limits\n- Snapshots must never exceed 50 MB. [p7] [t1]\n"
+        "## Decisions\n- Keep blobs on disk. [p4]\n"
+        "# Blobs\n- Blobs live on disk, not in the database. [p4]\n- Invented. [p99]\n"
+        "## Opening\n- The document describes how contextd stores snapshots. [p2]\n"
     )
     result = build_llm_snapshot([], document, [], config=config_for(server), budget_tokens=200)
     assert result.markdown == (
         "# Context snapshot: Storage design\n"
-        "\n## Goal\n- Describe how contextd stores snapshots. [p2]\n"
-        "\n## Decisions\n- Blobs live on disk, not in the database. [p4]\n"
-        "\n## Open questions\n- Compress snapshots? [p5]\n"
+        "\n- The document describes how contextd stores snapshots. [p2]\n"
+        "\n## Blobs\n- Blobs live on disk, not in the database. [p4]\n"
+        "\n### Limits\n- Snapshots must never exceed 50 MB. [p7]\n"
     )
     assert result.turn_indexes == ()
-    user = server.requests[0].body["messages"][1]["content"]
+    system, user = (m["content"] for m in server.requests[0].body["messages"])
+    assert "## Blobs\n### Limits\n## Team\n" in system  # the outline, levels kept
+    assert "## Decisions" not in system and "## Goal" not in system
+    assert "## Opening" in system  # the text before the first heading has its place
     assert "[p2] This document describes how contextd stores snapshots." in user
     assert "[p4] We decided to keep blobs on disk" in user
     assert "CREATE TABLE" not in user  # code is in artifacts; its paragraph number is kept
+
+
+def test_a_document_without_headings_is_a_flat_list_of_facts(server: FakeModelServer) -> None:
+    text = (
+        "We decided to keep blobs on disk rather than in the database.\n\n"
+        + "Snapshots must never exceed 50 MB, and the team reviews the limit every month. " * 8
+    )
+    document = Document(text=text, format="text", title="Storage notes")
+    server.answer("## Facts\n- Blobs are kept on disk. [p1]\n- Snapshots stay under 50 MB. [p2]\n")
+    result = build_llm_snapshot([], document, [], config=config_for(server), budget_tokens=200)
+    assert result.markdown == (
+        "# Context snapshot: Storage notes\n"
+        "\n- Blobs are kept on disk. [p1]\n- Snapshots stay under 50 MB. [p2]\n"
+    )
+    system = server.requests[0].body["messages"][0]["content"]
+    assert "has no headings" in system and "## Goal" not in system
 
 
 def test_a_document_of_code_only_lists_its_artifacts_without_asking(

@@ -1,19 +1,21 @@
 """The model's answer, read without trusting it.
 
-Only the known section headings are kept, however loosely written ("### 2. Next steps:",
-"**Decisions**"); every line must cite at least one turn (or paragraph); references that do not
-exist are removed (a line left with none is re-cited or dropped by `_citations`, which checks
-every citation against the source's words); the model's own Artifacts section, code blocks and
-tables are ignored.
+Only the headings of the snapshot's sections (`_layout`: the work sections, or a document's
+outline) are kept, however loosely written ("### 2. Next steps:", "**Decisions**"); every line
+must cite at least one turn (or paragraph); references that do not exist are removed (a line
+left with none is re-cited or dropped by `_citations`, which checks every citation against the
+source's words); the model's own Artifacts section, code blocks and tables are ignored.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from contextd.pipeline.snapshot._cues import SECTIONS
-from contextd.pipeline.snapshot.format import ARTIFACTS
 from contextd.pipeline.snapshot.llm._client import LLMUnavailable
+
+if TYPE_CHECKING:
+    from contextd.pipeline.snapshot.llm._layout import Layout
 
 _THINK_RE = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.S | re.I)
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -21,7 +23,6 @@ _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$")
 _BOLD_HEADING_RE = re.compile(r"^\s*(?:\*\*|__)([^*_]+?)(?:\*\*|__)\s*:?\s*$")
 _ITEM_RE = re.compile(r"^\s*(?:>\s*)?(?:[-*+•]|\d{1,3}[.)])\s+")
 _DASHES = "\u2013\u2014"
-_NUMBERING_RE = re.compile(r"^\d{1,2}[.)]\s*")
 _REF = r"([tp])\s?\d+"
 _MORE_REFS = rf"(?:\s*(?:,|;|-|{_DASHES}|and|&)\s*(?:[tp]\s?)?\d+)*"
 # Citations as models write them: "[t12]", "[t12, t40]", "[T12,40]", "(t3; t4)", "[t3-t5]".
@@ -29,30 +30,12 @@ _MORE_REFS = rf"(?:\s*(?:,|;|-|{_DASHES}|and|&)\s*(?:[tp]\s?)?\d+)*"
 _CITATION_RE = re.compile(
     rf"\s*(?:\[\s*{_REF}{_MORE_REFS}\s*\]|\(\s*{_REF}{_MORE_REFS}\s*\))", re.I
 )
-_SECTION_NAMES = {name.lower(): name for name in (*SECTIONS, ARTIFACTS)}
-_SECTION_ALIASES = {
-    "goals": "Goal",
-    "objective": "Goal",
-    "state": "Current state",
-    "status": "Current state",
-    "current status": "Current state",
-    "decision": "Decisions",
-    "key decisions": "Decisions",
-    "constraints": "Constraints and facts",
-    "facts": "Constraints and facts",
-    "constraints and key facts": "Constraints and facts",
-    "questions": "Open questions",
-    "open question": "Open questions",
-    "next step": "Next steps",
-    "artifact": ARTIFACTS,
-}
-
 Bullet = tuple[str, tuple[int, ...]]  # text without citations, cited references in order
 Notes = dict[str, list[Bullet]]  # bullets by section name, in the source's order
 
 
-def parse(answer: str, prefix: str, known: set[int]) -> Notes:
-    """The answer's bullets by section, keeping only lines that cite something.
+def parse(answer: str, prefix: str, known: set[int], layout: Layout) -> Notes:
+    """The answer's bullets by section of `layout`, keeping only lines that cite something.
 
     Headings may be written loosely ("### 2. Next steps:", "**Decisions**"); unknown sections, the
     model's own Artifacts section, text before the first heading, code blocks and tables are
@@ -63,7 +46,7 @@ def parse(answer: str, prefix: str, known: set[int]) -> Notes:
     text = _THINK_RE.sub("", answer)
     if not text.strip():
         raise LLMUnavailable("empty answer")
-    sections: Notes = {name: [] for name in SECTIONS}
+    sections: Notes = {name: [] for name in layout.names}
     seen: set[str] = set()
     headings = 0
     current: str | None = None
@@ -79,7 +62,7 @@ def parse(answer: str, prefix: str, known: set[int]) -> Notes:
             continue
         heading = _HEADING_RE.match(raw) or _BOLD_HEADING_RE.match(raw)
         if heading:
-            name = _section_name(heading.group(1))
+            name = layout.section_name(heading.group(1))
             if name is not None or raw.lstrip().startswith("#"):
                 current = name if name in sections else None
                 headings += name is not None
@@ -108,9 +91,3 @@ def parse(answer: str, prefix: str, known: set[int]) -> Notes:
 def _is_wrapper_fence(line: str) -> bool:
     info = line.strip().lstrip("`~").strip().lower()
     return info in ("", "markdown", "md")
-
-
-def _section_name(heading: str) -> str | None:
-    text = _NUMBERING_RE.sub("", heading.strip().strip("*_").strip())
-    text = " ".join(text.replace("&", "and").rstrip(":").lower().split())
-    return _SECTION_NAMES.get(text) or _SECTION_ALIASES.get(text)

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from contextd.pipeline.snapshot._cues import SECTIONS
 from contextd.pipeline.snapshot.llm._answer import Bullet, Notes, parse
 from contextd.pipeline.snapshot.llm._citations import Source, merged
 from contextd.pipeline.snapshot.llm._client import LLMConfig, LLMUnavailable, request
+from contextd.pipeline.snapshot.llm._layout import Layout
 from contextd.pipeline.snapshot.llm._prompt import (
     Unit,
     cost,
@@ -48,15 +48,6 @@ MAX_ROUNDS = 4  # reduce rounds before giving up (each round at least halves the
 # Prompt space for the instructions and the title, above what `_overhead` measures: the
 # artifact list and the notes' own headings vary.
 _SLACK = 48
-# When notes are trimmed to a length, the least important sections lose bullets first.
-TRIM_ORDER: tuple[str, ...] = (
-    "Constraints and facts",
-    "Current state",
-    "Open questions",
-    "Decisions",
-    "Next steps",
-    "Goal",
-)
 
 
 @dataclass
@@ -68,6 +59,7 @@ class Writer:
     title: str
     artifact_index: Sequence[str]
     source: Source
+    layout: Layout
     requests: int = 0
     sections: int = 0
     reduces: int = 0
@@ -87,7 +79,7 @@ class Writer:
             return False
         probe = snapshot_messages(
             units[:1], title=self.title, prefix=self.prefix,
-            artifact_index=self.artifact_index, budget=budget,
+            artifact_index=self.artifact_index, budget=budget, layout=self.layout,
         )  # fmt: skip
         return cost(probe) + units_cost(units[1:]) + budget + _SLACK <= self.window
 
@@ -95,7 +87,7 @@ class Writer:
         """The snapshot of a source that fits one request."""
         prompt = snapshot_messages(
             units, title=self.title, prefix=self.prefix,
-            artifact_index=self.artifact_index, budget=budget,
+            artifact_index=self.artifact_index, budget=budget, layout=self.layout,
         )  # fmt: skip
         return self._ask(prompt, scope=None)
 
@@ -116,7 +108,7 @@ class Writer:
             target = min(reserve, max(MIN_NOTES_TOKENS, math.ceil(units_cost(part) * density)))
             prompt = notes_messages(
                 part, title=self.title, prefix=self.prefix, part=number, parts=len(parts),
-                budget=target,
+                budget=target, layout=self.layout,
             )  # fmt: skip
             try:
                 notes = self._ask(prompt, scope={unit.ref for unit in part})
@@ -124,8 +116,8 @@ class Writer:
                 if not exc.reason.startswith("invalid answer"):
                     raise
                 notes = {}  # a part of small talk may have nothing to note
-            notes = trimmed(notes, target, self.prefix)
-            self.notes.append(notes_cost(notes, self.prefix))
+            notes = trimmed(notes, target, self.prefix, self.layout)
+            self.notes.append(notes_cost(notes, self.prefix, self.layout))
             found.append(notes)
         joined = merged(found)
         if not any(joined.values()):
@@ -134,17 +126,18 @@ class Writer:
 
     def reduce(self, notes: Notes, target: int, *, final: bool = True, rounds: int = 0) -> Notes:
         """`notes` merged to at most about `target` tokens (the snapshot when `final`)."""
-        size = notes_cost(notes, self.prefix)
+        size = notes_cost(notes, self.prefix, self.layout)
         answer = min(target, self.answer_cap)
         room = self.window - self._overhead("merge") - answer - _SLACK
         if target <= self.answer_cap and size <= room:
             prompt = merge_messages(
                 notes, title=self.title, prefix=self.prefix,
                 artifact_index=self.artifact_index, budget=target, final=final,
+                layout=self.layout,
             )  # fmt: skip
             self.reduces += 1
             answered = self._ask(prompt, scope=None)
-            return answered if final else trimmed(answered, target, self.prefix)
+            return answered if final else trimmed(answered, target, self.prefix, self.layout)
         if rounds >= MAX_ROUNDS:
             raise LLMUnavailable(f"the notes did not fit the context after {rounds} rounds")
         if room < 2 * MIN_NOTES_TOKENS:
@@ -152,10 +145,10 @@ class Writer:
                 f"a context of {self.config.context_tokens} tokens leaves no room for the notes"
             )
         count = max(2, math.ceil(size / room), math.ceil(target / self.answer_cap))
-        groups = _groups(notes, count, room, self.prefix)
+        groups = _groups(notes, count, room, self.prefix, self.layout)
         if target > self.answer_cap:
             # The snapshot is longer than one answer: each group writes its share of it.
-            shares = [notes_cost(group, self.prefix) / size for group in groups]
+            shares = [notes_cost(group, self.prefix, self.layout) / size for group in groups]
             return merged(
                 [
                     self.reduce(group, max(MIN_NOTES_TOKENS, math.floor(target * share)),
@@ -172,7 +165,7 @@ class Writer:
         """One request, its answer capped to what the window leaves, parsed, citations checked."""
         self.requests += 1
         answer = request(self.config, prompt, max_tokens=self.window - cost(prompt))
-        notes = parse(answer, self.prefix, set(self.source.refs))
+        notes = parse(answer, self.prefix, set(self.source.refs), self.layout)
         return self.source.check(notes, scope)
 
     def _overhead(self, kind: str) -> int:
@@ -181,45 +174,36 @@ class Writer:
         if kind == "notes":
             prompt = notes_messages(
                 [Unit(0, "", "", None)], title=self.title, prefix=self.prefix, part=1, parts=1,
-                budget=self.answer_cap,
+                budget=self.answer_cap, layout=self.layout,
             )  # fmt: skip
         else:
             prompt = merge_messages(
                 empty, title=self.title, prefix=self.prefix,
                 artifact_index=self.artifact_index, budget=self.answer_cap, final=True,
+                layout=self.layout,
             )  # fmt: skip
         return cost(prompt)
 
 
-def trimmed(notes: Notes, target: int, prefix: str) -> Notes:
-    """`notes` within `target` tokens: bullets go from the end of the least important sections,
-    first down to one per section, then entirely (the rule the final snapshot is fitted by)."""
+def trimmed(notes: Notes, target: int, prefix: str, layout: Layout) -> Notes:
+    """`notes` within `target` tokens: bullets go from the end of the sections that
+    `layout.next_victim` picks (the rule the final snapshot is fitted by)."""
     kept = {name: list(bullets) for name, bullets in notes.items() if bullets}
-    while (excess := notes_cost(kept, prefix) - target) > 0:
+    while (excess := notes_cost(kept, prefix, layout) - target) > 0:
         removed = 0
-        while removed < excess and (victim := next_victim(kept)) is not None:
+        while removed < excess and (victim := layout.next_victim(kept)) is not None:
             removed += _bullet_cost(kept[victim].pop(), prefix)
         if not removed:
             break
     return {name: bullets for name, bullets in kept.items() if bullets}
 
 
-def next_victim(kept: dict[str, list[Bullet]]) -> str | None:
-    for name in TRIM_ORDER:
-        if len(kept.get(name, ())) > 1:
-            return name
-    for name in TRIM_ORDER:
-        if kept.get(name):
-            return name
-    return None
-
-
-def _groups(notes: Notes, count: int, room: int, prefix: str) -> list[Notes]:
+def _groups(notes: Notes, count: int, room: int, prefix: str, layout: Layout) -> list[Notes]:
     """The notes cut into about `count` consecutive groups of similar size, each within `room`.
 
     Bullets are taken in section order, each section's in the source's order, so a group holds
     related notes; a group is closed early rather than overflow `room`."""
-    flat = [(name, bullet) for name in SECTIONS for bullet in notes.get(name, ())]
+    flat = [(name, bullet) for name in layout.names for bullet in notes.get(name, ())]
     total = sum(_bullet_cost(bullet, prefix) for _, bullet in flat)
     goal = min(room, math.ceil(total / count))
     groups: list[Notes] = []

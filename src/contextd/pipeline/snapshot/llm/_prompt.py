@@ -1,6 +1,7 @@
 """The prompts of the LLM engine, and the source cut into sections that fit the model's window.
 
-The model is asked for the built-in engine's sections and citation format, so every turn
+The model is asked for the built-in engine's sections (`_layout`: the work sections of a
+conversation, a document's own outline) and citation format, so every turn
 ("[t12] User: ...") or paragraph ("[p3] ...") carries the marker its bullets must cite. Three
 prompts share that format: `snapshot` (the whole source fits one request), `notes` (one section
 of a longer source, the map step) and `merge` (notes to a snapshot or to shorter notes, the
@@ -15,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from contextd.pipeline.snapshot._cues import SECTIONS
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.snapshot.llm._answer import Bullet
+from contextd.pipeline.snapshot.llm._layout import Layout
 from contextd.pipeline.tokens import count_tokens, truncate_to_tokens
 from contextd.pipeline.types import Document, Turn
 
@@ -130,33 +131,24 @@ def _pieces(unit: Unit, room: int) -> list[Unit]:
     return pieces
 
 
-def notes_markdown(notes: Mapping[str, Sequence[Bullet]], prefix: str) -> str:
-    """Notes written as the snapshot writes its sections (and as the model is asked to)."""
+def notes_markdown(notes: Mapping[str, Sequence[Bullet]], prefix: str, layout: Layout) -> str:
+    """Notes written as the snapshot writes its sections (and as the model is asked to); every
+    section keeps a heading here, even one the snapshot writes without, so that the model can
+    tell the sections apart."""
     blocks = []
-    for name in SECTIONS:
+    for name in layout.names:
         bullets = notes.get(name) or ()
         if bullets:
             refs = (", ".join(f"{prefix}{r}" for r in sorted(refs)) for _, refs in bullets)
             lines = (f"- {text} [{cites}]" for (text, _), cites in zip(bullets, refs, strict=True))
-            blocks.append(f"## {name}\n" + "\n".join(lines))
+            heading = layout.heading(name) or f"## {name}"
+            blocks.append(heading + "\n" + "\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def notes_cost(notes: Mapping[str, Sequence[Bullet]], prefix: str) -> int:
-    return count_tokens(notes_markdown(notes, prefix))
+def notes_cost(notes: Mapping[str, Sequence[Bullet]], prefix: str, layout: Layout) -> int:
+    return count_tokens(notes_markdown(notes, prefix, layout))
 
-
-_SECTIONS_TEXT = """\
-Write these sections, with exactly these headings, in this order, leaving out any section \
-that would be empty:
-## Goal: what the user is trying to achieve.
-## Current state: what exists and works now, what is broken.
-## Decisions: choices made; when a decision was revised, only the latest one.
-## Constraints and facts: requirements, limits, versions, environment facts; names, numbers, \
-dates and places that were stated.
-## Open questions: questions still unanswered at the end.
-## Next steps: what is planned or should be done next.
-"""
 
 _RULES = """\
 Rules:
@@ -180,8 +172,7 @@ You write context snapshots: compact Markdown briefs of a long {source} that let
 another AI) continue the work without reading it.
 
 """
-    + _SECTIONS_TEXT
-    + "\n"
+    + "{sections}\n"
     + _RULES
 )
 
@@ -193,8 +184,7 @@ context snapshot that lets someone (or another AI) continue the work without rea
 versions, file names, errors, plans.
 
 """
-    + _SECTIONS_TEXT
-    + "\n"
+    + "{sections}\n"
     + _RULES
 )
 
@@ -206,16 +196,18 @@ merge notes that say the same thing, keeping all their citations; keep names, nu
 dates exactly.
 
 """
-    + _SECTIONS_TEXT
-    + "\n"
+    + "{sections}\n"
     + _RULES
 )
 
 _SHORT = "Write fewer, denser bullets rather than more; extra bullets are deleted from the end."
 
 
-def _system(template: str, prefix: str, example: int, budget: int, **extra: str) -> str:
+def _system(
+    template: str, layout: Layout, prefix: str, example: int, budget: int, **extra: str
+) -> str:
     return template.format(
+        sections=layout.instructions,
         source=source_name(prefix),
         unit=unit_name(prefix),
         p=prefix,
@@ -242,10 +234,11 @@ def snapshot_messages(
     prefix: str,
     artifact_index: Sequence[str],
     budget: int,
+    layout: Layout,
 ) -> list[ChatCompletionMessageParam]:
     """The one request for a source that fits the window whole."""
     source = source_name(prefix)
-    system = _system(_SNAPSHOT, prefix, units[0].ref, budget, where=f"in the {source}")
+    system = _system(_SNAPSHOT, layout, prefix, units[0].ref, budget, where=f"in the {source}")
     user = (
         f"{_opening(title, prefix, artifact_index)}The {source}, each {unit_name(prefix)} "
         f"marked [{prefix}N]:\n<{source}>\n{transcript(units)}\n</{source}>\n\n"
@@ -262,16 +255,20 @@ def notes_messages(
     part: int,
     parts: int,
     budget: int,
+    layout: Layout,
 ) -> list[ChatCompletionMessageParam]:
     """The map step: notes on one section of a source too long for one request."""
     source = source_name(prefix)
-    system = _system(_NOTES, prefix, units[0].ref, budget, where="in this part")
+    system = _system(_NOTES, layout, prefix, units[0].ref, budget, where="in this part")
     first, last = units[0].ref, units[-1].ref
     span = f"{prefix}{first}\u2013{prefix}{last}" if first != last else f"{prefix}{first}"
+    within = layout.section_at(first)
+    heading = layout.heading(within) if within else ""
+    begins = f"This part begins under the heading {heading}.\n\n" if heading else ""
     user = (
         f"Title: {title}\n\nPart {part} of {parts} of the {source} ({span}), each "
         f"{unit_name(prefix)} marked [{prefix}N]:\n<part>\n{transcript(units)}\n</part>\n\n"
-        "Write the notes on this part now."
+        f"{begins}Write the notes on this part now."
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
@@ -284,15 +281,16 @@ def merge_messages(
     artifact_index: Sequence[str],
     budget: int,
     final: bool,
+    layout: Layout,
 ) -> list[ChatCompletionMessageParam]:
     """The reduce step: notes (cited as the source is) to the snapshot, or to shorter notes."""
     what = "the context snapshot" if final else "shorter notes in the same format"
     example = next((refs[0] for bullets in notes.values() for _, refs in bullets if refs), 0)
-    system = _system(_MERGE, prefix, example, budget, what=what, where="in the notes")
+    system = _system(_MERGE, layout, prefix, example, budget, what=what, where="in the notes")
     user = (
         f"{_opening(title, prefix, artifact_index if final else ())}The notes, each bullet "
         f"citing the {unit_name(prefix)}s it comes from:\n<notes>\n"
-        f"{notes_markdown(notes, prefix)}\n</notes>\n\n"
+        f"{notes_markdown(notes, prefix, layout)}\n</notes>\n\n"
         + ("Write the snapshot now." if final else "Write the shorter notes now.")
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

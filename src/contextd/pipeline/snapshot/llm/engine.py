@@ -1,7 +1,8 @@
 """The LLM engine's flow: frame the snapshot, ask the model, keep what checks out, fit the budget.
 
 The budget rule, the header, the artifact list and the Markdown are the built-in engine's
-(`snapshot.format`); only the sections' bullets come from the model, and only those whose
+(`snapshot.format`), and so are the sections (`_layout`): a conversation's work sections, a
+document's own outline; only the sections' bullets come from the model, and only those whose
 citations check out against the source (`_answer`, `_citations`). A source that fits the
 model's window is sent whole; a longer one goes through map-reduce (`_mapreduce`), and so does
 a fast-forward: the stored snapshot's lines are the old notes, the new turns are mapped, and the
@@ -22,7 +23,13 @@ from contextd.pipeline.snapshot.builtin import build_snapshot
 from contextd.pipeline.snapshot.llm._answer import Notes, parse
 from contextd.pipeline.snapshot.llm._citations import Source, merged
 from contextd.pipeline.snapshot.llm._client import LLMConfig, LLMUnavailable
-from contextd.pipeline.snapshot.llm._mapreduce import Writer, next_victim
+from contextd.pipeline.snapshot.llm._layout import (
+    CONVERSATION,
+    Layout,
+    document_layout,
+    render_sections,
+)
+from contextd.pipeline.snapshot.llm._mapreduce import Writer
 from contextd.pipeline.snapshot.llm._prompt import (
     MAX_PROMPT_ARTIFACTS,
     paragraph_units,
@@ -66,6 +73,7 @@ def build_llm_snapshot(
     budget = fmt.token_budget(tokens_before, budget_tokens, ratio)
     engine = ENGINE_PREFIX + config.model
     units = turn_units(turns) if conversation else paragraph_units(document)
+    layout = CONVERSATION if conversation else document_layout(document)
 
     title = fmt.snapshot_title(document, conversation)
     header = fmt.header_line(title)
@@ -75,7 +83,7 @@ def build_llm_snapshot(
         # An empty source, or not even the title fits: no question worth asking.
         return fmt.header_only(header, tokens_before, budget, engine)
     if not units:  # only code (a document of code blocks): the artifact list says it all
-        markdown, _, listed = _fit(frame, {})
+        markdown, _, listed = _fit(frame, {}, layout)
         return fmt.draft(markdown, tokens_before, budget, fmt.cited_turns((), listed), engine)
 
     source = Source(units)
@@ -85,6 +93,7 @@ def build_llm_snapshot(
         title,
         [item.line for item in lines[-MAX_PROMPT_ARTIFACTS:]],
         source,
+        layout,
     )
     old = _previous_notes(previous, source) if conversation and new_turns else {}
     if writer.fits_whole(units, frame.room):  # one request that sees it all beats merging
@@ -99,7 +108,7 @@ def build_llm_snapshot(
     if not any(sections.values()):
         raise LLMUnavailable("invalid answer: no section line cites a known " + unit_name(prefix))
 
-    markdown, sections, listed = _fit(frame, sections)
+    markdown, sections, listed = _fit(frame, sections, layout)
     cited: tuple[int, ...] = ()
     if conversation:
         refs = (ref for bullets in sections.values() for _, refs in bullets for ref in refs)
@@ -158,17 +167,19 @@ def _previous_notes(previous: SnapshotDraft | None, source: Source) -> Notes:
     if previous is None or not previous.markdown.strip():
         return {}
     try:
-        notes = parse(previous.markdown, "t", set(source.refs))
+        notes = parse(previous.markdown, "t", set(source.refs), CONVERSATION)
     except LLMUnavailable:
         return {}
     return source.check(notes)
 
 
-def _fit(frame: fmt.Frame, sections: Notes) -> tuple[str, Notes, list[fmt.Listed]]:
-    """Render, dropping whole bullets until the real token count is within the budget.
+def _fit(frame: fmt.Frame, sections: Notes, layout: Layout) -> tuple[str, Notes, list[fmt.Listed]]:
+    """Render in the layout's sections, dropping whole bullets until the real token count is
+    within the budget.
 
-    Bullets go from the end of the sections in `_mapreduce.TRIM_ORDER`, first down to one
-    bullet per section, then entirely; the artifact list (already sized to its share) goes
+    Bullets go from the end of the sections `layout.next_victim` picks (the work sections in
+    `_layout.TRIM_ORDER`, first down to one bullet per section, then entirely; a document's
+    fullest section first); the artifact list (already sized to its share) goes
     last, oldest first. Costs of the dropped lines are summed to drop several per count.
     """
     kept = {name: list(bullets) for name, bullets in sections.items()}
@@ -179,12 +190,15 @@ def _fit(frame: fmt.Frame, sections: Notes) -> tuple[str, Notes, list[fmt.Listed
             name: [fmt.bullet(text, refs, frame.prefix) for text, refs in bullets]
             for name, bullets in kept.items()
         }
-        return fmt.render(frame.header, rendered, lines)
+        parts = [frame.header + "\n", *render_sections(layout, rendered)]
+        if lines:
+            parts.append(fmt.section_block(fmt.ARTIFACTS, [item.line for item in lines]))
+        return "".join(parts)
 
     def shed(excess: int) -> bool:
         removed = 0
         while removed < excess:
-            victim = next_victim(kept)
+            victim = layout.next_victim(kept)
             if victim is not None:
                 text, refs = kept[victim].pop()
                 removed += count_tokens(fmt.bullet(text, refs, frame.prefix) + "\n")
