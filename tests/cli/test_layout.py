@@ -1,0 +1,79 @@
+"""The table layout alone: which columns stay, how wide, at 60, 80 and 200 columns."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from contextd.cli.tables import EXTRA, KEY, MINOR, PER_GAP, USEFUL, Col, plan, render
+
+COLUMNS = (
+    Col("id", KEY),
+    Col("name", KEY, wrap=True, min_width=12),
+    Col("type", KEY),
+    Col("status", KEY),
+    Col("turns", EXTRA, justify="right"),
+    Col("updated", MINOR),
+    Col("collection", USEFUL, wrap=True, min_width=8),
+)
+ROWS = [
+    ["3f2a9c1e", "a rather long source name that has to wrap somewhere", "COMPOSITION",
+     "PROCESSING", "12", "2026-12-03 04:00", "inbox/today"],
+    ["b41c0d22", "short", "URI", "COMPLETED", "3", "2026-12-02 11:00", ""],
+]  # fmt: skip
+
+
+def total(widths: list[int | None]) -> int:
+    kept = [w for w in widths if w is not None]
+    return sum(kept) + PER_GAP * (len(kept) - 1)
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_key_columns_stay_whole_and_the_table_fits(width: int) -> None:
+    widths = plan(COLUMNS, ROWS, width)
+    assert total(widths) <= width
+    # Key columns that do not wrap keep their natural width: nothing is cut to "…".
+    assert widths[0] == 8 and widths[2] == len("COMPOSITION") and widths[3] == len("PROCESSING")
+    name = widths[1]
+    assert name is not None and name >= 12
+
+
+def test_least_important_columns_go_first() -> None:
+    narrow = plan(COLUMNS, ROWS, 60)
+    assert narrow[5] is None  # "updated" (MINOR) goes before "turns" (EXTRA)
+    wide = plan(COLUMNS, ROWS, 200)
+    assert None not in wide
+    # With room to spare the name is not wrapped at all.
+    assert wide[1] == len(ROWS[0][1])
+
+
+def test_spare_width_goes_to_the_wrapping_columns() -> None:
+    at_80, at_100 = plan(COLUMNS, ROWS, 80), plan(COLUMNS, ROWS, 100)
+    assert (at_100[1] or 0) > (at_80[1] or 0)
+    assert at_80[0] == at_100[0] == 8
+
+
+def test_markup_does_not_count_towards_width() -> None:
+    widths = plan((Col("status", KEY),), [["[green]COMPLETED[/]"]], 60)
+    assert widths == [len("COMPLETED")]
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_rendered_lines_fit_the_console(width: int) -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None)
+    console.print(render(COLUMNS, ROWS, console))
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= width
+    text = buffer.getvalue()
+    for word in ("COMPOSITION", "PROCESSING", "COMPLETED", "3f2a9c1e", "b41c0d22"):
+        assert word in text
+
+
+def test_wide_keeps_everything_at_natural_width() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=400, color_system=None)
+    console.print(render(COLUMNS, ROWS, Console(width=60), wide=True))
+    assert ROWS[0][1] in buffer.getvalue() and "2026-12-03 04:00" in buffer.getvalue()
