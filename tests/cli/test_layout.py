@@ -50,9 +50,15 @@ def test_least_important_columns_go_first() -> None:
 
 
 def test_spare_width_goes_to_the_wrapping_columns() -> None:
-    at_80, at_100 = plan(COLUMNS, ROWS, 80), plan(COLUMNS, ROWS, 100)
-    assert (at_100[1] or 0) > (at_80[1] or 0)
-    assert at_80[0] == at_100[0] == 8
+    at_80, at_120 = plan(COLUMNS, ROWS, 80), plan(COLUMNS, ROWS, 120)
+    assert (at_120[1] or 0) > (at_80[1] or 0)
+    assert at_80[0] == at_120[0] == 8
+
+
+def test_optional_columns_go_before_a_name_is_squeezed_to_its_minimum() -> None:
+    widths = plan(COLUMNS, ROWS, 80)
+    assert widths[1] is not None and widths[1] >= 24
+    assert widths[5] is None  # "updated" made way for it
 
 
 def test_markup_does_not_count_towards_width() -> None:

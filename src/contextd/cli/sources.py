@@ -112,7 +112,8 @@ def status(
             s.out.emit(found)
             return
         p = s.out.out.print
-        p(f"[bold]{escape(source_label(found))}[/bold]  {found.id}")
+        p(f"[bold]{escape(source_label(found))}[/bold]")
+        p(f"id {found.id}")  # whole here, the one place a table's short id can be expanded
         p(f"{found.type}  {status_text(str(found.status))}  format {found.format or '-'}")
         if found.message:
             p(f"message: {escape(found.message)}")

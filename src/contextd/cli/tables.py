@@ -57,10 +57,16 @@ def plan(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> l
         for i, c in enumerate(columns)
     ]
     least = [min(n, c.min_width) if c.wrap else n for n, c in zip(natural, columns, strict=True)]
+    # A key column that wraps is worth more than an optional column: optional columns stay
+    # only while it can have twice its minimum (a name on two or three lines, not eight).
+    comfort = [
+        min(n, 2 * c.min_width) if c.wrap and c.priority == KEY else least[i]
+        for i, (n, c) in enumerate(zip(natural, columns, strict=True))
+    ]
     kept = list(range(len(columns)))
 
-    def needed(indices: list[int]) -> int:
-        return sum(least[i] for i in indices) + PER_GAP * max(len(indices) - 1, 0)
+    def needed(indices: list[int], widths: list[int] = least) -> int:
+        return sum(widths[i] for i in indices) + PER_GAP * max(len(indices) - 1, 0)
 
     # Least important first; among equals, the rightmost first.
     droppable = sorted(
@@ -69,22 +75,24 @@ def plan(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> l
         reverse=True,
     )
     for index in droppable:
-        if needed(kept) <= width:
+        if needed(kept, comfort) <= width:
             break
         kept.remove(index)
     widths: dict[int, int] = {i: least[i] for i in kept}
     spare = width - needed(kept)
-    growing = [i for i in kept if widths[i] < natural[i]]
-    while spare > 0 and growing:
-        share = max(spare // len(growing), 1)
-        for i in list(growing):
-            give = min(share, natural[i] - widths[i], spare)
-            widths[i] += give
-            spare -= give
-            if widths[i] >= natural[i]:
-                growing.remove(i)
-            if spare <= 0:
-                break
+    # The key columns that wrap first get their comfortable width, then all share the rest.
+    for target in (comfort, natural):
+        growing = [i for i in kept if widths[i] < target[i]]
+        while spare > 0 and growing:
+            share = max(spare // len(growing), 1)
+            for i in list(growing):
+                give = min(share, target[i] - widths[i], spare)
+                widths[i] += give
+                spare -= give
+                if widths[i] >= target[i]:
+                    growing.remove(i)
+                if spare <= 0:
+                    break
     return [widths.get(i) for i in range(len(columns))]
 
 
