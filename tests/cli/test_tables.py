@@ -123,7 +123,10 @@ def test_every_table_fits_and_keeps_its_key_columns(
         # (`status` names the source's whole id on a line of its own, outside its table.)
         for whole in whole_ids if name != "status" else whole_ids[:1]:
             assert whole not in text, f"{name} at {width} shows a whole id\n{text}"
-        if name in ("sources-list", "wait", "sources-pin", "status", "artifacts-list"):
+        # (At 60 columns the artifacts' source column makes way for their titles.)
+        if name in ("sources-list", "wait", "sources-pin", "status") or (
+            name == "artifacts-list" and width > 60
+        ):
             assert any(i[:8] in text for i in whole_ids[1:]), f"{name}: no short id\n{text}"
         if CAPTURES and width == 80:
             folder = Path(CAPTURES)
