@@ -237,9 +237,12 @@ def backup(
     *,
     attempts: int = MAX_ATTEMPTS,
     on_attempt: Callable[[int, list[str]], None] | None = None,
+    after_database: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Back the data up into `destination` (absent or an empty directory); returns the
-    manifest. `on_attempt(n, keys)` hears of each retry and the blobs that caused it."""
+    manifest. `on_attempt(n, keys)` hears of each retry and the blobs that caused it;
+    `after_database(n)` runs after each attempt's database copy, before its blobs are copied
+    (the moment a deleted blob hurts: tests delete one there)."""
     destination = destination.resolve()
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise NotEmpty(f"{destination} exists and is not an empty directory")
@@ -252,7 +255,7 @@ def backup(
     work.mkdir(mode=0o700)
     work.chmod(0o700)
     try:
-        manifest = _fill(layout, work, attempts, on_attempt)
+        manifest = _fill(layout, work, attempts, on_attempt, after_database)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         if destination.exists():
             destination.rmdir()
@@ -268,13 +271,18 @@ def _fill(
     work: Path,
     attempts: int,
     on_attempt: Callable[[int, list[str]], None] | None,
+    after_database: Callable[[int], None] | None,
 ) -> dict[str, Any]:
     copied = _Copied()
-    copied.seen.update(_scan(layout.blobs))
     blobs_out = work / BLOBS
     blobs_out.mkdir(mode=0o700)
     for attempt in range(1, attempts + 1):
+        # What is on disk just before the database copy: a blob it names and the copy lacks
+        # was deleted meanwhile if it is here, and was never written if not.
+        copied.seen.update(_scan(layout.blobs))
         _snapshot_database(layout.database, work / DATABASE)
+        if after_database is not None:
+            after_database(attempt)
         unsteady = _bring_up_to_date(layout, blobs_out, copied)
         revision, counts, referenced = _describe(work / DATABASE)
         lost = sorted(k for k in referenced if k not in copied.files and k in copied.seen)
