@@ -7,22 +7,17 @@ import io
 import pytest
 from rich.console import Console
 
-from contextd.cli.tables import EXTRA, KEY, MINOR, PER_GAP, USEFUL, Col, plan, render
+from contextd.cli.tables import KEY, PER_GAP, Col, plan, render
+from contextd.cli.waiting import COLLECTION_COLUMN, SOURCE_COLUMNS
 
-COLUMNS = (
-    Col("id", KEY),
-    Col("name", KEY, wrap=True, min_width=12),
-    Col("type", KEY),
-    Col("status", KEY),
-    Col("turns", EXTRA, justify="right"),
-    Col("updated", MINOR),
-    Col("collection", USEFUL, wrap=True, min_width=8),
-)
+# The sources table: id, name, type, status, turns, arts, updated, collection.
+COLUMNS = (*SOURCE_COLUMNS, COLLECTION_COLUMN)
 ROWS = [
     ["3f2a9c1e", "a rather long source name that has to wrap somewhere", "COMPOSITION",
-     "PROCESSING", "12", "2026-12-03 04:00", "inbox/today"],
-    ["b41c0d22", "short", "URI", "COMPLETED", "3", "2026-12-02 11:00", ""],
+     "PROCESSING", "12", "3", "2026-12-03 04:00", "inbox/today"],
+    ["b41c0d22", "short", "URI", "COMPLETED", "3", "0", "2026-12-02 11:00", ""],
 ]  # fmt: skip
+UPDATED = 6
 
 
 def total(widths: list[int | None]) -> int:
@@ -42,7 +37,7 @@ def test_key_columns_stay_whole_and_the_table_fits(width: int) -> None:
 
 def test_least_important_columns_go_first() -> None:
     narrow = plan(COLUMNS, ROWS, 60)
-    assert narrow[5] is None  # "updated" (MINOR) goes before "turns" (EXTRA)
+    assert narrow[UPDATED] is None  # "updated" (MINOR) goes before "turns" (EXTRA)
     wide = plan(COLUMNS, ROWS, 200)
     assert None not in wide
     # With room to spare the name is not wrapped at all.
@@ -58,7 +53,7 @@ def test_spare_width_goes_to_the_wrapping_columns() -> None:
 def test_optional_columns_go_before_a_name_is_squeezed_to_its_minimum() -> None:
     widths = plan(COLUMNS, ROWS, 80)
     assert widths[1] is not None and widths[1] >= 24
-    assert widths[5] is None  # "updated" made way for it
+    assert widths[UPDATED] is None  # "updated" made way for it
 
 
 def test_markup_does_not_count_towards_width() -> None:
