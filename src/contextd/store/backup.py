@@ -248,6 +248,8 @@ def backup(
         raise NotEmpty(f"{destination} exists and is not an empty directory")
     if not layout.database.is_file():
         raise BackupError(f"no database at {layout.database}: nothing to back up")
+    if destination.is_relative_to(layout.blobs):
+        raise BackupError(f"{destination} is inside the blobs it would copy")
     work = destination.parent / f".{destination.name}.partial-{os.getpid()}"
     if work.exists():
         shutil.rmtree(work)
