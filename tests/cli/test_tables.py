@@ -176,3 +176,17 @@ def test_prefixes_resolve_and_ambiguity_is_a_usage_error(
         unknown = next(c for c in "0123456789abcdef" if not source["id"].startswith(c)) + "0" * 7
         missing = cli("status", unknown, code=EXIT_API)
         assert "no source" in missing.stderr
+
+
+def test_prefixes_in_options(populated: Populated, tmp_path: Path) -> None:
+    p = populated
+    chat = p.chat["id"]
+    hits = p.cli.json("search", "deployments", "staging", "--mode", "lexical", "--source", chat[:8])
+    assert hits["results"] and {h["sourceId"] for h in hits["results"]} == {chat}
+    (code,) = [
+        a for a in p.cli.json("artifacts", "list", "--source", chat[:8]) if a["type"] == "CODE"
+    ]
+    for args in (["deployments"], []):  # within a space, or among all the user's artifacts
+        out = tmp_path / f"out{len(args)}"
+        saved = p.cli.json("artifacts", "save", *args, "--id", code["id"][:8], "--out", str(out))
+        assert [f["id"] for f in saved["files"]] == [code["id"]]
