@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck check bench clean
+.PHONY: install run test lint typecheck check bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# Everything Python is linted; the README's configuration table must match config.Settings.
+# Everything Python is linted; the docs' settings table must match config.Settings.
 lint: install
 	$(BIN)/ruff check src tests bench evals scripts
 	$(BIN)/ruff format --check src tests bench evals scripts
@@ -44,5 +44,10 @@ check: lint typecheck test
 bench: install
 	$(BIN)/python bench/api.py
 
+# The documentation site (docs/, mkdocs.yml) into site/, warnings and broken links as errors.
+# NO_MKDOCS_2_WARNING silences a notice about MkDocs' future that the theme prints on every build.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .contextd .pytest_cache .mypy_cache
+	rm -rf $(VENV) .contextd .pytest_cache .mypy_cache site

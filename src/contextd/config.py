@@ -7,7 +7,8 @@ The rules that tie settings together (an LLM engine needs its endpoint, an embed
 whole or absent, procrastinate needs PostgreSQL) are checked here, when the object is built, so
 a misconfigured service refuses to start with a message naming the variables instead of falling
 back silently or failing deep inside the first job. Each field's description is the
-documentation: `scripts/settings_table.py` writes the README's configuration table from them.
+documentation: `scripts/settings_table.py` writes the docs' settings page
+(`docs/reference/settings.md`) from them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class EmbeddingEndpoint(NamedTuple):
 
 
 def _shown(default: str) -> JsonDict:
-    """How the README shows a default that is computed at start-up rather than a constant."""
+    """How the docs show a default that is computed at start-up rather than a constant."""
     return {"default_text": default}
 
 

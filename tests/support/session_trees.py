@@ -166,3 +166,25 @@ def continue_session_file(folder: Path, items: int | None = None) -> Path:
         path.write_text(json.dumps(data), encoding="utf-8")
     (folder / "sessions.json").write_text("[]", encoding="utf-8")  # Continue's list of sessions
     return path
+
+
+def revised_file_session(
+    content: str = "print('hello')\n", old: str = "hello", new: str = "hello world"
+) -> str:
+    """A Claude Code session that writes app.py, then edits it (`old` becomes `new`): two
+    versions of one file."""
+    sid, cwd = "revise-1", "/w"
+    records = [claude_record(sid, cwd, 0, "Write app.py, then make it greet the world.")]
+    calls = [
+        ("Write", {"file_path": "/w/app.py", "content": content}),
+        ("Edit", {"file_path": "/w/app.py", "old_string": old, "new_string": new}),
+    ]
+    for n, (name, tool_input) in enumerate(calls, start=1):
+        use = {"type": "tool_use", "id": f"tu{n}", "name": name, "input": tool_input}
+        result = {"type": "tool_result", "tool_use_id": f"tu{n}", "content": "ok"}
+        answer = {"role": "assistant", "id": f"m{n}", "content": [use]}
+        records.append(claude_record(sid, cwd, 2 * n - 1, "", role="assistant", message=answer))
+        records.append(
+            claude_record(sid, cwd, 2 * n, "", message={"role": "user", "content": [result]})
+        )
+    return jsonl(records)

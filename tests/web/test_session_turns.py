@@ -23,7 +23,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.support.agent_sessions import fixture_bytes
 from tests.support.browser import sign_in
 from tests.support.service import Client
-from tests.support.session_trees import claude_record, jsonl
+from tests.support.session_trees import revised_file_session
 
 BASH_ERROR = (
     "Exit code 1\nImportError while importing test module '/home/dev/calc/test_calc.py'.\n"
@@ -135,25 +135,6 @@ def test_turns_show_tool_calls_collapsed_and_the_files_written(
     expect(page.locator("pre.code")).to_contain_text("divide")
 
 
-def revised_file_session() -> str:
-    """A Claude Code session that writes a file, then edits it: two versions of one file."""
-    sid, cwd = "revise-1", "/w"
-    records = [claude_record(sid, cwd, 0, "Write app.py, then make it greet the world.")]
-    calls = [
-        ("Write", {"file_path": "/w/app.py", "content": "print('hello')\n"}),
-        ("Edit", {"file_path": "/w/app.py", "old_string": "hello", "new_string": "hello world"}),
-    ]
-    for n, (name, tool_input) in enumerate(calls, start=1):
-        use = {"type": "tool_use", "id": f"tu{n}", "name": name, "input": tool_input}
-        result = {"type": "tool_result", "tool_use_id": f"tu{n}", "content": "ok"}
-        answer = {"role": "assistant", "id": f"m{n}", "content": [use]}
-        records.append(claude_record(sid, cwd, 2 * n - 1, "", role="assistant", message=answer))
-        records.append(
-            claude_record(sid, cwd, 2 * n, "", message={"role": "user", "content": [result]})
-        )
-    return jsonl(records)
-
-
 def test_each_file_link_opens_the_version_its_call_made(page: Page, api: Client) -> None:
     space = api.space("Revisions")
     body = {
@@ -175,9 +156,11 @@ def test_each_file_link_opens_the_version_its_call_made(page: Page, api: Client)
     expect(page.locator("#artifact-facts")).to_contain_text("Version1 of 2 (superseded)")
     expect(page.locator("pre.code")).to_have_text("print('hello')\n")
     versions = page.get_by_role("navigation", name="Versions")
-    expect(versions.get_by_role("link", name="Version 1")).to_have_attribute("aria-current", "page")
+    expect(versions.get_by_role("link", name="Version 1", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
 
-    versions.get_by_role("link", name="Version 2").click()
+    versions.get_by_role("link", name="Version 2", exact=True).click()
     expect(page.locator("#artifact-facts")).to_contain_text("Version2 of 2 (current)")
     expect(page.locator("pre.code")).to_have_text("print('hello world')\n")
 

@@ -80,7 +80,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     openapi.install(app)
     for module in (system, keys, spaces, sources, uploads, artifacts, search, postbacks):
         app.include_router(module.router)
-    dashboard.mount(app)  # the web dashboard at /
+    dashboard.mount(app, _upload_origins(runtime))  # the web dashboard at /
     app.add_middleware(
         RequestContextMiddleware,
         app_state=app.state,
@@ -88,3 +88,11 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         max_upload=settings.max_upload_bytes,
     )
     return app
+
+
+def _upload_origins(runtime: Runtime) -> list[str]:
+    """Where the dashboard's browser sends upload bytes: the presigned URLs' origin (the object
+    store's, found by presigning a probe key, which needs no network) and the public URL's."""
+    probe = runtime.blobs.presign_put("uploads/probe", "text/plain", 1, 60)
+    urls = [runtime.settings.base_url, probe] if probe else [runtime.settings.base_url]
+    return [origin for url in urls if (origin := dashboard.origin_of(url))]

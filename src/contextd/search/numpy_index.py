@@ -8,7 +8,8 @@ chunks of 384 dimensions. Counting a space's embedded chunks reads every row (ab
 at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds: new vectors become
 searchable that much later, and a chunk deleted meanwhile is dropped when results are read.
 Chunk kinds are kept beside the matrix, so the common `kinds` filter needs no query.
-sqlite-vec was measured against this scan and not adopted (bench/vectors.py, README "Search").
+sqlite-vec was measured against this scan and not adopted (bench/vectors.py; docs/how-it-works.md,
+"Vector backends").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 //   #/spaces/ID/search?q=…                     search results in a space
 //   #/sources/ID                               a source: actions, snapshot and artifacts
 //   #/sources/ID/turns[?turn=K&thinking=1]     its turns and tool calls (turns.js)
-//   #/artifacts/ID                             an artifact version and its lineage (artifact.js)
+//   #/artifacts/ID[?compare=OTHER]             an artifact version and its lineage, or a diff (artifact.js)
 // Lists take `per_page=N` (1-100) too, which their page links keep; PER_PAGE otherwise.
 
 import { api, ApiError, clearKey, FINAL_STATUSES, getKey, query, setKey } from "./api.js";
@@ -18,6 +18,7 @@ import {
   statusBadge,
 } from "./dom.js";
 import { renderArtifact } from "./artifact.js";
+import { fileUploadField } from "./upload.js";
 import { artifactHref, turnsHref } from "./links.js";
 import { citedSnapshot, renderTurns } from "./turns.js";
 
@@ -145,7 +146,7 @@ async function render({ keepError = false, focus = null, source = null } = {}) {
     } else if (parts[0] === "sources" && parts.length === 3 && parts[2] === "turns") {
       await renderTurns(gen, views, parts[1], params);
     } else if (parts[0] === "artifacts" && parts.length === 2) {
-      await renderArtifact(gen, views, parts[1]);
+      await renderArtifact(gen, views, parts[1], params);
     } else {
       page("Not found", h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go to your spaces.")));
     }
@@ -503,26 +504,35 @@ async function renderSpace(gen, spaceId, collectionId, deleted, { page: pageNo, 
     });
   };
 
-  // Add content: pasted text (CONTENT) or a web page (URI).
+  // Add content: pasted text (CONTENT), a web page (URI) or a file (FILE, uploaded first).
   const kindText = h("input", { type: "radio", name: "kind", id: "kind-text", value: "CONTENT", checked: true });
   const kindUrl = h("input", { type: "radio", name: "kind", id: "kind-url", value: "URI" });
+  const kindFile = h("input", { type: "radio", name: "kind", id: "kind-file", value: "FILE" });
   const sourceName = h("input", { id: "source-name", name: "name", maxlength: 500 });
   const text = h("textarea", { id: "source-text", name: "data", rows: 8 });
   const url = h("input", { id: "source-url", name: "url", type: "url", placeholder: "https://" });
   const textField = h("div", { class: "field" }, h("label", { for: "source-text" }, "Text"), text);
   const urlField = h("div", { class: "field", hidden: true }, h("label", { for: "source-url" }, "URL"), url);
+  const upload = fileUploadField();
   const target = h("select", { id: "source-collection", name: "collectionId" }, collectionOptions(flat, collectionId, "No collection"));
   const addButton = h("button", { type: "submit" }, "Add source");
   const onKind = () => {
-    const isText = kindText.checked;
-    textField.hidden = !isText;
-    urlField.hidden = isText;
-    text.required = isText;
-    url.required = !isText;
+    textField.hidden = !kindText.checked;
+    urlField.hidden = !kindUrl.checked;
+    upload.field.hidden = !kindFile.checked;
+    text.required = kindText.checked;
+    url.required = kindUrl.checked;
+    upload.input.required = kindFile.checked;
   };
-  kindText.addEventListener("change", onKind);
-  kindUrl.addEventListener("change", onKind);
+  for (const kind of [kindText, kindUrl, kindFile]) kind.addEventListener("change", onKind);
   onKind();
+  const sourceBody = async () => {
+    if (kindText.checked) return { type: "CONTENT", initial_data: { data: text.value } };
+    if (kindUrl.checked) return { type: "URI", initial_data: { url: url.value.trim() } };
+    const file = upload.input.files[0];
+    const fileKey = await upload.send(file);
+    return { type: "FILE", initial_data: { data: fileKey }, name: file.name };
+  };
   const addForm = h(
     "form",
     {
@@ -532,12 +542,7 @@ async function renderSpace(gen, spaceId, collectionId, deleted, { page: pageNo, 
       onsubmit: (event) => {
         event.preventDefault();
         act(addButton, async () => {
-          const isText = kindText.checked;
-          const body = {
-            type: isText ? "CONTENT" : "URI",
-            instructions: {},
-            initial_data: isText ? { data: text.value } : { url: url.value.trim() },
-          };
+          const body = { instructions: {}, ...(await sourceBody()) };
           if (sourceName.value.trim()) body.name = sourceName.value.trim();
           if (target.value) body.collectionId = target.value;
           await api(`v1/spaces/${enc(spaceId)}/sources`, { method: "POST", body });
@@ -545,6 +550,7 @@ async function renderSpace(gen, spaceId, collectionId, deleted, { page: pageNo, 
           sourceName.value = "";
           text.value = "";
           url.value = "";
+          upload.reset();
           if (pageNo > 1) {
             location.hash = viewHref({ page: undefined }); // the newest sources are on page 1
             return;
@@ -564,11 +570,14 @@ async function renderSpace(gen, spaceId, collectionId, deleted, { page: pageNo, 
       h("label", { for: "kind-text" }, "Pasted text or conversation"),
       kindUrl,
       h("label", { for: "kind-url" }, "Web page"),
+      kindFile,
+      h("label", { for: "kind-file" }, "File"),
     ),
     h("label", { for: "source-name" }, "Name ", h("span", { class: "muted" }, "(optional)")),
     sourceName,
     textField,
     urlField,
+    upload.field,
     h("label", { for: "source-collection" }, "Collection"),
     target,
     addButton,
@@ -955,6 +964,11 @@ const views = { announce, breadcrumbs, isCurrent, page, pager, paging, showError
 
 document.getElementById("sign-out").addEventListener("click", () => {
   signOut(true);
+});
+// The skip link must not change the hash: "#main" would be routed as a page that does not exist.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
 });
 window.addEventListener("hashchange", () => render());
 render();

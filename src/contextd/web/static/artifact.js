@@ -1,9 +1,11 @@
 // One artifact with its lineage's versions, and a coding-agent session's files as lineages.
-//   #/artifacts/ID     one version: its content, the turns it comes from, the other versions
+//   #/artifacts/ID              one version: its content, the turns it comes from, the other versions
+//   #/artifacts/ID?compare=OTHER  the line diff from the older of the two versions to the newer
 // A session's files are CODE artifacts keyed "path:<path>" (the path relative to the session's
 // working directory, pipeline/artifacts/agent.py), one version per state the agent left them in.
 
-import { api, query } from "./api.js";
+import { api, ApiError, query } from "./api.js";
+import { diffView } from "./diff.js";
 import { codeBlock, copyButton, h } from "./dom.js";
 import { artifactHref, turnsHref } from "./links.js";
 
@@ -70,16 +72,62 @@ function turnLinks(sourceId, indexes) {
   ]);
 }
 
-/** Draw one artifact version. `ui`: the app's page helpers (see turns.js). */
-export async function renderArtifact(gen, ui, artifactId) {
+/** The versions' list: each links to its page, and the others to their diff with this one. */
+function versionsNav(artifact, versions, compared) {
+  return h(
+    "nav",
+    { "aria-label": "Versions", class: "versions" },
+    h("h2", {}, `Versions (${versions.length})`),
+    h("ol", {}, versions.map((v) =>
+      h("li", {},
+        h("a", { href: artifactHref(v.id), "aria-current": v.id === artifact.id && !compared ? "page" : false }, `Version ${v.version}`),
+        v.turn_indexes.length ? h("span", { class: "muted" }, ` (turn${v.turn_indexes.length > 1 ? "s" : ""} ${v.turn_indexes.map((t) => `t${t}`).join(", ")})`) : null,
+        v.id === artifact.id
+          ? null
+          : [" · ", h("a", {
+              href: artifactHref(artifact.id, { compare: v.id }),
+              class: "compare",
+              "aria-current": compared?.id === v.id ? "page" : false,
+              "aria-label": `Compare version ${v.version} with version ${artifact.version}`,
+            }, "compare")]))),
+  );
+}
+
+/** The content, or with `compared` (another version), the diff between the two, older first. */
+function contentSection(artifact, compared) {
+  if (!compared) {
+    return [
+      h("div", { class: "section-head" }, h("h2", { id: "content-title" }, "Content"), copyButton(() => artifact.content)),
+      codeBlock(artifact.content, artifact.language),
+    ];
+  }
+  const [older, newer] = compared.version < artifact.version ? [compared, artifact] : [artifact, compared];
+  return [
+    h(
+      "div",
+      { class: "section-head" },
+      h("h2", { id: "content-title" }, `Changes from version ${older.version} to version ${newer.version}`),
+      h("a", { href: artifactHref(artifact.id), class: "small" }, `Show version ${artifact.version}'s content`),
+    ),
+    diffView(older.content, newer.content, { oldLabel: `version ${older.version}`, newLabel: `version ${newer.version}` }),
+  ];
+}
+
+/** Draw one artifact version. `ui`: the app's page helpers (see turns.js); `params`: the route's. */
+export async function renderArtifact(gen, ui, artifactId, params = new URLSearchParams()) {
   const artifact = await api(`v1/artifacts/${enc(artifactId)}`);
-  const [space, source, lineage] = await Promise.all([
+  const compareId = params.get("compare");
+  const [space, source, lineage, compared] = await Promise.all([
     api(`v1/spaces/${enc(artifact.spaceId)}`),
     api(`v1/sources/${enc(artifact.sourceId)}`),
     api(`v1/artifacts/${enc(artifactId)}/versions`),
+    compareId && compareId !== artifactId ? api(`v1/artifacts/${enc(compareId)}`) : null,
   ]);
   if (!ui.isCurrent(gen)) return;
   const versions = lineage.versions;
+  if (compared && !versions.some((v) => v.id === compared.id)) {
+    throw new ApiError({ status: 400, error: "Not a version", message: "The artifact to compare with is not a version of this one." });
+  }
   const label = ui.sourceLabel(source);
   const meta = artifact.meta || {};
   const facts = [
@@ -103,18 +151,7 @@ export async function renderArtifact(gen, ui, artifactId) {
     ),
     h("h1", {}, artifact.title),
     h("dl", { class: "facts", id: "artifact-facts" }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
-    versions.length > 1
-      ? h(
-          "nav",
-          { "aria-label": "Versions", class: "versions" },
-          h("h2", {}, `Versions (${versions.length})`),
-          h("ol", {}, versions.map((v) =>
-            h("li", {},
-              h("a", { href: artifactHref(v.id), "aria-current": v.id === artifact.id ? "page" : false }, `Version ${v.version}`),
-              v.turn_indexes.length ? h("span", { class: "muted" }, ` (turn${v.turn_indexes.length > 1 ? "s" : ""} ${v.turn_indexes.map((t) => `t${t}`).join(", ")})`) : null))),
-        )
-      : null,
-    h("div", { class: "section-head" }, h("h2", { id: "content-title" }, "Content"), copyButton(() => artifact.content)),
-    codeBlock(artifact.content, artifact.language),
+    versions.length > 1 ? versionsNav(artifact, versions, compared) : null,
+    contentSection(artifact, compared),
   );
 }

@@ -10,8 +10,8 @@ export function turnsHref(sourceId, { turn, page, perPage, thinking } = {}) {
   return `#/sources/${enc(sourceId)}/turns${query({ page, per_page: perPage, turn, thinking: thinking ? 1 : undefined })}`;
 }
 
-/** One artifact version, with its lineage's other versions. */
-export const artifactHref = (id) => `#/artifacts/${enc(id)}`;
+/** One artifact version, with its lineage's other versions; with `compare`, its diff with that one. */
+export const artifactHref = (id, { compare } = {}) => `#/artifacts/${enc(id)}${query({ compare })}`;
 
 /** The element id of a turn in the turns view. */
 export const turnId = (index) => `turn-${index}`;

@@ -1,0 +1,166 @@
+"""Accessibility of every dashboard page: axe-core (bundled by axe-playwright-python, run inside
+the page) finds no serious or critical violation, in light and dark colour schemes; and the pages
+work from the keyboard with a visible focus."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+if not os.environ.get("CI"):  # in CI a missing Playwright fails the run instead
+    pytest.importorskip(
+        "playwright", reason="Python Playwright is not installed: pip install -e '.[dev]'"
+    )
+
+from playwright.sync_api import Page, expect
+
+from tests.support.agent_sessions import fixture_bytes
+from tests.support.browser import serious_violations, sign_in
+from tests.support.service import Client, Service
+from tests.support.session_trees import revised_file_session
+
+CONVERSATION = """User: Which port does the staging database listen on?
+
+Assistant: The staging PostgreSQL listens on port 6432 behind PgBouncer. Connect with:
+
+```bash
+psql "host=staging-db port=6432 dbname=app"
+```
+
+User: Thanks, and the migration command?
+
+Assistant: Run `alembic upgrade head` from the repository root.
+"""
+
+
+@pytest.fixture(scope="module")
+def pages(web_service: Service) -> Iterator[tuple[Client, dict[str, str]]]:
+    """One user with a space, a conversation, a coding-agent session and a revised file: the
+    hash route of each kind of page."""
+    with web_service.client("a11y") as api:
+        space = api.space("Accessibility")
+        chat = api.wait(
+            api.source(
+                space["id"],
+                {"type": "CONTENT", "name": "staging chat", "initial_data": {"data": CONVERSATION}},
+            )["id"]
+        )
+        session = api.wait(
+            api.source(
+                space["id"],
+                {
+                    "type": "CONTENT",
+                    "name": "agent session",
+                    "initial_data": {
+                        "data": fixture_bytes("claude_code", "agent_session.jsonl").decode()
+                    },
+                },
+            )["id"]
+        )
+        revised = api.wait(
+            api.source(
+                space["id"],
+                {
+                    "type": "CONTENT",
+                    "name": "revised",
+                    "initial_data": {"data": revised_file_session()},
+                },
+            )["id"]
+        )
+        files = api.get(
+            f"/v1/spaces/{space['id']}/artifacts",
+            params={"sourceId": revised["id"], "type": "CODE"},
+        ).json()["artifacts"]
+        (current,) = [a for a in files if a.get("key") == "path:app.py"]
+        app_py = api.get(f"/v1/artifacts/{current['id']}/versions").json()["versions"]
+        app_py.sort(key=lambda a: a["version"])
+        assert len(app_py) == 2, app_py
+        yield (
+            api,
+            {
+                "spaces": "/#/",
+                "space": f"/#/spaces/{space['id']}",
+                "search": f"/#/spaces/{space['id']}/search?q=staging+port&mode=lexical",
+                "source": f"/#/sources/{chat['id']}",
+                "turns": f"/#/sources/{session['id']}/turns",
+                "artifact": f"/#/artifacts/{app_py[1]['id']}",
+                "diff": f"/#/artifacts/{app_py[1]['id']}?compare={app_py[0]['id']}",
+            },
+        )
+
+
+def _loaded(page: Page) -> None:
+    """The route's page is drawn: a heading, and nothing still loading."""
+    expect(page.locator("main h1")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+
+def test_sign_in_page_has_no_serious_violation(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "name", ["spaces", "space", "search", "source", "turns", "artifact", "diff"]
+)
+def test_page_has_no_serious_violation(
+    browser: Any, web_service: Service, pages: tuple[Client, dict[str, str]], name: str, scheme: str
+) -> None:
+    api, routes = pages
+    context = browser.new_context(
+        base_url=web_service.url, viewport={"width": 1280, "height": 860}, color_scheme=scheme
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, api.key)
+        page.goto(routes[name])
+        _loaded(page)
+        if name == "turns":  # the collapsed tool calls, opened
+            page.locator("details.tool-call > summary").first.click()
+        assert serious_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_keyboard_reaches_the_content_with_a_visible_focus(
+    page: Page, pages: tuple[Client, dict[str, str]]
+) -> None:
+    api, routes = pages
+    sign_in(page, api.key)
+    page.goto(routes["space"])
+    _loaded(page)
+    # From the top of the page (a click on the bar's empty middle), back one stop: the skip link.
+    page.mouse.click(640, 4)
+    page.keyboard.press("Shift+Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    left = page.evaluate("document.activeElement.getBoundingClientRect().left")
+    assert left >= 0, f"the focused skip link is off screen (left {left})"
+    route = page.evaluate("location.hash")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert page.evaluate("location.hash") == route  # still the same page, not a route "#main"
+
+    # Onward by Tab: every stop shows a focus ring at least 2px wide.
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        width = page.evaluate(
+            "parseFloat(getComputedStyle(document.activeElement).outlineWidth) || 0"
+        )
+        tag = page.evaluate("document.activeElement.tagName")
+        assert tag != "BODY"
+        assert width >= 2, f"{tag} has no visible focus"
+
+    # The add-content form's file input is reachable and choosable by keyboard.
+    page.locator("#kind-file").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#source-file")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator("#source-name")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#source-file")).to_be_focused()
