@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,14 @@ def _serve(factory: pytest.TempPathFactory, database_url: str) -> Iterator[Servi
     runtime.close()
 
 
+@contextmanager
+def cli_user(service: Service, folder: Path, name: str = "cli user") -> Iterator[Cli]:
+    """The CLI as a new user of `service`, its config kept under `folder`."""
+    with service.client(name) as http:
+        yield Cli(service.url, http.key, folder / "config", http)
+
+
 @pytest.fixture
 def cli(cli_service: Service, tmp_path: Path) -> Iterator[Cli]:
-    with cli_service.client("cli user") as http:
-        yield Cli(cli_service.url, http.key, tmp_path / "config", http)
+    with cli_user(cli_service, tmp_path) as cli:
+        yield cli

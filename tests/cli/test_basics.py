@@ -19,7 +19,10 @@ def test_spaces_and_collections(cli: Cli) -> None:
     listed = cli.json("spaces", "list")
     assert {s["name"] for s in listed} == {"project x", "other"}
     table = cli("spaces", "list").stdout
-    assert "project x" in table and space["id"] in table
+    # Short ids in tables (any unique prefix is taken back), whole ones with --wide.
+    assert "project x" in table and space["id"][:8] in table and space["id"] not in table
+    assert space["id"] in cli("spaces", "list", "--wide").stdout
+    assert cli.json("spaces", "show", space["id"][:8])["name"] == "project x"
 
     # Collections by space name, parents by name; the tree view shows the nesting.
     docs = cli.json("collections", "create", "project x", "docs")

@@ -133,8 +133,11 @@ def test_import_dry_run_then_incremental_reimports(cli: Cli, tmp_path: Path) -> 
     }
     assert dry["summary"]["new"] == 2 and dry["summary"]["newTurns"] == 6
     assert _sources(cli, space["id"]) == []  # a dry run changes nothing
-    table = cli("import", "chatgpt", str(export), "--space", "chats", "-n").stdout
-    assert "Migration plan" in table and "would import 2 new conversation(s)" in table
+    for width in (60, 80, 200):  # the table fits the terminal; titles and actions stay
+        table = cli("import", "chatgpt", str(export), "--space", "chats", "-n", COLUMNS=str(width))
+        assert all(len(line) <= width for line in table.stdout.splitlines()), table.stdout
+        assert "Migration plan" in table.stdout and "new" in table.stdout
+        assert "would import 2 new conversation(s)" in table.stdout
 
     first = cli.json("import", "chatgpt", str(export), "--space", "chats", "--wait")
     assert first["summary"]["new"] == 2

@@ -90,9 +90,11 @@ def test_dry_run_then_import_then_rerun_sends_only_new_lines(
     assert first["name"] == "Fix the flaky login test please (2026-03-01)"
     assert first["turnsEstimate"] == 3  # two in the main file, one in the subagent's
     assert set(first["files"]) == {"main", "subagents/agent-a1.jsonl"}
-    text = cli(*args, "--dry-run").stdout
-    assert all(len(line) <= 80 for line in text.splitlines()), text
-    assert "would import 3 new session(s)" in text
+    for width in (60, 80, 200):  # the table fits the terminal; the session names stay
+        text = cli(*args, "--dry-run", COLUMNS=str(width)).stdout
+        assert all(len(line) <= width for line in text.splitlines()), text
+        assert "would import 3 new session(s)" in text and "new" in text
+        assert "flaky" in text
 
     done = cli.json(*args)
     created = [c for c in calls if c[0] == "Sources.create"]

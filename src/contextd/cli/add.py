@@ -21,6 +21,7 @@ from contextd.cli.common import (
     TimeoutOpt,
     UrlOpt,
     WaitOpt,
+    WideOpt,
     fail,
     resolve_collection,
     resolve_space,
@@ -157,12 +158,13 @@ def add(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Add a web page (URL), a file, every file of a folder, or pasted text (-) to a space.
 
     A ChatGPT or Claude export (.zip or conversations.json) is imported conversation by
     conversation, as `contextd import` does; --raw uploads it as a single file instead."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         found = resolve_space(s.client, space)
         collection_id = resolve_collection(s.client, found, collection) if collection else None
         options: dict[str, Any] = {

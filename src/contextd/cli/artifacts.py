@@ -11,15 +11,18 @@ import typer
 from rich.markup import escape
 
 from contextd.cli.common import (
+    EXIT_API,
     JsonOpt,
     KeyOpt,
     Session,
     UrlOpt,
+    WideOpt,
     fail,
-    id_table,
     resolve_space,
     session,
 )
+from contextd.cli.prefixes import could_be_prefix, is_whole, pick, source_id
+from contextd.cli.tables import EXTRA, KEY, USEFUL, Col
 from contextd.client import Artifact
 
 artifacts_app = typer.Typer(
@@ -41,12 +44,44 @@ MAX_NAME = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 
+LIST_COLUMNS = (
+    Col("id", KEY),
+    Col("type", KEY),
+    Col("language", KEY),
+    Col("title", KEY, wrap=True, min_width=12),
+    Col("lines", EXTRA, justify="right"),
+    Col("source", USEFUL),
+)
+SAVE_COLUMNS = (
+    Col("file", KEY, wrap=True, min_width=12),
+    Col("artifact", KEY),
+    Col("title", USEFUL, wrap=True, min_width=12),
+)
+
 SpaceOpt = Annotated[str | None, typer.Argument(help="Space id or name (or use --source)")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only this source's artifacts")]
 TypeOpt = Annotated[
     str | None, typer.Option("--type", help="CODE, SCHEMA, DIAGRAM, COMMAND or CONTEXT")
 ]
 LanguageOpt = Annotated[str | None, typer.Option(help="Only this language, e.g. python")]
+
+
+def artifact_ids(s: Session, refs: list[str]) -> list[str]:
+    """Whole artifact ids from ids or unique prefixes, listing artifacts only for prefixes."""
+    if all(is_whole(ref) or not could_be_prefix(ref) for ref in refs):
+        return refs
+    candidates = [
+        (item.id, item.title or "")
+        for space in s.client.spaces.list(per_page=100)
+        for item in s.client.artifacts.list(space, per_page=100)
+    ]
+    resolved: list[str] = []
+    for ref in refs:
+        found = pick("artifact", ref, candidates) if could_be_prefix(ref) else ref
+        if found is None:
+            fail(f"no artifact with id {ref!r} (see `contextd artifacts list SPACE`)", EXIT_API)
+        resolved.append(found)
+    return resolved
 
 
 def extension_for(language: str | None) -> str:
@@ -98,6 +133,8 @@ def _artifacts(
 ) -> list[Artifact]:
     if space is None and source is None:
         fail("give a SPACE or --source")
+    if source is not None:
+        source = source_id(s.client, source)
     if space is not None:
         space_id = resolve_space(s.client, space).id
     else:
@@ -123,9 +160,10 @@ def artifacts_list(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """The current artifacts of a space or of one source."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         items = _artifacts(s, space, source, type_, language)
         if s.json:
             s.out.emit(items)
@@ -133,17 +171,18 @@ def artifacts_list(
         if not items:
             s.out.note("no artifacts")
             return
-        table = id_table("id", "type", "language", "title", "lines", "source", ids=("id", "source"))
-        for item in items:
-            table.add_row(
-                item.id,
+        rows = [
+            [
+                s.out.id(item.id),
                 str(item.type),
                 item.language or "",
                 escape(item.title or ""),
                 str(item.content.count("\n") + 1),
-                item.source_id or "",
-            )
-        s.out.out.print(table)
+                s.out.id(item.source_id),
+            ]
+            for item in items
+        ]
+        s.out.table(LIST_COLUMNS, rows)
 
 
 @artifacts_app.command("save")
@@ -155,23 +194,27 @@ def artifacts_save(
     source: SourceOpt = None,
     type_: TypeOpt = None,
     language: LanguageOpt = None,
-    ids: Annotated[list[str] | None, typer.Option("--id", help="Only these artifact ids")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Option("--id", help="Only these artifact ids (or prefixes)")
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace files that exist (else add -2, -3...)")
     ] = False,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Write artifacts to --out as files named after their titles, with extensions from their
     languages. Names never leave --out, whatever the titles say."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         if ids and space is None and source is None:
-            items = [s.client.artifacts.get(i) for i in ids]
+            items = [s.client.artifacts.get(i) for i in artifact_ids(s, ids)]
         else:
             items = _artifacts(s, space, source, type_, language)
             if ids:
-                wanted = set(ids)
+                candidates = [(i.id, i.title or "") for i in items]
+                wanted = {pick("artifact", ref, candidates) for ref in ids}
                 items = [i for i in items if i.id in wanted]
         out_dir.mkdir(parents=True, exist_ok=True)
         root = out_dir.resolve()
@@ -192,9 +235,9 @@ def artifacts_save(
         if s.json:
             s.out.emit({"out": str(root), "files": saved})
             return
-        table = id_table("file", "artifact", "title", ids=("artifact",))
-        for entry in saved:
-            table.add_row(escape(Path(entry["path"]).name), entry["id"], escape(entry["title"]))
+        rows = [
+            [escape(Path(e["path"]).name), s.out.id(e["id"]), escape(e["title"])] for e in saved
+        ]
         if saved:
-            s.out.out.print(table)
+            s.out.table(SAVE_COLUMNS, rows)
         s.out.note(f"saved {len(saved)} artifact(s) to {root}")

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
@@ -34,8 +34,16 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
+from contextd.cli.failures import EXIT_API as EXIT_API
+from contextd.cli.failures import EXIT_CONNECTION as EXIT_CONNECTION
+from contextd.cli.failures import EXIT_UNFINISHED as EXIT_UNFINISHED
+from contextd.cli.failures import EXIT_USAGE as EXIT_USAGE
+from contextd.cli.failures import CliError as CliError
+from contextd.cli.failures import fail as fail
+from contextd.cli.ids import short_id
+from contextd.cli.prefixes import could_be_prefix, pick
+from contextd.cli.tables import Col, render
 from contextd.client import (
     APIConnectionError,
     APITimeoutError,
@@ -52,11 +60,6 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 ENV_URL = "CONTEXTD_URL"
 ENV_KEY = "CONTEXTD_API_KEY"
 ENV_SDK_URL = "CONTEXTD_BASE_URL"  # the SDK's own variable, honoured too
-
-EXIT_API = 1
-EXIT_USAGE = 2
-EXIT_CONNECTION = 3
-EXIT_UNFINISHED = 4
 
 UrlOpt = Annotated[
     str | None,
@@ -81,19 +84,14 @@ KeyOpt = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Machine-readable JSON on stdout, nothing else")
 ]
-SourceArg = Annotated[str, typer.Argument(help="Source id")]
-SourcesArg = Annotated[list[str], typer.Argument(help="Source ids")]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="Full ids and every column, however wide the terminal"),
+]
+SourceArg = Annotated[str, typer.Argument(help="Source id (or a unique prefix of it)")]
+SourcesArg = Annotated[list[str], typer.Argument(help="Source ids (or unique prefixes)")]
 TimeoutOpt = Annotated[float, typer.Option(help="Seconds to wait at most")]
 WaitOpt = Annotated[bool, typer.Option("--wait", "-w", help="Wait until processed")]
-
-
-class CliError(Exception):
-    """A failure to report as `error: message` and an exit code, without a traceback."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -151,10 +149,34 @@ def resolve_connection(url: str | None, api_key: str | None) -> Connection:
 class Output:
     """Where a command writes: `out` (stdout) for results, `err` (stderr) for everything else."""
 
-    def __init__(self, as_json: bool) -> None:
+    def __init__(self, as_json: bool, wide: bool = False) -> None:
         self.json = as_json
+        self.wide = wide
         self.out = Console(highlight=False, soft_wrap=False)
         self.err = Console(stderr=True, highlight=False)
+
+    def id(self, value: str | None) -> str:
+        """An id as tables show it: short, or whole with --wide."""
+        return short_id(value, self.wide)
+
+    def table(
+        self, columns: Sequence[Col], rows: Sequence[Sequence[str]], *, show_lines: bool = False
+    ) -> None:
+        """Rows laid out for the terminal's width (see `tables`); with --wide at their natural
+        width, on a console as wide as the table so rich does not squeeze it back."""
+        table = render(columns, rows, self.out, wide=self.wide, show_lines=show_lines)
+        console = self.out
+        if self.wide:
+            width = console.measure(table, options=console.options.update_width(10**5)).maximum
+            console = Console(
+                highlight=False,
+                soft_wrap=False,
+                width=max(width, console.width),
+                file=console.file,
+                force_terminal=console.is_terminal,
+                no_color=console.no_color,
+            )
+        console.print(table)
 
     def emit(self, value: Any) -> None:
         """One JSON document on stdout."""
@@ -201,10 +223,6 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    raise CliError(message, code)
-
-
 @dataclass
 class Session:
     client: Client
@@ -248,9 +266,11 @@ def errors(out: Output | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def session(url: str | None, api_key: str | None, as_json: bool = False) -> Iterator[Session]:
+def session(
+    url: str | None, api_key: str | None, as_json: bool = False, wide: bool = False
+) -> Iterator[Session]:
     """A connected SDK client inside the error handler; closed on the way out."""
-    out = Output(as_json)
+    out = Output(as_json, wide)
     with errors(out):
         connection = resolve_connection(url, api_key)
         if not connection.api_key:
@@ -265,7 +285,8 @@ _UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 
 
 def resolve_space(client: Client, ref: str) -> Space:
-    """A space by id, else by its exact name (case-insensitive when unambiguous)."""
+    """A space by id, else by its exact name (case-insensitive when unambiguous), else by a
+    unique id prefix."""
     if _UUID.match(ref):
         try:
             return client.spaces.get(ref)
@@ -275,6 +296,11 @@ def resolve_space(client: Client, ref: str) -> Space:
     exact = [s for s in spaces if s.id == ref or s.name == ref]
     if not exact:
         exact = [s for s in spaces if s.name.casefold() == ref.casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    if not exact and could_be_prefix(ref):
+        chosen = pick("space", ref, [(s.id, s.name) for s in spaces])
+        exact = [s for s in spaces if s.id == chosen]
     if len(exact) == 1:
         return exact[0]
     if not exact:
@@ -306,7 +332,8 @@ def collection_paths(nodes: Sequence[CollectionNode]) -> dict[str, str]:
 
 
 def resolve_collection(client: Client, space: Space, ref: str) -> str:
-    """A collection of the space by id, name or "parent/child" path; returns its id."""
+    """A collection of the space by id, name, "parent/child" path or unique id prefix; returns
+    its id."""
     tree = client.collections.tree(space)
     paths = collection_paths(tree)
     if ref in paths:
@@ -314,6 +341,9 @@ def resolve_collection(client: Client, space: Space, ref: str) -> str:
     found = [cid for cid, path in paths.items() if path == ref]
     if not found:
         found = [cid for cid, path in paths.items() if path.rsplit("/", 1)[-1] == ref]
+    if not found and could_be_prefix(ref):
+        chosen = pick("collection", ref, paths.items())
+        found = [chosen] if chosen else []
     if len(found) == 1:
         return found[0]
     if not found:
@@ -347,24 +377,3 @@ def short_time(value: Any) -> str:
     if hasattr(value, "strftime"):
         return str(value.strftime("%Y-%m-%d %H:%M"))
     return str(value)
-
-
-ID_WIDTH = 36
-
-
-NO_WRAP = frozenset({"status", "turns", "arts", "score", "file"})
-NAMES = frozenset({"name", "title"})
-
-
-def id_table(*columns: str, ids: Sequence[str] = ("id",), **options: Any) -> Table:
-    """A table whose id columns are never wrapped or cut, so ids can be copied whole; short
-    columns (status, times) do not wrap either, so long names take the squeeze."""
-    result = Table(**options)
-    for name in columns:
-        if name in ids:
-            result.add_column(name, no_wrap=True, min_width=ID_WIDTH)
-        else:
-            result.add_column(
-                name, no_wrap=name in NO_WRAP, min_width=12 if name in NAMES else None
-            )
-    return result

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from contextd.cli.common import JsonOpt, KeyOpt, Output, UrlOpt, fail, resolve_space, session
 from contextd.cli.importer import import_app, imported_sources, parse_since, ready_to_append
+from contextd.cli.tables import EXTRA, KEY, MINOR, USEFUL, Col
 from contextd.client import Client, ContextdError, Source, Space
 from contextd.client import agent_sessions as local
 from contextd.client.agent_sessions import APPEND, DIVERGED, EMPTY, NEW, UNCHANGED
@@ -162,6 +163,15 @@ STATUS = {
 }
 
 
+SESSION_COLUMNS = (
+    Col("project", USEFUL, wrap=True, min_width=12),
+    Col("session", KEY, wrap=True, min_width=12),
+    Col("turns", EXTRA, justify="right"),
+    Col("size", MINOR, justify="right"),
+    Col("status", KEY, wrap=True, min_width=10),
+)
+
+
 def _size(n: int) -> str:
     for unit in ("B", "K", "M"):
         if n < 1024:
@@ -171,17 +181,20 @@ def _size(n: int) -> str:
 
 
 def _print(out: Output, entries: Sequence[Entry], counts: dict[str, int], dry_run: bool) -> None:
-    """Project, session, turns estimate, size and status, within 80 columns."""
+    """Project, session, turns estimate, size and status, laid out for the terminal."""
     if entries:
-        table = Table("project", "session", "turns", "size", "status", box=None, padding=(0, 1))
+        rows: list[list[str]] = []
         for entry in entries:
             s = entry.session
-            status = f"[red]error: {entry.error}[/]" if entry.error else STATUS[entry.delta.action]
+            status = (
+                f"[red]error: {escape(entry.error)}[/]"
+                if entry.error
+                else STATUS[entry.delta.action]
+            )
             if entry.delta.action == APPEND and not entry.error:
                 status += f" +{_size(entry.delta.size)}"
-            project = entry.space if len(entry.space) <= 24 else "…" + entry.space[-23:]
-            table.add_row(project, s.name[:34], f"~{s.turns}", _size(s.size), status)
-        out.out.print(table, width=80)
+            rows.append([escape(entry.space), escape(s.name), f"~{s.turns}", _size(s.size), status])
+        out.table(SESSION_COLUMNS, rows)
     verb = ("would import", "would append to") if dry_run else ("imported", "appended to")
     line = f"{verb[0]} {counts[NEW]} new session(s); {verb[1]} {counts[APPEND]}"
     line += f"; {counts[UNCHANGED]} unchanged"

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from contextd.cli.common import (
     EXIT_API,
@@ -45,6 +45,7 @@ from contextd.cli.common import (
     resolve_space,
     session,
 )
+from contextd.cli.tables import EXTRA, KEY, MINOR, Col
 from contextd.cli.waiting import wait_for
 from contextd.client import Client, ContextdError, Source, SourceStatus, Space
 from contextd.client.agent_sessions import META_KEY
@@ -417,6 +418,13 @@ ACTION_TEXT = {
 }
 
 
+CONVERSATION_COLUMNS = (
+    Col("conversation", KEY, wrap=True, min_width=14),
+    Col("updated", MINOR),
+    Col("turns", EXTRA, justify="right"),
+)
+
+
 def _summary(items: Sequence[Item], skipped: int) -> dict[str, int]:
     counts = {k: 0 for k in (NEW, APPEND, UNCHANGED, DIVERGED, EMPTY)}
     for item in items:
@@ -430,19 +438,22 @@ def _summary(items: Sequence[Item], skipped: int) -> dict[str, int]:
 def _print(out: Output, items: Sequence[Item], summary: dict[str, int], dry_run: bool) -> None:
     shown = [i for i in items if i.action != UNCHANGED or i.error]
     if shown:
-        table = Table("conversation", "updated", "turns", "action" if dry_run else "result")
+        rows: list[list[str]] = []
         for item in shown:
             text = ACTION_TEXT[item.action].format(n=item.new_turns)
             if item.error:
-                text = f"[red]error: {item.error}[/]"
+                text = f"[red]error: {escape(item.error)}[/]"
             when = item.conversation.when
-            table.add_row(
-                item.conversation.title,
-                when.date().isoformat() if when else "",
-                str(len(item.conversation.turns)),
-                text,
+            rows.append(
+                [
+                    escape(item.conversation.title),
+                    when.date().isoformat() if when else "",
+                    str(len(item.conversation.turns)),
+                    text,
+                ]
             )
-        out.out.print(table)
+        columns = [*CONVERSATION_COLUMNS, Col("action" if dry_run else "result", KEY, wrap=True)]
+        out.table(columns, rows)
     appended = sum(i.new_turns for i in items if i.action == APPEND)
     line = (
         f"{'would import' if dry_run else 'imported'} {summary[NEW]} new conversation(s); "

@@ -1,14 +1,17 @@
-"""The `contextd` command: the server side (serve, worker, migrate, keys, reindex) is here; the
-client commands that talk to a running server live in their own modules (`client_commands`),
-and so do `contextd mcp` and `contextd extract` (the pipeline without a server)."""
+"""The `contextd` command: the server side (serve, worker, migrate, keys, reindex, backup and
+restore) is here; the client commands that talk to a running server live in their own modules
+(`client_commands`), and so do `contextd mcp` and `contextd extract` (the pipeline without a
+server)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +22,7 @@ from contextd.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from contextd.runtime import Runtime
+    from contextd.store.backup import Layout
 
 app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -154,6 +158,75 @@ def keys_create(
         created = keys.create_key(session, user, name, None)
         typer.echo(f"user {user.id} ({user.name}); key {created.key.id}; shown once:")
         typer.echo(created.raw)
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="Directory to create (absent or empty)")],
+    json_: Annotated[bool, typer.Option("--json", help="The manifest's summary as JSON")] = False,
+) -> None:
+    """Back up the embedded default (SQLite database, blobs, signing secret) into PATH, while
+    the server runs. PostgreSQL and S3 are backed up with their own tools (pg_dump, the
+    bucket's)."""
+    from contextd.store import backup as backups
+
+    layout = _layout()
+    try:
+        manifest = backups.backup(
+            layout,
+            path,
+            on_attempt=lambda n, keys: typer.echo(
+                f"blobs changed during the copy ({len(keys)}); attempt {n}", err=True
+            ),
+        )
+    except backups.BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, backups.NotEmpty) else 1) from None
+    _report(manifest, f"backed up {layout.data_dir} to {path.resolve()}", json_)
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A directory `contextd backup` wrote")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the data of a data dir that has some")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="The manifest's summary as JSON")] = False,
+) -> None:
+    """Restore a backup into the configured data dir (CONTEXTD_DATA_DIR), after checking every
+    file's checksum. Stop the server first; a data dir with data is refused without --force."""
+    from contextd.store import backup as backups
+
+    layout = _layout()
+    try:
+        manifest = backups.restore(path, layout, force=force)
+    except backups.BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, backups.NotEmpty) else 1) from None
+    _report(manifest, f"restored {path.resolve()} into {layout.data_dir}", json_)
+
+
+def _layout() -> Layout:
+    from contextd.store.backup import NotEmbedded, embedded_layout
+
+    try:
+        return embedded_layout(_settings())
+    except NotEmbedded as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def _report(manifest: dict[str, Any], done: str, as_json: bool) -> None:
+    from contextd.store.backup import summary
+
+    brief = summary(manifest)
+    if as_json:
+        typer.echo(json.dumps(brief))
+        return
+    counts = ", ".join(f"{n} {name}" for name, n in brief["counts"].items())
+    typer.echo(f"{done}: {counts}, {brief['blobs']} blobs")
+    if brief["missingBlobs"]:
+        typer.echo(f"note: {len(brief['missingBlobs'])} blob(s) were missing already", err=True)
 
 
 app.command("mcp")(mcp)

@@ -8,18 +8,28 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     UrlOpt,
+    WideOpt,
     fail,
     resolve_collection,
     resolve_space,
     session,
 )
+from contextd.cli.prefixes import source_ids
+from contextd.cli.tables import EXTRA, KEY, MINOR, USEFUL, Col
 
+HIT_COLUMNS = (
+    Col("#", EXTRA, justify="right"),
+    Col("score", MINOR),
+    Col("kind", KEY),
+    Col("source", KEY, wrap=True, min_width=10),
+    Col("where", USEFUL),
+    Col("text", KEY, wrap=True, min_width=20),
+)
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 ListOpt = list[str] | None
 
@@ -59,7 +69,9 @@ def search(
         ListOpt, typer.Option("--artifact-type", help="Only artifacts of these types, e.g. CODE")
     ] = None,
     language: Annotated[ListOpt, typer.Option(help="Only artifacts in these languages")] = None,
-    source: Annotated[ListOpt, typer.Option("--source", help="Only these source ids")] = None,
+    source: Annotated[
+        ListOpt, typer.Option("--source", help="Only these source ids (or prefixes)")
+    ] = None,
     source_type: Annotated[
         ListOpt, typer.Option("--source-type", help="Only these source types, e.g. FILE")
     ] = None,
@@ -74,9 +86,10 @@ def search(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Search a space's turns, document sections, artifacts and snapshots."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         if mode is not None and mode.lower() not in ("hybrid", "lexical", "vector"):
             fail(f"--mode {mode!r}: expected hybrid, lexical or vector")
         found = resolve_space(s.client, space)
@@ -84,7 +97,7 @@ def search(
             "kinds": kind,
             "artifactTypes": [t.upper() for t in artifact_type] if artifact_type else None,
             "languages": language,
-            "sourceIds": source,
+            "sourceIds": source_ids(s.client, source) if source else None,
             "sourceTypes": [t.upper() for t in source_type] if source_type else None,
             "collectionId": resolve_collection(s.client, found, collection) if collection else None,
             "after": _date(after, "--after"),
@@ -105,7 +118,7 @@ def search(
         if not response.results:
             s.out.note("no results")
             return
-        table = Table("#", "score", "kind", "source", "where", "text", show_lines=True)
+        rows: list[list[str]] = []
         for number, hit in enumerate(response.results, 1):
             where = ""
             if hit.turn_start is not None:
@@ -119,14 +132,9 @@ def search(
                 if hit.highlights
                 else escape(" ".join(hit.text.split())[:300])
             )
-            table.add_row(
-                str(number),
-                f"{hit.score:.3f}",
-                hit.kind or "",
-                escape(hit.source_name or hit.source_id or ""),
-                where,
-                snippet,
-            )
-        s.out.out.print(table)
+            source_name = hit.source_name or s.out.id(hit.source_id)
+            score = f"{hit.score:.3f}"
+            rows.append([str(number), score, hit.kind or "", escape(source_name), where, snippet])
+        s.out.table(HIT_COLUMNS, rows, show_lines=True)
         took = f" in {response.took_ms:.0f} ms" if response.took_ms is not None else ""
         s.out.note(f"[dim]{len(response.results)} results ({response.mode or 'hybrid'}){took}[/]")

@@ -22,6 +22,7 @@ from contextd.cli.common import (
     fail,
     session,
 )
+from contextd.cli.prefixes import source_id
 
 CLIPBOARD_TOOLS = (
     ("wl-copy", ["wl-copy"]),
@@ -68,6 +69,7 @@ def snapshot(
 ) -> None:
     """Print (or --copy) a source's context snapshot, the Markdown to paste into a new chat."""
     with session(url, api_key, json_) as s:
+        source = source_id(s.client, source)
         if wait:
             s.client.sources.wait_until_done(source, timeout=timeout)
         snap = s.client.sources.snapshot(source)

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from contextd.cli import prefixes
 from contextd.cli.add import new_data
 from contextd.cli.common import (
     EXIT_API,
@@ -26,6 +27,7 @@ from contextd.cli.common import (
     TimeoutOpt,
     UrlOpt,
     WaitOpt,
+    WideOpt,
     api_message,
     fail,
     session,
@@ -56,7 +58,7 @@ def _act(
     With one source an API refusal is reported as everywhere else; with several, each refusal
     is reported with its source id and the others still go ahead. Exit 1 when the API refused
     one, else 4 when one waited on did not end as `expect`."""
-    ids = list(dict.fromkeys(source_ids))
+    ids = list(dict.fromkeys(prefixes.source_ids(s.client, source_ids)))
     done: list[Source] = []
     refused = False
     for source_id in ids:
@@ -84,9 +86,13 @@ def _plain_command(action: Action, doc: str) -> Callable[..., None]:
     """`contextd sources NAME SOURCE...` with no options of its own."""
 
     def command(
-        sources: SourcesArg, url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False
+        sources: SourcesArg,
+        url: UrlOpt = None,
+        api_key: KeyOpt = None,
+        json_: JsonOpt = False,
+        wide: WideOpt = False,
     ) -> None:
-        with session(url, api_key, json_) as s:
+        with session(url, api_key, json_, wide) as s:
             _act(s, sources, action)
 
     command.__doc__ = doc
@@ -106,9 +112,10 @@ def sources_delete(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Soft-delete sources: hidden from lists and search until `sources restore`."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         if not yes:
             if not sys.stdin.isatty():
                 fail("refusing to delete without --yes: standard input is not a terminal")
@@ -123,9 +130,10 @@ def sources_cancel(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Stop processing sources (CREATED, PENDING or PROCESSING ones; else the API refuses)."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         _act(
             s,
             sources,
@@ -146,9 +154,10 @@ def sources_refresh(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Fetch URL and file sources again and process them if they changed."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         _act(
             s,
             sources,
@@ -171,13 +180,14 @@ def sources_reprocess(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Run the pipeline again on the stored content (COMPLETED or FAILED sources)."""
     flags = {
         "run_artifact_extraction": False if no_artifacts else None,
         "run_context_extraction": False if no_snapshot else None,
     }
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         _act(s, sources, lambda c, i: c.sources.reprocess(i, **flags), wait=wait, timeout=timeout)
 
 
@@ -187,9 +197,10 @@ def sources_rename(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Give a source a new name."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         _act(s, [source], lambda c, i: c.sources.update(i, name=name))
 
 
@@ -201,10 +212,11 @@ def sources_append(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Fast-forward: append new data (e.g. a conversation's newer messages) to a COMPLETED or
     FAILED source, which is processed again with it."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         kind, data = new_data(s, target)
         _act(
             s,

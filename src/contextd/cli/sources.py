@@ -18,18 +18,28 @@ from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     SourceArg,
+    SourcesArg,
     TimeoutOpt,
     UrlOpt,
+    WideOpt,
     collection_paths,
-    id_table,
     resolve_collection,
     resolve_space,
     session,
     source_label,
     status_text,
 )
+from contextd.cli.prefixes import source_id, source_ids
+from contextd.cli.tables import KEY, Col
 from contextd.cli.waiting import print_sources, wait_for
 from contextd.client import SourceStatus
+
+ARTIFACT_COLUMNS = (
+    Col("artifact", KEY),
+    Col("type", KEY),
+    Col("language", KEY),
+    Col("title", KEY, wrap=True, min_width=12),
+)
 
 sources_app = typer.Typer(help="List, inspect and act on sources.", no_args_is_help=True)
 
@@ -51,9 +61,10 @@ def sources_list(
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """The space's sources, pinned first, newest first."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         found = resolve_space(s.client, space)
         collection_id = resolve_collection(s.client, found, collection) if collection else None
         items = list(
@@ -77,23 +88,32 @@ def sources_list(
 
 @sources_app.command("show")
 def sources_show(
-    source: SourceArg, url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False
+    source: SourceArg,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Same as `contextd status`."""
-    status(source, url, api_key, json_)
+    status(source, url, api_key, json_, wide)
 
 
 def status(
-    source: SourceArg, url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False
+    source: SourceArg,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """A source's status, statistics, snapshot summary and artifacts."""
-    with session(url, api_key, json_) as s:
-        found = s.client.sources.get(source)
+    with session(url, api_key, json_, wide) as s:
+        found = s.client.sources.get(source_id(s.client, source))
         if s.json:
             s.out.emit(found)
             return
         p = s.out.out.print
-        p(f"[bold]{escape(source_label(found))}[/bold]  {found.id}")
+        p(f"[bold]{escape(source_label(found))}[/bold]")
+        p(f"id {found.id}")  # whole here, the one place a table's short id can be expanded
         p(f"{found.type}  {status_text(str(found.status))}  format {found.format or '-'}")
         if found.message:
             p(f"message: {escape(found.message)}")
@@ -106,29 +126,32 @@ def status(
                 f"({snap.compression:.1f}x, {snap.engine or 'builtin'})"
             )
         if found.artifacts:
-            table = id_table("artifact", "type", "language", "title", ids=("artifact",))
-            for artifact in found.artifacts:
-                table.add_row(
-                    artifact.id,
+            rows = [
+                [
+                    s.out.id(artifact.id),
                     str(artifact.type),
                     artifact.language or "",
                     escape(artifact.title or ""),
-                )
-            p(table)
+                ]
+                for artifact in found.artifacts
+            ]
+            s.out.table(ARTIFACT_COLUMNS, rows)
 
 
 def wait(
-    sources: Annotated[list[str], typer.Argument(help="Source ids")],
+    sources: SourcesArg,
     timeout: TimeoutOpt = 600.0,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
     json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Wait until the sources are processed. Exit 4 when one FAILED, was CANCELED or is still
     running at --timeout. With --json, one line per source as it finishes."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         on_done = (lambda x: s.out.emit_line(x)) if s.json else None
-        finished, unfinished = wait_for(s.client, s.out, sources, timeout=timeout, on_done=on_done)
+        ids = source_ids(s.client, sources)
+        finished, unfinished = wait_for(s.client, s.out, ids, timeout=timeout, on_done=on_done)
         if s.json:
             for source in unfinished:
                 s.out.emit_line(source)

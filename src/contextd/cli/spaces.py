@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.tree import Tree
 
 from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
     UrlOpt,
-    id_table,
+    WideOpt,
     resolve_collection,
     resolve_space,
     session,
     short_time,
 )
+from contextd.cli.ids import short_id
+from contextd.cli.tables import KEY, MINOR, USEFUL, Col
 from contextd.client import CollectionNode
 
 spaces_app = typer.Typer(help="Spaces: the project containers.", no_args_is_help=True)
@@ -24,13 +27,21 @@ collections_app = typer.Typer(
     help="Collections: folders inside a space, forming a tree.", no_args_is_help=True
 )
 
-SpaceArg = Annotated[str, typer.Argument(help="Space id or name")]
+SpaceArg = Annotated[str, typer.Argument(help="Space id (or a unique prefix) or name")]
+SPACE_COLUMNS = (
+    Col("id", KEY),
+    Col("name", KEY, wrap=True, min_width=12),
+    Col("description", USEFUL, wrap=True, min_width=16),
+    Col("created", MINOR),
+)
 
 
 @spaces_app.command("list")
-def spaces_list(url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False) -> None:
+def spaces_list(
+    url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False, wide: WideOpt = False
+) -> None:
     """List your spaces."""
-    with session(url, api_key, json_) as s:
+    with session(url, api_key, json_, wide) as s:
         spaces = list(s.client.spaces.list(per_page=100))
         if s.json:
             s.out.emit(spaces)
@@ -38,12 +49,16 @@ def spaces_list(url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = Fal
         if not spaces:
             s.out.note("no spaces yet: `contextd spaces create NAME`")
             return
-        table = id_table("id", "name", "description", "created")
-        for space in spaces:
-            table.add_row(
-                space.id, space.name, space.description or "", short_time(space.created_at)
-            )
-        s.out.out.print(table)
+        rows = [
+            [
+                s.out.id(space.id),
+                escape(space.name),
+                escape(space.description or ""),
+                short_time(space.created_at),
+            ]
+            for space in spaces
+        ]
+        s.out.table(SPACE_COLUMNS, rows)
 
 
 @spaces_app.command("create")
@@ -81,7 +96,7 @@ def spaces_show(
             f"created {short_time(found.created_at)}, {sources.pagination.total} sources"
         )
         if tree:
-            s.out.out.print(_tree(found.name, tree))
+            s.out.out.print(_tree(found.name, tree, s.out.wide))
 
 
 @spaces_app.command("delete")
@@ -106,12 +121,12 @@ def spaces_delete(
             s.out.note(f"deleted space {found.name!r}")
 
 
-def _tree(title: str, nodes: list[CollectionNode]) -> Tree:
-    root = Tree(f"[bold]{title}[/bold]")
+def _tree(title: str, nodes: list[CollectionNode], wide: bool = False) -> Tree:
+    root = Tree(f"[bold]{escape(title)}[/bold]")
 
     def add(parent: Tree, items: list[CollectionNode]) -> None:
         for node in items:
-            branch = parent.add(f"{node.name}  [dim]{node.id}[/dim]")
+            branch = parent.add(f"{escape(node.name)}  [dim]{short_id(node.id, wide)}[/dim]")
             add(branch, node.children)
 
     add(root, nodes)
@@ -120,10 +135,14 @@ def _tree(title: str, nodes: list[CollectionNode]) -> Tree:
 
 @collections_app.command("list")
 def collections_list(
-    space: SpaceArg, url: UrlOpt = None, api_key: KeyOpt = None, json_: JsonOpt = False
+    space: SpaceArg,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    json_: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
-    """The space's collections as a tree."""
-    with session(url, api_key, json_) as s:
+    """The space's collections as a tree (short ids; --wide for whole ones)."""
+    with session(url, api_key, json_, wide) as s:
         found = resolve_space(s.client, space)
         tree = s.client.collections.tree(found)
         if s.json:
@@ -132,7 +151,7 @@ def collections_list(
         if not tree:
             s.out.note(f"no collections in {found.name!r}: `contextd collections create`")
             return
-        s.out.out.print(_tree(found.name, tree))
+        s.out.out.print(_tree(found.name, tree, s.out.wide))
 
 
 @collections_app.command("create")

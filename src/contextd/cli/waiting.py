@@ -14,11 +14,11 @@ from contextd.cli.common import (
     EXIT_UNFINISHED,
     Output,
     Session,
-    id_table,
     short_time,
     source_label,
     status_text,
 )
+from contextd.cli.tables import EXTRA, KEY, MINOR, USEFUL, Col
 from contextd.client import Client, Source, SourceStatus
 
 POLL_SECONDS = 0.5
@@ -66,13 +66,24 @@ def source_row(source: Source) -> dict[str, Any]:
     return source.model_dump(mode="json", by_alias=True)
 
 
+SOURCE_COLUMNS = (
+    Col("id", KEY),
+    Col("name", KEY, wrap=True, min_width=12),
+    Col("type", KEY),
+    Col("status", KEY),
+    Col("turns", EXTRA, justify="right"),
+    Col("arts", EXTRA, justify="right"),
+    Col("updated", MINOR),
+)
+COLLECTION_COLUMN = Col("collection", USEFUL, wrap=True, min_width=8)
+
+
 def print_sources(out: Output, sources: list[Source], paths: dict[str, str] | None = None) -> None:
-    table = id_table("id", "name", "type", "status", "turns", "arts", "updated")
-    if paths:
-        table.add_column("collection")
+    columns = [*SOURCE_COLUMNS, *([COLLECTION_COLUMN] if paths else [])]
+    rows: list[list[str]] = []
     for source in sources:
         row = [
-            source.id,
+            out.id(source.id),
             escape(source_label(source)),
             str(source.type),
             status_text(str(source.status)),
@@ -82,8 +93,8 @@ def print_sources(out: Output, sources: list[Source], paths: dict[str, str] | No
         ]
         if paths:
             row.append(escape(paths.get(source.collection_id or "", "")))
-        table.add_row(*row)
-    out.out.print(table)
+        rows.append(row)
+    out.table(columns, rows)
 
 
 def finish(
