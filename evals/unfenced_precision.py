@@ -116,14 +116,33 @@ def predicted_spans(sample: Sample) -> list[tuple[int, int]]:
 
 
 def _locate(stripped: Sequence[str], content: Sequence[str]) -> tuple[int, int] | None:
-    """First line of the content, then its last line after it (output lines may be gone)."""
+    """Where the artifact's lines are, in order (output lines a command lost may be skipped).
+
+    Every content line must be found after the previous one: matching only the first and the
+    last line cut a program at its first `}` (the last line of most C-like code) and made the
+    eval miss the rest of it.
+    """
     for start, line in enumerate(stripped):
-        if line != content[0]:
+        if not _same(line, content[0]):
             continue
-        for end in range(start, len(stripped)):
-            if stripped[end] == content[-1]:
-                return start, end + 1
+        index = start
+        for expected in content[1:]:
+            index += 1
+            while index < len(stripped) and not _same(stripped[index], expected):
+                index += 1
+            if index == len(stripped):
+                break
+        else:
+            return start, index + 1
     return None
+
+
+def _same(line: str, content: str) -> bool:
+    """A content line equals its source line, or the source line with a prompt marker."""
+    return line == content or (line[:2] in _PROMPTS and line[2:].strip() == content)
+
+
+_PROMPTS = frozenset({"$ ", "# ", "> ", "% "})
 
 
 def score(sample: Sample) -> Counts:
