@@ -537,6 +537,7 @@ def test_sums_of_chat_answers_are_maths(line: str) -> None:
         "count += 1",
         "return x + 1",
         "kill -9 1234",
+        "hf download Qwen/Qwen3-0.6B",
         "a = b.c + 1",
         "x = [1, 2]",
     ],

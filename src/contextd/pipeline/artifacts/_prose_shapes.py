@@ -93,7 +93,7 @@ def _is_sum(stripped: str) -> bool:
     text = _LIST_MARKER_RE.sub("", stripped, count=1)
     text = _TRAILING_NOTE_RE.sub("", text).rstrip(".,")
     tokens = _tokens(text)
-    if not tokens or tokens[0][1] in _PROGRAM_KEYWORDS:
+    if not tokens or tokens[0][1] in _PROGRAM_KEYWORDS or _starts_like_a_command(tokens):
         return False
     operators = maths = False
     for index, (kind, value) in enumerate(tokens):
@@ -115,6 +115,17 @@ def _is_sum(stripped: str) -> bool:
             if following == ("open", "(") and len(name) == 1:
                 maths = True  # P(A), f(x)
     return operators and maths
+
+
+def _starts_like_a_command(tokens: list[tuple[str, str]]) -> bool:
+    """ "hf download Qwen/Qwen3-0.6B": a program and its subcommand, two lower-case words."""
+    return (
+        len(tokens) > 1
+        and tokens[0][0] == tokens[1][0] == "word"
+        and len(tokens[0][1]) > 1
+        and tokens[0][1].islower()
+        and tokens[1][1].islower()
+    )
 
 
 def _tokens(text: str) -> list[tuple[str, str]] | None:
