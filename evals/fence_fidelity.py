@@ -2,6 +2,11 @@
 
     .venv/bin/python evals/fence_fidelity.py            # summary and every failure
     .venv/bin/python evals/fence_fidelity.py --limit 50 # the first 50 documents only
+    .venv/bin/python evals/fence_fidelity.py --alpaca-eval DIR  # chat answers instead
+
+`--alpaca-eval DIR` (a checkout of tatsu-lab/alpaca_eval, read where it lies: CC BY-NC) checks
+chat answers instead: every model directory under `DIR/results` (or `--alpaca-models a,b`),
+each answer a Markdown document.
 
 The corpus is every Markdown document installed on the machine, read where it lies (nothing is
 copied): the `*.md` files under the virtual environment's site-packages, the Markdown long
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import email
 import gzip
+import json
 import re
 import sys
 import time
@@ -82,6 +88,16 @@ def documents() -> Iterator[Doc]:
     for root in SYSTEM_DIRS:
         for path in sorted([*root.rglob("*.md"), *root.rglob("*.md.gz")]):
             yield from _read(path, str(path))
+
+
+def alpaca_documents(directory: Path, models: list[str]) -> Iterator[Doc]:
+    """Every answer of the chosen models (all under `results/` when none is named)."""
+    results = directory / "results"
+    names = models or sorted(p.parent.name for p in results.glob("*/model_outputs.json"))
+    for model in names:
+        records = json.loads((results / model / "model_outputs.json").read_text())
+        for index, record in enumerate(records):
+            yield Doc(f"{model}#{index}", str(record["output"]))
 
 
 def _read(path: Path, name: str) -> Iterator[Doc]:
@@ -160,13 +176,17 @@ def main() -> None:
     parser_ = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser_.add_argument("--limit", type=int, default=0, help="check only the first N documents")
     parser_.add_argument("--show", type=int, default=400, help="characters shown per failure")
+    parser_.add_argument("--alpaca-eval", type=Path, metavar="DIR", help="AlpacaEval answers")
+    parser_.add_argument("--alpaca-models", default="", help="comma-separated, default: all")
     args = parser_.parse_args()
+    models = [m for m in args.alpaca_models.split(",") if m]
     parser = MarkdownIt("commonmark")
     counts: Counter[str] = Counter()
     failures: list[Failure] = []
     started = time.perf_counter()
     docs = 0
-    for doc in documents():
+    corpus = documents() if args.alpaca_eval is None else alpaca_documents(args.alpaca_eval, models)
+    for doc in corpus:
         if args.limit and docs >= args.limit:
             break
         docs += 1

@@ -3,6 +3,14 @@
     .venv/bin/python evals/unfenced_precision.py               # test half, before and after
     .venv/bin/python evals/unfenced_precision.py --split dev   # the half used while tuning
     .venv/bin/python evals/unfenced_precision.py --only        # this checkout only (no "before")
+    .venv/bin/python evals/unfenced_precision.py --alpaca-eval DIR   # + AlpacaEval answers
+    .venv/bin/python evals/unfenced_precision.py --errors      # print the wrong artifacts
+
+`--alpaca-eval DIR` (a checkout of tatsu-lab/alpaca_eval; CC BY-NC, so it is read where it is
+and never copied here) adds the answers of three models to 805 instructions, labelled by their
+fences alone (code of a labelled fence is code, everything else prose): none of them was read
+while tuning. Real code an answer left unfenced counts as wrong there, so its precision is a
+lower bound; read the errors with `--errors`.
 
 Data: 380 real chat answers, the MT-Bench answers of GPT-4o and Llama-2-chat-13B and GPT-4's
 reference answers (`evals/data/unfenced_chat/`, see PROVENANCE.md): writing, roleplay,
@@ -46,6 +54,9 @@ from contextd.pipeline.types import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "evals" / "data" / "unfenced_chat"
+# AlpacaEval answers (805 instructions each): a model that fences its code, one that often
+# does not, and a third family.
+ALPACA_MODELS = ("gpt-4o-2024-05-13", "llama-2-70b-chat-hf", "claude-3-opus-20240229")
 
 
 @dataclass
@@ -116,14 +127,40 @@ def predicted_spans(sample: Sample) -> list[tuple[int, int]]:
 
 
 def _locate(stripped: Sequence[str], content: Sequence[str]) -> tuple[int, int] | None:
-    """First line of the content, then its last line after it (output lines may be gone)."""
+    """Where the artifact's lines are: all of them in a row (blank lines aside), else in order.
+
+    Matching only the first and the last line cut a program at its first `}` (the last line
+    of most C-like code); matching in order with gaps alone would stretch a block repeated
+    later in the answer over the prose between the repeats. Gaps are allowed only when no
+    run matches (a command whose output lines were dropped).
+    """
+    nonblank = [index for index, line in enumerate(stripped) if line]
+    width = len(content)
+    for position in range(len(nonblank) - width + 1):
+        run = nonblank[position : position + width]
+        if all(_same(stripped[i], line) for i, line in zip(run, content, strict=True)):
+            return run[0], run[-1] + 1
     for start, line in enumerate(stripped):
-        if line != content[0]:
+        if not _same(line, content[0]):
             continue
-        for end in range(start, len(stripped)):
-            if stripped[end] == content[-1]:
-                return start, end + 1
+        index = start
+        for expected in content[1:]:
+            index += 1
+            while index < len(stripped) and not _same(stripped[index], expected):
+                index += 1
+            if index == len(stripped):
+                break
+        else:
+            return start, index + 1
     return None
+
+
+def _same(line: str, content: str) -> bool:
+    """A content line equals its source line, or the source line with a prompt marker."""
+    return line == content or (line[:2] in _PROMPTS and line[2:].strip() == content)
+
+
+_PROMPTS = frozenset({"$ ", "# ", "> ", "% "})
 
 
 def score(sample: Sample) -> Counts:
@@ -161,7 +198,20 @@ def _labelled_spans(sample: Sample) -> list[tuple[int, int]]:
     return spans
 
 
-def measure(split: str) -> dict[str, object]:
+def load_alpaca(directory: Path, models: Sequence[str]) -> list[tuple[str, Sample]]:
+    """AlpacaEval answers (`results/<model>/model_outputs.json` of a tatsu-lab/alpaca_eval
+    checkout), labelled by their fences only: no line of them was read while tuning."""
+    samples = []
+    for model in models:
+        path = directory / "results" / model / "model_outputs.json"
+        for index, record in enumerate(json.loads(path.read_text())):
+            samples.append((model, strip_fences(f"{model}-{index}", str(record["output"]))))
+    return samples
+
+
+def measure(
+    split: str, alpaca: Path | None = None, models: Sequence[str] = ()
+) -> dict[str, object]:
     chat = Counts()
     per_category: dict[str, Counts] = {}
     records = [json.loads(line) for line in (DATA / "answers.jsonl").read_text().splitlines()]
@@ -176,14 +226,40 @@ def measure(split: str) -> dict[str, object]:
     for sample in load_docs():
         if split_of(sample) == doc_split:
             docs.add(score(sample))
-    return {
+    result: dict[str, object] = {
         "chat": chat.figures(),
         "categories": {name: c.figures() for name, c in sorted(per_category.items())},
         "docs": docs.figures(),
     }
+    if alpaca is not None:
+        per_model: dict[str, Counts] = {}
+        for model, sample in load_alpaca(alpaca, models):
+            per_model.setdefault(model, Counts()).add(score(sample))
+        total = Counts()
+        for counts in per_model.values():
+            total.add(counts)
+        result["alpaca"] = {
+            "all": total.figures(),
+            **{model: counts.figures() for model, counts in per_model.items()},
+        }
+    return result
 
 
-def before(split: str) -> dict[str, object]:
+def errors(split: str, alpaca: Path | None, models: Sequence[str]) -> None:
+    """Print every wrong unfenced artifact, for reading (chat answers, then AlpacaEval)."""
+    samples = [("chat", sample) for sample in load_chat(split)]
+    if alpaca is not None:
+        samples += load_alpaca(alpaca, models)
+    for _, sample in samples:
+        for start, end in predicted_spans(sample):
+            kept = [label for label in sample.labels[start:end] if label != IGNORE]
+            if kept and kept.count(CODE) * 2 < len(kept):
+                print(f"--- {sample.name} lines {start}-{end}")
+                for index in range(start, end):
+                    print(f"{sample.labels[index]:>6} | {sample.lines[index]}")
+
+
+def before(split: str, extra: Sequence[str] = ()) -> dict[str, object]:
     """The same measure with the source tree of the branch point, in a subprocess."""
     base = subprocess.run(
         ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
@@ -198,7 +274,7 @@ def before(split: str) -> dict[str, object]:
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
         out = subprocess.run(
-            [sys.executable, __file__, "--only", "--json", "--split", split],
+            [sys.executable, __file__, "--only", "--json", "--split", split, *extra],
             check=True,
             capture_output=True,
             text=True,
@@ -222,18 +298,55 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "test"), default="test")
     parser.add_argument("--only", action="store_true", help="this checkout only")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--alpaca-eval",
+        type=Path,
+        metavar="DIR",
+        help="a tatsu-lab/alpaca_eval checkout: also score its models' answers (fences only)",
+    )
+    parser.add_argument(
+        "--alpaca-models",
+        default=",".join(ALPACA_MODELS),
+        help="comma-separated directories of DIR/results (default: %(default)s)",
+    )
+    parser.add_argument("--errors", action="store_true", help="print the wrong artifacts")
     args = parser.parse_args()
-    after = measure(args.split)
-    if args.json:
-        print(json.dumps(after if args.only else {"after": after, "before": before(args.split)}))
+    models = [m for m in args.alpaca_models.split(",") if m]
+    if args.errors:
+        errors(args.split, args.alpaca_eval, models)
         return
-    runs = [("after", after)] if args.only else [("before", before(args.split)), ("after", after)]
+    after = measure(args.split, args.alpaca_eval, models)
+    extra = []
+    if args.alpaca_eval is not None:
+        extra = [
+            "--alpaca-eval",
+            str(args.alpaca_eval.resolve()),
+            "--alpaca-models",
+            ",".join(models),
+        ]
+    if args.json:
+        print(
+            json.dumps(
+                after if args.only else {"after": after, "before": before(args.split, extra)}
+            )
+        )
+        return
+    runs = (
+        [("after", after)]
+        if args.only
+        else [("before", before(args.split, extra)), ("after", after)]
+    )
     print(f"split: {args.split}")
     print("| run | set | predicted | correct | precision | gold | found | recall |")
     print("|---|---|---|---|---|---|---|---|")
     for run, result in runs:
         print(_row(f"{run} | chat answers", result["chat"]))
         print(_row(f"{run} | docs ({'dev' if args.split == 'dev' else 'heldout'})", result["docs"]))
+        if "alpaca" in result:
+            alpaca = result["alpaca"]
+            assert isinstance(alpaca, dict)
+            for name, figures in alpaca.items():
+                print(_row(f"{run} | AlpacaEval {name}", figures))
     print("\nper category and per model (chat answers):")
     for run, result in runs:
         categories = result["categories"]

@@ -11,7 +11,8 @@ import pytest
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.artifacts import extract_artifacts
-from contextd.pipeline.types import ArtifactDraft, Document
+from contextd.pipeline.ingest import ingest
+from contextd.pipeline.types import ArtifactDraft, Document, Fetched
 
 FENCE = "```"
 
@@ -138,3 +139,33 @@ def test_a_fence_inside_a_block_quote_is_stored_without_the_quote_markers() -> N
         "pip install 'numpy<2'",
         "   const save = config.get('foo')",
     ]
+
+
+PROBLEM_STATEMENT = """\
+Here is a dynamic-programming exercise.
+
+Function signature:
+
+```python
+def cheapest_route(grid: list[list[int]]) -> int:
+    # your code here
+```
+
+Rules:
+1. Move right or down only.
+
+Explanation: the route 1 -> 3 -> 1 costs 5.
+
+Hints: keep one row of partial sums.
+
+Explanation: each cell adds the smaller of its two neighbours.
+"""
+
+
+def test_a_fence_above_label_lines_read_as_turns_is_still_stored() -> None:
+    # A chat answer's "Explanation:" / "Hints:" lines may be taken for speakers; the text above
+    # the first of them belongs to no turn, and its fenced code used to be dropped with it.
+    ingested = ingest(Fetched(PROBLEM_STATEMENT.encode(), "text/markdown", filename="a.md"))
+    artifacts = extract_artifacts(ingested.document, ingested.turns)
+    body = "def cheapest_route(grid: list[list[int]]) -> int:\n    # your code here"
+    assert body in [a.content for a in artifacts]

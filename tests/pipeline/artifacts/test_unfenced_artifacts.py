@@ -20,6 +20,7 @@ from contextd.pipeline.artifacts import (
     identify_language,
     identify_languages,
 )
+from contextd.pipeline.artifacts._prose_shapes import math_or_list
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
 
 FENCE = "```"
@@ -483,6 +484,18 @@ MATH_AND_LISTS = {
         "Substituting:\n\n\\[\n\\frac{x}{2} + 6 = 25\n\\]\n\\[\nx = 19 \\times 2\n\\]\n"
     ),
     "logic notation": "The rule is:\n\nP ∧ Q → R\n¬R → ¬(P ∧ Q)\n\nwhich is the contrapositive.",
+    "algebra with implicit products": (
+        "From equation 1:\n\nx = 4z - y\n(4z - y)y = 4z^2\n4zy - y^2 = 4z^2\n"
+        "y = (4z ± √(16z^2 - 16z^2)) / 2\nx = 4z - 2z\nx = 2z"
+    ),
+    "money and units": (
+        "Total spent:\n\n$100 + $90 + $90 = $280\n$25 + $37.50 + $56.25 = $118.75\n"
+        "1 kcal = 4184 joules (J)\nArea = pi * sqrt(5)^2"
+    ),
+    "Newton's method": (
+        "Iterate:\n\nx_new = x_old - f(x_old) / f'(x_old)\nf(x) = 4x^3 - 9x - 14\n"
+        "(2x - 1)(x - 7) = 0\n-x - 5 < 10"
+    ),
 }
 
 
@@ -495,6 +508,57 @@ def test_a_sum_inside_a_program_stays_in_it() -> None:
     code = "def share(total, people):\n    x = 32.25/36\n    return total * x / people"
     artifact = only(f"Try this:\n\n{code}\n\nIt rounds nothing.")
     assert artifact.content == code
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "x = 4z - y",
+        "(4z - y)y = 4z^2",
+        "20x = 5y - 2",
+        "x = (5y - 2) / 20",
+        "$100 + $90 + $90 = $280",
+        "1 kcal = 4184 joules (J)",
+        "x_new = x_old - f(x_old) / f'(x_old)",
+        "P(dislikes blue | likes green) = (P(likes green) - P(likes both)) / P(likes green)",
+        "rate = 1.5e-3 * n",
+    ],
+)
+def test_sums_of_chat_answers_are_maths(line: str) -> None:
+    # Lines of GPT-4's and Llama-2-chat's MT-Bench answers (maths and reasoning questions).
+    assert math_or_list(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "result = compute(data) + 1",
+        "total_cost = price * 2",
+        "count += 1",
+        "return x + 1",
+        "kill -9 1234",
+        "hf download Qwen/Qwen3-0.6B",
+        "a = b.c + 1",
+        "x = [1, 2]",
+    ],
+)
+def test_program_lines_are_not_read_as_sums(line: str) -> None:
+    assert not math_or_list(line)
+
+
+def test_a_sentence_ending_in_a_colon_cuts_two_programs_apart() -> None:
+    # Llama-2-chat, MT-Bench 123 and 126: two blocks, fences lost, one intro line between them.
+    html = '<!DOCTYPE html>\n<html>\n<body>\n  <div id="joke"></div>\n</body>\n</html>'
+    script = (
+        "// Define the list of jokes\nconst jokes = [\n  'one',\n  'two',\n];\n"
+        "document.getElementById('joke').textContent = jokes[0];"
+    )
+    text = f'HTML:\n{html}\nJavaScript (in a file called "random-joke.js"):\n{script}'
+    assert [a.content for a in extract(text)] == [html, script]
+    first = "function a(arr) {\n  const n = arr.length;\n  return arr[n - 1];\n}"
+    second = "function b(arr) {\n  const n = arr.length;\n  return arr[0];\n}"
+    found = extract(f"1. First:\n{first}\n2. Introsort:\n{second}")
+    assert [a.content for a in found] == [first, second]
 
 
 def test_an_unfenced_html_page_is_one_artifact() -> None:

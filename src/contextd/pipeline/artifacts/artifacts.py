@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._fences import Prose, split_segments
@@ -99,9 +100,10 @@ def extract_artifacts(
 
 
 def _text_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactDraft]:
-    sources: Iterator[tuple[str, int | None]] = (
-        ((turn.text, turn.index) for turn in turns) if turns else iter([(document.text, None)])
-    )
+    sources: Iterator[tuple[str, int | None]] = iter([(document.text, None)])
+    if turns:
+        in_turns = ((turn.text, turn.index) for turn in turns)
+        sources = chain([(_preamble(document.text, turns), None)], in_turns)
     line_scores: dict[str, float] = {}  # shared by all turns: chats repeat lines
     candidates = [c for text, index in sources for c in _candidates(text, index, line_scores)]
     _identify(candidates)
@@ -136,6 +138,25 @@ def _text_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactD
         )
         for item in found.values()
     ]
+
+
+def _preamble(text: str, turns: Sequence[Turn]) -> str:
+    """The text above a transcript's first turn, which no turn holds.
+
+    A document read as a transcript because of label lines ("Constraints:", "Explanation:")
+    keeps its opening problem statement there, fenced code included: it must not be lost.
+    Agent sessions and exports render their turns into the text, so they have none.
+    """
+    if any(turn.tool_calls for turn in turns):
+        return ""
+    first = next((line.strip() for line in turns[0].text.split("\n") if line.strip()), None)
+    if first is None:
+        return ""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if first in line:
+            return "\n".join(lines[:index])
+    return ""
 
 
 # --- finding blocks ------------------------------------------------------------------------

@@ -8,7 +8,8 @@ by `evals/train_unfenced.py` on the dev half of the evaluation set and never on 
 half that `evals/artifacts_eval.py` reports.
 
 A few shapes the line model cannot see are scored by rule: Mermaid/PlantUML diagrams, whole
-HTML pages and file trees; maths and "1: item" lists (`_prose_shapes`) as prose; the output
+HTML pages and file trees; maths and "1: item" lists (`_prose_shapes`) as prose; a
+sentence or list item ending in ":" ("2. Introsort:") as a cut between two programs; the output
 lines that follow a "$ command" line (a console session is one artifact), and YAML paragraphs
 (each "script:" line alone reads like prose). Markdown comments are prose.
 
@@ -269,6 +270,11 @@ _PLAIN_PROSE_SCORE = -8.0
 # neighbours score high) stays in its span, as the in-paragraph switching cost is higher.
 _MATH_SCORE = -3.0
 _DIAGRAM_SCORE = 4.0
+# "2. Introsort:" or "JavaScript (in a file called "jokes.js"):" between two programs: the
+# answer introduces the next block, so the blocks are two artifacts. Scored below the cost of
+# two switches, so that Viterbi always cuts there.
+_INTRO_SCORE = -2 * SWITCH_IN_PARAGRAPH - 1.0
+_INTRO_LIST_RE = re.compile(r"^(?:\d{1,3}[.)]|[-*+•])\s+[A-Z]")
 _CONSOLE_OUTPUT_SCORE = 1.0
 _EDGE_TRIM_SCORE = 0.0  # lines scoring below this are cut off the edges of a span
 _COMMENT_STARTS = ("#", "//", "--", "/*", "<!--", ";")
@@ -292,12 +298,27 @@ def line_score(line: str) -> float:
     stripped = line.strip()
     if _is_plain_prose(stripped[:_MAX_LINE_CHARS]):
         return _PLAIN_PROSE_SCORE
+    if stripped[-1] == ":" and not line[0].isspace() and _introduces(stripped):
+        return _INTRO_SCORE
     if math_or_list(stripped[:_MAX_LINE_CHARS]):
         return _MATH_SCORE
     total = BIAS
     for name, value in line_features(line).items():
         total += WEIGHTS.get(name, 0.0) * value
     return total
+
+
+def _introduces(stripped: str) -> bool:
+    """A line of prose ending in ":" (the caller checked the colon and the indentation)."""
+    if _INTRO_LIST_RE.match(stripped):
+        return True
+    words = stripped.split()
+    return (
+        stripped[0].isupper()
+        and len(words) >= 3
+        and not stripped.startswith("Traceback")
+        and any(word.lower().strip("(\"'") in _STOPWORDS for word in words[1:])
+    )
 
 
 # --- segmentation --------------------------------------------------------------------------
