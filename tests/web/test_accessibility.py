@@ -105,26 +105,29 @@ def test_sign_in_page_has_no_serious_violation(page: Page) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize(
-    "name", ["spaces", "space", "search", "source", "turns", "artifact", "diff"]
-)
-def test_page_has_no_serious_violation(
-    browser: Any, web_service: Service, pages: tuple[Client, dict[str, str]], name: str, scheme: str
+def test_every_page_has_no_serious_violation(
+    browser: Any, web_service: Service, pages: tuple[Client, dict[str, str]], scheme: str
 ) -> None:
+    """One signed-in tab per colour scheme walks every kind of page; the failure lists each
+    page's violations."""
     api, routes = pages
     context = browser.new_context(
         base_url=web_service.url, viewport={"width": 1280, "height": 860}, color_scheme=scheme
     )
+    found: dict[str, list[str]] = {}
     try:
         page = context.new_page()
         sign_in(page, api.key)
-        page.goto(routes[name])
-        _loaded(page)
-        if name == "turns":  # the collapsed tool calls, opened
-            page.locator("details.tool-call > summary").first.click()
-        assert serious_violations(page) == []
+        for name, route in routes.items():
+            page.goto(route)
+            _loaded(page)
+            if name == "turns":  # the collapsed tool calls, opened
+                page.locator("details.tool-call > summary").first.click()
+            if violations := serious_violations(page):
+                found[name] = violations
     finally:
         context.close()
+    assert found == {}
 
 
 def test_keyboard_reaches_the_content_with_a_visible_focus(
