@@ -86,6 +86,11 @@ _PHATIC_RE = re.compile(
 _SECOND_PERSON = frozenset("you you're you've your yours".split())  # noqa: SIM905
 
 
+def phatic(text: str) -> bool:
+    """Whether `text` opens as a greeting, thanks, praise or cheer ("Wow, that's awesome!")."""
+    return _PHATIC_RE.match(text.replace("\u2019", "'")) is not None
+
+
 class TermStats:
     """Document frequencies of words over the units (turns or paragraphs) of one source."""
 
