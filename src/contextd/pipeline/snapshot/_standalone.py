@@ -147,6 +147,8 @@ def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought
         if _OPENER_RE.sub("", sentence).strip(" ,!.?…") == "":
             continue  # "Thanks, Mel!", "Yep!": no thought
         current = groups[-1] if groups else None
+        if current is not None and leans_back(sentence) and _comment(sentence):
+            continue  # "It was so special.": a comment on the thought before, not a fact
         if (
             current is not None
             and leans_back(sentence)
@@ -171,6 +173,11 @@ def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought
             continue
         result.append(Thought(text, leans_back(group[0]), words))
     return result
+
+
+def _comment(sentence: str) -> bool:
+    """A short remark that names nothing: "It was so special.", "That made me happy!"."""
+    return len(content_words(sentence)) < PLAIN_CONTENT_WORDS and not _NAMED_RE.search(sentence)
 
 
 def _resolvable(sentence: str, words: int) -> bool:
