@@ -32,7 +32,8 @@ PLAIN_CONTENT_WORDS = 4  # ... and fewer than this, unless a name, number or dat
 # "Actually" stays: it marks a revision (`_cues`).
 _INTERJECTION = (
     r"(?:yes|yeah|yep|yup|no|nope|nah|sure|ok|okay|oh|ooh|wow|whoa|woah|aww+|haha\w*|hah|lol|hmm+"
-    r"|well|so|anyway|totally|definitely|absolutely|exactly|right|true|agreed|thanks|thank you"
+    r"|well|so|anyway|totally|definitely|absolutely|exactly|right|true|agreed"
+    r"|thanks(?: so much| a lot)?|thank you(?: so much)?"
     r"|hey|hi|hello|omg|yay|ah|aha|cool|awesome|great|nice|indeed|honestly|btw"
     r"|by the way|anyways?|oh well|of course|for sure|you know|i mean|guess what)"
 )
@@ -67,6 +68,8 @@ _SHOWING_RE = re.compile(
     r"\b(?:here's|here is|here are|this|look|pic|pics|photo|picture|check|show|shows)\b",
     re.IGNORECASE,
 )
+_VOCATIVE_END_RE = re.compile(r",\s*(?P<name>[A-Z][\w'-]*)(?=\s*[!.?…]*\s*$)")
+_VOCATIVE_START_RE = re.compile(r"^(?P<name>[A-Z][\w'-]*)\s*[,!]+\s*")
 _NAMING_RE = re.compile(r"^(?:what|which|who|where|when)\b", re.IGNORECASE)
 _NAMED_RE = re.compile(r"\d|(?<!^)\b[A-Z][a-z]+")
 
@@ -127,7 +130,9 @@ def question_asked(sentences: Sequence[str]) -> str | None:
     return question
 
 
-def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought]:
+def thoughts(
+    sentences: Iterable[str], asked: str | None = None, names: frozenset[str] = frozenset()
+) -> list[Thought]:
     """Group one turn's sentences into thoughts (in order), openers stripped.
 
     `asked` is the question the other side's previous turn asked last (`question_asked`): a
@@ -135,6 +140,8 @@ def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought
     ("Luna and Oliver!") is resolved by it, `(to "Who performed at the concert?") It was Matt
     Patterson!`. A sentence that is only an opener ("Thanks, Mel!") is no thought and nothing
     to lean on. A shared photo's caption joins the sentence that shows it (`_caption`).
+    `names` are the speakers' lower-case names: said to the other speaker ("The bowl is
+    awesome, Mel!") a name is cut, and names nothing.
     """
     groups: list[list[str]] = []
     caption: str | None = None
@@ -143,7 +150,7 @@ def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought
         if shown is not None:
             caption = shown if caption is None else f"{caption} {shown}"
             continue
-        sentence = _TAG_RE.sub(".", strip_opener(raw))
+        sentence = _TAG_RE.sub(".", strip_opener(_unaddressed(raw, names)))
         if _OPENER_RE.sub("", sentence).strip(" ,!.?…") == "":
             continue  # "Thanks, Mel!", "Yep!": no thought
         current = groups[-1] if groups else None
@@ -173,6 +180,19 @@ def thoughts(sentences: Iterable[str], asked: str | None = None) -> list[Thought
             continue
         result.append(Thought(text, leans_back(group[0]), words))
     return result
+
+
+def _unaddressed(sentence: str, names: frozenset[str]) -> str:
+    """`sentence` without the speaker it is said to ("Gina! ...", "..., Mel!")."""
+    if not names:
+        return sentence
+    for pattern in (_VOCATIVE_END_RE, _VOCATIVE_START_RE):
+        match = pattern.search(sentence)
+        if match is not None and match.group("name").lower() in names:
+            rest = (sentence[: match.start()] + sentence[match.end() :]).strip()
+            if any(ch.isalnum() for ch in rest):
+                sentence = rest[0].upper() + rest[1:]
+    return sentence
 
 
 def _comment(sentence: str) -> bool:

@@ -387,7 +387,7 @@ def _turn_candidates(
         label = _label(turn)
         prose = [s.text for s in split_sentences(turn.text) if not s.heading]
         replied = ordinal > 0 and turns[ordinal - 1].speaker != turn.speaker
-        for thought in thoughts(prose, asked if replied else None):
+        for thought in thoughts(prose, asked if replied else None, speakers):
             order += 1
             if thought.leaning or thought.words < MIN_CONTENT_WORDS:
                 continue  # points back with nothing to lean on, or small talk: no line
