@@ -98,6 +98,10 @@ MIN_POOL = 256
 POOL_TOKENS_PER_CANDIDATE = 4  # the pool holds about budget / this many sentences
 MAX_EMBEDDED = 1_024  # sentences the embedding model sees per snapshot, at most
 MIN_MODEL_CANDIDATES = 32  # below this, lexical scores choose alone
+# In a chat among people a line is worth its score / cost ** this, not / cost: a longer line
+# there is a whole event with its names and dates, not a wordier statement of one decision
+# (LoCoMo tune split, answers kept: 1.0 -> 50.3%, 0.6 -> 50.5%, 0.3 -> 51.9%, 0 -> 50.5%).
+CHAT_COST_EXPONENT = 0.3
 _OTHER_SIDE = {"user": "assistant", "assistant": "user"}
 _MAX_SPEAKERS = 1_000
 
@@ -161,6 +165,7 @@ def build_snapshot(
         tokens_before=tokens_before,
         embedder=embedder,
         max_embedded=max_embedded,
+        chat=any(turn.role == "other" for turn in turns),
     )
 
 
@@ -256,6 +261,7 @@ def update_snapshot(
         tokens_before=tokens_before,
         embedder=embedder,
         max_embedded=max_embedded,
+        chat=any(turn.role == "other" for turn in new_turns),
     )
 
 
@@ -276,8 +282,10 @@ def _assemble(
     tokens_before: int,
     embedder: Embedder | None,
     max_embedded: int,
+    chat: bool = False,
 ) -> SnapshotDraft:
-    """Select from the chronological `pool` within the budget and render the snapshot."""
+    """Select from the chronological `pool` within the budget and render the snapshot;
+    `chat`: the turns are a chat among people (`CHAT_COST_EXPONENT`)."""
     lines = fmt.artifact_lines(artifacts, prefix)
     frame = fmt.frame(header, lines, prefix=prefix, budget=budget, tokens_before=tokens_before)
     if frame is None:
@@ -288,7 +296,13 @@ def _assemble(
     for candidate in pool:
         candidate.cost = count_tokens(_bullet(candidate, prefix) + "\n")
     vectors = _embed(pool, embedder, max_embedded, frame.room)
-    chosen = pick(pool, available=frame.room, section_cost=fmt.section_cost, vectors=vectors)
+    chosen = pick(
+        pool,
+        available=frame.room,
+        section_cost=fmt.section_cost,
+        vectors=vectors,
+        cost_exponent=CHAT_COST_EXPONENT if chat else 1.0,
+    )
 
     markdown, chosen, listed = _fit(frame, chosen)
     cited: tuple[int, ...] = ()
