@@ -215,7 +215,9 @@ def pick(
     Returns the chosen candidates with merged citations, in the order they were chosen.
     """
     heap = [
-        (-c.score / c.cost**cost_exponent, c.order, c) for c in candidates if c.score >= MIN_SCORE and c.cost > 0
+        (-c.score / c.cost**cost_exponent, c.order, c)
+        for c in candidates
+        if c.score >= MIN_SCORE and c.cost > 0
     ]
     heapq.heapify(heap)
     nearest = np.zeros(0 if vectors is None else len(vectors), dtype=np.float32)

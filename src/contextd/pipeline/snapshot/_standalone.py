@@ -220,7 +220,8 @@ def _attach(groups: list[list[str]], caption: str) -> None:
     this!"), else to the turn's last statement; alone when there is none (or no room)."""
     statements = [g for g in groups if not g[-1].rstrip().endswith("?")]
     showing = [g for g in statements if _SHOWING_RE.search(" ".join(g))]
-    target = (showing or statements or [None])[-1]
+    candidates = showing or statements
+    target = candidates[-1] if candidates else None
     if target is None or sum(len(s) + 1 for s in target) + len(caption) > MAX_THOUGHT_CHARS:
         groups.append([caption])
     else:
