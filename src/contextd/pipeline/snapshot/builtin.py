@@ -493,7 +493,8 @@ def _old_candidates(
     chat = any(turn.role == "other" for turn in new_turns)
     for order, line in enumerate(lines):
         turns = line.turns or [0]
-        position = min(1.0, max(turns) / max(1, last))
+        # In a chat among people early lines are no less current (as in `_turn_candidates`).
+        position = 1.0 if chat else min(1.0, max(turns) / max(1, last))
         judged = judge(
             line.text,
             role=None,
