@@ -440,11 +440,17 @@ def _worth(section: str, cue_score: float, measured: Salience, *, chat: bool = F
 
     Goals and open questions are found by position (early user turns, unanswered turns) rather
     than by a cue word, so salience only tempers them. Other cues count as far as the sentence
-    is specific (`Salience.gate`), and salience scales the result.
+    is specific (`Salience.gate`), and salience scales the result. In a chat among people
+    (`chat`) cue phrases are turns of speech ("let's keep chasing our dreams", "I'm working
+    hard"): the cue places the line in a section but adds nothing to its worth (LoCoMo tune
+    split, answers kept: cue counted when gated by a name, date or event 51.9%, not counted
+    52.9%).
     """
     if section in (GOAL, QUESTIONS):
         return cue_score * (0.5 + 0.5 * measured.factor())
-    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate(chat=chat)
+    if chat:
+        return PLAIN_SCORE * measured.factor()
+    gated = PLAIN_SCORE + (cue_score - PLAIN_SCORE) * measured.gate()
     return gated * measured.factor()
 
 
