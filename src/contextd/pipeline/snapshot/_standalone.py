@@ -196,8 +196,13 @@ def _unaddressed(sentence: str, names: frozenset[str]) -> str:
 
 
 def _comment(sentence: str) -> bool:
-    """A short remark that names nothing: "It was so special.", "That made me happy!"."""
-    return len(content_words(sentence)) < PLAIN_CONTENT_WORDS and not _NAMED_RE.search(sentence)
+    """A short remark that names nothing: "It was so special.", "That made me happy!" (not
+    "They made this!", which shows a photo)."""
+    return (
+        len(content_words(sentence)) < PLAIN_CONTENT_WORDS
+        and not _NAMED_RE.search(sentence)
+        and not _SHOWING_RE.search(sentence)
+    )
 
 
 def _resolvable(sentence: str, words: int) -> bool:
