@@ -180,6 +180,12 @@ def test_a_tag_question_states_and_a_vocative_is_cut() -> None:
     assert thoughts(["Ana! We moved to Ghent in March."], None, names)[0].text == (
         "We moved to Ghent in March."
     )
+    assert thoughts(["I'm super thankful for my really kind neighbours."])[0].text == (
+        "I'm thankful for my kind neighbours."
+    )
+    assert thoughts(["The trail was not very steep at all."])[0].text == (
+        "The trail was not very steep at all."
+    )
     assert thoughts(["I went to Paris, Ana."], None, frozenset())[0].text == (
         "I went to Paris, Ana."  # no speakers known: a name is left alone
     )

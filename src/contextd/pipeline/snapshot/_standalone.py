@@ -70,6 +70,11 @@ _SHOWING_RE = re.compile(
 )
 _VOCATIVE_END_RE = re.compile(r",\s*(?P<name>[A-Z][\w'-]*)(?=\s*[!.?…]*\s*$)")
 _VOCATIVE_START_RE = re.compile(r"^(?P<name>[A-Z][\w'-]*)\s*[,!]+\s*")
+# "I'm super thankful" says "I'm thankful" in fewer tokens; "not very good" keeps its "very".
+_INTENSIFIER_RE = re.compile(
+    r"(?<=\w )(?<!not )(?<!n't )"
+    r"(?:really|super|totally|truly|very|extremely|incredibly|absolutely) (?=\w)"
+)
 _NAMING_RE = re.compile(r"^(?:what|which|who|where|when)\b", re.IGNORECASE)
 _NAMED_RE = re.compile(r"\d|(?<!^)\b[A-Z][a-z]+")
 
@@ -141,7 +146,8 @@ def thoughts(
     Patterson!`. A sentence that is only an opener ("Thanks, Mel!") is no thought and nothing
     to lean on. A shared photo's caption joins the sentence that shows it (`_caption`).
     `names` are the speakers' lower-case names: said to the other speaker ("The bowl is
-    awesome, Mel!") a name is cut, and names nothing.
+    awesome, Mel!") a name is cut, and names nothing. Intensifiers inside a sentence ("really",
+    "super") are cut: they cost tokens and carry no fact.
     """
     groups: list[list[str]] = []
     caption: str | None = None
@@ -151,6 +157,7 @@ def thoughts(
             caption = shown if caption is None else f"{caption} {shown}"
             continue
         sentence = _TAG_RE.sub(".", strip_opener(_unaddressed(raw, names)))
+        sentence = _INTENSIFIER_RE.sub("", sentence)
         if _OPENER_RE.sub("", sentence).strip(" ,!.?…") == "":
             continue  # "Thanks, Mel!", "Yep!": no thought
         current = groups[-1] if groups else None
