@@ -10,9 +10,11 @@ touched, commands, open todos...), and the steps below are not used.
 This "builtin" engine is extractive, offline and deterministic. A line must carry a fact on
 its own, so a turn's prose (code is left to the artifacts, which the snapshot lists) is first
 cut into **thoughts** (`_standalone`): a sentence with those after it that point back to it
-("We found sunflowers. They were part of my wedding decor."), reply openers cut ("Yeah, ..."),
-a reply that points back resolved by the question it answers, and what still points back or
-is small talk left out; relative time words get the date they mean from the turn's timestamp
+("We found sunflowers. They were part of my wedding decor."), reply openers, vocatives and
+intensifiers cut ("Yeah, ...", "..., Mel!", "really"), a short remark after a thought ("It was
+so special.") dropped, a shared photo's caption joined to the sentence that shows it, a reply
+that points back or only names something resolved by the question it answers, and what still
+points back or is small talk left out; relative time words get the date they mean from the turn's timestamp
 (`_dates`: "yesterday (7 May 2023)"). For each thought:
 
 1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
@@ -31,9 +33,10 @@ is small talk left out; relative time words get the date they mean from the turn
    closeness to prototypes of small talk lowers their score, and the selection uses their
    vectors for redundancy (maximal marginal relevance; a paraphrase of a chosen line only adds
    its turn to that line's citations).
-5. **Selection** is greedy by worth per token within the budget (`_selection.pick`), with a
-   floor (`MIN_SCORE`: the budget is a ceiling, not a quota), preferring lines from turns not
-   yet cited; then the Markdown is rendered, counted with the real tokenizer and trimmed until
+5. **Selection** is greedy by worth per token within the budget (`_selection.pick`; in a chat
+   among people per `cost ** CHAT_COST_EXPONENT`, as a longer line there is a whole event),
+   with a floor (`MIN_SCORE`: the budget is a ceiling, not a quota), preferring lines from
+   turns not yet cited; then the Markdown is rendered, counted with the real tokenizer and trimmed until
    it fits, so `tokens_after <= budget` always holds.
 
 **Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
