@@ -14,8 +14,8 @@ cut into **thoughts** (`_standalone`): a sentence with those after it that point
 intensifiers cut ("Yeah, ...", "..., Mel!", "really"), a short remark after a thought ("It was
 so special.") dropped, a shared photo's caption joined to the sentence that shows it, a reply
 that points back or only names something resolved by the question it answers, and what still
-points back or is small talk left out; relative time words get the date they mean from the turn's timestamp
-(`_dates`: "yesterday (7 May 2023)"). For each thought:
+points back or is small talk left out; relative time words get the date they mean from the
+turn's timestamp (`_dates`: "yesterday (7 May 2023)"). For each thought:
 
 1. **Lexical judgement** while the source streams past: cue phrases place the sentence in a
    section (`_cues`), and its salience (`_salience`: words rare in this source, names, numbers
@@ -36,8 +36,8 @@ points back or is small talk left out; relative time words get the date they mea
 5. **Selection** is greedy by worth per token within the budget (`_selection.pick`; in a chat
    among people per `cost ** CHAT_COST_EXPONENT`, as a longer line there is a whole event),
    with a floor (`MIN_SCORE`: the budget is a ceiling, not a quota), preferring lines from
-   turns not yet cited; then the Markdown is rendered, counted with the real tokenizer and trimmed until
-   it fits, so `tokens_after <= budget` always holds.
+   turns not yet cited; then the Markdown is rendered, counted with the real tokenizer and
+   trimmed until it fits, so `tokens_after <= budget` always holds.
 
 **Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
 input: the pool holds at most `MAX_POOL` sentences (20,000; ~30 MB), the counting pass keeps at
