@@ -130,6 +130,67 @@ def test_a_reply_leaning_on_a_question_is_resolved_by_it() -> None:
     assert question_asked(["I painted a lake."]) is None
 
 
+def test_a_question_followed_by_more_talk_is_still_the_one_answered() -> None:
+    asked = question_asked(["Sounds lovely!", "Which band was it?", "My week was calm."])
+    assert asked == "Which band was it?"  # asks for a name: one content word is enough
+    found = thoughts(["Thanks, Ana!", "It was the Blue Tides, they were great."], asked)
+    assert [t.text for t in found] == [
+        '(to "Which band was it?") It was the Blue Tides, they were great.'
+    ]  # "Thanks, Ana!" is only an opener: no thought, and nothing to lean on
+    assert question_asked(["How did they handle it?"]) is None  # resolves nothing
+
+
+def test_a_short_answer_naming_something_is_resolved_and_a_bare_one_dropped() -> None:
+    found = thoughts(["Rex and Biscuit!"], "What are their names?")
+    assert found[0].text == '(to "What are their names?") Rex and Biscuit!'
+    assert not found[0].leaning
+    bare = thoughts(["Nah, I haven't."], "Have you tried the new bakery?")
+    assert not bare or bare[0].leaning or bare[0].small(specific=False)
+
+
+def test_a_photo_caption_joins_the_sentence_that_shows_it() -> None:
+    found = thoughts(
+        [
+            "The kids loved the class!",
+            "They made this in an hour.",
+            "What are you up to?",
+            "[shares a photo of a clay cup with a cat face on it]",
+        ]
+    )
+    assert found[0].text == (
+        "The kids loved the class! They made this in an hour. "
+        "[photo: a clay cup with a cat face on it]"
+    )
+    alone = thoughts(["[shares a photograph of a red kite over a beach]"])
+    assert [t.text for t in alone] == ["[photo: a red kite over a beach]"]
+
+
+def test_a_short_remark_after_a_thought_is_dropped() -> None:
+    found = thoughts(["We hiked up Mount Tamsin with my dad on Sunday.", "It was so special!"])
+    assert [t.text for t in found] == ["We hiked up Mount Tamsin with my dad on Sunday."]
+    kept = thoughts(["We found sunflowers.", "They were an important part of my wedding decor."])
+    assert len(kept) == 1 and "wedding decor" in kept[0].text  # says something: joined
+
+
+def test_a_tag_question_states_and_a_vocative_is_cut() -> None:
+    names = frozenset({"mel", "ana"})
+    found = thoughts(["Poppies mean remembrance, right?", "The bowl is lovely, Mel!"], None, names)
+    assert found[0].text == "Poppies mean remembrance."
+    assert [t.text for t in found][1] == "The bowl is lovely!"
+    assert thoughts(["Ana! We moved to Ghent in March."], None, names)[0].text == (
+        "We moved to Ghent in March."
+    )
+    assert thoughts(["I'm super thankful for my really kind neighbours."])[0].text == (
+        "I'm thankful for my kind neighbours."
+    )
+    assert thoughts(["The trail was not very steep at all."])[0].text == (
+        "The trail was not very steep at all."
+    )
+    assert thoughts(["I went to Paris, Ana."], None, frozenset())[0].text == (
+        "I went to Paris, Ana."  # no speakers known: a name is left alone
+    )
+
+
 # --- the snapshot of a chat ----------------------------------------------------------------
 
 SMALL_TALK = (

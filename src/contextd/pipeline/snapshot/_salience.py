@@ -86,6 +86,11 @@ _PHATIC_RE = re.compile(
 _SECOND_PERSON = frozenset("you you're you've your yours".split())  # noqa: SIM905
 
 
+def phatic(text: str) -> bool:
+    """Whether `text` opens as a greeting, thanks, praise or cheer ("Wow, that's awesome!")."""
+    return _PHATIC_RE.match(text.replace("\u2019", "'")) is not None
+
+
 class TermStats:
     """Document frequencies of words over the units (turns or paragraphs) of one source."""
 
@@ -148,17 +153,10 @@ class Salience:
             value *= 0.6
         return value
 
-    def gate(self, *, chat: bool = False) -> float:
+    def gate(self) -> float:
         """How far a cue phrase counts, in [0, 1]: fully only if the sentence says something
-        specific ("let's use SQLite" is a decision, "let's keep going!" is a cheer).
-
-        In a chat among people (`chat`) cue phrases are mostly turns of speech ("let's keep
-        chasing our dreams", "I'm working hard"): only a name, a number or date, or an event
-        makes one count; rare words alone do not (tuned on the LoCoMo development split)."""
-        if not chat:
-            return min(1.0, max(0.0, (self.factor() - _BASE - 0.05) / 0.5))
-        specific = 0.5 * min(self.names, 2) + 0.35 * min(self.specifics, 2) + 0.35 * self.event
-        return min(1.0, max(0.0, (specific - 0.05) / 0.45))
+        specific ("let's use SQLite" is a decision, "let's keep going!" is a cheer)."""
+        return min(1.0, max(0.0, (self.factor() - _BASE - 0.05) / 0.5))
 
 
 def salience(text: str, stats: TermStats, *, speakers: frozenset[str] = frozenset()) -> Salience:

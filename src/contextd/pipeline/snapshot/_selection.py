@@ -199,8 +199,12 @@ def pick(
     available: int,
     section_cost: Callable[[str], int],
     vectors: Vectors | None = None,
+    cost_exponent: float = 1.0,
 ) -> list[Candidate]:
     """Greedily take candidates by worth per token until `available` tokens are spent.
+
+    Per token means score / cost ** `cost_exponent`: 1 is the plain ratio; below 1 a longer
+    line, which says more, is not discounted in full for its length.
 
     Worth is the score, lowered by redundancy with what is already chosen: for candidates with
     an embedding (`row >= 0` in `vectors`) by their greatest cosine similarity to a chosen one
@@ -211,7 +215,9 @@ def pick(
     Returns the chosen candidates with merged citations, in the order they were chosen.
     """
     heap = [
-        (-c.score / c.cost, c.order, c) for c in candidates if c.score >= MIN_SCORE and c.cost > 0
+        (-c.score / c.cost**cost_exponent, c.order, c)
+        for c in candidates
+        if c.score >= MIN_SCORE and c.cost > 0
     ]
     heapq.heapify(heap)
     nearest = np.zeros(0 if vectors is None else len(vectors), dtype=np.float32)
@@ -237,7 +243,7 @@ def pick(
                 continue  # too redundant to be worth a line
             if (candidate.cite, candidate.section) in cited:
                 share *= SAME_TURN
-            worth = candidate.score * share / candidate.cost
+            worth = candidate.score * share / candidate.cost**cost_exponent
             if worth < -negative - 1e-9:
                 heapq.heappush(heap, (-worth, order, candidate))
                 continue
