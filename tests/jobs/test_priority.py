@@ -66,6 +66,7 @@ class Recorder:
         self.expected = expected
         self.done = threading.Event()
         self.delivered = threading.Event()
+        self.processing = threading.Event()
         self._lock = threading.Lock()
 
     def note(self, what: str) -> None:
@@ -76,6 +77,7 @@ class Recorder:
 
     def process(self, ctx: TaskContext) -> None:
         # Long processing: it lasts until the postback was delivered (or the bound runs out).
+        self.processing.set()
         self.delivered.wait(BOUND / 2)
         self.note(f"process:{ctx.job.source_id}")
 
@@ -135,6 +137,7 @@ def test_a_postback_is_delivered_while_a_long_processing_job_runs(
             with runtime.db.session() as session:
                 queue.enqueue(session, queue.PROCESS_SOURCE, source_id="long")
             worker.notify()
+            assert recorder.processing.wait(BOUND)  # the only main thread is now busy
             with runtime.db.session() as session:
                 queue.enqueue(session, queue.DELIVER_POSTBACK, source_id="other")
             worker.notify()
