@@ -335,12 +335,21 @@ class Cluster:
         self.admin.dispose()
 
 
-def create_all(client_args: dict[str, Any], space: str, bodies: list[str]) -> list[str]:
+def create_all(
+    client_args: dict[str, Any],
+    space: str,
+    bodies: list[str],
+    instructions: dict[str, Any] | None = None,
+) -> list[str]:
     def create(body: str) -> str:
         with httpx.Client(**client_args) as client:
             response = client.post(
                 f"/v1/spaces/{space}/sources",
-                json={"type": "CONTENT", "instructions": {}, "initial_data": {"data": body}},
+                json={
+                    "type": "CONTENT",
+                    "instructions": instructions or {},
+                    "initial_data": {"data": body},
+                },
             )
             response.raise_for_status()
             return str(response.json()["id"])

@@ -138,6 +138,16 @@ class Settings(BaseSettings):
         description="jobs the embedded worker runs at once "
         "(`contextd worker --concurrency` for standalone workers)",
     )
+    postback_concurrency: int = Field(
+        default=2,
+        description="postback deliveries run at once, apart from other jobs, so a long "
+        "processing job never delays one (0: with the other jobs)",
+    )
+    embed_concurrency: int = Field(
+        default=1,
+        description="embedding jobs run at once, apart from processing, so vectors follow "
+        "COMPLETED within seconds under a batch (0: with the other jobs, after processing)",
+    )
     job_lease_seconds: float = Field(
         default=60.0,
         description="a running job's lease, renewed while it runs; another worker takes the job "

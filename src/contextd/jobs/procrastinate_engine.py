@@ -27,7 +27,7 @@ from typing import Any
 import procrastinate
 from procrastinate import sql as procrastinate_sql
 from procrastinate.schema import SchemaManager
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -98,6 +98,7 @@ class ProcrastinateEngine:
             TASK,
             queue=kind,
             lock=f"source:{source_id}" if kind == queue.PROCESS_SOURCE and source_id else None,
+            priority=queue.priority_of(kind),
             schedule_at=run_after,
             connection=_raw(session),
         ).defer(
@@ -107,6 +108,18 @@ class ProcrastinateEngine:
             attempt=attempt,
             max_attempts=max_attempts,
         )
+
+    def has_due(self, session: Session, kind: str, source_id: str) -> bool:
+        """A `todo` job of `kind` (its queue) for `source_id`, due now (not a retry's backoff)."""
+        due = session.execute(
+            text(
+                "SELECT 1 FROM procrastinate_jobs WHERE queue_name = :kind AND status = 'todo'"
+                " AND args->>'source_id' = :source_id"
+                " AND (scheduled_at IS NULL OR scheduled_at <= now()) LIMIT 1"
+            ),
+            {"kind": kind, "source_id": source_id},
+        )
+        return due.first() is not None
 
     def run_sql(self, session: Session, name: str, **arguments: Any) -> list[dict[str, Any]]:
         """One of procrastinate's own queries, on our connection and in our transaction."""

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, Generic
 
@@ -31,6 +32,7 @@ from contextd.jobs.base import (
     JobContext,
     run_attempt,
 )
+from contextd.jobs.lanes import plan_lanes
 from contextd.jobs.procrastinate_engine import TASK, ProcrastinateEngine
 from contextd.store.tables import utcnow
 
@@ -70,6 +72,7 @@ class ProcrastinateRunner(Generic[HostT]):
         self.on_exhausted = on_exhausted
         self.concurrency = concurrency or runtime.settings.worker_concurrency
         self.queues = queues
+        self.lanes = plan_lanes(runtime.settings, self.concurrency, queues)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -99,27 +102,38 @@ class ProcrastinateRunner(Generic[HostT]):
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # Handlers are synchronous: procrastinate runs them in the loop's default executor, which
+        # must have a thread for every lane's job, or a postback would wait for a thread.
+        threads = sum(lane.concurrency for lane in self.lanes)
+        self._loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=threads + 2, thread_name_prefix="contextd-job")
+        )
         self._stopping = asyncio.Event()
         app = self.engine.app
         async with app.open_async():
-            options: dict[str, Any] = {
-                "name": self.worker_id,
-                "concurrency": self.concurrency,
-                "install_signal_handlers": False,
-                "update_heartbeat_interval": max(self.lease / 4, 0.5),
-                "stalled_worker_timeout": self.lease,
-                "fetch_job_polling_interval": max(self.runtime.settings.job_poll_seconds, 1.0),
-                "shutdown_graceful_timeout": 10.0,
-            }
-            if self.queues:
-                options["queues"] = self.queues
-            worker = asyncio.create_task(app.run_worker_async(**options))
+            # One procrastinate worker per lane, each on its own queues (the job kinds).
+            workers = [
+                asyncio.create_task(
+                    app.run_worker_async(
+                        name=f"{self.worker_id}:{lane.name}",
+                        queues=lane.queues(self.handlers),
+                        concurrency=lane.concurrency,
+                        install_signal_handlers=False,
+                        update_heartbeat_interval=max(self.lease / 4, 0.5),
+                        stalled_worker_timeout=self.lease,
+                        fetch_job_polling_interval=max(self.runtime.settings.job_poll_seconds, 1.0),
+                        shutdown_graceful_timeout=10.0,
+                    )
+                )
+                for lane in self.lanes
+            ]
             reaper = asyncio.create_task(self._reap_forever())
             self._ready.set()
             await self._stopping.wait()
             reaper.cancel()
-            worker.cancel()
-            await asyncio.gather(worker, reaper, return_exceptions=True)
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, reaper, return_exceptions=True)
 
     def _run_job(
         self,

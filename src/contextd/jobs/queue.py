@@ -7,11 +7,11 @@ lease; a worker that dies stops renewing it, and the job becomes claimable again
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import JobStatus
@@ -22,6 +22,15 @@ PROCESS_SOURCE = "process_source"
 DELIVER_POSTBACK = "deliver_postback"
 PURGE_BLOBS = "purge_blobs"
 EMBED_CHUNKS = "embed_chunks"
+
+# Which job runs first when several are due (higher first, as in procrastinate): a postback is
+# a user waiting on a result that is already there; processing makes the next result; embedding
+# only adds vector search to chunks lexical search already finds.
+PRIORITY = {DELIVER_POSTBACK: 20, PROCESS_SOURCE: 10, PURGE_BLOBS: 5, EMBED_CHUNKS: 0}
+
+
+def priority_of(kind: str) -> int:
+    return PRIORITY.get(kind, 0)
 
 
 def as_claimed(job: Job) -> ClaimedJob:
@@ -48,6 +57,9 @@ class JobEngine(Protocol):
         run_after: datetime | None,
     ) -> None: ...
 
+    def has_due(self, session: Session, kind: str, source_id: str) -> bool:
+        """A job of `kind` for `source_id` is queued, due and not started."""
+
 
 def enqueue(
     session: Session,
@@ -57,10 +69,19 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     max_attempts: int = 3,
     run_after: datetime | None = None,
+    once: bool = False,
 ) -> None:
     """Queue a job in the caller's transaction, with the engine installed on the session's
-    database (`Database(session_info={ENGINE_KEY: engine})`), else in the `jobs` table."""
+    database (`Database(session_info={ENGINE_KEY: engine})`), else in the `jobs` table.
+
+    `once`: not when a job of this kind for this source is already due and not started (it will
+    see what this one would: an embedding job reads the chunks when it starts). A race between
+    two enqueues only costs a job that finds nothing left to do."""
     engine: JobEngine | None = session.info.get(ENGINE_KEY)
+    if once and source_id is not None:
+        has_due = engine.has_due if engine is not None else _has_due
+        if has_due(session, kind, source_id):
+            return
     if engine is not None:
         engine.enqueue(
             session,
@@ -97,6 +118,7 @@ def insert_job(
         max_attempts=max_attempts,
         run_after=run_after or utcnow(),
         status=JobStatus.QUEUED,
+        priority=priority_of(kind),
     )
     session.add(job)
     session.flush()
@@ -114,13 +136,46 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def claim(session: Session, worker_id: str, lease_seconds: float) -> ClaimedJob | None:
-    """Take the oldest due job (or one whose lease lapsed) and lease it to `worker_id`."""
+def _has_due(session: Session, kind: str, source_id: str) -> bool:
+    due = select(Job.id).where(
+        Job.kind == kind,
+        Job.source_id == source_id,
+        Job.status == JobStatus.QUEUED,
+        Job.run_after <= utcnow(),
+    )
+    return session.execute(due.limit(1)).first() is not None
+
+
+def _of_kinds(kinds: Collection[str] | None, exclude: Collection[str]) -> ColumnElement[bool]:
+    """The jobs one lane of a worker takes: of `kinds` (None: any) and not of `exclude`."""
+    condition: ColumnElement[bool] = Job.kind.in_(kinds) if kinds is not None else true()
+    return and_(condition, Job.kind.not_in(exclude)) if exclude else condition
+
+
+def claimable_exists(
+    session: Session, kinds: Collection[str] | None = None, exclude: Collection[str] = ()
+) -> bool:
+    """Whether `claim` would find a job: asked in a read-only session, so that idle workers
+    polling on SQLite never take the write lock (which would make a busy job's writes wait)."""
+    found = select(Job.id).where(_claimable(utcnow()), _of_kinds(kinds, exclude)).limit(1)
+    return session.execute(found).first() is not None
+
+
+def claim(
+    session: Session,
+    worker_id: str,
+    lease_seconds: float,
+    *,
+    kinds: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+) -> ClaimedJob | None:
+    """Take the due job of highest priority (oldest first among equals), or one whose lease
+    lapsed, of the given kinds, and lease it to `worker_id`."""
     now = utcnow()
     candidate = (
         select(Job.id)
-        .where(_claimable(now))
-        .order_by(Job.run_after, Job.id)
+        .where(_claimable(now), _of_kinds(kinds, exclude))
+        .order_by(Job.priority.desc(), Job.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )
@@ -197,19 +252,23 @@ def retry_later(session: Session, job_id: int, worker_id: str, delay: float, err
     )
 
 
+def _exhausted(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Job.status == JobStatus.RUNNING,
+        Job.lease_expires_at < now,
+        Job.attempts >= Job.max_attempts,
+    )
+
+
+def any_exhausted_lapsed(session: Session) -> bool:
+    """Read-only probe for `exhausted_lapsed`, for the same reason as `claimable_exists`."""
+    return session.execute(select(Job.id).where(_exhausted(utcnow())).limit(1)).first() is not None
+
+
 def exhausted_lapsed(session: Session) -> list[Job]:
     """Jobs whose lease lapsed after their last allowed attempt: they must fail visibly."""
-    now = utcnow()
     return list(
-        session.scalars(
-            select(Job)
-            .where(
-                Job.status == JobStatus.RUNNING,
-                Job.lease_expires_at < now,
-                Job.attempts >= Job.max_attempts,
-            )
-            .with_for_update(skip_locked=True)
-        )
+        session.scalars(select(Job).where(_exhausted(utcnow())).with_for_update(skip_locked=True))
     )
 
 

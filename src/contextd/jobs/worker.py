@@ -26,6 +26,7 @@ from contextd.jobs.base import (
     JobContext,
     run_attempt,
 )
+from contextd.jobs.lanes import Lane, plan_lanes
 
 log = logging.getLogger("contextd.worker")
 
@@ -73,6 +74,7 @@ class Worker(Generic[HostT]):
         self.handlers = handlers
         self.on_exhausted = on_exhausted
         self.concurrency = concurrency or runtime.settings.worker_concurrency
+        self.lanes = plan_lanes(runtime.settings, self.concurrency)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -85,10 +87,13 @@ class Worker(Generic[HostT]):
 
     def start(self) -> None:
         self._release_dead_owners()
-        for n in range(self.concurrency):
-            thread = threading.Thread(target=self._loop, name=f"contextd-worker-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        for lane in self.lanes:
+            for n in range(lane.concurrency):
+                thread = threading.Thread(
+                    target=self._loop, args=(lane,), name=f"contextd-{lane.name}-{n}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
 
     def notify(self) -> None:
         """Wake idle threads now instead of at the next poll (called after an enqueue)."""
@@ -114,10 +119,10 @@ class Worker(Generic[HostT]):
         if released:
             log.info("jobs %s were held by workers no longer running: taken back", released)
 
-    def _loop(self) -> None:
+    def _loop(self, lane: Lane) -> None:
         while not self._stop.is_set():
             try:
-                ran = self.run_once()
+                ran = self.run_once(lane)
             except Exception:
                 log.exception("worker loop error")
                 ran = False
@@ -125,14 +130,20 @@ class Worker(Generic[HostT]):
                 self._wake.wait(self.runtime.settings.job_poll_seconds)
                 self._wake.clear()
 
-    def run_once(self) -> bool:
-        """Claim and run one job; False when there was nothing to do."""
+    def run_once(self, lane: Lane | None = None) -> bool:
+        """Claim and run one job (of `lane`'s kinds, or any); False when there was nothing to
+        do. Finding nothing is read-only: idle threads never queue for SQLite's write lock."""
         self._reap_exhausted()
+        kinds, exclude = (lane.kinds, lane.exclude) if lane else (None, frozenset[str]())
+        with self.runtime.db.read_session() as session:
+            if not queue.claimable_exists(session, kinds, exclude):
+                return False
         with self.runtime.db.session() as session:
-            job = queue.claim(session, self.worker_id, self.lease)
+            job = queue.claim(session, self.worker_id, self.lease, kinds=kinds, exclude=exclude)
         if job is None:
             return False
         self._run(job)
+        self._wake.set()  # the job may have queued others (a postback, an embedding)
         return True
 
     def _reap_exhausted(self) -> None:
@@ -141,6 +152,9 @@ class Worker(Generic[HostT]):
             self._last_purge = now
             with self.runtime.db.session() as session:
                 queue.purge_finished(session, timedelta(days=1))
+        with self.runtime.db.read_session() as session:
+            if not queue.any_exhausted_lapsed(session):
+                return
         with self.runtime.db.session() as session:
             for row in queue.exhausted_lapsed(session):
                 row.status = JobStatus.FAILED

@@ -106,7 +106,7 @@ def index_extracted(session: Session, source: Source) -> None:
 
 
 def enqueue_embedding(session: Session, source_id: str) -> None:
-    queue.enqueue(session, queue.EMBED_CHUNKS, source_id=source_id, max_attempts=5)
+    queue.enqueue(session, queue.EMBED_CHUNKS, source_id=source_id, max_attempts=5, once=True)
 
 
 def _stale(model: str) -> ColumnElement[bool]:

@@ -250,6 +250,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    # Higher runs first (procrastinate's convention): postbacks, then processing, then embedding.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     run_after: Mapped[datetime] = mapped_column(default=utcnow)
     locked_by: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None]
