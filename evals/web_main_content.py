@@ -157,7 +157,8 @@ def main() -> int:
     print(f"{'system':<12} {'word F1':>8} {'P':>6} {'R':>6} {'4-gram F1':>10} {'pages/s':>8}")
     results: dict[str, tuple[Scores, dict[str, list[float]]]] = {}
     for name in names:
-        scores, by_kind = results[name] = score(pages, SYSTEMS[name])
+        results[name] = score(pages, SYSTEMS[name])
+        scores = results[name][0]
         rate = len(pages) / scores.seconds if scores.seconds else 0.0
         print(
             f"{name:<12} {mean(scores.word):8.3f} {mean(scores.precision):6.3f} "

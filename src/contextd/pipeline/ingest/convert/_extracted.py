@@ -47,14 +47,14 @@ _CONTAINERS = frozenset(
         "fieldset", "hgroup", "html", "caption", "legend", "picture",
     }
 )  # fmt: skip
-_BLOCKS = (
-    _CONTAINERS | _LISTS | _ITEMS | _QUOTES | set(_HEADINGS) | {"head", "pre", "table", "hr"}
-)
+_BLOCKS = _CONTAINERS | _LISTS | _ITEMS | _QUOTES | set(_HEADINGS) | {"head", "pre", "table", "hr"}
 _BOLD = frozenset({"#b", "#strong"})
 _ITALIC = frozenset({"#i", "#em"})
 _BOLD_TAGS = frozenset({"b", "strong"})
 _ITALIC_TAGS = frozenset({"i", "em", "cite", "dfn"})
 _CODE_TAGS = frozenset({"kbd", "samp", "tt", "var"})
+# Inline in HTML but shown apart: without a space, their words would run together.
+_SPACED = frozenset({"option", "button", "label", "select", "input", "textarea", "td", "th"})
 _DECORATIVE = re.compile(
     r"(?i)(?:|image|img|icon|logo|photo|picture|spacer|banner|avatar|thumbnail|placeholder"
     r"|.*\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico))"
@@ -141,7 +141,8 @@ class Writer:
         number = 0
         for child in el:
             if _tag(child) in _LISTS:  # a list directly inside a list: nest it
-                lines.extend(f"  {line}" if line else "" for line in "\n".join(self.list(child)).split("\n"))
+                nested = "\n".join(self.list(child)).split("\n")
+                lines.extend(f"  {line}" if line else "" for line in nested)
                 continue
             if _tag(child) not in _ITEMS:
                 continue
@@ -203,6 +204,8 @@ class Writer:
         if _is_block(el):
             return " " + " ".join(self.blocks(el)) + " "
         inner = self.inline_of(el)
+        if tag in _SPACED:
+            return f" {inner} "
         rend = str(el.get("rend") or "")
         if tag in _BOLD_TAGS or (tag == "hi" and rend in _BOLD):
             return _wrap(inner, "**")
