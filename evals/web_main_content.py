@@ -19,8 +19,9 @@ over pages as the benchmark does:
 * **4-gram F1**: the same over 4-token shingles, which also punishes text put in the wrong order
   or words glued across blocks.
 
-Speed is pages per second over the same pages in the same run, and the ratio to trafilatura's;
-the machine's load is printed beside it, since timing is noisy on a shared machine.
+Speed is pages per second over the same pages in the same run (the systems take turns on each
+page, so a change of load falls on all), and the ratio to trafilatura's; the machine's load is
+printed beside it, since timing is noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -119,21 +120,26 @@ class Scores:
     seconds: float
 
 
-def score(pages: list[Page], extractor: Extractor) -> tuple[Scores, dict[str, list[float]]]:
-    scores = Scores([], [], [], [], 0.0)
-    by_kind: dict[str, list[float]] = defaultdict(list)
+def score(pages: list[Page], names: list[str]) -> dict[str, tuple[Scores, dict[str, list[float]]]]:
+    """Every system on each page in turn, so a change of load on the machine falls on all."""
+    results: dict[str, tuple[Scores, dict[str, list[float]]]] = {
+        name: (Scores([], [], [], [], 0.0), defaultdict(list)) for name in names
+    }
     for page in pages:
-        started = time.perf_counter()
-        text = extractor(page.html)
-        scores.seconds += time.perf_counter() - started
-        words, reference = tokens(text), tokens(page.reference)
-        p, r, word_f1 = f1(list(words), list(reference))
-        scores.word.append(word_f1)
-        scores.precision.append(p)
-        scores.recall.append(r)
-        scores.shingle.append(f1(shingles(words), shingles(reference))[2])
-        by_kind[page.kind].append(word_f1)
-    return scores, by_kind
+        reference = tokens(page.reference)
+        for name in names:
+            scores, by_kind = results[name]
+            started = time.perf_counter()
+            text = SYSTEMS[name](page.html)
+            scores.seconds += time.perf_counter() - started
+            words = tokens(text)
+            p, r, word_f1 = f1(list(words), list(reference))
+            scores.word.append(word_f1)
+            scores.precision.append(p)
+            scores.recall.append(r)
+            scores.shingle.append(f1(shingles(words), shingles(reference))[2])
+            by_kind[page.kind].append(word_f1)
+    return results
 
 
 def mean(values: list[float]) -> float:
@@ -155,15 +161,13 @@ def main() -> int:
     names = [name.strip() for name in args.systems.split(",") if name.strip()]
     print(f"WCXB {args.split}: {len(pages)} pages; load average {os.getloadavg()[0]:.2f}")
     print(f"{'system':<12} {'word F1':>8} {'P':>6} {'R':>6} {'4-gram F1':>10} {'pages/s':>8}")
-    results: dict[str, tuple[Scores, dict[str, list[float]]]] = {}
+    results = score(pages, names)
     for name in names:
-        results[name] = score(pages, SYSTEMS[name])
         scores = results[name][0]
         rate = len(pages) / scores.seconds if scores.seconds else 0.0
         print(
             f"{name:<12} {mean(scores.word):8.3f} {mean(scores.precision):6.3f} "
-            f"{mean(scores.recall):6.3f} {mean(scores.shingle):10.3f} {rate:8.1f}",
-            flush=True,
+            f"{mean(scores.recall):6.3f} {mean(scores.shingle):10.3f} {rate:8.1f}"
         )
     if "contextd" in results and "trafilatura" in results:
         ours, theirs = results["contextd"][0], results["trafilatura"][0]
