@@ -64,7 +64,8 @@ def test_a_uri_source_fetches_a_loopback_page(client: Client, pages: PageServer)
         "<html><head><title>Deploy notes</title></head><body><article><h1>Deploy notes</h1>"
         "<p>We deploy with one command. The service listens on port 8080 by default.</p>"
         '<pre><code class="language-bash">make run\n</code></pre>'
-        "<p>Data lives under the data directory and is kept between restarts.</p>"
+        "<p>Data lives under the data directory and is kept between restarts. "
+        '<a href="/runbook">The runbook</a> says how to restore it.</p>'
         "</article></body></html>",
     )
     space = client.space()
@@ -74,6 +75,9 @@ def test_a_uri_source_fetches_a_loopback_page(client: Client, pages: PageServer)
     assert done["format"] == "html"
     content = client.get(f"/v1/sources/{source['id']}/content").text
     assert "make run" in content and "one command" in content
+    assert "The runbook says how to restore it." in content
+    # the link's target is kept apart, on the source, absolute
+    assert done["links"] == [{"url": pages.url("/runbook"), "text": "The runbook"}]
 
 
 def test_a_uri_that_fails_to_fetch_fails_the_source_with_a_message(

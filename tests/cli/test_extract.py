@@ -103,7 +103,21 @@ def test_parts_leave_out_what_was_not_asked_for(tmp_path: Path) -> None:
     assert set(only_turns) == {"input", "format", "title", "turns", "error"}
     assert len(only_turns["turns"]) == 4
     assert set(only_text) == {"input", "format", "title", "text", "links", "error"}
-    assert only_text["links"] == []  # the converter records no links yet
+    assert only_text["links"] == []  # a chat has no links
+
+
+def test_a_pages_links_come_out_apart_from_its_text(tmp_path: Path) -> None:
+    page = write(
+        tmp_path,
+        "page.html",
+        "<html><body><h1>Notes</h1><p>Read <a href='https://example.org/guide'>the guide</a>"
+        " first.</p></body></html>",
+    )
+
+    (result,) = json_lines(run_offline("extract", "--json", "--parts", "text", page))
+
+    assert "Read the guide first." in result["text"]
+    assert result["links"] == [{"url": "https://example.org/guide", "text": "the guide"}]
 
 
 def test_snapshot_takes_the_budget_and_is_what_plain_output_prints(tmp_path: Path) -> None:

@@ -328,6 +328,13 @@ class SessionInfo(BaseModel):
     )
 
 
+class PageLink(BaseModel):
+    """A link in a web page's main content: its target kept apart from the text."""
+
+    url: str = Field(description="absolute where the page's address is known")
+    text: str = Field(default="", description="the link's text, as it reads in the content")
+
+
 class SourceOut(BaseModel):
     id: str
     spaceId: str
@@ -354,6 +361,11 @@ class SourceOut(BaseModel):
         default=None,
         description="Extension: for a coding-agent session, its agent, model, working directory, "
         "git branch and times, as its files say",
+    )
+    links: list[PageLink] = Field(
+        default_factory=list,
+        description="Extension: for a web page, the links in its main content, each URL once "
+        "(the content's text keeps only the links' words)",
     )
     created_at: datetime
     updated_at: datetime

@@ -22,6 +22,7 @@ from contextd.api.schemas import (
     ArtifactSummary,
     CollectionNode,
     CollectionOut,
+    PageLink,
     Pagination,
     PostbackDeliveryOut,
     SearchResult,
@@ -215,10 +216,23 @@ def _source(s: Source, arts: list[Artifact]) -> SourceOut:
         ],
         snapshot=snapshot_summary(snapshots[-1]) if snapshots else None,
         session=session_info(s.meta),
+        links=page_links(s.meta),
         created_at=s.created_at,
         updated_at=s.updated_at,
         processed_at=s.processed_at,
     )
+
+
+def page_links(meta: dict[str, Any] | None) -> list[PageLink]:
+    """The links the HTML converter kept (`Document.meta["links"]`), when the source is a page."""
+    found = (meta or {}).get("links")
+    if not isinstance(found, list):
+        return []
+    return [
+        PageLink(url=item["url"], text=str(item.get("text") or ""))
+        for item in found
+        if isinstance(item, dict) and isinstance(item.get("url"), str)
+    ]
 
 
 def session_info(meta: dict[str, Any] | None) -> SessionInfo | None:

@@ -182,6 +182,13 @@ class SessionInfo(Model):
     other: dict[str, Any] = Field(default_factory=dict)
 
 
+class PageLink(Model):
+    """A link in a web page's main content (the source's text keeps only its words)."""
+
+    url: str
+    text: str = ""
+
+
 class Source(Model):
     id: str
     space_id: str | None = Field(default=None, alias="spaceId")
@@ -203,6 +210,7 @@ class Source(Model):
     artifacts: list[ArtifactSummary] = Field(default_factory=list)
     snapshot: SnapshotSummary | None = None
     session: SessionInfo | None = None
+    links: list[PageLink] = Field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     processed_at: datetime | None = None

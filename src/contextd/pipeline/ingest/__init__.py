@@ -6,7 +6,7 @@ the turns (chat exports read from their structure, plain transcripts from "Speak
 `ingest` ties them together.
 
 Only `conversations` is loaded with the package; the rest is loaded on first use (PEP 562
-`__getattr__`), because `convert` brings the document converters (BeautifulSoup, readability,
+`__getattr__`), because `convert` brings the document converters (BeautifulSoup, trafilatura,
 mammoth, pdfium: about a second of imports) and the CLI, which reads chat exports with
 `conversations`, must stay quick to start.
 """

@@ -4,8 +4,9 @@ Everything downstream (turn parsing, artifact extraction, snapshots, search) rea
 text, so two things matter more than pretty output:
 
 * Code survives byte for byte. Pages and documents are mostly uploaded for the code in them, and
-  a changed indent breaks Python. HTML goes through readability-lxml and markdownify because that
-  pair keeps `<pre>` text exact where trafilatura rewrote it; fences keep their language label.
+  a changed indent breaks Python. For HTML, trafilatura finds the main content and our own
+  writer (`_extracted`) makes its Markdown, restoring each code block from the page's `<pre>`;
+  fences keep their language label. A page's links are kept apart, in `Document.meta["links"]`.
 * A source we cannot read fails with a message a user understands ("unsupported file format:
   image/png", "the PDF is password-protected"), never with a traceback.
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import mammoth
 
-from contextd.pipeline.ingest.convert._html import to_markdown
+from contextd.pipeline.ingest.convert._markdown import to_markdown
 from contextd.pipeline.ingest.convert._text import first_heading
 from contextd.pipeline.types import Document, Fetched, UnsupportedFormat
 

@@ -1,205 +1,181 @@
-"""HTML to Markdown that keeps code byte for byte.
+"""A web page's main content as Markdown, its links apart as metadata; code byte for byte.
 
-readability-lxml finds the article and markdownify writes it, because that pair keeps `<pre>`
-text exact where trafilatura rewrote it; fences keep the language label found on the element.
+trafilatura finds the main content: on the WCXB benchmark (`evals/web_main_content.py`) it
+keeps more of it and less chrome than readability-lxml did, on every kind of page. Its own
+text and Markdown outputs flatten code and tables, so we take its XML tree and write the
+Markdown ourselves (`_extracted`), restoring each code block from the page's `<pre>`.
+
+The page is parsed once, by lxml: trafilatura works on a copy of that tree, and the code blocks,
+title and language labels are read from the original. When trafilatura finds nothing (a page of
+one short paragraph, a table of links) the whole body is written instead.
 """
 
 from __future__ import annotations
 
 import re
 from itertools import islice
-from typing import Any
+from urllib.parse import urljoin, urlsplit
 
-import readability
-from bs4 import BeautifulSoup, Tag
-from markdownify import MarkdownConverter
+import lxml.html
+from lxml.etree import ParserError, _Element, strip_elements
+from trafilatura import bare_extraction
 
 from contextd.pipeline.ingest.convert._decode import decode_text, meta_charset
+from contextd.pipeline.ingest.convert._extracted import Code, Writer, code_key
+from contextd.pipeline.ingest.convert._markdown import language_of
 from contextd.pipeline.types import Document, Fetched, UnsupportedFormat
 
-_LANGUAGE_CLASS = re.compile(
-    r"(?:language-|lang-|highlight-source-|highlight-|brush:)([A-Za-z0-9_+#.-]{1,30})"
+# trafilatura's own parser settings, so the tree it gets is the one it would have built.
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
 )
-_NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plain", "notranslate"})
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head", "object")
+_NOT_LINKS = re.compile(r"(?i)^(?:javascript|data|vbscript|about):|^#")
 
 
-def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class")
-    return list(value) if isinstance(value, list) else str(value or "").split()
+def _parse(html: str) -> _Element | None:
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+    except (ParserError, ValueError):  # an empty or all-whitespace document
+        return None
 
 
-def _language_from_classes(classes: list[str]) -> str | None:
-    for name in classes:
-        m = _LANGUAGE_CLASS.fullmatch(name)
-        if m and m.group(1).lower() not in _NOT_LANGUAGES:
-            return m.group(1)
-    return None
+def _pre_text(pre: _Element) -> str:
+    """A `<pre>`'s text as shown: `<br>` is a line break, tags are dropped."""
+    parts = [pre.text or ""]
+    for child in pre:
+        if isinstance(child.tag, str):
+            parts.append("\n" if child.tag.lower() == "br" else _pre_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
-def _element_language(pre: Tag) -> str | None:
-    """The language label of a `<pre>`, from it, its `<code>` child or the wrappers around it.
-
-    Sites spell it `language-x` or `lang-x` (Prism, highlight.js, CommonMark), `highlight-x`
-    (Sphinx), `highlight-source-x` (GitHub), `brush: x` (SyntaxHighlighter) or `data-lang`.
-    """
+def _element_language(pre: _Element) -> str | None:
+    """The label on a `<pre>`, its `<code>` or the wrappers around it (Sphinx puts it on a
+    `div.highlight-python` two levels up)."""
     code = pre.find("code")
-    candidates = [pre, *([code] if isinstance(code, Tag) else []), *islice(pre.parents, 3)]
-    for candidate in candidates:
-        explicit = candidate.get("data-lang") or candidate.get("data-language")
-        if isinstance(explicit, str) and re.fullmatch(r"[A-Za-z0-9_+#.-]{1,30}", explicit):
-            return explicit
-        classes = " ".join(_classes(candidate)).replace("brush: ", "brush:").split()
-        language = _language_from_classes(classes)
+    candidates = [pre, *([code] if code is not None else []), *islice(pre.iterancestors(), 3)]
+    for el in candidates:
+        data = el.get("data-lang") or el.get("data-language")
+        language = language_of(str(el.get("class") or ""), data)
         if language:
             return language
     return None
 
 
-# markdownify's stub declares only part of the class; its converters are reached through this.
-_MarkdownBase: Any = MarkdownConverter
-
-
-class _Markdown(MarkdownConverter):
-    """markdownify with exact code blocks, fences that cannot be closed early, no inline images.
-
-    markdownify's own `<pre>` handling strips trailing spaces and always fences with three
-    backticks; ours keeps the code as written and fences with more backticks than it contains.
-    Images embedded as data: URIs (mammoth does that) would bury the text in base64.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            heading_style="ATX",
-            bullets="-",
-            escape_underscores=False,
-            code_language_callback=_pre_language,
-        )
-
-    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        code = _trim_blank_lines(text)
-        if not code.strip():
-            return ""
-        longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
-        fence = "`" * max(3, longest + 1)
-        return f"\n\n{fence}{_pre_language(el)}\n{code}\n{fence}\n\n"
-
-    def convert_br(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if "pre" in parent_tags:
-            return "\n"
-        return str(_MarkdownBase.convert_br(self, el, text, parent_tags))
-
-    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if str(el.get("src") or "").startswith("data:"):
-            return str(el.get("alt") or "")
-        return str(_MarkdownBase.convert_img(self, el, text, parent_tags))
-
-
-def _pre_language(el: Tag) -> str:
-    """Read the label `_mark_languages` put on each `<pre>` (or one mammoth/markdown wrote)."""
-    code = el.find("code")
-    classes = _classes(el) + (_classes(code) if isinstance(code, Tag) else [])
-    return _language_from_classes(classes) or ""
-
-
-def _trim_blank_lines(text: str) -> str:
-    """Drop blank lines around a code block; every other character stays as written."""
-    lines = text.split("\n")
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
-
-
-_FENCE_OPEN = re.compile(r"[ \t]*(`{3,}|~{3,})")
-
-
-def _tidy(markdown: str) -> str:
-    """Trim trailing spaces and runs of blank lines outside code fences; inside, change nothing."""
-    out: list[str] = []
-    fence: str | None = None
-    for line in markdown.split("\n"):
-        if fence is not None:
-            out.append(line)
-            stripped = line.strip()
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
-                fence = None
-            continue
-        opening = _FENCE_OPEN.match(line)
-        if opening:
-            fence = opening.group(1)
-        line = line.rstrip()
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip("\n") + "\n"
-
-
-def to_markdown(html: str | Tag) -> str:
-    converter = _Markdown()
-    markdown = converter.convert_soup(html) if isinstance(html, Tag) else converter.convert(html)
-    return _tidy(str(markdown))
-
-
-def _text_length(tag: Tag) -> int:
-    return len("".join(tag.get_text().split()))
-
-
-# Pages with less visible text than this (in non-space characters) are converted whole.
-_SMALL_PAGE = 1000
-_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "head", "object"]
-
-
-def _mark_languages(soup: BeautifulSoup) -> None:
-    """Copy each `<pre>`'s language onto its own class, where readability keeps it.
-
-    readability discards the wrappers (Sphinx's `div.highlight-python`) that often carry it.
-    """
-    for pre in soup.find_all("pre"):
+def _page_codes(tree: _Element) -> dict[str, Code]:
+    """Each `<pre>` of the page as written, by `code_key`; its label is also put on the `<pre>`
+    itself, where it survives extraction."""
+    codes: dict[str, Code] = {}
+    for pre in tree.iter("pre"):
         language = _element_language(pre)
-        if language and not _language_from_classes(_classes(pre)):
-            pre["class"] = " ".join([*_classes(pre), f"language-{language}"])
+        if language:
+            pre.set("class", f"{pre.get('class') or ''} language-{language}".strip())
+        text = _pre_text(pre)
+        codes.setdefault(code_key(text), Code(text, language))
+    return codes
 
 
-def html_to_document(html: str) -> Document:
-    """The main content of a page as Markdown, or its whole body when readability finds little.
-
-    "Little" means under a fifth of the body's text, or fewer code blocks than the body has:
-    a page of nav links around one snippet is still read whole rather than lose the snippet.
-    Small pages are always read whole: there readability's guesses are least reliable (it drops
-    tables and lists), and the page chrome it would remove costs little.
-    """
-    soup = BeautifulSoup(html, "lxml")
-    title = _html_title(soup)
-    _mark_languages(soup)
-    for element in soup.find_all(_DROP_TAGS):
-        element.decompose()
-    body = soup.body or soup
-    try:
-        summary = str(readability.Document(str(soup)).summary(html_partial=True))
-    except Exception:  # readability raises bare Exceptions (Unparseable) on odd pages
-        summary = ""
-    article = BeautifulSoup(summary, "lxml")
-    body_length, article_length = _text_length(body), _text_length(article)
-    small = body_length < _SMALL_PAGE
-    too_little = article_length < 0.2 * body_length
-    lost_code = len(article.find_all("pre")) < len(body.find_all("pre"))
-    text = to_markdown(body if small or too_little or lost_code else article)
-    return Document(text=text if text.strip() else "", format="html", title=title)
-
-
-def _html_title(soup: BeautifulSoup) -> str | None:
-    for tag in (soup.title, soup.find("h1")):
-        if isinstance(tag, Tag):
-            title = " ".join(tag.get_text().split())
+def _title(tree: _Element) -> str | None:
+    for found in (tree.find(".//title"), tree.find(".//h1")):
+        if found is not None:
+            title = " ".join(found.text_content().split())
             if title:
                 return title
     return None
 
 
+def _links(roots: list[_Element], base: str | None) -> list[dict[str, str]]:
+    """The links of the written content, absolute where the page's address is known, each URL
+    once (with the first text that names it)."""
+    found: dict[str, str] = {}
+    for root in roots:
+        for el in root.iter("ref", "a"):
+            target = str(el.get("target") if el.tag == "ref" else el.get("href") or "").strip()
+            if not target or _NOT_LINKS.match(target):
+                continue
+            url = urljoin(base, target) if base else target
+            text = " ".join("".join(el.itertext()).split())
+            if not found.get(url):
+                found[url] = text
+    return [{"url": url, "text": text} for url, text in found.items()]
+
+
+def _base(tree: _Element, url: str | None) -> str | None:
+    base = tree.find(".//base[@href]")
+    href = str(base.get("href")) if base is not None else ""
+    joined = urljoin(url, href) if url else href
+    return joined if urlsplit(joined).scheme in ("http", "https") else url
+
+
+# Pages with less visible text than this (non-space characters) are written whole.
+_SMALL_PAGE = 1000
+
+
+_STRUCTURE = ("li", "table", "pre", "h1", "h2", "h3", "h4", "h5", "h6")
+_EXTRACTED_STRUCTURE = ("list", "table", "code", "head")
+
+
+def _whole_page_better(body: _Element, roots: list[_Element]) -> bool:
+    """Whether to write the whole body of a small page rather than what trafilatura kept.
+
+    On a small page with no clear main block trafilatura falls back to a flat run of text,
+    losing its lists, tables and headings; there the page's chrome costs little, so the whole
+    body is written. (Writing the whole body of every small page, or of every page whose code
+    blocks trafilatura left out, scored lower on WCXB's dev split.)
+    """
+    page = len("".join(body.text_content().split()))
+    if not 0 < page < _SMALL_PAGE:
+        return False
+    flat = not any(next(root.iter(*_EXTRACTED_STRUCTURE), None) is not None for root in roots)
+    return flat and next(body.iter(*_STRUCTURE), None) is not None
+
+
+def html_to_document(html: str, url: str | None = None) -> Document:
+    """The main content of a page as Markdown, and the links in it (`meta["links"]`)."""
+    tree = _parse(html)
+    if tree is None:
+        return Document(text="", format="html")
+    title = _title(tree)
+    codes = _page_codes(tree)
+    extracted = bare_extraction(
+        tree,
+        url=url,
+        output_format="xml",
+        include_comments=True,
+        include_tables=True,
+        include_formatting=True,
+        include_links=True,
+        include_images=False,  # images change what it keeps, for the worse (see module doc)
+    )
+    roots: list[_Element] = []
+    if extracted is not None and not isinstance(extracted, dict):
+        roots = [root for root in (extracted.body, extracted.commentsbody) if root is not None]
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    strip_elements(body, *_DROP_TAGS, with_tail=False)
+    writer = Writer(codes)
+    text = writer.markdown(*roots)
+    if not text.strip() or _whole_page_better(body, roots):
+        roots = [body]
+        text = writer.markdown(body)
+    links = _links(roots, _base(tree, url))
+    return Document(
+        text=text if text.strip() else "",
+        format="html",
+        title=title,
+        meta={"links": links} if links else {},
+    )
+
+
 def convert_html(fetched: Fetched) -> Document:
     charset = fetched.charset or meta_charset(fetched.content)
-    document = html_to_document(decode_text(fetched.content, charset))
+    document = html_to_document(decode_text(fetched.content, charset), fetched.url)
     if not document.text.strip():
         raise UnsupportedFormat(
             "the page has no readable text (it may build its content with JavaScript)"

@@ -1,0 +1,146 @@
+"""Web pages: the main content as Markdown (code exact, tables, headings), links kept apart.
+
+The pages are built here so each test shows what goes in; the benchmark figures are in
+evals/web_main_content.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+
+from contextd.pipeline.ingest.convert import convert
+from contextd.pipeline.ingest.convert._extracted import Writer
+from contextd.pipeline.types import Fetched
+
+CODE = (
+    "def load(path):\n"
+    "    with open(path) as f:   # trailing spaces after this   \n"
+    "\treturn f.read()  # a tab\n"
+    "\n"
+    "\n"
+    "print(load('x') < 3 and '<ok>' or \"&no\")  # `tick` *not* _emphasis_"
+)
+PROSE = (
+    "Loading configuration files is something every service does at start-up, and this "
+    "article explains how we read ours, which errors we report and why we keep it simple. "
+)
+NAV = (
+    '<nav><ul><li><a href="/">Home</a></li><li><a href="/blog">Blog</a></li>'
+    '<li><a href="/about">About us</a></li><li><a href="/jobs">Careers</a></li></ul></nav>'
+)
+FOOTER = "<footer><p>Copyright 2026 Example Corp. All rights reserved.</p></footer>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def page(article: str, *, title: str = "Reading configuration") -> bytes:
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{NAV}"
+        f"<main><article>{article}</article></main>"
+        '<aside><h3>Popular posts</h3><ul><li><a href="/p/1">Ten tips</a></li>'
+        '<li><a href="/p/2">Our year</a></li></ul></aside>'
+        f"{FOOTER}</body></html>"
+    ).encode()
+
+
+def article() -> str:
+    return (
+        "<h1>Reading configuration</h1>"
+        f"<p>{PROSE * 2}See <a href='/docs/config'>the configuration reference</a> and "
+        "<a href='https://example.org/toml'>the TOML spec</a> for the details.</p>"
+        "<h2>The loader</h2>"
+        f"<p>{PROSE}</p>"
+        f'<div class="highlight-python"><pre>{_escape(CODE)}</pre></div>'
+        "<h3>Settings we read</h3>"
+        "<table><thead><tr><th>Setting</th><th>Default</th></tr></thead>"
+        "<tbody><tr><td>port</td><td>8080</td></tr><tr><td>data_dir</td><td>./data</td></tr>"
+        "</tbody></table>"
+        f"<p>{PROSE}</p>"
+        "<ul><li>Unknown keys are errors.</li><li>Missing keys take their defaults.</li></ul>"
+        f"<p>{PROSE} See <a href='/docs/config'>the reference</a> again.</p>"
+    )
+
+
+def convert_page(content: bytes, url: str | None = "https://blog.example.com/posts/config") -> Any:
+    return convert(Fetched(content, content_type="text/html", url=url))
+
+
+def test_a_code_block_is_kept_byte_for_byte_with_its_language() -> None:
+    doc = convert_page(page(article()))
+
+    assert f"```python\n{CODE}\n```" in doc.text
+
+
+def test_headings_and_a_table_survive_as_markdown() -> None:
+    doc = convert_page(page(article()))
+
+    assert "# Reading configuration" in doc.text
+    assert "\n## The loader\n" in doc.text
+    assert "\n### Settings we read\n" in doc.text
+    table = "| Setting | Default |\n| --- | --- |\n| port | 8080 |\n| data_dir | ./data |"
+    assert table in doc.text
+    assert "- Unknown keys are errors.\n- Missing keys take their defaults." in doc.text
+
+
+def test_page_chrome_is_left_out() -> None:
+    doc = convert_page(page(article()))
+
+    assert "Careers" not in doc.text
+    assert "Copyright 2026" not in doc.text
+    assert "Ten tips" not in doc.text
+    assert doc.title == "Reading configuration"
+
+
+def test_links_keep_their_text_in_the_content_and_their_targets_in_metadata() -> None:
+    doc = convert_page(page(article()))
+
+    assert "See the configuration reference and the TOML spec for the details." in doc.text
+    assert "](" not in doc.text and "/docs/config" not in doc.text
+    assert doc.meta["links"] == [
+        {
+            "url": "https://blog.example.com/docs/config",
+            "text": "the configuration reference",
+        },
+        {"url": "https://example.org/toml", "text": "the TOML spec"},
+    ]
+
+
+def test_links_stay_as_written_when_the_page_has_no_address() -> None:
+    doc = convert_page(page(article()), url=None)
+
+    links = doc.meta["links"]
+    assert isinstance(links, list)
+    assert [link["url"] for link in links] == ["/docs/config", "https://example.org/toml"]
+
+
+def test_a_short_article_is_kept_whole() -> None:
+    short = (
+        b"<html><head><title>Release 2.1</title></head><body><h1>Release 2.1</h1>"
+        b"<p>Fixed the crash on empty uploads.</p>"
+        b"<ul><li>Faster search</li><li>Smaller index</li></ul></body></html>"
+    )
+
+    doc = convert_page(short)
+
+    assert "# Release 2.1" in doc.text
+    assert "Fixed the crash on empty uploads." in doc.text
+    assert "- Faster search\n- Smaller index" in doc.text
+
+
+def test_the_writer_drops_decorative_images_and_keeps_meaningful_alt_text() -> None:
+    # trafilatura is asked for no images (they lowered F1 on WCXB's dev split), so alt text
+    # reaches the Markdown where a page is written whole; the writer decides which alt to keep.
+    body = lxml.html.fromstring(
+        "<div><h1>Architecture</h1><p>How the parts fit.</p>"
+        '<img src="/spacer.gif" alt=""><img src="/logo.png" alt="logo">'
+        '<img src="/a.png" alt="diagram.png">'
+        '<p><img src="/arch.png" alt="The API writes to the queue"></p></div>'
+    )
+
+    text = Writer({}).markdown(body)
+
+    assert text == "# Architecture\n\nHow the parts fit.\n\nThe API writes to the queue\n"
