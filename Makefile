@@ -24,8 +24,11 @@ run: install
 	$(BIN)/contextd migrate
 	$(BIN)/contextd serve --host $(HOST) --port $(PORT)
 
+# Two worker processes, each taking whole files (their module fixtures stay together);
+# TEST_WORKERS=0 runs it in this process, as plain pytest does.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Everything Python is linted; the docs' settings table must match config.Settings.
 lint: install

@@ -159,6 +159,18 @@ def test_plain_output_is_the_text_of_each_input_and_errors_go_to_stderr(tmp_path
     assert "garbage.bin" in result.stderr and "unsupported file format" in result.stderr
 
 
+def test_an_error_names_its_path_whole_and_literally(tmp_path: Path) -> None:
+    """A long path is never broken across lines (rich would wrap it at the terminal's width),
+    and brackets in it are text, not markup."""
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 4)
+    folder.mkdir()
+    bad = write(folder, "[draft] garbage.bin", GARBAGE)
+
+    result = run_offline("extract", bad, code=1)
+
+    assert bad in result.stderr, result.stderr
+
+
 def test_standard_input_is_read_with_a_dash() -> None:
     said = "User: what is 2 + 2?\nAssistant: 4.\n"
 

@@ -63,8 +63,11 @@ def api(web_service: Service) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it is
+    started, which would break `asyncio.run` in whatever test a worker runs next (the suite
+    runs in parallel, `pytest -n`)."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     try:

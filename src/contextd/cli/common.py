@@ -26,6 +26,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -146,6 +147,13 @@ def resolve_connection(url: str | None, api_key: str | None) -> Connection:
 # --- output -----------------------------------------------------------------------------------
 
 
+def error_console() -> Console:
+    """stderr, never hard-wrapped: a path or URL in a message stays whole (the terminal wraps it
+    for the eye, and it copies in one piece), and a log of the output reads the same at any
+    width."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
 class Output:
     """Where a command writes: `out` (stdout) for results, `err` (stderr) for everything else."""
 
@@ -153,7 +161,7 @@ class Output:
         self.json = as_json
         self.wide = wide
         self.out = Console(highlight=False, soft_wrap=False)
-        self.err = Console(stderr=True, highlight=False)
+        self.err = error_console()
 
     def id(self, value: str | None) -> str:
         """An id as tables show it: short, or whole with --wide."""
@@ -244,21 +252,21 @@ def api_message(exc: ContextdError) -> str:
 @contextmanager
 def errors(out: Output | None = None) -> Iterator[None]:
     """Turn failures into `error: ...` on stderr and a distinct exit code."""
-    err = out.err if out is not None else Console(stderr=True, highlight=False)
+    err = out.err if out is not None else error_console()
     try:
         yield
     except CliError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False)
         raise typer.Exit(exc.code) from None
     except (APIConnectionError, APITimeoutError) as exc:
-        err.print(f"[red]error:[/red] cannot reach the server: {exc}", highlight=False)
+        err.print(f"[red]error:[/red] cannot reach the server: {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_CONNECTION) from None
     except AuthenticationError as exc:
         hint = " (check --api-key, CONTEXTD_API_KEY or `contextd login`)"
-        err.print(f"[red]error:[/red] {api_message(exc)}{hint}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(api_message(exc))}{hint}", highlight=False)
         raise typer.Exit(EXIT_API) from None
     except ContextdError as exc:
-        err.print(f"[red]error:[/red] {api_message(exc)}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(api_message(exc))}", highlight=False)
         raise typer.Exit(EXIT_API) from None
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from contextd.cli.common import Output, errors, fail
 
@@ -104,7 +105,7 @@ def _run(extractor: Extractor, target: str, out: Output, *, first: bool) -> bool
         if out.json:
             out.emit_line(exc.to_json())
         else:
-            out.err.print(f"[red]error:[/red] {exc}", highlight=False)
+            out.err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return False
     if out.json:
         out.emit_line(result.to_json())
