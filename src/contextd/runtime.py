@@ -6,6 +6,7 @@ parts, so the embedded default and the scale-out mode differ only in how the run
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from contextd.blobs.factory import open_blob_store
 from contextd.config import BUILTIN_EMBEDDING_DIM, Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
+from contextd.pipeline.embed import configure as configure_embedding
 from contextd.pipeline.ingest import NetPolicy
 from contextd.search.backends import open_vector_index
 from contextd.search.vector import VectorIndex
@@ -37,6 +39,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        configure_embedding(settings.embedding_runtime, settings.resolved_model_dir)
         url = settings.resolved_database_url
         if settings.auto_migrate:
             upgrade(url)
@@ -78,8 +81,8 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The configured model: an OpenAI-compatible endpoint, or the built-in one (loaded on
-        first use, seconds and half a gigabyte, then shared by the whole process)."""
+        """The configured model for search vectors: an OpenAI-compatible endpoint, or the
+        built-in one (loaded on first use, then shared by the whole process)."""
         endpoint = self.settings.embedding_endpoint
         if endpoint:
             from contextd.pipeline.embed import OpenAIEmbedder
@@ -87,7 +90,19 @@ class Runtime:
             return OpenAIEmbedder(endpoint.url, endpoint.model, endpoint.dim, endpoint.api_key)
         from contextd.pipeline.embed import default_embedder
 
-        return default_embedder()
+        return default_embedder("search")
+
+    def warm_embedders(self) -> None:
+        """Load the models a source needs (the snapshot's and search's), so the first source
+        does not wait for them; run in a background thread at start-up."""
+        try:
+            if self.settings.embedding_endpoint is None:
+                from contextd.pipeline.embed import default_embedder
+
+                default_embedder("checks")
+            _ = self.embedder
+        except Exception:  # the job that needs it will load it again and report the error
+            logging.getLogger(__name__).exception("warming the embedding model failed")
 
     @property
     def embedding_model_name(self) -> str:
@@ -95,9 +110,9 @@ class Runtime:
         endpoint = self.settings.embedding_endpoint
         if endpoint:
             return f"openai:{endpoint.model}"
-        from contextd.pipeline.embed import MiniLM
+        from contextd.pipeline.embed import MODEL_NAME
 
-        return MiniLM.name
+        return MODEL_NAME
 
     @cached_property
     def vector_index(self) -> VectorIndex:
