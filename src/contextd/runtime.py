@@ -7,7 +7,7 @@ parts, so the embedded default and the scale-out mode differ only in how the run
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,8 @@ class Runtime:
     db: Database
     blobs: BlobStore
     job_engine: ProcrastinateEngine | None = None  # None: jobs go to our own table
+    # The built-in model's warm-up, shown by /health: idle, loading, ready or failed.
+    embedder_state: str = field(default="idle", init=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -95,14 +97,19 @@ class Runtime:
     def warm_embedders(self) -> None:
         """Load the models a source needs (the snapshot's and search's), so the first source
         does not wait for them; run in a background thread at start-up."""
+        if self.settings.embedding_endpoint is not None:
+            return  # nothing to load: a remote model
+        self.embedder_state = "loading"
         try:
-            if self.settings.embedding_endpoint is None:
-                from contextd.pipeline.embed import default_embedder
+            from contextd.pipeline.embed import default_embedder
 
-                default_embedder("checks")
+            default_embedder("checks")
             _ = self.embedder
-        except Exception:  # the job that needs it will load it again and report the error
+        except Exception:  # the job that needs it will try again and report the error
+            self.embedder_state = "failed"
             logging.getLogger(__name__).exception("warming the embedding model failed")
+        else:
+            self.embedder_state = "ready"
 
     @property
     def embedding_model_name(self) -> str:
