@@ -6,9 +6,8 @@ is ready, with a snapshot."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
