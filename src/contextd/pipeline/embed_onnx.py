@@ -153,6 +153,7 @@ class OnnxMiniLM:
         precision: Precision = "float32",
         *,
         batch_size: int = 32,
+        batch_tokens: int = 2048,
         max_seq_length: int = 256,
     ) -> None:
         import onnxruntime as ort
@@ -162,6 +163,9 @@ class OnnxMiniLM:
         options = ort.SessionOptions()
         options.intra_op_num_threads = _threads()
         options.log_severity_level = 3
+        # No memory arena: it keeps the peak of every batch shape seen (over a gigabyte after
+        # a few batches of long sentences); freeing each run's buffers costs little here.
+        options.enable_cpu_mem_arena = False
         self._session: Any = ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -170,6 +174,7 @@ class OnnxMiniLM:
         self._tokenizer.no_padding()
         self.precision = precision
         self._batch_size = batch_size
+        self._batch_tokens = batch_tokens
         self._lock = threading.Lock()  # one run at a time: its threads already use every core
 
     def embed(self, texts: Sequence[str]) -> Vectors:
@@ -180,9 +185,15 @@ class OnnxMiniLM:
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            for start in range(0, len(order), self._batch_size):
-                rows = order[start : start + self._batch_size]
+            start = 0
+            while start < len(order):
+                # At most `batch_size` texts and `batch_tokens` padded tokens a run: the
+                # attention's buffers grow with texts x width squared, and so does peak memory.
+                width = len(encodings[order[start]].ids)
+                count = max(1, min(self._batch_size, self._batch_tokens // max(width, 1)))
+                rows = order[start : start + count]
                 out[rows] = self._run([encodings[i] for i in rows])
+                start += count
         return out
 
     def _run(self, encodings: list[Any]) -> Vectors:

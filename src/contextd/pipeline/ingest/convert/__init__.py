@@ -35,6 +35,7 @@ def __getattr__(name: str) -> object:
         return html_to_document
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "convert",
     "decode_text",
