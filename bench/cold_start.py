@@ -60,6 +60,7 @@ def one_start(runtime: str, models: Path, text: str) -> tuple[float, float]:
             "CONTEXTD_EMBEDDING_RUNTIME": runtime,
             "CONTEXTD_MODEL_DIR": str(models),
             "CONTEXTD_JOB_POLL_SECONDS": "0.02",
+            "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000",  # the wait polls every 20 ms
         }
         server = ServerProcess(Path(tmp) / "data", env)
         server.data_dir.mkdir(parents=True)

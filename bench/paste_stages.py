@@ -53,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="contextd-models-") as tmp:
         embed.configure(args.runtime, Path(tmp))
         checks, search = embed.default_embedder("checks"), embed.default_embedder("search")
-        checks.embed(["warm"]), search.embed(["warm"])
+        checks.embed(["warm"]), search.embed(["warm"]), count_tokens("warm")
         stages: dict[str, float] = {}
         fetched = Fetched(content=text.encode(), filename="chat.txt")
         ingested = timed(stages, "ingest", lambda: ingest(fetched))
