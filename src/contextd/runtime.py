@@ -22,7 +22,7 @@ from contextd.search.backends import open_vector_index
 from contextd.search.vector import VectorIndex
 from contextd.services.processing import net_policy
 from contextd.store.db import Database
-from contextd.store.migrate import upgrade
+from contextd.store.migrate import ensure_current
 
 if TYPE_CHECKING:
     from contextd.jobs.procrastinate_engine import ProcrastinateEngine
@@ -44,7 +44,7 @@ class Runtime:
         configure_embedding(settings.embedding_runtime, settings.resolved_model_dir)
         url = settings.resolved_database_url
         if settings.auto_migrate:
-            upgrade(url)
+            ensure_current(url)
         job_engine = None
         if settings.job_engine == "procrastinate":
             from contextd.jobs.procrastinate_engine import ProcrastinateEngine, ensure_schema
