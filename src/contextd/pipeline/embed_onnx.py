@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -73,11 +75,23 @@ def ensure_models(model_dir: Path) -> dict[Precision, Path]:
     if all(path.exists() for path in files.values()):
         return files
     with _exclusive(model_dir):
-        if not files["float32"].exists():
-            _export_float32(files["float32"])
-        if not files["int8"].exists():
-            _quantize(files["float32"], files["int8"])
+        if not all(path.exists() for path in files.values()):
+            # In a child process: torch and the exporter hold the GIL for seconds (a server's
+            # /health would stall behind them) and leave half a gigabyte behind.
+            code = (
+                "import sys; from contextd.pipeline.embed_onnx import export; export(sys.argv[1])"
+            )
+            subprocess.run([sys.executable, "-c", code, str(model_dir)], check=True)
     return files
+
+
+def export(model_dir: str | Path) -> None:
+    """Write the missing files (the caller holds the lock); run by `ensure_models`' child."""
+    files = model_files(Path(model_dir))
+    if not files["float32"].exists():
+        _export_float32(files["float32"])
+    if not files["int8"].exists():
+        _quantize(files["float32"], files["int8"])
 
 
 def _export_float32(target: Path) -> None:
