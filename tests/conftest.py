@@ -10,6 +10,7 @@ ownership exactly as real users are. The plain helpers these fixtures build on a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,14 @@ from contextd.runtime import Runtime
 from contextd.testing import ThreadedServer, scratch_database
 from tests.support.pages import PageServer
 from tests.support.service import Client, Service
-from tests.support.settings import BACKENDS, PG_ADMIN_URL, make_settings
+from tests.support.settings import BACKENDS, MODEL_DIR_ENV, PG_ADMIN_URL, make_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory for the built-in model's ONNX files, kept in pytest's cache: exported once
+    per checkout rather than once per service's data dir. Child processes inherit it."""
+    if config.cache is not None:
+        os.environ.setdefault(MODEL_DIR_ENV, str(config.cache.mkdir("contextd-models")))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

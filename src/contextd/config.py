@@ -213,6 +213,17 @@ class Settings(BaseSettings):
     embedding_api_key: str | None = Field(
         default=None, description="the embedding endpoint's API key"
     )
+    embedding_runtime: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="how the built-in model runs: `onnx` (exported from the installed model on "
+        "first use; int8 for snapshot checks, float32 for search vectors) or `torch` "
+        "(sentence-transformers, slower; also the fallback when ONNX cannot load)",
+    )
+    model_dir: Path | None = Field(
+        default=None,
+        description="where the built-in model's ONNX files are exported and kept",
+        json_schema_extra=_shown("`<data dir>/models`"),
+    )
     auto_migrate: bool = Field(
         default=True,
         description="apply the database migrations (and procrastinate's schema, when it is the "
@@ -318,6 +329,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'contextd.db').resolve()}"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
 
     @property
     def resolved_storage_url(self) -> str:

@@ -192,6 +192,10 @@ class Extractor:
         self.budget = budget
         self.policy = processing.net_policy(self.settings)
         self.llm = processing.llm_config(self.settings)
+        # The snapshot's model runs where and as these settings say (ONNX files in their dir).
+        from contextd.pipeline.embed import configure as configure_embedding
+
+        configure_embedding(self.settings.embedding_runtime, self.settings.resolved_model_dir)
 
     def __call__(
         self, source: str | os.PathLike[str] | bytes, *, filename: str | None = None

@@ -6,7 +6,8 @@ parts, so the embedded default and the scale-out mode differ only in how the run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -15,12 +16,13 @@ from contextd.blobs.factory import open_blob_store
 from contextd.config import BUILTIN_EMBEDDING_DIM, Settings
 from contextd.jobs.queue import ENGINE_KEY
 from contextd.pipeline.embed import Embedder
+from contextd.pipeline.embed import configure as configure_embedding
 from contextd.pipeline.ingest import NetPolicy
 from contextd.search.backends import open_vector_index
 from contextd.search.vector import VectorIndex
 from contextd.services.processing import net_policy
 from contextd.store.db import Database
-from contextd.store.migrate import upgrade
+from contextd.store.migrate import ensure_current
 
 if TYPE_CHECKING:
     from contextd.jobs.procrastinate_engine import ProcrastinateEngine
@@ -33,13 +35,16 @@ class Runtime:
     db: Database
     blobs: BlobStore
     job_engine: ProcrastinateEngine | None = None  # None: jobs go to our own table
+    # The built-in model's warm-up, shown by /health: idle, loading, ready or failed.
+    embedder_state: str = field(default="idle", init=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        configure_embedding(settings.embedding_runtime, settings.resolved_model_dir)
         url = settings.resolved_database_url
         if settings.auto_migrate:
-            upgrade(url)
+            ensure_current(url)
         job_engine = None
         if settings.job_engine == "procrastinate":
             from contextd.jobs.procrastinate_engine import ProcrastinateEngine, ensure_schema
@@ -78,8 +83,8 @@ class Runtime:
 
     @cached_property
     def embedder(self) -> Embedder:
-        """The configured model: an OpenAI-compatible endpoint, or the built-in one (loaded on
-        first use, seconds and half a gigabyte, then shared by the whole process)."""
+        """The configured model for search vectors: an OpenAI-compatible endpoint, or the
+        built-in one (loaded on first use, then shared by the whole process)."""
         endpoint = self.settings.embedding_endpoint
         if endpoint:
             from contextd.pipeline.embed import OpenAIEmbedder
@@ -87,7 +92,24 @@ class Runtime:
             return OpenAIEmbedder(endpoint.url, endpoint.model, endpoint.dim, endpoint.api_key)
         from contextd.pipeline.embed import default_embedder
 
-        return default_embedder()
+        return default_embedder("search")
+
+    def warm_embedders(self) -> None:
+        """Load the models a source needs (the snapshot's and search's), so the first source
+        does not wait for them; run in a background thread at start-up."""
+        if self.settings.embedding_endpoint is not None:
+            return  # nothing to load: a remote model
+        self.embedder_state = "loading"
+        try:
+            from contextd.pipeline.embed import default_embedder
+
+            default_embedder("checks")
+            _ = self.embedder
+        except Exception:  # the job that needs it will try again and report the error
+            self.embedder_state = "failed"
+            logging.getLogger(__name__).exception("warming the embedding model failed")
+        else:
+            self.embedder_state = "ready"
 
     @property
     def embedding_model_name(self) -> str:
@@ -95,9 +117,9 @@ class Runtime:
         endpoint = self.settings.embedding_endpoint
         if endpoint:
             return f"openai:{endpoint.model}"
-        from contextd.pipeline.embed import MiniLM
+        from contextd.pipeline.embed import MODEL_NAME
 
-        return MiniLM.name
+        return MODEL_NAME
 
     @cached_property
     def vector_index(self) -> VectorIndex:

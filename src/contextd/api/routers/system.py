@@ -36,7 +36,10 @@ HEALTH = {
     },
 )
 def health(runtime: RuntimeDep) -> JSONResponse:
-    """Service health with its dependencies; 503 when one is down. No authentication."""
+    """Service health with its dependencies; 503 when one is down. No authentication.
+
+    The built-in embedding model loads in the background at start-up: `embedder.model` says
+    `loading` until it is ready (sources are accepted meanwhile; their jobs wait for it)."""
     checks: dict[str, Any] = {}
     try:
         with runtime.db.engine.connect() as conn:
@@ -49,6 +52,9 @@ def health(runtime: RuntimeDep) -> JSONResponse:
         checks["storage"] = {"status": "ok"}
     except Exception as exc:
         checks["storage"] = {"status": "error", "error": type(exc).__name__}
+    if runtime.embedder_state != "idle":  # the built-in model, loading in the background
+        state = runtime.embedder_state
+        checks["embedder"] = {"status": "error" if state == "failed" else "ok", "model": state}
     ok = all(c["status"] == "ok" for c in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "degraded", "dependencies": checks},

@@ -17,11 +17,25 @@ from the declared media type and file name, then by sniffing the text (`<!doctyp
 `_dispatch._CONVERTERS`. Nothing here touches the network.
 """
 
+import typing
+
 from contextd.pipeline.ingest.convert._decode import decode_text
 from contextd.pipeline.ingest.convert._detect import detect_format
 from contextd.pipeline.ingest.convert._dispatch import convert
-from contextd.pipeline.ingest.convert._html import html_to_document
 from contextd.pipeline.ingest.convert._text import json_document, load_json
+
+if typing.TYPE_CHECKING:
+    from contextd.pipeline.ingest.convert._html import html_to_document
+
+
+def __getattr__(name: str) -> object:
+    """`html_to_document` on first use: the HTML reader's libraries load only when needed."""
+    if name == "html_to_document":
+        from contextd.pipeline.ingest.convert._html import html_to_document
+
+        return html_to_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "convert",

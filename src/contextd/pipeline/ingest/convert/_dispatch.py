@@ -1,28 +1,35 @@
-"""Which converter reads which format: one entry per input kind."""
+"""Which converter reads which format: one entry per input kind.
+
+Each converter's module is imported on first use: the PDF, DOCX and HTML readers bring large
+libraries (pypdfium2, mammoth, readability, BeautifulSoup) that a server starting up, or a
+process that only ever sees chats, need not pay for."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from contextd.pipeline.ingest.convert._detect import detect_format
-from contextd.pipeline.ingest.convert._docx import convert_docx
-from contextd.pipeline.ingest.convert._html import convert_html
-from contextd.pipeline.ingest.convert._pdf import convert_pdf
-from contextd.pipeline.ingest.convert._text import (
-    convert_json,
-    convert_markdown,
-    convert_text,
-)
 from contextd.pipeline.types import Document, Fetched
 
-_CONVERTERS: dict[str, Callable[[Fetched], Document]] = {
-    "pdf": convert_pdf,
-    "docx": convert_docx,
-    "html": convert_html,
-    "json": convert_json,
-    "markdown": convert_markdown,
-    "text": convert_text,
+Converter = Callable[[Fetched], Document]
+
+# format -> (module in this package, function)
+_CONVERTERS: dict[str, tuple[str, str]] = {
+    "pdf": ("_pdf", "convert_pdf"),
+    "docx": ("_docx", "convert_docx"),
+    "html": ("_html", "convert_html"),
+    "json": ("_text", "convert_json"),
+    "markdown": ("_text", "convert_markdown"),
+    "text": ("_text", "convert_text"),
 }
+
+
+def converter(kind: str) -> Converter:
+    module, name = _CONVERTERS[kind]
+    package = __name__.rsplit(".", 1)[0]
+    return cast(Converter, getattr(importlib.import_module(f"{package}.{module}"), name))
 
 
 def convert(fetched: Fetched) -> Document:
@@ -31,4 +38,4 @@ def convert(fetched: Fetched) -> Document:
     `Document.format` is one of "pdf", "docx", "html", "json", "markdown", "text", or, for chat
     exports in JSON, "chatgpt", "claude" or "messages".
     """
-    return _CONVERTERS[detect_format(fetched)](fetched)
+    return converter(detect_format(fetched))(fetched)
