@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 import trustme
 from sqlalchemy import Engine, create_engine, exists, select
-from workers import conversation, create_all
+from workers import bench_key, conversation, create_all
 
 from contextd.domain.enums import SourceStatus
 from contextd.store.tables import Chunk, Source
@@ -196,16 +196,7 @@ class Stack:
                 self.db.dispose()
 
     def key(self, url: str) -> str:
-        from contextd.services import keys
-        from contextd.store.db import Database
-
-        database = Database(url)
-        try:
-            with database.session() as session:
-                user = keys.ensure_user(session, "bench", "bench@example.test")
-                return keys.create_key(session, user, "bench", None).raw
-        finally:
-            database.dispose()
+        return bench_key(url)
 
     def batch(self, n: int, words: int, seed: int, timeout: float, variant: str) -> Batch:
         result = Batch(variant, self.engine_name, n, os.getloadavg()[0])

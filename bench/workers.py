@@ -283,16 +283,7 @@ class Cluster:
             worker.wait_for_log(READY)
 
     def key(self) -> str:
-        from contextd.services import keys
-        from contextd.store.db import Database
-
-        database = Database(self.url)
-        try:
-            with database.session() as session:
-                user = keys.ensure_user(session, "bench", "bench@example.test")
-                return keys.create_key(session, user, "bench", None).raw
-        finally:
-            database.dispose()
+        return bench_key(self.url)
 
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         assert self.engine is not None
@@ -708,6 +699,20 @@ def main() -> int:
         probed = asdict(measured) if measured else None
         print(json.dumps({"runs": [asdict(r) for r in runs], "probe": probed}, indent=2))
     return status
+
+
+def bench_key(url: str) -> str:
+    """A new API key of the bench's user, made straight in the database at `url`."""
+    from contextd.services import keys
+    from contextd.store.db import Database
+
+    database = Database(url)
+    try:
+        with database.session() as session:
+            user = keys.ensure_user(session, "bench", "bench@example.test")
+            return keys.create_key(session, user, "bench", None).raw
+    finally:
+        database.dispose()
 
 
 if __name__ == "__main__":

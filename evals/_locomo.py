@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from _judge import Question
+from _judge import Judge, Question, Score, turn_lines
 
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.ingest.conversations import speaker_role
@@ -203,3 +203,24 @@ def random_sentences(
             kept.append((index, position, line))
             used += cost
     return [(index, line) for index, _, line in sorted(kept, key=lambda piece: piece[1])]
+
+
+def random_baselines(
+    judge: Judge,
+    turns: Sequence[Turn],
+    costs: Sequence[int],
+    budget: int,
+    seeds: int,
+    counts_from: Score,
+) -> dict[str, Score]:
+    """Whole turns and labelled sentences drawn at random to the snapshot's budget, averaged
+    over `seeds`; the question counts (`counts_from`, the snapshot's) are not averaged."""
+    scores = {"random_turns": Score(), "random_sentences": Score()}
+    for seed in range(seeds):
+        chosen = turn_lines(turns, random_turns(costs, budget, seed))
+        scores["random_turns"].merge(judge.score(chosen), 1 / seeds)
+        sentences = random_sentences(turns, budget, seed, labelled=True)
+        scores["random_sentences"].merge(judge.score([line for _, line in sentences]), 1 / seeds)
+    for score in scores.values():
+        score.questions = dict(counts_from.questions)
+    return scores

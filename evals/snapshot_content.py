@@ -53,8 +53,7 @@ from _locomo import (
     data_files,
     document_of,
     prefix,
-    random_sentences,
-    random_turns,
+    random_baselines,
     turn_costs,
 )
 
@@ -139,21 +138,13 @@ def evaluate(
         "first": judge.score(turn_lines(turns, prefix(indexes, costs, budget))),
         "last": judge.score(turn_lines(turns, prefix(indexes[::-1], costs, budget))),
         "ceiling": judge.score(turn_lines(turns, indexes)),
-        "random_turns": Score(),
-        "random_sentences": Score(),
     }
     forward_after = 0
     if parts > 1:
         forward = _forward(conversation, parts, ratio, embedder)
         scores["forward"] = judge.score(snapshot_lines(forward.markdown))
         forward_after = forward.tokens_after
-    for seed in range(seeds):
-        chosen = turn_lines(turns, random_turns(costs, budget, seed))
-        scores["random_turns"].merge(judge.score(chosen), 1 / seeds)
-        sentences = random_sentences(turns, budget, seed, labelled=True)
-        scores["random_sentences"].merge(judge.score([line for _, line in sentences]), 1 / seeds)
-    for name in ("random_turns", "random_sentences"):  # counts are not averaged
-        scores[name].questions = dict(scores["snapshot"].questions)
+    scores.update(random_baselines(judge, turns, costs, budget, seeds, scores["snapshot"]))
     cited = set(snapshot.turn_indexes)
     questions = [q for q, _ in judge.questions]
     row = Row(

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _judge import Judge, Question, Score, snapshot_lines, table, turn_lines
-from _locomo import CachingEmbedder, prefix, random_sentences, random_turns, turn_costs
+from _locomo import CachingEmbedder, prefix, random_baselines, turn_costs
 
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder
@@ -140,16 +140,8 @@ def evaluate(
         "snapshot": judge.score(snapshot_lines(snapshot.markdown)),
         "first_last": judge.score(turn_lines(turns, first_last(costs, budget))),
         "ceiling": judge.score(turn_lines(turns, range(len(turns)))),
-        "random_turns": Score(),
-        "random_sentences": Score(),
     }
-    for seed in range(seeds):
-        chosen = turn_lines(turns, random_turns(costs, budget, seed))
-        scores["random_turns"].merge(judge.score(chosen), 1 / seeds)
-        sentences = random_sentences(turns, budget, seed, labelled=True)
-        scores["random_sentences"].merge(judge.score([line for _, line in sentences]), 1 / seeds)
-    for name in ("random_turns", "random_sentences"):  # counts are not averaged
-        scores[name].questions = dict(scores["snapshot"].questions)
+    scores.update(random_baselines(judge, turns, costs, budget, seeds, scores["snapshot"]))
     row = Row(
         chat.name,
         ratio,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.support.evals import run_eval
 
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals"
@@ -84,27 +84,16 @@ def test_lines_that_lean_on_the_chat_do_not_stand_alone() -> None:
 
 @pytest.mark.slow
 def test_the_evaluation_reports_every_method_at_the_asked_ratio() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(EVALS / "snapshot_work.py"),
-            "--data",
-            str(FIXTURE),
-            "--ratios",
-            "2",
-            "--seeds",
-            "2",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
+    result = run_eval(
+        "snapshot_work.py",
+        "--data",
+        str(FIXTURE),
+        "--ratios",
+        "2",
+        "--seeds",
+        "2",
+        "--json",
     )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
     assert result["chats"] == ["tiny-chat"]
     figures = result["ratios"]["2"]
     methods = figures["methods"]

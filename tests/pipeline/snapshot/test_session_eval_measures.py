@@ -8,13 +8,11 @@ bookkeeping in the snapshot and score the summary's named things.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.evals import run_eval
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURE = ROOT / "tests" / "fixtures" / "sessions" / "claude_code" / "agent_session.jsonl"
@@ -22,24 +20,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "sessions" / "claude_code" / "agent_sess
 
 @pytest.mark.slow
 def test_the_session_evaluation_measures_a_compacted_session() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "evals" / "agent_sessions.py"),
-            "--json",
-            "--no-throughput",
-            "--files",
-            str(FIXTURE),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_eval("agent_sessions.py", "--json", "--no-throughput", "--files", str(FIXTURE))
     (row,) = result["sessions"]
     assert row["boundary"] is True
     assert row["turns"] > 0
