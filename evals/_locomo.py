@@ -77,11 +77,14 @@ class Conversation:
 
 
 def data_files(data: Path | None, only: str | None = None) -> tuple[Path, list[Path]]:
-    """The folder looked in and the conversations found there (`only`: one of them by name)."""
+    """The folder looked in and the conversations found there (`only`: some of them by name,
+    comma separated, or "tune" / "report" for a split)."""
     folder = data or Path(os.environ.get("CONTEXTD_LOCOMO_DIR", DEFAULT_DIR))
     files = sorted(folder.glob("conv-*.json")) if folder.is_dir() else []
     if only:
-        files = [f for f in files if f.stem == only]
+        splits = {"tune": TUNE, "report": REPORT}
+        names = {n for part in only.split(",") for n in splits.get(part, (part,))}
+        files = [f for f in files if f.stem in names]
     return folder, files
 
 
