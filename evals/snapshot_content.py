@@ -305,7 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ratio", type=float, default=4.0)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--parts", type=int, default=4, help="fast-forward parts (1: skip)")
-    parser.add_argument("--only", default=None, help="run some conversations: conv-26,conv-30 or tune or report")
+    parser.add_argument(
+        "--only", default=None, help="some conversations: conv-26,conv-30, or tune, or report"
+    )
     parser.add_argument("--show", action="store_true", help="print each snapshot")
     parser.add_argument("--markdown", action="store_true", help="tables as Markdown")
     parser.add_argument(

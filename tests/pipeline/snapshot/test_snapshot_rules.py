@@ -59,6 +59,20 @@ def test_months_and_years_are_named() -> None:
     )
 
 
+def test_a_span_up_to_the_session_gets_its_start() -> None:
+    assert date_relative("Seven years now, and I still love painting.", SESSION) == (
+        "Seven years now (since 2016), and I still love painting."
+    )
+    assert date_relative("I've known these friends for 4 years.", SESSION) == (
+        "I've known these friends for 4 years (since 2019)."
+    )
+    assert date_relative("I've been running for the past three months.", SESSION) == (
+        "I've been running for the past three months (since February 2023)."
+    )
+    said = "I've been painting for a few years."
+    assert date_relative(said, SESSION) == said
+
+
 def test_without_a_date_or_once_annotated_the_text_is_unchanged() -> None:
     said = "I went to a support group yesterday."
     assert date_relative(said, None) == said

@@ -4,8 +4,10 @@
 later, and without the session headers of the chat, "yesterday" names no day. When the turn has
 a timestamp, the snapshot's line says it: "yesterday (7 May 2023)", "last week (week before
 8 May 2023)", "last Friday (Friday before 15 July 2023)", "next month (June 2023)", "last year
-(2022)", "two days ago (10 July 2023)". Exact dates are given only where the words fix one (a
-day, a month, a year); a week or a weekend is said relative to the turn's date, as a person would.
+(2022)", "two days ago (10 July 2023)"; a span running to the day it was said gives its start:
+"seven years now (since 2016)", "for 4 years (since 2019)", "for three months (since February
+2023)" (a reader asks "how long?" weeks later, when the count has moved on). Exact dates are
+given only where the words fix one (a day, a month, a year); a week or a weekend is said relative to the turn's date, as a person would.
 A phrase already followed by a parenthesis is left alone, so text annotated once (a previous
 snapshot's line) is never annotated twice.
 """
@@ -35,6 +37,8 @@ _PHRASE_RE = re.compile(
     r"|(?P<tomorrow>tomorrow)"
     r"|(?P<rel>last|this|next|past) (?P<unit>week|weekend|month|year|" + _DAY_NAME + r")"
     r"|(?P<count>" + _COUNT + r") (?P<units>days?|weeks?|weekends?|months?|years?) ago"
+    r"|(?P<span>for (?:the (?:past|last) )?(?P<for>" + _COUNT + r") (?P<for_units>months?|years?)"
+    r"|(?P<now>" + _COUNT + r") (?P<now_units>months?|years?) (?:now|already))"
     r")\b(?!\s*\()",
     re.IGNORECASE,
 )
@@ -86,6 +90,8 @@ def _when(match: re.Match[str], today: date) -> str | None:
         if day is None:
             return None
         return f"{day.capitalize()} {direction or 'of the week of'} {_day(today)}"
+    if match.group("span"):
+        return _since(match, today)
     count = _count(match.group("count"))
     unit = match.group("units").lower().rstrip("s")
     if count is None:  # "a few weeks ago": not a date, but when it was said still helps
@@ -98,6 +104,17 @@ def _when(match: re.Match[str], today: date) -> str | None:
         return str(today.year - count)
     plural = "s" if count > 1 else ""
     return f"{count} {unit}{plural} before {_day(today)}"
+
+
+def _since(match: re.Match[str], today: date) -> str | None:
+    """When a span of months or years that runs to `today` began ("for 4 years": since 2019)."""
+    count = _count(match.group("for") or match.group("now"))
+    if count is None:  # "for a few years": no start to name
+        return None
+    unit = (match.group("for_units") or match.group("now_units")).lower()
+    if unit.startswith("year"):
+        return f"since {today.year - count}"
+    return f"since {_month(today, -count)}"
 
 
 def date_relative(text: str, stamp: datetime | None) -> str:
