@@ -7,9 +7,9 @@ a timestamp, the snapshot's line says it: "yesterday (7 May 2023)", "last week (
 (2022)", "two days ago (10 July 2023)"; a span running to the day it was said gives its start:
 "seven years now (since 2016)", "for 4 years (since 2019)", "for three months (since February
 2023)" (a reader asks "how long?" weeks later, when the count has moved on). Exact dates are
-given only where the words fix one (a day, a month, a year); a week or a weekend is said relative to the turn's date, as a person would.
-A phrase already followed by a parenthesis is left alone, so text annotated once (a previous
-snapshot's line) is never annotated twice.
+given only where the words fix one (a day, a month, a year); a week or a weekend is said relative
+to the turn's date, as a person would. A phrase already followed by a parenthesis is left alone,
+so text annotated once (a previous snapshot's line) is never annotated twice.
 """
 
 from __future__ import annotations
