@@ -1,6 +1,7 @@
 """Cold start: how soon a spawned `contextd serve` answers `/health`, and its first source.
 
-Usage: `.venv/bin/python bench/cold_start.py [--repeat 3] [--runtime onnx,torch] [--json]`
+Usage: `.venv/bin/python bench/cold_start.py [--repeat 3] [--runtime onnx,torch] [--json]
+[--baseline-src ../main/src]`
 
 Why this design:
 
@@ -11,6 +12,9 @@ Why this design:
   until COMPLETED. The model loads in the background from start-up, so this shows how much of
   the load the first user still waits for. The ONNX files are exported beforehand (a restart's
   case; the very first start also exports them, a one-time few seconds, shown as `export s`).
+- **Before/after in one run**: with `--baseline-src DIR`, the server runs from the package in
+  DIR too (e.g. a checkout of main before a change), its starts interleaved with this one's so a
+  change in the machine's load hits both; the ratios baseline/this are printed.
 """
 
 from __future__ import annotations
@@ -55,10 +59,13 @@ def health_seconds(server: ServerProcess, timeout: float = 300) -> tuple[float, 
     raise RuntimeError(f"no health answer:\n{server.tail()}")
 
 
-def one_start(runtime: str, models: Path, text: str) -> tuple[float, float, float]:
+def one_start(
+    runtime: str, models: Path, text: str, src: str | None = None
+) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory(prefix="contextd-cold-") as tmp:
         env = {
             **os.environ,
+            **({"PYTHONPATH": src} if src else {}),
             "CONTEXTD_EMBEDDING_RUNTIME": runtime,
             "CONTEXTD_MODEL_DIR": str(models),
             "CONTEXTD_JOB_POLL_SECONDS": "0.02",
@@ -80,13 +87,29 @@ def one_start(runtime: str, models: Path, text: str) -> tuple[float, float, floa
     return health, cpu, first
 
 
+def row(runtime: str, variant: str, starts: list[tuple[float, float, float]]) -> dict[str, Any]:
+    return {
+        "runtime": runtime,
+        "variant": variant,
+        "health_seconds": round(min(h for h, _, _ in starts), 2),
+        "health_cpu_seconds": round(min(c for _, c, _ in starts), 2),
+        "first_source_seconds": round(min(f for _, _, f in starts), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runtime", default="onnx,torch")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--baseline-src", default=None, help="also run the server from this src dir"
+    )
     args = parser.parse_args()
     text = conversation(2000)
+    variants: list[tuple[str, str | None]] = [("this", None)]
+    if args.baseline_src:
+        variants.insert(0, ("baseline", str(Path(args.baseline_src).resolve())))
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="contextd-models-") as tmp:
         models = Path(tmp)
@@ -95,28 +118,42 @@ def main() -> None:
         export = time.perf_counter() - start
         floor = min(python_floor() for _ in range(args.repeat))
         for runtime in args.runtime.split(","):
-            starts = [one_start(runtime, models, text) for _ in range(args.repeat)]
-            rows.append(
+            starts: dict[str, list[tuple[float, float, float]]] = {v: [] for v, _ in variants}
+            for _ in range(args.repeat):
+                for variant, src in variants:
+                    starts[variant].append(one_start(runtime, models, text, src))
+            rows.extend(row(runtime, v, starts[v]) for v, _ in variants)
+    load = os.getloadavg()[0]
+    if args.json:
+        print(
+            json.dumps(
                 {
-                    "runtime": runtime,
-                    "health_seconds": round(min(h for h, _, _ in starts), 2),
-                    "health_cpu_seconds": round(min(c for _, c, _ in starts), 2),
-                    "first_source_seconds": round(min(f for _, _, f in starts), 2),
+                    "load_average": load,
                     "python_floor_seconds": round(floor, 3),
                     "export_seconds": round(export, 1),
-                }
+                    "rows": rows,
+                },
+                indent=2,
             )
-    if args.json:
-        print(json.dumps(rows, indent=2))
+        )
         return
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; best of {args.repeat}")
+    print(f"load average {load:.1f} on {os.cpu_count()} cores; best of {args.repeat}")
     print(f"export s {export:.1f} (one-time, first start only); python -c pass {floor:.3f} s")
     for r in rows:
         print(
-            f"{r['runtime']:6} /health {r['health_seconds']:.2f} s "
+            f"{r['runtime']:6} {r['variant']:8} /health {r['health_seconds']:.2f} s "
             f"(server CPU {r['health_cpu_seconds']:.2f} s), first 2k-word source "
             f"COMPLETED {r['first_source_seconds']:.2f} s after it"
         )
+    if args.baseline_src:
+        for runtime in args.runtime.split(","):
+            base, this = (
+                next(r for r in rows if r["runtime"] == runtime and r["variant"] == v)
+                for v in ("baseline", "this")
+            )
+            wall = base["health_seconds"] / this["health_seconds"]
+            cpu = base["health_cpu_seconds"] / max(this["health_cpu_seconds"], 1e-9)
+            print(f"{runtime:6} baseline/this: /health wall x{wall:.2f}, server CPU x{cpu:.2f}")
 
 
 if __name__ == "__main__":

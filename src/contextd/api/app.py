@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from contextd.api.routers import (
 from contextd.runtime import Runtime
 from contextd.web import dashboard
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """
 contextd is a self-hosted context server compatible with the Ctxfy API.
 
@@ -43,26 +46,40 @@ update/delete, the `force` flag of refresh, and search (`POST /v1/spaces/{spaceI
 """
 
 
+def _start_worker(app: FastAPI, runtime: Runtime) -> None:
+    """Build and start the embedded worker; a failure is logged, the API keeps serving."""
+    from contextd.tasks.handlers import build_worker
+
+    try:
+        worker = build_worker(runtime)
+        worker.start()
+    except Exception:
+        log.exception("the embedded worker could not start; jobs wait for a worker")
+        return
+    app.state.worker = worker
+
+
 def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> FastAPI:
     settings = runtime.settings
     run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = None
         # Load the embedding model in the background now, not on the first search or job.
         threading.Thread(target=runtime.warm_embedders, name="warm-embedder", daemon=True).start()
+        # The embedded worker starts in the background too: importing the job handlers (the
+        # whole pipeline) would otherwise delay the first request (bench/cold_start.py); jobs
+        # queued meanwhile wait in the queue as they would for a busy worker.
+        starter = threading.Thread(target=_start_worker, args=(app, runtime), name="start-worker")
         if run_worker:
-            from contextd.tasks.handlers import build_worker
-
-            worker = build_worker(runtime)
-            worker.start()
-        app.state.worker = worker
+            starter.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            if run_worker:
+                starter.join()
+            if app.state.worker is not None:
+                app.state.worker.stop()
 
     app = FastAPI(
         title="contextd",

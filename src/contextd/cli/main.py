@@ -1,7 +1,12 @@
 """The `contextd` command: the server side (serve, worker, migrate, keys, reindex, backup and
 restore) is here; the client commands that talk to a running server live in their own modules
 (`client_commands`), and so do `contextd mcp` and `contextd extract` (the pipeline without a
-server)."""
+server).
+
+Those other modules are imported only when the command line may need them: they pull the SDK,
+rich and pydantic models (about a second of imports on a busy machine), which `contextd serve`
+would otherwise pay before it listens (bench/cold_start.py). `app` (the whole tree, for
+`contextd --help`, the tests and the CLI reference) builds on first access."""
 
 from __future__ import annotations
 
@@ -9,24 +14,23 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from contextd.cli.client_commands import register as register_client_commands
-from contextd.cli.extract import extract
-from contextd.cli.mcp_command import mcp
 from contextd.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from contextd.runtime import Runtime
     from contextd.store.backup import Layout
 
-app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
+_app = typer.Typer(help="contextd: a self-hosted context server.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
+_app.add_typer(keys_app, name="keys")
+_complete = False
 
 
 def _settings(**overrides: object) -> Settings:
@@ -53,7 +57,7 @@ def _runtime(settings: Settings) -> Runtime:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@_app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8080)")] = None,
@@ -83,7 +87,7 @@ def serve(
     )
 
 
-@app.command()
+@_app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Jobs run at once")] = 1,
     queue: Annotated[
@@ -116,7 +120,7 @@ def worker(
     w.stop()
 
 
-@app.command()
+@_app.command()
 def migrate() -> None:
     """Apply the database migrations."""
     from contextd.store.migrate import upgrade
@@ -132,7 +136,7 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
-@app.command()
+@_app.command()
 def reindex() -> None:
     """Queue re-embedding of every chunk whose vector is missing or from another model (after
     changing CONTEXTD_EMBEDDING_*). Nothing is re-extracted; workers do the embedding."""
@@ -160,7 +164,7 @@ def keys_create(
         typer.echo(created.raw)
 
 
-@app.command()
+@_app.command()
 def backup(
     path: Annotated[Path, typer.Argument(help="Directory to create (absent or empty)")],
     json_: Annotated[bool, typer.Option("--json", help="The manifest's summary as JSON")] = False,
@@ -185,7 +189,7 @@ def backup(
     _report(manifest, f"backed up {layout.data_dir} to {path.resolve()}", json_)
 
 
-@app.command()
+@_app.command()
 def restore(
     path: Annotated[Path, typer.Argument(help="A directory `contextd backup` wrote")],
     force: Annotated[
@@ -229,10 +233,37 @@ def _report(manifest: dict[str, Any], done: str, as_json: bool) -> None:
         typer.echo(f"note: {len(brief['missingBlobs'])} blob(s) were missing already", err=True)
 
 
-app.command("mcp")(mcp)
-app.command("extract")(extract)
-register_client_commands(app)
+def _server_commands() -> frozenset[str]:
+    """The names of the commands defined in this module (the server side)."""
+    names = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in _app.registered_commands
+    }
+    return frozenset(names | {g.name or "" for g in _app.registered_groups})
+
+
+def full_app() -> typer.Typer:
+    """The whole command tree: the server commands and, registered once, the others."""
+    global _complete
+    if not _complete:
+        from contextd.cli.client_commands import register as register_client_commands
+        from contextd.cli.extract import extract
+        from contextd.cli.mcp_command import mcp
+
+        _app.command("mcp")(mcp)
+        _app.command("extract")(extract)
+        register_client_commands(_app)
+        _complete = True
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    args = sys.argv[1:]
+    # A server command runs without the client modules; anything else (including `--help`)
+    # gets the whole tree, so the listing and typo suggestions are unchanged.
+    (_app if args and args[0] in _server_commands() else full_app())()

@@ -7,7 +7,6 @@ import logging
 from sqlalchemy import Engine
 
 from contextd.search.numpy_index import NumpyVectorIndex
-from contextd.search.pgvector_index import PgVectorIndex
 from contextd.search.vector import VectorBackendError, VectorIndex
 from contextd.store.db import is_postgres
 
@@ -22,6 +21,10 @@ def open_vector_index(engine: Engine, model: str, dim: int, backend: str) -> Vec
         return NumpyVectorIndex(model, dim)
     if backend not in ("auto", "pgvector"):
         raise VectorBackendError(f"unknown vector backend {backend!r}: auto, numpy or pgvector")
+    if backend == "auto" and not is_postgres(engine):
+        return NumpyVectorIndex(model, dim)  # pgvector's modules stay unimported (start-up time)
+    from contextd.search.pgvector_index import PgVectorIndex
+
     index, reason = PgVectorIndex.open(engine, model, dim)
     if index is not None:
         return index

@@ -28,11 +28,6 @@ from contextd.pipeline.chunk import (
 )
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
-from contextd.search.pgvector_index import (
-    SET_EMBEDDING_AND_VECTOR,
-    has_vector_column,
-    vector_param,
-)
 from contextd.store.db import Database
 from contextd.store.tables import Artifact, Chunk, Source
 
@@ -140,6 +135,14 @@ def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> in
             {"chunk_id": chunk_id, "vector": array.tobytes()}
             for (chunk_id, _, _), array in zip(batch, arrays, strict=True)
         ]
+        # Imported here: pgvector's modules (and SQLAlchemy's PostgreSQL dialect) cost a
+        # start-up that does not need them yet (bench/cold_start.py).
+        from contextd.search.pgvector_index import (
+            SET_EMBEDDING_AND_VECTOR,
+            has_vector_column,
+            vector_param,
+        )
+
         with db.session() as session:
             statement = _SET_EMBEDDING
             if has_vector_column(session):  # pgvector: the same UPDATE fills `embedding_vec`

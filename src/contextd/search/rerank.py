@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
+if TYPE_CHECKING:  # imported where used: a server start need not pay for httpx
+    import httpx
 
 MAX_DOCUMENT_CHARS = 4000  # rerankers read a few hundred tokens; no need to send more
 
@@ -48,6 +49,8 @@ class HttpReranker:
         self.name = model
         self._model = model
         self._url = base_url.rstrip("/") + "/rerank"
+        import httpx
+
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
             headers=headers, timeout=timeout, transport=transport, follow_redirects=False
@@ -63,6 +66,8 @@ class HttpReranker:
             "top_n": len(documents),
             "return_documents": False,
         }
+        import httpx
+
         try:
             response = self._client.post(self._url, json=body)
         except httpx.HTTPError as exc:

@@ -26,8 +26,6 @@ import re
 import socket
 from dataclasses import dataclass, field
 
-import httpx
-
 from contextd.pipeline.types import BlockedURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -204,6 +202,8 @@ def check_url(
     With ``resolve`` the host's DNS answers are checked too; this is advisory (the answers may
     change before the request), the binding check happens again at connect time in ``fetch``.
     """
+    import httpx  # here: a server start need not pay for it (bench/cold_start.py)
+
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
