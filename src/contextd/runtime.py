@@ -37,6 +37,9 @@ class Runtime:
     job_engine: ProcrastinateEngine | None = None  # None: jobs go to our own table
     # The built-in model's warm-up, shown by /health: idle, loading, ready or failed.
     embedder_state: str = field(default="idle", init=False)
+    # The embedded worker's start, shown by /health: idle (none here), starting, running or
+    # failed (the API keeps serving, and says so, while jobs wait for a worker).
+    worker_state: str = field(default="idle", init=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:

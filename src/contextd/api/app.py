@@ -47,16 +47,19 @@ update/delete, the `force` flag of refresh, and search (`POST /v1/spaces/{spaceI
 
 
 def _start_worker(app: FastAPI, runtime: Runtime) -> None:
-    """Build and start the embedded worker; a failure is logged, the API keeps serving."""
+    """Build and start the embedded worker. A failure is logged and shown by /health (503,
+    `worker.status` error), while the API keeps serving and jobs wait for a worker."""
     from contextd.tasks.handlers import build_worker
 
     try:
         worker = build_worker(runtime)
         worker.start()
     except Exception:
+        runtime.worker_state = "failed"
         log.exception("the embedded worker could not start; jobs wait for a worker")
         return
     app.state.worker = worker
+    runtime.worker_state = "running"
 
 
 def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> FastAPI:
@@ -72,6 +75,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         # queued meanwhile wait in the queue as they would for a busy worker.
         starter = threading.Thread(target=_start_worker, args=(app, runtime), name="start-worker")
         if run_worker:
+            runtime.worker_state = "starting"
             starter.start()
         try:
             yield

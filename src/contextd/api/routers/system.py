@@ -39,7 +39,9 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     """Service health with its dependencies; 503 when one is down. No authentication.
 
     The built-in embedding model loads in the background at start-up: `embedder.model` says
-    `loading` until it is ready (sources are accepted meanwhile; their jobs wait for it)."""
+    `loading` until it is ready (sources are accepted meanwhile; their jobs wait for it). The
+    embedded worker starts in the background too: `worker.state` is `starting`, `running` or
+    `failed`."""
     checks: dict[str, Any] = {}
     try:
         with runtime.db.engine.connect() as conn:
@@ -55,6 +57,9 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     if runtime.embedder_state != "idle":  # the built-in model, loading in the background
         state = runtime.embedder_state
         checks["embedder"] = {"status": "error" if state == "failed" else "ok", "model": state}
+    if runtime.worker_state != "idle":  # the embedded worker, started in the background
+        state = runtime.worker_state
+        checks["worker"] = {"status": "error" if state == "failed" else "ok", "state": state}
     ok = all(c["status"] == "ok" for c in checks.values())
     return JSONResponse(
         {"status": "ok" if ok else "degraded", "dependencies": checks},
