@@ -36,7 +36,7 @@ from contextd.pipeline.types import (
     Turn,
     content_hash,
 )
-from contextd.search.index import index_extracted, index_text
+from contextd.search.index import embed_pending, index_extracted, index_text
 from contextd.services import artifacts as artifact_store
 from contextd.services import processing
 from contextd.services.sources import enqueue_postback, raw_key
@@ -101,6 +101,27 @@ def run(ctx: TaskContext) -> None:
         log.info("job for source %s revision %s superseded", plan.source_id, plan.revision)
         return
     _commit(ctx, plan, outcome)
+    _embed_inline(ctx, plan)
+
+
+EMBED_FALLBACK_SECONDS = 120.0  # when the embedding job of an inline-embedding run falls due
+
+
+def _embed_after(ctx: TaskContext) -> float:
+    return EMBED_FALLBACK_SECONDS if ctx.runtime.settings.embed_inline else 0.0
+
+
+def _embed_inline(ctx: TaskContext, plan: Plan) -> None:
+    """With `embed_inline`, embed the source's chunks now, in this job: under a batch, an
+    embedding lane behind by many sources would leave this one's vectors waiting for all of
+    theirs, while here they follow within the seconds one source's chunks take. A failure
+    (an embedding endpoint down) is left to the delayed embedding job, which retries."""
+    if not ctx.runtime.settings.embed_inline:
+        return
+    try:
+        embed_pending(ctx.runtime.db, ctx.runtime.embedder, plan.source_id)
+    except Exception:
+        log.warning("inline embedding of source %s failed; left to its job", plan.source_id)
 
 
 def _begin(ctx: TaskContext) -> Plan | None:
@@ -366,7 +387,8 @@ def _stage_text(
                 .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
-        index_text(session, source, turns, document, append=append)
+        index_text(session, source, turns, document, append=append, embed_after=_embed_after(ctx))
+    _embed_inline(ctx, plan)
 
 
 def _snapshot(
@@ -533,7 +555,7 @@ def _switch(
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
         if new_doc:
-            _write_results(session, source, plan, outcome)
+            _write_results(session, source, plan, outcome, embed_after=_embed_after(ctx))
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
@@ -551,7 +573,9 @@ def _switch(
     return replaced
 
 
-def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcome) -> None:
+def _write_results(
+    session: Session, source: Source, plan: Plan, outcome: Outcome, *, embed_after: float
+) -> None:
     """Turns were written by `_stage_text`; this writes what extraction produced."""
     document = outcome.document
     source.title = (document.title or "")[:500] or source.title
@@ -571,4 +595,4 @@ def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcom
             session, source, outcome.snapshot, update_existing=plan.update_existing
         )
     session.flush()
-    index_extracted(session, source)
+    index_extracted(session, source, embed_after=embed_after)
