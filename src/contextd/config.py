@@ -152,7 +152,7 @@ class Settings(BaseSettings):
         default=True,
         description="the processing job embeds its source's chunks itself (turn chunks as soon "
         "as written, the rest right after COMPLETED), so vectors never queue behind other "
-        "sources' embedding; the embedding job is then only a delayed fallback",
+        "sources' embedding (an embedding job is queued only when that fails)",
     )
     job_lease_seconds: float = Field(
         default=60.0,

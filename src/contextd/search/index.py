@@ -9,7 +9,6 @@ re-extracting anything: `embedding_model` tells which vectors are stale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
@@ -35,7 +34,7 @@ from contextd.search.pgvector_index import (
     vector_param,
 )
 from contextd.store.db import Database
-from contextd.store.tables import Artifact, Chunk, Source, utcnow
+from contextd.store.tables import Artifact, Chunk, Source
 
 EMBED_BATCH = 64
 EMBED_CHARS = 2000  # the model reads 256 tokens at most; no need to send more
@@ -73,10 +72,10 @@ def index_text(
     document: Document,
     *,
     append: bool,
-    embed_after: float = 0.0,
+    queue_embedding: bool = True,
 ) -> None:
     """(Re)write the source's turn or section chunks; `append` adds those of new data only.
-    `embed_after`: seconds before the embedding job is due (see `enqueue_embedding`)."""
+    `queue_embedding=False`: the caller embeds them itself (`embed_inline`)."""
     if not append:
         session.execute(
             delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
@@ -84,10 +83,11 @@ def index_text(
     rows = _rows(source, chunk_source(turns, document))
     if rows:
         session.execute(insert(Chunk), rows)
-    enqueue_embedding(session, source.id, after=embed_after)
+    if queue_embedding:
+        enqueue_embedding(session, source.id)
 
 
-def index_extracted(session: Session, source: Source, *, embed_after: float = 0.0) -> None:
+def index_extracted(session: Session, source: Source, *, queue_embedding: bool = True) -> None:
     """Rewrite the chunks of the source's current artifacts and snapshot."""
     session.execute(
         delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((ARTIFACT, SNAPSHOT)))
@@ -110,22 +110,12 @@ def index_extracted(session: Session, source: Source, *, embed_after: float = 0.
         ]
     if rows:
         session.execute(insert(Chunk), rows)
-    enqueue_embedding(session, source.id, after=embed_after)
+    if queue_embedding:
+        enqueue_embedding(session, source.id)
 
 
-def enqueue_embedding(session: Session, source_id: str, *, after: float = 0.0) -> None:
-    """Queue the job that embeds the source's chunks, due in `after` seconds: a processing job
-    that embeds its chunks itself (`embed_inline`) queues it late, as a fallback that finds
-    nothing left to do unless the inline pass failed or the worker died."""
-    run_after = utcnow() + timedelta(seconds=after) if after > 0 else None
-    queue.enqueue(
-        session,
-        queue.EMBED_CHUNKS,
-        source_id=source_id,
-        max_attempts=5,
-        once=True,
-        run_after=run_after,
-    )
+def enqueue_embedding(session: Session, source_id: str) -> None:
+    queue.enqueue(session, queue.EMBED_CHUNKS, source_id=source_id, max_attempts=5, once=True)
 
 
 def _stale(model: str) -> ColumnElement[bool]:

@@ -36,7 +36,12 @@ from contextd.pipeline.types import (
     Turn,
     content_hash,
 )
-from contextd.search.index import embed_pending, index_extracted, index_text
+from contextd.search.index import (
+    embed_pending,
+    enqueue_embedding,
+    index_extracted,
+    index_text,
+)
 from contextd.services import artifacts as artifact_store
 from contextd.services import processing
 from contextd.services.sources import enqueue_postback, raw_key
@@ -91,6 +96,9 @@ class Outcome:
 def run(ctx: TaskContext) -> None:
     plan = _begin(ctx)
     if plan is None:
+        # A run taken over after its worker died may have committed COMPLETED but not embedded.
+        if ctx.job.source_id is not None:
+            _embed_inline(ctx, ctx.job.source_id)
         return
     try:
         outcome = _execute(ctx, plan)
@@ -101,27 +109,27 @@ def run(ctx: TaskContext) -> None:
         log.info("job for source %s revision %s superseded", plan.source_id, plan.revision)
         return
     _commit(ctx, plan, outcome)
-    _embed_inline(ctx, plan)
+    _embed_inline(ctx, plan.source_id)
 
 
-EMBED_FALLBACK_SECONDS = 120.0  # when the embedding job of an inline-embedding run falls due
+def _queue_embedding(ctx: TaskContext) -> bool:
+    """Whether writing chunks queues their embedding job (not when this job embeds them)."""
+    return not ctx.runtime.settings.embed_inline
 
 
-def _embed_after(ctx: TaskContext) -> float:
-    return EMBED_FALLBACK_SECONDS if ctx.runtime.settings.embed_inline else 0.0
-
-
-def _embed_inline(ctx: TaskContext, plan: Plan) -> None:
+def _embed_inline(ctx: TaskContext, source_id: str) -> None:
     """With `embed_inline`, embed the source's chunks now, in this job: under a batch, an
     embedding lane behind by many sources would leave this one's vectors waiting for all of
     theirs, while here they follow within the seconds one source's chunks take. A failure
-    (an embedding endpoint down) is left to the delayed embedding job, which retries."""
+    (an embedding endpoint down) queues the embedding job, which retries with back-off."""
     if not ctx.runtime.settings.embed_inline:
         return
     try:
-        embed_pending(ctx.runtime.db, ctx.runtime.embedder, plan.source_id)
+        embed_pending(ctx.runtime.db, ctx.runtime.embedder, source_id)
     except Exception:
-        log.warning("inline embedding of source %s failed; left to its job", plan.source_id)
+        log.warning("inline embedding of source %s failed; queued as a job", source_id)
+        with ctx.runtime.db.session() as session:
+            enqueue_embedding(session, source_id)
 
 
 def _begin(ctx: TaskContext) -> Plan | None:
@@ -387,8 +395,10 @@ def _stage_text(
                 .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
-        index_text(session, source, turns, document, append=append, embed_after=_embed_after(ctx))
-    _embed_inline(ctx, plan)
+        index_text(
+            session, source, turns, document, append=append, queue_embedding=_queue_embedding(ctx)
+        )
+    _embed_inline(ctx, plan.source_id)
 
 
 def _snapshot(
@@ -555,7 +565,7 @@ def _switch(
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
         if new_doc:
-            _write_results(session, source, plan, outcome, embed_after=_embed_after(ctx))
+            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
@@ -574,7 +584,7 @@ def _switch(
 
 
 def _write_results(
-    session: Session, source: Source, plan: Plan, outcome: Outcome, *, embed_after: float
+    session: Session, source: Source, plan: Plan, outcome: Outcome, *, queue_embedding: bool
 ) -> None:
     """Turns were written by `_stage_text`; this writes what extraction produced."""
     document = outcome.document
@@ -595,4 +605,4 @@ def _write_results(
             session, source, outcome.snapshot, update_existing=plan.update_existing
         )
     session.flush()
-    index_extracted(session, source, embed_after=embed_after)
+    index_extracted(session, source, queue_embedding=queue_embedding)
