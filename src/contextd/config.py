@@ -150,9 +150,9 @@ class Settings(BaseSettings):
     )
     embed_inline: bool = Field(
         default=True,
-        description="the processing job embeds its source's chunks itself (turn chunks as soon "
-        "as written, the rest right after COMPLETED), so vectors never queue behind other "
-        "sources' embedding (an embedding job is queued only when that fails)",
+        description="the processing job embeds what its source's chunks lack right after "
+        "COMPLETED, so vectors never queue behind other sources' embedding (turn chunks are "
+        "still queued for the embedding lane, in parallel with extraction)",
     )
     job_lease_seconds: float = Field(
         default=60.0,

@@ -118,9 +118,10 @@ def _queue_embedding(ctx: TaskContext) -> bool:
 
 
 def _embed_inline(ctx: TaskContext, source_id: str) -> None:
-    """With `embed_inline`, embed the source's chunks now, in this job: under a batch, an
-    embedding lane behind by many sources would leave this one's vectors waiting for all of
-    theirs, while here they follow within the seconds one source's chunks take. A failure
+    """With `embed_inline`, embed what the source's chunks still lack right after COMPLETED, in
+    this job: under a batch, an embedding lane behind by many sources would leave this one's
+    vectors waiting for all of theirs, while here they follow within the seconds one source's
+    artifact and snapshot chunks (and any turn chunks the lane has not reached) take. A failure
     (an embedding endpoint down) queues the embedding job, which retries with back-off."""
     if not ctx.runtime.settings.embed_inline:
         return
@@ -395,10 +396,9 @@ def _stage_text(
                 .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
-        index_text(
-            session, source, turns, document, append=append, queue_embedding=_queue_embedding(ctx)
-        )
-    _embed_inline(ctx, plan.source_id)
+        # Queued, not inline: the embedding lane embeds these while this job builds artifacts
+        # and the snapshot, so a large paste's COMPLETED does not wait for its turn vectors.
+        index_text(session, source, turns, document, append=append)
 
 
 def _snapshot(
