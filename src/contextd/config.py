@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         description="embedding jobs run at once, apart from processing, so vectors follow "
         "COMPLETED within seconds under a batch (0: with the other jobs, after processing)",
     )
+    embed_inline: bool = Field(
+        default=True,
+        description="the processing job embeds what its source's chunks lack right after "
+        "COMPLETED, so vectors never queue behind other sources' embedding (turn chunks are "
+        "still queued for the embedding lane, in parallel with extraction)",
+    )
     job_lease_seconds: float = Field(
         default=60.0,
         description="a running job's lease, renewed while it runs; another worker takes the job "

@@ -41,7 +41,7 @@ from contextd.services import keys
 from contextd.store.db import Database
 from contextd.store.tables import Source
 from contextd.tasks import process_source
-from contextd.testing import ServerProcess, scratch_database
+from contextd.testing import ServerProcess, drain_jobs, scratch_database
 from tests.support.cluster import (
     GATE_SECONDS,
     Db,
@@ -159,6 +159,13 @@ def test_a_worker_killed_mid_job_is_replaced_by_another_after_the_lease_lapses(
             assert done["revision"] == 1
             assert "Survivor sentence" in client.get(f"/v1/sources/{source['id']}/content").text
 
+        # The job ends after COMPLETED, once it has embedded the source's chunks (embed_inline).
+        drain_jobs(
+            api.db.database,
+            procrastinate=api.db.procrastinate,
+            source_id=source["id"],
+            kinds=[PROCESS_SOURCE],
+        )
         [job] = api.db.process_jobs([source["id"]])[source["id"]]
         assert job["status"] == "succeeded"
         assert job["attempts"] == 2, job  # the killed attempt, then the takeover

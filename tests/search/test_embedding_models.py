@@ -11,9 +11,10 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from contextd.api.app import create_app
+from contextd.jobs.queue import EMBED_CHUNKS
 from contextd.runtime import Runtime
 from contextd.search.index import mark_model_change
-from contextd.store.tables import Artifact, Chunk
+from contextd.store.tables import Artifact, Chunk, Job
 from contextd.testing import ThreadedServer, drain_jobs
 from tests.support.factories import transcript
 from tests.support.fake_openai import FakeEmbeddingServer
@@ -31,7 +32,7 @@ def embeddings() -> Iterator[FakeEmbeddingServer]:
 
 
 def start(
-    tmp_path: Path, embeddings: FakeEmbeddingServer, model: str
+    tmp_path: Path, embeddings: FakeEmbeddingServer, model: str, **extra: object
 ) -> tuple[Runtime, ThreadedServer]:
     settings = make_settings(
         tmp_path / "data",
@@ -39,6 +40,7 @@ def start(
         embedding_url=embeddings.url,
         embedding_model=model,
         embedding_dim=embeddings.dim,
+        **extra,
     )
     runtime = Runtime.build(settings)
     return runtime, ThreadedServer(create_app(runtime))
@@ -87,3 +89,32 @@ def test_changing_the_model_reembeds_without_reextracting(
             assert set(session.scalars(select(Artifact.id))) == artifacts_before
     runtime.close()
     assert {call["model"] for call in embeddings.calls} == {"m1", "m2"}
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_the_processing_job_embeds_what_its_chunks_lack_after_completed(
+    tmp_path: Path, embeddings: FakeEmbeddingServer, inline: bool
+) -> None:
+    """`embed_inline` (default): COMPLETED is followed by every vector in the same job, not
+    after other sources' embedding jobs; off, the embedding job does it all."""
+    runtime, server = start(tmp_path, embeddings, "m1", embed_inline=inline)
+    with server, Service(runtime, server.url).client() as client:
+        space = client.space()
+        source = client.source(
+            space["id"], {"type": "CONTENT", "initial_data": {"data": transcript(30)}}
+        )
+        assert client.wait(source["id"])["status"] == "COMPLETED"  # processing jobs only
+        with runtime.db.read_session() as session:
+            embedded = set(
+                session.scalars(
+                    select(Chunk.embedding_model).where(Chunk.source_id == source["id"])
+                )
+            )
+            jobs = session.scalars(
+                select(Job.id).where(Job.kind == EMBED_CHUNKS, Job.source_id == source["id"])
+            ).all()
+        assert jobs  # turn chunks go to the embedding lane either way
+        if inline:  # and whatever it has not reached is embedded before the job ends
+            assert embedded == {"openai:m1"}
+        wait_models(runtime, {"openai:m1"})
+    runtime.close()

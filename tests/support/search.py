@@ -45,8 +45,8 @@ def search(client: Client, space_id: str, query: str, **body: Any) -> dict[str, 
 
 
 def wait_embedded(client: Client, space_id: str, query: str) -> dict[str, Any]:
-    """A vector search once the embedding jobs are drained (vectors arrive from their own job,
-    after the source completes)."""
+    """A vector search once any embedding jobs are drained (with `embed_inline` off, or after a
+    failed inline pass, vectors arrive from their own job after the source completes)."""
     assert client.runtime is not None, "the client of a server in this process"
     drain_jobs(client.runtime, kinds=[EMBED_CHUNKS])
     return search(client, space_id, query, mode="vector")

@@ -1,9 +1,10 @@
 """Writing a source's chunks, and the job that embeds them.
 
 Text chunks are written as soon as a source's turns are (before artifacts and the snapshot are
-built), so lexical search finds new content early; embeddings follow in their own job, and vector
-search includes a chunk once it has one. Changing the embedding model re-embeds chunks without
-re-extracting anything: `embedding_model` tells which vectors are stale.
+built), so lexical search finds new content early; embeddings follow (in the processing job
+itself with `embed_inline`, else in their own job), and vector search includes a chunk once it
+has one. Changing the embedding model re-embeds chunks without re-extracting anything:
+`embedding_model` tells which vectors are stale.
 """
 
 from __future__ import annotations
@@ -61,9 +62,16 @@ def _rows(
 
 
 def index_text(
-    session: Session, source: Source, turns: Sequence[Turn], document: Document, *, append: bool
+    session: Session,
+    source: Source,
+    turns: Sequence[Turn],
+    document: Document,
+    *,
+    append: bool,
+    queue_embedding: bool = True,
 ) -> None:
-    """(Re)write the source's turn or section chunks; `append` adds those of new data only."""
+    """(Re)write the source's turn or section chunks; `append` adds those of new data only.
+    `queue_embedding=False`: the caller embeds them itself (`embed_inline`)."""
     if not append:
         session.execute(
             delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
@@ -71,10 +79,11 @@ def index_text(
     rows = _rows(source, chunk_source(turns, document))
     if rows:
         session.execute(insert(Chunk), rows)
-    enqueue_embedding(session, source.id)
+    if queue_embedding:
+        enqueue_embedding(session, source.id)
 
 
-def index_extracted(session: Session, source: Source) -> None:
+def index_extracted(session: Session, source: Source, *, queue_embedding: bool = True) -> None:
     """Rewrite the chunks of the source's current artifacts and snapshot."""
     session.execute(
         delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((ARTIFACT, SNAPSHOT)))
@@ -97,7 +106,8 @@ def index_extracted(session: Session, source: Source) -> None:
         ]
     if rows:
         session.execute(insert(Chunk), rows)
-    enqueue_embedding(session, source.id)
+    if queue_embedding:
+        enqueue_embedding(session, source.id)
 
 
 def enqueue_embedding(session: Session, source_id: str) -> None:

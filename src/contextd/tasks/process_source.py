@@ -36,7 +36,12 @@ from contextd.pipeline.types import (
     Turn,
     content_hash,
 )
-from contextd.search.index import index_extracted, index_text
+from contextd.search.index import (
+    embed_pending,
+    enqueue_embedding,
+    index_extracted,
+    index_text,
+)
 from contextd.services import artifacts as artifact_store
 from contextd.services import processing
 from contextd.services.sources import enqueue_postback, raw_key
@@ -91,6 +96,9 @@ class Outcome:
 def run(ctx: TaskContext) -> None:
     plan = _begin(ctx)
     if plan is None:
+        # A run taken over after its worker died may have committed COMPLETED but not embedded.
+        if ctx.job.source_id is not None:
+            _embed_inline(ctx, ctx.job.source_id)
         return
     try:
         outcome = _execute(ctx, plan)
@@ -101,6 +109,28 @@ def run(ctx: TaskContext) -> None:
         log.info("job for source %s revision %s superseded", plan.source_id, plan.revision)
         return
     _commit(ctx, plan, outcome)
+    _embed_inline(ctx, plan.source_id)
+
+
+def _queue_embedding(ctx: TaskContext) -> bool:
+    """Whether writing chunks queues their embedding job (not when this job embeds them)."""
+    return not ctx.runtime.settings.embed_inline
+
+
+def _embed_inline(ctx: TaskContext, source_id: str) -> None:
+    """With `embed_inline`, embed what the source's chunks still lack right after COMPLETED, in
+    this job: under a batch, an embedding lane behind by many sources would leave this one's
+    vectors waiting for all of theirs, while here they follow within the seconds one source's
+    artifact and snapshot chunks (and any turn chunks the lane has not reached) take. A failure
+    (an embedding endpoint down) queues the embedding job, which retries with back-off."""
+    if not ctx.runtime.settings.embed_inline:
+        return
+    try:
+        embed_pending(ctx.runtime.db, ctx.runtime.embedder, source_id)
+    except Exception:
+        log.warning("inline embedding of source %s failed; queued as a job", source_id)
+        with ctx.runtime.db.session() as session:
+            enqueue_embedding(session, source_id)
 
 
 def _begin(ctx: TaskContext) -> Plan | None:
@@ -366,6 +396,8 @@ def _stage_text(
                 .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
+        # Queued, not inline: the embedding lane embeds these while this job builds artifacts
+        # and the snapshot, so a large paste's COMPLETED does not wait for its turn vectors.
         index_text(session, source, turns, document, append=append)
 
 
@@ -533,7 +565,7 @@ def _switch(
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
         if new_doc:
-            _write_results(session, source, plan, outcome)
+            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
@@ -551,7 +583,9 @@ def _switch(
     return replaced
 
 
-def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcome) -> None:
+def _write_results(
+    session: Session, source: Source, plan: Plan, outcome: Outcome, *, queue_embedding: bool
+) -> None:
     """Turns were written by `_stage_text`; this writes what extraction produced."""
     document = outcome.document
     source.title = (document.title or "")[:500] or source.title
@@ -571,4 +605,4 @@ def _write_results(session: Session, source: Source, plan: Plan, outcome: Outcom
             session, source, outcome.snapshot, update_existing=plan.update_existing
         )
     session.flush()
-    index_extracted(session, source)
+    index_extracted(session, source, queue_embedding=queue_embedding)
