@@ -15,6 +15,7 @@ import os
 import pickle
 import random
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,11 +24,12 @@ from pathlib import Path
 import numpy as np
 from _judge import Judge, Question, Score, turn_lines
 
+from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.ingest.conversations import speaker_role
-from contextd.pipeline.snapshot import split_sentences
+from contextd.pipeline.snapshot import build_snapshot, split_sentences
 from contextd.pipeline.tokens import count_tokens
-from contextd.pipeline.types import Document, Turn
+from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = ROOT.parent / "shared" / "evaldata" / "locomo-dev"  # beside the repository
@@ -227,3 +229,19 @@ def random_baselines(
     for score in scores.values():
         score.questions = dict(counts_from.questions)
     return scores
+
+
+def timed_snapshot(
+    turns: Sequence[Turn], document: Document, *, ratio: float, embedder: Embedder | None
+) -> tuple[SnapshotDraft, float]:
+    """The builtin snapshot of a chat as the service builds it (artifacts first), and the
+    seconds it took."""
+    started = time.perf_counter()
+    snapshot = build_snapshot(
+        list(turns),
+        document,
+        extract_artifacts(document, list(turns)),
+        ratio=ratio,
+        embedder=embedder,
+    )
+    return snapshot, time.perf_counter() - started

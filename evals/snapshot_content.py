@@ -54,6 +54,7 @@ from _locomo import (
     document_of,
     prefix,
     random_baselines,
+    timed_snapshot,
     turn_costs,
 )
 
@@ -124,11 +125,7 @@ def evaluate(
 ) -> tuple[Row, SnapshotDraft]:
     turns = conversation.turns
     document = document_of(conversation.name, turns)
-    started = time.perf_counter()
-    snapshot = build_snapshot(
-        turns, document, extract_artifacts(document, turns), ratio=ratio, embedder=embedder
-    )
-    seconds = time.perf_counter() - started
+    snapshot, seconds = timed_snapshot(turns, document, ratio=ratio, embedder=embedder)
     judge = Judge(turns, conversation.questions)
     budget = snapshot.budget
     costs = turn_costs(turns)

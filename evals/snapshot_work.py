@@ -37,12 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _judge import Judge, Question, Score, snapshot_lines, table, turn_lines
-from _locomo import CachingEmbedder, prefix, random_baselines, turn_costs
+from _locomo import CachingEmbedder, prefix, random_baselines, timed_snapshot, turn_costs
 
-from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.ingest.conversations import speaker_role
-from contextd.pipeline.snapshot import build_snapshot
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "work_chats"
@@ -128,11 +126,7 @@ def evaluate(
 ) -> tuple[Row, SnapshotDraft]:
     turns = chat.turns
     document = document_of(chat)
-    started = time.perf_counter()
-    snapshot = build_snapshot(
-        turns, document, extract_artifacts(document, turns), ratio=ratio, embedder=embedder
-    )
-    seconds = time.perf_counter() - started
+    snapshot, seconds = timed_snapshot(turns, document, ratio=ratio, embedder=embedder)
     judge = Judge(turns, chat.questions)
     budget = snapshot.budget
     costs = turn_costs(turns)
