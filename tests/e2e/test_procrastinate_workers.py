@@ -146,6 +146,9 @@ def test_sources_are_processed_exactly_once_by_several_workers(api: Any) -> None
             ]
             done = wait_all(client, ids, timeout=150)
         assert {body["status"] for body in done.values()} == {"COMPLETED"}
+        # A job ends just after COMPLETED, once it has embedded its chunks (embed_inline); the
+        # next test's job must not queue behind these sources' embeddings either.
+        jobs.drain()
         logs = "".join(w.tail(10**7) for w in workers.workers)
         for source_id in ids:
             [job] = jobs.of(source_id)
@@ -153,7 +156,6 @@ def test_sources_are_processed_exactly_once_by_several_workers(api: Any) -> None
             assert (job["status"], job["attempts"]) == ("succeeded", 1), job
             runners = re.findall(rf"worker (\S+) runs job {job['id']} \(process_source\)", logs)
             assert len(runners) == 1 and runners[0] in workers.ids, runners
-        jobs.drain()  # the next test's job must not queue behind these sources' embeddings
     finally:
         workers.stop()
 
@@ -178,6 +180,7 @@ def test_a_killed_worker_s_job_is_run_again_by_another(api: Any, pages: PageServ
             done = client.wait(source["id"], timeout=90)
             assert done["status"] == "COMPLETED", done["message"]
             assert "Phoenix sentence" in client.get(f"/v1/sources/{source['id']}/content").text
+        jobs.drain()  # the job ends just after COMPLETED, once its chunks are embedded
         [job] = jobs.of(source["id"])
         assert (job["status"], job["attempts"]) == ("succeeded", 2)  # the killed run, the retry
         [survivor] = [w for w in workers.workers if w is not victim]
@@ -221,6 +224,7 @@ def test_two_revisions_of_a_source_never_run_at_once_and_the_stale_one_writes_no
             content = client.get(f"/v1/sources/{sid}/content").text
             assert "NEWPAGE" in content and "OLDPAGE" not in content
             assert "OLDPAGE" not in client.get(f"/v1/sources/{sid}/turns").text
+        jobs.drain()  # the job ends just after COMPLETED, once its chunks are embedded
         assert [j["status"] for j in jobs.of(sid)] == ["succeeded", "succeeded"]
         assert scripted.answered[path] == [page("OLDPAGE").encode(), page("NEWPAGE").encode()]
         logs = "".join(w.tail(10**7) for w in workers.workers)

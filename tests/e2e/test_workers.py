@@ -440,6 +440,7 @@ def test_each_source_is_processed_exactly_once_across_workers(
             assert final[source_id]["revision"] == 1
             assert marker in client.get(f"/v1/sources/{source_id}/content").text
 
+    api.db.drain()  # a job ends just after COMPLETED, once it has embedded its chunks
     jobs = api.db.process_jobs(ids)
     for source_id in ids:
         runs = jobs[source_id]
