@@ -128,6 +128,17 @@ def _unquote(line: str, depth: int) -> str | None:
     return line[position:]
 
 
+def trim_blank_lines(lines: Sequence[str]) -> str:
+    """Join a code block's lines, dropping the blank lines around it; every other character,
+    indentation included, stays as written (code is kept byte for byte)."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
 def split_lines(text: str) -> list[str]:
     """The lines of `text`, cut at CommonMark's line endings only (no empty last line)."""
     lines = _LINE_BREAK_RE.split(text)

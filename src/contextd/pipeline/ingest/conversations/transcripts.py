@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from contextd.pipeline._fences import trim_blank_lines
 from contextd.pipeline.ingest.conversations._speakers import (
     is_known_speaker,
     parse_timestamp,
@@ -214,16 +215,6 @@ def _select(heads: list[_Head]) -> list[_Head]:
     return []
 
 
-def _trim_blank(lines: Sequence[str]) -> str:
-    """Join lines, dropping blank lines around them but keeping indentation (code stays exact)."""
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
-
-
 # Text before the first turn (a title, a pasted intro) may be at most this share of the whole,
 # unless it is shorter than _SMALL_PREAMBLE characters.
 _MAX_PREAMBLE_SHARE = 0.4
@@ -249,7 +240,7 @@ def parse_transcript(text: str) -> Conversation | None:
     turns: list[Turn] = []
     bounds = [h.line for h in heads[1:]] + [len(lines)]
     for head, end in zip(heads, bounds, strict=True):
-        body = _trim_blank([head.rest, *lines[head.line + 1 : end]])
+        body = trim_blank_lines([head.rest, *lines[head.line + 1 : end]])
         role = speaker_role(head.speaker)
         turns.append(Turn(len(turns), head.speaker, role, body, head.timestamp))
     return Conversation(_title(preamble), tuple(turns))

@@ -14,6 +14,8 @@ from typing import Any
 from bs4 import Tag
 from markdownify import MarkdownConverter
 
+from contextd.pipeline._fences import trim_blank_lines
+
 _LANGUAGE_CLASS = re.compile(
     r"(?:language-|lang-|highlight-source-|highlight-|brush:)([A-Za-z0-9_+#.-]{1,30})"
 )
@@ -39,21 +41,10 @@ def language_of(classes: str, data_lang: str | None) -> str | None:
     return language_from_classes(classes)
 
 
-def trim_blank_lines(text: str) -> str:
-    """Drop blank lines around a code block; every other character stays as written."""
-    lines = text.split("\n")
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return "\n".join(lines[start:end])
-
-
 def fence(code: str, language: str | None) -> str:
     """A fenced block around `code` as written, with more backticks than it contains, so no
     line of the code can close it early; empty when there is no code."""
-    code = trim_blank_lines(code)
+    code = trim_blank_lines(code.split("\n"))
     if not code.strip():
         return ""
     longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
