@@ -233,7 +233,12 @@ def _chat(rounds: int = 12) -> list[Turn]:
 
 
 def _bullets(draft: SnapshotDraft) -> list[str]:
-    return [line for line in draft.markdown.splitlines() if line.startswith("- ")]
+    """The lines of a snapshot, its index of names aside (`test_snapshot_names.py`)."""
+    return [
+        line
+        for line in draft.markdown.splitlines()
+        if line.startswith("- ") and not line.startswith("- Names mentioned: ")
+    ]
 
 
 def test_a_chat_snapshot_spends_nothing_on_small_talk_and_dates_its_facts() -> None:

@@ -42,9 +42,11 @@ INDEX_PREFIX = "Names mentioned: "
 _INDEX_RE = re.compile(rf"^{INDEX_PREFIX}(?P<speakers>.+)$")
 _SPEAKER_RE = re.compile(r"^(?P<speaker>[^:;]+): (?P<names>[^;]+)$")
 _BRACKET_RE = re.compile(r"\[[^\]]*\]")  # a shared photo's caption, a citation
-_QUOTED_RE = re.compile(r"[\"“](?P<title>[A-Z][^\"“”]{0,%d})[\"”]" % (MAX_TITLE_CHARS - 1))
-_TOKEN_RE = re.compile(r"[A-Za-z][\w'’&+.-]*|\d[\w.,:/-]*|[^\sA-Za-z\d]")
-_SENTENCE_END = frozenset(".!?:-–—\"“”'(…")  # noqa: RUF001 - the dashes are meant
+_QUOTED_RE = re.compile(rf'"(?P<title>[A-Z][^"]{{0,{MAX_TITLE_CHARS - 1}}})"')
+_TOKEN_RE = re.compile(r"[A-Za-z][\w'&+.-]*|\d[\w.,:/-]*|[^\sA-Za-z\d]")
+_SENTENCE_END = frozenset(".!?:-\"'(\u2013\u2014\u2026")  # a dash or an ellipsis too
+# Typographic quotes and apostrophes, as plain ones.
+_PLAIN = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _NOT_NAMES_TEXT = """i i'm i've i'd i'll ok okay btw omg lol hey hi hello yes no yeah wow thanks
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat
 sun january february march april may june july august september october november december jan
@@ -56,14 +58,14 @@ _SHORT_FORM = 3  # "Mel", "Caro": a speaker's name cut to this many letters or m
 
 
 def _clean(word: str) -> str:
-    return word.strip(".,-'’&+").removesuffix("'s").removesuffix("’s")
+    return word.strip(".,-'&+").removesuffix("'s")
 
 
 def names_in(text: str, speakers: frozenset[str]) -> list[str]:
     """The names in `text`, in order (see the module docstring); `speakers` are lower-case
     speaker names, which are left out with their short forms."""
     found: list[str] = []
-    text = _BRACKET_RE.sub(" ", text)
+    text = _BRACKET_RE.sub(" ", text.translate(_PLAIN))
 
     def title(match: re.Match[str]) -> str:
         found.append(" ".join(match.group("title").replace(";", ",").split()).strip(" ,.!?"))
@@ -89,7 +91,7 @@ def names_in(text: str, speakers: frozenset[str]) -> list[str]:
             and not _speaker(lowered, speakers)
         ):
             run.append(word)
-            if token != word and not token.endswith(("'s", "’s")):
+            if token != word and not token.endswith("'s"):
                 close()  # "California-", "Paris.": the name ends with the mark
         else:
             close()
