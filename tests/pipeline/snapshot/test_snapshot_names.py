@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from contextd.pipeline.snapshot import build_snapshot, update_snapshot
-from contextd.pipeline.snapshot._names import NameIndex, names_in
+from contextd.pipeline.snapshot._names import NameIndex, names_in, pastimes_in
 from contextd.pipeline.types import Document, Turn
 from contextd.testing import FakeEmbedder
 from tests.support.settings import SHARED
@@ -45,6 +45,14 @@ def test_names_inside_a_sentence_are_found_and_sentence_openers_are_not() -> Non
     assert names_in("Look! [shares a photo of a dog in Central Park]", SPEAKERS) == []
 
 
+def test_a_pastime_is_a_word_in_ing_said_as_a_noun() -> None:
+    said = (
+        "We went camping in the forest and I love painting. I love seeing the kids smile. "
+        "John got into kickboxing lately, and I'm going to the store. Doing great!"
+    )
+    assert pastimes_in(said) == ["camping", "painting", "kickboxing"]
+
+
 def _chat() -> list[Turn]:
     """Maria names one dog in May and the other in July, between talk that names nothing."""
     filler = [
@@ -58,6 +66,7 @@ def _chat() -> list[Turn]:
         ("John", "Our trip to Oregon was wonderful, the waterfalls were stunning."),
         ("Maria", "Big news: I adopted a second dog, a shy mutt we named Shadow."),
         ("John", "My son Kyle just turned one and my daughter Sara started school."),
+        ("Maria", "I went hiking with the church group, and I started swimming again!"),
     ]
     turns: list[Turn] = []
     for session, (speaker, text) in enumerate(said):
@@ -67,8 +76,8 @@ def _chat() -> list[Turn]:
     return turns
 
 
-def _index_lines(markdown: str) -> list[str]:
-    return [line for line in markdown.splitlines() if line.startswith("- Names mentioned: ")]
+def _index_lines(markdown: str, kind: str = "Names") -> list[str]:
+    return [line for line in markdown.splitlines() if line.startswith(f"- {kind} mentioned: ")]
 
 
 def test_a_list_said_over_sessions_is_held_by_one_line() -> None:
@@ -80,12 +89,14 @@ def test_a_list_said_over_sessions_is_held_by_one_line() -> None:
     assert line.startswith("- Names mentioned: John: Oregon, Kyle, Sara; Maria: Coco, Shadow [t")
     cited = [int(ref) for ref in line.rsplit("[", 1)[1].strip("]").replace("t", "").split(", ")]
     assert all("Coco" in turns[i].text or "Oregon" in turns[i].text for i in cited[:2])
+    (pastimes,) = _index_lines(draft.markdown, "Pastimes")
+    assert pastimes.startswith("- Pastimes mentioned: Maria: hiking, swimming [t")
 
 
 def test_a_fast_forward_merges_the_index_with_the_new_names() -> None:
     turns = _chat()
     document = Document("", "text", "Catching up")
-    cut = 3 * len(turns) // 4  # Kyle and Sara come after it
+    cut = next(t.index for t in turns if "Kyle" in t.text)  # Kyle and Sara come after it
     first = build_snapshot(turns[:cut], document, [], embedder=FAKE)
     # John has named one place only so far: a speaker is listed from two names on.
     assert [line.split(" [")[0] for line in _index_lines(first.markdown)] == [

@@ -1,4 +1,4 @@
-"""The names each person in a chat mentions, gathered into one line per person.
+"""The names (and the pastimes) each person in a chat mentions, gathered into one line.
 
 A chat among people scatters the members of a list over many sessions: the two dogs are named
 months apart ("Coco" in one session, "Shadow" in another), the countries visited come up one
@@ -11,6 +11,12 @@ Spain, England; John: Kyle, Sara". One line, not one per speaker: lists of names
 the embedding model, which would merge a second one into the first as a paraphrase. The line
 competes for the budget like any other (`builtin`), and a fast-forward merges the previous
 snapshot's index line with the new turns' names (`NameIndex.absorb`).
+
+Pastimes are kept the same way, in a second line ("Pastimes mentioned: Melanie: swimming,
+painting, camping"): a word in -ing said as a noun after a verb of doing or liking ("we went
+camping", "I love painting", "into kickboxing"), which a chat also lists one session at a time.
+Each index line takes at most `INDEX_SHARE` of the budget (LoCoMo tune split, answers kept:
+53.7% without the index, 55.0% with the names, 55.6% with the pastimes too).
 
 What is not a name: a word opening a sentence (after ".", "!", "?", ":", a dash or a quote),
 the speakers' own names and their short forms ("Mel" for Melanie), first-person pronouns,
@@ -38,8 +44,10 @@ INDEX_SHARE = 0.1  # of the budget, at most, for the index line
 NAMES_PER_LINE = 3  # the index is worth the lines that would say its names, this many a line
 MAX_NAME_WORDS = 4  # a longer run of capitalized words is a title-case sentence, not a name
 MAX_TITLE_CHARS = 60
-INDEX_PREFIX = "Names mentioned: "
-_INDEX_RE = re.compile(rf"^{INDEX_PREFIX}(?P<speakers>.+)$")
+NAMES = "Names"
+PASTIMES = "Pastimes"
+_MENTIONED = " mentioned: "
+_INDEX_RE = re.compile(rf"^(?P<kind>{NAMES}|{PASTIMES}){_MENTIONED}(?P<speakers>.+)$")
 _SPEAKER_RE = re.compile(r"^(?P<speaker>[^:;]+): (?P<names>[^;]+)$")
 _BRACKET_RE = re.compile(r"\[[^\]]*\]")  # a shared photo's caption, a citation
 _QUOTED_RE = re.compile(rf'"(?P<title>[A-Z][^"]{{0,{MAX_TITLE_CHARS - 1}}})"')
@@ -55,6 +63,22 @@ those he she they we you my our your his her their there here just even let what
 how who which if oh dear mr mrs ms dr"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _SHORT_FORM = 3  # "Mel", "Caro": a speaker's name cut to this many letters or more
+# A pastime: a word in -ing after a verb of doing or liking ("went camping", "I love painting",
+# "into kickboxing"), said as a noun, i.e. followed by no object ("love seeing the kids" is
+# no pastime).
+_PASTIME_LEAD = (
+    r"(?:go|goes|going|went|gone|love|loves|loved|enjoy|enjoys|enjoyed|tried|try|trying"
+    r"|started|start|starting|into|doing|do|did|like|likes|liked|took up|take up|taking up"
+    r"|practice|practicing|hooked on|fan of|passion for|love for)"
+)
+_PASTIME_RE = re.compile(
+    rf"\b{_PASTIME_LEAD}\s+(?:some |a bit of |a lot of |more |my |the |to )?(?P<what>[a-z]+ing)\b"
+    r"(?=\s*(?:$|[,.!?;:)-]|(?:and|or|with|in|at|on|together|every|too|again|lately|recently"
+    r"|for|is|was|has|helps|trips?|class(?:es)?|lessons?)\b))"
+)
+_NOT_PASTIMES_TEXT = """going doing getting having being making taking trying thing something
+anything everything nothing working feeling amazing"""
+_NOT_PASTIMES = frozenset(_NOT_PASTIMES_TEXT.split())
 
 
 def _clean(word: str) -> str:
@@ -99,6 +123,17 @@ def names_in(text: str, speakers: frozenset[str]) -> list[str]:
     return [name for name in found if name]
 
 
+def pastimes_in(text: str, speakers: frozenset[str] = frozenset()) -> list[str]:
+    """The pastimes `text` names ("We went camping and I love painting." -> camping,
+    painting), in order; `speakers` are not used (the signature of `names_in`)."""
+    lowered = _BRACKET_RE.sub(" ", text.translate(_PLAIN)).lower()
+    return [
+        what
+        for match in _PASTIME_RE.finditer(lowered)
+        if (what := match.group("what")) not in _NOT_PASTIMES
+    ]
+
+
 def _speaker(word: str, speakers: frozenset[str]) -> bool:
     if word in speakers:
         return True
@@ -112,18 +147,21 @@ class _Entry:
 
 
 class NameIndex:
-    """The names each speaker of a chat mentioned, in the order first said."""
+    """The names (or, with `kind` `PASTIMES`, the pastimes) each speaker of a chat mentioned,
+    in the order first said."""
 
-    def __init__(self, speakers: frozenset[str]) -> None:
+    def __init__(self, speakers: frozenset[str], kind: str = NAMES) -> None:
         self._speakers = speakers
         self._entries: dict[str, _Entry] = {}
+        self.kind = kind
+        self._find = names_in if kind == NAMES else pastimes_in
 
     def add(self, speaker: str, text: str, turn: int) -> None:
         shown_speaker = " ".join(speaker.split())[:40]
         if not shown_speaker:
             return
         entry = self._entries.setdefault(shown_speaker, _Entry())
-        for name in names_in(text, self._speakers):
+        for name in self._find(text, self._speakers):
             key = name.lower()
             if key not in entry.names:
                 entry.names[key] = turn
@@ -138,7 +176,7 @@ class NameIndex:
         """Take back a previous snapshot's index line (its names cite `turns`, the first of
         which stands for all); False when `text` is not one."""
         match = _INDEX_RE.match(text)
-        if match is None:
+        if match is None or match.group("kind") != self.kind:
             return False
         first = turns[0] if turns else 0
         for part in match.group("speakers").split("; "):
@@ -167,7 +205,7 @@ class NameIndex:
             ]
             if not parts:
                 return None
-            text = INDEX_PREFIX + "; ".join(parts)
+            text = self.kind + _MENTIONED + "; ".join(parts)
             if count_tokens(text) <= max_tokens:
                 break
             longest = max(lists, key=lambda s: len(lists[s]))
@@ -192,7 +230,8 @@ def index_candidates(index: NameIndex, stats: TermStats, max_tokens: int) -> lis
     text, turns, count = line
     cites = turns[:MAX_CITATIONS]
     score = PLAIN_SCORE * salience(text, stats).factor() * math.ceil(count / NAMES_PER_LINE)
-    return [Candidate(-1, FACTS, text, score, False, cites[0], citations=cites)]
+    order = -2 if index.kind == NAMES else -1
+    return [Candidate(order, FACTS, text, score, False, cites[0], citations=cites)]
 
 
 def name_candidates(
@@ -208,8 +247,12 @@ def name_candidates(
     `INDEX_SHARE` of the `budget`."""
     if not any(turn.role == "other" for turn in turns):
         return []
-    index = NameIndex(speakers)
-    for text, cited in previous:
-        index.absorb(text, cited)
-    index.add_turns(turns)
-    return index_candidates(index, stats, int(budget * INDEX_SHARE))
+    previous = list(previous)
+    result: list[Candidate] = []
+    for kind in (NAMES, PASTIMES):
+        index = NameIndex(speakers, kind)
+        for text, cited in previous:
+            index.absorb(text, cited)
+        index.add_turns(turns)
+        result += index_candidates(index, stats, int(budget * INDEX_SHARE))
+    return result
