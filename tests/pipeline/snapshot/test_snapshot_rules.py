@@ -205,6 +205,18 @@ def test_a_tag_question_states_and_a_vocative_is_cut() -> None:
     )
 
 
+def test_a_vocative_by_a_short_form_of_a_speakers_name_is_cut() -> None:
+    names = frozenset({"melanie", "caroline"})  # as `builtin._speakers` gives them
+    assert thoughts(["The bowl is lovely, Mel!"], None, names)[0].text == "The bowl is lovely!"
+    assert thoughts(["Caro! We moved to Ghent in March."], None, names)[0].text == (
+        "We moved to Ghent in March."
+    )
+    # Two letters are no short form: "Al" is left alone.
+    assert thoughts(["I went there with Al, Me."], None, names)[0].text == (
+        "I went there with Al, Me."
+    )
+
+
 # --- the snapshot of a chat ----------------------------------------------------------------
 
 SMALL_TALK = (

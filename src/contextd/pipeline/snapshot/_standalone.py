@@ -195,11 +195,16 @@ def _unaddressed(sentence: str, names: frozenset[str]) -> str:
         return sentence
     for pattern in (_VOCATIVE_END_RE, _VOCATIVE_START_RE):
         match = pattern.search(sentence)
-        if match is not None and match.group("name").lower() in names:
+        if match is not None and _named(match.group("name").lower(), names):
             rest = (sentence[: match.start()] + sentence[match.end() :]).strip()
             if any(ch.isalnum() for ch in rest):
                 sentence = rest[0].upper() + rest[1:]
     return sentence
+
+
+def _named(word: str, names: frozenset[str]) -> bool:
+    """Whether `word` is a speaker's name or its short form ("mel" for "melanie")."""
+    return word in names or (len(word) >= 3 and any(n.startswith(word) for n in names))
 
 
 def _comment(sentence: str) -> bool:
