@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from contextd.pipeline.snapshot._cues import FACTS, PLAIN_SCORE
 from contextd.pipeline.snapshot._salience import TermStats, salience
 from contextd.pipeline.snapshot._selection import MAX_CITATIONS, Candidate
+from contextd.pipeline.snapshot._standalone import speaker_named
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Turn
 
@@ -62,7 +63,6 @@ feb mar apr jun jul aug sep sept oct nov dec the a an and but so it its it's thi
 those he she they we you my our your his her their there here just even let what when where why
 how who which if oh dear mr mrs ms dr"""
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
-_SHORT_FORM = 3  # "Mel", "Caro": a speaker's name cut to this many letters or more
 # A pastime: a word in -ing after a verb of doing or liking ("went camping", "I love painting",
 # "into kickboxing"), said as a noun, i.e. followed by no object ("love seeing the kids" is
 # no pastime).
@@ -112,7 +112,7 @@ def names_in(text: str, speakers: frozenset[str]) -> list[str]:
             and word[:1].isupper()
             and tokens[position - 1][-1] not in _SENTENCE_END
             and lowered not in _NOT_NAMES
-            and not _speaker(lowered, speakers)
+            and not speaker_named(lowered, speakers)
         ):
             run.append(word)
             if token != word and not token.endswith("'s"):
@@ -132,12 +132,6 @@ def pastimes_in(text: str, speakers: frozenset[str] = frozenset()) -> list[str]:
         for match in _PASTIME_RE.finditer(lowered)
         if (what := match.group("what")) not in _NOT_PASTIMES
     ]
-
-
-def _speaker(word: str, speakers: frozenset[str]) -> bool:
-    if word in speakers:
-        return True
-    return len(word) >= _SHORT_FORM and any(s.startswith(word) for s in speakers)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from contextd.pipeline.snapshot._selection import content_words
 MIN_QUESTION_WORDS = 2  # content words a question needs to resolve a reply ...
 MIN_NAMING_QUESTION_WORDS = 1  # ... or one asking for a name ("What concert was it?")
 MAX_QUESTION_WORDS = 16  # a longer question makes a poor antecedent for a reply
+SHORT_FORM = 3  # letters, at least, of a speaker's name cut short ("Mel" for Melanie)
 MAX_THOUGHT_CHARS = 480  # a thought grows no longer than this (a few sentences)
 MIN_CONTENT_WORDS = 3  # fewer content words than this: small talk, whatever the words
 PLAIN_CONTENT_WORDS = 4  # ... and fewer than this, unless a name, number or date is among them
@@ -195,16 +196,19 @@ def _unaddressed(sentence: str, names: frozenset[str]) -> str:
         return sentence
     for pattern in (_VOCATIVE_END_RE, _VOCATIVE_START_RE):
         match = pattern.search(sentence)
-        if match is not None and _named(match.group("name").lower(), names):
+        if match is not None and speaker_named(match.group("name").lower(), names):
             rest = (sentence[: match.start()] + sentence[match.end() :]).strip()
             if any(ch.isalnum() for ch in rest):
                 sentence = rest[0].upper() + rest[1:]
     return sentence
 
 
-def _named(word: str, names: frozenset[str]) -> bool:
-    """Whether `word` is a speaker's name or its short form ("mel" for "melanie")."""
-    return word in names or (len(word) >= 3 and any(n.startswith(word) for n in names))
+def speaker_named(word: str, names: frozenset[str]) -> bool:
+    """Whether lower-case `word` is one of the speakers' `names` or its short form ("mel"
+    for "melanie", "caro" for "caroline"; three letters at least)."""
+    return word in names or (
+        len(word) >= SHORT_FORM and any(name.startswith(word) for name in names)
+    )
 
 
 def _comment(sentence: str) -> bool:
