@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from contextd.pipeline.snapshot._cues import FACTS, PLAIN_SCORE
+from contextd.pipeline.snapshot._previous import Line
 from contextd.pipeline.snapshot._salience import TermStats, salience
 from contextd.pipeline.snapshot._selection import MAX_CITATIONS, Candidate
 from contextd.pipeline.snapshot._standalone import speaker_named
@@ -250,3 +251,19 @@ def name_candidates(
         index.add_turns(turns)
         result += index_candidates(index, stats, int(budget * INDEX_SHARE))
     return result
+
+
+def name_candidates_after(
+    lines: Sequence[Line],
+    new_turns: Sequence[Turn],
+    stats: TermStats,
+    speakers: frozenset[str],
+    *,
+    budget: int,
+) -> tuple[list[Candidate], list[Line]]:
+    """For a fast-forward: the index lines of the previous snapshot's `lines` merged with the
+    new turns' names (`name_candidates`), and the other lines, which compete as before."""
+    previous = [(line.text, line.turns) for line in lines if is_index_line(line.text)]
+    others = [line for line in lines if not is_index_line(line.text)]
+    found = name_candidates(new_turns, stats, speakers, budget=budget, previous=previous)
+    return found, others

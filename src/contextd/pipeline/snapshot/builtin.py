@@ -73,7 +73,7 @@ from contextd.pipeline.snapshot import _session_update, session
 from contextd.pipeline.snapshot import format as fmt
 from contextd.pipeline.snapshot._cues import GOAL, PLAIN_SCORE, QUESTIONS, judge
 from contextd.pipeline.snapshot._dates import date_relative
-from contextd.pipeline.snapshot._names import is_index_line, name_candidates
+from contextd.pipeline.snapshot._names import name_candidates, name_candidates_after
 from contextd.pipeline.snapshot._previous import Line as _Line
 from contextd.pipeline.snapshot._previous import parse as _parse
 from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
@@ -157,8 +157,7 @@ def build_snapshot(
                 header=header,
                 fill=pool,
             )
-        # a chat among people: the index of the names each speaker mentioned (`_names`)
-        pool = name_candidates(turns, stats, speakers, budget=budget) + pool
+        pool = name_candidates(turns, stats, speakers, budget=budget) + pool  # a chat's index
     else:  # a document: its own outline and the facts under each heading (`document.py`)
         return build_document_snapshot(
             document,
@@ -250,9 +249,7 @@ def update_snapshot(
     stats.add_all(line.text for line in lines)
     stats.add_all(turn.text for turn in new_turns)
     speakers = _speakers(new_turns)
-    previous_names = [(line.text, line.turns) for line in lines if is_index_line(line.text)]
-    names = name_candidates(new_turns, stats, speakers, budget=budget, previous=previous_names)
-    lines = [line for line in lines if not is_index_line(line.text)]
+    names, lines = name_candidates_after(lines, new_turns, stats, speakers, budget=budget)
     old = _old_candidates(lines, stats, speakers, last=last, new_turns=new_turns)
     capacity = _pool_capacity(budget)
     new = _turn_candidates(
