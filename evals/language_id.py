@@ -42,7 +42,9 @@ from pathlib import Path
 from artifacts_eval import pygments_language
 
 from contextd.pipeline.artifacts import canonical_language, identify_languages
+from contextd.pipeline.artifacts._cues import CUES
 from contextd.pipeline.artifacts._langid import model_scores
+from contextd.pipeline.artifacts._langmodel import classes
 
 # Folders of Linguist's samples/ -> our canonical names (folders not listed are skipped).
 LINGUIST: dict[str, str] = {
@@ -144,12 +146,15 @@ def linguist_files(root: Path) -> Iterator[tuple[str, str, str]]:
                 yield language, f"{folder.name}/{path.relative_to(folder)}", text
 
 
-def fenced_files(root: Path) -> Iterator[tuple[str, str, str]]:
+def fenced_files(root: Path, recursive: bool) -> Iterator[tuple[str, str, str]]:
     """(language, name, body) for every labelled fence of the Markdown files under `root`.
 
-    Only top-level English documents are read (translations repeat the same code).
+    Without `recursive`, only top-level documents are read (learnxinyminutes keeps its
+    translations, which repeat the same code, in subfolders). Files come in an order fixed by
+    a hash of their name, so a per-language cap takes a spread of documents.
     """
-    for path in sorted(root.glob("*.md")):
+    paths = root.rglob("*.md") if recursive else root.glob("*.md")
+    for path in sorted(paths, key=lambda p: hashlib.sha256(str(p).encode()).hexdigest()):
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         index = 0
         while index < len(lines):
@@ -198,9 +203,11 @@ def blocks(name: str, text: str, limit: int) -> list[str]:
     return out
 
 
-def load(kind: str, corpus: Path, per_file: int, per_language: int) -> list[tuple[str, str]]:
+def load(
+    kind: str, corpus: Path, per_file: int, per_language: int, recursive: bool = False
+) -> list[tuple[str, str]]:
     """(gold language, block) pairs, at most `per_language` per language."""
-    files = linguist_files(corpus) if kind == "linguist" else fenced_files(corpus)
+    files = linguist_files(corpus) if kind == "linguist" else fenced_files(corpus, recursive)
     taken: Counter[str] = Counter()
     pairs: list[tuple[str, str]] = []
     for language, name, text in files:
@@ -251,16 +258,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kind", choices=("linguist", "fences"), required=True)
     parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--per-file", type=int, default=4)
+    parser.add_argument("--per-file", type=int, default=None, help="4 (linguist), 40 (fences)")
     parser.add_argument("--per-language", type=int, default=40)
     parser.add_argument("--min-blocks", type=int, default=8)
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--recursive", action="store_true", help="fences: read subfolders too")
+    parser.add_argument("--all-languages", action="store_true", help="also those never named")
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
-    pairs = load(args.kind, args.corpus, args.per_file, args.per_language)
+    per_file = args.per_file or (4 if args.kind == "linguist" else 40)
+    pairs = load(args.kind, args.corpus, per_file, args.per_language, args.recursive)
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= args.min_blocks]
+    if not args.all_languages:  # languages contextd cannot name at all are not its errors
+        named = frozenset(classes()) | {cue.language for cue in CUES}
+        skipped = sorted({g for g, _ in pairs if g not in named})
+        pairs = [(g, b) for g, b in pairs if g in named]
+        print(f"skipped (contextd names no such language): {', '.join(skipped) or '-'}")
+    if args.errors:
+        pairs = [(g, b) for g, b in pairs if g == args.errors]
     systems: list[tuple[str, Callable[[Sequence[str]], list[str | None]]]] = [
         ("contextd", lambda bs: identify_languages(bs)),
     ]
@@ -271,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.errors:
         for gold, block in pairs:
             guess = fold(identify_languages([block])[0])
-            if gold == args.errors and guess != gold:
+            if guess != gold:
                 print(f"--- {gold} -> {guess}\n{block}\n")
     if args.json:
         print(json.dumps(results, indent=1))

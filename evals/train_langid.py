@@ -1,4 +1,4 @@
-"""Fit the weights that combine language cues and magika (`_langmodel`); write `_langid_weights`.
+"""Fit the weights that combine language cues and magika (`_langmodel`); write its weights.
 
     python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples
 
@@ -11,7 +11,7 @@ Training data, all of it tuning data (never the held-out corpus of `language_id.
 
 Two multinomial logistic regressions (L2) are fitted: cues and magika together, and cues
 alone. magika's probabilities are cached in `--cache` (they cost ~20 ms a block). The weights
-are written to `src/contextd/pipeline/artifacts/_langid_weights.py` as plain Python, so the
+are written to `src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
 product needs neither numpy nor scikit-learn at run time.
 """
 
@@ -28,11 +28,12 @@ import language_id
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from contextd.pipeline.artifacts import _langid, _langmodel
+from contextd.pipeline.artifacts import _langid, _langmodel, canonical_language
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "_langid_weights.py"
-MIN_EXAMPLES = 8
+OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "langid_weights.json"
+MIN_EXAMPLES = 12
+PRUNE = 0.05  # smaller weights are dropped: they change few answers and triple the file
 
 
 def chat_pairs() -> list[tuple[str, str]]:
@@ -63,68 +64,100 @@ def magika_features(blocks: list[str], cache_path: Path) -> list[dict[str, float
     return out
 
 
-def fit(
-    rows: list[dict[str, float]], labels: list[str], c: float
-) -> tuple[list[str], dict[str, dict[str, float]], dict[str, float]]:
-    names = sorted({name for row in rows for name in row})
+Fitted = tuple[list[str], dict[str, dict[str, float]], dict[str, float]]
+
+
+def matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
     index = {name: i for i, name in enumerate(names)}
     x = np.zeros((len(rows), len(names)))
     for i, row in enumerate(rows):
         for name, value in row.items():
-            x[i, index[name]] = value
-    model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(x, labels)
+            if name in index:
+                x[i, index[name]] = value
+    return x
+
+
+def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Fitted:
+    """Weights by feature then class (pruned below PRUNE), and a bias by class."""
+    names = sorted({name for row in rows for name in row})
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(matrix(rows, names), labels)
     classes = [str(k) for k in model.classes_]
-    weights = {
-        k: {n: round(float(w), 4) for n, w in zip(names, model.coef_[i], strict=True) if abs(w) >= 1e-3}
-        for i, k in enumerate(classes)
-    }
-    bias = {k: round(float(model.intercept_[i]), 4) for i, k in enumerate(classes)}
+    weights: dict[str, dict[str, float]] = {}
+    for j, name in enumerate(names):
+        column = {k: round(float(model.coef_[i, j]), 3) for i, k in enumerate(classes)}
+        kept = {k: w for k, w in column.items() if abs(w) >= PRUNE}
+        if kept:
+            weights[name] = kept
+    bias = {k: round(float(model.intercept_[i]), 3) for i, k in enumerate(classes)}
     return classes, weights, bias
+
+
+def validate(rows: list[dict[str, float]], labels: list[str], c: float) -> float:
+    """Accuracy on a fifth of the training blocks (by position) of a model fitted on the rest."""
+    train = [i for i in range(len(rows)) if i % 5]
+    test = [i for i in range(len(rows)) if not i % 5]
+    names = sorted({name for i in train for name in rows[i]})
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(matrix([rows[i] for i in train], names), [labels[i] for i in train])
+    guesses = model.predict(matrix([rows[i] for i in test], names))
+    return float(np.mean([g == labels[i] for g, i in zip(guesses, test, strict=True)]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--linguist", type=Path, required=True)
+    parser.add_argument("--linguist", type=Path, required=True, help="Linguist's samples/")
+    parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs (top level only)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/langid_magika_cache.json"))
-    parser.add_argument("--c", type=float, default=1.0)
+    parser.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0])
+    parser.add_argument("--vocabulary", type=int, default=1500)
     args = parser.parse_args()
-    pairs = language_id.load("linguist", args.linguist, 4, 40) + chat_pairs()
+    pairs = language_id.load("linguist", args.linguist, 6, 60) + chat_pairs()
+    if args.fences:
+        pairs += language_id.load("fences", args.fences, 40, 60)
+    pairs = [(g, b) for g, b in pairs if canonical_language(g) is not None]
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= MIN_EXAMPLES]
-    blocks = [b for _, b in pairs]
+    blocks = [b[: _langid.SAMPLE_CHARS] for _, b in pairs]
     labels = [g for g, _ in pairs]
-    cues = [_langid.cue_scores(b[: _langid.SAMPLE_CHARS][: _langid.CUE_SAMPLE_CHARS]) for b in blocks]
+    cues = [_langid.cue_scores(b[: _langid.CUE_SAMPLE_CHARS]) for b in blocks]
     model = magika_features(blocks, args.cache)
-    both = fit([_langmodel.features(c, m) for c, m in zip(cues, model, strict=True)], labels, args.c)
-    alone = fit([_langmodel.features(c, {}) for c in cues], labels, args.c)
-    write(both, alone, len(pairs), args.c)
-    print(f"{len(pairs)} blocks, {len(both[0])} languages; wrote {OUT}")
+    token_sets = [_langmodel.tokens(b) for b in blocks]
+    frequency = Counter(t for found in token_sets for t in found)
+    vocabulary = {t for t, n in frequency.most_common(args.vocabulary) if n >= 4}
+    toks = [{f"tok:{t}": 1.0 for t in found if t in vocabulary} for found in token_sets]
+    both_rows = [
+        {**_langmodel.features(c, m, ""), **t} for c, m, t in zip(cues, model, toks, strict=True)
+    ]
+    alone_rows = [{**_langmodel.features(c, {}, ""), **t} for c, t in zip(cues, toks, strict=True)]
+    scores = {c: validate(both_rows, labels, c) for c in args.c}
+    print("validation accuracy by C:", scores)
+    best = max(scores, key=lambda c: scores[c])
+    both = fit(both_rows, labels, best)
+    alone = fit(alone_rows, labels, best)
+    write(both, alone, len(pairs), best)
+    print(f"{len(pairs)} blocks, {len(both[0])} languages: {dict(counts)}; wrote {OUT}")
 
 
-def write(
-    both: tuple[list[str], dict[str, dict[str, float]], dict[str, float]],
-    alone: tuple[list[str], dict[str, dict[str, float]], dict[str, float]],
-    n: int,
-    c: float,
-) -> None:
+def write(both: Fitted, alone: Fitted, n: int, c: float) -> None:
     classes, weights, bias = both
     _, cue_weights, cue_bias = alone
-    text = f'''"""Weights of the language combiner (`_langmodel`), generated by evals/train_langid.py.
-
-Do not edit: rerun the script. Fitted (multinomial logistic regression, C={c}) on {n} blocks
-cut from Linguist's samples and on the dev half of evals/data/artifacts; the held-out corpus
-of evals/language_id.py and the held-out half of artifacts_eval.py were not used.
-"""
-
-# fmt: off
-CLASSES: tuple[str, ...] = {tuple(classes)!r}
-BIAS: dict[str, float] = {bias!r}
-WEIGHTS: dict[str, dict[str, float]] = {weights!r}
-CUE_BIAS: dict[str, float] = {cue_bias!r}
-CUE_WEIGHTS: dict[str, dict[str, float]] = {cue_weights!r}
-'''
-    OUT.write_text(text)
+    data = {
+        "about": (
+            f"Weights of contextd's language combiner (_langmodel), generated by"
+            f" evals/train_langid.py; do not edit. Multinomial logistic regression, C={c},"
+            f" fitted on {n} blocks cut from Linguist's samples, learnxinyminutes' fences and"
+            " the dev half of evals/data/artifacts; the held-out corpus of evals/language_id.py"
+            " (Rosetta Code) and the held-out half of artifacts_eval.py were not used."
+            " Weights are by feature, then by language."
+        ),
+        "classes": classes,
+        "bias": bias,
+        "weights": weights,
+        "cue_bias": cue_bias,
+        "cue_weights": cue_weights,
+    }
+    OUT.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from contextd.pipeline.artifacts._languages import SHELL_TOOLS
 
 _LINE_CAP = 4  # a cue counts at most this many times in one block
 
+
 @dataclass(frozen=True)
 class Cue:
     language: str
@@ -90,6 +91,15 @@ CUES: list[Cue] = [
     *_cues("powershell", 4.0, r"\b(?:Get|Set|New|Remove|Invoke|Write|Start|Test)-[A-Z]\w+"),
     *_cues("powershell", 3.0, r"\$env:\w+", r"^PS[^>]*>", r"\[\w+(?:\.\w+)+\]::", r"-ErrorAction"),
     *_cues(
+        "powershell",
+        3.0,
+        r"\s-(?:eq|ne|lt|le|gt|ge|and|or|not|like|match|contains)\s",
+        r"\[(?:int|string|array|hashtable|double|bool|char)(?:\[\])?\]\s*\$",
+        r"^\s*param\s*\(",
+        r"\|\s*(?:%|\?|ForEach-Object|Where-Object|Select-Object)\s*\{",
+        r"\$_\.?\b",
+    ),
+    *_cues(
         "batch",
         4.0,
         r"^@echo\s+off",
@@ -108,7 +118,9 @@ CUES: list[Cue] = [
         r"^\s*(?:static\s+)?(?:void|int|char|size_t|bool|double|float|uint\d+_t)\s+\*?\w+\s*\(",
     ),
     *_cues("c", 1.0, r"\bstruct\s+\w+", r"->\w+", r"^\s*typedef\b", r";\s*$", r"^\s*/[/*]"),
-    *_cues("cpp", 3.0, r"\bstd::", r"^\s*namespace\s+\w+\s*\{", r"\btemplate\s*<", r"#include\s*<\w+>"),
+    *_cues(
+        "cpp", 3.0, r"\bstd::", r"^\s*namespace\s+\w+\s*\{", r"\btemplate\s*<", r"#include\s*<\w+>"
+    ),
     *_cues("cpp", 2.5, r"\b(?:v8|node|napi|Napi)::", r"\bnullptr\b", r"\bauto\s+\w+\s*="),
     *_cues("cpp", 2.0, r"^\s*(?:public|private|protected):", r"\w+::\w+\(", r"\bconst\s+\w+&"),
     *_cues("cpp", 1.5, r"\bcout\s*<<", r"\bclass\s+\w+\s*(?::\s*public\s+\w+)?\s*\{"),
@@ -146,6 +158,21 @@ CUES: list[Cue] = [
     *_cues("ruby", 3.0, r"^\s*def\s+\w+[?!]?\s*(?:\([^)]*\))?\s*$", r"^\s*end\s*$", r"\bputs\b"),
     *_cues("ruby", 2.0, r"\bdo\s*\|\w+", r"^\s*require\s+['\"]", r"\.each\b", r"\bnil\b"),
     *_cues("php", 5.0, r"<\?php"),
+    *_cues(
+        "tcl", 3.0, r"^\s*proc\s+[\w:]+\s+\{", r"\[expr\s", r"^\s*set\s+\w+\s+\S", r"\bputs\s+\$"
+    ),
+    *_cues("elixir", 3.0, r"^\s*defmodule\s+[\w.]+\s+do\s*$", r"\|>", r"^\s*defp?\s+\w+.*\bdo\s*$"),
+    *_cues("elixir", 2.0, r"\bIO\.(?:puts|inspect)\b", r"\bEnum\.\w+", r"\bfn\s+[\w,\s{}]*->"),
+    *_cues(
+        "groovy", 3.0, r"^\s*def\s+\w+\s*=", r"\.each(?:WithIndex)?\s*\{", r"\bprintln\s+[\"'\w]"
+    ),
+    *_cues(
+        "dart",
+        2.0,
+        r"^\s*final\s+\w+\s*=",
+        r"^\s*(?:var|final)\s+\w+\s*=.*;\s*$",
+        r"\bprint\(.*\);",
+    ),
     *_cues("php", 2.0, r"\$\w+\s*->\s*\w+", r"^\s*\$\w+\s*=", r"\becho\s+\$"),
     *_cues("lua", 3.0, r"^\s*local\s+\w+\s*=", r"^\s*local\s+function\b", r"~="),
     *_cues("r", 3.0, r"\w+\s*<-\s*", r"\blibrary\(\w+\)"),
@@ -192,9 +219,7 @@ CUES: list[Cue] = [
     ),
     # Lisps: magika says "lisp" for all of them; the defining forms tell the dialect.
     *_cues("scheme", 3.0, r"\(define\s+[(\w]", r"^#lang\s+\w+", r"\(let\s+loop\b"),
-    *_cues(
-        "scheme", 2.0, r"#[tf]\b", r"\(lambda\s+\(", r"\((?:display|newline|set!|cond|else)\b"
-    ),
+    *_cues("scheme", 2.0, r"#[tf]\b", r"\(lambda\s+\(", r"\((?:display|newline|set!|cond|else)\b"),
     *_cues("lisp", 3.0, r"\(def(?:un|var|parameter|macro|generic|method|class|const)\s"),
     *_cues("lisp", 2.0, r"\((?:setq|setf|let\*|in-package|format\s+t|loop\s+for)\b", r"#'[\w-]"),
     *_cues("clojure", 3.0, r"\(defn-?\s", r"^\(ns\s+[\w.-]+", r"\(fn\s+\[", r"\(let\s+\["),

@@ -24,17 +24,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from contextd.pipeline.artifacts import _langmodel, _magika
 from contextd.pipeline.artifacts._cues import STAGES
-from contextd.pipeline.artifacts._languages import SHELL_TOOLS, canonical_language
+from contextd.pipeline.artifacts._languages import canonical_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
 CUE_SAMPLE_CHARS = 1_500  # what the ~150 cue patterns scan (their cost grows with it)
 _LINE_CAP = 4  # a cue counts at most this many times in one block
 # Probability (of the cue-only model) above which magika is not consulted.
 _SURE = 0.97
+# Cue score at which a language the fitted model does not know is answered from its cues.
+_CUE_ONLY_SCORE = 6.0
 _MAGIKA_WEIGHT = 4.0  # magika's probability (0..1) is worth this many cue points
 _MIN_SCORE = 2.0  # below this total, the block gets no language
 _MIN_MAGIKA_CHARS = 12
@@ -109,6 +110,7 @@ _STOPWORDS = _words(
     """
 )
 _DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
+_DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
 _REPL_RE = re.compile(r"^>>>\s", re.MULTILINE)
 
 
@@ -128,15 +130,21 @@ def identify_languages(
     budget = len(contents) if model_budget is None else model_budget
     for content in contents:
         sample = content[:SAMPLE_CHARS]
-        if _is_drawing(sample):
-            results.append(None)  # a file tree or box diagram is no programming language
+        if _is_drawing(sample) or _is_device_session(sample):
+            # A file tree, a box diagram or a router's console is no programming language
+            # (and a router session must not become a shell session).
+            results.append(None)
             continue
         certain = _certain(sample)
         if certain is not None:
             results.append(certain)
             continue
         scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
-        ranked = _langmodel.rank(scores, None)
+        by_cues = _cue_only_language(scores)
+        if by_cues is not None:
+            results.append(by_cues)
+            continue
+        ranked = _langmodel.rank(scores, None, sample)
         if (
             ranked[0][1] >= _SURE
             or budget <= 0
@@ -147,7 +155,9 @@ def identify_languages(
             continue
         budget -= 1
         probabilities = model_scores(sample)
-        results.append(_decide(_langmodel.rank(scores, probabilities), scores, probabilities))
+        results.append(
+            _decide(_langmodel.rank(scores, probabilities, sample), scores, probabilities)
+        )
     return results
 
 
@@ -196,6 +206,17 @@ def model_scores(sample: str) -> dict[str, float]:
     return scores
 
 
+def _cue_only_language(scores: dict[str, float]) -> str | None:
+    """A language the fitted model cannot name (too rare in its training data: nginx, HTTP,
+    Protocol Buffers, Dockerfile, diff...) is answered when its own cues lead clearly."""
+    if not scores:
+        return None
+    top = max(scores, key=lambda k: scores[k])
+    if top in _langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
+        return None
+    return top
+
+
 def _decide(
     ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
 ) -> str | None:
@@ -228,6 +249,13 @@ def _is_drawing(sample: str) -> bool:
     lines = [line for line in sample.split("\n") if line.strip()]
     drawn = sum(1 for line in lines if _DRAWING_RE.search(line))
     return drawn >= 2 and drawn * 3 >= len(lines)
+
+
+def _is_device_session(sample: str) -> bool:
+    """A network device's console: `Router#`, `Switch(config-if)#` prompts on most lines."""
+    lines = [line for line in sample.split("\n") if line.strip()]
+    prompted = sum(1 for line in lines if _DEVICE_PROMPT_RE.match(line))
+    return prompted >= 2 and prompted * 3 >= len(lines)
 
 
 def _certain(sample: str) -> str | None:

@@ -286,8 +286,6 @@ _EXTENSIONS: dict[str, str] = {
     "fs": "fsharp",
     "erl": "erlang",
     "f90": "fortran",
-    "kt": "kotlin",
-    "ps1": "powershell",
     "psm1": "powershell",
     "bat": "batch",
     "cmd": "batch",
