@@ -41,10 +41,12 @@ from pathlib import Path
 
 from artifacts_eval import pygments_language
 
-from contextd.pipeline.artifacts import canonical_language, identify_languages
-from contextd.pipeline.artifacts._cues import CUES
-from contextd.pipeline.artifacts._langid import model_scores
-from contextd.pipeline.artifacts._langmodel import classes
+from contextd.pipeline.artifacts import (
+    canonical_language,
+    identify_languages,
+    langmodel,
+    language_evidence,
+)
 
 # Folders of Linguist's samples/ -> our canonical names (folders not listed are skipped).
 LINGUIST: dict[str, str] = {
@@ -225,7 +227,7 @@ def load(
 
 
 def magika_alone(block: str) -> str | None:
-    scores = model_scores(block)
+    _, scores, _ = language_evidence(block)
     return max(scores, key=lambda k: scores[k]) if scores else None
 
 
@@ -264,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--recursive", action="store_true", help="fences: read subfolders too")
+    parser.add_argument("--save-pairs", type=Path, help="write the (language, block) pairs")
     parser.add_argument("--all-languages", action="store_true", help="also those never named")
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
@@ -272,12 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= args.min_blocks]
     if not args.all_languages:  # languages contextd cannot name at all are not its errors
-        named = frozenset(classes()) | {cue.language for cue in CUES}
+        named = langmodel.named_languages()
         skipped = sorted({g for g, _ in pairs if g not in named})
         pairs = [(g, b) for g, b in pairs if g in named]
         print(f"skipped (contextd names no such language): {', '.join(skipped) or '-'}")
     if args.errors:
         pairs = [(g, b) for g, b in pairs if g == args.errors]
+    if args.save_pairs:  # to score another version of the code on the very same blocks
+        args.save_pairs.write_text(json.dumps(pairs))
     systems: list[tuple[str, Callable[[Sequence[str]], list[str | None]]]] = [
         ("contextd", lambda bs: identify_languages(bs)),
     ]

@@ -28,7 +28,7 @@ import language_id
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from contextd.pipeline.artifacts import _langid, _langmodel, canonical_language
+from contextd.pipeline.artifacts import canonical_language, langmodel, language_evidence
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "langid_weights.json"
@@ -54,11 +54,10 @@ def magika_features(blocks: list[str], cache_path: Path) -> list[dict[str, float
         json.loads(cache_path.read_text()) if cache_path.exists() else {}
     )
     out = []
-    for block in blocks:
-        sample = block[: _langid.SAMPLE_CHARS]
+    for sample in blocks:
         key = hashlib.sha256(sample.encode()).hexdigest()
         if key not in cache:
-            cache[key] = _langid.model_scores(sample)
+            cache[key] = language_evidence(sample)[1]
         out.append(cache[key])
     cache_path.write_text(json.dumps(cache))
     return out
@@ -118,18 +117,19 @@ def main() -> None:
     pairs = [(g, b) for g, b in pairs if canonical_language(g) is not None]
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= MIN_EXAMPLES]
-    blocks = [b[: _langid.SAMPLE_CHARS] for _, b in pairs]
+    evidence = [language_evidence(b, use_model=False) for _, b in pairs]
+    blocks = [sample for _, _, sample in evidence]  # what identification sees of each block
     labels = [g for g, _ in pairs]
-    cues = [_langid.cue_scores(b[: _langid.CUE_SAMPLE_CHARS]) for b in blocks]
+    cues = [scores for scores, _, _ in evidence]
     model = magika_features(blocks, args.cache)
-    token_sets = [_langmodel.tokens(b) for b in blocks]
+    token_sets = [langmodel.tokens(b) for b in blocks]
     frequency = Counter(t for found in token_sets for t in found)
     vocabulary = {t for t, n in frequency.most_common(args.vocabulary) if n >= 4}
     toks = [{f"tok:{t}": 1.0 for t in found if t in vocabulary} for found in token_sets]
     both_rows = [
-        {**_langmodel.features(c, m, ""), **t} for c, m, t in zip(cues, model, toks, strict=True)
+        {**langmodel.features(c, m, ""), **t} for c, m, t in zip(cues, model, toks, strict=True)
     ]
-    alone_rows = [{**_langmodel.features(c, {}, ""), **t} for c, t in zip(cues, toks, strict=True)]
+    alone_rows = [{**langmodel.features(c, {}, ""), **t} for c, t in zip(cues, toks, strict=True)]
     scores = {c: validate(both_rows, labels, c) for c in args.c}
     print("validation accuracy by C:", scores)
     best = max(scores, key=lambda c: scores[c])

@@ -10,8 +10,7 @@ from __future__ import annotations
 import pytest
 
 from contextd.domain.enums import ArtifactType
-from contextd.pipeline.artifacts import extract_artifacts, identify_language
-from contextd.pipeline.artifacts._langid import cue_scores
+from contextd.pipeline.artifacts import extract_artifacts, identify_language, language_evidence
 from contextd.pipeline.types import Document
 
 SCHEME = """\
@@ -158,8 +157,9 @@ def test_the_cues_alone_name_it_without_the_model(code: str) -> None:
 
 
 def test_the_protobuf_field_cue_does_not_fire_on_c_assignments() -> None:
-    assert "protobuf" not in cue_scores(C_ASSIGNMENTS)
-    assert "protobuf" not in cue_scores("x = 3;\ny = x * 2;\nz = [1 2 3];\n")  # MATLAB
+    assert "protobuf" not in language_evidence(C_ASSIGNMENTS, use_model=False)[0]
+    matlab = "x = 3;\ny = x * 2;\nz = [1 2 3];\n"
+    assert "protobuf" not in language_evidence(matlab, use_model=False)[0]
 
 
 def test_a_router_session_is_not_a_shell_session() -> None:

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from contextd.pipeline.artifacts import _langmodel, _magika
+from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import STAGES
 from contextd.pipeline.artifacts._languages import canonical_language
 
@@ -144,7 +144,7 @@ def identify_languages(
         if by_cues is not None:
             results.append(by_cues)
             continue
-        ranked = _langmodel.rank(scores, None, sample)
+        ranked = langmodel.rank(scores, None, sample)
         if (
             ranked[0][1] >= _SURE
             or budget <= 0
@@ -156,9 +156,21 @@ def identify_languages(
         budget -= 1
         probabilities = model_scores(sample)
         results.append(
-            _decide(_langmodel.rank(scores, probabilities, sample), scores, probabilities)
+            _decide(langmodel.rank(scores, probabilities, sample), scores, probabilities)
         )
     return results
+
+
+def language_evidence(
+    content: str, *, use_model: bool = True
+) -> tuple[dict[str, float], dict[str, float], str]:
+    """What the decision sees: cue scores, magika's probabilities ({} without it), the sample.
+
+    For `evals/train_langid.py`, which fits the combiner on exactly this evidence.
+    """
+    sample = content[:SAMPLE_CHARS]
+    scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
+    return scores, model_scores(sample) if use_model else {}, sample
 
 
 def cue_scores(sample: str) -> dict[str, float]:
@@ -212,7 +224,7 @@ def _cue_only_language(scores: dict[str, float]) -> str | None:
     if not scores:
         return None
     top = max(scores, key=lambda k: scores[k])
-    if top in _langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
+    if top in langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
         return None
     return top
 
