@@ -5,18 +5,20 @@ Three sources of evidence, cheapest first:
 1. **Certain cues** decide alone: a shebang, a diagram header (`graph TD`, `@startuml`,
    `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a Python REPL (`>>> `), a document that
    parses as JSON, an XML/PHP/HTML prologue. File trees and box drawings get no language.
-2. **Weighted syntax cues**: about 150 regular expressions, each tied to one language with a
-   weight (`def f(...):` for Python, `=>` and `const x =` for JavaScript, `std::` for C++...).
-   Matches are counted (capped, so one long file cannot drown the others) and summed; the weak
-   cues are skipped when the strong ones already leave no doubt.
-3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline),
-   scores the block when the cues are not decisive. It is the expensive step (~15 ms a call on
-   one core, and batching does not speed it up on CPU), so the caller passes a budget of calls.
+2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
+   language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
+3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
+   every one of its labels that names a language is mapped to ours (`lisp`, `cs`, `proto`...).
+   It is the expensive step (~15 ms a call on one core), so the caller passes a budget of calls,
+   and it is skipped when the cues alone already make the fitted model sure (p >= 0.97).
 
-The final answer adds magika's probabilities to the cue scores. Languages that are supersets
-of another (TypeScript of JavaScript, C++ of C) or that models confuse with shells (PowerShell,
-Windows batch) are only answered when a cue specific to them was seen, because magika alone
-calls a lot of plain JavaScript "TypeScript" and short shell lines "batch".
+A fitted combiner (`langmodel`: a logistic regression over the cue scores, magika's
+probabilities and a vocabulary of tokens, trained by evals/train_langid.py on Linguist's samples
+and documentation fences) turns the evidence into one answer. Languages it was not trained on
+(nginx, HTTP, Protocol Buffers, Dockerfile, diff) are answered from their own cues when those
+lead clearly. Languages that are supersets of another (TypeScript of JavaScript, C++ of C) or
+that models confuse with shells (PowerShell, Windows batch) are only answered when a cue
+specific to them was seen.
 """
 
 from __future__ import annotations
