@@ -5,13 +5,19 @@ commands, todo list) is read by `agent.py`, whose path-keyed lineage prefix stor
 the files' known contents on fast-forward. The language helpers are exported for the
 evaluations in `evals/`, which score the detector and the language identification on their own.
 `unfenced` is exported as a module because `evals/train_unfenced.py` fits its line model's
-weights in place. Everything else here (`_classify`, `_commands`, `_langid`, `_languages`,
+weights in place, and `langmodel` (the language combiner) because `evals/train_langid.py`
+fits its weights on `language_evidence`. Everything else here (`_classify`, `_commands`,
+`_cues`, `_langid`, `_languages`,
 `_magika`, `_patch`, `_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to
 this package.
 """
 
-from contextd.pipeline.artifacts import unfenced
-from contextd.pipeline.artifacts._langid import identify_language, identify_languages
+from contextd.pipeline.artifacts import langmodel, unfenced
+from contextd.pipeline.artifacts._langid import (
+    identify_language,
+    identify_languages,
+    language_evidence,
+)
 from contextd.pipeline.artifacts._languages import FenceLabel, canonical_language, parse_fence_label
 from contextd.pipeline.artifacts.agent import (
     PATH_KEY_PREFIX,
@@ -34,6 +40,8 @@ __all__ = [
     "identify_language",
     "identify_languages",
     "is_read_only",
+    "langmodel",
+    "language_evidence",
     "parse_fence_label",
     "unfenced",
 ]

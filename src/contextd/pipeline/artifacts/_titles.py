@@ -157,6 +157,17 @@ def _command_title(content: str, intro: str | None) -> str:
     return _shorten(commands[0]) if commands else "Shell commands"
 
 
+def named_file_language(content: str, intro: str | None) -> str | None:
+    """The language of a file the block names in its first line or its intro names, if any.
+
+    "Put this in `nginx.conf`:" or a first line `// src/app.ts` say what the block is better
+    than its text does (magika has no nginx label; TypeScript without types reads as JS).
+    """
+    named = _first_line_file(content) or _mentioned_file(intro)
+    language = language_for_filename(named) if named else None
+    return None if language in (None, "text") else language
+
+
 def _first_line_file(content: str) -> str | None:
     first = content.lstrip("\n").split("\n", 1)[0]
     if first.startswith("#!") or len(first) > 300:

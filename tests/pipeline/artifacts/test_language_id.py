@@ -1,0 +1,175 @@
+"""Language identification of unlabelled code: each failure a third-party measurement found.
+
+The excerpts are real code: Scheme, C#, C++, MATLAB and nginx from github-linguist/linguist's
+samples (MIT), the others written the way they appear in chat answers. Every test runs the
+real cues, the fitted combiner and (when installed) magika.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contextd.domain.enums import ArtifactType
+from contextd.pipeline.artifacts import extract_artifacts, identify_language, language_evidence
+from contextd.pipeline.types import Document
+
+SCHEME = """\
+(define (say . args)
+  (for-each display args)
+  (newline))
+
+(define (gl-translate-pt p)
+  (glTranslated (pt-x p) (pt-y p) 0.0))
+
+(define (radians x) (* x (/ pi 180)))
+"""
+
+CSHARP = """\
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace LittleSampleApp
+{
+  class Program
+  {
+    static void Main(string[] args)
+    {
+      Console.WriteLine("Hello, I am a little sample application.");
+    }
+  }
+}
+"""
+
+CPP = """\
+#include <iostream>
+#include <vector>
+
+int main() {
+    std::vector<int> values{3, 1, 2};
+    for (const auto& v : values) {
+        std::cout << v << std::endl;
+    }
+    return 0;
+}
+"""
+
+MATLAB = """\
+function y = average(x)
+% AVERAGE Mean of vector elements.
+[m,n] = size(x);
+if (~((m == 1) | (n == 1)) | (m == 1 & n == 1))
+    error('Input must be a vector')
+end
+y = sum(x)/length(x);
+"""
+
+NGINX = """\
+server {
+  listen 80;
+  listen 443 ssl;
+  server_name example.com;
+
+  ssl_certificate /srv/www/example.com/ssl/example.com.crt;
+  ssl_certificate_key /srv/www/example.com/ssl/example.com.key;
+
+  location / {
+    proxy_pass http://127.0.0.1:8000;
+    proxy_set_header Host $host;
+  }
+}
+"""
+
+HTTP_REQUEST = """\
+POST /api/v1/users HTTP/1.1
+Host: example.com
+Content-Type: application/json
+Authorization: Bearer <token>
+
+{"name": "Ada", "email": "ada@example.com"}
+"""
+
+ROUTER_SESSION = """\
+Router> enable
+Router# configure terminal
+Router(config)# interface GigabitEthernet0/1
+Router(config-if)# ip address 192.168.1.1 255.255.255.0
+Router(config-if)# no shutdown
+Router(config-if)# end
+Router# show ip interface brief
+"""
+
+POWERSHELL = """\
+$sourceFolder = "C:\\Data\\Reports"
+$destination = "D:\\Backup\\Reports"
+if (-not (Test-Path $destination)) {
+    New-Item -ItemType Directory -Path $destination | Out-Null
+}
+Get-ChildItem -Path $sourceFolder -Filter *.csv | ForEach-Object {
+    Copy-Item $_.FullName -Destination $destination
+}
+"""
+
+PROTOBUF = """\
+syntax = "proto3";
+
+message SearchRequest {
+  string query = 1;
+  int32 page_number = 2;
+  repeated string tags = 3;
+}
+"""
+
+C_ASSIGNMENTS = """\
+int count = 0;
+double total = 0;
+for (int i = 0; i < n; i++) {
+    total += values[i];
+    count = count + 1;
+}
+printf("%f\\n", total / count);
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        (SCHEME, "scheme"),
+        (CSHARP, "csharp"),
+        (CPP, "cpp"),
+        (MATLAB, "matlab"),
+        (NGINX, "nginx"),
+        (HTTP_REQUEST, "http"),
+        (POWERSHELL, "powershell"),
+        (PROTOBUF, "protobuf"),
+        (C_ASSIGNMENTS, "c"),
+    ],
+    ids=["scheme", "csharp", "cpp", "matlab", "nginx", "http", "powershell", "protobuf", "c"],
+)
+def test_language_of_unlabelled_code(code: str, language: str) -> None:
+    assert identify_language(code) == language
+
+
+@pytest.mark.parametrize("code", [SCHEME, CSHARP, CPP, MATLAB, NGINX, POWERSHELL, PROTOBUF])
+def test_the_cues_alone_name_it_without_the_model(code: str) -> None:
+    # magika's budget spent: the cues and the fitted combiner still answer.
+    assert identify_language(code, use_model=False) == identify_language(code)
+
+
+def test_the_protobuf_field_cue_does_not_fire_on_c_assignments() -> None:
+    assert "protobuf" not in language_evidence(C_ASSIGNMENTS, use_model=False)[0]
+    matlab = "x = 3;\ny = x * 2;\nz = [1 2 3];\n"
+    assert "protobuf" not in language_evidence(matlab, use_model=False)[0]
+
+
+def test_a_router_session_is_not_a_shell_session() -> None:
+    assert identify_language(ROUTER_SESSION) not in ("bash", "powershell", "batch")
+    [artifact] = extract_artifacts(Document(text=f"```\n{ROUTER_SESSION}```\n", format="text"), [])
+    assert artifact.type is ArtifactType.CODE
+    assert artifact.content == ROUTER_SESSION.rstrip("\n")
+
+
+def test_a_file_named_before_the_block_names_its_language() -> None:
+    text = f"Put this in `nginx.conf`:\n\n```\n{NGINX}```\n"
+    [artifact] = extract_artifacts(Document(text=text, format="text"), [])
+    assert artifact.language == "nginx"
