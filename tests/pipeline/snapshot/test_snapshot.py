@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -226,7 +225,8 @@ def test_a_document_cites_paragraph_numbers() -> None:
     assert result.tokens_after <= result.budget == 100
 
 
-def test_a_million_words_fit_in_bounded_time() -> None:
+def test_a_million_words_fit_the_budget() -> None:
+    """Scale without a clock: the time is `bench/paste.py`'s to measure, not a test's."""
     paragraph = (
         "We decided to cache the report {i} for 10 minutes. The export job {i} must finish "
         "within 30 seconds. Should the job {i} retry on timeouts? Next step: profile job {i}.\n\n"
@@ -234,9 +234,7 @@ def test_a_million_words_fit_in_bounded_time() -> None:
     text = "".join(paragraph.format(i=i) for i in range(1_000_000 // 31 + 1))
     assert len(text.split()) >= 1_000_000
     document = Document(text=text, format="text", title="Load test")
-    started = time.perf_counter()
     result = build_snapshot([], document, [], embedder=FAKE)
-    assert time.perf_counter() - started < 120
     assert result.tokens_after <= result.budget
 
 
