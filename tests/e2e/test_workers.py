@@ -40,7 +40,7 @@ from contextd.runtime import Runtime
 from contextd.services import keys
 from contextd.store.db import Database
 from contextd.store.tables import Source
-from contextd.tasks import process_source
+from contextd.tasks import process_source, source_results
 from contextd.testing import ServerProcess, drain_jobs, scratch_database
 from tests.support.cluster import (
     GATE_SECONDS,
@@ -486,7 +486,7 @@ def test_two_runs_of_one_revision_never_delete_each_others_results(
         assert plan is not None
         outcome = process_source._execute(taken_over, plan)
         process_source.run(first)  # completes revision 2
-        process_source._commit(taken_over, plan, outcome)  # finds it done: cleans up its own
+        source_results.commit(taken_over, plan, outcome)  # finds it done: cleans up its own
     finally:
         runtime.close()
 

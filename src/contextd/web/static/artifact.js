@@ -7,7 +7,8 @@
 import { api, ApiError, query } from "./api.js";
 import { diffView } from "./diff.js";
 import { codeBlock, copyButton, h } from "./dom.js";
-import { artifactHref, turnsHref } from "./links.js";
+import { artifactHref, sourceHref, sourceLabel, spaceHref, turnsHref } from "./links.js";
+import { breadcrumbs, isCurrent, page } from "./shell.js";
 
 const enc = encodeURIComponent;
 const PATH_KEY = "path:";
@@ -113,8 +114,8 @@ function contentSection(artifact, compared) {
   ];
 }
 
-/** Draw one artifact version. `ui`: the app's page helpers (see turns.js); `params`: the route's. */
-export async function renderArtifact(gen, ui, artifactId, params = new URLSearchParams()) {
+/** Draw one artifact version; `params`: the route's. */
+export async function renderArtifact(gen, artifactId, params = new URLSearchParams()) {
   const artifact = await api(`v1/artifacts/${enc(artifactId)}`);
   const compareId = params.get("compare");
   const [space, source, lineage, compared] = await Promise.all([
@@ -123,12 +124,12 @@ export async function renderArtifact(gen, ui, artifactId, params = new URLSearch
     api(`v1/artifacts/${enc(artifactId)}/versions`),
     compareId && compareId !== artifactId ? api(`v1/artifacts/${enc(compareId)}`) : null,
   ]);
-  if (!ui.isCurrent(gen)) return;
+  if (!isCurrent(gen)) return;
   const versions = lineage.versions;
   if (compared && !versions.some((v) => v.id === compared.id)) {
     throw new ApiError({ status: 400, error: "Not a version", message: "The artifact to compare with is not a version of this one." });
   }
-  const label = ui.sourceLabel(source);
+  const label = sourceLabel(source);
   const meta = artifact.meta || {};
   const facts = [
     ["Type", artifact.type],
@@ -141,12 +142,12 @@ export async function renderArtifact(gen, ui, artifactId, params = new URLSearch
     artifact.turn_indexes.length ? ["Turns", turnLinks(source.id, artifact.turn_indexes)] : null,
   ].filter(Boolean);
 
-  ui.page(
+  page(
     artifact.title,
-    ui.breadcrumbs(
+    breadcrumbs(
       ["Spaces", "#/"],
-      [space.name, ui.spaceHref(space.id, source.collectionId)],
-      [label, ui.sourceHref(source.id)],
+      [space.name, spaceHref(space.id, source.collectionId)],
+      [label, sourceHref(source.id)],
       [artifact.title, null],
     ),
     h("h1", {}, artifact.title),

@@ -146,3 +146,8 @@ export function statusBadge(status) {
     status,
   );
 }
+
+/** The mark of a pinned source (pinned sources are listed first). */
+export function pinMarker() {
+  return h("span", { class: "badge pin", title: "Pinned: listed first" }, "Pinned");
+}

@@ -7,7 +7,8 @@
 import { api, query } from "./api.js";
 import { codeFiles } from "./artifact.js";
 import { formatDate, h, replace } from "./dom.js";
-import { artifactHref, turnId, turnsHref } from "./links.js";
+import { artifactHref, sourceHref, sourceLabel, spaceHref, turnId, turnsHref } from "./links.js";
+import { announce, breadcrumbs, isCurrent, page, pager, paging, showError } from "./shell.js";
 
 const enc = encodeURIComponent;
 
@@ -182,13 +183,10 @@ async function turnsPage(sourceId, { page, size }, turn, thinking) {
   return data;
 }
 
-/**
- * Draw the turns view. `ui` holds the app's page helpers (page, breadcrumbs, pager, paging,
- * isCurrent, spaceHref, sourceHref, sourceLabel, announce, showError).
- */
-export async function renderTurns(gen, ui, sourceId, params) {
-  const { perPage, size } = ui.paging(params);
-  const askedPage = params.get("page") ? ui.paging(params).page : null;
+/** Draw the turns view; `params`: the route's. */
+export async function renderTurns(gen, sourceId, params) {
+  const { perPage, size } = paging(params);
+  const askedPage = params.get("page") ? paging(params).page : null;
   const turnParam = params.get("turn");
   const target = turnParam !== null && /^\d+$/.test(turnParam) ? Number(turnParam) : null;
   let thinking = params.get("thinking") === "1";
@@ -199,8 +197,8 @@ export async function renderTurns(gen, ui, sourceId, params) {
     turnsPage(sourceId, { page: askedPage, size }, target, thinking),
     source.session ? codeFiles(source.spaceId, sourceId, source.session.cwd) : codeFiles.none(),
   ]);
-  if (!ui.isCurrent(gen)) return;
-  const label = ui.sourceLabel(source);
+  if (!isCurrent(gen)) return;
+  const label = sourceLabel(source);
   const pageNo = data.pagination.page;
 
   const list = h("ol", { class: "turns", id: "turns" }, data.turns.map((t) => turnItem(t, sourceId, files)));
@@ -214,7 +212,7 @@ export async function renderTurns(gen, ui, sourceId, params) {
   };
   const hrefFor = (n) => turnsHref(sourceId, { page: n, perPage, thinking });
   const pagerBox = h("div", { class: "pager-box" });
-  const drawPager = () => replace(pagerBox, ui.pager(data.pagination, hrefFor, "turns"));
+  const drawPager = () => replace(pagerBox, pager(data.pagination, hrefFor, "turns"));
   drawPager();
 
   // Thinking is the model's, not the conversation: hidden until asked for, then fetched once.
@@ -226,26 +224,26 @@ export async function renderTurns(gen, ui, sourceId, params) {
     try {
       if (!thinking && !withThinking) {
         withThinking = (await api(`v1/sources/${enc(sourceId)}/turns${query({ page: pageNo, per_page: size, thinking: "true" })}`)).turns;
-        if (!ui.isCurrent(gen)) return;
+        if (!isCurrent(gen)) return;
       }
       thinking = !thinking;
       showThinking(withThinking || []);
       toggle.setAttribute("aria-pressed", String(thinking));
       const count = (withThinking || []).filter((t) => t.thinking).length;
-      ui.announce(thinking ? `Thinking shown for ${plural(count, "turn")} on this page.` : "Thinking hidden.");
+      announce(thinking ? `Thinking shown for ${plural(count, "turn")} on this page.` : "Thinking hidden.");
       history.replaceState(null, "", turnsHref(sourceId, { page: pageNo, perPage, thinking }));
       drawPager();
     } catch (err) {
-      ui.showError(err);
+      showError(err);
     } finally {
       toggle.disabled = false;
       toggle.focus();
     }
   });
 
-  ui.page(
+  page(
     `Turns of ${label}`,
-    ui.breadcrumbs(["Spaces", "#/"], [space.name, ui.spaceHref(space.id, source.collectionId)], [label, ui.sourceHref(source.id)], ["Turns", null]),
+    breadcrumbs(["Spaces", "#/"], [space.name, spaceHref(space.id, source.collectionId)], [label, sourceHref(source.id)], ["Turns", null]),
     h("h1", {}, `Turns of ${label}`),
     source.session
       ? h("section", { class: "card session-head", "aria-label": "Session", id: "session-head" },
@@ -267,7 +265,7 @@ export async function renderTurns(gen, ui, sourceId, params) {
       el.focus();
       el.scrollIntoView({ block: "start" });
     } else {
-      ui.announce(`Turn ${target} is not on this page.`);
+      announce(`Turn ${target} is not on this page.`);
     }
   }
 }

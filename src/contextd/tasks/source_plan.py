@@ -1,0 +1,52 @@
+"""What one run of the process-source job knows and produces: the `Plan` read from the source
+row at start, the `Outcome` its stages build, and `Superseded`, raised when the source moved
+on so the run's work is dropped. Shared by the job (`process_source`) and its stage modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from contextd.domain.enums import SourceStatus, SourceType
+from contextd.pipeline.types import ArtifactDraft, Document, Fetched, SnapshotDraft, Turn
+
+IN_PROGRESS = (SourceStatus.CREATED, SourceStatus.PENDING, SourceStatus.PROCESSING)
+
+
+class Superseded(Exception):
+    """The source moved on (canceled, deleted, or a newer revision): drop this job's work."""
+
+
+@dataclass
+class Plan:
+    """A snapshot of what the job needs from the source row, read once at start."""
+
+    source_id: str
+    revision: int
+    mode: str
+    type: SourceType
+    initial_data: dict[str, Any]
+    raw_key: str | None
+    raw_hash: str | None
+    raw_content_type: str | None
+    raw_filename: str | None
+    instructions: dict[str, Any]
+    part_id: str | None = None
+    run_context: bool = True
+    run_artifacts: bool = True
+    update_existing: bool = True
+    force: bool = False
+    appended_parts: list[str] = field(default_factory=list)
+    name: str | None = None
+
+
+@dataclass
+class Outcome:
+    document: Document
+    turns: tuple[Turn, ...]
+    append: bool
+    artifacts: list[ArtifactDraft] | None
+    snapshot: SnapshotDraft | None
+    raw: Fetched | None = None
+    unchanged: bool = False
+    tokens: int = 0  # the whole source's `source_tokens`, all turns (not only appended ones)
