@@ -1,0 +1,95 @@
+"""The lines of a work chat: a whole paragraph or list item, not one sentence of it.
+
+In a chat between a developer and an assistant (coding, planning, debugging) an assistant
+paragraph is one thought of several facts: "Bug 1 test still fails. `paths.ToRelativePath` uses
+`filepath.Rel()` which fails because `/var/...` vs `/private/var/...` don't have a common
+prefix." is a symptom and its cause, and a snapshot that keeps one sentence of it keeps neither
+whole. A list item is one change or one step ("Removed `state.PendingCheckpointID = ""` in
+`SaveChanges`"), a compact line on its own. So a work chat's turn is cut into **units**: a
+paragraph (its sentences grouped into thoughts by `_standalone.thoughts`, then joined up to
+`MAX_UNIT_CHARS`), each list item or table row apart, and a heading leads the unit under it
+("Bug 1: Path format mismatch in `x`: When the shadow branch ..."), as it names its subject.
+What an assistant says about its own next
+move ("Now let me look at the `setupGitRepo` helper.", "Let me check the implementation.") is
+narration of the tool calls the chat no longer shows; it carries no fact for the reader and is
+left out (`narration`). A chat among people keeps its sentence thoughts (`_standalone`).
+
+The cut and the threshold were chosen on the tune set of work chats (`evals/snapshot_work.py
+--set tune`, entireio/cli sessions judged against their own compaction summaries), never on
+the report set (BookMinder).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from contextd.pipeline.snapshot._selection import content_words
+from contextd.pipeline.snapshot._sentences import Sentence
+from contextd.pipeline.snapshot._standalone import Thought, thoughts
+
+MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few sentences)
+# A line of a work chat is worth its score / cost ** this: a paragraph holds more facts than
+# its best sentence, at more tokens.
+WORK_COST_EXPONENT = 0.2
+# "Now let me look at X.", "Let me check the Claude Code implementation.", "I'll run the
+# tests again.": the assistant announcing a tool call.
+_NARRATION_RE = re.compile(
+    r"^(?:(?:now|first|next|then|ok(?:ay)?|good|great|perfect|alright|so)[,!.]?\s+)*"
+    r"(?:let me|let's|i'll|i will|i need to|i'm going to|i am going to|i want to)\s+"
+    r"(?:(?:also|now|first|quickly|then|just)\s+)?"
+    r"(?:look|check|read|see|examine|explore|understand|find|search|review|verify|investigate"
+    r"|start|run|re-run|rerun|try|open|inspect|view|get|take|dig|trace|study|confirm|figure)\b",
+    re.IGNORECASE,
+)
+
+
+def narration(sentence: str) -> bool:
+    """Whether an assistant's sentence only announces what it will look at next."""
+    return _NARRATION_RE.match(sentence.strip(" *_`")) is not None
+
+
+def work_units(
+    sentences: Sequence[Sentence],
+    *,
+    assistant: bool,
+    asked: str | None = None,
+    names: frozenset[str] = frozenset(),
+) -> list[Thought]:
+    """The units of one turn of a work chat, in order (see the module docstring).
+
+    `assistant`: the turn is the assistant's (its narration is left out). `asked` is the
+    question the other side's previous turn ended on, as for `_standalone.thoughts`: it
+    resolves the turn's first unit. A thought that points back joins the one before it in the
+    same paragraph when there is room; a paragraph that opens by pointing back stays marked
+    `leaning`.
+    """
+    blocks: list[list[str]] = []
+    paragraph = -1
+    heading: str | None = None  # the heading over the next block, which names its subject
+    for sentence in sentences:
+        if sentence.heading:
+            heading = sentence.text.rstrip(" :")
+            continue
+        if assistant and narration(sentence.text):
+            continue
+        if sentence.item or sentence.paragraph != paragraph or not blocks:
+            blocks.append([])
+            paragraph = sentence.paragraph
+        text = sentence.text
+        if heading is not None and not blocks[-1]:
+            text = f"{heading}: {text}"
+            heading = None
+        blocks[-1].append(text)
+    units: list[Thought] = []
+    for number, block in enumerate(blocks):
+        merged: list[Thought] = []
+        for thought in thoughts(block, asked if number == 0 else None, names):
+            last = merged[-1] if merged else None
+            if last is not None and len(last.text) + 1 + len(thought.text) <= MAX_UNIT_CHARS:
+                text = f"{last.text} {thought.text}"
+                merged[-1] = Thought(text, last.leaning, len(content_words(text)))
+            else:
+                merged.append(thought)
+        units.extend(merged)
+    return units
