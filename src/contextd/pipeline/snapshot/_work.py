@@ -32,6 +32,9 @@ MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few s
 # A line of a work chat is worth its score / cost ** this: a paragraph holds more facts than
 # its best sentence, at more tokens.
 WORK_COST_EXPONENT = 0.2
+# A second line of a section from the same turn keeps this share of its score: a plan or a
+# report of changes is one turn of many facts, each worth its line (`_selection.SAME_TURN`).
+WORK_SAME_TURN = 1.0
 # "Now let me look at X.", "Let me check the Claude Code implementation.", "I'll run the
 # tests again.": the assistant announcing a tool call.
 _NARRATION_RE = re.compile(

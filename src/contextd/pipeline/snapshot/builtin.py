@@ -79,6 +79,7 @@ from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
 from contextd.pipeline.snapshot._selection import (
     MAX_CITATIONS,
     MIN_SCORE,
+    SAME_TURN,
     Candidate,
     CandidatePool,
     demote_superseded,
@@ -88,7 +89,7 @@ from contextd.pipeline.snapshot._selection import (
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
-from contextd.pipeline.snapshot._work import WORK_COST_EXPONENT, work_units
+from contextd.pipeline.snapshot._work import WORK_COST_EXPONENT, WORK_SAME_TURN, work_units
 from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
@@ -315,6 +316,7 @@ def _assemble(
         section_cost=fmt.section_cost,
         vectors=vectors,
         cost_exponent=CHAT_COST_EXPONENT if chat else WORK_COST_EXPONENT,
+        same_turn=SAME_TURN if chat else WORK_SAME_TURN,
     )
 
     markdown, chosen, listed = _fit(frame, chosen)
