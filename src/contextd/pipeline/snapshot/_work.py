@@ -29,6 +29,7 @@ from contextd.pipeline.snapshot._sentences import Sentence
 from contextd.pipeline.snapshot._standalone import Thought, thoughts
 
 MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few sentences)
+MAX_JOINED_CHARS = 1000
 # A line of a work chat is worth its score / cost ** this: a paragraph holds more facts than
 # its best sentence, at more tokens.
 WORK_COST_EXPONENT = 0.2
@@ -95,4 +96,22 @@ def work_units(
             else:
                 merged.append(thought)
         units.extend(merged)
-    return units
+    return _joined(units, MAX_JOINED_CHARS) if MAX_JOINED_CHARS else units
+
+
+def _joined(units: list[Thought], cap: int) -> list[Thought]:
+    """Consecutive units of a turn joined while they fit in `cap` characters."""
+    result: list[Thought] = []
+    for unit in units:
+        last = result[-1] if result else None
+        if (
+            last is not None
+            and not unit.leaning
+            and not last.leaning
+            and len(last.text) + 1 + len(unit.text) <= cap
+        ):
+            text = f"{last.text} {unit.text}"
+            result[-1] = Thought(text, False, len(content_words(text)))
+        else:
+            result.append(unit)
+    return result
