@@ -29,7 +29,7 @@ from contextd.pipeline.snapshot._sentences import Sentence
 from contextd.pipeline.snapshot._standalone import Thought, thoughts
 
 MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few sentences)
-MAX_JOINED_CHARS = 1000
+MAX_JOINED_CHARS = 2000
 # A line of a work chat is worth its score / cost ** this: a paragraph holds more facts than
 # its best sentence, at more tokens.
 WORK_COST_EXPONENT = 0.2
