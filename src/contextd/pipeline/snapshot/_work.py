@@ -100,13 +100,13 @@ def work_units(
 
 
 def _joined(units: list[Thought], cap: int) -> list[Thought]:
-    """Consecutive units of a turn joined while they fit in `cap` characters."""
+    """Consecutive units of a turn joined while they fit in `cap` characters; a unit that
+    points back ("This means ...") then leans on the one before it."""
     result: list[Thought] = []
     for unit in units:
         last = result[-1] if result else None
         if (
             last is not None
-            and not unit.leaning
             and not last.leaning
             and len(last.text) + 1 + len(unit.text) <= cap
         ):
