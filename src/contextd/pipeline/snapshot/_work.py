@@ -29,7 +29,10 @@ from contextd.pipeline.snapshot._sentences import Sentence
 from contextd.pipeline.snapshot._standalone import Thought, thoughts
 
 MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few sentences)
-MAX_JOINED_CHARS = 2000
+MAX_JOINED_CHARS = 2000  # consecutive units of a turn are joined up to this ...
+# ... and to this many characters per token of the snapshot's budget (a line is a small part
+# of the snapshot: at 4 characters a token, 0.5 is an eighth of it).
+CHARS_PER_BUDGET_TOKEN = 0.5
 # A line of a work chat is worth its score / cost ** this: a paragraph holds more facts than
 # its best sentence, at more tokens.
 WORK_COST_EXPONENT = 0.2
@@ -53,12 +56,18 @@ def narration(sentence: str) -> bool:
     return _NARRATION_RE.match(sentence.strip(" *_`")) is not None
 
 
+def unit_chars(budget: int) -> int:
+    """The most characters a unit may hold in a snapshot of `budget` tokens."""
+    return max(1, min(MAX_JOINED_CHARS, int(budget * CHARS_PER_BUDGET_TOKEN)))
+
+
 def work_units(
     sentences: Sequence[Sentence],
     *,
     assistant: bool,
     asked: str | None = None,
     names: frozenset[str] = frozenset(),
+    max_chars: int = MAX_JOINED_CHARS,
 ) -> list[Thought]:
     """The units of one turn of a work chat, in order (see the module docstring).
 
@@ -90,13 +99,14 @@ def work_units(
         merged: list[Thought] = []
         for thought in thoughts(block, asked if number == 0 else None, names):
             last = merged[-1] if merged else None
-            if last is not None and len(last.text) + 1 + len(thought.text) <= MAX_UNIT_CHARS:
+            room = min(MAX_UNIT_CHARS, max_chars)
+            if last is not None and len(last.text) + 1 + len(thought.text) <= room:
                 text = f"{last.text} {thought.text}"
                 merged[-1] = Thought(text, last.leaning, len(content_words(text)))
             else:
                 merged.append(thought)
         units.extend(merged)
-    return _joined(units, MAX_JOINED_CHARS) if MAX_JOINED_CHARS else units
+    return _joined(units, max_chars)
 
 
 def _joined(units: list[Thought], cap: int) -> list[Thought]:
@@ -105,11 +115,7 @@ def _joined(units: list[Thought], cap: int) -> list[Thought]:
     result: list[Thought] = []
     for unit in units:
         last = result[-1] if result else None
-        if (
-            last is not None
-            and not last.leaning
-            and len(last.text) + 1 + len(unit.text) <= cap
-        ):
+        if last is not None and not last.leaning and len(last.text) + 1 + len(unit.text) <= cap:
             text = f"{last.text} {unit.text}"
             result[-1] = Thought(text, False, len(content_words(text)))
         else:

@@ -89,7 +89,12 @@ from contextd.pipeline.snapshot._selection import (
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
-from contextd.pipeline.snapshot._work import WORK_COST_EXPONENT, WORK_SAME_TURN, work_units
+from contextd.pipeline.snapshot._work import (
+    WORK_COST_EXPONENT,
+    WORK_SAME_TURN,
+    unit_chars,
+    work_units,
+)
 from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
@@ -145,9 +150,13 @@ def build_snapshot(
         stats.add_all(turn.text for turn in turns)
         speakers = _speakers(turns)
         agent = session.is_session(turns)  # a coding agent's turns keep sentence lines
-        early = _early_user_turns(turns)
         pool = _turn_candidates(
-            turns, stats, speakers, capacity=capacity, early=early, work=not agent
+            turns,
+            stats,
+            speakers,
+            capacity=capacity,
+            early=_early_user_turns(turns),
+            unit_chars=0 if agent else unit_chars(budget),
         )
         if agent:  # a coding agent's turns: the hand-over sections, and
             # the conversation's best sentences in the budget they leave
@@ -261,7 +270,7 @@ def update_snapshot(
         early=_early_user_turns(new_turns, first=2 * EARLY_USER_TURNS),
         first_order=len(old),
         last_index=last,
-        work=True,
+        unit_chars=unit_chars(budget),
     )
     pool = old + new
     if len(pool) > capacity:
@@ -399,10 +408,11 @@ def _turn_candidates(
     early: set[int],
     first_order: int = 0,
     last_index: int | None = None,
-    work: bool = False,
+    unit_chars: int = 0,
 ) -> list[Candidate]:
-    """Stream every sentence through the scorer, keeping only the best `capacity`; `work`: a
-    developer's or an assistant's turn is cut into whole paragraphs and items (`_work`)."""
+    """Stream every sentence through the scorer, keeping only the best `capacity`. With
+    `unit_chars` a developer's or an assistant's turn is cut into whole paragraphs and items
+    of at most that many characters (`_work`); 0 keeps sentence thoughts."""
     pool = CandidatePool(capacity)
     order = first_order
     unanswered = _unanswered(turns)
@@ -420,9 +430,13 @@ def _turn_candidates(
         prose = [s.text for s in sentences if not s.heading]
         replied = ordinal > 0 and turns[ordinal - 1].speaker != turn.speaker
         question = asked if replied else None
-        if work and turn.role in _OTHER_SIDE:
+        if unit_chars and turn.role in _OTHER_SIDE:
             units = work_units(
-                sentences, assistant=turn.role == "assistant", asked=question, names=speakers
+                sentences,
+                assistant=turn.role == "assistant",
+                asked=question,
+                names=speakers,
+                max_chars=unit_chars,
             )
         else:
             units = thoughts(prose, question, speakers)
