@@ -12,7 +12,8 @@ paragraph (its sentences grouped into thoughts by `_standalone.thoughts`, then j
 What an assistant says about its own next
 move ("Now let me look at the `setupGitRepo` helper.", "Let me check the implementation.") is
 narration of the tool calls the chat no longer shows; it carries no fact for the reader and is
-left out (`narration`). A chat among people keeps its sentence thoughts (`_standalone`).
+left out (`narration`), and so is a pleasantry inside a paragraph ("Let me know if you want
+more tests!", `_salience.phatic`), which a whole unit would otherwise carry. A chat among people keeps its sentence thoughts (`_standalone`).
 
 The cut and the threshold were chosen on the tune set of work chats (`evals/snapshot_work.py
 --set tune`, entireio/cli sessions judged against their own compaction summaries), never on
@@ -24,9 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from contextd.pipeline.snapshot._salience import phatic
 from contextd.pipeline.snapshot._selection import content_words
 from contextd.pipeline.snapshot._sentences import Sentence
-from contextd.pipeline.snapshot._standalone import Thought, thoughts
+from contextd.pipeline.snapshot._standalone import Thought, strip_opener, thoughts
 
 MAX_UNIT_CHARS = 480  # a unit grows no longer than this (a paragraph of a few sentences)
 MAX_JOINED_CHARS = 2000  # consecutive units of a turn are joined up to this ...
@@ -84,8 +86,8 @@ def work_units(
         if sentence.heading:
             heading = sentence.text.rstrip(" :")
             continue
-        if assistant and narration(sentence.text):
-            continue
+        if (assistant and narration(sentence.text)) or phatic(strip_opener(sentence.text)):
+            continue  # "Let me check X.", "Let me know if you want more tests!": no fact
         if sentence.item or sentence.paragraph != paragraph or not blocks:
             blocks.append([])
             paragraph = sentence.paragraph
