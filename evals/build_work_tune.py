@@ -46,10 +46,24 @@ SOURCE = "entireio/cli"
 BRANCH = "entire/checkpoints/v1"
 LICENSE = "MIT (Copyright (c) 2026 Entire Inc.)"
 EXCLUDED = (  # the checkpoints of evals/data/agent_sessions (another evaluation)
-    "2a/075ef186b4 89/7eb280e769 34/66ad9d7461 77/8aa463e2ba 9b/04c3d92e38 54/48526d1c9e "
-    "76/74489fb0a9 34/c37819391d 38/ecf75f2f1d 8e/a9e4a4e751 63/bd3f9b02f2 6a/71b2542fc4 "
-    "91/b42542f24f 9f/d2fc39aa5f 37/995ebed6e4 bc/cc3b2d7e10 4d/e153fa6df6"
-).split()
+    "2a/075ef186b4",
+    "89/7eb280e769",
+    "34/66ad9d7461",
+    "77/8aa463e2ba",
+    "9b/04c3d92e38",
+    "54/48526d1c9e",
+    "76/74489fb0a9",
+    "34/c37819391d",
+    "38/ecf75f2f1d",
+    "8e/a9e4a4e751",
+    "63/bd3f9b02f2",
+    "6a/71b2542fc4",
+    "91/b42542f24f",
+    "9f/d2fc39aa5f",
+    "37/995ebed6e4",
+    "bc/cc3b2d7e10",
+    "4d/e153fa6df6",
+)
 CHATS = 8  # sessions kept, in path order
 MIN_TOKENS, MAX_TOKENS = 4_000, 30_000
 MIN_WORDS, MAX_WORDS = 4, 24
@@ -82,7 +96,9 @@ def _text_of(content: object) -> str:
         return content
     if isinstance(content, list):
         return "\n\n".join(
-            str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text"
+            str(b.get("text", ""))
+            for b in content
+            if isinstance(b, dict) and b.get("type") == "text"
         )
     return ""
 
