@@ -44,6 +44,9 @@ from contextd.pipeline.ingest.conversations import speaker_role
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "work_chats"
+# `--set tune`: the chats the engine's work-chat rules are chosen on (`build_work_tune.py`);
+# the default, `report`, is BookMinder, never tuned on.
+SETS = {"report": DEFAULT_DIR, "tune": DEFAULT_DIR.parent / "work_tune"}
 QUESTIONS = "questions.json"
 CATEGORIES = {1: "decision", 2: "fact", 3: "problem", 4: "request"}
 ROLES = {"Developer": "user", "Assistant": "assistant"}
@@ -221,7 +224,7 @@ def report(rows: Sequence[Row], *, seeds: int, markdown: bool) -> str:
         out.append(table(head, body, markdown))
 
         title(f"At {ratio:g}x: answers kept in one line (%)")
-        names = [r.name.removeprefix("bookminder-") for r in at]
+        names = [r.name.removeprefix("bookminder-").removeprefix("entire-") for r in at]
         body = []
         for method, label in METHODS:
             label += f" ({seeds} seeds)" if method in ("random_turns", "random_sentences") else ""
@@ -266,7 +269,8 @@ def report(rows: Sequence[Row], *, seeds: int, markdown: bool) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--set", choices=sorted(SETS), default="report", help="which chats")
+    parser.add_argument("--data", type=Path, default=None, help="a folder (overrides --set)")
     parser.add_argument("--ratios", type=float, nargs="+", default=[4.0, 8.0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--only", default=None, help="run one chat, e.g. bookminder-day-004")
@@ -278,6 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    args.data = args.data or SETS[args.set]
     chats = load_chats(args.data, args.only)
     if not chats:
         print(f"No work chats found in {args.data} ({QUESTIONS}); nothing to evaluate.")

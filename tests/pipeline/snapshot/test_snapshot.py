@@ -167,9 +167,11 @@ def test_a_revised_decision_keeps_only_the_revision(snapshot: SnapshotDraft) -> 
 
 def test_constraints_questions_and_next_steps_are_kept(snapshot: SnapshotDraft) -> None:
     markdown = snapshot.markdown
-    # "It must ..." leans on the sentence before it: the two make one line, a whole thought.
+    # A work chat's paragraph is one line, a whole thought (`_work`): the task, its goal and
+    # "It must ...", which leans on the sentence before it.
     assert (
-        "- The goal is to replace our spreadsheet with a REST service we can host on one VPS. "
+        "- I'm building a task tracking API with FastAPI for a small team of 20 people. "
+        "The goal is to replace our spreadsheet with a REST service we can host on one VPS. "
         "It must run offline on our internal network. [t0]"
     ) in section(markdown, "## Goal")
     assert "background queue, or is a cron job enough? [t199]" in section(
@@ -273,7 +275,8 @@ def test_the_model_is_not_loaded_when_there_is_nothing_to_choose() -> None:
 def test_the_embedding_work_is_capped(turns: list[Turn]) -> None:
     counting = HashingEmbedder()
     document = Document(text="", format="chatgpt", title="Task tracker API")
-    build_snapshot(turns, document, [], embedder=counting, max_embedded=50)
+    # a tight budget, so that there is a choice to make (whole paragraphs are fewer lines)
+    build_snapshot(turns, document, [], embedder=counting, max_embedded=50, budget_tokens=600)
     assert counting.calls and max(counting.calls) <= 50
     lexical = build_snapshot(turns, document, [], embedder=counting, max_embedded=0)
     assert lexical.tokens_after <= lexical.budget

@@ -200,11 +200,13 @@ def pick(
     section_cost: Callable[[str], int],
     vectors: Vectors | None = None,
     cost_exponent: float = 1.0,
+    same_turn: float = SAME_TURN,
 ) -> list[Candidate]:
     """Greedily take candidates by worth per token until `available` tokens are spent.
 
     Per token means score / cost ** `cost_exponent`: 1 is the plain ratio; below 1 a longer
-    line, which says more, is not discounted in full for its length.
+    line, which says more, is not discounted in full for its length. `same_turn` is the share
+    of its score left to a second line of a section from the same turn (`SAME_TURN`).
 
     Worth is the score, lowered by redundancy with what is already chosen: for candidates with
     an embedding (`row >= 0` in `vectors`) by their greatest cosine similarity to a chosen one
@@ -242,7 +244,7 @@ def pick(
             if candidate.score * share < MIN_SCORE:
                 continue  # too redundant to be worth a line
             if (candidate.cite, candidate.section) in cited:
-                share *= SAME_TURN
+                share *= same_turn
             worth = candidate.score * share / candidate.cost**cost_exponent
             if worth < -negative - 1e-9:
                 heapq.heappush(heap, (-worth, order, candidate))

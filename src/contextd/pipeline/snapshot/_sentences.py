@@ -43,6 +43,7 @@ class Sentence:
     text: str
     paragraph: int
     heading: bool = False
+    item: bool = False  # the first sentence of a list item or a table row
 
 
 def split_sentences(text: str) -> Iterator[Sentence]:
@@ -54,35 +55,38 @@ def split_sentences(text: str) -> Iterator[Sentence]:
             continue
         in_paragraph = False
         pending: list[str] = []
+        item = False  # whether `pending` opens a list item or a table row
         for line in segment.lines:
             if not line.strip():
-                yield from _flush(pending, paragraph)
-                in_paragraph = False
+                yield from _flush(pending, paragraph, item)
+                in_paragraph = item = False
                 continue
             if not in_paragraph:
                 paragraph += 1
                 in_paragraph = True
             if _HEADING_RE.match(line):
-                yield from _flush(pending, paragraph)
+                yield from _flush(pending, paragraph, item)
+                item = False
                 heading = _clean(_HEADING_RE.sub("", line, count=1))
                 if heading:
                     yield Sentence(heading, paragraph, heading=True)
                 continue
             if _LIST_RE.match(line) or line.lstrip().startswith("|"):
-                yield from _flush(pending, paragraph)
+                yield from _flush(pending, paragraph, item)
+                item = True
             if _TABLE_RULE_RE.match(line) and "-" in line:
                 continue
             pending.append(_LIST_RE.sub("", _QUOTE_RE.sub("", line), count=1))
-        yield from _flush(pending, paragraph)
+        yield from _flush(pending, paragraph, item)
 
 
-def _flush(pending: list[str], paragraph: int) -> Iterator[Sentence]:
+def _flush(pending: list[str], paragraph: int, item: bool = False) -> Iterator[Sentence]:
     if not pending:
         return
     joined = _clean(" ".join(part.strip() for part in pending))
     pending.clear()
-    for piece in _cut(joined):
-        yield Sentence(_shorten(piece), paragraph)
+    for number, piece in enumerate(_cut(joined)):
+        yield Sentence(_shorten(piece), paragraph, item=item and number == 0)
 
 
 def _clean(text: str) -> str:

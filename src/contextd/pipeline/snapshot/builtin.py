@@ -80,6 +80,7 @@ from contextd.pipeline.snapshot._salience import Salience, TermStats, salience
 from contextd.pipeline.snapshot._selection import (
     MAX_CITATIONS,
     MIN_SCORE,
+    SAME_TURN,
     Candidate,
     CandidatePool,
     demote_superseded,
@@ -89,6 +90,12 @@ from contextd.pipeline.snapshot._selection import (
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
 from contextd.pipeline.snapshot._sentences import split_sentences
 from contextd.pipeline.snapshot._standalone import MIN_CONTENT_WORDS, question_asked, thoughts
+from contextd.pipeline.snapshot._work import (
+    WORK_COST_EXPONENT,
+    WORK_SAME_TURN,
+    unit_chars,
+    work_units,
+)
 from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
@@ -143,10 +150,16 @@ def build_snapshot(
     if turns:
         stats.add_all(turn.text for turn in turns)
         speakers = _speakers(turns)
+        agent = session.is_session(turns)  # a coding agent's turns keep sentence lines
         pool = _turn_candidates(
-            turns, stats, speakers, capacity=capacity, early=_early_user_turns(turns)
+            turns,
+            stats,
+            speakers,
+            capacity=capacity,
+            early=_early_user_turns(turns),
+            unit_chars=0 if agent else unit_chars(budget),
         )
-        if session.is_session(turns):  # a coding agent's turns: the hand-over sections, and
+        if agent:  # a coding agent's turns: the hand-over sections, and
             # the conversation's best sentences in the budget they leave
             return session.build_session_snapshot(
                 turns,
@@ -260,6 +273,7 @@ def update_snapshot(
         early=_early_user_turns(new_turns, first=2 * EARLY_USER_TURNS),
         first_order=len(old),
         last_index=last,
+        unit_chars=unit_chars(budget),
     )
     pool = names + old + new
     if len(pool) > capacity:
@@ -313,7 +327,8 @@ def _assemble(
         available=frame.room,
         section_cost=fmt.section_cost,
         vectors=vectors,
-        cost_exponent=CHAT_COST_EXPONENT if chat else 1.0,
+        cost_exponent=CHAT_COST_EXPONENT if chat else WORK_COST_EXPONENT,
+        same_turn=SAME_TURN if chat else WORK_SAME_TURN,
     )
 
     markdown, chosen, listed = _fit(frame, chosen)
@@ -396,8 +411,11 @@ def _turn_candidates(
     early: set[int],
     first_order: int = 0,
     last_index: int | None = None,
+    unit_chars: int = 0,
 ) -> list[Candidate]:
-    """Stream every sentence through the scorer, keeping only the best `capacity`."""
+    """Stream every sentence through the scorer, keeping only the best `capacity`. With
+    `unit_chars` a developer's or an assistant's turn is cut into whole paragraphs and items
+    of at most that many characters (`_work`); 0 keeps sentence thoughts."""
     pool = CandidatePool(capacity)
     order = first_order
     unanswered = _unanswered(turns)
@@ -411,9 +429,21 @@ def _turn_candidates(
         if turn.role == "other":
             position = 1.0  # a chat among people: what was said early is no less current
         label = _label(turn)
-        prose = [s.text for s in split_sentences(turn.text) if not s.heading]
+        sentences = list(split_sentences(turn.text))
+        prose = [s.text for s in sentences if not s.heading]
         replied = ordinal > 0 and turns[ordinal - 1].speaker != turn.speaker
-        for thought in thoughts(prose, asked if replied else None, speakers):
+        question = asked if replied else None
+        if unit_chars and turn.role in _OTHER_SIDE:
+            units = work_units(
+                sentences,
+                assistant=turn.role == "assistant",
+                asked=question,
+                names=speakers,
+                max_chars=unit_chars,
+            )
+        else:
+            units = thoughts(prose, question, speakers)
+        for thought in units:
             order += 1
             if thought.leaning or thought.words < MIN_CONTENT_WORDS:
                 continue  # points back with nothing to lean on, or small talk: no line
