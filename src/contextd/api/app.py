@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,12 +27,6 @@ from contextd.runtime import Runtime
 from contextd.web import dashboard
 
 log = logging.getLogger(__name__)
-
-# How long a thread may hold the GIL while another waits for it, with an embedded worker (the
-# interpreter's default is 5 ms). A request takes the GIL back after every SQLite call and
-# threadpool hop; behind a worker thread running the pipeline's Python, each of those waited
-# up to the full interval (bench/api.py, the embedded worker busy).
-EMBEDDED_SWITCH_INTERVAL = 0.001
 
 DESCRIPTION = """
 contextd is a self-hosted context server compatible with the Ctxfy API.
@@ -82,7 +75,6 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         # queued meanwhile wait in the queue as they would for a busy worker.
         starter = threading.Thread(target=_start_worker, args=(app, runtime), name="start-worker")
         if run_worker:
-            sys.setswitchinterval(min(sys.getswitchinterval(), EMBEDDED_SWITCH_INTERVAL))
             runtime.worker_state = "starting"
             starter.start()
         try:
