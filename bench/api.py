@@ -1,6 +1,6 @@
 """HTTP benchmark of contextd's create-source and get-source, relative to a bare FastAPI app.
 
-Usage: `.venv/bin/python bench/api.py [--requests 2000] [--concurrency 8] [--json]`
+Usage: `.venv/bin/python bench/api.py [--requests 2000] [--concurrency 8] [--rounds 2] [--json]`
 
 Why this design:
 
@@ -17,6 +17,17 @@ Why this design:
   with bounded concurrency), so client CPU is never spent inside a server's process. On a small
   machine client and servers still share the cores; the output says so, and reports the CPU
   time each side spends per request so a client-bound run is visible.
+- **The embedded worker busy.** contextd's worker runs in the server process, so its jobs
+  compete with the requests for the cores and for the GIL. Every phase (the bare one too, so
+  both see the same machine) runs while a feeder in this process keeps at least
+  `--backlog` `process_source` jobs queued (CONTENT sources of `--busy-words` words, posted
+  through the API) and samples the server's `jobs` table every 0.1 s: the output prints the
+  share of samples in which a job was running. `--idle-worker` measures without the feeder.
+- **Memory.** RSS of `contextd serve` once the first source is processed (model loaded, idle),
+  and its peak while the phases run (sampled from `/proc`).
+- **Rounds.** The phases run `--rounds` times in turn (bare, get-source, create-source, ...);
+  each contextd phase is divided by the bare phase of its own round, and the median ratio
+  over the rounds is the figure.
 - **Bounded.** A fixed number of requests per phase after an uncounted warm-up, a hard time cap
   per phase, loopback addresses only, temporary directories only, and both servers are stopped
   in `finally` (also on Ctrl-C and SIGTERM).
@@ -33,8 +44,11 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -44,7 +58,9 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from workers import conversation  # bench/workers.py: the same generated conversations
 
+from contextd.pipeline.embed_onnx import ensure_models
 from contextd.testing import ChildProcess, ServerProcess, free_port
 
 HOST = "127.0.0.1"
@@ -76,6 +92,8 @@ class PhaseResult:
     p99_ms: float
     server_cpu_ms_per_req: float | None
     client_cpu_ms_per_req: float
+    round: int = 1
+    worker_busy: float | None = None  # share of samples with a job running (None: not sampled)
     warmup_errors: int = 0
     timed_out: bool = False
     error_samples: list[str] = field(default_factory=list)
@@ -91,9 +109,14 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def contextd_server(tmp: Path) -> ServerProcess:
-    """`contextd serve`: a fresh data dir and a rate limit the run cannot reach."""
-    env = {**base_env(), "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000000"}
+def contextd_server(tmp: Path, models: Path) -> ServerProcess:
+    """`contextd serve`: a fresh data dir, a rate limit the run cannot reach, and the model
+    files exported beforehand (so no phase overlaps the one-time export)."""
+    env = {
+        **base_env(),
+        "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000000",
+        "CONTEXTD_MODEL_DIR": str(models),
+    }
     return ServerProcess(
         tmp / "contextd-data", env, host=HOST, log=tmp / "contextd.log", cwd=tmp, own_session=True
     )
@@ -143,6 +166,78 @@ def create_settled_source(client: httpx.Client, space_id: str, timeout: float) -
             break
         time.sleep(0.2)
     return source_id, status
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class BusyWorker:
+    """Keeps the embedded worker busy while the phases run: a thread that posts a CONTENT
+    source whenever fewer than `backlog` processing jobs are queued, and samples whether a job
+    is running (the server's `jobs` table, read-only; SQLite's WAL lets it read beside the
+    server) and the server's RSS. `busy_share()` is the share of samples since `mark()` in
+    which a job was running."""
+
+    def __init__(self, base_url: str, key: str, space_id: str, database: Path, pid: int) -> None:
+        self.base_url, self.key, self.space_id, self.pid = base_url, key, space_id, pid
+        self.database = database
+        self.backlog = 0
+        self.words = 2000
+        self.posted = 0
+        self.peak_rss_mb = 0.0
+        self._samples: list[bool] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="busy-worker", daemon=True)
+
+    def start(self, backlog: int, words: int) -> BusyWorker:
+        self.backlog, self.words = backlog, words
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def mark(self) -> int:
+        return len(self._samples)
+
+    def busy_share(self, since: int) -> float | None:
+        window = self._samples[since:]
+        return sum(window) / len(window) if window else None
+
+    def _counts(self, db: sqlite3.Connection) -> tuple[int, int]:
+        queued, running = db.execute(
+            "SELECT sum(status = 'queued' AND kind = 'process_source'),"
+            " sum(status = 'running') FROM jobs"
+        ).fetchone()
+        return int(queued or 0), int(running or 0)
+
+    def _run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        uri = f"file:{self.database}?mode=ro"
+        with (
+            httpx.Client(base_url=self.base_url, headers=headers, timeout=REQUEST_TIMEOUT) as http,
+            contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as db,
+        ):
+            while not self._stop.wait(0.1):
+                queued, running = self._counts(db)
+                self._samples.append(running > 0)
+                self.peak_rss_mb = max(self.peak_rss_mb, rss_mb(self.pid))
+                if queued < self.backlog:
+                    body = {**SOURCE_BODY, "initial_data": {"data": self._text()}}
+                    http.post(f"/v1/spaces/{self.space_id}/sources", json=body)
+                    self.posted += 1
+
+    def _text(self) -> str:
+        return conversation(10_000 + self.posted, self.words)
 
 
 # --- load -----------------------------------------------------------------------------------
@@ -199,12 +294,18 @@ async def drive(
 
 
 async def run_phase(
-    name: str, client: httpx.AsyncClient, send: Send, server: ChildProcess, args: argparse.Namespace
+    name: str,
+    client: httpx.AsyncClient,
+    send: Send,
+    server: ChildProcess,
+    args: argparse.Namespace,
+    busy: BusyWorker | None,
 ) -> PhaseResult:
     """Warm up (not timed; its errors are reported), then measure `args.requests` requests."""
     warmup = await drive(
         client, send, args.warmup, args.concurrency, time.monotonic() + args.max_seconds
     )
+    mark = busy.mark() if busy else 0
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     tally = await drive(
@@ -214,6 +315,7 @@ async def run_phase(
     cpu_after, client_cpu = server.cpu_seconds(), time.process_time() - client_before
     result = summarize(name, args.requests, tally, seconds, cpu_before, cpu_after, client_cpu)
     result.warmup_errors = warmup.errors
+    result.worker_busy = busy.busy_share(mark) if busy else None
     return result
 
 
@@ -272,13 +374,20 @@ async def measure(
     key: str,
     space_id: str,
     source_id: str,
+    busy: BusyWorker | None,
 ) -> list[PhaseResult]:
-    """The bare baseline, then each contextd phase, with the same client settings."""
-    async with async_client(bare.url, args.concurrency) as client:
-        results = [await run_phase("bare GET", client, lambda c: c.get("/ping"), bare, args)]
-    async with async_client(contextd.url, args.concurrency, key) as client:
-        for name, send in phases(space_id, source_id).items():
-            results.append(await run_phase(name, client, send, contextd, args))
+    """Per round, the bare baseline, then each contextd phase, with the same client settings
+    (the server CPU of the bare phase is the bare server's alone)."""
+    results: list[PhaseResult] = []
+    for round_ in range(1, args.rounds + 1):
+        async with async_client(bare.url, args.concurrency) as client:
+            ping: Send = lambda c: c.get("/ping")  # noqa: E731
+            results.append(await run_phase("bare GET", client, ping, bare, args, busy))
+        async with async_client(contextd.url, args.concurrency, key) as client:
+            for name, send in phases(space_id, source_id).items():
+                results.append(await run_phase(name, client, send, contextd, args, busy))
+        for r in results[-3:]:
+            r.round = round_
     return results
 
 
@@ -290,68 +399,118 @@ def _ratio(value: float | None, base: float | None) -> float | None:
 
 
 def ratios(results: list[PhaseResult]) -> dict[str, dict[str, float | None]]:
-    """Per contextd phase: rps / bare rps, p50 / bare p50, server CPU per request / bare's."""
-    bare = results[0]
-    return {
-        r.name: {
-            "rps_ratio": _ratio(r.rps, bare.rps),
-            "p50_ratio": _ratio(r.p50_ms, bare.p50_ms),
-            "server_cpu_ratio": _ratio(r.server_cpu_ms_per_req, bare.server_cpu_ms_per_req),
-        }
-        for r in results[1:]
-    }
+    """Per contextd phase, the median over rounds of: rps / bare rps, p50 / bare p50,
+    p99 / bare p99, server CPU per request / bare's, each against the bare phase of the same
+    round."""
+    bare = {r.round: r for r in results if r.name == "bare GET"}
+    per_phase: dict[str, list[dict[str, float | None]]] = {}
+    for r in results:
+        if r.name == "bare GET":
+            continue
+        b = bare[r.round]
+        per_phase.setdefault(r.name, []).append(
+            {
+                "rps_ratio": _ratio(r.rps, b.rps),
+                "p50_ratio": _ratio(r.p50_ms, b.p50_ms),
+                "p99_ratio": _ratio(r.p99_ms, b.p99_ms),
+                "server_cpu_ratio": _ratio(r.server_cpu_ms_per_req, b.server_cpu_ms_per_req),
+            }
+        )
+    return {name: _medians(rows) for name, rows in per_phase.items()}
+
+
+def _medians(rows: list[dict[str, float | None]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key in rows[0]:
+        values = [v for row in rows if (v := row[key]) is not None]
+        out[key] = statistics.median(values) if values else None
+    return out
 
 
 def _fmt(value: float | None, spec: str = ".2f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def format_table(results: list[PhaseResult], args: argparse.Namespace, seed_status: str) -> str:
+@dataclass
+class RunInfo:
+    """What the run saw besides the phases: the seed source, memory, the feeder, the load."""
+
+    seed_status: str
+    rss_idle_mb: float
+    rss_peak_mb: float = 0.0
+    busy_sources_posted: int = 0
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+def format_table(results: list[PhaseResult], args: argparse.Namespace, info: RunInfo) -> str:
+    worker = (
+        "embedded worker idle (--idle-worker)"
+        if args.idle_worker
+        else f"embedded worker kept busy: >= {args.backlog} process_source jobs queued"
+        f" ({args.busy_words}-word CONTENT sources; {info.busy_sources_posted} posted)"
+    )
     lines = [
         f"contextd API benchmark: {args.requests} requests per phase after {args.warmup} warm-up,"
-        f" concurrency {args.concurrency}, HTTP/1.1 keep-alive over loopback",
+        f" concurrency {args.concurrency}, {args.rounds} round(s), HTTP/1.1 keep-alive over"
+        " loopback",
         f"client (this process) and servers share the machine: {os.cpu_count()} CPU(s);"
         " figures are relative, compare the ratios",
-        f"contextd: embedded default (SQLite, local files, embedded worker on);"
-        f" the source read was {seed_status}",
+        f"contextd: embedded default (SQLite, local files); {worker};"
+        f" the source read was {info.seed_status}",
+        f"load average before {_loads(info.load_before)}, after {_loads(info.load_after)}",
         "",
-        f"{'phase':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'srv cpu ms/req':>16}{'cli cpu ms/req':>16}",
+        f"{'round':<6}{'phase':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'srv cpu ms/req':>16}{'cli cpu ms/req':>16}{'worker busy':>13}",
     ]
     for r in results:
         note = f"  TIMED OUT ({r.completed} of {r.planned})" if r.timed_out else ""
         note += f"  {r.warmup_errors} warm-up errors" if r.warmup_errors else ""
+        busy = "n/a" if r.worker_busy is None else f"{r.worker_busy:.0%}"
         lines.append(
-            f"{r.name:<14}{r.rps:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
-            f"{_fmt(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{note}"
+            f"{r.round:<6}{r.name:<14}{r.rps:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
+            f"{_fmt(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{busy:>13}"
+            f"{note}"
         )
     lines.append("")
+    lines.append("median over rounds, each against the bare phase of its round:")
     for name, ratio in ratios(results).items():
         lines.append(
             f"{name:<14} rps / bare rps = {_fmt(ratio['rps_ratio'])}"
             f"   p50 / bare p50 = {_fmt(ratio['p50_ratio'])}"
+            f"   p99 / bare p99 = {_fmt(ratio['p99_ratio'])}"
             f"   srv cpu / bare srv cpu = {_fmt(ratio['server_cpu_ratio'])}"
         )
+    lines.append(
+        f"contextd serve RSS: idle (model loaded, first source done) {info.rss_idle_mb:.0f} MB,"
+        f" peak under load {info.rss_peak_mb:.0f} MB"
+    )
     for r in results:
         for sample in r.error_samples:
             lines.append(f"error in {r.name}: {sample}")
     return "\n".join(lines)
 
 
-def report(results: list[PhaseResult], args: argparse.Namespace, seed_status: str) -> None:
+def _loads(values: tuple[float, float, float]) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
+
+
+def report(results: list[PhaseResult], args: argparse.Namespace, info: RunInfo) -> None:
     if args.json:
         payload = {
             "requests": args.requests,
             "warmup": args.warmup,
             "concurrency": args.concurrency,
+            "rounds": args.rounds,
+            "worker": "idle" if args.idle_worker else f"busy (backlog {args.backlog})",
             "cpu_count": os.cpu_count(),
-            "seed_source_status": seed_status,
+            **asdict(info),
             "phases": [asdict(r) for r in results],
             "ratios": ratios(results),
         }
         print(json.dumps(payload, indent=2))
     else:
-        print(format_table(results, args, seed_status))
+        print(format_table(results, args, info))
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -362,11 +521,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per phase")
     parser.add_argument("--warmup", type=int, default=200, help="uncounted requests per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument("--rounds", type=int, default=2, help="bare/get/create rounds in turn")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="time cap per phase")
+    parser.add_argument(
+        "--backlog", type=int, default=2, help="process_source jobs kept queued (busy worker)"
+    )
+    parser.add_argument("--busy-words", type=int, default=2000, help="words per feeder source")
+    parser.add_argument(
+        "--idle-worker", action="store_true", help="no feeder: the worker idles between jobs"
+    )
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
     args = parser.parse_args(argv)
-    if args.requests < 1 or args.concurrency < 1 or args.warmup < 0 or args.max_seconds <= 0:
-        parser.error("--requests and --concurrency must be >= 1, --warmup >= 0, --max-seconds > 0")
+    if (
+        min(args.requests, args.concurrency, args.rounds, args.backlog, args.busy_words) < 1
+        or args.warmup < 0
+        or args.max_seconds <= 0
+    ):
+        parser.error(
+            "--requests, --concurrency, --rounds, --backlog and --busy-words must be >= 1,"
+            " --warmup >= 0, --max-seconds > 0"
+        )
     return args
 
 
@@ -382,9 +556,9 @@ def sigterm_as_ctrl_c() -> None:
 
 
 @contextlib.contextmanager
-def servers(tmp: Path) -> Iterator[tuple[BareServer, ServerProcess]]:
+def servers(tmp: Path, models: Path) -> Iterator[tuple[BareServer, ServerProcess]]:
     """Both servers running; always stopped on the way out."""
-    bare, contextd = BareServer(tmp), contextd_server(tmp)
+    bare, contextd = BareServer(tmp), contextd_server(tmp, models)
     try:
         bare.start()
         contextd.start()
@@ -397,17 +571,30 @@ def servers(tmp: Path) -> Iterator[tuple[BareServer, ServerProcess]]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sigterm_as_ctrl_c()
-    with (
-        tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp,
-        servers(Path(tmp)) as (bare, contextd),
-    ):
-        key = create_key(contextd)
-        headers = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=contextd.url, headers=headers, timeout=30) as client:
-            space_id = create_space(client)
-            source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
-        results = asyncio.run(measure(args, bare, contextd, key, space_id, source_id))
-    report(results, args, seed_status)
+    with tempfile.TemporaryDirectory(prefix="contextd-bench-") as tmp:
+        models = Path(tmp) / "models"
+        ensure_models(models)  # exported here, once, before any server starts
+        with servers(Path(tmp), models) as (bare, contextd):
+            key = create_key(contextd)
+            headers = {"Authorization": f"Bearer {key}"}
+            with httpx.Client(base_url=contextd.url, headers=headers, timeout=30) as client:
+                space_id = create_space(client)
+                source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
+            info = RunInfo(seed_status, rss_mb(contextd.pid), load_before=os.getloadavg())
+            busy = None
+            if not args.idle_worker:
+                database = contextd.data_dir / "contextd.db"
+                busy = BusyWorker(contextd.url, key, space_id, database, contextd.pid)
+                busy.start(args.backlog, args.busy_words)
+            try:
+                results = asyncio.run(measure(args, bare, contextd, key, space_id, source_id, busy))
+            finally:
+                if busy is not None:
+                    busy.stop()
+            info.rss_peak_mb = busy.peak_rss_mb if busy else rss_mb(contextd.pid)
+            info.busy_sources_posted = busy.posted if busy else 0
+            info.load_after = os.getloadavg()
+    report(results, args, info)
     return 1 if any(r.errors or r.warmup_errors or r.timed_out for r in results) else 0
 
 

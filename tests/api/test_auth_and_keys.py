@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -103,3 +104,13 @@ def test_keys_are_never_stored_raw(client: Client, service: Service) -> None:
         hashes = session.scalars(select(ApiKey.key_hash)).all()
     assert client.key not in hashes
     assert hash_key(client.key) in hashes
+
+
+def test_a_key_used_moments_ago_still_expires_on_time(client: Client) -> None:
+    """Verified keys are cached for a few seconds; the expiration date is checked on every hit."""
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    created = client.post("/v1/api-keys", json={"expiration_date": soon}).json()
+    with Client(str(client.base_url), created["api_key"], client.user_id) as other:
+        assert other.get("/v1/spaces").status_code == 200  # verified, now cached
+        time.sleep(max(0.0, datetime.fromisoformat(soon).timestamp() - time.time()) + 0.2)
+        assert_error(other.get("/v1/spaces"), 401, contains="expired")

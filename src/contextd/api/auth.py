@@ -40,6 +40,25 @@ def _bearer_token(authorization: str) -> str | None:
     return token
 
 
+def authenticate_cached(limiter: RateLimiter, authorization: str) -> AuthOutcome | None:
+    """The outcome without a query or a thread when the key was verified seconds ago and the
+    limiter counts in memory (safe to call on the event loop); None: call `authenticate`."""
+    token = _bearer_token(authorization)
+    if token is None or not limiter.in_process:
+        return None
+    cached = keys.cached_key(token)
+    if cached is None:
+        return None
+    return _counted(limiter, cached.user_id, cached.rate_limit_per_minute)
+
+
+def _counted(limiter: RateLimiter, user_id: str, per_minute: int | None) -> AuthOutcome:
+    headers, retry_after = limiter.hit(f"user:{user_id}", per_minute)
+    if retry_after:
+        return AuthOutcome(None, headers, RateLimited(retry_after))
+    return AuthOutcome(user_id, headers)
+
+
 def authenticate(
     runtime: Runtime, limiter: RateLimiter, authorization: str, client_ip: str
 ) -> AuthOutcome:
@@ -55,10 +74,7 @@ def authenticate(
         except Unauthorized as exc:
             failure = exc
         else:
-            headers, retry_after = limiter.hit(f"user:{user_id}", per_minute)
-            if retry_after:
-                return AuthOutcome(None, headers, RateLimited(retry_after))
-            return AuthOutcome(user_id, headers)
+            return _counted(limiter, user_id, per_minute)
     headers, retry_after = limiter.hit(f"ip:{client_ip}")
     error: DomainError = RateLimited(retry_after) if retry_after else failure
     return AuthOutcome(None, headers, error)

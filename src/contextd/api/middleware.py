@@ -99,13 +99,19 @@ class RequestContextMiddleware:
         path: str = scope["path"]
         if is_api_path(path):
             client = scope.get("client")
-            outcome = await anyio.to_thread.run_sync(
-                auth.authenticate,
-                self.app_state.runtime,
-                self.app_state.rate_limiter,
-                headers.get(b"authorization", b"").decode("latin-1"),
-                client[0] if client else "-",
-            )
+            limiter = self.app_state.rate_limiter
+            authorization = headers.get(b"authorization", b"").decode("latin-1")
+            # A key verified seconds ago is answered here, on the event loop; otherwise the
+            # database is asked in a thread.
+            outcome = auth.authenticate_cached(limiter, authorization)
+            if outcome is None:
+                outcome = await anyio.to_thread.run_sync(
+                    auth.authenticate,
+                    self.app_state.runtime,
+                    limiter,
+                    authorization,
+                    client[0] if client else "-",
+                )
             state["rate_limit_headers"] = outcome.headers
             if outcome.error is not None:
                 return domain_response(outcome.error, rid)

@@ -2,6 +2,12 @@
 
 A key carries 256 bits of randomness, so a fast hash is safe here (no password stretching is
 needed) and keeps authentication a single indexed lookup.
+
+Keys verified against the database are remembered for a few seconds (`VERIFIED`), by hash only,
+so an agent calling in a loop does not pay a query and a thread hop per request
+(bench/api.py). A revoke forgets its key in this process at once (again after its commit); in
+another API process sharing the database it takes effect within `VERIFIED_TTL_SECONDS`.
+Expiration dates are checked on every hit, cached or not.
 """
 
 from __future__ import annotations
@@ -9,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.errors import NotFound, Unauthorized, ValidationFailed
@@ -66,19 +74,82 @@ def create_key(
     return CreatedKey(key=key, raw=raw)
 
 
+VERIFIED_TTL_SECONDS = 5.0
+VERIFIED_MAX_KEYS = 4096
+
+
+@dataclass(frozen=True)
+class VerifiedKey:
+    """What a request needs from a key that the database accepted moments ago."""
+
+    user_id: str
+    rate_limit_per_minute: int | None
+    expiration_date: datetime | None
+    verified_until: float  # time.monotonic()
+
+
+class VerifiedKeys:
+    """Key hashes the database accepted in the last `ttl` seconds (never raw keys, never
+    refusals: an unknown key always costs a query, and is rate limited by address)."""
+
+    def __init__(self, ttl: float = VERIFIED_TTL_SECONDS, max_keys: int = VERIFIED_MAX_KEYS):
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self._lock = threading.Lock()
+        self._keys: dict[str, VerifiedKey] = {}
+
+    def get(self, key_hash: str) -> VerifiedKey | None:
+        """The cached key, or None when unknown, stale or past its expiration date (the
+        database is then asked, and says why)."""
+        entry = self._keys.get(key_hash)
+        if entry is None or entry.verified_until <= time.monotonic():
+            return None
+        if entry.expiration_date is not None and entry.expiration_date <= utcnow():
+            return None
+        return entry
+
+    def remember(self, key_hash: str, user: User, key: ApiKey) -> None:
+        entry = VerifiedKey(
+            user.id, user.rate_limit_per_minute, key.expiration_date, time.monotonic() + self.ttl
+        )
+        with self._lock:
+            if len(self._keys) >= self.max_keys:
+                self._keys.clear()  # a burst of distinct keys: start over rather than grow
+            self._keys[key_hash] = entry
+
+    def forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._keys.pop(key_hash, None)
+
+
+VERIFIED = VerifiedKeys()
+
+
+def _check_expiry(expiration_date: datetime | None) -> None:
+    if expiration_date is not None and expiration_date <= utcnow():
+        raise Unauthorized("API key has expired")
+
+
+def cached_key(raw: str) -> VerifiedKey | None:
+    """The key as `authenticate` verified it within the last few seconds, without a query
+    (None: ask the database)."""
+    return VERIFIED.get(hash_key(raw))
+
+
 def authenticate(session: Session, raw: str) -> tuple[User, ApiKey]:
+    key_hash = hash_key(raw)
     row = session.execute(
         select(User, ApiKey)
         .join(ApiKey, ApiKey.user_id == User.id)
-        .where(ApiKey.key_hash == hash_key(raw))
+        .where(ApiKey.key_hash == key_hash)
     ).first()
     if row is None:
         raise Unauthorized()
     user, key = row
     if key.revoked_at is not None:
         raise Unauthorized()
-    if key.expiration_date is not None and key.expiration_date <= utcnow():
-        raise Unauthorized("API key has expired")
+    _check_expiry(key.expiration_date)
+    VERIFIED.remember(key_hash, user, key)
     return user, key
 
 
@@ -93,4 +164,8 @@ def revoke_key(session: Session, user: User, key_id: str) -> ApiKey:
         raise NotFound("api key", key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+    # Forgotten now, and again once the revoke is committed: a request that read the key
+    # before the commit may have cached it meanwhile.
+    VERIFIED.forget(key.key_hash)
+    event.listen(session, "after_commit", lambda _s: VERIFIED.forget(key.key_hash), once=True)
     return key
