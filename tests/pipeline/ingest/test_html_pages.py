@@ -144,3 +144,36 @@ def test_the_writer_drops_decorative_images_and_keeps_meaningful_alt_text() -> N
     text = Writer({}).markdown(body)
 
     assert text == "# Architecture\n\nHow the parts fit.\n\nThe API writes to the queue\n"
+
+
+def test_links_are_those_of_the_written_content_not_of_the_chrome() -> None:
+    # trafilatura is asked for no links, so each page link is matched to the written text by the
+    # text around it: links in the article's list and table are kept, the navigation's are not,
+    # even where a navigation label ("Blog") is also a word of the article.
+    extra = (
+        f"<p>{PROSE} Our blog has more.</p>"
+        '<ul><li>Read <a href="/docs/errors">the error codes</a> first.</li>'
+        '<li><a href="https://example.org/spec">The spec</a></li></ul>'
+        "<table><tr><th>Setting</th><th>Docs</th></tr>"
+        '<tr><td>port</td><td><a href="/docs/port">port reference</a></td></tr></table>'
+    )
+
+    doc = convert_page(page(article() + extra))
+
+    urls = [link["url"] for link in doc.meta["links"]]
+    assert urls == [
+        "https://blog.example.com/docs/config",
+        "https://example.org/toml",
+        "https://blog.example.com/docs/errors",
+        "https://example.org/spec",
+        "https://blog.example.com/docs/port",
+    ]
+    assert "- Read the error codes first." in doc.text
+
+
+def test_a_link_inside_bold_text_is_matched_by_its_sentence() -> None:
+    extra = f'<p>{PROSE} <strong><a href="/docs/limits">The limits</a></strong> apply to all.</p>'
+
+    doc = convert_page(page(article() + extra))
+
+    assert "https://blog.example.com/docs/limits" in [link["url"] for link in doc.meta["links"]]
