@@ -169,13 +169,22 @@ def _base(tree: _Element, url: str | None) -> str | None:
 
 # Pages with less visible text than this (non-space characters) are written whole.
 _SMALL_PAGE = 1000
+# An extraction under this share of the page's visible text is tried again in recall mode, and
+# the second one kept when it writes at least `_RECALL_GAIN` times as much (chosen on WCXB dev).
+_SHORT_SHARE = 0.2
+_RECALL_GAIN = 1.5
 
 
 _STRUCTURE = ("li", "table", "pre", "h1", "h2", "h3", "h4", "h5", "h6")
 _EXTRACTED_STRUCTURE = ("list", "table", "code", "head")
 
 
-def _whole_page_better(body: _Element, roots: list[_Element]) -> bool:
+def _size(text: str) -> int:
+    """Visible characters: what the page or the Markdown shows, spacing left out."""
+    return len("".join(text.split()))
+
+
+def _whole_page_better(body: _Element, page: int, roots: list[_Element]) -> bool:
     """Whether to write the whole body of a small page rather than what trafilatura kept.
 
     On a small page with no clear main block trafilatura falls back to a flat run of text,
@@ -183,11 +192,32 @@ def _whole_page_better(body: _Element, roots: list[_Element]) -> bool:
     body is written. (Writing the whole body of every small page, or of every page whose code
     blocks trafilatura left out, scored lower on WCXB's dev split.)
     """
-    page = len("".join(body.text_content().split()))
     if not 0 < page < _SMALL_PAGE:
         return False
     flat = not any(next(root.iter(*_EXTRACTED_STRUCTURE), None) is not None for root in roots)
     return flat and next(body.iter(*_STRUCTURE), None) is not None
+
+
+def _extract(tree: _Element, url: str | None, *, recall: bool = False) -> list[_Element]:
+    """The main content and the comments trafilatura finds, as its XML trees (none if nothing).
+
+    It is called with its own defaults: asking for links, formatting or images changes what it
+    keeps, for the worse (module doc); the links are matched to the written text instead.
+    """
+    extracted = bare_extraction(
+        tree,
+        url=url,
+        output_format="xml",
+        include_comments=True,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+        include_images=False,
+        favor_recall=recall,
+    )
+    if extracted is None or isinstance(extracted, dict):
+        return []
+    return [root for root in (extracted.body, extracted.commentsbody) if root is not None]
 
 
 def html_to_document(html: str, url: str | None = None) -> Document:
@@ -197,28 +227,24 @@ def html_to_document(html: str, url: str | None = None) -> Document:
         return Document(text="", format="html")
     title = _title(tree)
     codes = _page_codes(tree)
-    extracted = bare_extraction(
-        tree,
-        url=url,
-        output_format="xml",
-        include_comments=True,
-        include_tables=True,
-        # Asking for links, formatting or images changes what it keeps, for the worse (module
-        # doc): the links are matched to the written text afterwards instead.
-        include_formatting=False,
-        include_links=False,
-        include_images=False,
-    )
-    roots: list[_Element] = []
-    if extracted is not None and not isinstance(extracted, dict):
-        roots = [root for root in (extracted.body, extracted.commentsbody) if root is not None]
+    roots = _extract(tree, url)
     body = tree.find("body")
     if body is None:
         body = tree
     strip_elements(body, *_DROP_TAGS, with_tail=False)
+    page = _size(body.text_content())
     writer = Writer(codes)
     text = writer.markdown(*roots)
-    whole = not text.strip() or _whole_page_better(body, roots)
+    if _size(text) < _SHORT_SHARE * page:
+        # Little of a busy page kept (a listing, a product page, a forum thread): trafilatura's
+        # recall mode keeps more of such pages, and where it finds much more, it is right more
+        # often than not (WCXB dev: +0.002 word F1 over the pages, for one extraction more on
+        # about one page in twelve).
+        again = _extract(tree, url, recall=True)
+        more = writer.markdown(*again)
+        if _size(more) >= _RECALL_GAIN * _size(text):
+            roots, text = again, more
+    whole = not text.strip() or _whole_page_better(body, page, roots)
     if whole:
         text = writer.markdown(body)
     links = _links(body, _base(tree, url), None if whole else text)
