@@ -177,3 +177,27 @@ def test_a_link_inside_bold_text_is_matched_by_its_sentence() -> None:
     doc = convert_page(page(article() + extra))
 
     assert "https://blog.example.com/docs/limits" in [link["url"] for link in doc.meta["links"]]
+
+
+def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus() -> None:
+    # The article is a tenth of the page's text, so the page is extracted again in recall mode;
+    # that finds no more than the article, so the article stays, its code and table with it.
+    menu = (
+        "<nav><ul>"
+        + "".join(
+            f'<li><a href="/c/{i}">Garden furniture and outdoor living, part {i}</a></li>'
+            for i in range(120)
+        )
+        + "</ul></nav>"
+    )
+    html = (
+        f"<html><head><title>Reading configuration</title></head><body>{menu}"
+        f"<main><article>{article()}</article></main>{menu}</body></html>"
+    )
+
+    doc = convert_page(html.encode())
+
+    assert "Garden furniture" not in doc.text
+    assert f"```python\n{CODE}\n```" in doc.text
+    assert "| Setting | Default |" in doc.text
+    assert "See the configuration reference and the TOML spec for the details." in doc.text
