@@ -114,17 +114,24 @@ def _pieces(markdown: str) -> set[str]:
     }
 
 
-def _context(link: _Element, own: str) -> str:
+def _context(link: _Element, own: str, seen: dict[_Element, str]) -> str:
     """The words of the element around a link: the first ancestor with more text than the link,
-    through inline wrappers (`<strong><a>`), up to the nearest block."""
+    through inline wrappers (`<strong><a>`), up to the nearest block. `seen` keeps each
+    element's words, so a block of many links is read once."""
+
+    def words_of(el: _Element) -> str:
+        if el not in seen:
+            seen[el] = _words(el.text_content())
+        return seen[el]
+
     el = link
     while (parent := el.getparent()) is not None:
         el = parent
         if not isinstance(el.tag, str) or el.tag.lower() not in _INLINE:
             break
-        if _words(el.text_content()) != own:
+        if words_of(el) != own:
             break
-    return _words(el.text_content())
+    return words_of(el)
 
 
 def _links(root: _Element, base: str | None, written: str | None = None) -> list[dict[str, str]]:
@@ -141,6 +148,7 @@ def _links(root: _Element, base: str | None, written: str | None = None) -> list
     words = " " + _words(written) if written is not None else ""
     pieces = _pieces(written) if written is not None else set()
     found: dict[str, str] = {}
+    seen: dict[_Element, str] = {}
     for el in root.iter("a"):
         target = str(el.get("href") or "").strip()
         if not target or _NOT_LINKS.match(target):
@@ -148,7 +156,7 @@ def _links(root: _Element, base: str | None, written: str | None = None) -> list
         text = " ".join("".join(el.itertext()).split())
         if written is not None:
             own = _words(text)
-            context = _context(el, own)
+            context = _context(el, own, seen)
             if context == own:
                 if context not in pieces:
                     continue
