@@ -102,7 +102,8 @@ def _title(tree: _Element) -> str | None:
 def _words(text: str) -> str:
     """Text as its lower-cased `\\w+` words, each followed by a space, so that `in` between two
     of these matches whole words only."""
-    return "".join(f"{word} " for word in _WORD.findall(text.lower()))
+    words = _WORD.findall(text.lower())
+    return " ".join(words) + " " if words else ""
 
 
 def _pieces(markdown: str) -> set[str]:
@@ -146,7 +147,7 @@ def _links(root: _Element, base: str | None, written: str | None = None) -> list
     whole body was written, every link of it is kept.
     """
     words = " " + _words(written) if written is not None else ""
-    pieces = _pieces(written) if written is not None else set()
+    pieces: set[str] | None = None  # read only when a link stands alone in its element
     found: dict[str, str] = {}
     seen: dict[_Element, str] = {}
     for el in root.iter("a"):
@@ -158,6 +159,8 @@ def _links(root: _Element, base: str | None, written: str | None = None) -> list
             own = _words(text)
             context = _context(el, own, seen)
             if context == own:
+                if pieces is None:
+                    pieces = _pieces(written)
                 if context not in pieces:
                     continue
             elif not context or " " + context not in words:
