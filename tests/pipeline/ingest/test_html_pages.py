@@ -144,3 +144,60 @@ def test_the_writer_drops_decorative_images_and_keeps_meaningful_alt_text() -> N
     text = Writer({}).markdown(body)
 
     assert text == "# Architecture\n\nHow the parts fit.\n\nThe API writes to the queue\n"
+
+
+def test_links_are_those_of_the_written_content_not_of_the_chrome() -> None:
+    # trafilatura is asked for no links, so each page link is matched to the written text by the
+    # text around it: links in the article's list and table are kept, the navigation's are not,
+    # even where a navigation label ("Blog") is also a word of the article.
+    extra = (
+        f"<p>{PROSE} Our blog has more.</p>"
+        '<ul><li>Read <a href="/docs/errors">the error codes</a> first.</li>'
+        '<li><a href="https://example.org/spec">The spec</a></li></ul>'
+        "<table><tr><th>Setting</th><th>Docs</th></tr>"
+        '<tr><td>port</td><td><a href="/docs/port">port reference</a></td></tr></table>'
+    )
+
+    doc = convert_page(page(article() + extra))
+
+    urls = [link["url"] for link in doc.meta["links"]]
+    assert urls == [
+        "https://blog.example.com/docs/config",
+        "https://example.org/toml",
+        "https://blog.example.com/docs/errors",
+        "https://example.org/spec",
+        "https://blog.example.com/docs/port",
+    ]
+    assert "- Read the error codes first." in doc.text
+
+
+def test_a_link_inside_bold_text_is_matched_by_its_sentence() -> None:
+    extra = f'<p>{PROSE} <strong><a href="/docs/limits">The limits</a></strong> apply to all.</p>'
+
+    doc = convert_page(page(article() + extra))
+
+    assert "https://blog.example.com/docs/limits" in [link["url"] for link in doc.meta["links"]]
+
+
+def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus() -> None:
+    # The article is a tenth of the page's text, so the page is extracted again in recall mode;
+    # that finds no more than the article, so the article stays, its code and table with it.
+    menu = (
+        "<nav><ul>"
+        + "".join(
+            f'<li><a href="/c/{i}">Garden furniture and outdoor living, part {i}</a></li>'
+            for i in range(120)
+        )
+        + "</ul></nav>"
+    )
+    html = (
+        f"<html><head><title>Reading configuration</title></head><body>{menu}"
+        f"<main><article>{article()}</article></main>{menu}</body></html>"
+    )
+
+    doc = convert_page(html.encode())
+
+    assert "Garden furniture" not in doc.text
+    assert f"```python\n{CODE}\n```" in doc.text
+    assert "| Setting | Default |" in doc.text
+    assert "See the configuration reference and the TOML spec for the details." in doc.text
