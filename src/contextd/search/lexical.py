@@ -9,8 +9,14 @@ log of the chunk's length) is therefore weighted by the term's BM25 inverse docu
 in the space, counted over the chunks that match the query at all.
 
 `to_tsquery` is only STABLE, so PostgreSQL would run it (dictionary lookups included) again for
-every row it checks; the query's terms are parsed once in a first statement and then sent as
-tsquery constants.
+every row it checks; the query's terms are parsed once, in the statement that counts them, and
+then sent as tsquery constants.
+
+At a million chunks a query's common terms match hundreds of thousands of rows, and ranking
+all of them is what made PostgreSQL's lexical side slow. Counting and ranking are therefore
+bounded (`DF_CAP`, `COMMON_CANDIDATES`, `SPACE_CAP`): below the caps (every space of up to
+a few thousand matches per term) the ranking is exactly the exhaustive one; above them, see
+`_postgres_search`. bench/search.py measures how much of the exhaustive top 10 is kept.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     cast,
     column,
     func,
@@ -36,7 +43,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from contextd.search.filters import SearchFilters
-from contextd.search.query import fts5_match, terms, tsquery
+from contextd.search.query import fts5_match, terms
 from contextd.store.db import is_sqlite
 from contextd.store.tables import Chunk, Source
 
@@ -96,22 +103,14 @@ def lexical_search(
 def _postgres_search(
     session: Session, space_id: str, query: str, conditions: list[Any], limit: int
 ) -> list[tuple[int, float]]:
-    expression = tsquery(query)
-    if expression is None:
-        return []
     found = terms(query)
-    # Parse once: each term's tsquery ('' for a PostgreSQL stopword).
-    parsed = session.execute(
-        select(*(func.to_tsquery("english", term).cast(TSQUERY) for term in found))
-    ).one()
-    lexemes = [str(q) for q in parsed if str(q)]
-    if not lexemes:
+    if not found:
         return []
     tsv: ColumnElement[Any] = literal_column("chunks.tsv")
-    stats = _term_stats(session, space_id, tsv, lexemes)
+    stats = _term_stats(session, space_id, tsv, found)
     if stats is None:
         return []
-    chunks, frequencies = stats
+    lexemes, chunks, frequencies = stats
     rare = [q for q, frequency in zip(lexemes, frequencies, strict=True) if frequency < DF_CAP]
     common = sorted(
         (q for q, frequency in zip(lexemes, frequencies, strict=True) if frequency >= DF_CAP),
@@ -163,29 +162,38 @@ def _constant(text: str) -> ColumnElement[Any]:
 
 
 def _term_stats(
-    session: Session, space_id: str, tsv: ColumnElement[Any], lexemes: list[str]
-) -> tuple[int, list[int]] | None:
-    """(chunks in the space, each term's document frequency there) for BM25's IDF, each count
-    stopped at a cap so that no statement reads every matching row: past `SPACE_CAP` the
-    space's size is the table's (planner statistics), past `DF_CAP` a term's frequency is
-    ANALYZE's estimate (`pg_stats.most_common_elems`) when it has one. None when no chunk of
-    the space matches any term."""
+    session: Session, space_id: str, tsv: ColumnElement[Any], found: list[str]
+) -> tuple[list[str], int, list[int]] | None:
+    """(each term's tsquery, chunks in the space, each term's document frequency there) for
+    BM25's IDF, in one statement. Terms are parsed once (to_tsquery is only STABLE, so
+    PostgreSQL would parse it per row) and PostgreSQL's stopwords dropped. Each count stops at
+    a cap so that no statement reads every matching row: past `SPACE_CAP` the space's size is
+    the table's (planner statistics), past `DF_CAP` a term's frequency is ANALYZE's estimate
+    (`pg_stats.most_common_elems`) when it has one. None when no chunk matches any term."""
 
     def capped(condition: Any, cap: int) -> Any:
         inner = select(literal(1)).where(Chunk.space_id == space_id, condition).limit(cap)
         return select(func.count()).select_from(inner.subquery()).scalar_subquery()
 
+    parsed = [func.to_tsquery("english", term).cast(TSQUERY) for term in found]
     row = session.execute(
         select(
             capped(true(), SPACE_CAP),
-            *(capped(tsv.op("@@")(_constant(q)), DF_CAP) for q in lexemes),
+            *(cast(q, String) for q in parsed),
+            *(capped(tsv.op("@@")(q), DF_CAP) for q in parsed),
         )
     ).one()
-    chunks, frequencies = int(row[0]), [int(f) for f in row[1:]]
+    chunks = int(row[0])
+    pairs = [
+        (str(q), int(f))
+        for q, f in zip(row[1 : 1 + len(found)], row[1 + len(found) :], strict=True)
+    ]
+    pairs = [(q, f) for q, f in pairs if q]  # PostgreSQL's stopwords parse to ''
+    lexemes, frequencies = [q for q, _ in pairs], [f for _, f in pairs]
     if not any(frequencies):
         return None
     if chunks < SPACE_CAP and max(frequencies) < DF_CAP:
-        return chunks, frequencies
+        return lexemes, chunks, frequencies
     total, estimates = _table_stats(
         session, [q for q, f in zip(lexemes, frequencies, strict=True) if f >= DF_CAP]
     )
@@ -195,7 +203,7 @@ def _term_stats(
         max(f, min(chunks, round(estimates.get(q, 0.0) * total))) if f >= DF_CAP else f
         for q, f in zip(lexemes, frequencies, strict=True)
     ]
-    return chunks, frequencies
+    return lexemes, chunks, frequencies
 
 
 def _table_stats(session: Session, lexemes: list[str]) -> tuple[int, dict[str, float]]:
