@@ -688,8 +688,8 @@ def table(results: Sequence[dict[str, Any]], args: argparse.Namespace) -> str:
     ]
     for r in results:
         i, b = r["indexing"], r["bulk"]
-        ms = b["pipeline_ms_per_chunk"]
-        expected = b["expected_ratio"]
+        ms = b.get("pipeline_ms_per_chunk")  # not with --bulk-load
+        expected = b.get("expected_ratio")
         out.append(
             f"| {r['backend']} | {i['sample_chunks']} | {i['raw_model_per_s']:.1f} | "
             f"{i['indexing_per_s']:.1f} | **{i['ratio']:.2f}** | "
