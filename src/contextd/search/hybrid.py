@@ -17,6 +17,7 @@ When it fails, the results keep the fused order and the outcome says why.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -37,6 +38,8 @@ LEXICAL_WEIGHT = 0.7
 RERANK_CANDIDATES = 50
 
 log = logging.getLogger(__name__)
+# Threads that embed queries beside the lexical query (embedders serialize their own runs).
+_EMBEDDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,13 @@ def run_search(
 ) -> SearchOutcome:
     """The best `top_k` chunks; with a `reranker`, in its order over the best candidates."""
     pool = max(top_k * 4, 50, rerank_candidates if reranker else 0)
+    # The query's embedding (the model, or an HTTP call) runs while the database ranks the
+    # lexical side: hybrid costs the longer of the two, not their sum.
+    embedding = _EMBEDDING.submit(embedder.embed, [query]) if mode != Mode.LEXICAL else None
     lexical = lexical_search(session, space_id, query, filters, pool) if mode != Mode.VECTOR else []
     vector: list[tuple[int, float]] = []
-    if mode != Mode.LEXICAL:
-        query_vector = embedder.embed([query])[0]
+    if embedding is not None:
+        query_vector = embedding.result()[0]
         vector = vectors.search(session, space_id, query_vector, filters, pool)
     if mode == Mode.LEXICAL:
         ranked = lexical

@@ -5,8 +5,10 @@ Embeddings live in the database beside their chunks (one transaction, both backe
 process keeps a space's matrix in memory and reloads it only when the space's embedded chunks
 change (their count or newest id), so a query is one matrix product: about 10 ms for 100,000
 chunks of 384 dimensions. Counting a space's embedded chunks reads every row (about 0.1-0.3 s
-at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds: new vectors become
-searchable that much later, and a chunk deleted meanwhile is dropped when results are read.
+at 100,000 chunks), so it is checked at most every `STAMP_TTL` seconds, in a background thread
+(the query that finds the check due is answered from the cached matrix): new vectors become
+searchable that much later (plus the reread), and a chunk deleted meanwhile is dropped when
+results are read.
 Chunk kinds are kept beside the matrix, so the common `kinds` filter needs no query.
 sqlite-vec was measured against this scan and not adopted (bench/vectors.py; docs/how-it-works.md,
 "Vector backends").
@@ -14,9 +16,12 @@ sqlite-vec was measured against this scan and not adopted (bench/vectors.py; doc
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +33,9 @@ from contextd.search.vector import VectorIndex
 from contextd.store.tables import Chunk, Source
 
 STAMP_TTL = 2.0  # seconds between checks that a cached space matrix is still current
+# One thread checks and rereads cached matrices in the background.
+_REFRESH = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vector-refresh")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,12 +74,28 @@ class NumpyVectorIndex(VectorIndex):
         with self._lock:
             cached = self._spaces.get(space_id)
         now = time.monotonic()
-        if cached is not None and now - cached.checked < STAMP_TTL:
-            return cached
-        stamp = self._stamp(session, space_id)
-        if cached is not None and cached.stamp == stamp:
+        if cached is None:  # the first query of a space reads its matrix itself
+            return self._read(session, space_id, self._stamp(session, space_id), now)
+        if now - cached.checked >= STAMP_TTL:
+            # The stamp reads every row of the space: checked (and the matrix reread when it
+            # changed) off the request path; this query uses the matrix as it is.
             cached.checked = now
-            return cached
+            engine = session.get_bind()
+            _REFRESH.submit(self._refresh, engine, space_id, cached)
+        return cached
+
+    def _refresh(self, engine: Any, space_id: str, cached: _SpaceMatrix) -> None:
+        try:
+            with Session(engine) as session:
+                stamp = self._stamp(session, space_id)
+                if stamp != cached.stamp:
+                    self._read(session, space_id, stamp, time.monotonic())
+        except Exception:  # the next check tries again; queries keep the cached matrix
+            log.exception("refreshing the vectors of space %s failed", space_id)
+
+    def _read(
+        self, session: Session, space_id: str, stamp: tuple[int, int], now: float
+    ) -> _SpaceMatrix:
         rows = session.execute(
             select(Chunk.id, Chunk.source_id, Chunk.kind, Chunk.embedding)
             .where(

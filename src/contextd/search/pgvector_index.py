@@ -142,13 +142,22 @@ class PgVectorIndex(VectorIndex):
     ) -> list[tuple[int, float]]:
         if limit <= 0:
             return []
-        if self.iterative_scan:
-            session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
         query = self._query(space_id, query_vector, filters, limit, exact=False)
         rows: list[Any] = []
         first = min(MAX_EF_SEARCH, max(40, self.ef_search_factor * limit))
         for ef_search in sorted({first, MAX_EF_SEARCH}):
-            session.execute(text(f"SET LOCAL hnsw.ef_search = {ef_search}"))
+            # One round trip for both settings (set_config(..., true) is SET LOCAL).
+            session.execute(
+                text(
+                    "SELECT set_config('hnsw.ef_search', :ef, true)"
+                    + (
+                        ", set_config('hnsw.iterative_scan', 'strict_order', true)"
+                        if self.iterative_scan
+                        else ""
+                    )
+                ),
+                {"ef": str(ef_search)},
+            )
             rows = list(session.execute(query).all())
             if len(rows) >= limit or self.iterative_scan:
                 break
