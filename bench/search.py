@@ -36,13 +36,9 @@ migrated and opened by `Runtime.build` as the server does:
 from __future__ import annotations
 
 import argparse
-import functools
-import itertools
 import json
 import os
-import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -55,6 +51,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from search_engines import bare_lexical, bare_vector
+from search_load import bulk_load, log
+from search_text import PER_SOURCE, documents, queries
 
 from contextd.config import Settings
 from contextd.domain.enums import SearchMode
@@ -71,137 +69,8 @@ from contextd.testing import FakeEmbedder, scratch_database
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-PER_SOURCE = 100
 BARE = ("bare lexical", "bare vector")
 NOISE = 0.05
-
-# --- synthetic text --------------------------------------------------------------------------
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-NAMES = _words(
-    """Maria John Aiko Tomas Priya Omar Lena Carlos Fatima Jonas Mei Samuel Ines Ravi Hannah
-Diego Yara Lukas Zoe Andre Nadia Felix Chloe Mateo Sara Victor Elena Kofi Ingrid Hugo Amara
-Pavel Lucia Kenji Rosa Tariq Alice Bruno Leila Oscar"""
-)
-PLACES = _words(
-    """Lisbon Berlin Osaka Nairobi Toronto Austin Lyon Krakow Seoul Denver Porto Oslo Cairo
-Dublin Madrid Boston Quito Hanoi Perth Zurich Seattle Bogota Vienna Chennai"""
-)
-PROJECTS = _words(
-    """atlas beacon cobalt delta ember falcon garnet harbor indigo juniper kestrel lumen
-meridian nimbus orchid pioneer quartz raven sierra tundra"""
-)
-NOUNS = _words(
-    """invoice deploy release budget roadmap schedule meeting contract migration dashboard
-report backlog sprint ticket outage incident review survey proposal prototype database cache
-queue webhook pipeline cluster backup certificate license vendor client supplier shipment
-warehouse kayak bicycle garden kitchen concert recipe painting camera guitar marathon workshop
-conference flight hotel apartment lease mortgage dentist vaccine puppy kitten birthday wedding
-holiday picnic festival museum library newsletter podcast interview lecture thesis exam grant
-onboarding hiring salary bonus audit policy firewall password login checkout payment refund
-subscription discount coupon catalog inventory forecast metric alert latency throughput
-endpoint schema index replica shard token session cookie bucket container image volume
-network router printer laptop monitor keyboard battery charger sensor thermostat heater fridge
-"""
-)
-VERBS = _words(
-    """moved cancelled approved rejected fixed broke shipped delayed reviewed updated migrated
-booked paid signed renewed postponed finished started tested deployed reverted archived
-planned drafted merged split doubled halved scheduled forgot found lost replaced repaired
-painted cooked visited sold bought borrowed returned measured cleaned"""
-)
-ADJECTIVES = _words(
-    """new old slow fast broken urgent quarterly monthly weekly annual shared private
-public remote local noisy quiet expensive cheap tiny huge blue green red yellow wooden
-digital manual legacy stable flaky secure risky draft final internal external"""
-)
-DAYS = _words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
-MONTHS = _words(
-    """January February March April May June July August September October November
-December"""
-)
-TEMPLATES = (
-    "{name} {verb} the {adj} {noun} for the {project} project on {day}.",
-    "We agreed to move the {noun} review to {day} because {name} is in {place}.",
-    "The {noun} in {place} was {verb} after the {adj} {noun2} update ({ticket}).",
-    "{name} asked whether the {noun} could wait until {month} {num}.",
-    "Remember that {name}'s {noun} {verb} {num} times last week.",
-    "{name} thinks the {adj} {noun} is why the {noun2} keeps failing in {place}.",
-    "Next step: {name} checks the {noun2} and {name2} updates the {noun} by {day}.",
-    "The {project} team {verb} the {noun} and the {noun2} before the {month} deadline.",
-    "{name} and {name2} met in {place} to talk about the {adj} {noun}.",
-    "Ticket {ticket}: the {noun} returns an error when the {noun2} is {adj}.",
-)
-QUESTIONS = (
-    "when did {name} move the {noun}",
-    "why is the {noun} {adj} in {place}",
-    "what did the {project} team decide about the {noun2}",
-    "who {verb} the {noun} last {day}",
-    "{name} {noun} {place}",
-    "{adj} {noun} {noun2}",
-    "{ticket}",
-    "{project} {noun} {month}",
-)
-
-
-@functools.cache
-def _cumulative(size: int) -> list[float]:
-    return list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(size)))
-
-
-def _zipf(items: Sequence[str], rng: random.Random) -> str:
-    # The same draw as rng.choices(items, weights), which accumulates the weights on every call.
-    return rng.choices(items, cum_weights=_cumulative(len(items)))[0]
-
-
-def _fill(template: str, rng: random.Random) -> str:
-    return template.format(
-        name=_zipf(NAMES, rng),
-        name2=_zipf(NAMES, rng),
-        place=_zipf(PLACES, rng),
-        project=_zipf(PROJECTS, rng).capitalize(),
-        noun=_zipf(NOUNS, rng),
-        noun2=_zipf(NOUNS, rng),
-        verb=_zipf(VERBS, rng),
-        adj=_zipf(ADJECTIVES, rng),
-        day=rng.choice(DAYS),
-        month=rng.choice(MONTHS),
-        num=rng.randint(2, 31),
-        ticket=f"{rng.choice(('INC', 'OPS', 'WEB', 'FIN'))}-{rng.randint(100, 9999)}",
-    )
-
-
-def section(rng: random.Random) -> tuple[str, str]:
-    """(heading, one or two sentences)."""
-    heading = f"{_zipf(PROJECTS, rng).capitalize()} {_zipf(NOUNS, rng)} notes"
-    sentences = [_fill(rng.choice(TEMPLATES), rng) for _ in range(rng.choice((1, 1, 2)))]
-    return heading, " ".join(sentences)
-
-
-def documents(chunks: int, seed: int) -> list[Document]:
-    rng = random.Random(seed)
-    docs: list[Document] = []
-    for start in range(0, chunks, PER_SOURCE):
-        parts = [section(rng) for _ in range(min(PER_SOURCE, chunks - start))]
-        text = "\n\n".join(f"## {heading}\n\n{body}" for heading, body in parts)
-        docs.append(Document(text=text, format="markdown", title=f"notes {start // PER_SOURCE}"))
-    return docs
-
-
-def queries(count: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    return [_fill(rng.choice(QUESTIONS), rng) for _ in range(count)]
-
-
-# --- database --------------------------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @contextmanager
@@ -274,156 +143,6 @@ def embed_texts(runtime: Runtime, source_ids: Sequence[str]) -> list[str]:
             ).all()
             texts += [(f"{t}\n{x}" if t else x)[:EMBED_CHARS] for t, x in rows]
     return texts
-
-
-def derived_vectors(
-    sample: npt.NDArray[np.float32], count: int, rng: np.random.Generator
-) -> npt.NDArray[np.float32]:
-    """`count` unit vectors made from real embeddings: two sample vectors mixed (one weighted
-    0.5) plus small Gaussian noise, renormalized. Spread like the model's vectors (they lie in
-    the span the model uses), without the model's ~10 ms per chunk."""
-    a = sample[rng.integers(0, len(sample), count)]
-    b = sample[rng.integers(0, len(sample), count)]
-    mixed = a + 0.5 * b + rng.normal(0.0, 0.02, a.shape).astype(np.float32)
-    return (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
-
-
-def bulk_load(
-    runtime: Runtime,
-    source_ids: Sequence[str],
-    docs: Sequence[Document],
-    sample: npt.NDArray[np.float32],
-    model: str,
-    seed: int,
-) -> int:
-    """PostgreSQL only: the same chunk rows `index_text` writes (same chunker, same columns),
-    with derived vectors (`derived_vectors`), written by one binary COPY with the full-text and
-    HNSW indexes dropped and rebuilt after, as an operator would bulk-load. Millions of chunks
-    through `index_text` + `embed_pending` take hours on 2 cores; this takes minutes."""
-    from pgvector.psycopg import register_vector
-    from sqlalchemy import text
-
-    from contextd.pipeline.chunk import chunk_source
-    from contextd.search.index import _rows
-    from contextd.store import vectors
-
-    rng = np.random.default_rng(seed)
-    if runtime.db.engine.dialect.name == "sqlite":
-        return sqlite_bulk_load(runtime, source_ids, docs, sample, model, rng)
-    dim = int(sample.shape[1])
-    hnsw = vectors.index_name(model, dim)
-    with runtime.db.engine.begin() as conn:
-        conn.execute(text(f"DROP INDEX IF EXISTS {hnsw}"))
-        conn.execute(text("DROP INDEX IF EXISTS ix_chunks_tsv"))
-    columns = (
-        "space_id, source_id, kind, title, text, source_revision, embedding, embedding_model, "
-        f"created_at, {vectors.COLUMN}"
-    )
-    written = 0
-    started = time.perf_counter()
-    raw = runtime.db.engine.raw_connection()
-    try:
-        driver: Any = raw.driver_connection
-        register_vector(driver)
-        statement = f"COPY chunks ({columns}) FROM STDIN (FORMAT BINARY)"
-        with driver.cursor() as cur, cur.copy(statement) as copy:
-            copy.set_types(
-                [
-                    "varchar",
-                    "varchar",
-                    "varchar",
-                    "varchar",
-                    "text",
-                    "int4",
-                    "bytea",
-                    "varchar",
-                    "timestamptz",
-                    "vector",
-                ]
-            )
-            with runtime.db.read_session() as session:
-                sources = {
-                    s.id: s for s in session.query(Source).filter(Source.id.in_(list(source_ids)))
-                }
-                session.expunge_all()
-            now = time.time()
-            from datetime import UTC, datetime
-
-            created = datetime.fromtimestamp(now, UTC)
-            for n, (source_id, document) in enumerate(zip(source_ids, docs, strict=True)):
-                rows = _rows(sources[source_id], chunk_source((), document))
-                block = derived_vectors(sample, len(rows), rng)
-                for row, vector in zip(rows, block, strict=True):
-                    copy.write_row(
-                        (
-                            row["space_id"],
-                            row["source_id"],
-                            row["kind"],
-                            row["title"],
-                            row["text"],
-                            row["source_revision"],
-                            vector.tobytes(),
-                            model,
-                            created,
-                            vector,
-                        )
-                    )
-                written += len(rows)
-                if n % 500 == 499:
-                    rate = written / (time.perf_counter() - started)
-                    log(f"  copied {written} chunks ({rate:.0f}/s)")
-        raw.commit()
-    finally:
-        raw.close()
-    log(f"  COPY done: {written} chunks in {time.perf_counter() - started:.0f} s; indexes")
-    autocommit = runtime.db.engine.execution_options(isolation_level="AUTOCOMMIT")
-    with autocommit.connect() as conn:
-        conn.exec_driver_sql("SET maintenance_work_mem = '6GB'")
-        conn.exec_driver_sql("SET max_parallel_maintenance_workers = 2")
-        step = time.perf_counter()
-        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_chunks_tsv ON chunks USING gin (tsv)")
-        log(f"  GIN index {time.perf_counter() - step:.0f} s")
-        step = time.perf_counter()
-        vectors.ensure_model_index(conn, model, dim)
-        log(f"  HNSW index {time.perf_counter() - step:.0f} s")
-    return written
-
-
-def sqlite_bulk_load(
-    runtime: Runtime,
-    source_ids: Sequence[str],
-    docs: Sequence[Document],
-    sample: npt.NDArray[np.float32],
-    model: str,
-    rng: np.random.Generator,
-) -> int:
-    """SQLite: the same rows, embeddings included, by one multi-row INSERT per 50 sources (the
-    FTS5 triggers index them as usual)."""
-    from sqlalchemy import insert
-
-    from contextd.pipeline.chunk import chunk_source
-    from contextd.search.index import _rows
-
-    written = 0
-    step = 50
-    for b in range(0, len(source_ids), step):
-        with runtime.db.session() as session:
-            sources = {
-                s.id: s
-                for s in session.query(Source).filter(Source.id.in_(list(source_ids[b : b + step])))
-            }
-            rows: list[dict[str, object]] = []
-            for source_id, document in zip(source_ids[b : b + step], docs[b:][:step], strict=True):
-                rows += _rows(sources[source_id], chunk_source((), document))
-            block = derived_vectors(sample, len(rows), rng)
-            for row, vector in zip(rows, block, strict=True):
-                row["embedding"] = vector.tobytes()
-                row["embedding_model"] = model
-            session.execute(insert(Chunk), rows)
-        written += len(rows)
-        if (b // step) % 10 == 9:
-            log(f"  inserted {written} chunks")
-    return written
 
 
 def raw_embed(embedder: Embedder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
