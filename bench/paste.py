@@ -1,6 +1,7 @@
 """Paste to snapshot: a long conversation from POST to COMPLETED on a real `contextd serve`.
 
-Usage: `.venv/bin/python bench/paste.py [--words 20000,100000] [--runtime onnx,torch] [--json]`
+Usage: `.venv/bin/python bench/paste.py [--words 20000,100000] [--runtime onnx,torch]
+[--src ../main/src,src] [--model-dir DIR] [--json]`
 
 Why this design:
 
@@ -19,6 +20,9 @@ Why this design:
 - **Real text**: the LoCoMo development conversations (`../shared/evaldata/locomo-dev/`)
   repeated until the size is reached (each repetition's turns numbered so no turn repeats
   exactly); without them, a generated conversation. Peak RSS of the server (VmHWM) is reported.
+- **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
+  checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
+  CPU time during the paste, which a loaded machine inflates less than the wall time.
 """
 
 from __future__ import annotations
@@ -158,7 +162,9 @@ def run(
                 space = client.post("/v1/spaces", json={"name": "bench"}).json()["id"]
                 paste(client, space, conversation(2000))  # first job: nothing left to load
                 for words in sizes:
+                    cpu = server.cpu_seconds() or 0.0
                     seconds = paste(client, space, texts[words])
+                    cpu = (server.cpu_seconds() or 0.0) - cpu
                     base = tokenize_seconds(texts[words])
                     rows.append(
                         {
@@ -166,6 +172,7 @@ def run(
                             "src": src or "installed",
                             "words": words,
                             "seconds": round(seconds, 2),
+                            "server_cpu_seconds": round(cpu, 1),
                             "tokenize_seconds": round(base, 3),
                             "x_tokenize": round(seconds / base, 1),
                             "server_peak_rss_mb": round(peak_rss_mb(server.pid)),
@@ -205,15 +212,16 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    head = ("runtime", "words", "seconds", "tokenize s", "x tokenize", "RSS MB", "load", "src")
+    head = ("runtime", "words", "seconds", "CPU s", "tokenize s", "x tokenize", "RSS MB", "load")
     print(
-        f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>10} {head[4]:>10} {head[5]:>7} "
-        f"{head[6]:>5} {head[7]}"
+        f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>7} {head[4]:>10} {head[5]:>10} "
+        f"{head[6]:>7} {head[7]:>5} src"
     )
     for r in rows:
         print(
-            f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['tokenize_seconds']:>10} "
-            f"{r['x_tokenize']:>10} {r['server_peak_rss_mb']:>7} {r['load']:>5} {r['src']}"
+            f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['server_cpu_seconds']:>7} "
+            f"{r['tokenize_seconds']:>10} {r['x_tokenize']:>10} {r['server_peak_rss_mb']:>7} "
+            f"{r['load']:>5} {r['src']}"
         )
     for words in sizes:
         srcs = [(r["runtime"], r["src"], r["seconds"]) for r in rows if r["words"] == words]
