@@ -1,6 +1,7 @@
 """Paste to snapshot: a long conversation from POST to COMPLETED on a real `contextd serve`.
 
-Usage: `.venv/bin/python bench/paste.py [--words 20000,100000] [--runtime onnx,torch] [--json]`
+Usage: `.venv/bin/python bench/paste.py [--words 20000,100000] [--runtime onnx,torch]
+[--src ../main/src,src] [--model-dir DIR] [--json]`
 
 Why this design:
 
@@ -19,11 +20,15 @@ Why this design:
 - **Real text**: the LoCoMo development conversations (`../shared/evaldata/locomo-dev/`)
   repeated until the size is reached (each repetition's turns numbered so no turn repeats
   exactly); without them, a generated conversation. Peak RSS of the server (VmHWM) is reported.
+- **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
+  checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
+  CPU time during the paste, which a loaded machine inflates less than the wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import tempfile
@@ -135,12 +140,13 @@ def paste(client: httpx.Client, space: str, text: str, timeout: float = 3600) ->
 
 
 def run(
-    runtime: str, sizes: list[int], texts: dict[int, str], models: Path
+    runtime: str, sizes: list[int], texts: dict[int, str], models: Path, src: str | None = None
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="contextd-paste-") as tmp:
         env = {
             **os.environ,
+            **({"PYTHONPATH": src} if src else {}),
             "CONTEXTD_EMBEDDING_RUNTIME": runtime,
             "CONTEXTD_MODEL_DIR": str(models),
             "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000",
@@ -156,16 +162,21 @@ def run(
                 space = client.post("/v1/spaces", json={"name": "bench"}).json()["id"]
                 paste(client, space, conversation(2000))  # first job: nothing left to load
                 for words in sizes:
+                    cpu = server.cpu_seconds() or 0.0
                     seconds = paste(client, space, texts[words])
+                    cpu = (server.cpu_seconds() or 0.0) - cpu
                     base = tokenize_seconds(texts[words])
                     rows.append(
                         {
                             "runtime": runtime,
+                            "src": src or "installed",
                             "words": words,
                             "seconds": round(seconds, 2),
+                            "server_cpu_seconds": round(cpu, 1),
                             "tokenize_seconds": round(base, 3),
                             "x_tokenize": round(seconds / base, 1),
                             "server_peak_rss_mb": round(peak_rss_mb(server.pid)),
+                            "load": round(os.getloadavg()[0], 1),
                         }
                     )
         finally:
@@ -177,27 +188,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", default="20000,100000", help="comma-separated sizes")
     parser.add_argument("--runtime", default="onnx,torch", help="onnx, torch, or both")
+    parser.add_argument(
+        "--model-dir", type=Path, default=None, help="exported models to reuse (default: export)"
+    )
+    parser.add_argument(
+        "--src",
+        default="",
+        help="comma-separated source dirs, one server each (e.g. a baseline checkout's src and "
+        "this one's), every size on each in turn; default: the installed package",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sizes = [int(w) for w in args.words.split(",")]
     texts = {words: conversation(words) for words in sizes}
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="contextd-models-") as models:
-        ensure_models(Path(models))  # exported here, so no server pays for it (or its memory)
+    with tempfile.TemporaryDirectory(prefix="contextd-models-") as scratch:
+        models = args.model_dir or Path(scratch)
+        ensure_models(models)  # exported here, so no server pays for it (or its memory)
         for runtime in args.runtime.split(","):
-            rows += run(runtime, sizes, texts, Path(models))
+            for src in args.src.split(",") if args.src else [None]:
+                rows += run(runtime, sizes, texts, models, src)
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    head = ("runtime", "words", "seconds", "tokenize s", "x tokenize", "RSS MB")
-    print(f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>10} {head[4]:>10} {head[5]:>7}")
+    head = ("runtime", "words", "seconds", "CPU s", "tokenize s", "x tokenize", "RSS MB", "load")
+    print(
+        f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>7} {head[4]:>10} {head[5]:>10} "
+        f"{head[6]:>7} {head[7]:>5} src"
+    )
     for r in rows:
         print(
-            f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['tokenize_seconds']:>10} "
-            f"{r['x_tokenize']:>10} {r['server_peak_rss_mb']:>7}"
+            f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['server_cpu_seconds']:>7} "
+            f"{r['tokenize_seconds']:>10} {r['x_tokenize']:>10} {r['server_peak_rss_mb']:>7} "
+            f"{r['load']:>5} {r['src']}"
         )
     for words in sizes:
+        srcs = [(r["runtime"], r["src"], r["seconds"]) for r in rows if r["words"] == words]
+        for (runtime, first, base), (again, other, seconds) in itertools.pairwise(srcs):
+            if runtime == again and first != other:
+                print(f"{words} words, {runtime}: {first} / {other} = {base / seconds:.2f}")
         by = {r["runtime"]: r["seconds"] for r in rows if r["words"] == words}
         if "onnx" in by and "torch" in by:
             print(f"{words} words: torch / onnx = {by['torch'] / by['onnx']:.2f}")

@@ -11,6 +11,7 @@ from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Vectors
 from contextd.pipeline.snapshot import MIN_BUDGET, build_snapshot
 from contextd.pipeline.snapshot import builtin as snapshot_module
+from contextd.pipeline.snapshot._semantic import PHATIC_PROTOTYPES as PROTOTYPES
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 from contextd.testing import FakeEmbedder as HashingEmbedder
@@ -281,6 +282,32 @@ def test_the_embedding_work_is_capped(turns: list[Turn]) -> None:
     lexical = build_snapshot(turns, document, [], embedder=counting, max_embedded=0)
     assert lexical.tokens_after <= lexical.budget
     assert "switch the database to PostgreSQL instead of SQLite" in lexical.markdown
+
+
+def test_the_embedded_tokens_are_capped(turns: list[Turn], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past `MAX_EMBEDDED_TOKENS` the model sees only the best candidates that fit in it."""
+
+    class Recording(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts: list[str] = []
+
+        def embed(self, texts: Sequence[str]) -> Vectors:
+            self.texts += texts
+            return super().embed(texts)
+
+    document = Document(text="", format="chatgpt", title="Task tracker API")
+    whole, capped = Recording(), Recording()
+    build_snapshot(turns, document, [], embedder=whole, budget_tokens=150)
+    sentences = [t for t in whole.texts if t not in PROTOTYPES]
+    limit = sum(count_tokens(t) for t in sentences) // 2
+    monkeypatch.setattr(snapshot_module, "MAX_EMBEDDED_TOKENS", limit)
+    result = build_snapshot(turns, document, [], embedder=capped, budget_tokens=150)
+    kept = [t for t in capped.texts if t not in PROTOTYPES]
+    assert 0 < len(kept) < len(sentences)
+    assert set(kept) <= set(sentences)
+    assert sum(count_tokens(t) for t in kept) <= limit  # a text costs less than its bullet
+    assert result.tokens_after <= result.budget
 
 
 def test_a_failing_embedder_leaves_the_lexical_snapshot(turns: list[Turn]) -> None:

@@ -29,7 +29,8 @@ turn's timestamp (`_dates`: "yesterday (7 May 2023)"). For each thought:
    "let's use Y", a later state report restates an earlier one, a later statement answers an
    earlier question) and, for embedded candidates, by meaning (`_semantic.demote_restated`).
 4. **The embedding model** (all-MiniLM-L6-v2 through `embed.default_embedder()`, or the
-   `embedder` given) embeds at most `max_embedded` candidates, the best by lexical score. Their
+   `embedder` given) embeds at most `max_embedded` candidates (and `MAX_EMBEDDED_TOKENS`
+   tokens), the best by lexical score. Their
    closeness to prototypes of small talk lowers their score, and the selection uses their
    vectors for redundancy (maximal marginal relevance; a paraphrase of a chosen line only adds
    its turn to that line's citations).
@@ -42,7 +43,8 @@ turn's timestamp (`_dates`: "yesterday (7 May 2023)"). For each thought:
 **Bounded work.** Every stage after the streaming pass is bounded by constants, not by the
 input: the pool holds at most `MAX_POOL` sentences (20,000; ~30 MB), the counting pass keeps at
 most `_salience.MAX_TERMS` distinct words, and the model sees at most `MAX_EMBEDDED` sentences
-(1,024: ~10 s on two idle CPU cores, whatever the source's size; 1.6 MB of vectors). A
+holding at most `MAX_EMBEDDED_TOKENS` tokens (whatever the source's size; 1.6 MB of vectors at
+most). A
 million-word conversation therefore costs two linear passes of regular expressions (about 20 s
 here) plus that fixed embedding work, and memory for the capped pool plus one joined copy of
 the text for the exact token count (`evals/throughput.py` measures both). The model is not
@@ -65,6 +67,7 @@ new content can supersede old lines.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 from collections.abc import Sequence
 
@@ -108,6 +111,10 @@ MAX_POOL = 20_000  # candidate sentences kept while streaming, at most
 MIN_POOL = 256
 POOL_TOKENS_PER_CANDIDATE = 4  # the pool holds about budget / this many sentences
 MAX_EMBEDDED = 1_024  # sentences the embedding model sees per snapshot, at most
+# ... and tokens (their bullets' cost), as the model's time grows with them (at 100,000 words
+# the 1,024 best hold ~31,000). Above the LoCoMo tune chats' largest candidate set (13,349,
+# conv-41): a chat of their size is embedded whole, as before (bench/README.md, issue 15).
+MAX_EMBEDDED_TOKENS = 16_000
 MIN_MODEL_CANDIDATES = 32  # below this, lexical scores choose alone
 # In a chat among people a line is worth its score / cost ** this, not / cost: a longer line
 # there is a whole event with its names and dates, not a wordier statement of one decision
@@ -354,6 +361,8 @@ def _embed(
     if sum(c.cost for c in viable) <= available:
         return None  # everything fits: nothing to choose
     best = heapq.nlargest(max_embedded, viable, key=lambda c: (c.score, c.order))
+    totals = itertools.accumulate(c.cost for c in best)  # costs > 0: the kept ones lead `best`
+    best = [c for c, total in zip(best, totals, strict=True) if total <= MAX_EMBEDDED_TOKENS]
     best.sort(key=lambda c: c.order)
     try:
         model = embedder if embedder is not None else default_embedder()
