@@ -103,7 +103,8 @@ def validate(rows: list[dict[str, float]], labels: list[str], c: float) -> float
     return float(np.mean([g == labels[i] for g, i in zip(guesses, test, strict=True)]))
 
 
-SURE_GRID = (0.0, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 1.01)  # 0: never ask magika, 1.01: always
+# Thresholds tried for skipping magika; 0: never ask it, 1.01: always ask.
+SURE_GRID = (0.0, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 1.01)
 
 
 def out_of_fold(
