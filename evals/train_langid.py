@@ -10,8 +10,10 @@ Training data, all of it tuning data (never the held-out corpus of `language_id.
   real chats. Its held-out half, which `artifacts_eval.py` reports, is not read.
 
 Two multinomial logistic regressions (L2) are fitted: cues and magika together, and cues
-alone. magika's probabilities are cached in `--cache` (they cost ~20 ms a block). The weights
-are written to `src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
+alone. The cue-only probability from which magika is skipped (`"sure"`) is chosen with each
+tuning corpus held out of the fit in turn (`choose_sure`). magika's probabilities are cached
+in `--cache` (they cost ~20 ms a block). The weights are written to
+`src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
 product needs neither numpy nor scikit-learn at run time.
 """
 
