@@ -10,8 +10,10 @@ Training data, all of it tuning data (never the held-out corpus of `language_id.
   real chats. Its held-out half, which `artifacts_eval.py` reports, is not read.
 
 Two multinomial logistic regressions (L2) are fitted: cues and magika together, and cues
-alone. magika's probabilities are cached in `--cache` (they cost ~20 ms a block). The weights
-are written to `src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
+alone. The cue-only probability from which magika is skipped (`"sure"`) is chosen with each
+tuning corpus held out of the fit in turn (`choose_sure`). magika's probabilities are cached
+in `--cache` (they cost ~20 ms a block). The weights are written to
+`src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
 product needs neither numpy nor scikit-learn at run time.
 """
 
@@ -103,6 +105,52 @@ def validate(rows: list[dict[str, float]], labels: list[str], c: float) -> float
     return float(np.mean([g == labels[i] for g, i in zip(guesses, test, strict=True)]))
 
 
+# Thresholds tried for skipping magika; 0: never ask it, 1.01: always ask.
+SURE_GRID = (0.0, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 1.01)
+
+
+def out_of_fold(
+    rows: list[dict[str, float]], labels: list[str], c: float, groups: list[str]
+) -> tuple[list[str], list[float]]:
+    """Each block's top language and its probability from a model fitted without its group.
+
+    Probabilities of a model on its own training blocks are over-confident (the first fit used
+    them to decide when to skip magika, and skipped it where magika was right), so the skip
+    threshold is chosen on held-out ones. A group is a whole corpus: the report set is another
+    corpus, and blocks held out of the same corpus (a fifth by position) agree with the fit so
+    well that every threshold scored the same.
+    """
+    top: list[str] = [""] * len(rows)
+    probability = [0.0] * len(rows)
+    for fold in sorted(set(groups)):
+        train = [i for i in range(len(rows)) if groups[i] != fold]
+        test = [i for i in range(len(rows)) if groups[i] == fold]
+        names = sorted({name for i in train for name in rows[i]})
+        model = LogisticRegression(C=c, max_iter=2000)
+        model.fit(matrix([rows[i] for i in train], names), [labels[i] for i in train])
+        proba = model.predict_proba(matrix([rows[i] for i in test], names))
+        for i, row in zip(test, proba, strict=True):
+            best = int(np.argmax(row))
+            top[i], probability[i] = str(model.classes_[best]), float(row[best])
+    return top, probability
+
+
+def choose_sure(
+    alone: tuple[list[str], list[float]], both: tuple[list[str], list[float]], labels: list[str]
+) -> float:
+    """The cue-only probability above which magika is skipped: best out-of-fold accuracy of
+    the two-step decision, ties to the threshold that calls magika least."""
+    results = []
+    for sure in SURE_GRID:
+        skip = [p >= sure for p in alone[1]]
+        answers = [a if s else b for a, b, s in zip(alone[0], both[0], skip, strict=True)]
+        correct = sum(a == g for a, g in zip(answers, labels, strict=True))
+        calls = len(labels) - sum(skip)
+        print(f"  sure={sure}: accuracy {correct / len(labels):.3f}, magika for {calls} blocks")
+        results.append((correct, -calls, sure))
+    return max(results)[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--linguist", type=Path, required=True, help="Linguist's samples/")
@@ -111,12 +159,20 @@ def main() -> None:
     parser.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0])
     parser.add_argument("--vocabulary", type=int, default=1500)
     args = parser.parse_args()
-    pairs = language_id.load("linguist", args.linguist, 6, 60) + chat_pairs()
+    corpora = {"linguist": language_id.load("linguist", args.linguist, 6, 60)}
+    corpora["chats"] = chat_pairs()
     if args.fences:
-        pairs += language_id.load("fences", args.fences, 40, 60)
-    pairs = [(g, b) for g, b in pairs if canonical_language(g) is not None]
-    counts = Counter(language for language, _ in pairs)
-    pairs = [(g, b) for g, b in pairs if counts[g] >= MIN_EXAMPLES]
+        corpora["fences"] = language_id.load("fences", args.fences, 40, 60)
+    sourced = [
+        (corpus, g, b)
+        for corpus, found in corpora.items()
+        for g, b in found
+        if canonical_language(g) is not None
+    ]
+    counts = Counter(language for _, language, _ in sourced)
+    sourced = [(corpus, g, b) for corpus, g, b in sourced if counts[g] >= MIN_EXAMPLES]
+    pairs = [(g, b) for _, g, b in sourced]
+    groups = [corpus for corpus, _, _ in sourced]
     evidence = [language_evidence(b, use_model=False) for _, b in pairs]
     blocks = [sample for _, _, sample in evidence]  # what identification sees of each block
     labels = [g for g, _ in pairs]
@@ -133,13 +189,20 @@ def main() -> None:
     scores = {c: validate(both_rows, labels, c) for c in args.c}
     print("validation accuracy by C:", scores)
     best = max(scores, key=lambda c: scores[c])
+    print(f"magika-skip threshold, each corpus held out of the fit ({len(labels)} blocks):")
+    sure = choose_sure(
+        out_of_fold(alone_rows, labels, best, groups),
+        out_of_fold(both_rows, labels, best, groups),
+        labels,
+    )
+    print("chosen:", sure)
     both = fit(both_rows, labels, best)
     alone = fit(alone_rows, labels, best)
-    write(both, alone, len(pairs), best)
+    write(both, alone, len(pairs), best, sure)
     print(f"{len(pairs)} blocks, {len(both[0])} languages: {dict(counts)}; wrote {OUT}")
 
 
-def write(both: Fitted, alone: Fitted, n: int, c: float) -> None:
+def write(both: Fitted, alone: Fitted, n: int, c: float, sure: float) -> None:
     classes, weights, bias = both
     _, cue_weights, cue_bias = alone
     data = {
@@ -156,6 +219,7 @@ def write(both: Fitted, alone: Fitted, n: int, c: float) -> None:
         "weights": weights,
         "cue_bias": cue_bias,
         "cue_weights": cue_weights,
+        "sure": sure,
     }
     OUT.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
 

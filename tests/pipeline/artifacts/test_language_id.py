@@ -10,7 +10,13 @@ from __future__ import annotations
 import pytest
 
 from contextd.domain.enums import ArtifactType
-from contextd.pipeline.artifacts import extract_artifacts, identify_language, language_evidence
+from contextd.pipeline.artifacts import (
+    _langid,
+    extract_artifacts,
+    identify_language,
+    langmodel,
+    language_evidence,
+)
 from contextd.pipeline.types import Document
 
 SCHEME = """\
@@ -173,3 +179,37 @@ def test_a_file_named_before_the_block_names_its_language() -> None:
     text = f"Put this in `nginx.conf`:\n\n```\n{NGINX}```\n"
     [artifact] = extract_artifacts(Document(text=text, format="text"), [])
     assert artifact.language == "nginx"
+
+
+_SURE_AND_UNSURE = [
+    "def main():\n    for path in sys.argv[1:]:\n        print(open(path).read())\n",
+    "let rec fact n = if n = 0 then 1 else n * fact (n - 1)\nlet () = print_int (fact 5)\n",
+    "proc fib n {\n    if {$n < 2} {return $n}\n"
+    "    expr {[fib [expr {$n-1}]] + [fib [expr {$n-2}]]}\n}\n",
+]
+
+
+def test_magika_is_asked_exactly_when_the_cues_are_not_sure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The threshold comes with the weights (chosen out of fold by evals/train_langid.py).
+
+    assert 0.0 < langmodel.sure_threshold() <= 1.01
+    asked: list[str] = []
+    real = _langid.model_scores
+
+    def counting(sample: str) -> dict[str, float]:
+        asked.append(sample)
+        return real(sample)
+
+    monkeypatch.setattr(_langid, "model_scores", counting)
+    sure = []
+    for block in _SURE_AND_UNSURE:
+        scores = _langid.cue_scores(block)
+        sure.append(langmodel.rank(scores, None, block)[0][1] >= langmodel.sure_threshold())
+    _langid.identify_languages(_SURE_AND_UNSURE)
+    if not _langid._magika.available():
+        assert asked == []
+    else:
+        assert [block not in asked for block in _SURE_AND_UNSURE] == sure
+    assert True in sure and False in sure  # the examples cover both sides of the threshold

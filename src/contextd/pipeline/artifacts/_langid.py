@@ -10,7 +10,8 @@ Three sources of evidence, cheapest first:
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
    every one of its labels that names a language is mapped to ours (`lisp`, `cs`, `proto`...).
    It is the expensive step (~15 ms a call on one core), so the caller passes a budget of calls,
-   and it is skipped when the cues alone already make the fitted model sure (p >= 0.97).
+   and it is skipped when the cues alone already make the fitted model sure (a probability
+   threshold chosen out of fold by evals/train_langid.py, stored with the weights).
 
 A fitted combiner (`langmodel`: a logistic regression over the cue scores, magika's
 probabilities and a vocabulary of tokens, trained by evals/train_langid.py on Linguist's samples
@@ -34,8 +35,6 @@ from contextd.pipeline.artifacts._languages import canonical_language
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
 CUE_SAMPLE_CHARS = 1_500  # what the ~150 cue patterns scan (their cost grows with it)
 _LINE_CAP = 4  # a cue counts at most this many times in one block
-# Probability (of the cue-only model) above which magika is not consulted.
-_SURE = 0.97
 # Cue score at which a language the fitted model does not know is answered from its cues.
 _CUE_ONLY_SCORE = 6.0
 _MAGIKA_WEIGHT = 4.0  # magika's probability (0..1) is worth this many cue points
@@ -148,7 +147,7 @@ def identify_languages(
             continue
         ranked = langmodel.rank(scores, None, sample)
         if (
-            ranked[0][1] >= _SURE
+            ranked[0][1] >= langmodel.sure_threshold()
             or budget <= 0
             or len(sample.strip()) < _MIN_MAGIKA_CHARS
             or not _magika.available()

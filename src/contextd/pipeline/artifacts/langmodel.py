@@ -40,6 +40,7 @@ class _Weights:
     weights: dict[str, dict[str, float]]  # feature -> language -> weight
     cue_bias: dict[str, float]
     cue_weights: dict[str, dict[str, float]]
+    sure: float
 
 
 @cache
@@ -53,12 +54,22 @@ def _fitted() -> _Weights:
         weights=data["weights"],
         cue_bias=data["cue_bias"],
         cue_weights=data["cue_weights"],
+        sure=float(data["sure"]),
     )
 
 
 def classes() -> tuple[str, ...]:
     """The languages the combiner can answer."""
     return _fitted().classes
+
+
+def sure_threshold() -> float:
+    """The cue-only probability from which magika is not consulted (above 1: always asked).
+
+    Chosen by `evals/train_langid.py` on out-of-fold probabilities: a model is over-confident
+    on the blocks it was fitted on, and a threshold chosen there skips magika where it is right.
+    """
+    return _fitted().sure
 
 
 def named_languages() -> frozenset[str]:
