@@ -38,6 +38,8 @@ _MAX_SPEAKERS = 1_000
 
 
 def pool_capacity(budget: int) -> int:
+    """How many candidates to keep: enough to fill the budget several times over, bounded
+    both ways so that a tiny budget still has a choice and a huge source a fixed cost."""
     return min(MAX_POOL, max(MIN_POOL, budget // POOL_TOKENS_PER_CANDIDATE))
 
 
