@@ -25,11 +25,12 @@ Continuation lines keep their text, the two-space indent of the terminal removed
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from _data import write_or_check
 
 OUT = Path(__file__).resolve().parent / "data" / "work_chats"
 SOURCE = "palimondo/BookMinder"
@@ -96,20 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repo", type=Path, required=True, help="git directory of the source")
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)
-    OUT.mkdir(parents=True, exist_ok=True)
-    differ = 0
-    for day in DAYS:
-        chat = build(args.repo, day)
-        target = OUT / f"{chat['name']}.json"
-        rendered = json.dumps(chat, ensure_ascii=False, indent=1) + "\n"
-        if args.check:
-            same = target.exists() and target.read_text() == rendered
-            differ += not same
-            print(f"{target.name}: {'same' if same else 'DIFFERS'}")
-        else:
-            target.write_text(rendered)
-            print(f"{target.name}: {len(chat['turns'])} turns")  # type: ignore[arg-type]
-    return 1 if differ else 0
+    chats = [build(args.repo, day) for day in DAYS]
+    files = {f"{chat['name']}.json": chat for chat in chats}
+    return write_or_check(OUT, files, check=args.check, described=_turns)
+
+
+def _turns(chat: object) -> str:
+    assert isinstance(chat, dict)
+    return f"{len(chat['turns'])} turns"
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _data import write_or_check
 from _judge import ANSWER_SHARE, content_words
 
 from contextd.pipeline.tokens import count_tokens
@@ -231,19 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     chats, questions = build(args.repo)
     files = {f"{c['name']}.json": c for c in chats}
     files["questions.json"] = {"chats": questions}
-    differ = 0
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        target = OUT / name
-        rendered = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        if args.check:
-            same = target.exists() and target.read_text() == rendered
-            differ += not same
-            print(f"{name}: {'same' if same else 'DIFFERS'}")
-        else:
-            target.write_text(rendered)
-            print(f"{name}: {len(data.get('turns', data.get('chats', ())))} items")
-    return 1 if differ else 0
+    return write_or_check(OUT, files, check=args.check, described=_items)
+
+
+def _items(data: object) -> str:
+    assert isinstance(data, dict)
+    return f"{len(data['turns'] if 'turns' in data else data['chats'])} items"
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def test_a_tag_question_states_and_a_vocative_is_cut() -> None:
 
 
 def test_a_vocative_by_a_short_form_of_a_speakers_name_is_cut() -> None:
-    names = frozenset({"melanie", "caroline"})  # as `builtin._speakers` gives them
+    names = frozenset({"melanie", "caroline"})  # as `_candidates.speaker_names` gives them
     assert thoughts(["The bowl is lovely, Mel!"], None, names)[0].text == "The bowl is lovely!"
     assert thoughts(["Caro! We moved to Ghent in March."], None, names)[0].text == (
         "We moved to Ghent in March."

@@ -94,7 +94,7 @@ def test_only_the_new_turns_are_read(turns: list[Turn], monkeypatch: pytest.Monk
         read.append(text)
         return split_sentences(text)
 
-    monkeypatch.setattr("contextd.pipeline.snapshot.builtin.split_sentences", counting)
+    monkeypatch.setattr("contextd.pipeline.snapshot._candidates.split_sentences", counting)
     update_snapshot(previous, turns[150:], DOCUMENT, [], embedder=FAKE)
     assert read == [turn.text for turn in turns[150:]]
 

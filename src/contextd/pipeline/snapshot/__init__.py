@@ -2,7 +2,7 @@
 
 Two engines write the same format (`format.py`: the budget rule, header, sections, bullets,
 artifact list and fitting, plus the `SnapshotBuilder` protocol): the extractive `builtin`
-engine (with its private helpers `_cues`, `_salience`, `_selection`, `_semantic`,
+engine (with its private helpers `_candidates`, `_cues`, `_salience`, `_selection`, `_semantic`,
 `_sentences`, `_previous`, and `_names` for a chat's index of names; a coding-agent
 session's turns go to `session` and `_session_update`, a document without turns to
 `document`, with `_outline` and `_facts`) and the optional `llm` engine. Other packages import

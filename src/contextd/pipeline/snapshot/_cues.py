@@ -5,7 +5,7 @@ they decide ("let's go with"), constrain ("must not"), report state ("fixed", "e
 ("next step", "TODO") or ask. Later sentences describe the current state better than early
 ones, so most sections get a recency bonus; goals are the exception and are looked for in the
 first user turns. How much a cue counts also depends on how specific the sentence is: that is
-measured in `_salience` and combined in `snapshot._worth`. A sentence with no cue at all is a
+measured in `_salience` and combined in `_candidates.worth`. A sentence with no cue at all is a
 fact (`PLAIN_SCORE`), which is what most of a casual chat is made of.
 
 Cues are phrases matched against the sentence's word n-grams (set look-ups) rather than one
