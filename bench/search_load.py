@@ -29,7 +29,10 @@ def derived_vectors(
     a = sample[rng.integers(0, len(sample), count)]
     b = sample[rng.integers(0, len(sample), count)]
     mixed = a + 0.5 * b + rng.normal(0.0, 0.02, a.shape).astype(np.float32)
-    return (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    return unit
 
 
 def bulk_load(

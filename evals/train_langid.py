@@ -28,7 +28,7 @@ from pathlib import Path
 import artifacts_eval as ev
 import language_id
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 from contextd.pipeline.artifacts import canonical_language, langmodel, language_evidence
 

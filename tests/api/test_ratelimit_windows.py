@@ -7,13 +7,12 @@ import time
 
 import pytest
 
-from contextd.api import ratelimit
 from contextd.api.ratelimit import RateLimiter
 
 
 def test_counts_down_then_refuses_and_refused_hits_count(monkeypatch: pytest.MonkeyPatch) -> None:
     now = 1_000_000.0
-    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
+    monkeypatch.setattr(time, "time", lambda: now)
     limiter = RateLimiter("memory://", 3)
     assert limiter.in_process
     seen = [limiter.hit("user:a") for _ in range(4)]
@@ -27,7 +26,7 @@ def test_counts_down_then_refuses_and_refused_hits_count(monkeypatch: pytest.Mon
 
 def test_a_new_window_starts_after_the_reset(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1_000_000.0]
-    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     limiter = RateLimiter("memory://", 1)
     assert limiter.hit("ip:1")[1] == 0
     clock[0] += 30
@@ -40,7 +39,7 @@ def test_a_new_window_starts_after_the_reset(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_expired_windows_are_swept(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1_000_000.0]
-    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     limiter = RateLimiter("memory://", 5)
     for n in range(100):
         limiter.hit(f"ip:{n}")

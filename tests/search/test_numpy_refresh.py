@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from sqlalchemy import insert
 
@@ -26,7 +27,7 @@ DIM = 8
 MODEL = "test-model"
 
 
-def unit(i: int) -> np.ndarray:  # type: ignore[type-arg]
+def unit(i: int) -> npt.NDArray[np.float32]:
     vector = np.zeros(DIM, np.float32)
     vector[i] = 1.0
     return vector

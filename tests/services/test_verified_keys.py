@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 
-from contextd.services import keys
 from contextd.services.keys import VerifiedKeys, hash_key
 from contextd.store.tables import ApiKey, User, utcnow
 
@@ -28,7 +28,7 @@ def test_remembers_by_hash_only_and_forgets() -> None:
 
 def test_stale_and_expired_entries_go_to_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(keys.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     cache = VerifiedKeys(ttl=5)
     cache.remember("h1", _user(), ApiKey(expiration_date=None))
     cache.remember("h2", _user(), ApiKey(expiration_date=utcnow() - timedelta(seconds=1)))

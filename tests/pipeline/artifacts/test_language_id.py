@@ -12,6 +12,7 @@ import pytest
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.artifacts import (
     _langid,
+    _magika,
     extract_artifacts,
     identify_language,
     langmodel,
@@ -208,7 +209,7 @@ def test_magika_is_asked_exactly_when_the_cues_are_not_sure(
         scores = _langid.cue_scores(block)
         sure.append(langmodel.rank(scores, None, block)[0][1] >= langmodel.sure_threshold())
     _langid.identify_languages(_SURE_AND_UNSURE)
-    if not _langid._magika.available():
+    if not _magika.available():
         assert asked == []
     else:
         assert [block not in asked for block in _SURE_AND_UNSURE] == sure
