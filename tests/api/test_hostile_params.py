@@ -8,21 +8,18 @@ server exactly as a hostile client sends them (no client-side encoding or valida
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from contextd.api.routers import system
 from tests.support.errors import assert_error
-from tests.support.service import Client, Service
+from tests.support.service import Client, Service, raw_request
 
 SIG = "0" * 64  # well-formed, never the right one
 LONG = 5000  # digits: more than Python's int() accepts from a string by default
@@ -48,15 +45,6 @@ class Env:
     service: Service
     client: Client
     space: str
-
-
-def send(service: Service, request: bytes) -> httpx.Response:
-    url = urlsplit(service.url)
-    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
-        sock.sendall(request)
-        raw = http.client.HTTPResponse(sock)
-        raw.begin()
-        return httpx.Response(raw.status, headers=raw.getheaders(), content=raw.read())
 
 
 def build(case: Raw, env: Env) -> bytes:
@@ -306,7 +294,7 @@ def env(service: Service) -> Iterator[Env]:
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.why) for c in CASES])
 def test_hostile_input_gets_a_clear_answer_never_a_500(case: Raw, env: Env) -> None:
-    response = send(env.service, build(case, env))
+    response = raw_request(env.service, build(case, env), timeout=30)
     assert response.status_code in case.statuses, (response.status_code, response.text[:500])
     if response.status_code >= 400 and not case.parser:
         assert_error(response, response.status_code, contains=case.contains)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -78,3 +81,14 @@ class Client(httpx.Client):
             if time.monotonic() > deadline:
                 raise AssertionError(f"source {source_id} still {body['status']} after {limit}s")
             time.sleep(0.05)
+
+
+def raw_request(service: Service, request: bytes, timeout: float = 20) -> httpx.Response:
+    """Send bytes exactly as given (no client-side normalization) and read one response: how a
+    hostile client's malformed framing reaches the server."""
+    url = urlsplit(service.url)
+    with socket.create_connection((url.hostname, url.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        raw = http.client.HTTPResponse(sock)
+        raw.begin()
+        return httpx.Response(raw.status, headers=raw.getheaders(), content=raw.read())

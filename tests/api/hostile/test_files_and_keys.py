@@ -13,12 +13,11 @@ from tests.api.hostile.world import (
     World,
     files_outside,
     ids,
-    raw_request,
     refused,
     source_with,
 )
 from tests.support.errors import assert_error
-from tests.support.service import Service
+from tests.support.service import Service, raw_request
 
 # --- FILE keys that are not the caller's upload -------------------------------------------------
 

@@ -16,12 +16,11 @@ from tests.api.hostile.world import (
     World,
     ids,
     nested,
-    raw_request,
     refused,
     source_with,
 )
 from tests.support.errors import assert_error
-from tests.support.service import Service
+from tests.support.service import Service, raw_request
 
 # --- bodies that are not the JSON object the route takes ---------------------------------------
 

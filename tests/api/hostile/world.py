@@ -17,14 +17,11 @@ before resolving or connecting. A listener on 127.0.0.1 counts any request that 
 from __future__ import annotations
 
 import hashlib
-import http.client
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -268,13 +265,3 @@ def refused(case: Bad, w: World) -> None:
     """Send one case (its JSON templates filled from the world) and check the error it gets."""
     case = Bad(**{**case.__dict__, "json": _fill_json(case.json, w)})
     case.check(case.send(w))
-
-
-def raw_request(service: Service, request: bytes) -> httpx.Response:
-    """Send bytes exactly as given (no client-side normalization) and read one response."""
-    url = urlsplit(service.url)
-    with socket.create_connection((url.hostname, url.port), timeout=20) as sock:
-        sock.sendall(request)
-        raw = http.client.HTTPResponse(sock)
-        raw.begin()
-        return httpx.Response(raw.status, headers=raw.getheaders(), content=raw.read())
