@@ -103,6 +103,9 @@ export async function act(control, action) {
 export function page(title, ...content) {
   document.title = `${title} · contextd`;
   replace(main, ...content);
+  // Which route this page is drawn for: a hash change redraws later, and a script (or a test)
+  // that waits for the new page can tell it from the one still shown.
+  main.dataset.route = location.hash;
   let heading = main.querySelector("h1");
   if (!heading) {
     heading = h("h1", {}, title);
