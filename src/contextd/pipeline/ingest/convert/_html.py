@@ -12,7 +12,8 @@ page of one short paragraph, a table of links) the whole body is written instead
 trafilatura is called with its own defaults (no links, no bold or italic, no images): asking for
 links or formatting changes which blocks it keeps, and on WCXB's dev split that cost word F1
 (pages where it then kept half an article, or nothing). The links of the content are found
-afterwards, by matching the page's links to the written text (`_links`).
+afterwards, by matching the page's links to the written text (`_links`), when the document's
+metadata is first read (`_PageMeta`).
 """
 
 from __future__ import annotations
