@@ -243,6 +243,15 @@ def test_unknown_binary_is_unsupported() -> None:
         convert(Fetched(bytes(range(256)) * 4, filename="blob.bin"))
 
 
+def test_control_characters_mark_binary_but_tabs_and_terminal_colours_do_not() -> None:
+    noisy = bytes(range(1, 32)) * 20 + b"a few words " * 20
+    log = b"\x1b[31merror\x1b[0m\tdisk full\r\n\f" * 50
+
+    with pytest.raises(UnsupportedFormat, match=r"unsupported file format: \.dat file"):
+        convert(Fetched(noisy, filename="blob.dat"))
+    assert convert(Fetched(log, filename="build.log")).format == "text"
+
+
 def test_empty_input_is_unsupported() -> None:
     with pytest.raises(UnsupportedFormat, match="empty"):
         convert(Fetched(b" \n\t", filename="empty.txt"))

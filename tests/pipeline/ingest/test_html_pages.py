@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import lxml.html
+import pytest
+from trafilatura import bare_extraction
 
-from contextd.pipeline.ingest.convert import convert
+from contextd.pipeline.ingest.convert import _html, convert
 from contextd.pipeline.ingest.convert._extracted import Writer
+from contextd.pipeline.toolcalls import storable
 from contextd.pipeline.types import Fetched
 
 CODE = (
@@ -179,25 +182,99 @@ def test_a_link_inside_bold_text_is_matched_by_its_sentence() -> None:
     assert "https://blog.example.com/docs/limits" in [link["url"] for link in doc.meta["links"]]
 
 
-def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus() -> None:
+def test_the_links_are_matched_when_the_metadata_is_read_and_stored_as_a_mapping() -> None:
+    # The links are matched to the written text on the metadata's first read (a caller that
+    # wants only the text does not pay for it); the service stores the metadata as JSON.
+    doc = convert_page(page(article()))
+    plain = convert_page(page(f"<h1>Notes</h1><p>{PROSE * 3}</p>"))
+
+    assert storable(doc.meta) == {
+        "links": [
+            {"url": "https://blog.example.com/docs/config", "text": "the configuration reference"},
+            {"url": "https://example.org/toml", "text": "the TOML spec"},
+        ]
+    }
+    assert dict(doc.meta) == storable(doc.meta)
+    assert "links" not in plain.meta and dict(plain.meta) == {}
+
+
+def _menu(items: int) -> str:
+    entries = "".join(
+        f'<li><a href="/c/{i}">Garden furniture and outdoor living, part {i}</a></li>'
+        for i in range(items)
+    )
+    return f"<nav><ul>{entries}</ul></nav>"
+
+
+def _extractions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call to trafilatura during a conversion was in recall mode."""
+    calls: list[bool] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("favor_recall")))
+        return bare_extraction(*args, **kwargs)
+
+    monkeypatch.setattr(_html, "bare_extraction", counted)
+    return calls
+
+
+def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The article is a tenth of the page's text, so the page is extracted again in recall mode;
     # that finds no more than the article, so the article stays, its code and table with it.
-    menu = (
-        "<nav><ul>"
-        + "".join(
-            f'<li><a href="/c/{i}">Garden furniture and outdoor living, part {i}</a></li>'
-            for i in range(120)
-        )
-        + "</ul></nav>"
-    )
+    menu = _menu(120)
     html = (
         f"<html><head><title>Reading configuration</title></head><body>{menu}"
         f"<main><article>{article()}</article></main>{menu}</body></html>"
     )
+    calls = _extractions(monkeypatch)
 
     doc = convert_page(html.encode())
 
+    assert calls == [False, True]
     assert "Garden furniture" not in doc.text
     assert f"```python\n{CODE}\n```" in doc.text
     assert "| Setting | Default |" in doc.text
     assert "See the configuration reference and the TOML spec for the details." in doc.text
+
+
+def test_a_long_article_on_a_page_of_menus_is_extracted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under a fifth of the page's text, but long: trafilatura does not try such extractions
+    # again either, and a second extraction of a big page costs most; the article is kept.
+    menu = _menu(400)
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+    ]
+    long_article = article() + "".join(
+        f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(10)
+    )
+    html = (
+        f"<html><head><title>Reading configuration</title></head><body>{menu}"
+        f"<main><article>{long_article}</article></main>{menu}</body></html>"
+    )
+    calls = _extractions(monkeypatch)
+
+    doc = convert_page(html.encode())
+
+    assert calls == [False]
+    assert _html._size(doc.text) > _html._SHORT_MAX
+    visible = lxml.html.fromstring(html).text_content()
+    assert _html._size(doc.text) < _html._SHORT_SHARE * _html._size(visible)
+    assert "Garden furniture" not in doc.text
+    assert f"```python\n{CODE}\n```" in doc.text

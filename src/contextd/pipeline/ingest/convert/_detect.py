@@ -132,12 +132,16 @@ def _describe(fetched: Fetched, seen: str | None) -> str:
     return " ".join(parts) or "binary data"
 
 
+# Control characters that text does not contain (tab, newlines, form feed and escape it does).
+_CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r\f\x1b")
+
+
 def _looks_binary(content: bytes) -> bool:
     """NUL bytes or many control characters: not text in any encoding we decode."""
     head = content[:8192]
     if b"\x00" in head:
         return True
-    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\x1b")
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.05
 
 
@@ -147,7 +151,7 @@ def detect_format(fetched: Fetched) -> str:
     Raises UnsupportedFormat for empty input and for anything else, naming what was seen.
     """
     content = fetched.content
-    if not content.strip():
+    if not content or content.isspace():
         raise UnsupportedFormat("the file is empty")
     if b"%PDF-" in content[:1024]:
         return "pdf"

@@ -12,17 +12,19 @@ page of one short paragraph, a table of links) the whole body is written instead
 trafilatura is called with its own defaults (no links, no bold or italic, no images): asking for
 links or formatting changes which blocks it keeps, and on WCXB's dev split that cost word F1
 (pages where it then kept half an article, or nothing). The links of the content are found
-afterwards, by matching the page's links to the written text (`_links`).
+afterwards, by matching the page's links to the written text (`_links`), when the document's
+metadata is first read (`_PageMeta`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from lxml.etree import ParserError, _Element, strip_elements
+from lxml.etree import ElementDefaultClassLookup, ParserError, _Element, strip_elements
 from trafilatura import bare_extraction
 
 from contextd.pipeline.ingest.convert._decode import decode_text, meta_charset
@@ -37,6 +39,17 @@ _PARSER = lxml.html.HTMLParser(
     encoding="utf-8",
     remove_comments=True,
     remove_pis=True,
+)
+# Every element an `HtmlElement`, chosen in C: lxml.html's own lookup is a Python call for each
+# element handed to Python (to give `<form>` or `<input>` their own classes, which neither
+# trafilatura nor we use), a few percent of a page's conversion. Same output on WCXB dev.
+_PARSER.set_element_class_lookup(
+    ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head", "object")
 _NOT_LINKS = re.compile(r"(?i)^(?:javascript|data|vbscript|about):|^#")
@@ -180,9 +193,13 @@ def _base(tree: _Element, url: str | None) -> str | None:
 
 # Pages with less visible text than this (non-space characters) are written whole.
 _SMALL_PAGE = 1000
-# An extraction under this share of the page's visible text is tried again in recall mode, and
-# the second one kept when it writes at least `_RECALL_GAIN` times as much (chosen on WCXB dev).
+# An extraction under this share of the page's visible text and under `_SHORT_MAX` visible
+# characters is tried again in recall mode, and the second one kept when it writes at least
+# `_RECALL_GAIN` times as much (chosen on WCXB dev). The bound is trafilatura's own for its
+# escalation (3000 characters, spaces counted): above it, a second extraction was never better
+# on dev, and it is the big pages whose second extraction costs most.
 _SHORT_SHARE = 0.2
+_SHORT_MAX = 2500
 _RECALL_GAIN = 1.5
 
 
@@ -213,7 +230,10 @@ def _extract(tree: _Element, url: str | None, *, recall: bool = False) -> list[_
     """The main content and the comments trafilatura finds, as its XML trees (none if nothing).
 
     It is called with its own defaults: asking for links, formatting or images changes what it
-    keeps, for the worse (module doc); the links are matched to the written text instead.
+    keeps, for the worse (module doc); the links are matched to the written text instead. In
+    recall mode its result is not compared with readability's and justext's (`fast`): on a
+    listing, that comparison gave back the short block the first extraction had found, where
+    the recall extraction alone had the list (WCXB dev).
     """
     extracted = bare_extraction(
         tree,
@@ -225,6 +245,7 @@ def _extract(tree: _Element, url: str | None, *, recall: bool = False) -> list[_
         include_links=False,
         include_images=False,
         favor_recall=recall,
+        fast=recall,
     )
     if extracted is None or isinstance(extracted, dict):
         return []
@@ -246,11 +267,10 @@ def html_to_document(html: str, url: str | None = None) -> Document:
     page = _size(body.text_content())
     writer = Writer(codes)
     text = writer.markdown(*roots)
-    if _size(text) < _SHORT_SHARE * page:
+    if _size(text) < min(_SHORT_SHARE * page, _SHORT_MAX):
         # Little of a busy page kept (a listing, a product page, a forum thread): trafilatura's
         # recall mode keeps more of such pages, and where it finds much more, it is right more
-        # often than not (WCXB dev: +0.002 word F1 over the pages, for one extraction more on
-        # about one page in twelve).
+        # often than not (WCXB dev).
         again = _extract(tree, url, recall=True)
         more = writer.markdown(*again)
         if _size(more) >= _RECALL_GAIN * _size(text):
@@ -258,13 +278,43 @@ def html_to_document(html: str, url: str | None = None) -> Document:
     whole = not text.strip() or _whole_page_better(body, page, roots)
     if whole:
         text = writer.markdown(body)
-    links = _links(body, _base(tree, url), None if whole else text)
+    base, written = _base(tree, url), None if whole else text
     return Document(
         text=text if text.strip() else "",
         format="html",
         title=title,
-        meta={"links": links} if links else {},
+        meta=_PageMeta(lambda: _links(body, base, written)),
     )
+
+
+class _PageMeta(Mapping[str, object]):
+    """A page's metadata (`links`, when it has any), its links matched to the written text on
+    first read: the matching costs about a twentieth of a page's conversion, which a caller
+    that wants only the text (a preview, the benchmark against trafilatura, which gives no
+    links) need not pay. Any read (a key, iteration, length) matches them, once; the page's
+    tree is let go then."""
+
+    def __init__(self, find_links: Callable[[], list[dict[str, str]]]) -> None:
+        self._find: Callable[[], list[dict[str, str]]] | None = find_links
+        self._meta: dict[str, object] = {}
+
+    def _read(self) -> dict[str, object]:
+        if self._find is not None:
+            links = self._find()
+            self._meta, self._find = ({"links": links} if links else {}), None
+        return self._meta
+
+    def __getitem__(self, key: str) -> object:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __repr__(self) -> str:
+        return repr(self._read())
 
 
 def convert_html(fetched: Fetched) -> Document:
