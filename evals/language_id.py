@@ -241,6 +241,8 @@ def load(
         if taken[language] >= per_language:
             continue
         if kind == "docs":  # whole fences, at most `per_file` from one document
+            if language == "bash" and "Codecademy" in corpus.name:
+                continue  # Codecademy writes program output in ```shell fences
             document = name.rsplit(":", 1)[0]
             if per_document[document] >= per_file:
                 continue
@@ -306,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, required=True, nargs="+")
     parser.add_argument("--per-file", type=int, default=None, help="4 (linguist), 40 (fences)")
     parser.add_argument("--per-language", type=int, default=40)
+    parser.add_argument(
+        "--per-source", type=int, help="at most this many of a language from one --corpus"
+    )
     parser.add_argument("--min-blocks", type=int, default=8)
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -315,10 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
+    per_source = args.per_source or args.per_language
     pairs = [
         pair
         for corpus in args.corpus
-        for pair in load(args.kind, corpus, per_file, args.per_language, args.recursive)
+        for pair in load(args.kind, corpus, per_file, per_source, args.recursive)
     ]
     pairs = capped(pairs, args.per_language)  # the cap holds over all the corpora together
     counts = Counter(language for language, _ in pairs)
