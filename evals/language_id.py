@@ -6,18 +6,21 @@ lines, starting where a chunk of code starts, never only comments or blank lines
 label, and asks `identify_languages` for each. In the same run it scores two baselines on the
 same blocks: magika alone (its best label, mapped to our names) and pygments' `guess_lexer`.
 
-Two corpora, read from a directory (`--corpus DIR`), never downloaded here:
+Three kinds of corpus, read from directories (`--corpus DIR...`), never downloaded here:
 
 * ``linguist``: github-linguist/linguist's ``samples/`` (MIT), one folder per language. This is
   the **tuning** corpus: the cues were checked and the weights chosen on it.
 * ``fences``: Markdown files whose fences carry a language label, e.g. adambard/
-  learnxinyminutes-docs (CC BY-SA 3.0), one document per language. This is the **held-out**
-  corpus: it was only run to report, never to tune.
+  learnxinyminutes-docs (CC BY-SA 3.0, tuning) or Rosetta Code as Markdown (ad-si/RosettaGit,
+  GFDL: the **report** set, with `--recursive`), cut into blocks like the above.
+* ``docs``: the documentation report set (`build_doc_fences.py`): whole fences as written,
+  several `--corpus` directories, `--per-source` capping a language within one of them.
 
 How to get them (the `fetch` tool or any git clone gives a git directory):
 
     git --git-dir=LINGUIST.git archive HEAD samples | tar -x -C /tmp/langcorp/linguist
     git --git-dir=LXYM.git archive HEAD | tar -x -C /tmp/langcorp/lxym
+    git --git-dir=ROSETTAGIT.git archive HEAD content | tar -x -C /tmp/langcorp/rosetta
     python evals/language_id.py --kind linguist --corpus /tmp/langcorp/linguist/samples
     python evals/language_id.py --kind fences --corpus /tmp/langcorp/lxym
 

@@ -1,20 +1,26 @@
-"""Fit the weights that combine language cues and magika (`_langmodel`); write its weights.
+"""Fit the language model (`langmodel`): its text model, magika's weight, the skip threshold.
 
-    python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples
+    python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples \
+        --fences /tmp/langcorp/lxym --tree /tmp/langcorp/ex /work/main/.venv/lib \
+        /usr/share/perl5 /usr/lib/node_modules          # --validate: figures only
 
-Training data, all of it tuning data (never the held-out corpus of `language_id.py`):
+Training data, all of it tuning data (never the report sets of `language_id.py`: Rosetta Code
+and the documentation fences of `build_doc_fences.py`):
 
-* blocks cut from Linguist's samples (`language_id.load`, the same cutting as the eval);
+* blocks cut from Linguist's samples and learnxinyminutes (the same cutting as the eval);
 * the gold spans of the dev half of `artifacts_eval.py` (chat answers and documentation with
-  labelled fences), so the weights also fit the short shell, Python and JavaScript blocks of
-  real chats. Its held-out half, which `artifacts_eval.py` reports, is not read.
+  labelled fences); its held-out half, which `artifacts_eval.py` reports, is not read;
+* `--tree` directories (`langid_corpus`): files named by extension and labelled fences, e.g.
+  exercism's language tracks and the sources installed on the machine.
 
-Two multinomial logistic regressions (L2) are fitted: cues and magika together, and cues
-alone. The cue-only probability from which magika is skipped (`"sure"`) is chosen with each
-tuning corpus held out of the fit in turn (`choose_sure`). magika's probabilities are cached
-in `--cache` (they cost ~20 ms a block). The weights are written to
-`src/contextd/pipeline/artifacts/langid_weights.json` as plain JSON, so the
-product needs neither numpy nor scikit-learn at run time.
+The text model (a multinomial logistic regression over cue scores and token features) is
+scored out of fold (4 folds by file: blocks of one file share identifiers), and those
+out-of-fold probabilities, with magika's for up to `--stack-per-language` blocks a language,
+choose magika's weight and the probability from which magika is skipped: the best mean over
+tuning corpora (each corpus counts once: the report sets are other corpora). magika's
+probabilities are cached in `--cache` (~20 ms a block), the out-of-fold probabilities next to
+it. The weights go to `src/contextd/pipeline/artifacts/langid_weights.json` (int8, one scale),
+so the product needs neither numpy nor scikit-learn at run time.
 """
 
 from __future__ import annotations
