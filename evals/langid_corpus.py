@@ -36,6 +36,8 @@ MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generat
 # blocks without them, and the lowest out-of-fold accuracy of the tuning data.)
 _SKIP = frozenset({"markdown", "text", "csv"})
 _IN_OBJC = frozenset({"objective-c"})
+# Vendored or bundled code (minified, generated) is not what people paste. The test is on the
+# whole path, so a root under node_modules/ (/usr/lib/node_modules) gives its Markdown only.
 _SKIP_DIRS = frozenset({"node_modules", ".git", "__pycache__", "vendor", "third_party"})
 
 
