@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from contextd.pipeline.artifacts._cues import CUES
 
@@ -65,15 +66,10 @@ class _Weights:
     sure: float
 
 
-def _layer(data: Mapping[str, object], n: int) -> _Layer:
+def _layer(data: dict[str, Any], n: int) -> _Layer:
     """Decode a layer: int8 rows in base64, times one scale."""
-    scale = float(data["scale"])  # type: ignore[arg-type]
-    bias = tuple(float(b) for b in data["bias"])  # type: ignore[attr-defined]
-    rows = {
-        name: array("b", base64.b64decode(packed)[:n])
-        for name, packed in data["rows"].items()  # type: ignore[attr-defined]
-    }
-    return _Layer(bias, scale, rows)
+    rows = {name: array("b", base64.b64decode(packed)[:n]) for name, packed in data["rows"].items()}
+    return _Layer(tuple(float(b) for b in data["bias"]), float(data["scale"]), rows)
 
 
 @cache
