@@ -6,18 +6,21 @@ lines, starting where a chunk of code starts, never only comments or blank lines
 label, and asks `identify_languages` for each. In the same run it scores two baselines on the
 same blocks: magika alone (its best label, mapped to our names) and pygments' `guess_lexer`.
 
-Two corpora, read from a directory (`--corpus DIR`), never downloaded here:
+Three kinds of corpus, read from directories (`--corpus DIR...`), never downloaded here:
 
 * ``linguist``: github-linguist/linguist's ``samples/`` (MIT), one folder per language. This is
   the **tuning** corpus: the cues were checked and the weights chosen on it.
 * ``fences``: Markdown files whose fences carry a language label, e.g. adambard/
-  learnxinyminutes-docs (CC BY-SA 3.0), one document per language. This is the **held-out**
-  corpus: it was only run to report, never to tune.
+  learnxinyminutes-docs (CC BY-SA 3.0, tuning) or Rosetta Code as Markdown (ad-si/RosettaGit,
+  GFDL: the **report** set, with `--recursive`), cut into blocks like the above.
+* ``docs``: the documentation report set (`build_doc_fences.py`): whole fences as written,
+  several `--corpus` directories, `--per-source` capping a language within one of them.
 
 How to get them (the `fetch` tool or any git clone gives a git directory):
 
     git --git-dir=LINGUIST.git archive HEAD samples | tar -x -C /tmp/langcorp/linguist
     git --git-dir=LXYM.git archive HEAD | tar -x -C /tmp/langcorp/lxym
+    git --git-dir=ROSETTAGIT.git archive HEAD content | tar -x -C /tmp/langcorp/rosetta
     python evals/language_id.py --kind linguist --corpus /tmp/langcorp/linguist/samples
     python evals/language_id.py --kind fences --corpus /tmp/langcorp/lxym
 
@@ -124,6 +127,7 @@ _FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 _COMMENT_RE = re.compile(r"^\s*(?:#|//|--|;|%|/\*|\*|<!--|\"\"\"|'|!|rem\b|REM\b)")
 _MAX_LINES = 40
 _MIN_LINES = 5
+_DOC_MAX_LINES = 60
 
 
 def fold(language: str | None) -> str | None:
@@ -168,10 +172,29 @@ def fenced_files(root: Path, recursive: bool) -> Iterator[tuple[str, str, str]]:
             end = index + 1
             while end < len(lines) and not lines[end].startswith(fence):
                 end += 1
-            language = fold(match.group("info").strip("{}.") or None)
+            info = match.group("info").strip("{}.")
+            if info.startswith("codebyte/"):  # Codecademy's runnable blocks: codebyte/python
+                info = info.removeprefix("codebyte/")
+            language = fold(info or None)
             if language is not None:
                 yield language, f"{path.name}:{index + 1}", "\n".join(lines[index + 1 : end])
             index = end + 1
+
+
+def whole_blocks(text: str) -> list[str]:
+    """A documentation fence as it was written (cut at 60 lines), when it is code.
+
+    For the documentation set (`--kind docs`): blocks of at least 3 non-blank lines, most of
+    them not comments; shorter ones (a lone command, one call) carry too little to name.
+    """
+    chunk = text.replace("\r\n", "\n").split("\n")[:_DOC_MAX_LINES]
+    while chunk and not chunk[-1].strip():
+        chunk.pop()
+    while chunk and not chunk[0].strip():
+        chunk.pop(0)
+    filled = [line for line in chunk if line.strip()]
+    code = [line for line in filled if not _COMMENT_RE.match(line)]
+    return ["\n".join(chunk)] if len(filled) >= 3 and len(code) * 2 >= len(filled) else []
 
 
 def blocks(name: str, text: str, limit: int) -> list[str]:
@@ -209,18 +232,44 @@ def load(
     kind: str, corpus: Path, per_file: int, per_language: int, recursive: bool = False
 ) -> list[tuple[str, str]]:
     """(gold language, block) pairs, at most `per_language` per language."""
-    files = linguist_files(corpus) if kind == "linguist" else fenced_files(corpus, recursive)
+    files = (
+        linguist_files(corpus)
+        if kind == "linguist"
+        else fenced_files(corpus, recursive or kind == "docs")
+    )
     taken: Counter[str] = Counter()
+    per_document: Counter[str] = Counter()
     pairs: list[tuple[str, str]] = []
     for language, name, text in files:
         if taken[language] >= per_language:
             continue
-        for block in blocks(name, text, per_file):
+        if kind == "docs":  # whole fences, at most `per_file` from one document
+            if language == "bash" and "Codecademy" in corpus.name:
+                continue  # Codecademy writes program output in ```shell fences
+            document = name.rsplit(":", 1)[0]
+            if per_document[document] >= per_file:
+                continue
+            found = whole_blocks(text)
+            per_document[document] += len(found)
+        else:
+            found = blocks(name, text, per_file)
+        for block in found:
             if taken[language] >= per_language:
                 break
             taken[language] += 1
             pairs.append((language, block))
     return pairs
+
+
+def capped(pairs: list[tuple[str, str]], per_language: int) -> list[tuple[str, str]]:
+    """The first `per_language` pairs of each language, in order."""
+    taken: Counter[str] = Counter()
+    out = []
+    for language, block in pairs:
+        taken[language] += 1
+        if taken[language] <= per_language:
+            out.append((language, block))
+    return out
 
 
 # --- systems ---------------------------------------------------------------------------------
@@ -258,10 +307,13 @@ def score(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kind", choices=("linguist", "fences"), required=True)
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--kind", choices=("linguist", "fences", "docs"), required=True)
+    parser.add_argument("--corpus", type=Path, required=True, nargs="+")
     parser.add_argument("--per-file", type=int, default=None, help="4 (linguist), 40 (fences)")
     parser.add_argument("--per-language", type=int, default=40)
+    parser.add_argument(
+        "--per-source", type=int, help="at most this many of a language from one --corpus"
+    )
     parser.add_argument("--min-blocks", type=int, default=8)
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -271,7 +323,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
-    pairs = load(args.kind, args.corpus, per_file, args.per_language, args.recursive)
+    per_source = args.per_source or args.per_language
+    pairs = [
+        pair
+        for corpus in args.corpus
+        for pair in load(args.kind, corpus, per_file, per_source, args.recursive)
+    ]
+    pairs = capped(pairs, args.per_language)  # the cap holds over all the corpora together
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= args.min_blocks]
     if not args.all_languages:  # languages contextd cannot name at all are not its errors

@@ -10,12 +10,13 @@ Three sources of evidence, cheapest first:
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
    every one of its labels that names a language is mapped to ours (`lisp`, `cs`, `proto`...).
    It is the expensive step (~15 ms a call on one core), so the caller passes a budget of calls,
-   and it is skipped when the cues alone already make the fitted model sure (a probability
+   and it is skipped when the text alone already makes the fitted model sure (a probability
    threshold chosen out of fold by evals/train_langid.py, stored with the weights).
 
-A fitted combiner (`langmodel`: a logistic regression over the cue scores, magika's
-probabilities and a vocabulary of tokens, trained by evals/train_langid.py on Linguist's samples
-and documentation fences) turns the evidence into one answer. Languages it was not trained on
+A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
+token pairs and line edges, trained by evals/train_langid.py on about 20,000 blocks of labelled
+code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
+one answer. Languages it was not trained on
 (nginx, HTTP, Protocol Buffers, Dockerfile, diff) are answered from their own cues when those
 lead clearly. Languages that are supersets of another (TypeScript of JavaScript, C++ of C) or
 that models confuse with shells (PowerShell, Windows batch) are only answered when a cue

@@ -290,6 +290,16 @@ _EXTENSIONS: dict[str, str] = {
     "bat": "batch",
     "cmd": "batch",
     "http": "http",
+    "tcl": "tcl",
+    "groovy": "groovy",
+    "tex": "latex",
+    "fsx": "fsharp",
+    "mli": "ocaml",
+    "hrl": "erlang",
+    "f95": "fortran",
+    "mk": "makefile",
+    "coffee": "coffeescript",
+    "mm": "objective-c",
 }
 
 # Files known by their whole name rather than an extension.

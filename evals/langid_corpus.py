@@ -1,0 +1,101 @@
+"""Labelled code for fitting the language model (`train_langid.py`): files named by extension.
+
+Linguist's samples have 12 to 300 blocks a language, too few for the rarer ones (Kotlin 18,
+Tcl 14). Two more kinds of tuning code, both read from directories, nothing downloaded here:
+
+* source trees whose files are named by extension (`language_for_filename`): the exercism
+  language tracks (exercism/<track>, MIT; their example solutions, stubs and tests), the
+  packages installed in the virtualenv (Python, C headers, JavaScript, shell);
+* the labelled fences of the Markdown documents in the same trees (the tracks' concept and
+  exercise documents), read like `language_id.fenced_files`.
+
+How to get the tracks (the `fetch` tool gives a git directory per repository):
+
+    for t in tcl kotlin julia ...; do mkdir -p /tmp/langcorp/ex/$t
+      git --git-dir=EXERCISM_$t.git archive HEAD exercises concepts docs \
+        | tar -x -C /tmp/langcorp/ex/$t; done
+
+None of this is Rosetta Code (`language_id.py`'s report set) or the documentation set of
+`build_doc_fences.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import language_id
+
+from contextd.pipeline.artifacts import canonical_language
+from contextd.pipeline.artifacts._languages import language_for_filename
+
+MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generated code
+# Prose and tables, not code. (Configuration files are kept: YAML, TOML and INI had 30 to 80
+# blocks without them, and the lowest out-of-fold accuracy of the tuning data.)
+_SKIP = frozenset({"markdown", "text", "csv"})
+_IN_OBJC = frozenset({"objective-c"})
+# Vendored or bundled code (minified, generated) is not what people paste. The test is on the
+# whole path, so a root under node_modules/ (/usr/lib/node_modules) gives its Markdown only.
+_SKIP_DIRS = frozenset({"node_modules", ".git", "__pycache__", "vendor", "third_party"})
+
+
+def code_files(
+    root: Path, full: Callable[[str], bool] = lambda language: False
+) -> Iterator[tuple[str, str, str]]:
+    """(language, name, text) for every file under `root` whose name gives its language.
+
+    Identical files (a track's stubs repeat in every exercise) are read once.
+    """
+    seen: set[str] = set()
+    paths = sorted(root.rglob("*"), key=lambda p: hashlib.sha256(str(p).encode()).hexdigest())
+    for path in paths:  # in an order fixed by a hash, so a cap takes a spread of files
+        if not path.is_file() or _SKIP_DIRS.intersection(path.parts):
+            continue
+        language = language_id.fold(language_for_filename(path.name))
+        if (
+            language in ("c", None)
+            and path.suffix in (".m", ".h")
+            and _IN_OBJC.intersection(path.parts)
+        ):
+            language = "objective-c"  # `.m` is MATLAB or Objective-C: the track tells
+        if language is None or language in _SKIP or full(language):
+            continue
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        yield language, str(path.relative_to(root)), text
+
+
+def tree_files(root: Path, per_language: int) -> Iterator[tuple[str, str, str]]:
+    """The files, then the labelled fences, under `root` (files of a full language unread)."""
+    taken: Counter[str] = Counter()
+    for language, name, text in code_files(root, lambda lang: taken[lang] >= per_language):
+        taken[language] += 1
+        yield language, name, text
+    yield from language_id.fenced_files(root, recursive=True)
+
+
+def collect(
+    files: Iterator[tuple[str, str, str]], per_file: int, per_language: int
+) -> list[tuple[str, str, str]]:
+    """(language, file name, block) from (language, name, text) files, capped per language."""
+    taken: Counter[str] = Counter()
+    out: list[tuple[str, str, str]] = []
+    for language, name, text in files:
+        if canonical_language(language) is None or taken[language] >= per_language:
+            continue
+        for block in language_id.blocks(name, text, per_file):
+            if taken[language] >= per_language:
+                break
+            taken[language] += 1
+            out.append((language, name, block))
+    return out
