@@ -21,6 +21,10 @@ Why this design:
 - **Real text**: the LoCoMo development conversations (`../shared/evaldata/locomo-dev/`)
   repeated until the size is reached (each repetition's turns numbered so no turn repeats
   exactly); without them, a generated conversation. Peak RSS of the server (VmHWM) is reported.
+- **Default worker settings**: creating a source wakes the embedded worker at once, so the
+  job poll keeps its default; a 20 ms poll had the idle lanes' threads query the jobs table
+  200 times a second beside the paste (the client's own 20 ms status poll is counted in
+  `CPU s`, a few milliseconds each).
 - **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
   checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
   CPU time during the paste, which a loaded machine inflates less than the wall time.
@@ -164,7 +168,6 @@ def run(
             "CONTEXTD_EMBEDDING_RUNTIME": runtime,
             "CONTEXTD_MODEL_DIR": str(models),
             "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000",
-            "CONTEXTD_JOB_POLL_SECONDS": "0.02",
         }
         server = ServerProcess(Path(tmp) / "data", env)
         key = server.cli("keys", "create", "--name", "bench").strip().splitlines()[-1]
