@@ -28,6 +28,9 @@ Why this design:
 - **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
   checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
   CPU time during the paste, which a loaded machine inflates less than the wall time.
+- **One paste at a time**: after each COMPLETED the bench waits until the server's CPU is quiet
+  (its vectors, embedded after COMPLETED, are done; `quiet s`, up to a second more than that)
+  before the next size, so no paste is timed behind the previous one's work.
 """
 
 from __future__ import annotations
@@ -183,6 +186,9 @@ def run(
                     cpu = server.cpu_seconds() or 0.0
                     seconds = paste(client, space, texts[words])
                     cpu = (server.cpu_seconds() or 0.0) - cpu
+                    settle = time.perf_counter()
+                    wait_quiet(server)  # the vectors follow COMPLETED; the next size waits
+                    settle = time.perf_counter() - settle
                     base = tokenize_seconds(texts[words])
                     rows.append(
                         {
@@ -191,6 +197,7 @@ def run(
                             "words": words,
                             "seconds": round(seconds, 2),
                             "server_cpu_seconds": round(cpu, 1),
+                            "quiet_after_seconds": round(settle, 1),
                             "tokenize_seconds": round(base, 3),
                             "x_tokenize": round(seconds / base, 1),
                             "server_peak_rss_mb": round(peak_rss_mb(server.pid)),
@@ -230,16 +237,16 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    head = ("runtime", "words", "seconds", "CPU s", "tokenize s", "x tokenize", "RSS MB", "load")
+    head = ("runtime", "words", "seconds", "CPU s", "quiet s", "tokenize s", "x tokenize")
     print(
-        f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>7} {head[4]:>10} {head[5]:>10} "
-        f"{head[6]:>7} {head[7]:>5} src"
+        f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>7} {head[4]:>7} {head[5]:>10} "
+        f"{head[6]:>10} {'RSS MB':>7} {'load':>5} src"
     )
     for r in rows:
         print(
             f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['server_cpu_seconds']:>7} "
-            f"{r['tokenize_seconds']:>10} {r['x_tokenize']:>10} {r['server_peak_rss_mb']:>7} "
-            f"{r['load']:>5} {r['src']}"
+            f"{r['quiet_after_seconds']:>7} {r['tokenize_seconds']:>10} {r['x_tokenize']:>10} "
+            f"{r['server_peak_rss_mb']:>7} {r['load']:>5} {r['src']}"
         )
     for words in sizes:
         srcs = [(r["runtime"], r["src"], r["seconds"]) for r in rows if r["words"] == words]

@@ -102,7 +102,6 @@ def test_nested_and_concurrent_jobs_release_the_lane_only_when_all_end() -> None
             assert foreground.running() == 2
         assert not foreground.wait_idle(timeout=0.05)
     assert foreground.wait_idle(timeout=0.05)
-    with pytest.raises(RuntimeError):
-        with foreground.processing():
-            raise RuntimeError("a failing job still releases the lane")
+    with pytest.raises(RuntimeError), foreground.processing():
+        raise RuntimeError("a failing job still releases the lane")
     assert foreground.running() == 0

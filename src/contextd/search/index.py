@@ -3,8 +3,9 @@
 Text chunks are written as soon as a source's turns are (before artifacts and the snapshot are
 built), so lexical search finds new content early; embeddings follow (in the processing job
 itself with `embed_inline`, else in their own job, which waits while a source is processed:
-`foreground`), and vector search includes a chunk once it has one. Changing the embedding model re-embeds chunks without re-extracting anything:
-`embedding_model` tells which vectors are stale.
+`foreground`), and vector search includes a chunk once it has one. Changing the embedding
+model re-embeds chunks without re-extracting anything: `embedding_model` tells which vectors
+are stale.
 """
 
 from __future__ import annotations
