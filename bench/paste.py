@@ -10,8 +10,8 @@ Why this design:
   POST until the source reads COMPLETED (polled every 20 ms), so every stage counts: parsing the
   turns, artifacts, the snapshot (whose checks embed sentences) and the commit.
 - **The model is warm**: each server is timed only once `/health` says its model is ready and
-  after one small source whose work (its vectors follow its COMPLETED) is over, so the figure
-  is the steady state; the first start's cost is
+  after one small source whose vectors (they follow its COMPLETED) are all written, so the
+  figure is the steady state; the first start's cost is
   `bench/cold_start.py`'s. The ONNX files are exported once into a temporary model dir shared by
   the runs.
 - **Same-run baseline**: reading the text and counting its tokens with the same tokenizer
@@ -28,9 +28,10 @@ Why this design:
 - **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
   checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
   CPU time during the paste, which a loaded machine inflates less than the wall time.
-- **One paste at a time**: after each COMPLETED the bench waits until the server's CPU is quiet
-  (its vectors, embedded after COMPLETED, are done; `quiet s`, up to a second more than that)
-  before the next size, so no paste is timed behind the previous one's work.
+- **One paste at a time**: after each COMPLETED the bench waits until every chunk of the
+  source has its vector (read-only from the server's SQLite file every 50 ms; `vectors` is that
+  wait, the vectors' lag behind COMPLETED) before the next size, so no paste is timed behind
+  the previous one's embedding.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine, create_engine, func, select
 
 from contextd.pipeline.embed_onnx import ensure_models
 from contextd.pipeline.tokens import count_tokens
+from contextd.store.tables import Chunk
 from contextd.testing import ServerProcess
 
 LOCOMO = Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "locomo-dev"
@@ -129,20 +132,21 @@ def wait_ready(url: str, timeout: float = 600) -> None:
     raise RuntimeError("the model never became ready")
 
 
-def wait_quiet(server: ServerProcess, timeout: float = 300) -> None:
-    """Until the server's CPU time stays nearly still for a second: the jobs of the warm-up
-    source (its vectors follow its COMPLETED) are over, so the timed paste is the only work."""
+def wait_vectors(engine: Engine, source_id: str, timeout: float = 3600) -> float:
+    """Seconds until every chunk of the source has a vector (read-only, every 50 ms): the vectors
+    follow COMPLETED, and the next paste must not be timed behind them."""
+    query = select(func.count()).where(Chunk.source_id == source_id, Chunk.embedding.is_(None))
+    start = time.perf_counter()
     deadline = time.monotonic() + timeout
-    quiet = 0
-    last = server.cpu_seconds() or 0.0
-    while time.monotonic() < deadline and quiet < 2:
-        time.sleep(0.5)
-        now = server.cpu_seconds() or 0.0
-        quiet = quiet + 1 if now - last < 0.1 else 0
-        last = now
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(query).scalar_one() == 0:
+                return time.perf_counter() - start
+        time.sleep(0.05)
+    raise RuntimeError("vectors not embedded in time")
 
 
-def paste(client: httpx.Client, space: str, text: str, timeout: float = 3600) -> float:
+def paste(client: httpx.Client, space: str, text: str, timeout: float = 3600) -> tuple[float, str]:
     start = time.perf_counter()
     body = {"type": "CONTENT", "instructions": {}, "initial_data": {"data": text}}
     response = client.post(f"/v1/spaces/{space}/sources", json=body)
@@ -155,7 +159,7 @@ def paste(client: httpx.Client, space: str, text: str, timeout: float = 3600) ->
         if status in {"COMPLETED", "FAILED", "CANCELED"}:
             if status != "COMPLETED":
                 raise RuntimeError(f"source {status}")
-            return time.perf_counter() - start
+            return time.perf_counter() - start, str(source["id"])
         time.sleep(0.02)
     raise RuntimeError("source not processed in time")
 
@@ -173,6 +177,7 @@ def run(
             "CONTEXTD_RATE_LIMIT_PER_MINUTE": "100000",
         }
         server = ServerProcess(Path(tmp) / "data", env)
+        engine = create_engine(f"sqlite:///{Path(tmp) / 'data' / 'contextd.db'}")
         key = server.cli("keys", "create", "--name", "bench").strip().splitlines()[-1]
         server.start()
         try:
@@ -180,15 +185,13 @@ def run(
             headers = {"Authorization": f"Bearer {key}"}
             with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
                 space = client.post("/v1/spaces", json={"name": "bench"}).json()["id"]
-                paste(client, space, conversation(2000))  # first job: nothing left to load
-                wait_quiet(server)  # and its vectors, embedded after its COMPLETED, are done
+                _, warm = paste(client, space, conversation(2000))  # nothing left to load
+                wait_vectors(engine, warm)  # and its vectors, which follow its COMPLETED
                 for words in sizes:
                     cpu = server.cpu_seconds() or 0.0
-                    seconds = paste(client, space, texts[words])
+                    seconds, source_id = paste(client, space, texts[words])
                     cpu = (server.cpu_seconds() or 0.0) - cpu
-                    settle = time.perf_counter()
-                    wait_quiet(server)  # the vectors follow COMPLETED; the next size waits
-                    settle = time.perf_counter() - settle
+                    vectors = wait_vectors(engine, source_id)  # before the next size
                     base = tokenize_seconds(texts[words])
                     rows.append(
                         {
@@ -197,7 +200,7 @@ def run(
                             "words": words,
                             "seconds": round(seconds, 2),
                             "server_cpu_seconds": round(cpu, 1),
-                            "quiet_after_seconds": round(settle, 1),
+                            "vectors_after_seconds": round(vectors, 1),
                             "tokenize_seconds": round(base, 3),
                             "x_tokenize": round(seconds / base, 1),
                             "server_peak_rss_mb": round(peak_rss_mb(server.pid)),
@@ -206,6 +209,7 @@ def run(
                     )
         finally:
             server.stop()
+            engine.dispose()
     return rows
 
 
@@ -237,7 +241,7 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    head = ("runtime", "words", "seconds", "CPU s", "quiet s", "tokenize s", "x tokenize")
+    head = ("runtime", "words", "seconds", "CPU s", "vectors", "tokenize s", "x tokenize")
     print(
         f"{head[0]:8} {head[1]:>9} {head[2]:>8} {head[3]:>7} {head[4]:>7} {head[5]:>10} "
         f"{head[6]:>10} {'RSS MB':>7} {'load':>5} src"
@@ -245,7 +249,7 @@ def main() -> None:
     for r in rows:
         print(
             f"{r['runtime']:8} {r['words']:>9} {r['seconds']:>8} {r['server_cpu_seconds']:>7} "
-            f"{r['quiet_after_seconds']:>7} {r['tokenize_seconds']:>10} {r['x_tokenize']:>10} "
+            f"{r['vectors_after_seconds']:>7} {r['tokenize_seconds']:>10} {r['x_tokenize']:>10} "
             f"{r['server_peak_rss_mb']:>7} {r['load']:>5} {r['src']}"
         )
     for words in sizes:
