@@ -151,8 +151,8 @@ class Settings(BaseSettings):
     embed_inline: bool = Field(
         default=True,
         description="the processing job embeds what its source's chunks lack right after "
-        "COMPLETED, so vectors never queue behind other sources' embedding (turn chunks are "
-        "still queued for the embedding lane, in parallel with extraction)",
+        "COMPLETED, so vectors never queue behind other sources' embedding (turn chunks "
+        "included: the embedding lane waits while a source is processed)",
     )
     job_lease_seconds: float = Field(
         default=60.0,

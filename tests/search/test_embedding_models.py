@@ -118,3 +118,25 @@ def test_the_processing_job_embeds_what_its_chunks_lack_after_completed(
             assert embedded == {"openai:m1"}
         wait_models(runtime, {"openai:m1"})
     runtime.close()
+
+
+def test_each_chunk_is_embedded_once_while_the_lane_waits_for_processing(
+    tmp_path: Path, embeddings: FakeEmbeddingServer
+) -> None:
+    """The turn chunks' embedding job is queued when the turns are written, but the lane waits
+    until the processing job (inline embedding included) is over: every chunk's text reaches
+    the model once, not once from the lane and again inline."""
+    runtime, server = start(tmp_path, embeddings, "m1", embed_concurrency=1)
+    with server, Service(runtime, server.url).client() as client:
+        space = client.space()
+        source = client.source(
+            space["id"], {"type": "CONTENT", "initial_data": {"data": transcript(120)}}
+        )
+        assert client.wait(source["id"])["status"] == "COMPLETED"
+        wait_models(runtime, {"openai:m1"})
+        with runtime.db.read_session() as session:
+            chunks = session.scalars(select(Chunk.id).where(Chunk.source_id == source["id"])).all()
+    runtime.close()
+    sent = [text for call in embeddings.calls for text in call["input"]]
+    assert len(chunks) > 1
+    assert len(sent) == len(chunks) == len(set(sent))

@@ -2,9 +2,10 @@
 
 Text chunks are written as soon as a source's turns are (before artifacts and the snapshot are
 built), so lexical search finds new content early; embeddings follow (in the processing job
-itself with `embed_inline`, else in their own job), and vector search includes a chunk once it
-has one. Changing the embedding model re-embeds chunks without re-extracting anything:
-`embedding_model` tells which vectors are stale.
+itself with `embed_inline`, else in their own job, which waits while a source is processed:
+`foreground`), and vector search includes a chunk once it has one. Changing the embedding
+model re-embeds chunks without re-extracting anything: `embedding_model` tells which vectors
+are stale.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contextd.pipeline.chunk import (
 )
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
+from contextd.search import foreground
 from contextd.store.db import Database
 from contextd.store.tables import Artifact, Chunk, Source
 
@@ -123,12 +125,23 @@ _SET_EMBEDDING = (
 )
 
 
-def embed_pending(db: Database, embedder: Embedder, source_id: str | None) -> int:
+def embed_pending(
+    db: Database,
+    embedder: Embedder,
+    source_id: str | None,
+    *,
+    yield_to_processing: bool = False,
+) -> int:
     """Embed the chunks (of one source, or all) lacking a vector from `embedder`; returns how
-    many were embedded. Each batch commits on its own, so progress survives a crash."""
+    many were embedded. Each batch commits on its own, so progress survives a crash.
+    `yield_to_processing` (the embedding lane): before each batch, wait until no processing job
+    of this process runs (`foreground`), so a paste's COMPLETED does not share the cores with
+    its own turn vectors, nor embed what the job then embeds inline."""
     done = 0
     after = 0
     while True:
+        if yield_to_processing:
+            foreground.wait_idle()
         with db.read_session() as session:
             query = select(Chunk.id, Chunk.title, Chunk.text).where(
                 _stale(embedder.name), Chunk.id > after

@@ -18,7 +18,7 @@ def purge_blobs(ctx: TaskContext) -> None:
 
 
 def embed_chunks(ctx: TaskContext) -> None:
-    embed_pending(ctx.runtime.db, ctx.runtime.embedder, ctx.job.source_id)
+    embed_pending(ctx.runtime.db, ctx.runtime.embedder, ctx.job.source_id, yield_to_processing=True)
 
 
 HANDLERS: dict[str, Handler[Runtime]] = {

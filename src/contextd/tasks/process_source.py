@@ -24,6 +24,7 @@ from contextd.pipeline.ingest import ingest
 from contextd.pipeline.snapshot import source_tokens
 from contextd.pipeline.toolcalls import complete_calls
 from contextd.pipeline.types import Fetched, PipelineError, content_hash
+from contextd.search import foreground
 from contextd.search.index import embed_pending, enqueue_embedding
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback
@@ -38,6 +39,12 @@ log = logging.getLogger("contextd.jobs")
 
 
 def run(ctx: TaskContext) -> None:
+    # The embedding lane waits while this runs: see `search.foreground`.
+    with foreground.processing():
+        _run(ctx)
+
+
+def _run(ctx: TaskContext) -> None:
     plan = _begin(ctx)
     if plan is None:
         # A run taken over after its worker died may have committed COMPLETED but not embedded.
@@ -60,7 +67,7 @@ def _embed_inline(ctx: TaskContext, source_id: str) -> None:
     """With `embed_inline`, embed what the source's chunks still lack right after COMPLETED, in
     this job: under a batch, an embedding lane behind by many sources would leave this one's
     vectors waiting for all of theirs, while here they follow within the seconds one source's
-    artifact and snapshot chunks (and any turn chunks the lane has not reached) take. A failure
+    chunks take (its turn chunks too: the lane does not embed them while this job runs). A failure
     (an embedding endpoint down) queues the embedding job, which retries with back-off."""
     if not ctx.runtime.settings.embed_inline:
         return

@@ -71,8 +71,9 @@ def stage_text(
                 .values(tool_calls=tool_calls_to_json(turn.tool_calls))
             )
         source.turn_count = (source.turn_count if append else 0) + len(turns)
-        # Queued, not inline: the embedding lane embeds these while this job builds artifacts
-        # and the snapshot, so a large paste's COMPLETED does not wait for its turn vectors.
+        # Queued, not embedded here, so a large paste's COMPLETED does not wait for its turn
+        # vectors; nor does the lane embed them while this job builds artifacts and the
+        # snapshot (it waits: `search.foreground`), so they follow COMPLETED, inline or queued.
         index_text(session, source, turns, document, append=append)
 
 
