@@ -70,8 +70,11 @@ class WorkerProcess:
         proc = self.proc
         if proc is None or proc.stdin is None:
             return
+        # Through the file object, not its descriptor: it refuses once closed (ValueError), so
+        # a byte never lands in a file that reused the number of a dead child's pipe.
         with contextlib.suppress(OSError, ValueError):  # full, closed, or the child just died
-            os.write(proc.stdin.fileno(), b"!")
+            proc.stdin.write(b"!")
+            proc.stdin.flush()
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM: the child stops its runner (running jobs get `timeout` to finish, as the
