@@ -17,14 +17,19 @@ Why this design:
   with bounded concurrency), so client CPU is never spent inside a server's process. On a small
   machine client and servers still share the cores; the output says so, and reports the CPU
   time each side spends per request so a client-bound run is visible.
-- **The embedded worker busy.** contextd's worker runs in the server process, so its jobs
-  compete with the requests for the cores and for the GIL. Every phase (the bare one too, so
-  both see the same machine) runs while a feeder in this process keeps at least
-  `--backlog` `process_source` jobs queued (CONTENT sources of `--busy-words` words, posted
-  through the API) and samples the server's `jobs` table every 0.1 s: the output prints the
-  share of samples in which a job was running. `--idle-worker` measures without the feeder.
-- **Memory.** RSS of `contextd serve` once the first source is processed (model loaded, idle),
-  and its peak while the phases run (sampled from `/proc`).
+- **The embedded worker busy.** contextd's worker runs in a child process of `contextd serve`
+  (the default, `CONTEXTD_WORKER_PROCESS`) or in the server process, and its jobs compete with
+  the requests for the cores (and, in-process, for the GIL). Every phase (the bare one too, so
+  both see the same machine) runs while a feeder in this process (`bench/_procs.py`) keeps at
+  least `--backlog` `process_source` jobs queued (CONTENT sources of `--busy-words` words,
+  posted through the API) and samples the server's `jobs` table every 0.1 s: the output prints
+  the share of samples in which a job was running. `--idle-worker` measures without the feeder.
+- **CPU per request** of the server process (`srv cpu`) and of its children (`wkr cpu`, the
+  worker process; n/a when the worker runs in the server process, whose `srv cpu` then counts
+  the jobs too), from `/proc`.
+- **Memory.** RSS of `contextd serve` and of its worker process once the first source is
+  processed (models loaded, idle), and the peak of each while the phases run (sampled from
+  `/proc`).
 - **Rounds.** The phases run `--rounds` times in turn (bare, get-source, create-source, ...);
   each contextd phase is divided by the bare phase of its own round, and the median ratio
   over the rounds is the figure.
@@ -44,11 +49,9 @@ import contextlib
 import json
 import os
 import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -58,6 +61,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from _procs import BusyWorker, ChildCpu, children, rss_mb  # bench/_procs.py: /proc, feeder
 from workers import conversation  # bench/workers.py: the same generated conversations
 
 from contextd.pipeline.embed_onnx import ensure_models
@@ -92,6 +96,8 @@ class PhaseResult:
     p99_ms: float
     server_cpu_ms_per_req: float | None
     client_cpu_ms_per_req: float
+    # CPU of the server's child processes (its worker process), per request; None: no child
+    worker_cpu_ms_per_req: float | None = None
     round: int = 1
     worker_busy: float | None = None  # share of samples with a job running (None: not sampled)
     warmup_errors: int = 0
@@ -168,78 +174,6 @@ def create_settled_source(client: httpx.Client, space_id: str, timeout: float) -
     return source_id, status
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, in MB (0 when it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-class BusyWorker:
-    """Keeps the embedded worker busy while the phases run: a thread that posts a CONTENT
-    source whenever fewer than `backlog` processing jobs are queued, and samples whether a job
-    is running (the server's `jobs` table, read-only; SQLite's WAL lets it read beside the
-    server) and the server's RSS. `busy_share()` is the share of samples since `mark()` in
-    which a job was running."""
-
-    def __init__(self, base_url: str, key: str, space_id: str, database: Path, pid: int) -> None:
-        self.base_url, self.key, self.space_id, self.pid = base_url, key, space_id, pid
-        self.database = database
-        self.backlog = 0
-        self.words = 2000
-        self.posted = 0
-        self.peak_rss_mb = 0.0
-        self._samples: list[bool] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="busy-worker", daemon=True)
-
-    def start(self, backlog: int, words: int) -> BusyWorker:
-        self.backlog, self.words = backlog, words
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(30)
-
-    def mark(self) -> int:
-        return len(self._samples)
-
-    def busy_share(self, since: int) -> float | None:
-        window = self._samples[since:]
-        return sum(window) / len(window) if window else None
-
-    def _counts(self, db: sqlite3.Connection) -> tuple[int, int]:
-        queued, running = db.execute(
-            "SELECT sum(status = 'queued' AND kind = 'process_source'),"
-            " sum(status = 'running') FROM jobs"
-        ).fetchone()
-        return int(queued or 0), int(running or 0)
-
-    def _run(self) -> None:
-        headers = {"Authorization": f"Bearer {self.key}"}
-        uri = f"file:{self.database}?mode=ro"
-        with (
-            httpx.Client(base_url=self.base_url, headers=headers, timeout=REQUEST_TIMEOUT) as http,
-            contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as db,
-        ):
-            while not self._stop.wait(0.1):
-                queued, running = self._counts(db)
-                self._samples.append(running > 0)
-                self.peak_rss_mb = max(self.peak_rss_mb, rss_mb(self.pid))
-                if queued < self.backlog:
-                    body = {**SOURCE_BODY, "initial_data": {"data": self._text()}}
-                    http.post(f"/v1/spaces/{self.space_id}/sources", json=body)
-                    self.posted += 1
-
-    def _text(self) -> str:
-        return conversation(10_000 + self.posted, self.words)
-
-
 # --- load -----------------------------------------------------------------------------------
 
 
@@ -306,6 +240,7 @@ async def run_phase(
         client, send, args.warmup, args.concurrency, time.monotonic() + args.max_seconds
     )
     mark = busy.mark() if busy else 0
+    kids = ChildCpu(server.pid)
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     tally = await drive(
@@ -315,6 +250,8 @@ async def run_phase(
     cpu_after, client_cpu = server.cpu_seconds(), time.process_time() - client_before
     result = summarize(name, args.requests, tally, seconds, cpu_before, cpu_after, client_cpu)
     result.warmup_errors = warmup.errors
+    if kids.seen and result.completed:
+        result.worker_cpu_ms_per_req = kids.seconds() * 1000 / result.completed
     result.worker_busy = busy.busy_share(mark) if busy else None
     return result
 
@@ -437,7 +374,9 @@ class RunInfo:
 
     seed_status: str
     rss_idle_mb: float
+    rss_idle_worker_mb: float  # the server's children (its worker process), together
     rss_peak_mb: float = 0.0
+    rss_peak_worker_mb: float = 0.0
     busy_sources_posted: int = 0
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -461,7 +400,7 @@ def format_table(results: list[PhaseResult], args: argparse.Namespace, info: Run
         f"load average before {_loads(info.load_before)}, after {_loads(info.load_after)}",
         "",
         f"{'round':<6}{'phase':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'srv cpu ms/req':>16}{'cli cpu ms/req':>16}{'worker busy':>13}",
+        f"{'srv cpu ms/req':>16}{'wkr cpu ms/req':>16}{'cli cpu ms/req':>16}{'worker busy':>13}",
     ]
     for r in results:
         note = f"  TIMED OUT ({r.completed} of {r.planned})" if r.timed_out else ""
@@ -469,7 +408,8 @@ def format_table(results: list[PhaseResult], args: argparse.Namespace, info: Run
         busy = "n/a" if r.worker_busy is None else f"{r.worker_busy:.0%}"
         lines.append(
             f"{r.round:<6}{r.name:<14}{r.rps:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
-            f"{_fmt(r.server_cpu_ms_per_req):>16}{r.client_cpu_ms_per_req:>16.2f}{busy:>13}"
+            f"{_fmt(r.server_cpu_ms_per_req):>16}{_fmt(r.worker_cpu_ms_per_req):>16}"
+            f"{r.client_cpu_ms_per_req:>16.2f}{busy:>13}"
             f"{note}"
         )
     lines.append("")
@@ -482,8 +422,10 @@ def format_table(results: list[PhaseResult], args: argparse.Namespace, info: Run
             f"   srv cpu / bare srv cpu = {_fmt(ratio['server_cpu_ratio'])}"
         )
     lines.append(
-        f"contextd serve RSS: idle (model loaded, first source done) {info.rss_idle_mb:.0f} MB,"
-        f" peak under load {info.rss_peak_mb:.0f} MB"
+        f"contextd serve RSS: idle (model loaded, first source done) {info.rss_idle_mb:.0f} MB"
+        f" + worker process {info.rss_idle_worker_mb:.0f} MB,"
+        f" peak under load {info.rss_peak_mb:.0f} MB + worker process"
+        f" {info.rss_peak_worker_mb:.0f} MB (peaks sampled apart)"
     )
     for r in results:
         for sample in r.error_samples:
@@ -580,19 +522,28 @@ def main(argv: list[str] | None = None) -> int:
             with httpx.Client(base_url=contextd.url, headers=headers, timeout=30) as client:
                 space_id = create_space(client)
                 source_id, seed_status = create_settled_source(client, space_id, args.max_seconds)
-            info = RunInfo(seed_status, rss_mb(contextd.pid), load_before=os.getloadavg())
-            busy = None
-            if not args.idle_worker:
-                database = contextd.data_dir / "contextd.db"
-                busy = BusyWorker(contextd.url, key, space_id, database, contextd.pid)
-                busy.start(args.backlog, args.busy_words)
+            info = RunInfo(
+                seed_status,
+                rss_mb(contextd.pid),
+                sum(rss_mb(child) for child in children(contextd.pid)),
+                load_before=os.getloadavg(),
+            )
+            # With --idle-worker the feeder keeps no backlog: it only samples (memory, jobs).
+            busy = BusyWorker(
+                contextd.url,
+                key,
+                space_id,
+                contextd.data_dir / "contextd.db",
+                contextd.pid,
+                SOURCE_BODY,
+                lambda n: conversation(10_000 + n, args.busy_words),
+            ).start(0 if args.idle_worker else args.backlog)
             try:
                 results = asyncio.run(measure(args, bare, contextd, key, space_id, source_id, busy))
             finally:
-                if busy is not None:
-                    busy.stop()
-            info.rss_peak_mb = busy.peak_rss_mb if busy else rss_mb(contextd.pid)
-            info.busy_sources_posted = busy.posted if busy else 0
+                busy.stop()
+            info.rss_peak_mb, info.rss_peak_worker_mb = busy.peak_rss_mb, busy.peak_children_rss_mb
+            info.busy_sources_posted = busy.posted
             info.load_after = os.getloadavg()
     report(results, args, info)
     return 1 if any(r.errors or r.warmup_errors or r.timed_out for r in results) else 0

@@ -55,6 +55,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from _procs import machine_busy, proc_cpu  # bench/_procs.py: /proc readings, shared
 from sqlalchemy import Engine, create_engine, text
 
 from contextd.testing import ChildProcess, ServerProcess, contextd_argv
@@ -64,7 +65,6 @@ PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_BENCH_PG_URL",
     os.environ.get("CONTEXTD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
 )
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 READY = re.compile(r"contextd worker (\S+) running")
 CREATE_THREADS = 4
 
@@ -148,23 +148,6 @@ def conversation(seed: int, words: int) -> str:
 
 
 # --- measuring ------------------------------------------------------------------------------------
-
-
-def proc_cpu(pid: int) -> float:
-    """utime + stime of a process, in seconds (0 when it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
 @dataclass

@@ -127,6 +127,19 @@ class Settings(BaseSettings):
         default=True,
         description="run jobs inside `contextd serve` (`serve --no-worker` turns it off)",
     )
+    worker_process: bool = Field(
+        default=True,
+        description="`contextd serve` runs its embedded worker in a child process it starts, "
+        "restarts and stops (same database and queue), so jobs never hold the API's "
+        "interpreter lock; false: in threads of the server process (smaller, one process)",
+    )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="how much lower the embedded worker's child process runs in the OS "
+        "scheduler (`nice`), so request handling wins the cores while a job runs",
+    )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",
         description="`database`: jobs in contextd's own table, run by contextd's threads "

@@ -97,16 +97,18 @@ class Runtime:
 
         return default_embedder("search")
 
-    def warm_embedders(self) -> None:
-        """Load the models a source needs (the snapshot's and search's), so the first source
-        does not wait for them; run in a background thread at start-up."""
+    def warm_embedders(self, *, checks: bool = True) -> None:
+        """Load the models a source needs (the snapshot's, unless `checks` is false, and
+        search's), so the first source or search does not wait for them; run in a background
+        thread at start-up. A server whose worker is a child process needs search's only."""
         if self.settings.embedding_endpoint is not None:
             return  # nothing to load: a remote model
         self.embedder_state = "loading"
         try:
             from contextd.pipeline.embed import default_embedder
 
-            default_embedder("checks")
+            if checks:
+                default_embedder("checks")
             _ = self.embedder
         except Exception:  # the job that needs it will try again and report the error
             self.embedder_state = "failed"

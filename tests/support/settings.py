@@ -33,6 +33,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "worker_concurrency": 2,
         "postback_backoff_seconds": 0.2,
         "secret_key": "test-secret",
+        # In-thread servers keep the worker in their process: tests patch handlers and read its
+        # state; the child process is tested with real `contextd serve` processes.
+        "worker_process": False,
     }
     values.update(overrides)
     return Settings(**values)

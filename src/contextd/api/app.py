@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -47,11 +48,19 @@ update/delete, the `force` flag of refresh, and search (`POST /v1/spaces/{spaceI
 
 
 def _start_worker(app: FastAPI, runtime: Runtime) -> None:
-    """Build and start the embedded worker. A failure is logged and shown by /health (503,
-    `worker.status` error), while the API keeps serving and jobs wait for a worker."""
-    from contextd.tasks.handlers import build_worker
-
+    """Build and start the embedded worker: a child process (`CONTEXTD_WORKER_PROCESS`, which
+    says `running` on /health once its runner has started), or threads in this process. A
+    failure is logged and shown by /health (503, `worker.status` error), while the API keeps
+    serving and jobs wait for a worker."""
     try:
+        if runtime.settings.worker_process:
+            from contextd.tasks.worker_process import WorkerProcess
+
+            app.state.worker = WorkerProcess(runtime)
+            app.state.worker.start()
+            return
+        from contextd.tasks.handlers import build_worker
+
         worker = build_worker(runtime)
         worker.start()
     except Exception:
@@ -68,8 +77,10 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Load the embedding model in the background now, not on the first search or job.
-        threading.Thread(target=runtime.warm_embedders, name="warm-embedder", daemon=True).start()
+        # Load the embedding model in the background now, not on the first search or job (a
+        # child worker process loads the snapshot's model itself: here only search's).
+        warm = partial(runtime.warm_embedders, checks=not (run_worker and settings.worker_process))
+        threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
         # The embedded worker starts in the background too: importing the job handlers (the
         # whole pipeline) would otherwise delay the first request (bench/cold_start.py); jobs
         # queued meanwhile wait in the queue as they would for a busy worker.

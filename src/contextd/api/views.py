@@ -183,6 +183,11 @@ def source(session: Session, row: Source) -> SourceOut:
     return sources(session, [row])[0]
 
 
+def new_source(row: Source) -> SourceOut:
+    """A source created in this request: it has no artifacts yet, so none are looked up."""
+    return _source(row, [])
+
+
 def _source(s: Source, arts: list[Artifact]) -> SourceOut:
     snapshots = [a for a in arts if a.type == ArtifactType.CONTEXT]
     others = [a for a in arts if a.type != ArtifactType.CONTEXT]

@@ -65,7 +65,7 @@ def serve(
         bool, typer.Option("--no-worker", help="Serve the API only (workers run elsewhere)")
     ] = False,
 ) -> None:
-    """Run the API with its embedded worker in one process."""
+    """Run the API with its embedded worker (a child process it starts, restarts and stops)."""
     import uvicorn
 
     from contextd.api.app import create_app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +83,12 @@ class Database:
         # A plain Lock, not an RLock: FastAPI may enter a request's session in one threadpool
         # thread and leave it in another, and only a Lock may be released by another thread.
         self._write_lock = threading.Lock() if is_sqlite(self.engine) else None
+        # Between processes (`contextd serve` and its worker process) the same queue is a file
+        # lock: SQLite's busy handler sleeps up to 100 ms between tries, so a request waiting
+        # for the worker's write would wait that much longer than the write itself; a waiter on
+        # the file lock wakes as soon as it is free. Writers without it (an older or other
+        # process) still meet SQLite's own lock and busy timeout: this only orders the queue.
+        self._file_lock = _FileLock.beside(make_url(url)) if self._write_lock else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -88,8 +96,13 @@ class Database:
             with self._sessions() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self._sessions() as session, session.begin():
-            yield session
+        with self._write_lock:
+            if self._file_lock is None:
+                with self._sessions() as session, session.begin():
+                    yield session
+                return
+            with self._file_lock, self._sessions() as session, session.begin():
+                yield session
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -99,3 +112,34 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._file_lock is not None:
+            self._file_lock.close()
+
+
+class _FileLock:
+    """An exclusive `flock` on `<database>-writer.lock`, taken by a process's one writer at a
+    time (its thread lock is held around it, so one descriptor per process is enough)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    @classmethod
+    def beside(cls, url: URL) -> _FileLock | None:
+        if not url.database or url.database == ":memory:":
+            return None
+        return cls(Path(f"{url.database}-writer.lock"))
+
+    def __enter__(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -35,11 +35,12 @@ def _wake(request: Request) -> None:
         worker.notify()
 
 
-def _started(request: Request, session: Session, source: Source) -> SourceOut:
+def _started(request: Request, session: Session | None, source: Source) -> SourceOut:
     """The answer of every action that (re)starts processing: the source, now PENDING; the
-    embedded worker is woken once the transaction has committed."""
+    embedded worker is woken once the transaction has committed. No session: the source was
+    created by this request (it has no artifacts to read)."""
     request.state.after_commit = _wake
-    return views.source(session, source)
+    return views.source(session, source) if session is not None else views.new_source(source)
 
 
 @router.post(
@@ -67,7 +68,7 @@ def create_source(
         description=body.description,
         collection_id=body.collectionId,
     )
-    return _started(request, session, source)
+    return _started(request, None, source)
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
