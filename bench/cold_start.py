@@ -81,7 +81,7 @@ def one_start(
             headers = {"Authorization": f"Bearer {key}"}
             with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
                 space = client.post("/v1/spaces", json={"name": "bench"}).json()["id"]
-                first = paste(client, space, text)
+                first, _ = paste(client, space, text)
         finally:
             server.stop()
     return health, cpu, first
