@@ -33,6 +33,10 @@ MAX_EXAMPLES = {"postgresql": 5}
 
 
 def test_schemathesis_finds_nothing(backend: str, service: Service, tmp_path: Path) -> None:
+    # The run is about the API, not a cold start (test_startup.py is): its first search must not
+    # wait out the model's first export (the run comes first in the suite, tests/support/
+    # schedule.py) and time out at schemathesis' request timeout.
+    service.runtime.warm_embedders()
     _user, key = service.new_user("fuzzer")
     env = {**os.environ, "NO_COLOR": "1"}
     command = [
