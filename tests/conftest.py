@@ -76,14 +76,18 @@ class Backends:
     `backend` is a session-scoped parameter, and pytest keeps one instance of a parametrized
     session fixture at a time: a worker given a file's SQLite tests, then its PostgreSQL ones,
     then the next file's SQLite ones, used to tear the server down and migrate a fresh database
-    at every switch. Here a switch is a lookup; `database_url` and `service` only choose."""
+    at every switch. Here a switch is a lookup; `database_url` and `service` only choose.
+
+    The PostgreSQL-backed servers (postgresql, procrastinate) are the exception: one of them at a
+    time per worker, as before, since each holds its pools of connections to a server that other
+    sessions share (`max_connections`); the database itself is kept, already migrated."""
 
     def __init__(self, factory: pytest.TempPathFactory, tls: Any) -> None:
         self._factory = factory
         self._tls = tls
         self._stack = ExitStack()
         self._urls: dict[str, str] = {}
-        self._services: dict[str, Service] = {}
+        self._services: dict[str, tuple[Service, ExitStack]] = {}
 
     def database_url(self, backend: str) -> str:
         if backend not in self._urls:
@@ -98,8 +102,13 @@ class Backends:
 
     def service(self, backend: str) -> Service:
         if backend not in self._services:
-            self._services[backend] = self._stack.enter_context(self._serve(backend))
-        return self._services[backend]
+            if backend != "sqlite":
+                for other in [b for b in self._services if b != "sqlite"]:
+                    self._services.pop(other)[1].close()
+            self.database_url(backend)  # made outside the server's stack: it outlives the server
+            stack = ExitStack()
+            self._services[backend] = (stack.enter_context(self._serve(backend)), stack)
+        return self._services[backend][0]
 
     @contextmanager
     def _serve(self, backend: str) -> Iterator[Service]:
@@ -119,7 +128,9 @@ class Backends:
             runtime.close()
 
     def close(self) -> None:
-        self._stack.close()  # servers first, then their databases (last made, first closed)
+        for _service, stack in self._services.values():
+            stack.close()
+        self._stack.close()  # then the databases
 
 
 @pytest.fixture(scope="session")
