@@ -24,7 +24,8 @@ run: install
 	$(BIN)/contextd migrate
 	$(BIN)/contextd serve --host $(HOST) --port $(PORT)
 
-# Two worker processes, each taking whole files (their module fixtures stay together);
+# Two worker processes, each taking whole files (their module fixtures stay together; the
+# schedule in tests/support/schedule.py starts the slowest files first and splits the fuzz file);
 # TEST_WORKERS=0 runs it in this process, as plain pytest does.
 TEST_WORKERS ?= 2
 test: install

@@ -246,6 +246,8 @@ SEARCHES = [
          _search("x", filters={"before": "0001-01-01T00:00:00+01:00"})),
         ("year 9999 west of UTC", (400,),
          _search("x", filters={"after": "9999-12-31T23:59:59-01:00"})),
+        ("a time as a number (seconds since 1970?)", (400,), _search("x", filters={"before": 0})),
+        ("a time as milliseconds", (400,), _search("x", filters={"after": 1.7e12})),
         ("top_k 10^30", (400,), _search("x", top_k=10**30)),
     ]
 ]  # fmt: skip
@@ -271,6 +273,7 @@ KEYS = [
     Raw(f"api key: {why}", "POST", "/v1/api-keys", (400,), (JSON,), js(body))
     for why, body in [
         ("expiry in year 9999 west of UTC", {"expiration_date": "9999-12-31T23:59:59-01:00"}),
+        ("expiry as seconds since 1970", {"expiration_date": 4102444800}),
         ("expiry with a 24-hour offset", {"expiration_date": "2999-01-01T00:00:00+24:00"}),
         ("NUL in the name", {"name": "k\x00"}),
     ]

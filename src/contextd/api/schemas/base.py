@@ -33,7 +33,18 @@ def _in_utc(value: datetime) -> datetime:
         raise PydanticCustomError("datetime_range", "out of range once converted to UTC") from None
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+def _not_a_number(value: Any) -> Any:
+    """A time is written as RFC 3339 text, as the OpenAPI document says: pydantic would read
+    `0` or `1700000000.5` as seconds since 1970, silently, where a client most likely sent the
+    wrong field or a millisecond count."""
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "datetime_type", "a date-time string with a timezone (RFC 3339), not a number"
+        )
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_utc)]
 """A time with a timezone that converts to UTC (as every stored time is)."""
 
 MAX_JSON_DEPTH = 64
