@@ -28,8 +28,7 @@ from pathlib import Path
 
 import language_id
 
-from contextd.pipeline.artifacts import canonical_language
-from contextd.pipeline.artifacts._languages import language_for_filename
+from contextd.pipeline.artifacts import canonical_language, language_for_filename
 
 MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generated code
 # Prose and tables, not code. (Configuration files are kept: YAML, TOML and INI had 30 to 80

@@ -18,7 +18,12 @@ from contextd.pipeline.artifacts._langid import (
     identify_languages,
     language_evidence,
 )
-from contextd.pipeline.artifacts._languages import FenceLabel, canonical_language, parse_fence_label
+from contextd.pipeline.artifacts._languages import (
+    FenceLabel,
+    canonical_language,
+    language_for_filename,
+    parse_fence_label,
+)
 from contextd.pipeline.artifacts.agent import (
     PATH_KEY_PREFIX,
     extract_agent_artifacts,
@@ -42,6 +47,7 @@ __all__ = [
     "is_read_only",
     "langmodel",
     "language_evidence",
+    "language_for_filename",
     "parse_fence_label",
     "unfenced",
 ]
