@@ -43,11 +43,11 @@ def machine_busy() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, in MB (0 when it is gone)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process, in MB (0 when it is gone); `field="VmHWM"` gives its peak."""
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -60,6 +60,17 @@ def children(pid: int) -> list[int]:
         if fields and int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its live children (a `contextd serve` and its worker)."""
+    return proc_cpu(pid) + sum(proc_cpu(child) for child in children(pid))
+
+
+def tree_peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a process plus each live child's peak: what the two can hold at
+    once at most."""
+    return sum(rss_mb(p, "VmHWM") for p in [pid, *children(pid)])
 
 
 class ChildCpu:

@@ -20,14 +20,16 @@ Why this design:
   the same run, one server each.
 - **Real text**: the LoCoMo development conversations (`../shared/evaldata/locomo-dev/`)
   repeated until the size is reached (each repetition's turns numbered so no turn repeats
-  exactly); without them, a generated conversation. Peak RSS of the server (VmHWM) is reported.
+  exactly); without them, a generated conversation. Peak RSS (VmHWM) of the server plus its
+  worker process is reported; `CPU s` counts both as well.
 - **Default worker settings**: creating a source wakes the embedded worker at once, so the
   job poll keeps its default; a 20 ms poll had the idle lanes' threads query the jobs table
   200 times a second beside the paste (the client's own 20 ms status poll is counted in
   `CPU s`, a few milliseconds each).
 - **Baseline and change in one run**: `--src` starts one server per source dir (a baseline
   checkout's `src`, then this one's) and prints the ratio between them; `CPU s` is the server's
-  CPU time during the paste, which a loaded machine inflates less than the wall time.
+  and its worker process's CPU time during the paste, which a loaded machine inflates less
+  than the wall time.
 - **One paste at a time**: after each COMPLETED the bench waits until every chunk of the
   source has its vector (read-only from the server's SQLite file every 50 ms; `vectors` is that
   wait, the vectors' lag behind COMPLETED) before the next size, so no paste is timed behind
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _procs import tree_cpu, tree_peak_rss_mb
 from sqlalchemy import Engine, create_engine, func, select
 
 from contextd.pipeline.embed_onnx import ensure_models
@@ -113,13 +116,6 @@ def tokenize_seconds(text: str, repeat: int = 3) -> float:
         count_tokens(text.encode().decode())
         best = min(best, time.perf_counter() - start)
     return best
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def wait_ready(url: str, timeout: float = 600) -> None:
@@ -194,9 +190,9 @@ def run(
                 _, warm = paste(client, space, conversation(2000))  # nothing left to load
                 wait_vectors(engine, warm)  # and its vectors, which follow its COMPLETED
                 for words in sizes:
-                    cpu = server.cpu_seconds() or 0.0
+                    cpu = tree_cpu(server.pid)
                     seconds, source_id = paste(client, space, texts[words])
-                    cpu = (server.cpu_seconds() or 0.0) - cpu
+                    cpu = tree_cpu(server.pid) - cpu
                     # Before the next size (not timed: 1M words' vectors take many minutes).
                     vectors = wait_vectors(engine, source_id) if wait else float("nan")
                     base = tokenize_seconds(texts[words])
@@ -210,7 +206,7 @@ def run(
                             "vectors_after_seconds": round(vectors, 1),
                             "tokenize_seconds": round(base, 3),
                             "x_tokenize": round(seconds / base, 1),
-                            "server_peak_rss_mb": round(peak_rss_mb(server.pid)),
+                            "server_peak_rss_mb": round(tree_peak_rss_mb(server.pid)),
                             "load": round(os.getloadavg()[0], 1),
                         }
                     )
