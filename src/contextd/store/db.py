@@ -6,7 +6,7 @@ import fcntl
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +96,13 @@ class Database:
             with self._sessions() as session, session.begin():
                 yield session
             return
-        with self._write_lock:
-            if self._file_lock is None:
-                with self._sessions() as session, session.begin():
-                    yield session
-                return
-            with self._file_lock, self._sessions() as session, session.begin():
-                yield session
+        with (
+            self._write_lock,
+            self._file_lock or nullcontext(),
+            self._sessions() as session,
+            session.begin(),
+        ):
+            yield session
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
