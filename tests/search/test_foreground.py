@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from contextd.jobs.base import ClaimedJob
 from contextd.pipeline.embed import Vectors
 from contextd.pipeline.types import Document, Turn
 from contextd.runtime import Runtime
 from contextd.search import foreground
 from contextd.search.index import embed_pending, index_text
 from contextd.store.tables import Chunk, Source
+from contextd.tasks.context import TaskContext
+from contextd.tasks.handlers import embed_chunks
 from tests.support.settings import make_settings
 from tests.support.sources import new_source
 
@@ -105,3 +108,33 @@ def test_nested_and_concurrent_jobs_release_the_lane_only_when_all_end() -> None
     with pytest.raises(RuntimeError), foreground.processing():
         raise RuntimeError("a failing job still releases the lane")
     assert foreground.running() == 0
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_the_embedding_job_yields_only_when_processing_embeds_inline(
+    tmp_path: Path, inline: bool
+) -> None:
+    """With `embed_inline` off the lane is the only embedder: waiting for processing would
+    starve it on a worker that is never idle, so it embeds at once."""
+    settings = make_settings(
+        tmp_path / "data", f"sqlite:///{tmp_path / 'fg.db'}", embed_inline=inline
+    )
+    runtime = Runtime.build(settings)
+    try:
+        embedder = Recording()
+        runtime.__dict__["embedder"] = embedder  # the cached model, replaced before first use
+        source_id = add_source(runtime, 10)
+        job = ClaimedJob(
+            id=1, kind="embed_chunks", source_id=source_id, payload={}, attempts=1, max_attempts=3
+        )
+        ctx = TaskContext(runtime=runtime, job=job, worker_id="test", lost=threading.Event())
+        lane = threading.Thread(target=embed_chunks, args=(ctx,))
+        with foreground.processing():
+            lane.start()
+            lane.join(0.5 if inline else 30)
+            assert lane.is_alive() is inline
+            assert (embedder.texts == []) is inline
+        lane.join(30)
+        assert set(vectors(runtime, source_id)) == {"recording"}
+    finally:
+        runtime.close()

@@ -18,7 +18,15 @@ def purge_blobs(ctx: TaskContext) -> None:
 
 
 def embed_chunks(ctx: TaskContext) -> None:
-    embed_pending(ctx.runtime.db, ctx.runtime.embedder, ctx.job.source_id, yield_to_processing=True)
+    # Yield to processing only when the processing job embeds its own chunks inline: with
+    # `embed_inline` off this lane is the only embedder, and a worker that is never idle would
+    # starve it.
+    embed_pending(
+        ctx.runtime.db,
+        ctx.runtime.embedder,
+        ctx.job.source_id,
+        yield_to_processing=ctx.runtime.settings.embed_inline,
+    )
 
 
 HANDLERS: dict[str, Handler[Runtime]] = {
