@@ -16,7 +16,7 @@ import pickle
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from _judge import Judge, Question, Score, turn_lines
 from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder, Vectors, default_embedder
 from contextd.pipeline.ingest.conversations import speaker_role
-from contextd.pipeline.snapshot import build_snapshot, split_sentences
+from contextd.pipeline.snapshot import build_snapshot, split_sentences, update_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import Document, SnapshotDraft, Turn
 
@@ -245,3 +245,30 @@ def timed_snapshot(
         embedder=embedder,
     )
     return snapshot, time.perf_counter() - started
+
+
+def forward(
+    turns: Sequence[Turn],
+    parts: int,
+    *,
+    ratio: float,
+    embedder: Embedder | None,
+    document: Callable[[Sequence[Turn]], Document],
+) -> SnapshotDraft:
+    """The snapshot of `turns` fed in `parts` parts, merged by `update_snapshot` (the
+    fast-forward); `document` gives the source as the service holds it after each part."""
+    bounds = [round(k * len(turns) / parts) for k in range(parts + 1)]
+    snapshot: SnapshotDraft | None = None
+    for k in range(parts):
+        seen = list(turns[: bounds[k + 1]])
+        source = document(seen)
+        artifacts = extract_artifacts(source, seen)
+        if snapshot is None:
+            snapshot = build_snapshot(seen, source, artifacts, ratio=ratio, embedder=embedder)
+        else:
+            new = list(turns[bounds[k] : bounds[k + 1]])
+            snapshot = update_snapshot(
+                snapshot, new, source, artifacts, ratio=ratio, embedder=embedder
+            )
+    assert snapshot is not None
+    return snapshot

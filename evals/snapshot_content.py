@@ -41,6 +41,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import _locomo
@@ -57,10 +58,9 @@ from _locomo import (
     timed_snapshot,
     turn_costs,
 )
+from _locomo import forward as forward_snapshot
 
-from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder
-from contextd.pipeline.snapshot import build_snapshot, update_snapshot
 from contextd.pipeline.types import SnapshotDraft
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "inference", 4: "single-hop"}
@@ -93,28 +93,6 @@ class Row:
     cited: float  # diagnostic: share of questions whose evidence turns the snapshot all cites
 
 
-def _forward(
-    conversation: Conversation, parts: int, ratio: float, embedder: Embedder | None
-) -> SnapshotDraft:
-    """The snapshot of the conversation fed in `parts` parts, merged by `update_snapshot`."""
-    turns = conversation.turns
-    bounds = [round(k * len(turns) / parts) for k in range(parts + 1)]
-    snapshot: SnapshotDraft | None = None
-    for k in range(parts):
-        seen = turns[: bounds[k + 1]]
-        document = document_of(conversation.name, seen)
-        artifacts = extract_artifacts(document, seen)
-        if snapshot is None:
-            snapshot = build_snapshot(seen, document, artifacts, ratio=ratio, embedder=embedder)
-        else:
-            new = turns[bounds[k] : bounds[k + 1]]
-            snapshot = update_snapshot(
-                snapshot, new, document, artifacts, ratio=ratio, embedder=embedder
-            )
-    assert snapshot is not None
-    return snapshot
-
-
 def evaluate(
     conversation: Conversation,
     *,
@@ -138,7 +116,13 @@ def evaluate(
     }
     forward_after = 0
     if parts > 1:
-        forward = _forward(conversation, parts, ratio, embedder)
+        forward = forward_snapshot(
+            turns,
+            parts,
+            ratio=ratio,
+            embedder=embedder,
+            document=partial(document_of, conversation.name),
+        )
         scores["forward"] = judge.score(snapshot_lines(forward.markdown))
         forward_after = forward.tokens_after
     scores.update(random_baselines(judge, turns, costs, budget, seeds, scores["snapshot"]))

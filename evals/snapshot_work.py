@@ -1,7 +1,8 @@
 """What a reader finds in a context snapshot of a work chat (coding and planning), by content.
 
-Usage: `.venv/bin/python evals/snapshot_work.py [--data DIR] [--ratios 4 8] [--seeds 10]
-[--only bookminder-day-004] [--cache FILE] [--show] [--markdown] [--json]`
+Usage: `.venv/bin/python evals/snapshot_work.py [--set tune|report] [--data DIR] [--ratios 4 8]
+[--seeds 10] [--parts 4] [--only bookminder-day-004] [--cache FILE] [--show] [--markdown]
+[--json]`
 
 The LoCoMo evaluation (`snapshot_content.py`) asks about chats among friends; this one asks the
 same of chats of work: ten Claude Code sessions of a developer building a Python tool with the
@@ -20,10 +21,12 @@ exact token budget (`SnapshotDraft.budget`, o200k_base): the builtin snapshot (i
 citation removed); whole turns at random (`--seeds` seeds averaged); the first and the last
 turns (half the budget each: the start states the task, the end where the work got to); random
 sentences rendered as the snapshot renders a line (`- Speaker: text [t12]`, seeds averaged);
-and the ceiling: every turn as a line, whatever its size. A turn is "Speaker: text", costing
-its tokens plus the blank line between turns. Reported: answers kept (the headline), its ratio
-to the strongest baseline of that ratio and its share of the ceiling, the stricter figure,
-evidence kept, answers by category, and the share of lines that do not stand alone.
+with `--parts N`, the snapshot built by fast-forward (`update_snapshot` fed the chat in N
+parts, as `snapshot_content.py` does); and the ceiling: every turn as a line, whatever its
+size. A turn is "Speaker: text", costing its tokens plus the blank line between turns.
+Reported: answers kept (the headline), its ratio to the strongest baseline of that ratio and
+its share of the ceiling, the stricter figure, evidence kept, answers by category, and the
+share of lines that do not stand alone.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _judge import Judge, Question, Score, snapshot_lines, table, turn_lines
-from _locomo import CachingEmbedder, prefix, random_baselines, timed_snapshot, turn_costs
+from _locomo import (
+    CachingEmbedder,
+    forward,
+    prefix,
+    random_baselines,
+    timed_snapshot,
+    turn_costs,
+)
 
 from contextd.pipeline.embed import Embedder
 from contextd.pipeline.ingest.conversations import speaker_role
@@ -58,6 +68,14 @@ METHODS = (
     ("random_sentences", "random sentences"),
     ("ceiling", "ceiling: every turn"),
 )
+FORWARD = ("forward", "snapshot by fast-forward (`--parts`)")
+
+
+def methods(rows: Sequence[Row]) -> tuple[tuple[str, str], ...]:
+    """The methods of the report: with the fast-forward when `--parts` measured it."""
+    if any(FORWARD[0] in row.scores for row in rows):
+        return (METHODS[0], FORWARD, *METHODS[1:])
+    return METHODS
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ class Row:
 
 
 def evaluate(
-    chat: Chat, *, ratio: float, seeds: int, embedder: Embedder | None
+    chat: Chat, *, ratio: float, seeds: int, embedder: Embedder | None, parts: int = 1
 ) -> tuple[Row, SnapshotDraft]:
     turns = chat.turns
     document = document_of(chat)
@@ -138,6 +156,15 @@ def evaluate(
         "first_last": judge.score(turn_lines(turns, first_last(costs, budget))),
         "ceiling": judge.score(turn_lines(turns, range(len(turns)))),
     }
+    if parts > 1:
+        merged = forward(
+            turns,
+            parts,
+            ratio=ratio,
+            embedder=embedder,
+            document=lambda seen: document_of(Chat(chat.name, tuple(seen), ())),
+        )
+        scores["forward"] = judge.score(snapshot_lines(merged.markdown))
     scores.update(random_baselines(judge, turns, costs, budget, seeds, scores["snapshot"]))
     row = Row(
         chat.name,
@@ -172,7 +199,7 @@ def strongest(rows: Sequence[Row]) -> str:
 def summary(rows: Sequence[Row]) -> dict[str, object]:
     """The figures over `rows` (one ratio), as plain numbers."""
     base = strongest(rows)
-    scores = {m: total(rows, m) for m, _ in METHODS}
+    scores = {m: total(rows, m) for m, _ in methods(rows)}
     snap, ceiling = scores["snapshot"], scores["ceiling"]
     return {
         "methods": {
@@ -226,7 +253,7 @@ def report(rows: Sequence[Row], *, seeds: int, markdown: bool) -> str:
         title(f"At {ratio:g}x: answers kept in one line (%)")
         names = [r.name.removeprefix("bookminder-").removeprefix("entire-") for r in at]
         body = []
-        for method, label in METHODS:
+        for method, label in methods(at):
             label += f" ({seeds} seeds)" if method in ("random_turns", "random_sentences") else ""
             cells = [_pct(r.scores[method].share()) for r in at]
             body.append([label, *cells, _pct(total(at, method).share())])
@@ -251,7 +278,7 @@ def report(rows: Sequence[Row], *, seeds: int, markdown: bool) -> str:
             "lines not standalone",
         ]
         body = []
-        for method, label in METHODS:
+        for method, label in methods(at):
             s = total(at, method)
             body.append(
                 [
@@ -273,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="a folder (overrides --set)")
     parser.add_argument("--ratios", type=float, nargs="+", default=[4.0, 8.0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--parts", type=int, default=1, help="also fast-forward in N parts")
     parser.add_argument("--only", default=None, help="run one chat, e.g. bookminder-day-004")
     parser.add_argument("--show", action="store_true", help="print each snapshot")
     parser.add_argument("--markdown", action="store_true", help="tables as Markdown")
@@ -292,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for chat in chats:
         for ratio in args.ratios:
-            row, snapshot = evaluate(chat, ratio=ratio, seeds=args.seeds, embedder=cache)
+            row, snapshot = evaluate(
+                chat, ratio=ratio, seeds=args.seeds, embedder=cache, parts=args.parts
+            )
             rows.append(row)
             if args.show:
                 print(snapshot.markdown)
