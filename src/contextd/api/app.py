@@ -7,7 +7,6 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -27,9 +26,6 @@ from contextd.api.routers import (
 )
 from contextd.runtime import Runtime
 from contextd.web import dashboard
-
-if TYPE_CHECKING:
-    from contextd.tasks.worker_process import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -75,23 +71,15 @@ def _start_worker(app: FastAPI, runtime: Runtime) -> None:
     runtime.worker_state = "running"
 
 
-def create_app(
-    runtime: Runtime, *, embedded_worker: bool | None = None, worker: WorkerProcess | None = None
-) -> FastAPI:
-    """`worker`: an embedded worker process the caller started and stops itself (`contextd
-    serve` starts it before importing this module, so the child's start-up and model load run
-    beside the server's imports); the app then starts none of its own."""
+def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> FastAPI:
     settings = runtime.settings
-    run_worker = worker is None and (
-        settings.embedded_worker if embedded_worker is None else embedded_worker
-    )
-    in_child = worker is not None or (run_worker and settings.worker_process)
+    run_worker = settings.embedded_worker if embedded_worker is None else embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load the embedding model in the background now, not on the first search or job (a
         # child worker process loads the snapshot's model itself: here only search's).
-        warm = partial(runtime.warm_embedders, checks=not in_child)
+        warm = partial(runtime.warm_embedders, checks=not (run_worker and settings.worker_process))
         threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
         # The embedded worker starts in the background too: importing the job handlers (the
         # whole pipeline) would otherwise delay the first request (bench/cold_start.py); jobs
@@ -105,8 +93,8 @@ def create_app(
         finally:
             if run_worker:
                 starter.join()
-                if app.state.worker is not None:
-                    app.state.worker.stop()
+            if app.state.worker is not None:
+                app.state.worker.stop()
 
     app = FastAPI(
         title="contextd",
@@ -116,7 +104,7 @@ def create_app(
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.runtime = runtime
-    app.state.worker = worker
+    app.state.worker = None
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )

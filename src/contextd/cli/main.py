@@ -66,38 +66,25 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API with its embedded worker (a child process it starts, restarts and stops)."""
+    import uvicorn
+
+    from contextd.api.app import create_app
+
     settings = _settings(host=host, port=port)
     if no_worker:
         settings = settings.model_copy(update={"embedded_worker": False})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = _runtime(settings)  # the migrations run here, before the child can use the database
-    worker = None
-    if settings.embedded_worker and settings.worker_process:
-        # Before the server's own imports (the app, uvicorn): the child's start-up and model
-        # load run beside them, and the first source waits less (bench/cold_start.py).
-        from contextd.tasks.worker_process import WorkerProcess
-
-        worker = WorkerProcess(runtime)
-        worker.start()
-    try:
-        import uvicorn
-
-        from contextd.api.app import create_app
-
-        typer.echo(
-            f"contextd serving on http://{settings.host}:{settings.port} "
-            f"(data: {settings.data_dir})"
-        )
-        uvicorn.run(
-            create_app(runtime, worker=worker),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            access_log=False,
-        )
-    finally:  # also when the server never started (its port taken, say)
-        if worker is not None:
-            worker.stop()
+    runtime = _runtime(settings)
+    typer.echo(
+        f"contextd serving on http://{settings.host}:{settings.port} (data: {settings.data_dir})"
+    )
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @_app.command()

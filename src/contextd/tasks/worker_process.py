@@ -5,7 +5,6 @@ run, and in the server's process every request waits for it (bench/api.py measur
 at 0.2-0.4x a bare endpoint with the worker busy). A child has its own lock, and runs at a lower
 OS priority (`CONTEXTD_WORKER_NICE`), so request handling wins the cores as well; only its
 start-up (imports, the models' load, which the first source waits for) runs at the server's.
-`contextd serve` starts it before its own imports, so the two start-ups overlap.
 
 It is still one command and no other service: the server starts the child with its own settings
 (pickled through the child's stdin, so an override such as `serve --host` or a test's settings
