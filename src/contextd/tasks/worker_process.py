@@ -3,7 +3,8 @@
 Why a process: a job (the pipeline, the ONNX model) holds the interpreter lock for most of its
 run, and in the server's process every request waits for it (bench/api.py measured get-source
 at 0.2-0.4x a bare endpoint with the worker busy). A child has its own lock, and runs at a lower
-OS priority (`CONTEXTD_WORKER_NICE`), so request handling wins the cores as well.
+OS priority (`CONTEXTD_WORKER_NICE`), so request handling wins the cores as well; only its
+start-up (imports, the models' load, which the first source waits for) runs at the server's.
 
 It is still one command and no other service: the server starts the child with its own settings
 (pickled through the child's stdin, so an override such as `serve --host` or a test's settings
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import IO
 
 from contextd.config import Settings
@@ -180,6 +182,30 @@ def _watch_parent(stdin: IO[bytes], wake: threading.Event, stopping: threading.E
         wake.set()
 
 
+def lower_priority(by: int) -> None:
+    """Every thread of this process `by` steps lower in the OS scheduler than the main thread's
+    nice value at the call's start.
+
+    On Linux a nice value belongs to a thread, not to the process, and a new thread inherits its
+    creator's: lowering only the calling thread would leave the ONNX Runtime pool threads,
+    created while the models loaded, at the old priority. So each thread is set, and the list is
+    read again until no new thread appeared meanwhile. Elsewhere the value is the process's."""
+    target = min(os.getpriority(os.PRIO_PROCESS, 0) + by, 19)
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        os.setpriority(os.PRIO_PROCESS, 0, max(target, os.getpriority(os.PRIO_PROCESS, 0)))
+        return
+    done: set[int] = set()
+    while fresh := {int(task.name) for task in tasks.iterdir()} - done:
+        for tid in fresh:
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                # Never higher: a thread someone lowered further stays where it is.
+                os.setpriority(
+                    os.PRIO_PROCESS, tid, max(target, os.getpriority(os.PRIO_PROCESS, tid))
+                )
+        done |= fresh
+
+
 def child_main(status_fd: int) -> int:
     """Run the worker until SIGTERM; the server gave us its settings on stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
@@ -191,19 +217,27 @@ def child_main(status_fd: int) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     settings = _read_settings(sys.stdin.buffer)
-    if settings.worker_nice:
-        os.nice(settings.worker_nice)  # before any thread starts: every thread inherits it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from contextd.tasks.handlers import build_worker
-
     runtime = Runtime.build(settings)
+
+    def warm() -> None:
+        """Load the models now, not in the first job, at the priority the server started us
+        with: the first source waits for them (bench/cold_start.py). Only then, and whatever
+        happened, does the whole process drop to `worker_nice`."""
+        try:
+            runtime.warm_embedders()
+        finally:
+            if settings.worker_nice:
+                lower_priority(settings.worker_nice)
+
     try:
+        threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
+        from contextd.tasks.handlers import build_worker  # beside the load: mostly imports
+
         worker = build_worker(runtime)
         threading.Thread(
             target=_watch_parent, args=(sys.stdin.buffer, wake, stopping), daemon=True
         ).start()
-        # Load the models now, not in the first job (the server's /health answers meanwhile).
-        threading.Thread(target=runtime.warm_embedders, name="warm-embedder", daemon=True).start()
         worker.start()
         with os.fdopen(status_fd, "wb", buffering=0) as status:
             status.write(RUNNING)
