@@ -206,6 +206,14 @@ def _menu(items: int) -> str:
     return f"<nav><ul>{entries}</ul></nav>"
 
 
+def _between_menus(article_html: str, items: int) -> str:
+    menu = _menu(items)
+    return (
+        f"<html><head><title>Reading configuration</title></head><body>{menu}"
+        f"<main><article>{article_html}</article></main>{menu}</body></html>"
+    )
+
+
 def _extractions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each call to trafilatura during a conversion was in recall mode."""
     calls: list[bool] = []
@@ -223,11 +231,7 @@ def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus(
 ) -> None:
     # The article is a tenth of the page's text, so the page is extracted again in recall mode;
     # that finds no more than the article, so the article stays, its code and table with it.
-    menu = _menu(120)
-    html = (
-        f"<html><head><title>Reading configuration</title></head><body>{menu}"
-        f"<main><article>{article()}</article></main>{menu}</body></html>"
-    )
+    html = _between_menus(article(), 120)
     calls = _extractions(monkeypatch)
 
     doc = convert_page(html.encode())
@@ -244,7 +248,6 @@ def test_a_long_article_on_a_page_of_menus_is_extracted_once(
 ) -> None:
     # Under a fifth of the page's text, but long: trafilatura does not try such extractions
     # again either, and a second extraction of a big page costs most; the article is kept.
-    menu = _menu(400)
     words = [
         "alpha",
         "beta",
@@ -264,10 +267,7 @@ def test_a_long_article_on_a_page_of_menus_is_extracted_once(
     long_article = article() + "".join(
         f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(10)
     )
-    html = (
-        f"<html><head><title>Reading configuration</title></head><body>{menu}"
-        f"<main><article>{long_article}</article></main>{menu}</body></html>"
-    )
+    html = _between_menus(long_article, 400)
     calls = _extractions(monkeypatch)
 
     doc = convert_page(html.encode())
@@ -278,3 +278,71 @@ def test_a_long_article_on_a_page_of_menus_is_extracted_once(
     assert _html._size(doc.text) < _html._SHORT_SHARE * _html._size(visible)
     assert "Garden furniture" not in doc.text
     assert f"```python\n{CODE}\n```" in doc.text
+
+
+def _post_page() -> str:
+    """A link post as a forum shows it (after a real one on WCXB dev): the post's title under the
+    site's menus, a sign-up box beside it and links to the rules below."""
+
+    def menu(names: list[str]) -> str:
+        items = "".join(f'<li><a href="/{n.lower().replace(" ", "-")}">{n}</a></li>' for n in names)
+        return f"<ul>{items}</ul>"
+
+    return (
+        "<html><head><title>FCC Chair to Europe : r/technology</title></head><body>"
+        f"<header><nav>{menu(['Open menu', 'Go to Reddit Home', 'Log In'])}</nav></header>"
+        '<main><div class="post"><a href="/r/technology">r/technology</a>'
+        "<h1>FCC Chair to Europe: If You Restrict US Satellite Providers, We'll Ban You Here: "
+        '"New barriers are emerging that constrain US businesses operating abroad," Brendan Carr '
+        "says.</h1>"
+        '<a href="https://www.pcmag.com/news/fcc">pcmag.com</a></div></main>'
+        "<aside><p>Create your account and connect with a world of communities.</p></aside>"
+        f"<footer>{menu(['Reddit Rules', 'Privacy Policy', 'User Agreement'])}</footer>"
+        "</body></html>"
+    )
+
+
+def test_a_small_page_trafilatura_flattened_is_written_from_the_element_holding_its_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On the real page trafilatura found the post's title alone and gave it as a paragraph: the
+    # page is small, so it is written from its own markup to keep the heading, but from the
+    # element that holds the title, not from the body with its menus and footer.
+    def flat(tree: Any, url: str | None, *, recall: bool = False) -> list[Any]:
+        title = " ".join(tree.find(".//h1").text_content().split())
+        return [lxml.html.fromstring(f"<body><p>{_escape(title)}</p></body>")]
+
+    monkeypatch.setattr(_html, "_extract", flat)
+
+    doc = convert_page(_post_page().encode(), url="https://www.reddit.com/r/technology/comments/1")
+
+    assert doc.text.startswith("# FCC Chair to Europe: If You Restrict US Satellite Providers")
+    for chrome in ("Log In", "Create your account", "Privacy Policy", "r/technology"):
+        assert chrome not in doc.text
+    assert "links" not in doc.meta  # the title holds none; the menus' links are not the content's
+
+
+def test_a_page_where_nothing_was_found_is_written_from_its_body(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_html, "_extract", lambda tree, url, *, recall=False: [])
+
+    doc = convert_page(_post_page().encode())
+
+    assert "# FCC Chair to Europe" in doc.text
+    assert "- Log In" in doc.text
+    assert "Create your account and connect with a world of communities." in doc.text
+
+
+def test_an_extraction_just_under_trafilaturas_escalation_bound_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 2500 to 3000 visible characters on a page of menus (a listing's first block, say): tried
+    # again in recall mode, as trafilatura itself would at that length.
+    html = _between_menus("".join(f"<p>Item {i}: {PROSE}</p>" for i in range(18)), 400)
+    calls = _extractions(monkeypatch)
+
+    doc = convert_page(html.encode())
+
+    assert 2500 < _html._size(doc.text) < _html._SHORT_MAX
+    assert calls == [False, True]

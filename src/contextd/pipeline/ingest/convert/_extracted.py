@@ -89,6 +89,12 @@ class Writer:
             blocks.extend(self.blocks(root))
         return tidy("\n\n".join(blocks)) if blocks else ""
 
+    def element(self, el: _Element) -> str:
+        """One element of a page written as itself (a heading stays a heading), where
+        `markdown` writes what a root holds."""
+        blocks = self.block(el) if _is_block(el) else [self.inline(el)]
+        return tidy("\n\n".join(blocks)) if blocks else ""
+
     # --- blocks ---------------------------------------------------------------------------
 
     def blocks(self, el: _Element) -> list[str]:
