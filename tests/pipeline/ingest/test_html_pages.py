@@ -149,6 +149,23 @@ def test_the_writer_drops_decorative_images_and_keeps_meaningful_alt_text() -> N
     assert text == "# Architecture\n\nHow the parts fit.\n\nThe API writes to the queue\n"
 
 
+def test_the_writer_drops_alt_text_that_repeats_the_caption_beside_it() -> None:
+    # A collection page's product cards (after one on WCXB dev): picture and name say the same.
+    body = lxml.html.fromstring(
+        "<div><h2>Check out my favorites!</h2>"
+        '<div class="card"><a href="/p/1"><img src="/1.jpg" '
+        'alt="Dr. Praeger\'s Frozen Gluten Free Pizza Stars - 9oz"></a>'
+        '<a href="/p/1"><span>Dr. Praeger\'s Frozen Gluten Free Pizza Stars - 9oz</span></a></div>'
+        '<figure><img src="/farm.jpg" alt="A tractor in a field of pumpkins">'
+        "<figcaption>Where the beets are grown.</figcaption></figure></div>"
+    )
+
+    text = Writer({}).markdown(body)
+
+    assert text.count("Pizza Stars") == 1
+    assert "A tractor in a field of pumpkins" in text
+
+
 def test_links_are_those_of_the_written_content_not_of_the_chrome() -> None:
     # trafilatura is asked for no links, so each page link is matched to the written text by the
     # text around it: links in the article's list and table are kept, the navigation's are not,

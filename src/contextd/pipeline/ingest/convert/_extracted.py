@@ -9,7 +9,8 @@ both. What it writes:
 * code blocks fenced with their language, their text taken from the page's own `<pre>` (found
   by its text without whitespace), since an extractor may have re-spaced it;
 * the text of links, never their targets (the page's links are kept apart, as metadata);
-* the alt text of meaningful images; decorative ones (no alt, a file name, "logo") are dropped.
+* the alt text of meaningful images; decorative ones (no alt, a file name, "logo") are dropped,
+  and so is alt text that repeats the caption or name written beside the image.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ _ITALIC_TAGS = frozenset({"i", "em", "cite", "dfn"})
 _CODE_TAGS = frozenset({"kbd", "samp", "tt", "var"})
 # Inline in HTML but shown apart: without a space, their words would run together.
 _SPACED = frozenset({"option", "button", "label", "select", "input", "textarea", "td", "th"})
+_WORD = re.compile(r"\w+")
+# How far up from an image its caption is looked for: the link, the figure, the card around it.
+_CAPTION_LEVELS = 3
 _DECORATIVE = re.compile(
     r"(?i)(?:|image|img|icon|logo|photo|picture|spacer|banner|avatar|thumbnail|placeholder"
     r"|.*\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico))"
@@ -204,7 +208,7 @@ class Writer:
             return "\n"
         if tag in ("graphic", "img"):
             alt = " ".join(str(el.get("alt") or el.get("title") or "").split())
-            return "" if _DECORATIVE.fullmatch(alt) else alt
+            return "" if _DECORATIVE.fullmatch(alt) or _captioned(el, alt) else alt
         if tag == "code" or tag in _CODE_TAGS or (tag == "hi" and el.get("rend") == "#t"):
             return _code_span(" ".join("".join(el.itertext()).split()))
         if _is_block(el):
@@ -218,6 +222,25 @@ class Writer:
         if tag in _ITALIC_TAGS or (tag == "hi" and rend in _ITALIC):
             return _wrap(inner, "*")
         return inner
+
+
+def _captioned(image: _Element, alt: str) -> bool:
+    """Whether an image's alt text repeats text written beside it: a product card's picture
+    and its name, a photo and its caption. Written as well, the name would come twice (on
+    WCXB dev, each product of a collection page written whole)."""
+    words = _WORD.findall(alt.lower())
+    if not words:
+        return False
+    wanted = " ".join(words)
+    el = image
+    for _ in range(_CAPTION_LEVELS):
+        parent = el.getparent()
+        if parent is None:
+            break
+        el = parent
+        if wanted in " ".join(_WORD.findall(el.text_content().lower())):
+            return True
+    return False
 
 
 def _nearest_table(el: _Element) -> _Element | None:

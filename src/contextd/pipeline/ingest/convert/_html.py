@@ -7,7 +7,8 @@ Markdown ourselves (`_extracted`), restoring each code block from the page's `<p
 
 The page is parsed once, by lxml: trafilatura works on a copy of that tree, and the code blocks,
 title, language labels and links are read from the original. When trafilatura finds nothing (a
-page of one short paragraph, a table of links) the whole body is written instead.
+page of one short paragraph, a table of links) the whole body is written instead; when it
+flattened a small page, the element of the page that holds what it found is written.
 
 trafilatura is called with its own defaults (no links, no bold or italic, no images): asking for
 links or formatting changes which blocks it keeps, and on WCXB's dev split that cost word F1
