@@ -15,6 +15,22 @@ How to get the tracks (the `fetch` tool gives a git directory per repository):
       git --git-dir=EXERCISM_$t.git archive HEAD exercises concepts docs \
         | tar -x -C /tmp/langcorp/ex/$t; done
 
+More code for the languages the model confused (Scala/Kotlin, F#/OCaml, C++/C, CSS/SCSS,
+Ruby), all under permissive licences, laid out the same way under one directory
+(`/tmp/langcorp/extra/<owner>+<name>`, `git archive HEAD`; one `--tree`, so one corpus):
+
+    TheAlgorithms/C-Plus-Plus b9c118fb5 MIT     TheAlgorithms/Scala 51b0b36 MIT
+    TheAlgorithms/F-Sharp e5441e8 MIT           TheAlgorithms/Ruby bda11bd MIT
+    TheAlgorithms/Kotlin e57a888 MIT            com-lihaoyi/os-lib e237000 MIT (Scala)
+    fsprojects/FSharp.Data d2652b9b Apache-2.0  giraffe-fsharp/Giraffe 18e1be3 Apache-2.0
+    sinatra/sinatra cb22afd7 MIT (Ruby)         mdn/css-examples 24f8063 CC0-1.0 (CSS, HTML)
+    tachyons-css/tachyons 2cb90e9 MIT (CSS)     pure-css/pure d35fb6f BSD-3-Clause (CSS)
+    jgthms/bulma 68ff0ad2 MIT (SCSS)
+
+(mdn/css-examples, bulma and FSharp.Data: only their `.css/.html/.md`, `.scss/.sass/.css/.md`
+and `.fs/.fsx/.fsi/.md` files, since their archives lack a few large blobs.) TheAlgorithms/C
+(GPL-3.0) and TheAlgorithms/Swift (no licence stated) were left out for their licences.
+
 None of this is Rosetta Code (`language_id.py`'s report set) or the documentation set of
 `build_doc_fences.py`.
 """
@@ -34,7 +50,10 @@ MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generat
 # Prose and tables, not code. (Configuration files are kept: YAML, TOML and INI had 30 to 80
 # blocks without them, and the lowest out-of-fold accuracy of the tuning data.)
 _SKIP = frozenset({"markdown", "text", "csv"})
-_IN_OBJC = frozenset({"objective-c"})
+# A `.h` file is C, C++ or Objective-C (and `.m` MATLAB or Objective-C): the tree tells.
+# exercism's C++ track has 182 `.h` headers (`namespace`, `#pragma once`): read as C they
+# taught the model that C++ is C.
+_HEADERS_OF = {"objective-c": "objective-c", "cpp": "cpp", "TheAlgorithms+C-Plus-Plus": "cpp"}
 # Vendored or bundled code (minified, generated) is not what people paste. The test is on the
 # whole path, so a root under node_modules/ (/usr/lib/node_modules) gives its Markdown only.
 _SKIP_DIRS = frozenset({"node_modules", ".git", "__pycache__", "vendor", "third_party"})
@@ -53,12 +72,10 @@ def code_files(
         if not path.is_file() or _SKIP_DIRS.intersection(path.parts):
             continue
         language = language_id.fold(language_for_filename(path.name))
-        if (
-            language in ("c", None)
-            and path.suffix in (".m", ".h")
-            and _IN_OBJC.intersection(path.parts)
-        ):
-            language = "objective-c"  # `.m` is MATLAB or Objective-C: the track tells
+        if language in ("c", None) and path.suffix in (".m", ".h"):
+            owner = next((_HEADERS_OF[p] for p in path.parts if p in _HEADERS_OF), None)
+            if owner is not None and (path.suffix == ".h" or owner == "objective-c"):
+                language = owner
         if language is None or language in _SKIP or full(language):
             continue
         try:

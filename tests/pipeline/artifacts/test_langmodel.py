@@ -115,3 +115,17 @@ def test_token_features_mark_line_starts_ends_and_pairs() -> None:
 )
 def test_file_names_of_rarer_languages_are_known(name: str, language: str) -> None:
     assert language_for_filename(name) == language
+
+
+def test_character_ngrams_squeeze_spaces_and_read_digits_as_zero() -> None:
+    found = langmodel.char_grams("x  =\t12", 3)
+    assert {"c:x =", "c: = ", "c: 00"} <= found
+    assert "c:  =" not in found
+    assert langmodel.char_grams("x = 12", 0) == set()
+
+
+def test_a_language_own_magika_weight_overrides_the_shared_one() -> None:
+    ranked = [("ocaml", 0.6), ("fsharp", 0.4)]
+    magika = {"fsharp": 0.5}
+    assert langmodel.combine(ranked, magika, 0.0)[0][0] == "ocaml"
+    assert langmodel.combine(ranked, magika, 0.0, {"fsharp": 5.0})[0][0] == "fsharp"

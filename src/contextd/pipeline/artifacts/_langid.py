@@ -14,7 +14,7 @@ Three sources of evidence, cheapest first:
    threshold chosen out of fold by evals/train_langid.py, stored with the weights).
 
 A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
-token pairs and line edges, trained by evals/train_langid.py on about 20,000 blocks of labelled
+token pairs and line edges, trained by evals/train_langid.py on about 23,000 blocks of labelled
 code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
 one answer. Languages it was not trained on
 (nginx, HTTP, Protocol Buffers, Dockerfile, diff) are answered from their own cues when those
