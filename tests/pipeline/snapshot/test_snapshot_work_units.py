@@ -7,7 +7,7 @@ The excerpts are turns of a Claude Code session of the development of the `entir
 
 from __future__ import annotations
 
-from contextd.pipeline.snapshot import build_snapshot, split_sentences
+from contextd.pipeline.snapshot import build_snapshot, split_sentences, update_snapshot
 from contextd.pipeline.snapshot._previous import Line
 from contextd.pipeline.snapshot._work import (
     MAX_JOINED_CHARS,
@@ -16,7 +16,7 @@ from contextd.pipeline.snapshot._work import (
     unit_chars,
     work_units,
 )
-from contextd.pipeline.types import Document, Turn
+from contextd.pipeline.types import Document, SnapshotDraft, Turn
 from contextd.testing import FakeEmbedder
 
 DIAGNOSIS = """There it is! The classic macOS symlink issue:
@@ -167,3 +167,24 @@ def test_old_lines_stay_apart_past_the_cap_or_when_a_goal_or_cited_twice() -> No
     assert rejoined(goal, 1000) == goal
     twice = [Line("Constraints and facts", BUG2_SYMPTOM, ("t0", "t3")), lines[1]]
     assert rejoined(twice, 1000) == twice
+
+
+def test_a_work_chat_fast_forward_joins_a_turn_s_old_lines_again() -> None:
+    previous = SnapshotDraft(
+        markdown=(
+            "# Context snapshot: entire\n\n## Constraints and facts\n"
+            f"- {BUG2_SYMPTOM} [t0]\n\n## Decisions\n- {BUG2_EFFECT} [t0]\n"
+        ),
+        tokens_before=4000,
+        tokens_after=120,
+        tokenizer="o200k_base",
+        budget=1000,
+    )
+    new = [
+        Turn(1, "Developer", "user", "Fix Bug 2 first."),
+        Turn(2, "Assistant", "assistant", STILL_FAILS),
+    ]
+    forwarded = update_snapshot(
+        previous, new, Document(text="", format="text", title="entire"), [], embedder=FakeEmbedder()
+    )
+    assert f"- {BUG2_SYMPTOM} {BUG2_EFFECT} [t0]" in forwarded.markdown
