@@ -7,9 +7,16 @@ The excerpts are turns of a Claude Code session of the development of the `entir
 
 from __future__ import annotations
 
-from contextd.pipeline.snapshot import build_snapshot, split_sentences
-from contextd.pipeline.snapshot._work import MAX_JOINED_CHARS, narration, unit_chars, work_units
-from contextd.pipeline.types import Document, Turn
+from contextd.pipeline.snapshot import build_snapshot, split_sentences, update_snapshot
+from contextd.pipeline.snapshot._previous import Line
+from contextd.pipeline.snapshot._work import (
+    MAX_JOINED_CHARS,
+    narration,
+    rejoined,
+    unit_chars,
+    work_units,
+)
+from contextd.pipeline.types import Document, SnapshotDraft, Turn
 from contextd.testing import FakeEmbedder
 
 DIAGNOSIS = """There it is! The classic macOS symlink issue:
@@ -122,3 +129,62 @@ def test_a_work_chat_snapshot_keeps_whole_thoughts_and_no_narration() -> None:
     assert any("use the resolved path too" in line for line in lines)
     assert "Let me investigate why" not in snapshot.markdown
     assert "Let me fix the test" not in snapshot.markdown
+
+
+# Turn 0's Bug 2 paragraph as a snapshot of the first part cut it (at a quarter of the budget).
+BUG2_SYMPTOM = (
+    "Bug 2: `PostCommit` early-returns without updating `BaseCommit`: When a commit has no "
+    "trailer (due to Bug 1), `PostCommit` early-returns at line ~530."
+)
+BUG2_EFFECT = (
+    "`EventGitCommit` never fires, `BaseCommit` never updates. All subsequent commits fail "
+    "the `BaseCommit == currentHeadHash` filter in `PrepareCommitMsg`."
+)
+
+
+def test_old_lines_of_one_turn_are_joined_again_in_a_fast_forward() -> None:
+    lines = [
+        Line("Constraints and facts", BUG2_SYMPTOM, ("t0",)),
+        Line("Current state", "Bug 2 and Bug 3 tests pass.", ("t24",)),
+        Line("Decisions", BUG2_EFFECT, ("t0",)),
+    ]
+    joined = rejoined(lines, 1000)
+    assert [line.text for line in joined] == [
+        f"{BUG2_SYMPTOM} {BUG2_EFFECT}",
+        "Bug 2 and Bug 3 tests pass.",
+    ]
+    assert joined[0].section == "Constraints and facts"
+    assert joined[0].cites == ("t0",)
+
+
+def test_old_lines_stay_apart_past_the_cap_or_when_a_goal_or_cited_twice() -> None:
+    lines = [
+        Line("Constraints and facts", BUG2_SYMPTOM, ("t0",)),
+        Line("Decisions", BUG2_EFFECT, ("t0",)),
+    ]
+    assert rejoined(lines, len(BUG2_SYMPTOM) + 10) == lines
+    goal = [Line("Goal", BUG2_SYMPTOM, ("t0",)), lines[1]]
+    assert rejoined(goal, 1000) == goal
+    twice = [Line("Constraints and facts", BUG2_SYMPTOM, ("t0", "t3")), lines[1]]
+    assert rejoined(twice, 1000) == twice
+
+
+def test_a_work_chat_fast_forward_joins_a_turn_s_old_lines_again() -> None:
+    previous = SnapshotDraft(
+        markdown=(
+            "# Context snapshot: entire\n\n## Constraints and facts\n"
+            f"- {BUG2_SYMPTOM} [t0]\n\n## Decisions\n- {BUG2_EFFECT} [t0]\n"
+        ),
+        tokens_before=4000,
+        tokens_after=120,
+        tokenizer="o200k_base",
+        budget=1000,
+    )
+    new = [
+        Turn(1, "Developer", "user", "Fix Bug 2 first."),
+        Turn(2, "Assistant", "assistant", STILL_FAILS),
+    ]
+    forwarded = update_snapshot(
+        previous, new, Document(text="", format="text", title="entire"), [], embedder=FakeEmbedder()
+    )
+    assert f"- {BUG2_SYMPTOM} {BUG2_EFFECT} [t0]" in forwarded.markdown

@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from contextd.pipeline.snapshot._cues import GOAL, QUESTIONS
+from contextd.pipeline.snapshot._previous import Line
 from contextd.pipeline.snapshot._salience import phatic
 from contextd.pipeline.snapshot._selection import content_words
 from contextd.pipeline.snapshot._sentences import Sentence
@@ -129,4 +131,31 @@ def _joined(units: list[Thought], cap: int) -> list[Thought]:
             result[-1] = Thought(text, False, len(content_words(text)))
         else:
             result.append(unit)
+    return result
+
+
+def rejoined(lines: Sequence[Line], cap: int) -> list[Line]:
+    """A previous snapshot's lines of one turn joined again, up to `cap` characters, for the
+    fast-forward of a work chat.
+
+    A part is snapshotted at its own, smaller budget, so its units were cut smaller
+    (`unit_chars`) than the whole chat's would be: a diagnosis and its fix on two lines, each
+    short of the facts the other holds. Joined again (in the order they were written), they are
+    the unit the whole chat's snapshot would have made. Goals and open questions keep their
+    own lines, as they are judged apart.
+    """
+    result: list[Line] = []
+    at: dict[int, int] = {}  # a turn's joined line in `result`
+    for line in lines:
+        turn = line.turns[0] if len(line.cites) == 1 and line.turns else None
+        if turn is None or line.section in (GOAL, QUESTIONS):
+            result.append(line)
+            continue
+        where = at.get(turn)
+        if where is not None and len(result[where].text) + 1 + len(line.text) <= cap:
+            last = result[where]
+            result[where] = Line(last.section, f"{last.text} {line.text}", last.cites)
+        else:
+            at[turn] = len(result)
+            result.append(line)
     return result

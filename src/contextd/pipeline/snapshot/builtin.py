@@ -63,7 +63,9 @@ in other words.
 **Fast-forward.** `update_snapshot` merges new turns into an existing snapshot without reading
 the old turns again: the previous snapshot's bullets are parsed back (section, text, cited
 turns), re-scored as sentences, and compete with the new turns' sentences under the new budget;
-new content can supersede old lines.
+new content can supersede old lines. In a work chat the old lines of one turn are first joined
+again up to the new budget's unit size (`_work.rejoined`): a part's smaller budget cut them
+smaller than the whole chat's snapshot would.
 """
 
 from __future__ import annotations
@@ -88,7 +90,12 @@ from contextd.pipeline.snapshot._selection import (
     pick,
 )
 from contextd.pipeline.snapshot._semantic import demote_restated, phatic_factor, prototype_vectors
-from contextd.pipeline.snapshot._work import WORK_COST_EXPONENT, WORK_SAME_TURN, unit_chars
+from contextd.pipeline.snapshot._work import (
+    WORK_COST_EXPONENT,
+    WORK_SAME_TURN,
+    rejoined,
+    unit_chars,
+)
 from contextd.pipeline.snapshot.document import build_document_snapshot, is_document_snapshot
 from contextd.pipeline.tokens import count_tokens
 from contextd.pipeline.types import ArtifactDraft, Document, SnapshotDraft, Turn
@@ -253,6 +260,9 @@ def update_snapshot(
     stats.add_all(turn.text for turn in new_turns)
     speakers = _candidates.speaker_names(new_turns)
     names, lines = name_candidates_after(lines, new_turns, stats, speakers, budget=budget)
+    chat = any(turn.role == "other" for turn in new_turns)
+    if not chat:  # a work chat's units, cut at a part's smaller budget, are joined again
+        lines = rejoined(lines, unit_chars(budget))
     old = _candidates.old_candidates(lines, stats, speakers, last=last, new_turns=new_turns)
     capacity = _candidates.pool_capacity(budget)
     new = _candidates.turn_candidates(
@@ -277,7 +287,7 @@ def update_snapshot(
         tokens_before=tokens_before,
         embedder=embedder,
         max_embedded=max_embedded,
-        chat=any(turn.role == "other" for turn in new_turns),
+        chat=chat,
     )
 
 
