@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from contextd.api.schemas import (
@@ -186,7 +186,7 @@ _HEADS = (
 """Built once: building a statement costs more than running this one (bench/api.py)."""
 
 
-def sources(session: Session, rows: Sequence[Source]) -> list[SourceOut]:
+def sources(session: Session | Connection, rows: Sequence[Source | Row[Any]]) -> list[SourceOut]:
     related: dict[str, list[ArtifactHead]] = defaultdict(list)
     if rows:
         for a in session.execute(_HEADS, {"ids": [s.id for s in rows]}):
@@ -194,7 +194,7 @@ def sources(session: Session, rows: Sequence[Source]) -> list[SourceOut]:
     return [_source(s, related[s.id]) for s in rows]
 
 
-def source(session: Session, row: Source) -> SourceOut:
+def source(session: Session | Connection, row: Source | Row[Any]) -> SourceOut:
     return sources(session, [row])[0]
 
 
@@ -203,7 +203,7 @@ def new_source(row: Source) -> SourceOut:
     return _source(row, [])
 
 
-def _source(s: Source, arts: list[ArtifactHead]) -> SourceOut:
+def _source(s: Source | Row[Any], arts: list[ArtifactHead]) -> SourceOut:
     snapshots = [a for a in arts if a.type == ArtifactType.CONTEXT]
     others = [a for a in arts if a.type != ArtifactType.CONTEXT]
     return SourceOut(

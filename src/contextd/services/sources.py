@@ -7,9 +7,9 @@ same transaction; the job later writes its results only if the revision is still
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from contextd.blobs.base import BlobStore
@@ -23,6 +23,8 @@ from contextd.services.paging import paginate
 from contextd.services.source_input import SourceInput, validate_input
 from contextd.services.spaces import get_collection
 from contextd.store.tables import PostbackDelivery, Source, Space, Turn, User, new_id, utcnow
+
+S = TypeVar("S", Source, Row[Any])
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,22 @@ def get_source(session: Session, user: User, source_id: str, *, lock: bool = Fal
     the status and then bump `revision`, and two concurrent requests that both read the old row
     would both pass the check, write the same revision and enqueue two jobs for it."""
     source = session.get(Source, source_id, with_for_update=True if lock else None)
-    if source is None or source.user_id != user.id or source.fast_forward_target_id is not None:
+    return _visible(source, user.id, source_id)
+
+
+_ROW = select(Source.__table__).where(Source.id == bindparam("id"))
+
+
+def read_source(connection: Connection, user_id: str, source_id: str) -> Row[Any]:
+    """`get_source` as a row, for answers that only read it: no session, no ORM object. The
+    row's keys are the `Source` attributes (the column names)."""
+    return _visible(connection.execute(_ROW, {"id": source_id}).first(), user_id, source_id)
+
+
+def _visible(source: S | None, user_id: str, source_id: str) -> S:
+    """The caller's own sources only (another user's is as unknown as a missing one), and never
+    the temporary source that carries fast-forward data."""
+    if source is None or source.user_id != user_id or source.fast_forward_target_id is not None:
         raise NotFound("source", source_id)
     return source
 

@@ -14,6 +14,7 @@ from contextd.api.deps import (
     SessionDep,
     SourceCtxDep,
     UserDep,
+    in_read,
     in_transaction,
     source_context_of,
 )
@@ -117,9 +118,8 @@ def list_sources(
 
 @router.get("/v1/sources/{sourceId}", response_model=SourceOut)
 async def get_source(sourceId: str, request: Request) -> SourceOut:
-    return await in_transaction(
-        request,
-        lambda session, user: views.source(session, sources.get_source(session, user, sourceId)),
+    return await in_read(
+        request, lambda db, user_id: views.source(db, sources.read_source(db, user_id, sourceId))
     )
 
 
