@@ -3,23 +3,32 @@
 FastAPI runs every plain `def` dependency in its threadpool, one hop each, and a hop costs
 more than these functions do, most of all when the embedded worker holds the GIL and each hop
 waits for it (bench/api.py). So the ones that do no I/O are `async def`, and the caller's user
-is loaded by the session dependency in the thread that opens the session.
+is attached by the session dependency in the thread that opens the session.
+
+A plain `def` route with `SessionDep` still takes four hops (the session's entry, the route,
+the validation of its answer, the session's exit); the most frequent routes are `async def`
+and do all their database work in one hop with `in_transaction`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Query, Request
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from contextd.domain.errors import Unauthorized
 from contextd.runtime import Runtime
 from contextd.services.sources import SourceContext
 from contextd.store.tables import User
+
+T = TypeVar("T")
 
 
 def _runtime(request: Request) -> Runtime:
@@ -31,19 +40,69 @@ async def get_runtime(request: Request) -> Runtime:
     return _runtime(request)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _attach_caller(session: Session, user_id: str) -> User:
+    """The caller as a `User` of this session without a query: only its id is known (the
+    middleware verified the key, from the database or from its cache of keys verified seconds
+    ago), and every other column is loaded from the database the first time it is read. Most
+    routes need only the id; those that read more (the webhook secret, say) see the row as it is
+    now, never a cached copy."""
+    user = User(id=user_id)
+    make_transient_to_detached(user)  # persistent once added, its other columns unloaded
+    session.add(user)
+    return user
+
+
+@contextmanager
+def _transaction(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent. Reads (GET, HEAD)
     get a read-only transaction, so they never queue behind writers. The authenticated caller
-    (see `current_user`) is loaded here, in the same thread."""
+    (see `current_user`) is attached here, in the same thread."""
     db = _runtime(request).db
     opener = db.read_session if request.method in ("GET", "HEAD") else db.session
     with opener() as session:
         user_id = getattr(request.state, "user_id", None)
-        request.state.user = session.get(User, user_id) if user_id else None
+        request.state.user = _attach_caller(session, user_id) if user_id else None
         yield session
     after_commit = getattr(request.state, "after_commit", None)
     if after_commit is not None:
         after_commit(request)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with _transaction(request) as session:
+        yield session
+
+
+def _caller(request: Request) -> User:
+    user: User | None = getattr(request.state, "user", None)
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+async def in_transaction(request: Request, work: Callable[[Session, User], T]) -> T:
+    """`work(session, caller)` in the request's transaction, all in one threadpool hop (see the
+    module's docstring); its exceptions reach the error handlers as a route's would."""
+
+    def run() -> T:
+        with _transaction(request) as session:
+            return work(session, _caller(request))
+
+    return await anyio.to_thread.run_sync(run)
+
+
+async def in_read(request: Request, work: Callable[[Connection, str], T]) -> T:
+    """`work(connection, caller's id)` in a read-only transaction without an ORM session, in
+    one threadpool hop, for the hottest reads (see `Database.read_connection`)."""
+
+    def run() -> T:
+        user_id: str | None = getattr(request.state, "user_id", None)
+        if user_id is None:
+            raise Unauthorized()
+        with _runtime(request).db.read_connection() as connection:
+            return work(connection, user_id)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -52,23 +111,24 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 async def current_user(request: Request, session: SessionDep) -> User:
     """The caller, authenticated (and counted by the rate limiter) by the middleware before the
-    body was read; see `api.auth`. Loaded by primary key in `get_session`, into this session."""
-    user: User | None = getattr(request.state, "user", None)
-    if user is None:
-        raise Unauthorized()
-    return user
+    body was read; see `api.auth`. Attached to the request's session by `get_session`."""
+    return _caller(request)
 
 
 UserDep = Annotated[User, Depends(current_user)]
 
 
-async def source_context(runtime: RuntimeDep) -> SourceContext:
+def source_context_of(runtime: Runtime) -> SourceContext:
     return SourceContext(
         blobs=runtime.blobs,
         policy=runtime.net_policy,
         postback_policy=runtime.postback_policy,
         max_attempts=runtime.settings.job_max_attempts,
     )
+
+
+async def source_context(runtime: RuntimeDep) -> SourceContext:
+    return source_context_of(runtime)
 
 
 SourceCtxDep = Annotated[SourceContext, Depends(source_context)]

@@ -7,8 +7,9 @@ and nothing is buffered twice.
 
 from __future__ import annotations
 
+import os
+import random
 import re
-import secrets
 import time
 from typing import Any
 
@@ -30,6 +31,17 @@ from contextd.domain.errors import PayloadTooLarge
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 
+# Request ids label logs and errors; they are not secrets, so they come from a generator seeded
+# once rather than from `secrets`: `os.urandom` is a system call that releases the GIL, and on
+# the event loop every release can cost up to a switch interval (5 ms) while a request thread
+# holds the GIL (bench/api.py).
+_REQUEST_IDS = random.Random(os.urandom(16))
+os.register_at_fork(after_in_child=lambda: _REQUEST_IDS.seed(os.urandom(16)))  # no shared ids
+
+
+def new_request_id() -> str:
+    return f"req_{_REQUEST_IDS.getrandbits(64):016x}"
+
 
 class RequestContextMiddleware:
     """Request ids, then authentication and rate limiting of `/v1` (before any body is read,
@@ -48,7 +60,7 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _CLIENT_ID.match(incoming) else "req_" + secrets.token_hex(8)
+        rid = incoming if _CLIENT_ID.match(incoming) else new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         started = time.perf_counter()

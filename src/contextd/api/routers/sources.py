@@ -7,7 +7,17 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy.orm import Session
 
 from contextd.api import views
-from contextd.api.deps import PagingDep, QueryBool, RuntimeDep, SessionDep, SourceCtxDep, UserDep
+from contextd.api.deps import (
+    PagingDep,
+    QueryBool,
+    RuntimeDep,
+    SessionDep,
+    SourceCtxDep,
+    UserDep,
+    in_read,
+    in_transaction,
+    source_context_of,
+)
 from contextd.api.schemas import (
     FastForwardOut,
     FastForwardRequest,
@@ -23,7 +33,7 @@ from contextd.api.schemas import (
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import NotFound
 from contextd.services import artifacts, sources, spaces
-from contextd.store.tables import Source
+from contextd.store.tables import Source, User
 
 router = APIRouter(tags=["Sources"])
 
@@ -46,29 +56,27 @@ def _started(request: Request, session: Session | None, source: Source) -> Sourc
 @router.post(
     "/v1/spaces/{spaceId}/sources", status_code=status.HTTP_201_CREATED, response_model=SourceOut
 )
-def create_source(
-    spaceId: str,
-    body: SourceCreate,
-    request: Request,
-    session: SessionDep,
-    user: UserDep,
-    ctx: SourceCtxDep,
-) -> SourceOut:
+async def create_source(spaceId: str, body: SourceCreate, request: Request) -> SourceOut:
     """Create a source and queue it for processing (the response shows it PENDING)."""
-    space = spaces.get_space(session, user, spaceId)
-    source = sources.create_source(
-        session,
-        ctx,
-        user,
-        space,
-        source_type=body.type,
-        initial_data=body.initial_data,
-        instructions=body.instructions,
-        name=body.name,
-        description=body.description,
-        collection_id=body.collectionId,
-    )
-    return _started(request, None, source)
+    ctx = source_context_of(request.app.state.runtime)
+
+    def create(session: Session, user: User) -> SourceOut:
+        space = spaces.get_space(session, user, spaceId)
+        source = sources.create_source(
+            session,
+            ctx,
+            user,
+            space,
+            source_type=body.type,
+            initial_data=body.initial_data,
+            instructions=body.instructions,
+            name=body.name,
+            description=body.description,
+            collection_id=body.collectionId,
+        )
+        return _started(request, None, source)
+
+    return await in_transaction(request, create)
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
@@ -109,8 +117,10 @@ def list_sources(
 
 
 @router.get("/v1/sources/{sourceId}", response_model=SourceOut)
-def get_source(sourceId: str, session: SessionDep, user: UserDep) -> SourceOut:
-    return views.source(session, sources.get_source(session, user, sourceId))
+async def get_source(sourceId: str, request: Request) -> SourceOut:
+    return await in_read(
+        request, lambda db, user_id: views.source(db, sources.read_source(db, user_id, sourceId))
+    )
 
 
 @router.patch("/v1/sources/{sourceId}", response_model=SourceOut)

@@ -1,0 +1,90 @@
+"""The most frequent routes' fast paths answer exactly as the general ones do.
+
+get-source reads its row without an ORM session, and get-source and create-source attach the
+caller by id without reading the `users` row (bench/api.py): the answers, the caller's other
+columns and revocation must not change because of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from contextd.api import views
+from contextd.store.tables import Source
+from tests.support.errors import assert_error
+from tests.support.factories import transcript
+from tests.support.service import Client, Service
+
+
+def processed(client: Client, text: str) -> dict[str, Any]:
+    space = client.space()
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": text}})
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    return done
+
+
+def test_a_source_reads_the_same_alone_in_a_list_and_from_the_orm(
+    client: Client, service: Service
+) -> None:
+    done = processed(client, transcript(40, code_every=2))
+    assert done["artifacts"] and done["snapshot"] is not None  # the heads and the summary
+    alone = client.get(f"/v1/sources/{done['id']}").json()
+    listed = client.get(f"/v1/spaces/{done['spaceId']}/sources").json()["sources"]
+    assert listed == [alone]
+    with service.runtime.db.session() as session:
+        row = session.get(Source, done["id"])
+        assert row is not None
+        assert views.source(session, row).model_dump(mode="json") == alone
+
+
+@contextmanager
+def statements(service: Service) -> Iterator[list[str]]:
+    """The SQL this process sends meanwhile (the server runs in this process)."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = service.runtime.db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _of_users(sql: list[str]) -> list[str]:
+    return [s for s in sql if "FROM users" in s or "UPDATE users" in s]
+
+
+def test_the_caller_is_read_only_when_a_route_needs_more_than_its_id(
+    client: Client, service: Service
+) -> None:
+    space = client.space()  # the key is verified (and cached) here
+    with statements(service) as sql:
+        created = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
+        assert client.get(f"/v1/sources/{created['id']}").status_code == 200
+    assert _of_users(sql) == []
+    before = client.get("/v1/postbacks/secret").json()["secret"]
+    with statements(service) as sql:
+        rotated = client.post("/v1/postbacks/secret/rotate").json()["secret"]
+        assert client.get("/v1/postbacks/secret").json()["secret"] == rotated != before
+    assert _of_users(sql)  # read from the database, never from a copy
+
+
+def test_a_revoked_key_is_refused_by_the_fast_routes_at_once(client: Client) -> None:
+    created = client.post("/v1/api-keys", json={"name": "temp"}).json()
+    space = client.space()
+    body = {"type": "CONTENT", "initial_data": {"data": "hi"}, "instructions": {}}
+    with Client(str(client.base_url), created["api_key"], client.user_id) as other:
+        source = other.post(f"/v1/spaces/{space['id']}/sources", json=body)
+        assert source.status_code == 201  # verified, now cached
+        assert other.get(f"/v1/sources/{source.json()['id']}").status_code == 200
+        assert client.delete(f"/v1/api-keys/{created['id']}").status_code == 200
+        assert_error(other.get(f"/v1/sources/{source.json()['id']}"), 401)
+        assert_error(other.post(f"/v1/spaces/{space['id']}/sources", json=body), 401)
