@@ -24,20 +24,41 @@ import subprocess
 from pathlib import Path
 
 SETS = {
-    "docs": (
-        "rstacruz/cheatsheets Codecademy/docs codewars/docs TheRenegadeCoder/sample-programs-website"
-        " scala/docs.scala-lang ocaml/ocaml.org erlang/eep fsharp/fslang-design"
-        " seancorfield/next-jdbc PowerShell/PowerShell-Docs haskell/haskell-language-server"
-    ).split(),
-    "fresh": (
-        "iluwatar/java-design-patterns rust-lang/rust-by-example uber-go/guide"
-        " AnthonyCalandra/modern-cpp-features Kotlin/KEEP swiftlang/swift-evolution laravel/docs"
-        " lydiahallie/javascript-questions phoenixframework/phoenix dylanaraps/pure-bash-bible"
-        " microsoft/TypeScript-Website dart-lang/site-www PoshCode/PowerShellPracticeAndStyle"
-        " 30-seconds/30-seconds-of-code enochtangg/quick-SQL-cheatsheet zedr/clean-code-python"
-        " thangchung/clean-code-dotnet uohzxela/clean-code-ruby compose-spec/compose-spec"
-        " ryanmcdermott/clean-code-javascript"
-    ).split(),
+    "docs": [
+        "rstacruz/cheatsheets",
+        "Codecademy/docs",
+        "codewars/docs",
+        "TheRenegadeCoder/sample-programs-website",
+        "scala/docs.scala-lang",
+        "ocaml/ocaml.org",
+        "erlang/eep",
+        "fsharp/fslang-design",
+        "seancorfield/next-jdbc",
+        "PowerShell/PowerShell-Docs",
+        "haskell/haskell-language-server",
+    ],
+    "fresh": [
+        "iluwatar/java-design-patterns",
+        "rust-lang/rust-by-example",
+        "uber-go/guide",
+        "AnthonyCalandra/modern-cpp-features",
+        "Kotlin/KEEP",
+        "swiftlang/swift-evolution",
+        "laravel/docs",
+        "lydiahallie/javascript-questions",
+        "phoenixframework/phoenix",
+        "dylanaraps/pure-bash-bible",
+        "microsoft/TypeScript-Website",
+        "dart-lang/site-www",
+        "PoshCode/PowerShellPracticeAndStyle",
+        "30-seconds/30-seconds-of-code",
+        "enochtangg/quick-SQL-cheatsheet",
+        "zedr/clean-code-python",
+        "thangchung/clean-code-dotnet",
+        "uohzxela/clean-code-ruby",
+        "compose-spec/compose-spec",
+        "ryanmcdermott/clean-code-javascript",
+    ],
 }
 
 

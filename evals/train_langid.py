@@ -94,7 +94,9 @@ def settle_report(
     for language in sorted(OWN_CUE_MARGIN):
         results = []
         for margin in MARGIN_GRID:
-            answers = [settle(r, s, {language: margin}) for r, s in zip(ranked, scores, strict=True)]
+            answers = [
+                settle(r, s, {language: margin}) for r, s in zip(ranked, scores, strict=True)
+            ]
             correct = [a == k for a, k in zip(answers, labels, strict=True)]
             right_in_chats = sum(ok for ok, chat in zip(correct, chats, strict=True) if chat)
             results.append((round(corpus_mean(correct, groups), 5), margin))
@@ -104,6 +106,16 @@ def settle_report(
             )
         chosen[language] = max(results)[1]
     print("chosen own-cue margins:", chosen)
+    for name, margins in (("all chosen", chosen), ("shipped", OWN_CUE_MARGIN)):
+        answers = [settle(r, s, margins) for r, s in zip(ranked, scores, strict=True)]
+        correct = [a == k for a, k in zip(answers, labels, strict=True)]
+        print(f"  {name}: corpus mean {corpus_mean(correct, groups):.4f}, right {sum(correct)}")
+    answers = [
+        settle(r, s, dict.fromkeys(OWN_CUE_MARGIN, 1.01))
+        for r, s in zip(ranked, scores, strict=True)
+    ]
+    correct = [a == k for a, k in zip(answers, labels, strict=True)]
+    print(f"  old rule: corpus mean {corpus_mean(correct, groups):.4f}, right {sum(correct)}")
     return chosen
 
 
