@@ -3,8 +3,9 @@
     python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples \
         --fences /tmp/langcorp/lxym --tree /tmp/langcorp/ex /work/main/.venv/lib \
         /usr/share/perl5 /usr/lib/node_modules /tmp/langcorp/extra --balance 1.0
-        # --validate: figures only; --chars 4, --own-weights: the options measured and not
-        # kept (see evals/RESULTS.md)
+        # --validate: figures only; --settle-report: choose _langid.OWN_CUE_MARGIN (copied
+        # there by hand); --chars 4, --own-weights: the options measured and not kept (see
+        # evals/RESULTS.md)
 
 Training data, all of it tuning data (never the report sets of `language_id.py`: Rosetta Code
 and the documentation fences of `build_doc_fences.py`):
