@@ -1,17 +1,20 @@
-"""Lay out the documentation report set of `language_id.py --kind docs` (nothing committed).
+"""Lay out a documentation report set of `language_id.py --kind docs` (nothing committed).
 
-The second held-out set for naming unlabelled code: labelled fences of public documentation
-(cheat sheets, language tutorials, API docs), closer to what people paste than Rosetta Code's
-task solutions. Nothing here was tuned on: no cue, weight or threshold was chosen with it.
-The sources, their commits and licences are in `evals/data/doc_fences/SOURCES.md`; each is
-read from a git directory you already have (the `fetch` tool gives one), only its Markdown:
+Held-out sets for naming unlabelled code: labelled fences of public documentation (cheat
+sheets, language tutorials, API docs, style guides), closer to what people paste than Rosetta
+Code's task solutions. Nothing here was tuned on: no cue, weight or threshold was chosen with
+them. Two sets (`--set`), their repositories below; commits and licences in
+`evals/data/doc_fences/SOURCES.md`. Each is read from a git directory you already have (the
+`fetch` tool gives one), only its Markdown:
 
-    python evals/build_doc_fences.py --out /tmp/langcorp/docs GITDIR...
-    python evals/language_id.py --kind docs --per-file 3 --per-language 40 \\
+    python evals/build_doc_fences.py --set docs --out /tmp/langcorp/docs --mirror /work/.mirror
+    python evals/language_id.py --kind docs --per-file 3 --per-source 15 --per-language 40 \\
         --corpus /tmp/langcorp/docs/*
 
-A git directory's name is expected as `<owner>+<name>/repo` (the `fetch` layout); the
-document tree goes to `OUT/<owner>+<name>/`.
+`fresh` is a second set, built after `docs` had been looked at, from repositories used
+nowhere else (neither by `docs` nor by the training corpora of `train_langid.py`). Git
+directories may also be given one by one (`GITDIR...`), named `<owner>+<name>/repo` (the
+`fetch` layout); the document tree goes to `OUT/<owner>+<name>/`.
 """
 
 from __future__ import annotations
@@ -20,13 +23,58 @@ import argparse
 import subprocess
 from pathlib import Path
 
+SETS = {
+    "docs": [
+        "rstacruz/cheatsheets",
+        "Codecademy/docs",
+        "codewars/docs",
+        "TheRenegadeCoder/sample-programs-website",
+        "scala/docs.scala-lang",
+        "ocaml/ocaml.org",
+        "erlang/eep",
+        "fsharp/fslang-design",
+        "seancorfield/next-jdbc",
+        "PowerShell/PowerShell-Docs",
+        "haskell/haskell-language-server",
+    ],
+    "fresh": [
+        "iluwatar/java-design-patterns",
+        "rust-lang/rust-by-example",
+        "uber-go/guide",
+        "AnthonyCalandra/modern-cpp-features",
+        "Kotlin/KEEP",
+        "swiftlang/swift-evolution",
+        "laravel/docs",
+        "lydiahallie/javascript-questions",
+        "phoenixframework/phoenix",
+        "dylanaraps/pure-bash-bible",
+        "microsoft/TypeScript-Website",
+        "dart-lang/site-www",
+        "PoshCode/PowerShellPracticeAndStyle",
+        "30-seconds/30-seconds-of-code",
+        "enochtangg/quick-SQL-cheatsheet",
+        "zedr/clean-code-python",
+        "thangchung/clean-code-dotnet",
+        "uohzxela/clean-code-ruby",
+        "compose-spec/compose-spec",
+        "ryanmcdermott/clean-code-javascript",
+    ],
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("gitdirs", type=Path, nargs="+")
+    parser.add_argument("--set", choices=sorted(SETS), help="a whole set, read from --mirror")
+    parser.add_argument("--mirror", type=Path, help="holds <owner>+<name>/repo git directories")
+    parser.add_argument("gitdirs", type=Path, nargs="*")
     args = parser.parse_args()
-    for gitdir in args.gitdirs:
+    gitdirs = list(args.gitdirs)
+    if args.set:
+        if args.mirror is None:
+            parser.error("--set needs --mirror")
+        gitdirs += [args.mirror / repo.replace("/", "+") / "repo" for repo in SETS[args.set]]
+    for gitdir in gitdirs:
         name = gitdir.parent.name if gitdir.name == "repo" else gitdir.name
         target = args.out / name
         target.mkdir(parents=True, exist_ok=True)

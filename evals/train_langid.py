@@ -3,8 +3,9 @@
     python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples \
         --fences /tmp/langcorp/lxym --tree /tmp/langcorp/ex /work/main/.venv/lib \
         /usr/share/perl5 /usr/lib/node_modules /tmp/langcorp/extra --balance 1.0
-        # --validate: figures only; --chars 4, --own-weights: the options measured and not
-        # kept (see evals/RESULTS.md)
+        # --validate: figures only; --settle-report: choose _langid.OWN_CUE_MARGIN (copied
+        # there by hand); --chars 4, --own-weights: the options measured and not kept (see
+        # evals/RESULTS.md)
 
 Training data, all of it tuning data (never the report sets of `language_id.py`: Rosetta Code
 and the documentation fences of `build_doc_fences.py`):
@@ -43,7 +44,7 @@ from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
 from contextd.pipeline.artifacts import canonical_language, langmodel, language_evidence
-from contextd.pipeline.artifacts._langid import _settle
+from contextd.pipeline.artifacts._langid import OWN_CUE_MARGIN, settle
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "langid_weights.json"
@@ -78,26 +79,45 @@ def magika_features(blocks: list[str], cache_path: Path) -> list[dict[str, float
     return out
 
 
+# Margins tried for `_langid.settle`: 0.0 never overrules a top answer, 1.01 always does.
+MARGIN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)
+
+
 def settle_report(
-    guesses: list[str], scores: list[dict[str, float]], labels: list[str], groups: list[str]
-) -> None:
-    """How often the rule that answers a superset (TypeScript, C++, Groovy, PowerShell...)
-    only on a cue of its own changes the text model's out-of-fold answer, and whether the
-    change is right: the model's figures above are taken before the rule."""
-    changes: Counter[tuple[str, str, str]] = Counter()
-    for guess, score, label, group in zip(guesses, scores, labels, groups, strict=True):
-        settled = _settle(guess, score) or "none"
-        if settled != guess:
-            outcome = "fixed" if settled == label else "broke" if guess == label else "neither"
-            changes[
-                (
-                    f"{guess} -> {settled}",
-                    outcome,
-                    "linguist+fences" if group in ("linguist", "fences") else "trees+chats",
-                )
-            ] += 1
-    for (change, outcome, where), n in sorted(changes.items()):
-        print(f"  settle {change}: {outcome} {n} ({where})")
+    ranked: list[Ranked], scores: list[dict[str, float]], labels: list[str], groups: list[str]
+) -> dict[str, float]:
+    """Choose, per language, the margin from which `_langid.settle` lets the text model's
+    out-of-fold answer stand without a cue of its own (TypeScript, C++, Groovy, PowerShell...):
+    the best corpus mean (each corpus counts once), ties to the larger margin (the rule was
+    written for precision on chat code); the chat spans' own count is printed beside it."""
+    chosen: dict[str, float] = {}
+    chats = [g == "chats" for g in groups]
+    for language in sorted(OWN_CUE_MARGIN):
+        results = []
+        for margin in MARGIN_GRID:
+            answers = [
+                settle(r, s, {language: margin}) for r, s in zip(ranked, scores, strict=True)
+            ]
+            correct = [a == k for a, k in zip(answers, labels, strict=True)]
+            right_in_chats = sum(ok for ok, chat in zip(correct, chats, strict=True) if chat)
+            results.append((round(corpus_mean(correct, groups), 5), margin))
+            print(
+                f"  settle {language} margin {margin}: corpus mean {results[-1][0]:.4f},"
+                f" right {sum(correct)}, in chats {right_in_chats}"
+            )
+        chosen[language] = max(results)[1]
+    print("chosen own-cue margins:", chosen)
+    for name, margins in (("all chosen", chosen), ("shipped", OWN_CUE_MARGIN)):
+        answers = [settle(r, s, margins) for r, s in zip(ranked, scores, strict=True)]
+        correct = [a == k for a, k in zip(answers, labels, strict=True)]
+        print(f"  {name}: corpus mean {corpus_mean(correct, groups):.4f}, right {sum(correct)}")
+    answers = [
+        settle(r, s, dict.fromkeys(OWN_CUE_MARGIN, 1.01))
+        for r, s in zip(ranked, scores, strict=True)
+    ]
+    correct = [a == k for a, k in zip(answers, labels, strict=True)]
+    print(f"  old rule: corpus mean {corpus_mean(correct, groups):.4f}, right {sum(correct)}")
+    return chosen
 
 
 def vocabulary(frequency: Counter[str], tokens: int, chars: int) -> list[str]:
@@ -283,7 +303,12 @@ def main() -> None:
     report("text model, out of fold", text_guess, labels, groups)
     print("  by language:", per_language(text_guess, labels))
     if args.settle_report:
-        settle_report(text_guess, [scores for scores, _, _ in evidence], labels, groups)
+        settle_report(
+            [ranked_row(classes, row) for row in text_oof],
+            [scores for scores, _, _ in evidence],
+            labels,
+            groups,
+        )
     # magika on top: a spread of blocks per language (each costs a magika call).
     taken: Counter[str] = Counter()
     chosen = []
@@ -297,10 +322,7 @@ def main() -> None:
     magika = magika_features([evidence[i][2] for i in chosen], args.cache)
     sub_labels = [labels[i] for i in chosen]
     sub_groups = [groups[i] for i in chosen]
-    text_ranked = [
-        sorted(zip(classes, map(float, text_oof[i]), strict=True), key=lambda kv: -kv[1])
-        for i in chosen
-    ]
+    text_ranked = [ranked_row(classes, text_oof[i]) for i in chosen]
     report(
         "text model on the magika blocks", [r[0][0] for r in text_ranked], sub_labels, sub_groups
     )
@@ -327,6 +349,10 @@ def main() -> None:
 
 WEIGHT_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
 Ranked = list[tuple[str, float]]
+
+
+def ranked_row(classes: list[str], row: np.ndarray) -> Ranked:
+    return sorted(zip(classes, map(float, row), strict=True), key=lambda kv: -kv[1])
 
 
 def corpus_mean(correct: list[bool], groups: list[str]) -> float:

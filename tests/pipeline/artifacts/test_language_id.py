@@ -214,3 +214,27 @@ def test_magika_is_asked_exactly_when_the_cues_are_not_sure(
     else:
         assert [block not in asked for block in _SURE_AND_UNSURE] == sure
     assert True in sure and False in sure  # the examples cover both sides of the threshold
+
+
+def test_a_superset_without_its_own_cue_falls_back_when_the_model_is_not_sure() -> None:
+    # TypeScript with only JavaScript's cues, the model torn between the two: JavaScript.
+    ranked = [("typescript", 0.5), ("javascript", 0.4), ("java", 0.1)]
+    scores = {"javascript": 6.0, "typescript": 6.0}
+    assert _langid.settle(ranked, scores, {"typescript": 0.3}) == "javascript"
+
+
+def test_a_superset_the_model_is_sure_of_stands_without_its_own_cue() -> None:
+    ranked = [("typescript", 0.9), ("javascript", 0.08), ("java", 0.02)]
+    scores = {"javascript": 6.0, "typescript": 6.0}
+    assert _langid.settle(ranked, scores, {"typescript": 0.3}) == "typescript"
+    assert _langid.settle(ranked, scores, {"typescript": 1.01}) == "javascript"  # cue always needed
+
+
+def test_a_superset_with_its_own_cue_stands_however_torn_the_model() -> None:
+    ranked = [("cpp", 0.45), ("c", 0.44), ("java", 0.11)]
+    assert _langid.settle(ranked, {"c": 4.0, "cpp": 7.0}, {"cpp": 1.01}) == "cpp"
+
+
+def test_a_look_alike_without_a_base_gives_way_to_the_next_language() -> None:
+    ranked = [("groovy", 0.5), ("java", 0.45), ("kotlin", 0.05)]
+    assert _langid.settle(ranked, {"java": 3.0}, {"groovy": 0.2}) == "java"
