@@ -43,8 +43,13 @@ import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-from contextd.pipeline.artifacts import canonical_language, langmodel, language_evidence
-from contextd.pipeline.artifacts._langid import OWN_CUE_MARGIN, settle
+from contextd.pipeline.artifacts import (
+    OWN_CUE_MARGIN,
+    canonical_language,
+    langmodel,
+    language_evidence,
+    settle,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "contextd" / "pipeline" / "artifacts" / "langid_weights.json"

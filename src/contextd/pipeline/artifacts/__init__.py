@@ -6,17 +6,19 @@ the files' known contents on fast-forward. The language helpers are exported for
 evaluations in `evals/`, which score the detector and the language identification on their own.
 `unfenced` is exported as a module because `evals/train_unfenced.py` fits its line model's
 weights in place, and `langmodel` (the language combiner) because `evals/train_langid.py`
-fits its weights on `language_evidence`. Everything else here (`_classify`, `_commands`,
-`_cues`, `_langid`, `_languages`,
-`_magika`, `_patch`, `_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to
-this package.
+fits its weights on `language_evidence` and chooses the margins of `settle` (`OWN_CUE_MARGIN`:
+when an answer without a cue of its own gives way) out of fold. Everything else here
+(`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_patch`,
+`_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to this package.
 """
 
 from contextd.pipeline.artifacts import langmodel, unfenced
 from contextd.pipeline.artifacts._langid import (
+    OWN_CUE_MARGIN,
     identify_language,
     identify_languages,
     language_evidence,
+    settle,
 )
 from contextd.pipeline.artifacts._languages import (
     FenceLabel,
@@ -35,6 +37,7 @@ from contextd.pipeline.artifacts.unfenced import find_code_spans
 
 __all__ = [
     "MAX_MODEL_CALLS",
+    "OWN_CUE_MARGIN",
     "PATH_KEY_PREFIX",
     "FenceLabel",
     "canonical_language",
@@ -49,5 +52,6 @@ __all__ = [
     "language_evidence",
     "language_for_filename",
     "parse_fence_label",
+    "settle",
     "unfenced",
 ]
