@@ -18,7 +18,7 @@ from llama_cpp import llama_chat_format as chat  # type: ignore[import-not-found
 from llama_cpp.server.__main__ import main  # type: ignore[import-not-found]
 
 
-@chat.register_chat_format("gemma3-system")  # type: ignore[misc]
+@chat.register_chat_format("gemma3-system")  # type: ignore[untyped-decorator]
 def gemma3_system(messages: list[dict[str, Any]], **_: Any) -> Any:
     system = "\n\n".join(str(m["content"]) for m in messages if m["role"] == "system")
     prompt = ""
