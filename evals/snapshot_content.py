@@ -1,7 +1,14 @@
 """What a reader finds in a 4x context snapshot of a long chat (LoCoMo), judged by content.
 
 Usage: `.venv/bin/python evals/snapshot_content.py [--data DIR] [--seeds 10] [--ratio 4.0]
-[--parts 4] [--cache FILE] [--only conv-26] [--show] [--markdown]`
+[--parts 4] [--cache FILE] [--only conv-26] [--turns N] [--show] [--markdown] [--json]
+[--llm-url URL --llm-model NAME [--llm-context 8192] [--llm-timeout 600]]`
+
+With `--llm-url`, the LLM engine (any OpenAI-compatible server; `--llm-context` must be the
+window the server runs with) writes a snapshot at the builtin snapshot's exact budget and is
+judged beside it by the same judge; the report says which engine actually wrote it (a fallback
+to the builtin engine says so) and its seconds. `--turns N` keeps only the first N turns of each
+conversation (and the questions whose evidence lies in them), so that a slow local model finishes.
 
 Data: the LoCoMo development conversations in `../shared/evaldata/locomo-dev/` (or `--data`, or
 `$CONTEXTD_LOCOMO_DIR`), read at run time and never copied here; without them the script says
@@ -37,10 +44,12 @@ line about something else.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -60,7 +69,9 @@ from _locomo import (
 )
 from _locomo import forward as forward_snapshot
 
+from contextd.pipeline.artifacts import extract_artifacts
 from contextd.pipeline.embed import Embedder
+from contextd.pipeline.snapshot import LLMConfig, snapshot_with_fallback
 from contextd.pipeline.types import SnapshotDraft
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "inference", 4: "single-hop"}
@@ -69,6 +80,7 @@ UNDATED = (1, 3, 4)  # the snapshot dates relative time words; the turns of the 
 
 METHODS = (
     ("snapshot", "**contextd snapshot**"),
+    ("llm", "LLM engine snapshot"),
     ("forward", "snapshot by fast-forward"),
     ("random_turns", "random turns"),
     ("first", "first turns"),
@@ -91,6 +103,26 @@ class Row:
     seconds: float
     scores: dict[str, Score]
     cited: float  # diagnostic: share of questions whose evidence turns the snapshot all cites
+    llm: LLMRun | None = None
+
+
+@dataclass(frozen=True)
+class LLMRun:
+    """What the LLM engine did on one conversation: a fallback is named, never hidden."""
+
+    engine: str
+    tokens_after: int
+    seconds: float
+    note: str | None
+    failure: str | None
+
+
+def first_turns(conversation: Conversation, count: int) -> Conversation:
+    """The first `count` turns and the questions whose evidence lies in them (a slow model)."""
+    if count <= 0 or count >= len(conversation.turns):
+        return conversation
+    questions = tuple(q for q in conversation.questions if max(q.evidence) < count)
+    return replace(conversation, turns=conversation.turns[:count], questions=questions)
 
 
 def evaluate(
@@ -100,6 +132,7 @@ def evaluate(
     seeds: int,
     parts: int,
     embedder: Embedder | None,
+    llm: LLMConfig | None = None,
 ) -> tuple[Row, SnapshotDraft]:
     turns = conversation.turns
     document = document_of(conversation.name, turns)
@@ -114,6 +147,16 @@ def evaluate(
         "last": judge.score(turn_lines(turns, prefix(indexes[::-1], costs, budget))),
         "ceiling": judge.score(turn_lines(turns, indexes)),
     }
+    llm_run = None
+    if llm is not None:
+        started = time.perf_counter()
+        written, failure = snapshot_with_fallback(
+            turns, document, extract_artifacts(document, list(turns)), config=llm,
+            budget_tokens=budget, ratio=ratio,
+        )  # fmt: skip
+        seconds_llm = time.perf_counter() - started
+        scores["llm"] = judge.score(snapshot_lines(written.markdown))
+        llm_run = LLMRun(written.engine, written.tokens_after, seconds_llm, written.note, failure)
     forward_after = 0
     if parts > 1:
         forward = forward_snapshot(
@@ -140,6 +183,7 @@ def evaluate(
         seconds,
         scores,
         sum(all(i in cited for i in q.evidence) for q in questions) / max(1, len(questions)),
+        llm_run,
     )
     return row, snapshot
 
@@ -222,13 +266,17 @@ def report(rows: Sequence[Row], *, seeds: int, parts: int, markdown: bool) -> st
             if method == "forward":
                 label = f"{label} ({parts} parts)"
             body.append([label, *cells])
-        for ratio_label, base in (
-            ("snapshot / random turns", "random_turns"),
-            ("snapshot / ceiling", "ceiling"),
+        for subject, ratio_label, base in (
+            ("snapshot", "snapshot / random turns", "random_turns"),
+            ("snapshot", "snapshot / ceiling", "ceiling"),
+            ("llm", "LLM engine / random turns", "random_turns"),
+            ("llm", "LLM engine / ceiling", "ceiling"),
         ):
+            if totals["all"][subject] is None:
+                continue
             cells = []
             for group in names:
-                snap = totals[group]["snapshot"]
+                snap = totals[group][subject]
                 other = totals[group][base]
                 value = (
                     snap.share(which) / other.share(which)
@@ -277,7 +325,38 @@ def report(rows: Sequence[Row], *, seeds: int, parts: int, markdown: bool) -> st
     title = "Diagnostic only: all evidence turns cited by the snapshot (the old measure, %)"
     out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
     out.append(table(["measure", *names], [["cited", *cited]], markdown))
+    runs = [(r.name, r.llm) for r in rows if r.llm is not None]
+    if runs:
+        title = "The LLM engine's runs (the engine that wrote each snapshot; a fallback says so)"
+        out.append(f"\n{title}\n" if not markdown else f"\n**{title}**\n")
+        body = [
+            [name, run.engine, f"{run.tokens_after:,}", f"{run.seconds:.0f}",
+             run.failure or run.note or ""]
+            for name, run in runs
+        ]  # fmt: skip
+        out.append(table(["conversation", "engine", "after", "seconds", "note"], body, markdown))
     return "\n".join(out)
+
+
+def as_json(rows: Sequence[Row]) -> dict[str, object]:
+    """The figures a script or a test reads: each method's shares over all conversations."""
+    methods = {}
+    for method, _ in METHODS:
+        score = _total(rows, method)
+        if score is not None:
+            methods[method] = {
+                "answers": score.share("answers"),
+                "anchored": score.share("anchored"),
+                "evidence": score.share("evidence"),
+                "not_standalone": score.not_standalone(),
+            }
+    return {
+        "conversations": [r.name for r in rows],
+        "budgets": {r.name: r.budget for r in rows},
+        "questions": {r.name: r.questions for r in rows},
+        "methods": methods,
+        "llm": {r.name: asdict(r.llm) for r in rows if r.llm is not None},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -289,12 +368,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", default=None, help="some conversations: conv-26,conv-30, or tune, or report"
     )
+    parser.add_argument("--turns", type=int, default=0, help="keep only the first N turns")
+    parser.add_argument("--llm-url", default=None, help="judge the LLM engine too (API root)")
+    parser.add_argument("--llm-model", default=None)
+    parser.add_argument("--llm-key", default=os.environ.get("CONTEXTD_LLM_API_KEY"))
+    parser.add_argument("--llm-context", type=int, default=8192, help="the server's window")
+    parser.add_argument("--llm-timeout", type=float, default=600.0, help="seconds per request")
+    parser.add_argument("--json", action="store_true", help="figures as JSON on stdout")
     parser.add_argument("--show", action="store_true", help="print each snapshot")
     parser.add_argument("--markdown", action="store_true", help="tables as Markdown")
     parser.add_argument(
         "--cache", type=Path, default=None, help="keep sentence vectors in this file"
     )
     args = parser.parse_args(argv)
+    if args.llm_url and not args.llm_model:
+        parser.error("--llm-url needs --llm-model")
+    llm = (
+        LLMConfig(
+            base_url=args.llm_url,
+            model=args.llm_model,
+            api_key=args.llm_key,
+            timeout=args.llm_timeout,
+            context_tokens=args.llm_context,
+        )
+        if args.llm_url
+        else None
+    )
 
     folder, files = data_files(args.data, args.only)
     if not files:
@@ -304,13 +403,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = CachingEmbedder(args.cache) if args.cache else None
     rows = []
     for path in files:
-        conversation = _locomo.load(path)
+        conversation = first_turns(_locomo.load(path), args.turns)
         row, snapshot = evaluate(
-            conversation, ratio=args.ratio, seeds=args.seeds, parts=args.parts, embedder=cache
+            conversation,
+            ratio=args.ratio,
+            seeds=args.seeds,
+            parts=args.parts,
+            embedder=cache,
+            llm=llm,
         )
         rows.append(row)
         if args.show:
-            print(snapshot.markdown)
+            print(snapshot.markdown, file=sys.stderr if args.json else sys.stdout)
         print(
             f"{row.name}: {row.turns} turns, {row.questions} questions judged "
             f"({row.unjudged} answers without content words and {conversation.unmapped} "
@@ -319,6 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if cache is not None:
         cache.save()
+    if args.json:
+        print(json.dumps(as_json(rows), indent=1))
+        return 0
     print(report(rows, seeds=args.seeds, parts=args.parts, markdown=args.markdown))
     print(f"\nTotal run time {time.perf_counter() - started:.1f} s")
     return 0
