@@ -2,7 +2,7 @@
 
 Three sources of evidence, cheapest first:
 
-1. **Certain cues** decide alone: a shebang, a diagram header (`graph TD`, `@startuml`,
+1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header (`graph TD`, `@startuml`,
    `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a Python REPL (`>>> `), a document that
    parses as JSON, an XML/PHP/HTML prologue. File trees and box drawings get no language.
 2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import STAGES
+from contextd.pipeline.artifacts._diffshape import is_diff
 from contextd.pipeline.artifacts._languages import canonical_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
@@ -302,6 +303,8 @@ def _certain(sample: str) -> str | None:
     stripped = sample.strip()
     if not stripped:
         return None
+    if is_diff(sample):  # before any cue: a patch's body is another language's code
+        return "diff"
     first = stripped.split("\n", 1)[0].strip()
     if first.startswith("#!"):
         match = _SHEBANG_RE.match(first)
