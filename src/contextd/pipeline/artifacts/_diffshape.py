@@ -60,9 +60,16 @@ def is_diff(sample: str) -> bool:
     return _is_bare_change_list(lines)
 
 
+# A changed line of a headerless change list: not `++`/`--` (Elixir, comments), not `+(`/`- (`
+# (Julia's operator methods, Objective-C's method declarations), not `+--+` (table borders),
+# not Brainfuck's `+[->` or its legend `+ : ...`, nor a signed number (`+0 == -0`), nor Pug's
+# mixin calls (`+basic`, `+comment("Bob")`); it changes something with a letter.
+_CHANGED = r"(?!\s*[-+=(<>\[\].,:\d])(?=.*[A-Za-z_])"
+_ADDED_RE = re.compile(r"^\+(?![\w-]+(?:\(.*\))?$)" + _CHANGED)
+_REMOVED_RE = re.compile(r"^-" + _CHANGED)
+
+
 def _is_bare_change_list(lines: list[str]) -> bool:
-    if not all(line.startswith(("+", "-", " ")) for line in lines):
-        return False
-    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("++"))
-    removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("--"))
-    return added > 0 and removed > 0
+    added = sum(1 for line in lines if _ADDED_RE.match(line))
+    removed = sum(1 for line in lines if _REMOVED_RE.match(line))
+    return added > 0 and added + removed >= 2

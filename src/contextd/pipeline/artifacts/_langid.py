@@ -2,9 +2,10 @@
 
 Three sources of evidence, cheapest first:
 
-1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header (`graph TD`, `@startuml`,
-   `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a Python REPL (`>>> `), a document that
-   parses as JSON, an XML/PHP/HTML prologue. File trees and box drawings get no language.
+1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header
+   (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a Python REPL
+   (`>>> `), a document that parses as JSON, an XML/PHP/HTML prologue. File trees and box
+   drawings get no language.
 2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
    language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
@@ -16,11 +17,11 @@ Three sources of evidence, cheapest first:
 A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
 token pairs and line edges, trained by evals/train_langid.py on about 23,000 blocks of labelled
 code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
-one answer. Languages it was not trained on
-(nginx, HTTP, Protocol Buffers, Dockerfile, diff) are answered from their own cues when those
-lead clearly. Languages that are supersets of another (TypeScript of JavaScript, C++ of C) or
-that models confuse with shells (PowerShell, Windows batch) need a cue specific to them when
-the fitted model is not sure of them by a margin chosen per language out of fold
+one answer. Languages it was not trained on (nginx, HTTP, Protocol Buffers, Dockerfile) are
+answered from their own cues when those lead clearly (a diff by its shape, above: its body is
+another language's code). Languages that are supersets of another (TypeScript of JavaScript,
+C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue specific
+to them when the fitted model is not sure of them by a margin chosen per language out of fold
 (`train_langid --settle-report`): overruling a sure model broke far more answers than it fixed.
 """
 
