@@ -90,6 +90,8 @@ NEAR_MISSES = {
     "pug mixins": "- const name = 'Bob'\n+greet(name)\n+footer\n",
     "signed numbers": "+0 == -0     # => true\n+1 == 1\n",
     "only removals": "- old line one\n- old line two\n",
+    "markdown plus bullets": "--- Milestones ---\n\n+ First working version\n+ Output arguments\n"
+    "- Fortran 90\n",
 }
 
 

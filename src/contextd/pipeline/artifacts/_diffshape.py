@@ -69,7 +69,12 @@ _ADDED_RE = re.compile(r"^\+(?![\w-]+(?:\(.*\))?$)" + _CHANGED)
 _REMOVED_RE = re.compile(r"^-" + _CHANGED)
 
 
+# A Markdown `+`/`-` bullet of prose ("+ Output arguments"): a capitalised word, more words.
+_PROSE_RE = re.compile(r"^[-+]\s*[A-Z][a-z']*\s+[\w ,.;:/'-]*$")
+
+
 def _is_bare_change_list(lines: list[str]) -> bool:
     added = sum(1 for line in lines if _ADDED_RE.match(line))
     removed = sum(1 for line in lines if _REMOVED_RE.match(line))
-    return added > 0 and added + removed >= 2
+    prose = sum(1 for line in lines if _PROSE_RE.match(line))
+    return added > 0 and added + removed >= 2 and 2 * prose < added + removed
