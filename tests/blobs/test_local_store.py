@@ -28,6 +28,18 @@ class TestLocalBlobStore(BlobStoreContract):
             store.put_stream("a/c", [b"xx"], max_bytes=1)
         assert sorted(p.name for p in (tmp_path / "blobs" / "a").iterdir()) == ["b"]
 
+    def test_new_directory_beside_existing_ones(self, store: BlobStore) -> None:
+        """A new source's key is one directory below an existing one (the one-mkdir path); a
+        deeper new key still gets every missing directory."""
+        store.put("sources/one/raw", b"1")
+        store.put("sources/two/raw", b"2")
+        store.put("sources/three/deeper/raw", b"3")
+        assert [store.get(f"sources/{k}/raw") for k in ("one", "two", "three/deeper")] == [
+            b"1",
+            b"2",
+            b"3",
+        ]
+
 
 @pytest.mark.parametrize("url", ["http://example.test/x", "memory://", "/plain/path", "gs://b/x"])
 def test_factory_rejects_other_schemes(url: str) -> None:

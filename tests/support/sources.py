@@ -20,7 +20,7 @@ def new_source(runtime: Runtime, turns: int = 8) -> str:
             session,
             ctx,
             user,
-            space,
+            space.id,
             source_type=SourceType.CONTENT,
             initial_data={"data": transcript(turns)},
             instructions={},

@@ -19,7 +19,7 @@ from contextd.domain.errors import FieldError, ValidationFailed
 from contextd.pipeline.ingest import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL
 from contextd.services.uploads import confirm_upload
-from contextd.store.tables import Source, Space, Upload, User
+from contextd.store.tables import Source, Upload, User
 
 MAX_COMPOSITION_MEMBERS = 100
 
@@ -40,7 +40,7 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 def validate_input(
     session: Session,
     user: User,
-    space: Space,
+    space_id: str,
     source_type: SourceType,
     initial_data: dict[str, Any],
     policy: NetPolicy,
@@ -55,7 +55,7 @@ def validate_input(
         return _file(session, user, initial_data, blobs)
     if source_type is SourceType.CONTENT:
         return _content(initial_data)
-    return _composition(session, user, space, initial_data)
+    return _composition(session, user, space_id, initial_data)
 
 
 def _uri(data: dict[str, Any], policy: NetPolicy) -> SourceInput:
@@ -109,7 +109,7 @@ def _content(data: dict[str, Any]) -> SourceInput:
     return SourceInput(initial_data={"bytes": len(inline)}, inline=inline)
 
 
-def _composition(session: Session, user: User, space: Space, data: dict[str, Any]) -> SourceInput:
+def _composition(session: Session, user: User, space_id: str, data: dict[str, Any]) -> SourceInput:
     ids = data.get("source_ids")
     if not isinstance(ids, list) or not ids:
         raise _invalid("initial_data.source_ids", "must be a non-empty array of source ids")
@@ -127,7 +127,7 @@ def _composition(session: Session, user: User, space: Space, data: dict[str, Any
     }
     for source_id in ids:
         member = found.get(source_id)
-        if member is None or member.space_id != space.id:
+        if member is None or member.space_id != space_id:
             raise _invalid("initial_data.source_ids", f"unknown source {source_id} in this space")
         if member.deleted_at is not None:
             raise _invalid("initial_data.source_ids", f"source {source_id} is deleted")

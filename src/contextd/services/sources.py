@@ -117,11 +117,11 @@ def _check_number(
         raise ValidationFailed(f"{field} {message}", [FieldError(field, message)])
 
 
-def _check_collection(session: Session, space: Space, collection_id: str | None) -> None:
+def _check_collection(session: Session, space_id: str, collection_id: str | None) -> None:
     if collection_id is None:
         return
     try:
-        get_collection(session, space, collection_id)
+        get_collection(session, space_id, collection_id)
     except NotFound as exc:
         raise ValidationFailed(
             "collectionId must be a collection of the source's space",
@@ -163,7 +163,7 @@ def create_source(
     session: Session,
     ctx: SourceContext,
     user: User,
-    space: Space,
+    space_id: str,
     *,
     source_type: SourceType,
     initial_data: dict[str, Any],
@@ -174,10 +174,10 @@ def create_source(
 ) -> Source:
     """The new source, PENDING with its job queued. It is returned as a plain object that is not
     in the session (its row was written with one statement): read it, do not change it."""
-    _check_collection(session, space, collection_id)
+    _check_collection(session, space_id, collection_id)
     instructions = validate_instructions(instructions, ctx.postback_policy)
     data = validate_input(
-        session, user, space, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+        session, user, space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
     )
     # The row is written complete (id, raw bytes' key, PENDING under revision 1) by one INSERT
     # statement built once, and the job by another: the ORM's flush of a new object costs more
@@ -186,7 +186,7 @@ def create_source(
     source = Source(
         id=new_id(),
         user_id=user.id,
-        space_id=space.id,
+        space_id=space_id,
         collection_id=collection_id,
         type=source_type,
         name=name,
@@ -265,10 +265,8 @@ def _require_live(source: Source) -> None:
 def patch_source(
     session: Session, ctx: SourceContext, source: Source, changes: dict[str, Any]
 ) -> Source:
-    space = session.get(Space, source.space_id)
-    assert space is not None
     if "collectionId" in changes:
-        _check_collection(session, space, changes["collectionId"])
+        _check_collection(session, source.space_id, changes["collectionId"])
         source.collection_id = changes["collectionId"]
     if "name" in changes:
         source.name = changes["name"]
@@ -367,10 +365,8 @@ def fast_forward_source(
             "fast-forward data must be URI, FILE or CONTENT",
             [FieldError("type", "must be URI, FILE or CONTENT")],
         )
-    space = session.get(Space, target.space_id)
-    assert space is not None
     data = validate_input(
-        session, user, space, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+        session, user, target.space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
     )
     if instructions:
         target.instructions = {

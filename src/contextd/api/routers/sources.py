@@ -61,12 +61,12 @@ async def create_source(spaceId: str, body: SourceCreate, request: Request) -> S
     ctx = source_context_of(request.app.state.runtime)
 
     def create(session: Session, user: User) -> SourceOut:
-        space = spaces.get_space(session, user, spaceId)
+        space_id = spaces.owned_space_id(session, user, spaceId)
         source = sources.create_source(
             session,
             ctx,
             user,
-            space,
+            space_id,
             source_type=body.type,
             initial_data=body.initial_data,
             instructions=body.instructions,
