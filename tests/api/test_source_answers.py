@@ -1,8 +1,9 @@
 """The most frequent routes' fast paths answer exactly as the general ones do.
 
-get-source reads its row without an ORM session, and get-source and create-source attach the
-caller by id without reading the `users` row (bench/api.py): the answers, the caller's other
-columns and revocation must not change because of it.
+get-source reads its row without an ORM session, create-source writes it without one (CONTENT
+and URI inputs) and answers from the values it wrote, and neither reads the caller's `users`
+row (bench/api.py): the answers, the caller's other columns and revocation must not change
+because of it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from contextd.api import views
+from contextd.api.deps import source_context_of
+from contextd.domain.enums import SourceType
+from contextd.services import sources
+from contextd.services.source_input import SESSIONLESS
 from contextd.store.tables import Source
 from tests.support.errors import assert_error
 from tests.support.factories import transcript
+from tests.support.pages import PageServer
 from tests.support.service import Client, Service
 
 
@@ -88,3 +96,57 @@ def test_a_revoked_key_is_refused_by_the_fast_routes_at_once(client: Client) -> 
         assert client.delete(f"/v1/api-keys/{created['id']}").status_code == 200
         assert_error(other.get(f"/v1/sources/{source.json()['id']}"), 401)
         assert_error(other.post(f"/v1/spaces/{space['id']}/sources", json=body), 401)
+
+
+def _uploaded(client: Client, data: bytes) -> str:
+    presigned = client.post(
+        "/v1/upload/s3",
+        json={"filename": "n.md", "contentType": "text/markdown", "size": len(data)},
+    ).json()
+    put = client.put(
+        presigned["uploadUrl"], content=data, headers={"Content-Type": "text/markdown"}
+    )
+    assert put.status_code == 200, put.text
+    return str(presigned["fileKey"])
+
+
+@pytest.mark.parametrize("kind", list(SourceType))
+def test_a_new_source_answers_as_its_stored_row_reads(
+    client: Client, service: Service, pages: PageServer, kind: SourceType
+) -> None:
+    """create-source builds its answer from the values it wrote, without reading the row back:
+    it must be the answer the general view gives for the row as stored, in the same transaction
+    (before any worker can move the source on). CONTENT and URI are written on a connection
+    without an ORM session, FILE and COMPOSITION with one."""
+    space = client.space()
+    collection = client.post(f"/v1/spaces/{space['id']}/collections", json={"name": "c"}).json()
+    member = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
+    initial = {
+        SourceType.CONTENT: {"data": "User: hi\n\nAssistant: hello"},
+        SourceType.URI: {"uri": pages.url("/a page")},
+        SourceType.FILE: {"data": _uploaded(client, b"# Notes\n\nUse it.\n")},
+        SourceType.COMPOSITION: {"source_ids": [member["id"]]},
+    }[kind]
+    runtime = service.runtime
+    ctx = source_context_of(runtime)
+    with runtime.db.write_connection() as connection, Session(bind=connection) as session:
+        row = sources.create_source(
+            connection,
+            ctx,
+            client.user_id,
+            space["id"],
+            source_type=kind,
+            initial_data=initial,
+            instructions={"snapshot_budget_tokens": 300.0, "mine": [1]},
+            name="n",
+            description="d",
+            collection_id=collection["id"],
+            session=None if kind in SESSIONLESS else session,
+        )
+        answer = views.new_source(row).model_dump(mode="json")
+        stored = session.get(Source, row["id"])
+        assert stored is not None
+        assert views.source(session, stored).model_dump(mode="json") == answer
+        connection.rollback()  # nothing for the worker
+    assert answer["status"] == "PENDING" and answer["revision"] == 1
+    assert answer["instructions"]["snapshot_budget_tokens"] == 300  # normalized, as stored

@@ -12,17 +12,19 @@ from tests.support.factories import transcript
 
 
 def new_source(runtime: Runtime, turns: int = 8) -> str:
-    ctx = SourceContext(runtime.blobs, runtime.net_policy, runtime.postback_policy)
+    ctx = SourceContext(
+        runtime.blobs, runtime.net_policy, runtime.postback_policy, jobs=runtime.job_engine
+    )
     with runtime.db.session() as session:
         user = keys.ensure_user(session, "fence", f"fence-{time.monotonic_ns()}@example.test")
         space = spaces.create_space(session, user, "fence", None)
         source = create_source(
-            session,
+            session.connection(),
             ctx,
-            user,
+            user.id,
             space.id,
             source_type=SourceType.CONTENT,
             initial_data={"data": transcript(turns)},
             instructions={},
         )
-        return source.id
+        return str(source["id"])

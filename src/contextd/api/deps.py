@@ -63,6 +63,11 @@ def _transaction(request: Request) -> Iterator[Session]:
         user_id = getattr(request.state, "user_id", None)
         request.state.user = _attach_caller(session, user_id) if user_id else None
         yield session
+    _committed(request)
+
+
+def _committed(request: Request) -> None:
+    """What a route asked to run once its transaction has committed (`request.state`)."""
     after_commit = getattr(request.state, "after_commit", None)
     if after_commit is not None:
         after_commit(request)
@@ -91,16 +96,35 @@ async def in_transaction(request: Request, work: Callable[[Session, User], T]) -
     return await anyio.to_thread.run_sync(run)
 
 
+def _caller_id(request: Request) -> str:
+    user_id: str | None = getattr(request.state, "user_id", None)
+    if user_id is None:
+        raise Unauthorized()
+    return user_id
+
+
 async def in_read(request: Request, work: Callable[[Connection, str], T]) -> T:
     """`work(connection, caller's id)` in a read-only transaction without an ORM session, in
     one threadpool hop, for the hottest reads (see `Database.read_connection`)."""
 
     def run() -> T:
-        user_id: str | None = getattr(request.state, "user_id", None)
-        if user_id is None:
-            raise Unauthorized()
+        user_id = _caller_id(request)
         with _runtime(request).db.read_connection() as connection:
             return work(connection, user_id)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+async def in_write(request: Request, work: Callable[[Connection, str], T]) -> T:
+    """`in_read` for the most frequent write (create-source): a write transaction without an
+    ORM session (see `Database.write_connection`), committed before the answer is sent."""
+
+    def run() -> T:
+        user_id = _caller_id(request)
+        with _runtime(request).db.write_connection() as connection:
+            answer = work(connection, user_id)
+        _committed(request)
+        return answer
 
     return await anyio.to_thread.run_sync(run)
 
@@ -124,6 +148,7 @@ def source_context_of(runtime: Runtime) -> SourceContext:
         policy=runtime.net_policy,
         postback_policy=runtime.postback_policy,
         max_attempts=runtime.settings.job_max_attempts,
+        jobs=runtime.job_engine,
     )
 
 

@@ -9,8 +9,9 @@ hold plain strings; the enums are restored here so that a stray value fails loud
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
@@ -198,9 +199,10 @@ def source(session: Session | Connection, row: Source | Row[Any]) -> SourceOut:
     return sources(session, [row])[0]
 
 
-def new_source(row: Source) -> SourceOut:
-    """A source created in this request: it has no artifacts yet, so none are looked up."""
-    return _source(row, [])
+def new_source(row: Mapping[str, Any]) -> SourceOut:
+    """A source created in this request, from the column values it was written with
+    (`sources.create_source`): it has no artifacts yet, so none are looked up."""
+    return _source(cast(Source, SimpleNamespace(**row)), [])
 
 
 def _source(s: Source | Row[Any], arts: list[ArtifactHead]) -> SourceOut:

@@ -27,7 +27,7 @@ from typing import Any
 import procrastinate
 from procrastinate import sql as procrastinate_sql
 from procrastinate.schema import SchemaManager
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -63,9 +63,10 @@ def ensure_schema(database_url: str) -> bool:
         engine.dispose()
 
 
-def _raw(session: Session) -> Any:
-    """The psycopg connection under the session, inside its open transaction."""
-    return session.connection().connection.driver_connection
+def _raw(bind: Session | Connection) -> Any:
+    """The psycopg connection under the session or connection, inside its open transaction."""
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    return connection.connection.driver_connection
 
 
 class ProcrastinateEngine:
@@ -85,7 +86,7 @@ class ProcrastinateEngine:
 
     def enqueue(
         self,
-        session: Session,
+        bind: Session | Connection,
         kind: str,
         *,
         source_id: str | None,
@@ -100,7 +101,7 @@ class ProcrastinateEngine:
             lock=f"source:{source_id}" if kind == queue.PROCESS_SOURCE and source_id else None,
             priority=queue.priority_of(kind),
             schedule_at=run_after,
-            connection=_raw(session),
+            connection=_raw(bind),
         ).defer(
             kind=kind,
             source_id=source_id,

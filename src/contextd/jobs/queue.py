@@ -11,7 +11,18 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import JobStatus
@@ -48,7 +59,7 @@ class JobEngine(Protocol):
 
     def enqueue(
         self,
-        session: Session,
+        bind: Session | Connection,
         kind: str,
         *,
         source_id: str | None,
@@ -82,18 +93,9 @@ def enqueue(
         has_due = engine.has_due if engine is not None else _has_due
         if has_due(session, kind, source_id):
             return
-    if engine is not None:
-        engine.enqueue(
-            session,
-            kind,
-            source_id=source_id,
-            payload=payload or {},
-            max_attempts=max_attempts,
-            run_after=run_after,
-        )
-        return
-    insert_job(
-        session,
+    enqueue_on(
+        session.connection(),
+        engine,
         kind,
         source_id=source_id,
         payload=payload,
@@ -102,13 +104,9 @@ def enqueue(
     )
 
 
-_INSERT_JOB = insert(cast(Table, Job.__table__))
-"""Built once, on the table rather than the mapped class: the ORM's INSERT path and building
-the statement cost more than running it (bench/api.py)."""
-
-
-def insert_job(
-    session: Session,
+def enqueue_on(
+    connection: Connection,
+    engine: JobEngine | None,
     kind: str,
     *,
     source_id: str | None = None,
@@ -116,10 +114,22 @@ def insert_job(
     max_attempts: int = 3,
     run_after: datetime | None = None,
 ) -> None:
-    """One INSERT statement rather than an ORM object and a flush of its own: nothing reads the
-    job back in the transaction that queues it, and create-source pays this on every request.
-    The columns left out (times, attempts) take the table's defaults."""
-    session.execute(
+    """`enqueue` on a connection's transaction, for writers without an ORM session; `engine`
+    as the runtime has it (None: the `jobs` table). The job's row is one INSERT statement rather
+    than an ORM object and a flush of its own: nothing reads the job back in the transaction
+    that queues it, and create-source pays this on every request. The columns left out (times,
+    attempts) take the table's defaults."""
+    if engine is not None:
+        engine.enqueue(
+            connection,
+            kind,
+            source_id=source_id,
+            payload=payload or {},
+            max_attempts=max_attempts,
+            run_after=run_after,
+        )
+        return
+    connection.execute(
         _INSERT_JOB,
         {
             "kind": kind,
@@ -131,6 +141,11 @@ def insert_job(
             "priority": priority_of(kind),
         },
     )
+
+
+_INSERT_JOB = insert(cast(Table, Job.__table__))
+"""Built once, on the table rather than the mapped class: the ORM's INSERT path and building
+the statement cost more than running it (bench/api.py)."""
 
 
 def _claimable(now: datetime) -> Any:

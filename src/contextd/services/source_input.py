@@ -19,7 +19,7 @@ from contextd.domain.errors import FieldError, ValidationFailed
 from contextd.pipeline.ingest import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL
 from contextd.services.uploads import confirm_upload
-from contextd.store.tables import Source, Upload, User
+from contextd.store.tables import Source, Upload
 
 MAX_COMPOSITION_MEMBERS = 100
 
@@ -37,9 +37,13 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {message}", [FieldError(field, message)])
 
 
+SESSIONLESS = frozenset({SourceType.URI, SourceType.CONTENT})
+"""The input types validated without a database session (`validate_input(None, ...)`)."""
+
+
 def validate_input(
-    session: Session,
-    user: User,
+    session: Session | None,
+    user_id: str,
     space_id: str,
     source_type: SourceType,
     initial_data: dict[str, Any],
@@ -47,15 +51,19 @@ def validate_input(
     *,
     blobs: BlobStore | None = None,
 ) -> SourceInput:
-    """`blobs` lets a FILE source confirm an upload PUT straight to the store (S3); without
-    it only uploads the service received itself are accepted."""
+    """`session` reads (and may mark uploaded) a FILE's upload and a COMPOSITION's members; the
+    other types (`SESSIONLESS`) never touch the database. `blobs` lets a FILE source confirm an
+    upload PUT straight to the store (S3); without it only uploads the service received itself
+    are accepted."""
     if source_type is SourceType.URI:
         return _uri(initial_data, policy)
-    if source_type is SourceType.FILE:
-        return _file(session, user, initial_data, blobs)
     if source_type is SourceType.CONTENT:
         return _content(initial_data)
-    return _composition(session, user, space_id, initial_data)
+    if session is None:
+        raise TypeError(f"a {source_type} source is validated in a session")
+    if source_type is SourceType.FILE:
+        return _file(session, user_id, initial_data, blobs)
+    return _composition(session, user_id, space_id, initial_data)
 
 
 def _uri(data: dict[str, Any], policy: NetPolicy) -> SourceInput:
@@ -75,7 +83,7 @@ def _uri(data: dict[str, Any], policy: NetPolicy) -> SourceInput:
 
 
 def _file(
-    session: Session, user: User, data: dict[str, Any], blobs: BlobStore | None
+    session: Session, user_id: str, data: dict[str, Any], blobs: BlobStore | None
 ) -> SourceInput:
     key = data.get("data")
     if not isinstance(key, str) or not key:
@@ -85,7 +93,7 @@ def _file(
     except InvalidKey as exc:
         raise _invalid("initial_data.data", "is not a valid fileKey") from exc
     upload = session.scalars(
-        select(Upload).where(Upload.file_key == key, Upload.user_id == user.id)
+        select(Upload).where(Upload.file_key == key, Upload.user_id == user_id)
     ).first()
     if upload is None:
         raise _invalid("initial_data.data", "unknown fileKey")
@@ -109,7 +117,9 @@ def _content(data: dict[str, Any]) -> SourceInput:
     return SourceInput(initial_data={"bytes": len(inline)}, inline=inline)
 
 
-def _composition(session: Session, user: User, space_id: str, data: dict[str, Any]) -> SourceInput:
+def _composition(
+    session: Session, user_id: str, space_id: str, data: dict[str, Any]
+) -> SourceInput:
     ids = data.get("source_ids")
     if not isinstance(ids, list) or not ids:
         raise _invalid("initial_data.source_ids", "must be a non-empty array of source ids")
@@ -122,7 +132,7 @@ def _composition(session: Session, user: User, space_id: str, data: dict[str, An
     found = {
         s.id: s
         for s in session.scalars(
-            select(Source).where(Source.id.in_(ids), Source.user_id == user.id)
+            select(Source).where(Source.id.in_(ids), Source.user_id == user_id)
         )
     }
     for source_id in ids:

@@ -21,7 +21,7 @@ from contextd.pipeline.ingest import NetPolicy, check_url
 from contextd.pipeline.types import BlockedURL, content_hash
 from contextd.services.paging import paginate
 from contextd.services.source_input import SourceInput, validate_input
-from contextd.services.spaces import get_collection
+from contextd.services.spaces import in_space, owned_space_id
 from contextd.store.tables import PostbackDelivery, Source, Space, Turn, User, new_id, utcnow
 
 S = TypeVar("S", Source, Row[Any])
@@ -35,6 +35,9 @@ class SourceContext:
     policy: NetPolicy
     postback_policy: NetPolicy
     max_attempts: int = 3
+    # Where jobs go when written without a session (`create_source`): the runtime's engine
+    # (procrastinate), else None for the `jobs` table. Sessions carry their own in `info`.
+    jobs: queue.JobEngine | None = None
 
 
 def raw_key(source_id: str) -> str:
@@ -117,16 +120,12 @@ def _check_number(
         raise ValidationFailed(f"{field} {message}", [FieldError(field, message)])
 
 
-def _check_collection(session: Session, space_id: str, collection_id: str | None) -> None:
-    if collection_id is None:
-        return
-    try:
-        get_collection(session, space_id, collection_id)
-    except NotFound as exc:
+def _check_collection(connection: Connection, space_id: str, collection_id: str | None) -> None:
+    if collection_id is not None and not in_space(connection, space_id, collection_id):
         raise ValidationFailed(
             "collectionId must be a collection of the source's space",
             [FieldError("collectionId", "not a collection of this space")],
-        ) from exc
+        )
 
 
 def _start(session: Session, source: Source, ctx: SourceContext, payload: dict[str, Any]) -> None:
@@ -145,24 +144,31 @@ def _start(session: Session, source: Source, ctx: SourceContext, payload: dict[s
     )
 
 
-def _stage(ctx: SourceContext, source: Source, data: SourceInput) -> None:
-    """Keep the bytes a source was created from, so reprocess never needs the client again."""
+def _staged(ctx: SourceContext, source_id: str, data: SourceInput) -> dict[str, Any]:
+    """Keep the bytes a source was created from, so reprocess never needs the client again:
+    the source's `raw_*` columns, once inline bytes are written (before the row that names
+    them, so a source never points at missing bytes)."""
     if data.inline is not None:
-        key = raw_key(source.id)
+        key = raw_key(source_id)
         ctx.blobs.put(key, data.inline)
-        source.raw_key = key
-        source.raw_hash = content_hash(data.inline)
-        source.raw_content_type = "text/plain"
-    elif data.upload is not None:
-        source.raw_key = data.upload.file_key
-        source.raw_content_type = data.upload.content_type
-        source.raw_filename = data.upload.filename
+        return {
+            "raw_key": key,
+            "raw_hash": content_hash(data.inline),
+            "raw_content_type": "text/plain",
+        }
+    if data.upload is not None:
+        return {
+            "raw_key": data.upload.file_key,
+            "raw_content_type": data.upload.content_type,
+            "raw_filename": data.upload.filename,
+        }
+    return {}
 
 
 def create_source(
-    session: Session,
+    connection: Connection,
     ctx: SourceContext,
-    user: User,
+    user_id: str,
     space_id: str,
     *,
     source_type: SourceType,
@@ -171,21 +177,26 @@ def create_source(
     name: str | None = None,
     description: str | None = None,
     collection_id: str | None = None,
-) -> Source:
-    """The new source, PENDING with its job queued. It is returned as a plain object that is not
-    in the session (its row was written with one statement): read it, do not change it."""
-    _check_collection(session, space_id, collection_id)
+    session: Session | None = None,
+) -> dict[str, Any]:
+    """The new source's row (every column, by attribute name), PENDING with its job queued.
+
+    Written on `connection` without an ORM session: create-source is the API's most frequent
+    write, and a session's set-up, the ORM's flush of a new object and its tear-down cost more
+    than the two prebuilt INSERTs themselves (bench/api_app.py). `session` (whose connection
+    `connection` must then be) is needed only to validate FILE and COMPOSITION inputs
+    (`source_input.SESSIONLESS`)."""
+    owned_space_id(connection, user_id, space_id)
+    _check_collection(connection, space_id, collection_id)
     instructions = validate_instructions(instructions, ctx.postback_policy)
     data = validate_input(
-        session, user, space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+        session, user_id, space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
     )
-    # The row is written complete (id, raw bytes' key, PENDING under revision 1) by one INSERT
-    # statement built once, and the job by another: the ORM's flush of a new object costs more
-    # than both (create-source is the API's most frequent write; bench/api.py).
     now = utcnow()
-    source = Source(
+    row: dict[str, Any] = dict.fromkeys(_SOURCE_KEYS)  # the columns left unset are NULL
+    row.update(
         id=new_id(),
-        user_id=user.id,
+        user_id=user_id,
         space_id=space_id,
         collection_id=collection_id,
         type=source_type,
@@ -201,21 +212,22 @@ def create_source(
         created_at=now,
         updated_at=now,
     )
-    _stage(ctx, source, data)
-    # Every column, the ones left unset as NULL (what the transient object reads as, too).
-    session.execute(_INSERT_SOURCE, {c.key: getattr(source, c.key) for c in _SOURCES.columns})
-    queue.enqueue(
-        session,
+    row.update(_staged(ctx, row["id"], data))
+    connection.execute(_INSERT_SOURCE, row)
+    queue.enqueue_on(
+        connection,
+        ctx.jobs,
         queue.PROCESS_SOURCE,
-        source_id=source.id,
-        payload={"mode": "process", "revision": source.revision},
+        source_id=row["id"],
+        payload={"mode": "process", "revision": 1},
         max_attempts=ctx.max_attempts,
     )
-    return source
+    return row
 
 
 _SOURCES = cast(Table, Source.__table__)
 _INSERT_SOURCE = insert(_SOURCES)
+_SOURCE_KEYS = tuple(c.key for c in _SOURCES.columns)
 
 
 def list_sources(
@@ -266,7 +278,7 @@ def patch_source(
     session: Session, ctx: SourceContext, source: Source, changes: dict[str, Any]
 ) -> Source:
     if "collectionId" in changes:
-        _check_collection(session, source.space_id, changes["collectionId"])
+        _check_collection(session.connection(), source.space_id, changes["collectionId"])
         source.collection_id = changes["collectionId"]
     if "name" in changes:
         source.name = changes["name"]
@@ -366,7 +378,7 @@ def fast_forward_source(
             [FieldError("type", "must be URI, FILE or CONTENT")],
         )
     data = validate_input(
-        session, user, target.space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+        session, user.id, target.space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
     )
     if instructions:
         target.instructions = {
@@ -386,7 +398,8 @@ def fast_forward_source(
     )
     session.add(temp)
     session.flush()
-    _stage(ctx, temp, data)
+    for column, value in _staged(ctx, temp.id, data).items():
+        setattr(temp, column, value)
     _start(session, target, ctx, {"mode": "fast_forward", "part_id": temp.id})
     return target, temp
 

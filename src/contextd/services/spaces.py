@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.errors import FieldError, NotFound, ValidationFailed
@@ -24,13 +24,23 @@ def get_space(session: Session, user: User, space_id: str) -> Space:
 _OWNED = select(Space.id).where(Space.id == bindparam("id"), Space.user_id == bindparam("user"))
 
 
-def owned_space_id(session: Session, user: User, space_id: str) -> str:
+def owned_space_id(connection: Connection, user_id: str, space_id: str) -> str:
     """`get_space` for callers that only need to know the space is the caller's: one prebuilt
     Core query and no ORM object (create-source, the API's most frequent write; bench/api.py)."""
-    found = session.connection().execute(_OWNED, {"id": space_id, "user": user.id}).first()
-    if found is None:
+    if connection.execute(_OWNED, {"id": space_id, "user": user_id}).first() is None:
         raise NotFound("space", space_id)
     return space_id
+
+
+_IN_SPACE = select(Collection.id).where(
+    Collection.id == bindparam("id"), Collection.space_id == bindparam("space")
+)
+
+
+def in_space(connection: Connection, space_id: str, collection_id: str) -> bool:
+    """Whether the collection belongs to the space (`get_collection` without the object)."""
+    found = connection.execute(_IN_SPACE, {"id": collection_id, "space": space_id}).first()
+    return found is not None
 
 
 def create_space(session: Session, user: User, name: str, description: str | None) -> Space:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from contextd.api import views
@@ -16,6 +17,7 @@ from contextd.api.deps import (
     UserDep,
     in_read,
     in_transaction,
+    in_write,
     source_context_of,
 )
 from contextd.api.schemas import (
@@ -33,7 +35,7 @@ from contextd.api.schemas import (
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.domain.errors import NotFound
 from contextd.services import artifacts, sources, spaces
-from contextd.store.tables import Source, User
+from contextd.services.source_input import SESSIONLESS
 
 router = APIRouter(tags=["Sources"])
 
@@ -45,12 +47,11 @@ def _wake(request: Request) -> None:
         worker.notify()
 
 
-def _started(request: Request, session: Session | None, source: Source) -> SourceOut:
+def _started(request: Request, answer: SourceOut) -> SourceOut:
     """The answer of every action that (re)starts processing: the source, now PENDING; the
-    embedded worker is woken once the transaction has committed. No session: the source was
-    created by this request (it has no artifacts to read)."""
+    embedded worker is woken once the transaction has committed."""
     request.state.after_commit = _wake
-    return views.source(session, source) if session is not None else views.new_source(source)
+    return answer
 
 
 @router.post(
@@ -60,23 +61,25 @@ async def create_source(spaceId: str, body: SourceCreate, request: Request) -> S
     """Create a source and queue it for processing (the response shows it PENDING)."""
     ctx = source_context_of(request.app.state.runtime)
 
-    def create(session: Session, user: User) -> SourceOut:
-        space_id = spaces.owned_space_id(session, user, spaceId)
-        source = sources.create_source(
-            session,
+    def create(connection: Connection, user_id: str, session: Session | None = None) -> SourceOut:
+        row = sources.create_source(
+            connection,
             ctx,
-            user,
-            space_id,
+            user_id,
+            spaceId,
             source_type=body.type,
             initial_data=body.initial_data,
             instructions=body.instructions,
             name=body.name,
             description=body.description,
             collection_id=body.collectionId,
+            session=session,
         )
-        return _started(request, None, source)
+        return _started(request, views.new_source(row))
 
-    return await in_transaction(request, create)
+    if body.type in SESSIONLESS:
+        return await in_write(request, create)
+    return await in_transaction(request, lambda s, user: create(s.connection(), user.id, s))
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
@@ -177,7 +180,9 @@ def refresh_source(
     """Fetch a URI or FILE source again; extraction is skipped when the content is unchanged."""
     source = sources.get_source(session, user, sourceId, lock=True)
     flags = (body or RefreshRequest()).model_dump()
-    return _started(request, session, sources.refresh_source(session, ctx, source, flags))
+    return _started(
+        request, views.source(session, sources.refresh_source(session, ctx, source, flags))
+    )
 
 
 @router.post(
@@ -205,7 +210,7 @@ def reprocess_source(
         snapshot_ratio=options.snapshot_ratio,
         snapshot_budget_tokens=options.snapshot_budget_tokens,
     )
-    return _started(request, session, started)
+    return _started(request, views.source(session, started))
 
 
 @router.post(
@@ -232,7 +237,7 @@ def fast_forward_source(
         initial_data=body.initial_data,
         instructions=body.instructions,
     )
-    answer = _started(request, session, target)
+    answer = _started(request, views.source(session, target))
     return FastForwardOut(**answer.model_dump(), fastForwardSourceId=temp.id)
 
 
