@@ -121,12 +121,12 @@ def test_a_new_source_answers_as_its_stored_row_reads(
     space = client.space()
     collection = client.post(f"/v1/spaces/{space['id']}/collections", json={"name": "c"}).json()
     member = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
-    initial = {
+    inputs: dict[SourceType, dict[str, Any]] = {
         SourceType.CONTENT: {"data": "User: hi\n\nAssistant: hello"},
         SourceType.URI: {"uri": pages.url("/a page")},
         SourceType.FILE: {"data": _uploaded(client, b"# Notes\n\nUse it.\n")},
         SourceType.COMPOSITION: {"source_ids": [member["id"]]},
-    }[kind]
+    }
     runtime = service.runtime
     ctx = source_context_of(runtime)
     with runtime.db.write_connection() as connection, Session(bind=connection) as session:
@@ -136,7 +136,7 @@ def test_a_new_source_answers_as_its_stored_row_reads(
             client.user_id,
             space["id"],
             source_type=kind,
-            initial_data=initial,
+            initial_data=inputs[kind],
             instructions={"snapshot_budget_tokens": 300.0, "mine": [1]},
             name="n",
             description="d",
