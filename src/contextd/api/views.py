@@ -170,21 +170,29 @@ ArtifactHead = Row[Any]
 """What a source's answer shows of its artifacts (`_HEADS`): never their content, which can be
 large and is not shown."""
 
+_HEAD_COLUMNS = (
+    Artifact.id,
+    Artifact.source_id,
+    Artifact.type,
+    Artifact.title,
+    Artifact.language,
+    Artifact.version,
+    Artifact.meta,
+    Artifact.updated_at,
+)
 _HEADS = (
-    select(
-        Artifact.id,
-        Artifact.source_id,
-        Artifact.type,
-        Artifact.title,
-        Artifact.language,
-        Artifact.version,
-        Artifact.meta,
-        Artifact.updated_at,
-    )
+    select(*_HEAD_COLUMNS)
     .where(Artifact.source_id.in_(bindparam("ids", expanding=True)), Artifact.is_current.is_(True))
     .order_by(Artifact.created_at, Artifact.id)
 )
 """Built once: building a statement costs more than running this one (bench/api.py)."""
+_HEADS_OF_ONE = (
+    select(*_HEAD_COLUMNS)
+    .where(Artifact.source_id == bindparam("id"), Artifact.is_current.is_(True))
+    .order_by(Artifact.created_at, Artifact.id)
+)
+"""`_HEADS` for one source (get-source): an expanding `IN` is rendered again on every
+execution, a plain parameter only once."""
 
 
 def sources(session: Session | Connection, rows: Sequence[Source | Row[Any]]) -> list[SourceOut]:
@@ -196,7 +204,7 @@ def sources(session: Session | Connection, rows: Sequence[Source | Row[Any]]) ->
 
 
 def source(session: Session | Connection, row: Source | Row[Any]) -> SourceOut:
-    return sources(session, [row])[0]
+    return _source(row, list(session.execute(_HEADS_OF_ONE, {"id": row.id})))
 
 
 def new_source(row: Mapping[str, Any]) -> SourceOut:
