@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from contextd.api import views
 from contextd.api.deps import source_context_of
 from contextd.domain.enums import SourceType
+from contextd.domain.errors import NotFound
 from contextd.services import sources
 from contextd.services.source_input import SESSIONLESS
 from contextd.store.tables import Source
@@ -130,8 +131,7 @@ def test_a_new_source_answers_as_its_stored_row_reads(
     runtime = service.runtime
     ctx = source_context_of(runtime)
     with runtime.db.write_connection() as connection, Session(bind=connection) as session:
-        row = sources.create_source(
-            connection,
+        new = sources.prepare_source(
             ctx,
             client.user_id,
             space["id"],
@@ -143,6 +143,7 @@ def test_a_new_source_answers_as_its_stored_row_reads(
             collection_id=collection["id"],
             session=None if kind in SESSIONLESS else session,
         )
+        row = sources.create_source(connection, ctx, new)
         answer = views.new_source(row).model_dump(mode="json")
         stored = session.get(Source, row["id"])
         assert stored is not None
@@ -150,3 +151,34 @@ def test_a_new_source_answers_as_its_stored_row_reads(
         connection.rollback()  # nothing for the worker
     assert answer["status"] == "PENDING" and answer["revision"] == 1
     assert answer["instructions"]["snapshot_budget_tokens"] == 300  # normalized, as stored
+
+
+def test_create_reports_the_space_then_the_collection_then_the_input(client: Client) -> None:
+    """The input is validated (and a CONTENT source's bytes written) before the transaction
+    checks the space and the collection, yet the errors keep their order of old."""
+    space = client.space()
+    bad = {"type": "CONTENT", "instructions": {"snapshot_ratio": 0}, "initial_data": {}}
+    assert_error(client.post("/v1/spaces/nope/sources", json=bad), 404, contains="space")
+    wrong_collection = {**bad, "collectionId": "nope"}
+    answer = client.post(f"/v1/spaces/{space['id']}/sources", json=wrong_collection)
+    assert_error(answer, 400, contains="collectionId")
+    answer = client.post(f"/v1/spaces/{space['id']}/sources", json=bad)
+    assert_error(answer, 400, contains="snapshot_ratio")
+
+
+def test_the_bytes_of_a_source_not_created_are_removed(client: Client, service: Service) -> None:
+    runtime = service.runtime
+    ctx = source_context_of(runtime)
+    new = sources.prepare_source(
+        ctx,
+        client.user_id,
+        "no-such-space",
+        source_type=SourceType.CONTENT,
+        initial_data={"data": "hello"},
+        instructions={},
+    )
+    key = new.row["raw_key"]
+    assert runtime.blobs.get(key) == b"hello"  # written before the transaction
+    with pytest.raises(NotFound), runtime.db.write_connection() as connection:
+        sources.create_source(connection, ctx, new)
+    assert not runtime.blobs.exists(key)

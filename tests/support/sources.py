@@ -7,7 +7,7 @@ import time
 from contextd.domain.enums import SourceType
 from contextd.runtime import Runtime
 from contextd.services import keys, spaces
-from contextd.services.sources import SourceContext, create_source
+from contextd.services.sources import SourceContext, create_source, prepare_source
 from tests.support.factories import transcript
 
 
@@ -18,8 +18,7 @@ def new_source(runtime: Runtime, turns: int = 8) -> str:
     with runtime.db.session() as session:
         user = keys.ensure_user(session, "fence", f"fence-{time.monotonic_ns()}@example.test")
         space = spaces.create_space(session, user, "fence", None)
-        source = create_source(
-            session.connection(),
+        new = prepare_source(
             ctx,
             user.id,
             space.id,
@@ -27,4 +26,5 @@ def new_source(runtime: Runtime, turns: int = 8) -> str:
             initial_data={"data": transcript(turns)},
             instructions={},
         )
+        source = create_source(session.connection(), ctx, new)
         return str(source["id"])

@@ -165,8 +165,20 @@ def _staged(ctx: SourceContext, source_id: str, data: SourceInput) -> dict[str, 
     return {}
 
 
-def create_source(
-    connection: Connection,
+@dataclass(frozen=True)
+class NewSource:
+    """A source validated, and its inline bytes written, before its transaction
+    (`prepare_source`); `create_source` writes it."""
+
+    user_id: str
+    space_id: str
+    collection_id: str | None
+    row: dict[str, Any]  # every column, by attribute name; empty when `refused`
+    refused: ValidationFailed | None = None  # reported after the space and collection checks
+    written: str | None = None  # the blob prefix written for it, removed if it is not created
+
+
+def prepare_source(
     ctx: SourceContext,
     user_id: str,
     space_id: str,
@@ -178,20 +190,20 @@ def create_source(
     description: str | None = None,
     collection_id: str | None = None,
     session: Session | None = None,
-) -> dict[str, Any]:
-    """The new source's row (every column, by attribute name), PENDING with its job queued.
-
-    Written on `connection` without an ORM session: create-source is the API's most frequent
-    write, and a session's set-up, the ORM's flush of a new object and its tear-down cost more
-    than the two prebuilt INSERTs themselves (bench/api_app.py). `session` (whose connection
-    `connection` must then be) is needed only to validate FILE and COMPOSITION inputs
-    (`source_input.SESSIONLESS`)."""
-    owned_space_id(connection, user_id, space_id)
-    _check_collection(connection, space_id, collection_id)
-    instructions = validate_instructions(instructions, ctx.postback_policy)
-    data = validate_input(
-        session, user_id, space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
-    )
+) -> NewSource:
+    """Everything of create-source that needs no lock: validation, the row, and the raw bytes
+    of a CONTENT source written to their own new key. On SQLite the write transaction holds the
+    one writer's lock, and each file-system call made under it (a directory, a temporary file,
+    a rename) would hold back every other write, the worker's included (bench/api.py).
+    `session` is needed only to validate FILE and COMPOSITION inputs
+    (`source_input.SESSIONLESS`), in the transaction that `create_source` then writes in."""
+    try:
+        instructions = validate_instructions(instructions, ctx.postback_policy)
+        data = validate_input(
+            session, user_id, space_id, source_type, initial_data, ctx.policy, blobs=ctx.blobs
+        )
+    except ValidationFailed as exc:
+        return NewSource(user_id, space_id, collection_id, {}, refused=exc)
     now = utcnow()
     row: dict[str, Any] = dict.fromkeys(_SOURCE_KEYS)  # the columns left unset are NULL
     row.update(
@@ -213,16 +225,37 @@ def create_source(
         updated_at=now,
     )
     row.update(_staged(ctx, row["id"], data))
-    connection.execute(_INSERT_SOURCE, row)
-    queue.enqueue_on(
-        connection,
-        ctx.jobs,
-        queue.PROCESS_SOURCE,
-        source_id=row["id"],
-        payload={"mode": "process", "revision": 1},
-        max_attempts=ctx.max_attempts,
-    )
-    return row
+    written = f"sources/{row['id']}" if data.inline is not None else None
+    return NewSource(user_id, space_id, collection_id, row, written=written)
+
+
+def create_source(connection: Connection, ctx: SourceContext, new: NewSource) -> dict[str, Any]:
+    """Write the prepared source, PENDING with its job queued, and return its row.
+
+    The checks keep their order of old (the space, the collection, then the input's refusal).
+    Written on `connection` without an ORM session: create-source is the API's most frequent
+    write, and a session's set-up, the ORM's flush of a new object and its tear-down cost more
+    than the two prebuilt INSERTs themselves (bench/api_app.py). When any of it fails, the bytes
+    `prepare_source` wrote are removed (a failed commit may still leave them, as before)."""
+    try:
+        owned_space_id(connection, new.user_id, new.space_id)
+        _check_collection(connection, new.space_id, new.collection_id)
+        if new.refused is not None:
+            raise new.refused
+        connection.execute(_INSERT_SOURCE, new.row)
+        queue.enqueue_on(
+            connection,
+            ctx.jobs,
+            queue.PROCESS_SOURCE,
+            source_id=new.row["id"],
+            payload={"mode": "process", "revision": 1},
+            max_attempts=ctx.max_attempts,
+        )
+    except BaseException:
+        if new.written is not None:
+            ctx.blobs.delete_prefix(new.written)
+        raise
+    return new.row
 
 
 _SOURCES = cast(Table, Source.__table__)

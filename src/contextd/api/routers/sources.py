@@ -61,9 +61,8 @@ async def create_source(spaceId: str, body: SourceCreate, request: Request) -> S
     """Create a source and queue it for processing (the response shows it PENDING)."""
     ctx = source_context_of(request.app.state.runtime)
 
-    def create(connection: Connection, user_id: str, session: Session | None = None) -> SourceOut:
-        row = sources.create_source(
-            connection,
+    def prepare(user_id: str, session: Session | None = None) -> sources.NewSource:
+        return sources.prepare_source(
             ctx,
             user_id,
             spaceId,
@@ -75,11 +74,15 @@ async def create_source(spaceId: str, body: SourceCreate, request: Request) -> S
             collection_id=body.collectionId,
             session=session,
         )
-        return _started(request, views.new_source(row))
+
+    def create(connection: Connection, new: sources.NewSource) -> SourceOut:
+        return _started(request, views.new_source(sources.create_source(connection, ctx, new)))
 
     if body.type in SESSIONLESS:
-        return await in_write(request, create)
-    return await in_transaction(request, lambda s, user: create(s.connection(), user.id, s))
+        return await in_write(request, prepare, create)
+    return await in_transaction(
+        request, lambda session, user: create(session.connection(), prepare(user.id, session))
+    )
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
