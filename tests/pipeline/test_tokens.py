@@ -5,12 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import bpe_openai
 import pytest
 
 from contextd.pipeline import tokens
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
+
+T = TypeVar("T")
 
 PROSE = (
     "We decided to keep the tokenizer offline. It must count exactly what the model counts.\n"
@@ -125,39 +129,54 @@ def test_the_counter_loads_after_the_wrapper() -> None:
     assert out.splitlines() == ["'one two three'", "4"]
 
 
-def test_counter_is_loaded_once_even_under_concurrent_first_use(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tokens, "_encoder", None)
-    loads: list[int] = []
-    real = tokens._rust_tokenizer
-
-    def counting_load() -> object:
-        loads.append(1)
-        return real()
-
-    monkeypatch.setattr(tokens, "_rust_tokenizer", counting_load)
-    results: list[int] = []
-    start = threading.Barrier(8)
+def _at_once(call: Callable[[], T], threads: int = 8) -> list[T]:
+    """`call`'s results from `threads` threads released together."""
+    results: list[T] = []
+    start = threading.Barrier(threads)
 
     def worker() -> None:
         start.wait()
-        results.append(count_tokens("hello world"))
+        results.append(call())
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join()
-    assert results == [2] * 8
+    return results
+
+
+def _counted(function: Callable[..., T]) -> tuple[Callable[..., T], list[int]]:
+    """`function`, and a list that gets one entry per call of it."""
+    calls: list[int] = []
+
+    def counting(*args: object) -> T:
+        calls.append(1)
+        return function(*args)
+
+    return counting, calls
+
+
+@pytest.fixture
+def unloaded_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counter as a fresh process has it: not loaded yet."""
+    monkeypatch.setattr(tokens, "_encoder", tokens._Once(tokens._load_encoder))
+
+
+@pytest.mark.usefixtures("unloaded_counter")
+def test_counter_is_loaded_once_even_under_concurrent_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting_load, loads = _counted(tokens._rust_tokenizer)
+    monkeypatch.setattr(tokens, "_rust_tokenizer", counting_load)
+    assert _at_once(lambda: count_tokens("hello world")) == [2] * 8
     assert len(loads) == 1
 
 
+@pytest.mark.usefixtures("unloaded_counter")
 def test_the_wrapper_counts_when_the_rust_tokenizer_cannot_be_loaded_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tokens, "_encoder", None)
-
     def broken() -> object:
         raise ImportError("another layout")
 
@@ -171,26 +190,9 @@ def test_the_wrapper_counts_when_the_rust_tokenizer_cannot_be_loaded_alone(
 def test_encoding_is_loaded_once_even_under_concurrent_first_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tokens, "_encoding", None)
-    loads: list[int] = []
-    real = bpe_openai.get_encoding
-
-    def counting_get_encoding(name: str) -> object:
-        loads.append(1)
-        return real(name)
-
+    monkeypatch.setattr(tokens, "_encoding", tokens._Once(tokens._load_encoding))
+    counting_get_encoding, loads = _counted(bpe_openai.get_encoding)
     monkeypatch.setattr(bpe_openai, "get_encoding", counting_get_encoding)
-    results: list[str] = []
-    start = threading.Barrier(8)
-
-    def worker() -> None:
-        start.wait()
-        results.append(truncate_to_tokens("one two three four", 2))
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = _at_once(lambda: truncate_to_tokens("one two three four", 2))
     assert results == ["one two"] * 8
     assert len(loads) == 1

@@ -23,8 +23,8 @@ import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Generic, Protocol, TypeVar
 
 TOKENIZER_NAME = "o200k_base"
 
@@ -52,29 +52,38 @@ class _Encoder(Protocol):
     def encode(self, text: str) -> list[int]: ...
 
 
-_lock = threading.Lock()
-_encoding: _Encoding | None = None
-_encoder: _Encoder | None = None
+T = TypeVar("T")
+
+
+class _Once(Generic[T]):
+    """`load()`'s result, computed on first use, once however many threads ask at once."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def get(self) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._load()
+                value = self._value
+        return value
 
 
 def load() -> None:
     """Load the counter now (a worker's start-up), so the first source does not wait for it."""
-    _get_encoder()
+    _encoder.get()
 
 
-def _get_encoder() -> _Encoder:
-    global _encoder
-    encoder = _encoder
-    if encoder is None:
-        with _lock:
-            if _encoder is None:
-                try:
-                    _encoder = _rust_tokenizer()
-                except Exception:  # another package layout: the wrapper gives the same counts
-                    log.warning("bpe-openai's tokenizer could not be loaded alone", exc_info=True)
-                    _encoder = _Wrapped(_load_encoding())
-            encoder = _encoder
-    return encoder
+def _load_encoder() -> _Encoder:
+    try:
+        return _rust_tokenizer()
+    except Exception:  # another package layout: the wrapper gives the same counts
+        log.warning("bpe-openai's tokenizer could not be loaded alone", exc_info=True)
+        return _Wrapped(_encoding.get())
 
 
 def _rust_tokenizer() -> _Encoder:
@@ -108,23 +117,16 @@ class _Wrapped:
         self.encode = encoding.encode_ordinary
 
 
-def _get_encoding() -> _Encoding:
-    """The wrapper, for `decode_bytes`: loaded once per process, on first use (about 1 s)."""
-    global _encoding
-    encoding = _encoding
-    if encoding is None:
-        with _lock:
-            if _encoding is None:
-                _encoding = _load_encoding()
-            encoding = _encoding
-    return encoding
-
-
 def _load_encoding() -> _Encoding:
+    """The wrapper, for `decode_bytes` (about 1 s: it parses three vocabularies)."""
     import bpe_openai
 
     encoding: _Encoding = bpe_openai.get_encoding(TOKENIZER_NAME)
     return encoding
+
+
+_encoder: _Once[_Encoder] = _Once(_load_encoder)
+_encoding: _Once[_Encoding] = _Once(_load_encoding)
 
 
 def _encode_piece(encoder: _Encoder, text: str) -> list[int]:
@@ -142,7 +144,7 @@ def _encode_piece(encoder: _Encoder, text: str) -> list[int]:
 
 def count_tokens(text: str) -> int:
     """Return how many o200k_base tokens `text` encodes to (special tokens count as plain text)."""
-    encoder = _get_encoder()
+    encoder = _encoder.get()
     return sum(len(_encode_piece(encoder, piece)) for piece in _pieces(text))
 
 
@@ -166,7 +168,7 @@ def truncate_to_tokens(text: str, limit: int) -> str:
     if span >= len(text) and len(tokens) <= limit:
         return text
     kept = tokens[:limit]
-    encoding = _get_encoding()
+    encoding = _encoding.get()
     while kept:
         result = encoding.decode_bytes(kept).decode("utf-8", errors="ignore")
         # A token that ends inside a character decodes to a shorter string; re-encoding can then
@@ -178,7 +180,7 @@ def truncate_to_tokens(text: str, limit: int) -> str:
 
 
 def _encode(text: str) -> list[int]:
-    encoder = _get_encoder()
+    encoder = _encoder.get()
     tokens: list[int] = []
     for piece in _pieces(text):
         tokens.extend(_encode_piece(encoder, piece))
