@@ -5,9 +5,7 @@ The child loads its models at the server's priority, then lowers every thread of
 server says `running` on /health once the child's
 runner has started; a source posted to the server is processed by the child end to end; a
 killed child is replaced and the next source completes; stopping the server stops the child,
-and a server that dies without stopping it (SIGKILL) takes the child with it. The child is
-started before the server's own imports (`start_early`) and adopted when the server's app
-starts: each test's server has exactly one worker child; one that fails to start leaves none.
+and a server that dies without stopping it (SIGKILL) takes the child with it.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contextd.testing import ChildProcess, ServerProcess
+from contextd.testing import ServerProcess
 from tests.support.cluster import server_process
 from tests.support.factories import transcript
 from tests.support.service import Client
@@ -140,29 +138,3 @@ def test_a_killed_server_takes_its_worker_process_with_it(tmp_path: Path) -> Non
     # The child sees its stdin close and exits (its jobs' owner is then a dead pid: the next
     # worker takes them back at once, tests/e2e/test_crash_recovery.py).
     _until(lambda: not _alive(child), "the orphaned child exited")
-
-
-def _workers_of(data_dir: Path) -> list[int]:
-    """Worker processes, whoever their parent now is, serving `data_dir` (from their env)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"contextd.tasks.worker_process" in cmdline and str(data_dir).encode() in environ:
-            found.append(int(entry.name))
-    return [pid for pid in found if _alive(pid)]
-
-
-def test_a_server_that_fails_to_start_leaves_no_worker_process(tmp_path: Path) -> None:
-    # Its child was started early and never got its settings: it must exit, not linger.
-    data_dir = tmp_path / "data"
-    # pgvector is refused on SQLite: `serve` exits 2 after starting its child, before its app.
-    server = server_process(data_dir, CONTEXTD_VECTOR_BACKEND="pgvector")
-    data_dir.mkdir(parents=True)
-    ChildProcess.start(server)  # spawn only: it never becomes healthy
-    assert server.proc is not None
-    assert server.proc.wait(WAIT) == 2
-    _until(lambda: not _workers_of(data_dir), "the early worker process exited")

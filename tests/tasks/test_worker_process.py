@@ -7,7 +7,6 @@ keep theirs."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,26 +56,3 @@ def test_every_thread_drops_by_the_amount_and_none_rises() -> None:
     lowered = min(nice["start"] + 2, 19)
     assert (nice["main"], nice["before"], nice["after"]) == (lowered, lowered, lowered)
     assert nice["lowered_further"] == 19
-
-
-def test_a_child_whose_server_never_sends_its_settings_exits_quietly() -> None:
-    # `contextd serve` starts the child before its own imports (`start_early`); a server that
-    # fails before handing over the settings closes the child's stdin by exiting.
-    status_read, status_write = os.pipe()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "contextd.tasks.worker_process", str(status_write)],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        pass_fds=(status_write,),
-    )
-    os.close(status_write)
-    assert child.stdin is not None and child.stderr is not None
-    child.stdin.close()
-    try:
-        assert child.wait(120) == 0
-        assert child.stderr.read() == b""  # no traceback
-        with os.fdopen(status_read, "rb") as status:
-            assert status.read() == b""  # it never said `running`
-    finally:
-        child.kill()
-        child.stderr.close()

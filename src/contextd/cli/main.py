@@ -66,17 +66,13 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API with its embedded worker (a child process it starts, restarts and stops)."""
-    settings = _settings(host=host, port=port)
-    if no_worker:
-        settings = settings.model_copy(update={"embedded_worker": False})
-    if settings.embedded_worker and settings.worker_process:
-        from contextd.tasks.worker_process import start_early
-
-        start_early()  # its imports beside ours: the first source waits less (cold_start.py)
     import uvicorn
 
     from contextd.api.app import create_app
 
+    settings = _settings(host=host, port=port)
+    if no_worker:
+        settings = settings.model_copy(update={"embedded_worker": False})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = _runtime(settings)
     typer.echo(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import importlib
 import logging
 import os
 import pickle
@@ -99,9 +98,15 @@ class WorkerProcess:
                 proc.stdin.close()
 
     def _spawn(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-        global _early
-        launched, _early = _early, None
-        proc, status = launched or _launch()
+        status_read, status_write = os.pipe()
+        argv = [sys.executable, "-m", "contextd.tasks.worker_process", str(status_write)]
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, pass_fds=(status_write,))
+        except BaseException:
+            os.close(status_read)
+            raise
+        finally:
+            os.close(status_write)
         assert proc.stdin is not None
         settings = self.runtime.settings.model_copy(update={"auto_migrate": False})
         try:  # the child reads its settings first; nothing else is written before them
@@ -110,7 +115,7 @@ class WorkerProcess:
         except OSError:
             pass  # it died already: the supervisor sees it exit
         os.set_blocking(proc.stdin.fileno(), False)
-        return proc, status
+        return proc, os.fdopen(status_read, "rb")
 
     def _supervise(self) -> None:
         delay = RESTART_DELAY
@@ -151,41 +156,11 @@ class WorkerProcess:
             delay = min(delay * 2, MAX_RESTART_DELAY)
 
 
-_early: tuple[subprocess.Popen[bytes], IO[bytes]] | None = None
-
-
-def start_early() -> None:
-    """Start the child now, before the server's own imports (`contextd serve`), so that its
-    imports run beside the server's start-up rather than after it; the first `WorkerProcess`
-    to start hands it its settings. A server that never gets that far closes the child's stdin
-    (by exiting), and the child then exits quietly."""
-    global _early
-    if _early is None:
-        _early = _launch()
-
-
-def _launch() -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-    status_read, status_write = os.pipe()
-    argv = [sys.executable, "-m", "contextd.tasks.worker_process", str(status_write)]
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, pass_fds=(status_write,))
-    except BaseException:
-        os.close(status_read)
-        raise
-    finally:
-        os.close(status_write)
-    return proc, os.fdopen(status_read, "rb")
-
-
 # --- the child --------------------------------------------------------------------------------
 
 
-def _read_settings(stdin: IO[bytes]) -> Settings | None:
-    """The server's settings; None when it exited before sending them (see `start_early`)."""
-    line = stdin.readline()
-    if not line:
-        return None
-    settings = pickle.loads(base64.b64decode(line))  # from our parent: trusted
+def _read_settings(stdin: IO[bytes]) -> Settings:
+    settings = pickle.loads(base64.b64decode(stdin.readline()))  # from our parent: trusted
     if not isinstance(settings, Settings):
         raise TypeError(f"expected Settings, got {type(settings).__name__}")
     return settings
@@ -241,15 +216,7 @@ def child_main(status_fd: int) -> int:
         wake.set()
 
     signal.signal(signal.SIGTERM, on_term)
-    # The job handlers' imports (the whole pipeline) while the settings may still be on their
-    # way (a child started early) and beside the models' load.
-    importer = threading.Thread(
-        target=importlib.import_module, args=("contextd.tasks.handlers",), daemon=True
-    )
-    importer.start()
     settings = _read_settings(sys.stdin.buffer)
-    if settings is None:
-        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(settings)
 
@@ -265,8 +232,7 @@ def child_main(status_fd: int) -> int:
 
     try:
         threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
-        importer.join()
-        from contextd.tasks.handlers import build_worker
+        from contextd.tasks.handlers import build_worker  # beside the load: mostly imports
 
         worker = build_worker(runtime)
         threading.Thread(
