@@ -61,8 +61,8 @@ from types import FrameType
 from typing import Any
 
 import httpx
+from _batch import conversation  # bench/_batch.py: the same generated conversations
 from _procs import BusyWorker, ChildCpu, children, rss_mb  # bench/_procs.py: /proc, feeder
-from workers import conversation  # bench/workers.py: the same generated conversations
 
 from contextd.pipeline.embed_onnx import ensure_models
 from contextd.testing import ChildProcess, ServerProcess, free_port

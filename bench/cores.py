@@ -8,7 +8,7 @@ Why this design:
 - **The same work as a worker, without contextd around it**: all-MiniLM-L6-v2 through ONNX
   Runtime with one intra-op thread (`OMP_NUM_THREADS=1`, as `contextd worker` sets), float32
   (the search vectors) and int8 (the snapshot's checks), on the batch's kind of text
-  (`workers.conversation`, cut into ~40-word pieces). A pure-Python loop beside it is the
+  (`_batch.conversation`, cut into ~40-word pieces). A pure-Python loop beside it is the
   control: it touches almost no memory, so it shows the cores alone.
 - **One process, then two at once**, in fresh interpreters that load the model first and are
   then released together; each times its own loop (wall and its own CPU). Rounds alternate 1
@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from workers import conversation
+from _batch import conversation
 
 from contextd.pipeline.embed_onnx import ensure_models
 

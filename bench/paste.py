@@ -81,9 +81,12 @@ def generated_turns() -> Iterator[tuple[str, str]]:
         i += 1
 
 
-def conversation(words: int) -> str:
-    """A `Speaker: text` transcript of about `words` words."""
+def conversation(words: int, offset: int = 0) -> str:
+    """A `Speaker: text` transcript of about `words` words, from the `offset`-th turn on."""
     base = locomo_turns()
+    if base:
+        cut = offset % len(base)
+        base = base[cut:] + base[:cut]
     lines: list[str] = []
     count = 0
     source = (

@@ -6,7 +6,7 @@ Usage: `.venv/bin/python bench/postbacks.py [--engine database,procrastinate] [-
 Setup per engine, as a user runs it: one real `contextd serve` (its embedded worker runs the
 jobs) on SQLite (`database`) or on a fresh PostgreSQL database with procrastinate
 (`procrastinate`), and a plain-HTTP receiver on loopback for the postbacks. A batch of CONTENT
-sources (conversations from `bench/workers.py`, about `--words` words each, every source asking
+sources (conversations from `bench/_batch.py`, about `--words` words each, every source asking
 for a postback) is created at once from 4 client threads, so processing keeps running while
 the first sources complete and their postbacks and embedding jobs are queued.
 
@@ -47,8 +47,8 @@ from typing import Any
 
 import httpx
 import trustme
+from _batch import bench_key, conversation, create_all
 from sqlalchemy import Engine, create_engine, exists, select
-from workers import bench_key, conversation, create_all
 
 from contextd.domain.enums import SourceStatus
 from contextd.store.tables import Chunk, Source

@@ -100,15 +100,23 @@ class Runtime:
     def warm_embedders(self, *, checks: bool = True) -> None:
         """Load the models a source needs (the snapshot's, unless `checks` is false, and
         search's), so the first source or search does not wait for them; run in a background
-        thread at start-up. A server whose worker is a child process needs search's only."""
-        if self.settings.embedding_endpoint is not None:
-            return  # nothing to load: a remote model
+        thread at start-up. A server whose worker is a child process needs search's only.
+
+        With `checks` (a process that runs jobs) the pipeline's other loads come too, in the
+        order the first source needs them: the snapshot's model, the token counter, language
+        identification (sources with code), and search's model last (its vectors follow
+        COMPLETED)."""
+        if self.settings.embedding_endpoint is not None:  # a remote model: none to load
+            if checks:
+                _load_stages()
+            return
         self.embedder_state = "loading"
         try:
             from contextd.pipeline.embed import default_embedder
 
             if checks:
                 default_embedder("checks")
+                _load_stages()
             _ = self.embedder
         except Exception:  # the job that needs it will try again and report the error
             self.embedder_state = "failed"
@@ -151,3 +159,16 @@ class Runtime:
         if reranker is not None:
             reranker.close()
         self.db.dispose()
+
+
+def _load_stages() -> None:
+    """The pipeline's loads besides the embedding models; a failure here is the stage's to
+    report when a source needs it, so it is only logged."""
+    try:
+        from contextd.pipeline import tokens
+        from contextd.pipeline.artifacts import load_models
+
+        tokens.load()
+        load_models()
+    except Exception:
+        logging.getLogger(__name__).exception("loading the token counter or language models")

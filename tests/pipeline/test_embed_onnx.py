@@ -15,7 +15,7 @@ import pytest
 
 from contextd.pipeline import embed
 from contextd.pipeline.embed import MODEL_NAME, MiniLM, Vectors
-from contextd.pipeline.embed_onnx import OnnxMiniLM, ensure_models, model_files
+from contextd.pipeline.embed_onnx import OnnxMiniLM, ensure_models, model_files, optimized_file
 from tests.support.settings import MODEL_DIR_ENV
 
 TEXTS = [
@@ -96,3 +96,64 @@ def test_process_model_follows_the_runtime_setting(
     torch_model = embed.default_embedder("search")
     assert isinstance(torch_model, MiniLM)
     assert embed.default_embedder("checks") is torch_model  # one torch model for both
+
+
+@pytest.fixture
+def own_model_dir(model_dir: Path, tmp_path: Path) -> Path:
+    """The int8 model copied (the tests touch it) and the float32 one linked, so
+    `ensure_models` finds both and nothing is exported."""
+    files, own = model_files(model_dir), model_files(tmp_path)
+    own["int8"].write_bytes(files["int8"].read_bytes())
+    own["float32"].symlink_to(files["float32"])
+    return tmp_path
+
+
+def _saved(model_dir: Path) -> Path:
+    import onnxruntime
+
+    return optimized_file(model_files(model_dir)["int8"], onnxruntime.__version__)
+
+
+def test_the_optimized_graph_is_saved_once_then_reused(own_model_dir: Path) -> None:
+    first = OnnxMiniLM(own_model_dir, "int8").embed(TEXTS)
+    saved = _saved(own_model_dir)
+    written = saved.stat()
+    second = OnnxMiniLM(own_model_dir, "int8").embed(TEXTS)
+    assert saved.stat().st_ino == written.st_ino  # read, not written again
+    assert saved.stat().st_mtime_ns == written.st_mtime_ns
+    assert np.array_equal(first, second)
+    assert not list(own_model_dir.glob("*.partial"))
+
+
+def test_a_new_export_or_another_runtime_version_builds_it_again(own_model_dir: Path) -> None:
+    OnnxMiniLM(own_model_dir, "int8")
+    first = _saved(own_model_dir)
+    model = model_files(own_model_dir)["int8"]
+    later = model.stat().st_mtime + 60
+    os.utime(model, (later, later))  # a re-export
+    other_version = optimized_file(model, "0.0.1")
+    other_version.write_bytes(b"an older runtime's graph")
+    OnnxMiniLM(own_model_dir, "int8")
+    assert _saved(own_model_dir) != first
+    assert _saved(own_model_dir).exists()
+    assert not first.exists()  # no 90 MB left behind per export or runtime upgrade
+    assert not other_version.exists()
+
+
+def test_a_damaged_optimized_graph_is_built_again(own_model_dir: Path) -> None:
+    reference = OnnxMiniLM(own_model_dir, "int8").embed(TEXTS)
+    saved = _saved(own_model_dir)
+    saved.write_bytes(b"not a model")  # newer than the model, so it looks current
+    assert np.array_equal(OnnxMiniLM(own_model_dir, "int8").embed(TEXTS), reference)
+    assert saved.stat().st_size > 1_000_000
+
+
+def test_a_graph_that_cannot_be_saved_still_loads(own_model_dir: Path) -> None:
+    reference = OnnxMiniLM(own_model_dir, "int8").embed(TEXTS)
+    saved = _saved(own_model_dir)
+    saved.unlink()
+    saved.mkdir()  # the rename onto it fails, even for root (a read-only dir would not)
+    vectors = OnnxMiniLM(own_model_dir, "int8").embed(TEXTS)
+    assert np.allclose(vectors, reference, atol=1e-6)
+    assert saved.is_dir()
+    assert not list(own_model_dir.glob("*.partial"))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import bpe_openai
 import pytest
 
 from contextd.pipeline import tokens
 from contextd.pipeline.tokens import TOKENIZER_NAME, count_tokens, truncate_to_tokens
+
+T = TypeVar("T")
 
 PROSE = (
     "We decided to keep the tokenizer offline. It must count exactly what the model counts.\n"
@@ -76,29 +82,117 @@ def test_truncate_a_huge_text_only_encodes_what_it_needs() -> None:
     assert truncate_to_tokens(text, 10) == "token " * 9 + "token"
 
 
-def test_encoding_is_loaded_once_even_under_concurrent_first_use(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(tokens, "_encoding", None)
-    loads: list[int] = []
-    real = bpe_openai.get_encoding
+@pytest.mark.parametrize(
+    "text",
+    [
+        PROSE,
+        "def f(x):\n    return {'k': [x ** 2 // 3]}  # 日本語 🙂\n\t\ttabs  and   runs\r\n",
+        "<|endoftext|><|fim_prefix|> special tokens as text",
+        "lone \ud800 surrogate \udfff kept countable",
+        "   leading spaces, trailing spaces   \n\n\n",
+        "١٢٣ العربية Ελληνικά русский हिन्दी 한국어",
+    ],
+)
+def test_counts_are_the_wrappers_encode_ordinary(text: str) -> None:
+    # The counter calls the Rust tokenizer without the Python wrapper (a worker's cold start);
+    # it must count exactly what the wrapper does, lone surrogates included.
+    assert count_tokens(text) == len(bpe_openai.get_encoding("o200k_base").encode_ordinary(text))
 
-    def counting_get_encoding(name: str) -> object:
-        loads.append(1)
-        return real(name)
 
-    monkeypatch.setattr(bpe_openai, "get_encoding", counting_get_encoding)
-    results: list[int] = []
-    start = threading.Barrier(8)
+def _fresh_python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout.strip()
+
+
+def test_counting_does_not_import_the_wrapper_and_the_wrapper_still_loads_after_it() -> None:
+    # In a fresh process: `import bpe_openai` parses three vocabularies (about 0.9 CPU-s) and
+    # counting must not pay it; truncating needs the wrapper's decode_bytes, which must then
+    # load beside the extension already initialized (a PyO3 module cannot be initialized twice).
+    out = _fresh_python(
+        "import sys\n"
+        "from contextd.pipeline import tokens\n"
+        "tokens.load()\n"
+        "print(tokens.count_tokens('hello world'), 'bpe_openai' in sys.modules)\n"
+        "print(repr(tokens.truncate_to_tokens('one two three four', 2)))\n"
+    )
+    assert out.splitlines() == ["2 False", "'one two'"]
+
+
+def test_the_counter_loads_after_the_wrapper() -> None:
+    out = _fresh_python(
+        "from contextd.pipeline import tokens\n"
+        "print(repr(tokens.truncate_to_tokens('one two three four', 3)))\n"
+        "print(tokens.count_tokens('Hello, world!'))\n"
+    )
+    assert out.splitlines() == ["'one two three'", "4"]
+
+
+def _at_once(call: Callable[[], T], threads: int = 8) -> list[T]:
+    """`call`'s results from `threads` threads released together."""
+    results: list[T] = []
+    start = threading.Barrier(threads)
 
     def worker() -> None:
         start.wait()
-        results.append(count_tokens("hello world"))
+        results.append(call())
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join()
-    assert results == [2] * 8
+    return results
+
+
+def _counted(function: Callable[..., T]) -> tuple[Callable[..., T], list[int]]:
+    """`function`, and a list that gets one entry per call of it."""
+    calls: list[int] = []
+
+    def counting(*args: object) -> T:
+        calls.append(1)
+        return function(*args)
+
+    return counting, calls
+
+
+@pytest.fixture
+def unloaded_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counter as a fresh process has it: not loaded yet."""
+    monkeypatch.setattr(tokens, "_encoder", tokens._Once(tokens._load_encoder))
+
+
+@pytest.mark.usefixtures("unloaded_counter")
+def test_counter_is_loaded_once_even_under_concurrent_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting_load, loads = _counted(tokens._rust_tokenizer)
+    monkeypatch.setattr(tokens, "_rust_tokenizer", counting_load)
+    assert _at_once(lambda: count_tokens("hello world")) == [2] * 8
+    assert len(loads) == 1
+
+
+@pytest.mark.usefixtures("unloaded_counter")
+def test_the_wrapper_counts_when_the_rust_tokenizer_cannot_be_loaded_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> object:
+        raise ImportError("another layout")
+
+    monkeypatch.setattr(tokens, "_rust_tokenizer", broken)
+    assert count_tokens("Hello, world!") == 4
+    assert count_tokens("lone \ud800 surrogate") == len(
+        bpe_openai.get_encoding("o200k_base").encode_ordinary("lone \ud800 surrogate")
+    )
+
+
+def test_encoding_is_loaded_once_even_under_concurrent_first_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tokens, "_encoding", tokens._Once(tokens._load_encoding))
+    counting_get_encoding, loads = _counted(bpe_openai.get_encoding)
+    monkeypatch.setattr(bpe_openai, "get_encoding", counting_get_encoding)
+    results = _at_once(lambda: truncate_to_tokens("one two three four", 2))
+    assert results == ["one two"] * 8
     assert len(loads) == 1

@@ -1,11 +1,15 @@
-"""The deliver-postback job: POST the notification, record the attempt, back off on failure."""
+"""The deliver-postback job: POST the notification, record the attempt, back off on failure.
+
+`ingest.post_json` is looked up when a postback is sent, not imported with this module: the
+package loads its HTTP side (httpx, ~0.2 s of imports) on first use, and a worker's start-up,
+which imports every job's module, comes before its first source (bench/cold_start.py)."""
 
 from __future__ import annotations
 
 import json
 
 from contextd.jobs.base import RetryLater
-from contextd.pipeline.ingest import post_json
+from contextd.pipeline import ingest
 from contextd.pipeline.types import FetchError
 from contextd.store.tables import PostbackDelivery, User, utcnow
 from contextd.tasks.context import TaskContext
@@ -28,7 +32,7 @@ def run(ctx: TaskContext) -> None:
     headers = sign(secret, f"msg_{delivery_id}", utcnow(), body)
     status_code: int | None = None
     try:
-        status_code = post_json(url, body, headers, ctx.runtime.postback_policy)
+        status_code = ingest.post_json(url, body, headers, ctx.runtime.postback_policy)
         error = None if 200 <= status_code < 300 else f"HTTP {status_code}"
     except FetchError as exc:
         error = str(exc)

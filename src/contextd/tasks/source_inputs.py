@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.jobs.base import RetryLater
-from contextd.pipeline.ingest import fetch_url
+from contextd.pipeline import ingest
 from contextd.pipeline.toolcalls import tool_calls_from_json
 from contextd.pipeline.types import Document, Fetched, PipelineError, Turn, content_hash
 from contextd.services.sources import raw_key
@@ -33,7 +33,7 @@ def fetch_base(ctx: TaskContext, plan: Plan) -> Fetched:
     """The source's own bytes: fetched again for URI process/refresh, stored otherwise."""
     if plan.type is SourceType.URI and (plan.mode in ("process", "refresh") or not plan.raw_key):
         url = plan.initial_data.get("url") or plan.initial_data.get("uri")
-        return fetch_url(str(url), ctx.runtime.net_policy)
+        return ingest.fetch_url(str(url), ctx.runtime.net_policy)
     if plan.type is SourceType.CONTENT:
         return _read_raw(ctx, plan.raw_key, None, None)
     return _read_raw(ctx, plan.raw_key, plan.raw_content_type, plan.raw_filename)
@@ -48,7 +48,7 @@ def part_bytes(ctx: TaskContext, part_id: str) -> Fetched:
         kind, data = SourceType(part.type), dict(part.initial_data)
         key, ctype, name = part.raw_key, part.raw_content_type, part.raw_filename
     if kind is SourceType.URI and not key:
-        fetched = fetch_url(str(data.get("url") or data.get("uri")), ctx.runtime.net_policy)
+        fetched = ingest.fetch_url(str(data.get("url") or data.get("uri")), ctx.runtime.net_policy)
         key = raw_key(part_id)
         ctx.runtime.blobs.put(key, fetched.content)
         with ctx.runtime.db.session() as session:

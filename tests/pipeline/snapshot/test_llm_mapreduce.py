@@ -266,6 +266,30 @@ def test_a_short_conversation_is_sent_whole_even_on_fast_forward(
     assert result.note is None
 
 
+def test_an_answer_is_capped_near_its_budget_not_at_the_window(server: FakeModelServer) -> None:
+    """A model that ignores the budget is stopped after about twice it: on a local CPU model,
+    writing until an 8k window is full takes minutes."""
+    server.responder = note_taker()
+    turns = long_conversation(8)
+    build_llm_snapshot(turns, TITLE, [], config=config_for(server, context_tokens=8192),
+                       budget_tokens=150)  # fmt: skip
+    (whole,) = server.requests
+    prompt = sum(count_tokens(m["content"]) for m in whole.body["messages"])
+    assert 150 <= whole.body["max_tokens"] <= 3 * 150
+    assert whole.body["max_tokens"] < (8192 - prompt) // 4
+
+
+def test_every_answer_of_a_map_reduce_is_capped_near_what_it_was_asked(
+    server: FakeModelServer,
+) -> None:
+    server.responder = note_taker()
+    build_llm_snapshot(long_conversation(), TITLE, [], config=config_for(server),
+                       budget_tokens=300)  # fmt: skip
+    final = [r for r in server.requests if request_kind(r.body) == "final"]
+    assert final and all(300 <= r.body["max_tokens"] <= 3 * 300 for r in final)
+    assert_each_request_fits(server)
+
+
 def test_too_small_a_window_is_refused_before_any_request(server: FakeModelServer) -> None:
     config = config_for(server, context_tokens=600)
     with pytest.raises(LLMUnavailable) as raised:

@@ -18,6 +18,7 @@ from contextd.pipeline.artifacts._langid import (
     identify_language,
     identify_languages,
     language_evidence,
+    load_models,
     settle,
 )
 from contextd.pipeline.artifacts._languages import (
@@ -51,6 +52,7 @@ __all__ = [
     "langmodel",
     "language_evidence",
     "language_for_filename",
+    "load_models",
     "parse_fence_label",
     "settle",
     "unfenced",

@@ -45,6 +45,11 @@ ANSWER_SHARE = 0.25
 NOTES_FACTOR = 2.0
 MIN_NOTES_TOKENS = 96
 MAX_ROUNDS = 4  # reduce rounds before giving up (each round at least halves the notes)
+# An answer is cut at this multiple of the tokens it was asked for (plus `_SLACK`), not only at
+# what the window leaves: a model that ignores the budget then stops in seconds rather than
+# writing until the window is full, which on a local CPU model takes minutes. The answer is
+# trimmed to its target afterwards anyway, so nothing kept is lost.
+ANSWER_OVERRUN = 2.0
 # Prompt space for the instructions and the title, above what `_overhead` measures: the
 # artifact list and the notes' own headings vary.
 _SLACK = 48
@@ -89,7 +94,7 @@ class Writer:
             units, title=self.title, prefix=self.prefix,
             artifact_index=self.artifact_index, budget=budget, layout=self.layout,
         )  # fmt: skip
-        return self._ask(prompt, scope=None)
+        return self._ask(prompt, scope=None, asked=budget)
 
     def map(self, units: Sequence[Unit], budget: int, tokens_before: int) -> Notes:
         """Notes on each section of `units`, joined in order."""
@@ -111,7 +116,7 @@ class Writer:
                 budget=target, layout=self.layout,
             )  # fmt: skip
             try:
-                notes = self._ask(prompt, scope={unit.ref for unit in part})
+                notes = self._ask(prompt, scope={unit.ref for unit in part}, asked=target)
             except LLMUnavailable as exc:
                 if not exc.reason.startswith("invalid answer"):
                     raise
@@ -136,7 +141,7 @@ class Writer:
                 layout=self.layout,
             )  # fmt: skip
             self.reduces += 1
-            answered = self._ask(prompt, scope=None)
+            answered = self._ask(prompt, scope=None, asked=answer)
             return answered if final else trimmed(answered, target, self.prefix, self.layout)
         if rounds >= MAX_ROUNDS:
             raise LLMUnavailable(f"the notes did not fit the context after {rounds} rounds")
@@ -161,10 +166,15 @@ class Writer:
         condensed = [self.reduce(group, each, final=False, rounds=rounds + 1) for group in groups]
         return self.reduce(merged(condensed), target, final=final, rounds=rounds + 1)
 
-    def _ask(self, prompt: list[ChatCompletionMessageParam], scope: set[int] | None) -> Notes:
-        """One request, its answer capped to what the window leaves, parsed, citations checked."""
+    def _ask(
+        self, prompt: list[ChatCompletionMessageParam], scope: set[int] | None, asked: int
+    ) -> Notes:
+        """One request for an answer of about `asked` tokens, parsed, citations checked.
+
+        The answer is capped by what the window leaves and by `answer_limit(asked)`."""
         self.requests += 1
-        answer = request(self.config, prompt, max_tokens=self.window - cost(prompt))
+        limit = min(self.window - cost(prompt), answer_limit(asked))
+        answer = request(self.config, prompt, max_tokens=limit)
         notes = parse(answer, self.prefix, set(self.source.refs), self.layout)
         return self.source.check(notes, scope)
 
@@ -183,6 +193,11 @@ class Writer:
                 layout=self.layout,
             )  # fmt: skip
         return cost(prompt)
+
+
+def answer_limit(asked: int) -> int:
+    """The most tokens an answer asked to be about `asked` tokens long may run to."""
+    return math.ceil(asked * ANSWER_OVERRUN) + _SLACK
 
 
 def trimmed(notes: Notes, target: int, prefix: str, layout: Layout) -> Notes:
