@@ -50,6 +50,9 @@ MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generat
 # Prose and tables, not code. (Configuration files are kept: YAML, TOML and INI had 30 to 80
 # blocks without them, and the lowest out-of-fold accuracy of the tuning data.)
 _SKIP = frozenset({"markdown", "text", "csv"})
+# Answered by their shape before the model is asked (`_langid._certain`); the fences of the
+# documentation trees would otherwise make them classes of a few dozen blocks.
+_SHAPED = frozenset({"diff", "mermaid", "plantuml", "dot"})
 # A `.h` file is C, C++ or Objective-C (and `.m` MATLAB or Objective-C): the tree tells.
 # exercism's C++ track has 182 `.h` headers (`namespace`, `#pragma once`): read as C they
 # taught the model that C++ is C.
@@ -107,7 +110,11 @@ def collect(
     taken: Counter[str] = Counter()
     out: list[tuple[str, str, str]] = []
     for language, name, text in files:
-        if canonical_language(language) is None or taken[language] >= per_language:
+        if (
+            canonical_language(language) is None
+            or language in _SHAPED
+            or taken[language] >= per_language
+        ):
             continue
         for block in language_id.blocks(name, text, per_file):
             if taken[language] >= per_language:
