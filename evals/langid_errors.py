@@ -105,9 +105,11 @@ def main() -> None:
     right = sum(per[k][k] for k in per)
     total = sum(sum(c.values()) for c in per.values())
     means = {g: sum(v) / len(v) for g, v in by_group.items()}
-    print(f"pipeline, out of fold: {right / total:.4f} of {total}; corpus mean",
-          f"{sum(means.values()) / len(means):.4f};",
-          ", ".join(f"{g} {m:.3f} ({len(by_group[g])})" for g, m in sorted(means.items())))
+    print(
+        f"pipeline, out of fold: {right / total:.4f} of {total}; corpus mean",
+        f"{sum(means.values()) / len(means):.4f};",
+        ", ".join(f"{g} {m:.3f} ({len(by_group[g])})" for g, m in sorted(means.items())),
+    )
     for gold in sorted(per):
         if args.languages and gold not in args.languages:
             continue
