@@ -34,10 +34,12 @@ def replay(
     ranked: list[tuple[str, float]],
     scores: dict[str, float],
     magika: dict[str, float] | None,
-    weight: float,
+    settings: tuple[float, float],
 ) -> str | None:
     """`identify_languages` for one block, with the text model's answer given (`magika` None:
-    magika not run on it, as when the budget is spent)."""
+    magika not run on it, as when the budget is spent; `settings`: magika's weight and the
+    probability from which it is skipped, those the trainer chose in that run)."""
+    weight, sure = settings
     sample = block[: _langid.SAMPLE_CHARS]
     if _langid._is_drawing(sample) or _langid._is_device_session(sample):
         return None
@@ -47,7 +49,7 @@ def replay(
     by_cues = _langid._cue_only_language(scores)
     if by_cues is not None:
         return by_cues
-    if magika is None or ranked[0][1] >= langmodel.sure_threshold():
+    if magika is None or ranked[0][1] >= sure:
         return _langid._decide(ranked, scores, {})
     return _langid._decide(langmodel.combine(ranked, magika, weight), scores, magika)
 
@@ -78,14 +80,19 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="wrong blocks printed a language")
     parser.add_argument("--all", action="store_true", help="every block, magika only if run")
     parser.add_argument("--cues", type=float, help="list cues below this own-language share")
+    parser.add_argument("--sure", type=float, help="magika-skip threshold if not in the dump")
+    parser.add_argument("--gate", type=float, help="_langid._MODEL_SURE_SCORE to replay with")
     args = parser.parse_args()
     data = pickle.loads(args.dump.read_bytes())
+    if args.gate is not None:
+        _langid._MODEL_SURE_SCORE = args.gate  # e.g. 1.01: the rule before it
     if args.cues is not None:
         cue_report(data["blocks"], args.cues)
         return
     classes, oof, blocks = data["classes"], data["oof"], data["blocks"]
     magika = dict(zip(data["chosen"], data["magika"], strict=True))
     rows = range(len(blocks)) if args.all else data["chosen"]
+    settings = (data["weight"], data.get("sure", args.sure or langmodel.sure_threshold()))
     per: dict[str, Counter[str | None]] = defaultdict(Counter)
     by_group: dict[str, list[bool]] = defaultdict(list)
     shown: Counter[str] = Counter()
@@ -93,7 +100,7 @@ def main() -> None:
         group, gold, name, block = blocks[i]
         ranked = sorted(zip(classes, map(float, oof[i]), strict=True), key=lambda kv: -kv[1])
         answer = language_id.fold(
-            replay(block, ranked, data["scores"][i], magika.get(i), data["weight"]) or ""
+            replay(block, ranked, data["scores"][i], magika.get(i), settings) or ""
         )
         per[gold][answer or None] += 1
         by_group[group].append(answer == gold)
