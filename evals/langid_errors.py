@@ -25,8 +25,7 @@ from pathlib import Path
 
 import language_id
 
-from contextd.pipeline.artifacts import _langid, langmodel
-from contextd.pipeline.artifacts._cues import CUES
+from contextd.pipeline.artifacts import langmodel, replay_decision
 
 
 def replay(
@@ -40,23 +39,14 @@ def replay(
     magika not run on it, as when the budget is spent; `settings`: magika's weight and the
     probability from which it is skipped, those the trainer chose in that run)."""
     weight, sure = settings
-    sample = block[: _langid.SAMPLE_CHARS]
-    if _langid._is_drawing(sample) or _langid._is_device_session(sample):
-        return None
-    certain = _langid._certain(sample)
-    if certain is not None:
-        return certain
-    by_cues = _langid._cue_only_language(scores)
-    if by_cues is not None:
-        return by_cues
     if magika is None or ranked[0][1] >= sure:
-        return _langid._decide(ranked, scores, {})
-    return _langid._decide(langmodel.combine(ranked, magika, weight), scores, magika)
+        return replay_decision(block, scores, ranked, {})
+    return replay_decision(block, scores, langmodel.combine(ranked, magika, weight), magika)
 
 
 def cue_report(blocks: list[tuple[str, str, str, str]], below: float) -> None:
     """Each cue pattern (one alternative at a time): the languages of the blocks it fires on."""
-    for cue in CUES:
+    for cue in langmodel.CUES:
         for alternative in cue.pattern.pattern.split("|(?:"):
             try:  # the cue's patterns were joined as (?:a)|(?:b): split back, best effort
                 pattern = re.compile(alternative.removeprefix("(?:")[:-1], cue.pattern.flags)
@@ -70,7 +60,7 @@ def cue_report(blocks: list[tuple[str, str, str, str]], below: float) -> None:
                 print(f"{cue.language} {cue.weight} {own}/{total} {pattern.pattern!r}: {others}")
 
 
-_SAMPLE = _langid.CUE_SAMPLE_CHARS
+_SAMPLE = 1_500  # _langid.CUE_SAMPLE_CHARS: what the cue patterns scan
 
 
 def main() -> None:
@@ -81,11 +71,8 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every block, magika only if run")
     parser.add_argument("--cues", type=float, help="list cues below this own-language share")
     parser.add_argument("--sure", type=float, help="magika-skip threshold if not in the dump")
-    parser.add_argument("--gate", type=float, help="_langid._MODEL_SURE_SCORE to replay with")
     args = parser.parse_args()
     data = pickle.loads(args.dump.read_bytes())
-    if args.gate is not None:
-        _langid._MODEL_SURE_SCORE = args.gate  # e.g. 1.01: the rule before it
     if args.cues is not None:
         cue_report(data["blocks"], args.cues)
         return

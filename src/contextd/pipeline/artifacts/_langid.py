@@ -15,7 +15,7 @@ Three sources of evidence, cheapest first:
    threshold chosen out of fold by evals/train_langid.py, stored with the weights).
 
 A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
-token pairs and line edges, trained by evals/train_langid.py on about 23,000 blocks of labelled
+token pairs and line edges, trained by evals/train_langid.py on about 25,000 blocks of labelled
 code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
 one answer. Languages it was not trained on (nginx, HTTP, Protocol Buffers, Dockerfile) are
 answered from their own cues when those lead clearly (a diff by its shape, above: its body is
@@ -23,6 +23,8 @@ another language's code). Languages that are supersets of another (TypeScript of
 C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue specific
 to them when the fitted model is not sure of them by a margin chosen per language out of fold
 (`train_langid --settle-report`): overruling a sure model broke far more answers than it fixed.
+A block gets no language when the evidence is thin (weak cues, magika unsure), unless the
+fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no cue.
 """
 
 from __future__ import annotations
@@ -182,6 +184,21 @@ def identify_languages(
             _decide(langmodel.rank(scores, probabilities, sample), scores, probabilities)
         )
     return results
+
+
+def replay_decision(
+    content: str,
+    scores: dict[str, float],
+    ranked: list[tuple[str, float]],
+    probabilities: dict[str, float],
+) -> str | None:
+    """What `identify_languages` answers for `content` given its cue scores and the model's
+    ranking (already combined with magika's `probabilities` when magika was asked): for
+    evals/langid_errors.py, which replays the decision on out-of-fold probabilities."""
+    sample = content[:SAMPLE_CHARS]
+    if _is_drawing(sample) or _is_device_session(sample):
+        return None
+    return _certain(sample) or _cue_only_language(scores) or _decide(ranked, scores, probabilities)
 
 
 def language_evidence(
