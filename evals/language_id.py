@@ -308,7 +308,7 @@ def score(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kind", choices=("linguist", "fences", "docs"), required=True)
-    parser.add_argument("--corpus", type=Path, required=True, nargs="+")
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[])
     parser.add_argument("--per-file", type=int, default=None, help="4 (linguist), 40 (fences)")
     parser.add_argument("--per-language", type=int, default=40)
     parser.add_argument(
@@ -319,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--recursive", action="store_true", help="fences: read subfolders too")
     parser.add_argument("--save-pairs", type=Path, help="write the (language, block) pairs")
+    parser.add_argument(
+        "--load-pairs", type=Path, help="score saved pairs (another checkout's very blocks)"
+    )
     parser.add_argument("--all-languages", action="store_true", help="also those never named")
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
@@ -326,10 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     per_source = args.per_source or args.per_language
     pairs = [
         pair
-        for corpus in args.corpus
+        for corpus in ([] if args.load_pairs else args.corpus)
         for pair in load(args.kind, corpus, per_file, per_source, args.recursive)
     ]
     pairs = capped(pairs, args.per_language)  # the cap holds over all the corpora together
+    if args.load_pairs:
+        pairs = [(g, b) for g, b in json.loads(args.load_pairs.read_text())]
     counts = Counter(language for language, _ in pairs)
     pairs = [(g, b) for g, b in pairs if counts[g] >= args.min_blocks]
     if not args.all_languages:  # languages contextd cannot name at all are not its errors

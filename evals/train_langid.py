@@ -33,6 +33,7 @@ import argparse
 import base64
 import hashlib
 import json
+import pickle
 from collections import Counter
 from pathlib import Path
 
@@ -275,6 +276,7 @@ def main() -> None:
     parser.add_argument(
         "--own-weights", action="store_true", help="a magika weight per language where it helps"
     )
+    parser.add_argument("--dump", type=Path, help="out-of-fold evidence for langid_errors.py")
     args = parser.parse_args()
     sourced = [
         (c, g, n, b) for c, g, n, b in load_corpora(args) if canonical_language(g) is not None
@@ -297,6 +299,9 @@ def main() -> None:
         json.dumps(
             [labels, names, folds, args.c, args.chars] + ([args.balance] if args.balance else [])
         ).encode()
+        # the values too: a changed cue changes the features under the same names
+        + x.data.tobytes()
+        + x.indices.tobytes()
     ).hexdigest()
     cached = args.cache.with_suffix(f".oof-{key[:16]}.npy")
     if cached.exists():  # the four fits take minutes; the same data gives the same result
@@ -335,6 +340,10 @@ def main() -> None:
     report("magika alone on them", magika_guess, sub_labels, sub_groups)
     weight, combined = choose_weight(text_ranked, magika, sub_labels, sub_groups)
     print(f"chosen magika weight: {weight}")
+    dump: dict[str, object] = {}
+    if args.dump:
+        dump = {"blocks": sourced, "classes": classes, "oof": text_oof, "chosen": chosen}
+        dump |= {"scores": [e[0] for e in evidence], "magika": magika, "weight": weight}
     own: dict[str, float] = {}
     if args.own_weights:
         own = choose_own_weights(text_ranked, magika, sub_labels, sub_groups, weight)
@@ -345,6 +354,8 @@ def main() -> None:
     print("magika-skip threshold, out of fold:")
     sure = choose_sure(text_ranked, combined, sub_labels, sub_groups)
     print("chosen:", sure)
+    if args.dump:
+        args.dump.write_bytes(pickle.dumps(dump | {"sure": sure}))
     if args.validate:
         return
     text = fit_lr(x, labels, args.c, args.balance)

@@ -238,3 +238,12 @@ def test_a_superset_with_its_own_cue_stands_however_torn_the_model() -> None:
 def test_a_look_alike_without_a_base_gives_way_to_the_next_language() -> None:
     ranked = [("groovy", 0.5), ("java", 0.45), ("kotlin", 0.05)]
     assert _langid.settle(ranked, {"java": 3.0}, {"groovy": 0.2}) == "java"
+
+
+def test_a_block_the_model_is_sure_of_gets_a_language_without_cues() -> None:
+    # No cue reaches the minimum evidence, but the fitted model is sure: its answer stands.
+    ranked = [("erlang", 0.97), ("elixir", 0.02), ("prolog", 0.01)]
+    assert _langid._decide(ranked, {"erlang": 1.0}, {}) == "erlang"
+    # Torn and without cues: no language, as before.
+    ranked = [("erlang", 0.5), ("elixir", 0.4), ("prolog", 0.1)]
+    assert _langid._decide(ranked, {"erlang": 1.0}, {}) is None

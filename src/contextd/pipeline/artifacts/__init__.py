@@ -7,8 +7,9 @@ evaluations in `evals/`, which score the detector and the language identificatio
 `unfenced` is exported as a module because `evals/train_unfenced.py` fits its line model's
 weights in place, and `langmodel` (the language combiner) because `evals/train_langid.py`
 fits its weights on `language_evidence` and chooses the margins of `settle` (`OWN_CUE_MARGIN`:
-when an answer without a cue of its own gives way) out of fold. Everything else here
-(`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_patch`,
+when an answer without a cue of its own gives way) out of fold; `replay_decision` lets
+`evals/langid_errors.py` replay the whole decision on out-of-fold probabilities. Everything
+else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_patch`,
 `_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to this package.
 """
 
@@ -19,6 +20,7 @@ from contextd.pipeline.artifacts._langid import (
     identify_languages,
     language_evidence,
     load_models,
+    replay_decision,
     settle,
 )
 from contextd.pipeline.artifacts._languages import (
@@ -54,6 +56,7 @@ __all__ = [
     "language_for_filename",
     "load_models",
     "parse_fence_label",
+    "replay_decision",
     "settle",
     "unfenced",
 ]
