@@ -363,3 +363,18 @@ def test_an_extraction_just_under_trafilaturas_escalation_bound_is_tried_again(
 
     assert 2500 < _html._size(doc.text) < _html._SHORT_MAX
     assert calls == [False, True]
+
+
+def test_mojibake_in_the_page_itself_is_repaired_and_correct_accents_are_kept() -> None:
+    # UTF-8 stored by the page's own author as if it were Windows-1252: the bytes decode
+    # correctly, the characters are wrong. French with its own accents and guillemets stays.
+    mangled = "It\u2019s the caf\u00e9\u2019s best dish".encode().decode("cp1252")
+    french = "Le caf\u00e9 \u00ab d\u00e9j\u00e0 \u00bb ferm\u00e9, h\u00e9las."
+    html = page(f"<h1>Menu</h1><p>{mangled} {PROSE * 3}</p><p>{french} {PROSE}</p>", title=mangled)
+
+    doc = convert_page(html)
+
+    assert "It\u2019s the caf\u00e9\u2019s best dish" in doc.text
+    assert "\u00e2\u20ac" not in doc.text
+    assert french in doc.text
+    assert doc.title == "It\u2019s the caf\u00e9\u2019s best dish"

@@ -29,7 +29,7 @@ import lxml.html
 from lxml.etree import ElementDefaultClassLookup, ParserError, _Element, strip_elements
 from trafilatura import bare_extraction
 
-from contextd.pipeline.ingest.convert._decode import decode_text, meta_charset
+from contextd.pipeline.ingest.convert._decode import decode_text, meta_charset, repair_mojibake
 from contextd.pipeline.ingest.convert._extracted import Code, Writer, code_key
 from contextd.pipeline.ingest.convert._markdown import language_of
 from contextd.pipeline.types import Document, Fetched, UnsupportedFormat
@@ -182,7 +182,7 @@ def _links(root: _Element, base: str | None, written: str | None = None) -> list
                 continue
         url = urljoin(base, target) if base else target
         if not found.get(url):
-            found[url] = text
+            found[url] = repair_mojibake(text)
     return [{"url": url, "text": url_text} for url, url_text in found.items()]
 
 
@@ -286,9 +286,9 @@ def html_to_document(html: str, url: str | None = None) -> Document:
         text = writer.markdown(whole) if whole is body.element() else writer.element(whole)
     base, written = _base(tree, url), None if whole is not None else text
     return Document(
-        text=text if text.strip() else "",
+        text=repair_mojibake(text) if text.strip() else "",
         format="html",
-        title=title,
+        title=repair_mojibake(title) if title else title,
         meta=_PageMeta(lambda: _links(body.element() if whole is None else whole, base, written)),
     )
 
