@@ -10,6 +10,7 @@ from typing import Any
 
 import lxml.html
 import pytest
+import trafilatura
 from trafilatura import bare_extraction
 
 from contextd.pipeline.ingest.convert import _html, convert
@@ -378,3 +379,45 @@ def test_mojibake_in_the_page_itself_is_repaired_and_correct_accents_are_kept() 
     assert "\u00e2\u20ac" not in doc.text
     assert french in doc.text
     assert doc.title == "It\u2019s the caf\u00e9\u2019s best dish"
+
+
+def _compare_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of each own extraction trafilatura compares with readability's and justext's
+    (the comparison itself runs as it is)."""
+    import trafilatura.core
+
+    from contextd.pipeline.ingest.convert import _trafilatura
+
+    calls: list[int] = []
+    real = _trafilatura.compare_extraction
+
+    def spy(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> Any:
+        calls.append(len(text))
+        return real(cleaned, raw, body, text, options)
+
+    monkeypatch.setattr(_trafilatura, "compare_extraction", spy)
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", spy)
+    return calls
+
+
+def test_a_long_extraction_is_not_compared_but_trafilatura_elsewhere_is_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    long_article = "".join(f"<p>Part {i}: {PROSE}</p>" for i in range(30))
+    calls = _compare_calls(monkeypatch)
+
+    doc = convert_page(page(long_article))
+
+    assert _html._size(doc.text) > _html._COMPARED_BELOW
+    assert calls == []
+    # trafilatura called directly, outside the converter, still compares its extraction
+    assert trafilatura.extract(page(long_article))
+    assert len(calls) == 1
+
+
+def test_a_short_extraction_is_still_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _compare_calls(monkeypatch)
+
+    convert_page(page(f"<h1>Reading configuration</h1><p>{PROSE * 2}</p>"))
+
+    assert calls and calls[0] < _html._COMPARED_BELOW

@@ -32,6 +32,7 @@ from trafilatura import bare_extraction
 from contextd.pipeline.ingest.convert._decode import decode_text, meta_charset, repair_mojibake
 from contextd.pipeline.ingest.convert._extracted import Code, Writer, code_key
 from contextd.pipeline.ingest.convert._markdown import language_of
+from contextd.pipeline.ingest.convert._trafilatura import skip_comparison_from
 from contextd.pipeline.types import Document, Fetched, UnsupportedFormat
 
 # trafilatura's own parser settings, so the tree it gets is the one it would have built.
@@ -205,6 +206,9 @@ _SMALL_PAGE = 1000
 _SHORT_SHARE = 0.2
 _SHORT_MAX = 3000
 _RECALL_GAIN = 1.5
+# trafilatura's own extraction is compared with readability's and justext's only when it has
+# fewer visible characters than this (`_trafilatura`).
+_COMPARED_BELOW = 3000
 # The element a small page is written from holds this share of the words trafilatura found.
 _HOLDS = 0.9
 
@@ -241,18 +245,19 @@ def _extract(tree: _Element, url: str | None, *, recall: bool = False) -> list[_
     listing, that comparison gave back the short block the first extraction had found, where
     the recall extraction alone had the list (WCXB dev).
     """
-    extracted = bare_extraction(
-        tree,
-        url=url,
-        output_format="xml",
-        include_comments=True,
-        include_tables=True,
-        include_formatting=False,
-        include_links=False,
-        include_images=False,
-        favor_recall=recall,
-        fast=recall,
-    )
+    with skip_comparison_from(_COMPARED_BELOW):
+        extracted = bare_extraction(
+            tree,
+            url=url,
+            output_format="xml",
+            include_comments=True,
+            include_tables=True,
+            include_formatting=False,
+            include_links=False,
+            include_images=False,
+            favor_recall=recall,
+            fast=recall,
+        )
     if extracted is None or isinstance(extracted, dict):
         return []
     return [root for root in (extracted.body, extracted.commentsbody) if root is not None]
