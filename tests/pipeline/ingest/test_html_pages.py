@@ -264,7 +264,7 @@ def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus(
 def test_a_long_article_on_a_page_of_menus_is_extracted_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Under a fifth of the page's text, but long: trafilatura does not try such extractions
+    # Under the retry share of the page's text, but long: trafilatura does not try such extractions
     # again either, and a second extraction of a big page costs most; the article is kept.
     words = [
         "alpha",
@@ -283,7 +283,7 @@ def test_a_long_article_on_a_page_of_menus_is_extracted_once(
         "xi",
     ]
     long_article = article() + "".join(
-        f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(10)
+        f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(20)
     )
     html = _between_menus(long_article, 400)
     calls = _extractions(monkeypatch)
@@ -352,17 +352,17 @@ def test_a_page_where_nothing_was_found_is_written_from_its_body(
     assert "Create your account and connect with a world of communities." in doc.text
 
 
-def test_an_extraction_just_under_trafilaturas_escalation_bound_is_tried_again(
+def test_an_extraction_beyond_trafilaturas_escalation_bound_is_tried_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # 2500 to 3000 visible characters on a page of menus (a listing's first block, say): tried
-    # again in recall mode, as trafilatura itself would at that length.
-    html = _between_menus("".join(f"<p>Item {i}: {PROSE}</p>" for i in range(18)), 400)
+    # 3000 to 5000 visible characters on a page of menus (a listing's first block, say): beyond
+    # the length where trafilatura itself would try again, but tried again in recall mode here.
+    html = _between_menus("".join(f"<p>Item {i}: {PROSE}</p>" for i in range(24)), 400)
     calls = _extractions(monkeypatch)
 
     doc = convert_page(html.encode())
 
-    assert 2500 < _html._size(doc.text) < _html._SHORT_MAX
+    assert 3000 < _html._size(doc.text) < _html._SHORT_MAX
     assert calls == [False, True]
 
 
