@@ -385,11 +385,12 @@ def _compare_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The length of each own extraction trafilatura compares with readability's and justext's
     (the comparison itself runs as it is)."""
     import trafilatura.core
+    import trafilatura.external
 
     from contextd.pipeline.ingest.convert import _trafilatura
 
     calls: list[int] = []
-    real = _trafilatura.compare_extraction
+    real = trafilatura.external.compare_extraction
 
     def spy(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> Any:
         calls.append(len(text))
