@@ -10,6 +10,7 @@ from typing import Any
 
 import lxml.html
 import pytest
+import trafilatura
 from trafilatura import bare_extraction
 
 from contextd.pipeline.ingest.convert import _html, convert
@@ -263,7 +264,7 @@ def test_a_short_article_on_a_page_of_menus_is_kept_not_traded_for_the_menus(
 def test_a_long_article_on_a_page_of_menus_is_extracted_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Under a fifth of the page's text, but long: trafilatura does not try such extractions
+    # Under the retry share of the page's text, but long: trafilatura does not try such extractions
     # again either, and a second extraction of a big page costs most; the article is kept.
     words = [
         "alpha",
@@ -282,7 +283,7 @@ def test_a_long_article_on_a_page_of_menus_is_extracted_once(
         "xi",
     ]
     long_article = article() + "".join(
-        f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(10)
+        f"<p>Section {i} covers {' '.join(words[i:] + words[:i])}. {PROSE}</p>" for i in range(20)
     )
     html = _between_menus(long_article, 400)
     calls = _extractions(monkeypatch)
@@ -351,15 +352,73 @@ def test_a_page_where_nothing_was_found_is_written_from_its_body(
     assert "Create your account and connect with a world of communities." in doc.text
 
 
-def test_an_extraction_just_under_trafilaturas_escalation_bound_is_tried_again(
+def test_an_extraction_beyond_trafilaturas_escalation_bound_is_tried_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # 2500 to 3000 visible characters on a page of menus (a listing's first block, say): tried
-    # again in recall mode, as trafilatura itself would at that length.
-    html = _between_menus("".join(f"<p>Item {i}: {PROSE}</p>" for i in range(18)), 400)
+    # 3000 to 5000 visible characters on a page of menus (a listing's first block, say): beyond
+    # the length where trafilatura itself would try again, but tried again in recall mode here.
+    html = _between_menus("".join(f"<p>Item {i}: {PROSE}</p>" for i in range(24)), 400)
     calls = _extractions(monkeypatch)
 
     doc = convert_page(html.encode())
 
-    assert 2500 < _html._size(doc.text) < _html._SHORT_MAX
+    assert 3000 < _html._size(doc.text) < _html._SHORT_MAX
     assert calls == [False, True]
+
+
+def test_mojibake_in_the_page_itself_is_repaired_and_correct_accents_are_kept() -> None:
+    # UTF-8 stored by the page's own author as if it were Windows-1252: the bytes decode
+    # correctly, the characters are wrong. French with its own accents and guillemets stays.
+    mangled = "It\u2019s the caf\u00e9\u2019s best dish".encode().decode("cp1252")
+    french = "Le caf\u00e9 \u00ab d\u00e9j\u00e0 \u00bb ferm\u00e9, h\u00e9las."
+    html = page(f"<h1>Menu</h1><p>{mangled} {PROSE * 3}</p><p>{french} {PROSE}</p>", title=mangled)
+
+    doc = convert_page(html)
+
+    assert "It\u2019s the caf\u00e9\u2019s best dish" in doc.text
+    assert "\u00e2\u20ac" not in doc.text
+    assert french in doc.text
+    assert doc.title == "It\u2019s the caf\u00e9\u2019s best dish"
+
+
+def _compare_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of each own extraction trafilatura compares with readability's and justext's
+    (the comparison itself runs as it is)."""
+    import trafilatura.core
+    import trafilatura.external
+
+    from contextd.pipeline.ingest.convert import _trafilatura
+
+    calls: list[int] = []
+    real = trafilatura.external.compare_extraction
+
+    def spy(cleaned: Any, raw: Any, body: Any, text: str, options: Any) -> Any:
+        calls.append(len(text))
+        return real(cleaned, raw, body, text, options)
+
+    monkeypatch.setattr(_trafilatura, "compare_extraction", spy)
+    monkeypatch.setattr(trafilatura.core, "compare_extraction", spy)
+    return calls
+
+
+def test_a_long_extraction_is_not_compared_but_trafilatura_elsewhere_is_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    long_article = "".join(f"<p>Part {i}: {PROSE}</p>" for i in range(30))
+    calls = _compare_calls(monkeypatch)
+
+    doc = convert_page(page(long_article))
+
+    assert _html._size(doc.text) > _html._COMPARED_BELOW
+    assert calls == []
+    # trafilatura called directly, outside the converter, still compares its extraction
+    assert trafilatura.extract(page(long_article))
+    assert len(calls) == 1
+
+
+def test_a_short_extraction_is_still_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _compare_calls(monkeypatch)
+
+    convert_page(page(f"<h1>Reading configuration</h1><p>{PROSE * 2}</p>"))
+
+    assert calls and calls[0] < _html._COMPARED_BELOW
