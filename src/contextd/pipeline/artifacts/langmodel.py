@@ -46,7 +46,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from contextd.pipeline.artifacts._cues import CUES
+from contextd.pipeline.artifacts._cues import CUES as CUES  # public: evals/langid_errors.py
 
 LOG_FLOOR = -30.0  # the log-probability of a language the text model rules out
 
