@@ -52,6 +52,63 @@ Dart design documents, library guides), only the files named (`git archive HEAD 
 
 (TheAlgorithms/C-Sharp is GPL-3.0: left out. None of these is a source of the fresh set of
 `build_doc_fences.py`; pure-sh-bible, a sibling of its pure-bash-bible, was left out too.)
+A third directory (`/tmp/langcorp/extra3/<owner>+<name>`, read by `doc_fences` through
+`train_langid.py --doc-tree`: its own corpus) holds only the Markdown (`.md`) of documentation
+repositories: official guides and books, framework documentation, cookbooks. Its labelled
+fences are cut whole, like the report sets' fences, because that shape (short, partial,
+documentation code) is where the model trained on source chunks fell short. Fetched 2026-12-03
+(`git archive HEAD -- <the .md files>`); none is a source of `build_doc_fences.py`'s sets
+(`SETS`, `evals/data/doc_fences/SOURCES.md`) or Rosetta Code:
+
+    Alamofire/Alamofire 7595cbcf5 MIT (Swift)
+    Idnan/bash-guide 3dbbd4937 MIT (Bash)
+    JasperFx/marten c921fa5df MIT (C#, SQL)
+    JetBrains/Exposed 1be664715 Apache-2.0 (Kotlin, SQL)
+    Kotlin/kotlinx.serialization 370c4e378 Apache-2.0 (Kotlin)
+    PowerShell/PSScriptAnalyzer 4b0117ca7 MIT (PowerShell)
+    airbnb/javascript 8ed19247b MIT (its fences are indented: none read)
+    alpinejs/alpine 7326a49db MIT (HTML, JavaScript)
+    argoproj/argo-cd 37ee0097c Apache-2.0 (YAML, shell)
+    basarat/typescript-book e31fe92c3 CC-BY-4.0 (TypeScript, JavaScript)
+    bigskysoftware/htmx 4dd2685fb 0BSD (HTML with inline script, JavaScript)
+    catchorg/Catch2 a6ee7e20c BSL-1.0 (C++)
+    curl/curl 5c61e1686 curl (MIT-style) (C: libcurl's man pages as Markdown)
+    denysdovhan/bash-handbook 662be2812 CC-BY-4.0, stated in its README (Bash)
+    elixir-lang/elixir 63a7a054c Apache-2.0 (Elixir guides)
+    encode/httpx ae1b9f662 BSD-3-Clause (Python)
+    expressjs/expressjs.com b9d510698 CC-BY-4.0 (JavaScript)
+    fmtlib/fmt 60ccad511 MIT-style (C++)
+    google/comprehensive-rust 351fafafa Apache-2.0 / CC-BY-4.0 (Rust, mdBook labels)
+    google/gson 9835b6f90 Apache-2.0 (Java)
+    goreleaser/goreleaser cd616d2c0 MIT (YAML)
+    h5bp/html5-boilerplate b7e31d67f MIT (HTML)
+    heartcombo/devise 7ca7ed9c1 MIT (Ruby)
+    helm/helm-www 227f41447 MIT (YAML, shell, Go; translated pages deduplicated)
+    isocpp/CppCoreGuidelines 431d25dc7 Standard C++ Foundation licence, permissive (C++)
+    jonataslaw/getx e3c8fa04a MIT (Dart)
+    livewire/livewire c5a04a141 MIT
+    nlohmann/json 199dea11b MIT (C++)
+    pgvector/pgvector e48241b4d PostgreSQL licence (SQL)
+    php-fig/fig-standards df5a2b9b3 MIT / CC-BY-3.0 (PHP without `<?php`)
+    pydantic/pydantic 2151025aa MIT (Python)
+    python-poetry/poetry f46702336 MIT (TOML, shell)
+    quii/learn-go-with-tests 651622ac6 MIT (Go)
+    ruby/rbs 584b4cf03 BSD-2-Clause / Ruby (Ruby)
+    scala/scala3 e47290a76 Apache-2.0 (Scala 3 reference)
+    sqlc-dev/sqlc 99a7d7d0c MIT (SQL, Go, YAML)
+    square/okhttp 1682d9bac Apache-2.0 (Java, Kotlin)
+    sveltejs/svelte 15720b16a MIT (JavaScript; `svelte` fences are no class)
+    thoughtbot/factory_bot 967d128e3 MIT (Ruby)
+    typelevel/cats 7f2dce516 MIT (Scala)
+    typescript-cheatsheets/react 4f2591cf9 MIT (TypeScript)
+    winterbe/java8-tutorial 9b79999be MIT (Java)
+    yiisoft/yii2 45e679d7c BSD-3-Clause (PHP without `<?php`)
+
+(Left out: fluentassertions, Xceed community licence; timescale/docs, no licence file;
+Kotlin/kotlin-web-site, mdn/content, docker/docs, duckdb/duckdb-web, twbs/bootstrap, zio/zio:
+no snapshot to be had here, or too large. The full list of repositories read for training is
+also in the lead's `langfit-repos.txt`, for the held-out set's builder to avoid.)
+
 The exercism tracks read (`ex`, 38): bash c clojure coffeescript common-lisp cpp csharp dart
 elixir emacs-lisp erlang fortran fsharp go groovy haskell java javascript julia kotlin lua
 objective-c ocaml perl5 php powershell python r racket ruby rust scala scheme swift tcl
@@ -127,6 +184,75 @@ def tree_files(root: Path, per_language: int) -> Iterator[tuple[str, str, str]]:
         taken[language] += 1
         yield language, name, text
     yield from language_id.fenced_files(root, recursive=True)
+
+
+def doc_fences(
+    root: Path, per_document: int, per_source: int, per_language: int
+) -> Iterator[tuple[str, str, str]]:
+    """(language, document, fence) for the labelled fences of the Markdown under `root`, one
+    folder a repository, cut like the documentation report sets (`language_id.whole_blocks`:
+    the whole fence, 3+ non-blank lines, at most 60), not into 5-40-line chunks: the report
+    sets are fences of this shape, which the trees' chunks of source files are not.
+
+    Per document at most `per_document` fences, per repository and language `per_source`, per
+    language `per_language`; identical fences (translated pages repeat them) are read once.
+    The document, not the fence, is the name, so all fences of a document share a fold.
+    """
+    seen: set[str] = set()
+    taken: Counter[str] = Counter()
+    for source in sorted(p for p in root.iterdir() if p.is_dir()):
+        of_source: Counter[str] = Counter()
+        paths = sorted(
+            source.rglob("*.md"), key=lambda p: hashlib.sha256(str(p).encode()).hexdigest()
+        )
+        for path in paths:
+            if _SKIP_DIRS.intersection(path.parts):
+                continue
+            name = str(path.relative_to(root))
+            in_document = 0
+            for language, body in _labelled_fences(
+                path.read_text(encoding="utf-8", errors="replace")
+            ):
+                if (
+                    canonical_language(language) is None
+                    or language in _SHAPED
+                    or language in _SKIP
+                    or taken[language] >= per_language
+                    or of_source[language] >= per_source
+                    or in_document >= per_document
+                ):
+                    continue
+                for block in language_id.whole_blocks(body):
+                    digest = hashlib.sha256(block.encode()).hexdigest()
+                    if digest in seen:
+                        continue
+                    seen.add(digest)
+                    taken[language] += 1
+                    of_source[language] += 1
+                    in_document += 1
+                    yield language, name, block
+
+
+def _labelled_fences(text: str) -> Iterator[tuple[str, str]]:
+    """(language, body) of each labelled fence; `rust,editable` and `{.php}` name their
+    language (mdBook and Pandoc info strings), unlike `language_id.fenced_files`, whose
+    folding the report sets fixed."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        match = language_id._FENCE_RE.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        fence = match.group("fence")
+        end = index + 1
+        while end < len(lines) and not lines[end].startswith(fence):
+            end += 1
+        info = match.group("info").split(",")[0].strip("{}.")
+        language = language_id.fold(info or None)
+        if language is not None:
+            yield language, "\n".join(lines[index + 1 : end])
+        index = end + 1
 
 
 def collect(

@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="wrong blocks printed a language")
     parser.add_argument("--all", action="store_true", help="every block, magika only if run")
     parser.add_argument("--cues", type=float, help="list cues below this own-language share")
-    parser.add_argument("--sure", type=float, help="magika-skip threshold if not in the dump")
+    parser.add_argument("--sure", type=float, help="magika-skip threshold (default: the dump's)")
     args = parser.parse_args()
     data = pickle.loads(args.dump.read_bytes())
     if args.cues is not None:
@@ -79,7 +79,8 @@ def main() -> None:
     classes, oof, blocks = data["classes"], data["oof"], data["blocks"]
     magika = dict(zip(data["chosen"], data["magika"], strict=True))
     rows = range(len(blocks)) if args.all else data["chosen"]
-    settings = (data["weight"], data.get("sure", args.sure or langmodel.sure_threshold()))
+    sure = args.sure if args.sure is not None else data.get("sure", langmodel.sure_threshold())
+    settings = (data["weight"], sure)
     per: dict[str, Counter[str | None]] = defaultdict(Counter)
     by_group: dict[str, list[bool]] = defaultdict(list)
     shown: Counter[str] = Counter()

@@ -2,8 +2,9 @@
 
     python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples \
         --fences /tmp/langcorp/lxym --tree /tmp/langcorp/ex /work/main/.venv/lib \
-        /usr/share/perl5 /usr/lib/node_modules /tmp/langcorp/extra --balance 1.0
-        # --validate: figures only; --settle-report: choose _langid.OWN_CUE_MARGIN (copied
+        /usr/share/perl5 /usr/lib/node_modules /tmp/langcorp/extra /tmp/langcorp/extra2 \
+        --doc-tree /tmp/langcorp/extra3 --balance 1.0 --sure 0.8
+        # --validate: figures only; --sure: hold the magika skip (cost) instead of choosing it; --settle-report: choose _langid.OWN_CUE_MARGIN (copied
         # there by hand); --chars 4, --own-weights: the options measured and not kept (see
         # evals/RESULTS.md)
 
@@ -15,7 +16,9 @@ and the documentation fences of `build_doc_fences.py`):
   labelled fences); its held-out half, which `artifacts_eval.py` reports, is not read;
 * `--tree` directories (`langid_corpus`): files named by extension and labelled fences, e.g.
   exercism's language tracks, the sources installed on the machine and the permissive
-  repositories added for the languages the model confused (`langid_corpus`'s docstring).
+  repositories added for the languages the model confused (`langid_corpus`'s docstring);
+* `--doc-tree` directories: whole labelled fences of documentation repositories
+  (`langid_corpus.doc_fences`), the shape of the report sets, folded by repository.
 
 The text model (a multinomial logistic regression over cue scores and token features) is
 scored out of fold (4 folds by file: blocks of one file share identifiers), and those
@@ -139,7 +142,11 @@ def vocabulary(frequency: Counter[str], tokens: int, chars: int) -> list[str]:
 
 
 def fold_of(corpus: str, name: str) -> int:
-    """Blocks of one file stay in one fold (they share identifiers)."""
+    """Blocks of one file stay in one fold (they share identifiers); documentation fences by
+    repository (`<owner>+<name>/<path>`): the report sets are other repositories, and fences
+    of one project share its names and its style, so a fold by document flatters."""
+    if corpus.startswith("docs:"):
+        name = name.split("/")[0]
     return int(hashlib.sha256(f"{corpus}:{name}".encode()).hexdigest()[:8], 16) % FOLDS
 
 
@@ -253,6 +260,13 @@ def load_corpora(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
     for root in args.tree:
         found = corpus.collect(corpus.tree_files(root, args.per_language), 2, args.per_language)
         out += [(f"tree:{root.name}", g, n, b) for g, n, b in found]
+    # no new class from documentation alone (Svelte, Nix, Dockerfile, nginx: the cues name
+    # those the model cannot): only languages the other corpora make classes of
+    counts = Counter(g for _, g, _, _ in out)
+    known = {g for g, n in counts.items() if n >= MIN_EXAMPLES}
+    for root in args.doc_tree:
+        fences = corpus.doc_fences(root, 6, args.doc_per_source, args.doc_per_language)
+        out += [(f"docs:{root.name}", g, n, b) for g, n, b in fences if g in known]
     return out
 
 
@@ -262,6 +276,13 @@ def main() -> None:
     parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs (top level only)")
     parser.add_argument("--tree", type=Path, nargs="*", default=[], help="langid_corpus trees")
     parser.add_argument("--per-language", type=int, default=400, help="blocks a tree gives")
+    parser.add_argument(
+        "--doc-tree", type=Path, nargs="*", default=[], help="langid_corpus.doc_fences roots"
+    )
+    parser.add_argument("--doc-per-language", type=int, default=800, help="fences a doc tree gives")
+    parser.add_argument("--doc-per-source", type=int, default=300, help="fences a repository gives")
+    parser.add_argument("--sure", type=float, help="hold the magika-skip threshold (cost)")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the weights go")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/langid_magika_cache.json"))
     parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength, text model")
     parser.add_argument("--vocabulary", type=int, default=40_000, help="token features kept")
@@ -354,13 +375,16 @@ def main() -> None:
     print("magika-skip threshold, out of fold:")
     sure = choose_sure(text_ranked, combined, sub_labels, sub_groups)
     print("chosen:", sure)
+    if args.sure is not None:  # a higher threshold asks magika more: 0.95 cost 1.35x a block
+        sure = args.sure
+        print("held at:", sure)
     if args.dump:
         args.dump.write_bytes(pickle.dumps(dump | {"sure": sure}))
     if args.validate:
         return
     text = fit_lr(x, labels, args.c, args.balance)
-    write(classes, (text, names), (weight, own), len(sourced), (args.c, args.chars), sure)
-    print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")
+    write(classes, (text, names), (weight, own), len(sourced), (args.c, args.chars), sure, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes)")
 
 
 WEIGHT_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
@@ -483,6 +507,7 @@ def write(
     n: int,
     settings: tuple[float, int],
     sure: float,
+    out: Path = OUT,
 ) -> None:
     c, chars = settings
     weight, own = weights
@@ -492,8 +517,9 @@ def write(
             f" evals/train_langid.py; do not edit. Text model: logistic regression, C={c},"
             f" fitted on {n} blocks cut from Linguist's samples, learnxinyminutes' fences,"
             " the dev half of evals/data/artifacts, exercism's language tracks, installed"
-            " packages' sources and the permissive repositories listed in"
-            " evals/langid_corpus.py; magika's weight chosen on its out-of-fold probabilities."
+            " packages' sources and the permissive code and documentation repositories listed"
+            " in evals/langid_corpus.py; magika's weight chosen on its out-of-fold"
+            " probabilities."
             " Rosetta Code, the documentation set of evals/build_doc_fences.py and the"
             " held-out half of artifacts_eval.py were not used."
         ),
@@ -504,7 +530,7 @@ def write(
         "sure": sure,
         "chars": chars,
     }
-    OUT.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
+    out.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

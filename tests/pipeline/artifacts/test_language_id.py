@@ -169,6 +169,17 @@ def test_the_protobuf_field_cue_does_not_fire_on_c_assignments() -> None:
     assert "protobuf" not in language_evidence(matlab, use_model=False)[0]
 
 
+def test_the_sql_type_word_cue_reads_capitals_only() -> None:
+    # "is not null", "an integer" in another language's comments are prose, not SQL
+    java = (
+        "// returns an integer, or throws when the key is not null\n"
+        "public int size(String key) {\n    return map.get(key).length();\n}\n"
+    )
+    assert "sql" not in language_evidence(java, use_model=False)[0]
+    ddl = "  id INTEGER PRIMARY KEY,\n  name VARCHAR(40) NOT NULL,\n  owner INT REFERENCES users\n"
+    assert language_evidence(ddl, use_model=False)[0].get("sql", 0.0) > 0
+
+
 def test_a_router_session_is_not_a_shell_session() -> None:
     assert identify_language(ROUTER_SESSION) not in ("bash", "powershell", "batch")
     [artifact] = extract_artifacts(Document(text=f"```\n{ROUTER_SESSION}```\n", format="text"), [])
