@@ -15,7 +15,7 @@ from types import ModuleType
 
 from contextd.pipeline.artifacts import _langid, _magika, identify_languages, langmodel
 
-EVALS = Path(__file__).resolve().parents[2] / "evals"
+EVALS = Path(__file__).resolve().parents[3] / "evals"
 SAMPLE = 160  # blocks: enough to cross every branch (certain cues, cue-only, magika, none)
 
 
