@@ -38,6 +38,7 @@ from typing import IO
 
 from contextd.config import Settings
 from contextd.runtime import Runtime
+from contextd.search import foreground
 
 log = logging.getLogger("contextd.worker")
 
@@ -45,6 +46,10 @@ RUNNING = b"running\n"
 RESTART_DELAY = 1.0  # seconds before restarting a child that died; doubled while it keeps dying
 MAX_RESTART_DELAY = 30.0
 STABLE_SECONDS = 30.0  # a child that ran this long before dying restarts after RESTART_DELAY
+# The child's later model loads and its priority drop wait, after its runner starts, this long
+# for the first claim, then at most FIRST_JOB_WAIT seconds for no source being processed.
+FIRST_CLAIM_GRACE = 0.2
+FIRST_JOB_WAIT = 10.0
 
 
 class WorkerProcess:
@@ -219,15 +224,35 @@ def child_main(status_fd: int) -> int:
     settings = _read_settings(sys.stdin.buffer)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(settings)
+    runner_started = threading.Event()
+
+    def until_idle() -> None:
+        """Returns once the runner has started, has had a moment to claim what was queued
+        meanwhile (the first source, posted while we imported), and no source is being
+        processed, or after `FIRST_JOB_WAIT` seconds whatever runs: a batch at start-up must
+        not keep the loads, and the priority drop after them, waiting."""
+        runner_started.wait()
+        stopping.wait(FIRST_CLAIM_GRACE)
+        foreground.wait_idle(FIRST_JOB_WAIT)
 
     def warm() -> None:
-        """Load the models now, not in the first job, at the priority the server started us
-        with: the first source waits for them (bench/cold_start.py). Only then, and whatever
-        happened, does the whole process drop to `worker_nice`."""
-        try:
-            runtime.warm_embedders()
-        finally:
+        """Load what the first source's stages need now, not in its job, at the priority the
+        server started us with: the first source waits for them (bench/cold_start.py). Then,
+        once that source is processed (`until_idle`), the rest of the process drops to
+        `worker_nice`, and the loads no first source waits for follow at that priority."""
+        dropped = False
+
+        def drop() -> None:
+            nonlocal dropped
+            until_idle()
             if settings.worker_nice:
+                lower_priority(settings.worker_nice)
+            dropped = True
+
+        try:
+            runtime.warm_embedders(until_idle=drop)
+        finally:
+            if settings.worker_nice and not dropped:  # a load failed before the drop
                 lower_priority(settings.worker_nice)
 
     try:
@@ -239,6 +264,7 @@ def child_main(status_fd: int) -> int:
             target=_watch_parent, args=(sys.stdin.buffer, wake, stopping), daemon=True
         ).start()
         worker.start()
+        runner_started.set()
         with os.fdopen(status_fd, "wb", buffering=0) as status:
             status.write(RUNNING)
             while not stopping.is_set():
