@@ -24,6 +24,7 @@ Why this design:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import tempfile
@@ -85,11 +86,46 @@ def _purpose(args, kwargs):
     return {"purpose": str(args[2]) if len(args) > 2 else "?"}
 
 
+_sampling = False
+
+
+def _start_sampler():
+    global _sampling
+    if not _sampling:
+        _sampling = True
+        threading.Thread(target=_sample, name="trace-sampler", daemon=True).start()
+
+
 def _patch_server(name, module):
     if name == "contextd.tasks.worker_process":
         wrap(module.WorkerProcess, "_spawn", "spawn")
+        prefork = module.prefork
+        def traced_prefork():
+            # The sampler thread starts after it: `prefork` forks only a single-threaded server.
+            event("prefork start")
+            try:
+                return prefork()
+            finally:
+                event("prefork end")
+                _start_sampler()
+        module.prefork = traced_prefork
     elif name == "contextd.runtime":
         wrap(module.Runtime, "warm_embedders", "warm_embedders")
+
+
+def _forked():
+    """In a child forked by `prefork`: its own file, role and hooks (its modules were imported
+    by the server, so the child's hooks are put on them here)."""
+    global _ROLE, _OUT, _sampling
+    _ROLE = "child"
+    _OUT = open(os.path.join(_DIR, f"child-{os.getpid()}.jsonl"), "a")
+    _sampling = False
+    event("forked")
+    for name in list(_WATCH["child"]):
+        module = sys.modules.get(name)
+        if module is not None:
+            _patch_child(name, module)
+    _start_sampler()
 
 
 def _sample():
@@ -118,7 +154,7 @@ def _patch_child(name, module):
 
 
 _WATCH = {
-    "server": {"contextd.tasks.worker_process", "contextd.runtime"},
+    "server": {"contextd.tasks.worker_process", "contextd.runtime"},  # also the child's:
     "child": {"contextd.config", "contextd.runtime", "contextd.pipeline.embed",
               "contextd.pipeline.tokens", "contextd.jobs.worker", "contextd.tasks.handlers",
               "contextd.tasks.process_source", "sqlalchemy", "sqlalchemy.orm", "numpy",
@@ -128,7 +164,7 @@ _WATCH = {
 
 class _Finder:
     def find_spec(self, name, path=None, target=None):
-        if name not in _WATCH.get(_ROLE, ()):
+        if name not in _WATCH["server"] | _WATCH["child"]:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
@@ -138,7 +174,8 @@ class _Finder:
             event(f"import {name} start")
             loader_exec(module)
             event(f"import {name} end")
-            (_patch_server if _ROLE == "server" else _patch_child)(name, module)
+            if name in _WATCH[_ROLE]:
+                (_patch_server if _ROLE == "server" else _patch_child)(name, module)
         spec.loader.exec_module = exec_module
         return spec
 
@@ -146,7 +183,10 @@ class _Finder:
 if _OUT is not None:
     event("interpreter up")
     sys.meta_path.insert(0, _Finder())
-    threading.Thread(target=_sample, name="trace-sampler", daemon=True).start()
+    if _ROLE == "child":
+        _start_sampler()
+    else:
+        os.register_at_fork(after_in_child=_forked)
 '''
 
 
@@ -182,7 +222,7 @@ def one_run(runtime: str, models: Path, texts: tuple[str, str], src: str) -> lis
                 space = client.post("/v1/spaces", json={"name": "bench"}).json()["id"]
                 for label, text in (("first", texts[0]), ("warm", texts[1])):
                     marks.append({"t": time.time(), "event": f"POST {label}", "role": "bench"})
-                    seconds, source_id = paste(client, space, text)
+                    _seconds, source_id = paste(client, space, text)
                     marks.append(
                         {"t": time.time(), "event": f"{label} COMPLETED seen", "role": "bench"}
                     )
@@ -257,11 +297,14 @@ def windows(events: list[dict[str, Any]], spawn: float) -> None:
     ]
     points = [(n, t) for n, t in marks if t is not None]
     print(f"\n{'window':44} {'wall':>6} {'server CPU':>10} {'child CPU':>9}")
-    for (a, ta), (b, tb) in zip(points, points[1:], strict=False):
+    for (a, ta), (b, tb) in itertools.pairwise(points):
         used = {}
         for role in ("server", "child"):
-            samples = [(e["t"], e["cpu"]) for e in events if e["event"] == "cpu sample"
-                       and e["role"] == role]
+            samples = [
+                (e["t"], e["cpu"])
+                for e in events
+                if e["event"] == "cpu sample" and e["role"] == role
+            ]
             before = [c for t, c in samples if t <= ta] or [0.0]
             upto = [c for t, c in samples if t <= tb] or [0.0]
             used[role] = upto[-1] - before[-1]
