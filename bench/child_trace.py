@@ -99,7 +99,10 @@ def _start_sampler():
 def _patch_server(name, module):
     if name == "contextd.tasks.worker_process":
         wrap(module.WorkerProcess, "_spawn", "spawn")
-        prefork = module.prefork
+        prefork = getattr(module, "prefork", None)
+        if prefork is None:  # a checkout without it: the child is spawned at the lifespan
+            _start_sampler()
+            return
         def traced_prefork():
             # The sampler thread starts after it: `prefork` forks only a single-threaded server.
             event("prefork start")
