@@ -52,6 +52,11 @@ _MIN_SCORE = 2.0  # below this total, the block gets no language...
 # (evals/langid_errors.py; RESULTS.md, sixth pass).
 _MODEL_SURE_SCORE = 0.9
 _MIN_MAGIKA_CHARS = 12
+# magika's probability from which its answer stands for a language the fitted model cannot
+# name, and the cue score of a language the model can name that vetoes it (evals/
+# magika_only.py, on Linguist's samples and the training trees; RESULTS.md, seventh pass).
+MAGIKA_ONLY_PROBABILITY = 0.9
+MAGIKA_ONLY_RIVAL_CUES = 4.0
 
 # Languages answered without a cue of their own only when the model's probability for them
 # leads every other language's by at least this much (see the module docstring); above 1.0
@@ -98,6 +103,8 @@ _MAGIKA_LABELS: dict[str, str | None] = {
     "bazel": "python",  # Starlark: Python's syntax
     "gemfile": "ruby",
     "gemspec": "ruby",
+    "sqlite": None,  # a database file, not SQL text
+    "ipynb": "json",  # a notebook is JSON text
     "csproj": "xml",
     "vcxproj": "xml",
     "htaccess": None,
@@ -156,11 +163,14 @@ def identify_languages(
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
-    `None` means no limit. Blocks are served in order, so the first ones get the model.
+    `None` means no limit. Blocks are served in order, so the first ones get the model. The
+    cues and the text model run on every block first; magika then runs once, batched, on the
+    blocks that still need it (one ONNX call per block cost more than the model itself).
     """
     results: list[str | None] = []
+    waiting: list[tuple[int, str, dict[str, float], list[tuple[str, float]]]] = []
     budget = len(contents) if model_budget is None else model_budget
-    for content in contents:
+    for index, content in enumerate(contents):
         sample = content[:SAMPLE_CHARS]
         if _is_drawing(sample) or _is_device_session(sample):
             # A file tree, a box diagram or a router's console is no programming language
@@ -186,11 +196,23 @@ def identify_languages(
             results.append(_decide(ranked, scores, {}))
             continue
         budget -= 1
-        probabilities = model_scores(sample)
-        results.append(
-            _decide(langmodel.rank(scores, probabilities, sample), scores, probabilities)
-        )
+        results.append(None)  # decided below, with magika's answer
+        waiting.append((index, sample, scores, ranked))
+    asked = model_scores_many([sample for _, sample, _, _ in waiting])
+    for (index, _, scores, ranked), probabilities in zip(waiting, asked, strict=True):
+        results[index] = _with_magika(ranked, scores, probabilities)
     return results
+
+
+def _with_magika(
+    ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
+) -> str | None:
+    """The answer once magika was asked: a language the text model cannot name when magika is
+    sure of it and no cue contradicts, else the text model's ranking with magika's added."""
+    by_magika = _magika_only_language(scores, probabilities)
+    if by_magika is not None:
+        return by_magika
+    return _decide(langmodel.with_magika(ranked, probabilities), scores, probabilities)
 
 
 def replay_decision(
@@ -205,7 +227,10 @@ def replay_decision(
     sample = content[:SAMPLE_CHARS]
     if _is_drawing(sample) or _is_device_session(sample):
         return None
-    return _certain(sample) or _cue_only_language(scores) or _decide(ranked, scores, probabilities)
+    early = _certain(sample) or _cue_only_language(scores)
+    if early is not None:
+        return early
+    return _magika_only_language(scores, probabilities) or _decide(ranked, scores, probabilities)
 
 
 def language_evidence(
@@ -257,12 +282,22 @@ def _has_stopword(line: str) -> bool:
 
 def model_scores(sample: str) -> dict[str, float]:
     """magika's top labels for `sample`, mapped to canonical languages, with probabilities."""
-    scores: dict[str, float] = {}
-    for label, probability in _magika.top_labels(sample).items():
-        language = _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
-        if language:
-            scores[language] = scores.get(language, 0.0) + probability
-    return scores
+    return model_scores_many([sample])[0]
+
+
+def model_scores_many(samples: Sequence[str]) -> list[dict[str, float]]:
+    """`model_scores` of each sample, magika run once on all of them."""
+    out = []
+    for labels in _magika.top_labels_many(samples):
+        scores: dict[str, float] = {}
+        for label, probability in labels.items():
+            language = (
+                _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+            )
+            if language:
+                scores[language] = scores.get(language, 0.0) + probability
+        out.append(scores)
+    return out
 
 
 def _cue_only_language(scores: dict[str, float]) -> str | None:
@@ -274,6 +309,23 @@ def _cue_only_language(scores: dict[str, float]) -> str | None:
     if top in langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
         return None
     return top
+
+
+def _magika_only_language(
+    scores: dict[str, float], probabilities: dict[str, float]
+) -> str | None:
+    """A language the fitted model cannot name (Dockerfile, CMake, Verilog, Vue...) that
+    magika is sure of, when no cue of a language the model can name reads strongly: without
+    this rule magika's answer for it was thrown away (issue 14). Thresholds chosen on tuning
+    data (evals/magika_only.py; RESULTS.md, seventh pass)."""
+    if not probabilities:
+        return None
+    top = max(probabilities, key=lambda k: probabilities[k])
+    known = langmodel.classes()
+    if top in known or probabilities[top] < MAGIKA_ONLY_PROBABILITY:
+        return None
+    rival = max((v for k, v in scores.items() if k in known), default=0.0)
+    return top if rival < MAGIKA_ONLY_RIVAL_CUES else None
 
 
 def _decide(
