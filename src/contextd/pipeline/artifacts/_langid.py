@@ -163,14 +163,14 @@ def identify_languages(
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
-    `None` means no limit. Blocks are served in order, so the first ones get the model. The
-    cues and the text model run on every block first; magika then runs once, batched, on the
-    blocks that still need it (one ONNX call per block cost more than the model itself).
+    `None` means no limit. Blocks are served in order, so the first ones get the model.
+    magika runs one block at a time: its cost is the arithmetic of its convolution (~6 ms of
+    CPU a block here), and a batched run cost more a block, not less (RESULTS.md, seventh
+    pass).
     """
     results: list[str | None] = []
-    waiting: list[tuple[int, str, dict[str, float], list[tuple[str, float]]]] = []
     budget = len(contents) if model_budget is None else model_budget
-    for index, content in enumerate(contents):
+    for content in contents:
         sample = content[:SAMPLE_CHARS]
         if _is_drawing(sample) or _is_device_session(sample):
             # A file tree, a box diagram or a router's console is no programming language
@@ -196,11 +196,7 @@ def identify_languages(
             results.append(_decide(ranked, scores, {}))
             continue
         budget -= 1
-        results.append(None)  # decided below, with magika's answer
-        waiting.append((index, sample, scores, ranked))
-    asked = model_scores_many([sample for _, sample, _, _ in waiting])
-    for (index, _, scores, ranked), probabilities in zip(waiting, asked, strict=True):
-        results[index] = _with_magika(ranked, scores, probabilities)
+        results.append(_with_magika(ranked, scores, model_scores(sample)))
     return results
 
 
@@ -282,22 +278,12 @@ def _has_stopword(line: str) -> bool:
 
 def model_scores(sample: str) -> dict[str, float]:
     """magika's top labels for `sample`, mapped to canonical languages, with probabilities."""
-    return model_scores_many([sample])[0]
-
-
-def model_scores_many(samples: Sequence[str]) -> list[dict[str, float]]:
-    """`model_scores` of each sample, magika run once on all of them."""
-    out = []
-    for labels in _magika.top_labels_many(samples):
-        scores: dict[str, float] = {}
-        for label, probability in labels.items():
-            language = (
-                _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
-            )
-            if language:
-                scores[language] = scores.get(language, 0.0) + probability
-        out.append(scores)
-    return out
+    scores: dict[str, float] = {}
+    for label, probability in _magika.top_labels(sample).items():
+        language = _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+        if language:
+            scores[language] = scores.get(language, 0.0) + probability
+    return scores
 
 
 def _cue_only_language(scores: dict[str, float]) -> str | None:

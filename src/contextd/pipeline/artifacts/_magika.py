@@ -17,7 +17,6 @@ import importlib
 import json
 import logging
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 from contextd.pipeline._once import Once
@@ -34,26 +33,15 @@ def available() -> bool:
 
 def top_labels(text: str) -> dict[str, float]:
     """magika's most probable labels for `text`, with probabilities (empty if unavailable)."""
-    return top_labels_many([text])[0]
-
-
-def top_labels_many(texts: Sequence[str]) -> list[dict[str, float]]:
-    """`top_labels` of each text, from one run of the model over all of them.
-
-    One ONNX call per block cost ~0.5 ms of CPU of its own besides the model's arithmetic
-    (session set-up, Python), and blocks come by the dozen from one document: a batch pays it
-    once (evals/RESULTS.md, seventh pass)."""
     scorer = _scorer.get()
-    if scorer is None or not texts:
-        return [{} for _ in texts]
+    if scorer is None:
+        return {}
     try:
-        result: list[dict[str, float]] = scorer.many(
-            [text.encode("utf-8", errors="replace") for text in texts]
-        )
+        result: dict[str, float] = scorer(text.encode("utf-8", errors="replace"))
     except Exception:  # a broken model must not fail extraction
         log.exception("magika failed; continuing without it")
         _scorer.replace(None)
-        return [{} for _ in texts]
+        return {}
     return result
 
 
@@ -72,24 +60,14 @@ def _load() -> Any:
         log.exception("magika could not be loaded")
         return None
 
-    return _PublicModel(instance)
+    def public(content: bytes) -> dict[str, float]:
+        prediction = instance.identify_bytes(content).prediction
+        return {str(prediction.dl.label): float(prediction.score)}
+
+    return public
 
 
 _scorer: Once[Any] = Once(_load)
-
-
-class _PublicModel:
-    """magika's public API: its best label only, one call per text."""
-
-    def __init__(self, instance: Any) -> None:
-        self._instance = instance
-
-    def many(self, contents: Sequence[bytes]) -> list[dict[str, float]]:
-        out = []
-        for content in contents:
-            prediction = self._instance.identify_bytes(content).prediction
-            out.append({str(prediction.dl.label): float(prediction.score)})
-        return out
 
 
 class _RawModel:
@@ -118,35 +96,18 @@ class _RawModel:
             str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def _features(self, content: bytes) -> list[int] | None:
-        """magika's input for `content` (None when it is too short for the model)."""
+    def __call__(self, content: bytes) -> dict[str, float]:
         head = content[: self._block].lstrip()[: self._beg]
         tail = content[-self._block :].rstrip()[-self._end :] if self._end else b""
         if len(head) < self._min_size:
-            return None
-        return [
+            return {}
+        features = [
             *head,
             *([self._pad] * (self._beg - len(head))),
             *([self._pad] * (self._end - len(tail))),
             *tail,
         ]
-
-    def many(self, contents: Sequence[bytes]) -> list[dict[str, float]]:
-        """The top labels of each content, the model run once on all of them."""
-        features = [self._features(content) for content in contents]
-        rows = [row for row in features if row is not None]
-        if not rows:
-            return [{} for _ in contents]
-        batch = self._numpy.array(rows, dtype=self._numpy.int32)
-        matrix = self._session.run(["target_label"], {"bytes": batch})[0]
-        out: list[dict[str, float]] = []
-        taken = 0
-        for row in features:
-            if row is None:
-                out.append({})
-                continue
-            probabilities = matrix[taken]
-            taken += 1
-            best = self._numpy.argsort(-probabilities, kind="stable")[:_TOP]
-            out.append({self._labels[int(i)]: float(probabilities[i]) for i in best})
-        return out
+        batch = self._numpy.array([features], dtype=self._numpy.int32)
+        probabilities = self._session.run(["target_label"], {"bytes": batch})[0][0]
+        best = sorted(range(len(probabilities)), key=lambda i: -probabilities[i])[:_TOP]
+        return {self._labels[i]: float(probabilities[i]) for i in best}

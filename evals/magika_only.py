@@ -1,0 +1,147 @@
+"""Choose when magika's answer stands for a language the fitted model cannot name.
+
+The text model (`langmodel`) knows only its training classes; for Dockerfile, CMake, Verilog,
+Vue, Pascal... magika's confident answer was thrown away unless a cue of that language fired
+(`_langid._cue_only_language`). `_langid._magika_only_language` answers it when magika's
+probability reaches `MAGIKA_ONLY_PROBABILITY` and no cue of a model class scores
+`MAGIKA_ONLY_RIVAL_CUES` or more. This script chooses both on tuning data only:
+
+* **positives**: blocks of Linguist's sample folders (and learnxinyminutes' fences) whose
+  language has a canonical name that is not a model class, cut as `language_id` cuts;
+* **negatives**: every block of `train_langid.py --dump` (its tuning corpora, out-of-fold
+  text-model probabilities; run it with `--stack-per-language 100000` so that magika's
+  probabilities are there for every block): the rule must not fire on them.
+
+    python evals/train_langid.py ... --balance 1.0 --validate --stack-per-language 100000 \
+        --cache C.json --dump D.pkl
+    python evals/magika_only.py D.pkl --linguist /tmp/langcorp/linguist/samples \
+        --fences /tmp/langcorp/lxym --cache C.json
+
+For each pair of thresholds: positives named right (in the pipeline, where magika is asked
+only below the skip threshold; and when magika is asked), negatives it fires on, and the
+whole pipeline replayed on the negatives (`langid_errors.replay`) with and without the rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import langid_corpus as corpus
+import language_id
+from langid_errors import replay
+
+from contextd.pipeline.artifacts import _langid, canonical_language, langmodel, language_evidence
+
+PROBABILITIES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: the rule never fires
+RIVALS = (0.0, 2.0, 4.0, 6.0, 1e9)
+
+
+def folder_language(name: str) -> str | None:
+    """A Linguist folder's canonical language (`language_id.LINGUIST`, else its own name)."""
+    return language_id.LINGUIST.get(name) or canonical_language(name)
+
+
+def positive_files(root: Path, classes: frozenset[str]) -> list[tuple[str, str, str]]:
+    """(language, name, text) of every Linguist sample of a language the model cannot name."""
+    out = []
+    for folder in sorted(root.iterdir()):
+        language = folder_language(folder.name)
+        if language is None or language in classes or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                out.append((language, f"{folder.name}/{path.relative_to(folder)}", text))
+    return out
+
+
+def magika_of(samples: list[str], cache_path: Path) -> list[dict[str, float]]:
+    """magika's mapped probabilities for each sample (cached like `train_langid`'s)."""
+    cache: dict[str, dict[str, float]] = (
+        json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    )
+    out = []
+    for sample in samples:
+        key = hashlib.sha256(sample.encode()).hexdigest()
+        if key not in cache:
+            cache[key] = language_evidence(sample)[1]
+        out.append(cache[key])
+    cache_path.write_text(json.dumps(cache))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("dump", type=Path, help="train_langid.py --dump, magika on every block")
+    parser.add_argument("--linguist", type=Path, required=True)
+    parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/langid_magika_cache.json"))
+    parser.add_argument("--show", type=float, nargs=2, metavar=("P", "CUES"))
+    args = parser.parse_args()
+    data = pickle.loads(args.dump.read_bytes())
+    classes = frozenset(data["classes"])
+    sure, weight = data["sure"], data["weight"]
+    files = positive_files(args.linguist, classes)
+    if args.fences:
+        files += [
+            (g, n, t)
+            for g, n, t in language_id.fenced_files(args.fences, False)
+            if (canonical_language(g) or "") not in classes | {""}
+        ]
+    positives = [
+        (canonical_language(g) or g, n, b)
+        for g, n, b in corpus.collect(iter(files), 6, 200)
+        if canonical_language(g) not in classes
+    ]
+    print(f"positives: {len(positives)} blocks,", dict(Counter(g for g, _, _ in positives)))
+    evidence = [language_evidence(b, use_model=False) for _, _, b in positives]
+    ranked = [langmodel.rank(scores, None, sample) for scores, _, sample in evidence]
+    magika = magika_of([sample for _, _, sample in evidence], args.cache)
+    by_magika = dict(zip(data["chosen"], data["magika"], strict=True))
+    negatives = [i for i in range(len(data["blocks"])) if i in by_magika]
+    print(f"negatives: {len(negatives)} blocks of {len(data['blocks'])} with magika")
+    neg_ranked = {
+        i: sorted(
+            zip(data["classes"], map(float, data["oof"][i]), strict=True), key=lambda kv: -kv[1]
+        )
+        for i in negatives
+    }
+    rows = []
+    for probability in PROBABILITIES:
+        for rival in RIVALS:
+            _langid.MAGIKA_ONLY_PROBABILITY, _langid.MAGIKA_ONLY_RIVAL_CUES = probability, rival
+            right = asked_right = 0
+            for (gold, _, block), r, m, (scores, _, _) in zip(
+                positives, ranked, magika, evidence, strict=True
+            ):
+                answer = language_id.fold(replay(block, r, scores, m, (weight, sure)) or "")
+                right += answer == gold
+                asked = language_id.fold(replay(block, r, scores, m, (weight, 1.01)) or "")
+                asked_right += asked == gold
+            fired: Counter[str] = Counter()
+            correct = 0
+            for i in negatives:
+                _, gold, name, block = data["blocks"][i]
+                scores = data["scores"][i]
+                answer = replay(block, neg_ranked[i], scores, by_magika[i], (weight, sure))
+                correct += language_id.fold(answer or "") == gold
+                if answer is not None and answer not in classes and neg_ranked[i][0][1] < sure:
+                    if _langid._magika_only_language(scores, by_magika[i]) == answer:
+                        fired[f"{gold}->{answer}"] += 1
+                        if args.show and (probability, rival) == tuple(args.show):
+                            print(f"--- {gold} read as {answer} ({name})\n{block[:300]}")
+            rows.append((probability, rival, right, asked_right, sum(fired.values()), correct))
+            print(
+                f"p>={probability} cues<{rival:g}: positives {right}/{len(positives)} "
+                f"(magika asked: {asked_right}), negatives fired {sum(fired.values())} "
+                f"{dict(fired.most_common(5))}, negatives right {correct}/{len(negatives)}"
+            )
+
+
+if __name__ == "__main__":
+    main()
