@@ -29,10 +29,10 @@ EVALS = Path(__file__).resolve().parent
 def worker(src: str, corpus: Path, unsure: bool) -> None:
     """Serve `k start n` requests on stdin: CPU seconds and answers, as JSON lines."""
     sys.path[:0] = [src, str(EVALS)]
-    import langid_corpus  # noqa: PLC0415 (after the checkout is on the path)
-    import language_id  # noqa: PLC0415
+    import langid_corpus
+    import language_id
 
-    from contextd.pipeline.artifacts import (  # noqa: PLC0415
+    from contextd.pipeline.artifacts import (
         _langid,
         identify_languages,
         langmodel,

@@ -4,7 +4,8 @@ The text model (`langmodel`) knows only its training classes; for Dockerfile, CM
 Vue, Pascal... magika's confident answer was thrown away unless a cue of that language fired
 (`_langid._cue_only_language`). `_langid._magika_only_language` answers it when magika's
 probability reaches `MAGIKA_ONLY_PROBABILITY` and no cue of a model class scores
-`MAGIKA_ONLY_RIVAL_CUES` or more. This script chooses both on tuning data only:
+`MAGIKA_ONLY_RIVAL_CUES` or more (infinite as shipped: no veto). This script chooses both
+on tuning data only:
 
 * **positives**: blocks of Linguist's sample folders (and learnxinyminutes' fences) whose
   language has a canonical name that is not a model class, cut as `language_id` cuts;
@@ -30,6 +31,7 @@ import json
 import pickle
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import langid_corpus as corpus
 import language_id
@@ -37,8 +39,9 @@ from langid_errors import replay
 
 from contextd.pipeline.artifacts import _langid, canonical_language, langmodel, language_evidence
 
-PROBABILITIES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: the rule never fires
-RIVALS = (0.0, 2.0, 4.0, 6.0, 1e9)
+SURE_GRID = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 1.01)  # as train_langid's
+PROBABILITIES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: the rule never fires
+RIVALS = (2.0, 4.0, 6.0, 8.0, 12.0, 1e9)
 
 
 def folder_language(name: str) -> str | None:
@@ -46,12 +49,22 @@ def folder_language(name: str) -> str | None:
     return language_id.LINGUIST.get(name) or canonical_language(name)
 
 
-def positive_files(root: Path, classes: frozenset[str]) -> list[tuple[str, str, str]]:
-    """(language, name, text) of every Linguist sample of a language the model cannot name."""
+def magika_languages() -> frozenset[str]:
+    """Every canonical language one of magika's labels maps to (`_langid._MAGIKA_LABELS`)."""
+    import magika
+
+    config = sorted(Path(str(magika.__file__)).parent.glob("models/standard_v*/config.min.json"))
+    labels = json.loads(config[-1].read_text())["target_labels_space"]
+    mapped = (_langid._MAGIKA_LABELS.get(label, canonical_language(label)) for label in labels)
+    return frozenset(language for language in mapped if language)
+
+
+def positive_files(root: Path, wanted: frozenset[str]) -> list[tuple[str, str, str]]:
+    """(language, name, text) of every Linguist sample of a language in `wanted`."""
     out = []
     for folder in sorted(root.iterdir()):
         language = folder_language(folder.name)
-        if language is None or language in classes or not folder.is_dir():
+        if language not in wanted or not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
             if path.is_file():
@@ -75,6 +88,36 @@ def magika_of(samples: list[str], cache_path: Path) -> list[dict[str, float]]:
     return out
 
 
+def sure_report(data: dict[str, Any]) -> None:
+    """The whole pipeline replayed on every dumped block at each magika-skip threshold: its
+    accuracy, corpus mean and the magika calls it makes (the cost: ~6 ms of CPU a call)."""
+    by_magika = dict(zip(data["chosen"], data["magika"], strict=True))
+    rows = [i for i in range(len(data["blocks"])) if i in by_magika]
+    ranked = {
+        i: sorted(
+            zip(data["classes"], map(float, data["oof"][i]), strict=True), key=lambda kv: -kv[1]
+        )
+        for i in rows
+    }
+    for sure in SURE_GRID:
+        by_group: dict[str, list[bool]] = {}
+        calls = 0
+        for i in rows:
+            group, gold, _, block = data["blocks"][i]
+            answer = replay(
+                block, ranked[i], data["scores"][i], by_magika[i], (data["weight"], sure)
+            )
+            by_group.setdefault(group, []).append(language_id.fold(answer or "") == gold)
+            calls += ranked[i][0][1] < sure
+        right = sum(sum(v) for v in by_group.values())
+        mean = sum(sum(v) / len(v) for v in by_group.values()) / len(by_group)
+        parts = ", ".join(f"{g} {sum(v) / len(v):.3f}" for g, v in sorted(by_group.items()))
+        print(
+            f"sure={sure}: pipeline {right / len(rows):.4f} of {len(rows)}, corpus mean "
+            f"{mean:.4f}, magika for {calls} ({calls / len(rows):.1%}); {parts}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dump", type=Path, help="train_langid.py --dump, magika on every block")
@@ -82,21 +125,28 @@ def main() -> None:
     parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/langid_magika_cache.json"))
     parser.add_argument("--show", type=float, nargs=2, metavar=("P", "CUES"))
+    parser.add_argument("--sure-report", action="store_true", help="magika-skip thresholds")
     args = parser.parse_args()
     data = pickle.loads(args.dump.read_bytes())
+    if args.sure_report:
+        sure_report(data)
+        return
     classes = frozenset(data["classes"])
-    sure, weight = data["sure"], data["weight"]
-    files = positive_files(args.linguist, classes)
+    # the shipped skip threshold (the dump's is the one that run chose) and magika's weight
+    sure, weight = langmodel.sure_threshold(), data["weight"]
+    wanted = magika_languages() - classes
+    print("languages magika names and the model cannot:", " ".join(sorted(wanted)))
+    files = positive_files(args.linguist, wanted)
     if args.fences:
         files += [
             (g, n, t)
             for g, n, t in language_id.fenced_files(args.fences, False)
-            if (canonical_language(g) or "") not in classes | {""}
+            if canonical_language(g) in wanted
         ]
     positives = [
-        (canonical_language(g) or g, n, b)
+        (gold, n, b)
         for g, n, b in corpus.collect(iter(files), 6, 200)
-        if canonical_language(g) not in classes
+        if (gold := language_id.fold(g) or g) not in classes  # Gradle is Groovy
     ]
     print(f"positives: {len(positives)} blocks,", dict(Counter(g for g, _, _ in positives)))
     evidence = [language_evidence(b, use_model=False) for _, _, b in positives]
@@ -116,10 +166,12 @@ def main() -> None:
         for rival in RIVALS:
             _langid.MAGIKA_ONLY_PROBABILITY, _langid.MAGIKA_ONLY_RIVAL_CUES = probability, rival
             right = asked_right = 0
+            per: dict[str, Counter[str | None]] = {}
             for (gold, _, block), r, m, (scores, _, _) in zip(
                 positives, ranked, magika, evidence, strict=True
             ):
                 answer = language_id.fold(replay(block, r, scores, m, (weight, sure)) or "")
+                per.setdefault(gold, Counter())[answer] += 1
                 right += answer == gold
                 asked = language_id.fold(replay(block, r, scores, m, (weight, 1.01)) or "")
                 asked_right += asked == gold
@@ -129,18 +181,27 @@ def main() -> None:
                 _, gold, name, block = data["blocks"][i]
                 scores = data["scores"][i]
                 answer = replay(block, neg_ranked[i], scores, by_magika[i], (weight, sure))
-                correct += language_id.fold(answer or "") == gold
-                if answer is not None and answer not in classes and neg_ranked[i][0][1] < sure:
-                    if _langid._magika_only_language(scores, by_magika[i]) == answer:
-                        fired[f"{gold}->{answer}"] += 1
-                        if args.show and (probability, rival) == tuple(args.show):
-                            print(f"--- {gold} read as {answer} ({name})\n{block[:300]}")
+                folded = language_id.fold(answer or "")
+                correct += folded == gold
+                if (
+                    answer is not None
+                    and folded != gold
+                    and neg_ranked[i][0][1] < sure
+                    and _langid._magika_only_language(scores, by_magika[i]) == answer
+                ):
+                    fired[f"{gold}->{answer}"] += 1
+                    if args.show and (probability, rival) == tuple(args.show):
+                        print(f"--- {gold} read as {answer} ({name})\n{block[:300]}")
             rows.append((probability, rival, right, asked_right, sum(fired.values()), correct))
             print(
                 f"p>={probability} cues<{rival:g}: positives {right}/{len(positives)} "
-                f"(magika asked: {asked_right}), negatives fired {sum(fired.values())} "
+                f"(magika asked: {asked_right}), negatives wrongly fired {sum(fired.values())} "
                 f"{dict(fired.most_common(5))}, negatives right {correct}/{len(negatives)}"
             )
+            if args.show and (probability, rival) == tuple(args.show):
+                for gold, answers in sorted(per.items()):
+                    wrong = ", ".join(f"{k} {n}" for k, n in answers.most_common() if k != gold)
+                    print(f"  {gold}: {answers[gold]}/{sum(answers.values())}  {wrong}")
 
 
 if __name__ == "__main__":

@@ -70,12 +70,23 @@ def test_magika_unsure_of_it_is_not_enough(fake_magika: dict[str, float]) -> Non
     assert identify_language(CMAKE) != "cmake"
 
 
-def test_a_strong_cue_of_a_language_the_model_knows_vetoes_it(
+def test_a_strong_cue_of_a_language_the_model_knows_vetoes_it_when_a_veto_is_set(
+    fake_magika: dict[str, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_langid, "MAGIKA_ONLY_RIVAL_CUES", 4.0)
+    assert _langid.cue_scores(PYTHON)["python"] >= 4.0  # the premise of the test
+    fake_magika.update({"dockerfile": 0.99})
+    assert identify_language(PYTHON) == "python"
+    monkeypatch.setattr(_langid, "MAGIKA_ONLY_RIVAL_CUES", 1e9)
+    assert identify_language(PYTHON) == "dockerfile"
+
+
+def test_magika_sure_of_a_language_the_model_knows_only_weighs_in(
     fake_magika: dict[str, float],
 ) -> None:
-    scores = _langid.cue_scores(PYTHON)
-    assert scores["python"] >= _langid.MAGIKA_ONLY_RIVAL_CUES  # the premise of the test
-    fake_magika.update({"dockerfile": 0.99})
+    # The rule is for languages the model cannot name; for the others magika's probability
+    # is added to the text model's (here the text model is sure of Python and stays so).
+    fake_magika.update({"ruby": 0.95})
     assert identify_language(PYTHON) == "python"
 
 
@@ -104,7 +115,9 @@ def test_every_magika_label_maps_to_a_canonical_language_or_to_none() -> None:
         language = _langid._MAGIKA_LABELS.get(label, canonical_language(label))
         assert language is None or canonical_language(language) == language, label
     # the labels issue 14 found thrown away, and a binary format that is no language
-    mapped = {label: _langid._MAGIKA_LABELS.get(label, canonical_language(label)) for label in labels}
+    mapped = {
+        label: _langid._MAGIKA_LABELS.get(label, canonical_language(label)) for label in labels
+    }
     assert mapped["lisp"] == "lisp" and mapped["clojure"] == "clojure"
     assert mapped["cs"] == "csharp" and mapped["proto"] == "protobuf"
     assert mapped["matlab"] == "matlab" and mapped["powershell"] == "powershell"
