@@ -11,8 +11,9 @@ Three sources of evidence, cheapest first:
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
    every one of its labels that names a language is mapped to ours (`lisp`, `cs`, `proto`...).
    It is the expensive step (~6 ms of CPU a block: the arithmetic of its convolution, which
-   batching does not cut), so the caller passes a budget of calls, and it is skipped when the text alone already makes the fitted model sure (a probability
-   threshold chosen out of fold by evals/train_langid.py, stored with the weights).
+   batching does not cut), so the caller passes a budget of calls, and it is skipped when the
+   text alone already makes the fitted model sure (a probability threshold chosen out of fold
+   by evals/train_langid.py, stored with the weights).
 
 A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
 token pairs and line edges, trained by evals/train_langid.py on about 23,000 blocks of labelled
@@ -20,12 +21,13 @@ code; magika's probabilities added with one weight chosen out of fold) turns the
 one answer. Languages it was not trained on (nginx, HTTP, Dockerfile) are answered from their
 own cues when those lead clearly (a diff by its shape, above: its body is another language's
 code), or from magika's answer when magika is sure of one (CMake, Prolog, Smali, Verilog,
-AutoHotkey...: `_magika_only_language`). Languages that are supersets of another (TypeScript
-of JavaScript, C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue specific
-to them when the fitted model is not sure of them by a margin chosen per language out of fold
-(`train_langid --settle-report`): overruling a sure model broke far more answers than it fixed.
-A block gets no language when the evidence is thin (weak cues, magika unsure), unless the
-fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no cue.
+AutoHotkey...: `_magika_only_language`). Languages that are supersets of another (TypeScript of
+JavaScript, C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue
+specific to them when the fitted model is not sure of them by a margin chosen per language out
+of fold (`train_langid --settle-report`): overruling a sure model broke far more answers than
+it fixed. A block gets no language when the evidence is thin (weak cues, magika unsure), unless
+the fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no
+cue.
 """
 
 from __future__ import annotations
