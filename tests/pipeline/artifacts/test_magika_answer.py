@@ -122,3 +122,13 @@ def test_every_magika_label_maps_to_a_canonical_language_or_to_none() -> None:
     assert mapped["cs"] == "csharp" and mapped["proto"] == "protobuf"
     assert mapped["matlab"] == "matlab" and mapped["powershell"] == "powershell"
     assert mapped["sqlite"] is None
+
+
+def test_the_budget_still_bounds_the_blocks_magika_answers(
+    fake_magika: dict[str, float],
+) -> None:
+    # Blocks are served in order: with a budget of one call only the first gets magika's word.
+    fake_magika.update({"cmake": 0.97})
+    first, second = _langid.identify_languages([CMAKE, CMAKE], model_budget=1)
+    assert first == "cmake"
+    assert second != "cmake"
