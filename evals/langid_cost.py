@@ -33,9 +33,9 @@ def worker(src: str, corpus: Path, unsure: bool) -> None:
     import language_id
 
     from contextd.pipeline.artifacts import (
-        _langid,
         identify_languages,
         langmodel,
+        language_evidence,
         load_models,
     )
 
@@ -45,10 +45,11 @@ def worker(src: str, corpus: Path, unsure: bool) -> None:
     random.Random(7).shuffle(blocks)
     if unsure:
         sure = langmodel.sure_threshold()
+        evidence = [language_evidence(b, use_model=False) for b in blocks]
         blocks = [
             b
-            for b in blocks
-            if langmodel.rank(_langid.cue_scores(b[:1500]), None, b[:4000])[0][1] < sure
+            for b, (scores, _, sample) in zip(blocks, evidence, strict=True)
+            if langmodel.rank(scores, None, sample)[0][1] < sure
         ]
     identify_languages(blocks[:20])
     print(len(blocks), flush=True)

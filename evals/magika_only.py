@@ -2,7 +2,7 @@
 
 The text model (`langmodel`) knows only its training classes; for Dockerfile, CMake, Verilog,
 Vue, Pascal... magika's confident answer was thrown away unless a cue of that language fired
-(`_langid._cue_only_language`). `_langid._magika_only_language` answers it when magika's
+(`_cue_only_language` in `_langid`). `magika_only_language` answers it when magika's
 probability reaches `MAGIKA_ONLY_PROBABILITY` and no cue of a model class scores
 `MAGIKA_ONLY_RIVAL_CUES` or more (infinite as shipped: no veto). This script chooses both
 on tuning data only:
@@ -35,9 +35,15 @@ from typing import Any
 
 import langid_corpus as corpus
 import language_id
-from langid_errors import replay
 
-from contextd.pipeline.artifacts import _langid, canonical_language, langmodel, language_evidence
+from contextd.pipeline.artifacts import (
+    canonical_language,
+    langmodel,
+    language_evidence,
+    magika_label_language,
+    magika_only_language,
+    replay_decision,
+)
 
 SURE_GRID = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 1.01)  # as train_langid's
 PROBABILITIES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)  # 1.01: the rule never fires
@@ -50,12 +56,12 @@ def folder_language(name: str) -> str | None:
 
 
 def magika_languages() -> frozenset[str]:
-    """Every canonical language one of magika's labels maps to (`_langid._MAGIKA_LABELS`)."""
+    """Every canonical language one of magika's labels maps to (`magika_label_language`)."""
     import magika
 
     config = sorted(Path(str(magika.__file__)).parent.glob("models/standard_v*/config.min.json"))
     labels = json.loads(config[-1].read_text())["target_labels_space"]
-    mapped = (_langid._MAGIKA_LABELS.get(label, canonical_language(label)) for label in labels)
+    mapped = (magika_label_language(label) for label in labels)
     return frozenset(language for language in mapped if language)
 
 
@@ -88,6 +94,25 @@ def magika_of(samples: list[str], cache_path: Path) -> list[dict[str, float]]:
     return out
 
 
+Ranked = list[tuple[str, float]]
+
+
+def replay(
+    block: str,
+    ranked: Ranked,
+    scores: dict[str, float],
+    magika: dict[str, float],
+    settings: tuple[float, float, tuple[float, float] | None],
+) -> str | None:
+    """`identify_languages` for one block (`langid_errors.replay`, with the rule's settings):
+    `settings` = magika's weight, the skip threshold, the rule's (probability, veto)."""
+    weight, sure, rule = settings
+    if ranked[0][1] >= sure:
+        return replay_decision(block, scores, ranked, {}, rule)
+    combined = langmodel.combine(ranked, magika, weight)
+    return replay_decision(block, scores, combined, magika, rule)
+
+
 def sure_report(data: dict[str, Any]) -> None:
     """The whole pipeline replayed on every dumped block at each magika-skip threshold: its
     accuracy, corpus mean and the magika calls it makes (the cost: ~6 ms of CPU a call)."""
@@ -105,7 +130,7 @@ def sure_report(data: dict[str, Any]) -> None:
         for i in rows:
             group, gold, _, block = data["blocks"][i]
             answer = replay(
-                block, ranked[i], data["scores"][i], by_magika[i], (data["weight"], sure)
+                block, ranked[i], data["scores"][i], by_magika[i], (data["weight"], sure, None)
             )
             by_group.setdefault(group, []).append(language_id.fold(answer or "") == gold)
             calls += ranked[i][0][1] < sure
@@ -164,30 +189,30 @@ def main() -> None:
     rows = []
     for probability in PROBABILITIES:
         for rival in RIVALS:
-            _langid.MAGIKA_ONLY_PROBABILITY, _langid.MAGIKA_ONLY_RIVAL_CUES = probability, rival
+            rule = (probability, rival)
             right = asked_right = 0
             per: dict[str, Counter[str | None]] = {}
             for (gold, _, block), r, m, (scores, _, _) in zip(
                 positives, ranked, magika, evidence, strict=True
             ):
-                answer = language_id.fold(replay(block, r, scores, m, (weight, sure)) or "")
+                answer = language_id.fold(replay(block, r, scores, m, (weight, sure, rule)) or "")
                 per.setdefault(gold, Counter())[answer] += 1
                 right += answer == gold
-                asked = language_id.fold(replay(block, r, scores, m, (weight, 1.01)) or "")
+                asked = language_id.fold(replay(block, r, scores, m, (weight, 1.01, rule)) or "")
                 asked_right += asked == gold
             fired: Counter[str] = Counter()
             correct = 0
             for i in negatives:
                 _, gold, name, block = data["blocks"][i]
                 scores = data["scores"][i]
-                answer = replay(block, neg_ranked[i], scores, by_magika[i], (weight, sure))
+                answer = replay(block, neg_ranked[i], scores, by_magika[i], (weight, sure, rule))
                 folded = language_id.fold(answer or "")
                 correct += folded == gold
                 if (
                     answer is not None
                     and folded != gold
                     and neg_ranked[i][0][1] < sure
-                    and _langid._magika_only_language(scores, by_magika[i]) == answer
+                    and magika_only_language(scores, by_magika[i], rule) == answer
                 ):
                     fired[f"{gold}->{answer}"] += 1
                     if args.show and (probability, rival) == tuple(args.show):

@@ -21,7 +21,7 @@ code; magika's probabilities added with one weight chosen out of fold) turns the
 one answer. Languages it was not trained on (nginx, HTTP, Dockerfile) are answered from their
 own cues when those lead clearly (a diff by its shape, above: its body is another language's
 code), or from magika's answer when magika is sure of one (CMake, Prolog, Smali, Verilog,
-AutoHotkey...: `_magika_only_language`). Languages that are supersets of another (TypeScript of
+AutoHotkey...: `magika_only_language`). Languages that are supersets of another (TypeScript of
 JavaScript, C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue
 specific to them when the fitted model is not sure of them by a margin chosen per language out
 of fold (`train_langid --settle-report`): overruling a sure model broke far more answers than
@@ -211,7 +211,7 @@ def _with_magika(
 ) -> str | None:
     """The answer once magika was asked: a language the text model cannot name when magika is
     sure of it and no cue contradicts, else the text model's ranking with magika's added."""
-    by_magika = _magika_only_language(scores, probabilities)
+    by_magika = magika_only_language(scores, probabilities)
     if by_magika is not None:
         return by_magika
     return _decide(langmodel.with_magika(ranked, probabilities), scores, probabilities)
@@ -222,17 +222,20 @@ def replay_decision(
     scores: dict[str, float],
     ranked: list[tuple[str, float]],
     probabilities: dict[str, float],
+    magika_only: tuple[float, float] | None = None,
 ) -> str | None:
     """What `identify_languages` answers for `content` given its cue scores and the model's
-    ranking (already combined with magika's `probabilities` when magika was asked): for
-    evals/langid_errors.py, which replays the decision on out-of-fold probabilities."""
+        ranking (already combined with magika's `probabilities` when magika was asked): for
+        evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
+    evals/magika_only.py, which passes `magika_only` settings to choose them)."""
     sample = content[:SAMPLE_CHARS]
     if _is_drawing(sample) or _is_device_session(sample):
         return None
     early = _certain(sample) or _cue_only_language(scores)
     if early is not None:
         return early
-    return _magika_only_language(scores, probabilities) or _decide(ranked, scores, probabilities)
+    by_magika = magika_only_language(scores, probabilities, magika_only)
+    return by_magika or _decide(ranked, scores, probabilities)
 
 
 def language_evidence(
@@ -282,11 +285,16 @@ def _has_stopword(line: str) -> bool:
     return any(word in _STOPWORDS for word in line.lower().split())
 
 
+def magika_label_language(label: str) -> str | None:
+    """The canonical language one of magika's labels names (None: not code, or not ours)."""
+    return _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+
+
 def model_scores(sample: str) -> dict[str, float]:
     """magika's top labels for `sample`, mapped to canonical languages, with probabilities."""
     scores: dict[str, float] = {}
     for label, probability in _magika.top_labels(sample).items():
-        language = _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+        language = magika_label_language(label)
         if language:
             scores[language] = scores.get(language, 0.0) + probability
     return scores
@@ -303,19 +311,26 @@ def _cue_only_language(scores: dict[str, float]) -> str | None:
     return top
 
 
-def _magika_only_language(scores: dict[str, float], probabilities: dict[str, float]) -> str | None:
+def magika_only_language(
+    scores: dict[str, float],
+    probabilities: dict[str, float],
+    settings: tuple[float, float] | None = None,
+) -> str | None:
     """A language the fitted model cannot name (CMake, Smali, Prolog, Verilog, AutoHotkey...)
     that magika is sure of, unless a cue of a language the model can name reads strongly
-    (`MAGIKA_ONLY_RIVAL_CUES`, off as shipped): without this rule magika's answer for it was
-    thrown away (issue 14). Thresholds chosen on tuning data (evals/magika_only.py)."""
+    (off as shipped): without this rule magika's answer for it was thrown away (issue 14).
+    `settings` (probability, rival cue score) default to `MAGIKA_ONLY_PROBABILITY` and
+    `MAGIKA_ONLY_RIVAL_CUES`; evals/magika_only.py passes others to choose them."""
     if not probabilities:
         return None
+    needed, veto = settings or (MAGIKA_ONLY_PROBABILITY, MAGIKA_ONLY_RIVAL_CUES)
     top = max(probabilities, key=lambda k: probabilities[k])
     known = langmodel.classes()
-    if top in known or probabilities[top] < MAGIKA_ONLY_PROBABILITY:
+    # a diff is named by its shape (`_certain`), which has already said no
+    if top in known or top == "diff" or probabilities[top] < needed:
         return None
     rival = max((v for k, v in scores.items() if k in known), default=0.0)
-    return top if rival < MAGIKA_ONLY_RIVAL_CUES else None
+    return top if rival < veto else None
 
 
 def _decide(
