@@ -59,8 +59,8 @@ _MIN_MAGIKA_CHARS = 12
 # magika's probability from which its answer stands for a language the fitted model cannot
 # name, and the cue score of a language the model can name that vetoes it. Chosen by
 # evals/magika_only.py (Linguist's samples of 16 such languages, 25,421 tuning blocks of the
-# model's languages; RESULTS.md, seventh pass): at 0.9, 60 of 244 such blocks named rightly,
-# 5 of the 25,421 broken; a veto at cue score 12 lost 9 of the 60 to save 1, so none.
+# model's languages; RESULTS.md, seventh pass): at 0.9, 61 of 242 such blocks named rightly
+# (1 before), 5 of the 25,421 broken; a veto at cue score 12 lost 9 of the 61 to save 1.
 MAGIKA_ONLY_PROBABILITY = 0.9
 MAGIKA_ONLY_RIVAL_CUES = math.inf
 
@@ -225,8 +225,8 @@ def replay_decision(
     magika_only: tuple[float, float] | None = None,
 ) -> str | None:
     """What `identify_languages` answers for `content` given its cue scores and the model's
-        ranking (already combined with magika's `probabilities` when magika was asked): for
-        evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
+    ranking (already combined with magika's `probabilities` when magika was asked): for
+    evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
     evals/magika_only.py, which passes `magika_only` settings to choose them)."""
     sample = content[:SAMPLE_CHARS]
     if _is_drawing(sample) or _is_device_session(sample):
