@@ -194,6 +194,14 @@ def rank(
     return combine(ranked, probabilities, fitted.magika_weight, fitted.magika_weights)
 
 
+def with_magika(
+    ranked: list[tuple[str, float]], probabilities: Mapping[str, float]
+) -> list[tuple[str, float]]:
+    """`rank`'s answer with magika, from the text model's ranking already computed."""
+    fitted = _fitted()
+    return combine(ranked, probabilities, fitted.magika_weight, fitted.magika_weights)
+
+
 def combine(
     ranked: list[tuple[str, float]],
     probabilities: Mapping[str, float],
