@@ -12,7 +12,11 @@ them. Two sets (`--set`), their repositories below; commits and licences in
         --corpus /tmp/langcorp/docs/*
 
 `fresh` is a second set, built after `docs` had been looked at, from repositories used
-nowhere else (neither by `docs` nor by the training corpora of `train_langid.py`). Git
+nowhere else (neither by `docs` nor by the training corpora of `train_langid.py`). `fresh2`
+is a third, built after `fresh` had been read for a choice: 56 repositories of READMEs,
+guides, cookbooks and style guides, used nowhere else either (not in the other sets, the
+training corpora, the artifacts eval's documents, nor `/work/wt/langfit-repos.txt`), cut like
+`fresh` (the cut and the list were committed before any score). Git
 directories may also be given one by one (`GITDIR...`), named `<owner>+<name>/repo` (the
 `fetch` layout); the document tree goes to `OUT/<owner>+<name>/`.
 """
@@ -58,6 +62,64 @@ SETS = {
         "uohzxela/clean-code-ruby",
         "compose-spec/compose-spec",
         "ryanmcdermott/clean-code-javascript",
+    ],
+    "fresh2": [
+        "absinthe-graphql/absinthe",
+        "airbnb/swift",
+        "astral-sh/uv",
+        "babashka/babashka",
+        "cashapp/sqldelight",
+        "cfug/dio",
+        "commercialhaskell/stack",
+        "csstools/postcss-plugins",
+        "DaveGamble/cJSON",
+        "denysdovhan/wtfjs",
+        "docker-library/docs",
+        "echasnovski/mini.nvim",
+        "elixir-ecto/ecto",
+        "faker-ruby/faker",
+        "fortran-lang/fortran-lang.org",
+        "fortran-lang/stdlib",
+        "fsprojects/fantomas",
+        "gibbok/typescript-book",
+        "gin-gonic/gin",
+        "graphql/graphql-spec",
+        "grpc/grpc.io",
+        "gruntwork-io/terragrunt",
+        "hotwired/stimulus",
+        "Huachao/vscode-restclient",
+        "JetBrains/compose-multiplatform",
+        "JuliaData/DataFrames.jl",
+        "kadenzipfel/smart-contract-vulnerabilities",
+        "kubernetes/ingress-nginx",
+        "MassTransit/MassTransit",
+        "metosin/reitit",
+        "mybatis/mybatis-3",
+        "nvim-telescope/telescope.nvim",
+        "NYTimes/objective-c-style-guide",
+        "oban-bg/oban",
+        "pointfreeco/swift-composable-architecture",
+        "PowerShell/platyPS",
+        "prometheus/docs",
+        "quartznet/quartznet",
+        "rrousselGit/freezed",
+        "SAFE-Stack/docs",
+        "sass/sass",
+        "satwikkansal/wtfpython",
+        "simolus3/drift",
+        "Sobeston/zig.guide",
+        "softwaremill/tapir",
+        "spatie/laravel-medialibrary",
+        "spatie/laravel-permission",
+        "StackExchange/Dapper",
+        "stylelint-scss/stylelint-scss",
+        "stylelint/stylelint",
+        "terraform-aws-modules/terraform-aws-eks",
+        "theicfire/makefiletutorial",
+        "thephpleague/commonmark",
+        "tokio-rs/website",
+        "traefik/traefik",
+        "trimstray/nginx-admins-handbook",
     ],
 }
 

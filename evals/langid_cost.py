@@ -1,73 +1,114 @@
-"""What identification costs a block, in two checkouts on the very same blocks, interleaved.
+"""CPU cost of `identify_languages` a block, two checkouts on the same blocks, interleaved.
 
-A refit can move the magika skip (a block under the threshold costs a magika call, ~20 ms),
-so a new weights file must be timed against the old one; timings on a shared machine only
-mean something as ratios within one run, hence the alternation.
+    python evals/langid_cost.py /work/main/src src --corpus /tmp/langcorp/lxym [--unsure]
 
-    python evals/language_id.py ... --save-pairs P.json        # or any tuning blocks
-    python evals/langid_cost.py --pairs P.json --src /work/main/src --src src --rounds 3
-
-Each round runs every `--src` in a fresh interpreter (its own `contextd` on PYTHONPATH),
-which reads the weights and magika's model first (not timed), then calls
-`identify_languages([block])` once per block, as the pipeline does for a lone fence: CPU time
-per block and magika calls. Prints one line per run and the per-checkout medians.
+One worker process per checkout (its `src` first on the path) cuts the same blocks from
+learnxinyminutes' fences (`language_id`'s cut, tuning data), shuffled by a fixed seed, loads
+the models and warms up; the driver then asks both, alternating which goes first, to identify
+the same 100 blocks at 1, 5 and 50 blocks a call, and sums each worker's own CPU time
+(`time.process_time`, so another process's load counts less than in wall time). `--unsure`
+keeps only the blocks the text model is not sure of, i.e. those that go to magika. Whether the
+two checkouts gave the same answers is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
+import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-_CHILD = """
-import json, sys, time
-from contextd.pipeline.artifacts import _langid, identify_languages, load_models
-blocks = [b for _, b in json.load(open(sys.argv[1]))]
-load_models()
-identify_languages(blocks[:5])
-calls = 0
-real = _langid.model_scores
-def counted(sample):
-    global calls
-    calls += 1
-    return real(sample)
-_langid.model_scores = counted
-start = time.process_time()
-for block in blocks:
-    identify_languages([block])
-print(json.dumps({"ms": 1000 * (time.process_time() - start) / len(blocks), "magika": calls}))
-"""
+SIZES = (1, 5, 50)
+CHUNK = 100
+EVALS = Path(__file__).resolve().parent
 
 
-def run(src: Path, pairs: Path) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(src.resolve()))
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(pairs)], env=env, check=True, capture_output=True
+def worker(src: str, corpus: Path, unsure: bool) -> None:
+    """Serve `k start n` requests on stdin: CPU seconds and answers, as JSON lines."""
+    sys.path[:0] = [src, str(EVALS)]
+    import langid_corpus
+    import language_id
+
+    from contextd.pipeline.artifacts import (
+        identify_languages,
+        langmodel,
+        language_evidence,
+        load_models,
     )
-    result: dict[str, float] = json.loads(out.stdout.decode().strip().splitlines()[-1])
-    return result
+
+    load_models()
+    found = langid_corpus.collect(language_id.fenced_files(corpus, False), 40, 200)
+    blocks = [block for _, _, block in found]
+    random.Random(7).shuffle(blocks)
+    if unsure:
+        sure = langmodel.sure_threshold()
+        evidence = [language_evidence(b, use_model=False) for b in blocks]
+        blocks = [
+            b
+            for b, (scores, _, sample) in zip(blocks, evidence, strict=True)
+            if langmodel.rank(scores, None, sample)[0][1] < sure
+        ]
+    identify_languages(blocks[:20])
+    print(len(blocks), flush=True)
+    for line in sys.stdin:
+        k, start, n = map(int, line.split())
+        part = blocks[start : start + n]
+        began = time.process_time()
+        out: list[str | None] = []
+        for i in range(0, len(part), k):
+            out += identify_languages(part[i : i + k])
+        print(json.dumps([time.process_time() - began, out]), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=Path, required=True, help="[[language, block], ...]")
-    parser.add_argument("--src", type=Path, action="append", required=True)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("main_src")
+    parser.add_argument("branch_src")
+    parser.add_argument("--corpus", type=Path, required=True, help="learnxinyminutes-docs")
+    parser.add_argument("--unsure", action="store_true", help="only blocks that go to magika")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    times: dict[Path, list[float]] = {src: [] for src in args.src}
-    for round_ in range(args.rounds):
-        for src in args.src if round_ % 2 == 0 else list(reversed(args.src)):
-            result = run(src, args.pairs)
-            times[src].append(result["ms"])
-            print(f"round {round_} {src}: {result['ms']:.2f} ms a block, magika {result['magika']}")
-    base = statistics.median(times[args.src[0]])
-    for src, values in times.items():
-        median = statistics.median(values)
-        print(f"{src}: median {median:.2f} ms a block ({median / base:.2f}x the first)")
+    if args.worker:
+        worker(args.main_src, args.corpus, args.unsure)
+        return
+    names = ("main", "branch")
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, __file__, src, src, "--corpus", str(args.corpus), "--worker"]
+            + (["--unsure"] if args.unsure else []),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name, src in zip(names, (args.main_src, args.branch_src), strict=True)
+    }
+    sizes = [int(proc.stdout.readline()) for proc in procs.values() if proc.stdout]
+    cpu = {(name, k): 0.0 for name in names for k in SIZES}
+    same = True
+    done = 0
+    for start in range(0, min(sizes) - CHUNK + 1, CHUNK):
+        for k in SIZES:
+            answers = {}
+            for name in names if start // CHUNK % 2 == 0 else names[::-1]:
+                stdin, stdout = procs[name].stdin, procs[name].stdout
+                assert stdin is not None and stdout is not None
+                stdin.write(f"{k} {start} {CHUNK}\n")
+                stdin.flush()
+                seconds, answers[name] = json.loads(stdout.readline())
+                cpu[name, k] += seconds
+            same &= answers["main"] == answers["branch"]
+        done += CHUNK
+    print(f"{done} blocks; same answers: {same}")
+    for k in SIZES:
+        a, b = (cpu[name, k] / done * 1000 for name in names)
+        print(f"  {k:>2} a call: main {a:.2f} ms a block, branch {b:.2f}, ratio {b / a:.3f}")
+    for proc in procs.values():
+        if proc.stdin:
+            proc.stdin.close()
+        proc.wait()
 
 
 if __name__ == "__main__":

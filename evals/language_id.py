@@ -24,6 +24,12 @@ How to get them (the `fetch` tool or any git clone gives a git directory):
     python evals/language_id.py --kind linguist --corpus /tmp/langcorp/linguist/samples
     python evals/language_id.py --kind fences --corpus /tmp/langcorp/lxym
 
+To score two checkouts on the very same blocks: `--save-pairs P.json` writes the (language,
+block) pairs after the cut (`--no-score` stops there, so a new held-out set is fixed before any
+figure is seen), and `--load-pairs P.json` scores saved pairs with the `identify_languages` of
+whatever `PYTHONPATH` gives (`evals/score_heldout.sh CHECKOUT DIR` does it for the four
+held-out sets).
+
 Languages are compared after `canonical_language` and the folding below (JSX is JavaScript,
 Racket is Scheme...). Only languages with at least `--min-blocks` blocks are reported; the
 overall figure is the mean over blocks, with at most `--per-language` blocks per language so
@@ -323,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--load-pairs", type=Path, help="score saved pairs (another checkout's very blocks)"
     )
     parser.add_argument("--all-languages", action="store_true", help="also those never named")
+    parser.add_argument(
+        "--no-score", action="store_true", help="only cut (and --save-pairs): fix a set unseen"
+    )
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
     args = parser.parse_args(argv)
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
@@ -346,6 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         pairs = [(g, b) for g, b in pairs if g == args.errors]
     if args.save_pairs:  # to score another version of the code on the very same blocks
         args.save_pairs.write_text(json.dumps(pairs))
+    if args.no_score:  # the counts only: a new held-out set is fixed before any score
+        counts = Counter(language for language, _ in pairs)
+        print(f"{len(pairs)} blocks, {len(counts)} languages")
+        print(", ".join(f"{language} {n}" for language, n in sorted(counts.items())))
+        return 0
     systems: list[tuple[str, Callable[[Sequence[str]], list[str | None]]]] = [
         ("contextd", lambda bs: identify_languages(bs)),
     ]

@@ -138,8 +138,9 @@ class Settings(BaseSettings):
         ge=0,
         le=19,
         description="how much lower the embedded worker's child process runs in the OS "
-        "scheduler (`nice`) once it has loaded its models, so request handling wins the "
-        "cores while a job runs",
+        "scheduler (`nice`) once it has loaded what a source needs and processed the first "
+        "one queued (at most 10 s after it started), so request handling wins the cores "
+        "while a job runs",
     )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",

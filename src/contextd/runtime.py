@@ -7,6 +7,7 @@ parts, so the embedded default and the scale-out mode differ only in how the run
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -97,18 +98,26 @@ class Runtime:
 
         return default_embedder("search")
 
-    def warm_embedders(self, *, checks: bool = True) -> None:
+    def warm_embedders(
+        self, *, checks: bool = True, until_idle: Callable[[], object] | None = None
+    ) -> None:
         """Load the models a source needs (the snapshot's, unless `checks` is false, and
         search's), so the first source or search does not wait for them; run in a background
         thread at start-up. A server whose worker is a child process needs search's only.
 
         With `checks` (a process that runs jobs) the pipeline's other loads come too, in the
-        order the first source needs them: the snapshot's model, the token counter, language
-        identification (sources with code), and search's model last (its vectors follow
-        COMPLETED)."""
+        order the first source needs them: the snapshot's model and the token counter (its
+        snapshot stage), then language identification (sources with code) and search's model
+        (its vectors follow COMPLETED). `until_idle` (the worker child) is called between the
+        two groups and returns when no source is being processed: the later loads hold the
+        interpreter lock as imports do, and would otherwise share it with the first source's
+        stages, which load what they need themselves if it is not there yet."""
         if self.settings.embedding_endpoint is not None:  # a remote model: none to load
             if checks:
-                _load_stages()
+                _load_stages(tokens=True)
+                if until_idle is not None:
+                    until_idle()
+                _load_stages(languages=True)
             return
         self.embedder_state = "loading"
         try:
@@ -116,7 +125,10 @@ class Runtime:
 
             if checks:
                 default_embedder("checks")
-                _load_stages()
+                _load_stages(tokens=True)
+                if until_idle is not None:
+                    until_idle()
+                _load_stages(languages=True)
             _ = self.embedder
         except Exception:  # the job that needs it will try again and report the error
             self.embedder_state = "failed"
@@ -161,14 +173,18 @@ class Runtime:
         self.db.dispose()
 
 
-def _load_stages() -> None:
-    """The pipeline's loads besides the embedding models; a failure here is the stage's to
-    report when a source needs it, so it is only logged."""
+def _load_stages(*, tokens: bool = False, languages: bool = False) -> None:
+    """The pipeline's loads besides the embedding models (the token counter; the language
+    models); a failure here is the stage's to report when a source needs it, so it is only
+    logged."""
     try:
-        from contextd.pipeline import tokens
-        from contextd.pipeline.artifacts import load_models
+        if tokens:
+            from contextd.pipeline import tokens as counter
 
-        tokens.load()
-        load_models()
+            counter.load()
+        if languages:
+            from contextd.pipeline.artifacts import load_models
+
+            load_models()
     except Exception:
         logging.getLogger(__name__).exception("loading the token counter or language models")

@@ -1,7 +1,8 @@
 """`contextd serve` runs its embedded worker in a child process (the default): real processes,
 a real SQLite database shared by the two.
 
-The child loads its models at the server's priority, then lowers every thread of its own; the
+The first child is forked by `serve` (with the server's imports); a restarted one is spawned. The
+child loads its models at the server's priority, then lowers every thread of its own; the
 server says `running` on /health once the child's
 runner has started; a source posted to the server is processed by the child end to end; a
 killed child is replaced and the next source completes; stopping the server stops the child,
@@ -29,19 +30,26 @@ WAIT = 120.0  # generous: the machine may be busy; no test asserts a duration
 
 
 def _children(pid: int) -> list[int]:
-    """The worker children of `pid` (Linux /proc)."""
+    """The worker children of `pid` (Linux /proc): forked by `prefork` (the server's own command
+    line) or spawned after a restart; not a helper a library runs for a moment (`ldconfig`)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (entry / "cmdline").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if int(stat[1]) == pid and b"contextd.tasks.worker_process" in cmdline:
+        ours = {b"contextd", b"contextd.tasks.worker_process"} & set(cmdline[:3])
+        if int(stat[1]) == pid and stat[0] != "Z" and ours:
             found.append(int(entry.name))
     return found
+
+
+def _spawned(pid: int) -> bool:
+    """A child started as `python -m contextd.tasks.worker_process`, not forked."""
+    return b"contextd.tasks.worker_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def _nice(pid: int) -> int:
@@ -112,6 +120,7 @@ def test_the_child_processes_sources_is_restarted_when_killed_and_stops_with_the
     server.start()
     try:
         child = _running_child(server)
+        assert not _spawned(child)  # the first child is forked by `serve`, with its imports
         # Requests win the cores once the child has loaded its models (at the server's
         # priority: the first source waits for them), ONNX Runtime's pool threads included.
         _until(lambda: min(_threads_nice(child)) > _nice(server.pid), "every worker thread lowered")
@@ -123,6 +132,7 @@ def test_the_child_processes_sources_is_restarted_when_killed_and_stops_with_the
             _until(lambda: not _alive(child), "the killed child reaped")
             replacement = _running_child(server, not_pid=child)
             assert replacement != child
+            assert _spawned(replacement)  # a restart starts a new interpreter
             _process_one(client, space["id"], 30)  # the new child takes the queue over
     finally:
         server.stop()  # SIGTERM: the server's shutdown stops the child

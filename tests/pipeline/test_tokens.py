@@ -160,7 +160,7 @@ def _counted(function: Callable[..., T]) -> tuple[Callable[..., T], list[int]]:
 @pytest.fixture
 def unloaded_counter(monkeypatch: pytest.MonkeyPatch) -> None:
     """The counter as a fresh process has it: not loaded yet."""
-    monkeypatch.setattr(tokens, "_encoder", tokens._Once(tokens._load_encoder))
+    monkeypatch.setattr(tokens, "_encoder", type(tokens._encoder)(tokens._load_encoder))
 
 
 @pytest.mark.usefixtures("unloaded_counter")
@@ -190,7 +190,7 @@ def test_the_wrapper_counts_when_the_rust_tokenizer_cannot_be_loaded_alone(
 def test_encoding_is_loaded_once_even_under_concurrent_first_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tokens, "_encoding", tokens._Once(tokens._load_encoding))
+    monkeypatch.setattr(tokens, "_encoding", type(tokens._encoding)(tokens._load_encoding))
     counting_get_encoding, loads = _counted(bpe_openai.get_encoding)
     monkeypatch.setattr(bpe_openai, "get_encoding", counting_get_encoding)
     results = _at_once(lambda: truncate_to_tokens("one two three four", 2))

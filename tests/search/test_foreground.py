@@ -138,3 +138,41 @@ def test_the_embedding_job_yields_only_when_processing_embeds_inline(
         assert set(vectors(runtime, source_id)) == {"recording"}
     finally:
         runtime.close()
+
+
+class WatchedRuntime(Runtime):
+    """Records, at each read of `embedder`, how many sources were being processed: in a new
+    worker the first read loads search's model."""
+
+    reads: list[int]
+    recording: Recording
+
+    @property
+    def embedder(self) -> Recording:
+        self.reads.append(foreground.running())
+        return self.recording
+
+
+def test_the_embedding_job_reads_the_model_only_once_processing_ends(tmp_path: Path) -> None:
+    runtime = WatchedRuntime.build(
+        make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'fg.db'}", embed_inline=True)
+    )
+    assert isinstance(runtime, WatchedRuntime)
+    try:
+        runtime.reads, runtime.recording = [], Recording()
+        source_id = add_source(runtime, 10)
+        job = ClaimedJob(
+            id=1, kind="embed_chunks", source_id=source_id, payload={}, attempts=1, max_attempts=3
+        )
+        ctx = TaskContext(runtime=runtime, job=job, worker_id="test", lost=threading.Event())
+        lane = threading.Thread(target=embed_chunks, args=(ctx,))
+        with foreground.processing():  # the first source's job, its model not loaded yet
+            lane.start()
+            lane.join(0.5)
+            assert lane.is_alive()
+            assert runtime.reads == []
+        lane.join(30)
+        assert runtime.reads == [0]
+        assert set(vectors(runtime, source_id)) == {"recording"}
+    finally:
+        runtime.close()

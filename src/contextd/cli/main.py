@@ -74,6 +74,12 @@ def serve(
     if no_worker:
         settings = settings.model_copy(update={"embedded_worker": False})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.embedded_worker and settings.worker_process:
+        # Before any thread, socket or database connection: the worker's child, forked with
+        # the imports this process has made, waits for its settings (bench/child_trace.py).
+        from contextd.tasks.worker_process import prefork
+
+        prefork()
     runtime = _runtime(settings)
     typer.echo(
         f"contextd serving on http://{settings.host}:{settings.port} (data: {settings.data_dir})"

@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from contextd.pipeline._once import Once, OnceByKey
 from contextd.pipeline._vectors import MODEL_DIM, MODEL_NAME, Vectors, quiet_offline
 
 EmbeddingRuntime = Literal["onnx", "torch"]
@@ -103,8 +104,6 @@ class OpenAIEmbedder:
 
 
 _config: tuple[EmbeddingRuntime, Path] | None = None
-_loaded: dict[tuple[EmbeddingRuntime, Path, Purpose], Embedder] = {}
-_loaded_lock = threading.Lock()
 
 
 def configure(runtime: EmbeddingRuntime, model_dir: Path) -> None:
@@ -130,17 +129,11 @@ def default_embedder(purpose: Purpose = "checks") -> Embedder:
     runtime, model_dir = _configured()
     if runtime == "torch":
         purpose = "checks"
-    key = (runtime, model_dir, purpose)
-    model = _loaded.get(key)
-    if model is None:
-        with _loaded_lock:
-            model = _loaded.get(key)
-            if model is None:
-                model = _loaded[key] = _load(runtime, model_dir, purpose)
-    return model
+    return _models.get((runtime, model_dir, purpose))
 
 
-def _load(runtime: EmbeddingRuntime, model_dir: Path, purpose: Purpose) -> Embedder:
+def _load(key: tuple[EmbeddingRuntime, Path, Purpose]) -> Embedder:
+    runtime, model_dir, purpose = key
     if runtime == "onnx":
         try:
             from contextd.pipeline.embed_onnx import OnnxMiniLM
@@ -148,7 +141,8 @@ def _load(runtime: EmbeddingRuntime, model_dir: Path, purpose: Purpose) -> Embed
             return OnnxMiniLM(model_dir, "int8" if purpose == "checks" else "float32")
         except Exception:  # no onnxruntime, an export that failed: the slower torch still works
             log.exception("the ONNX model could not be loaded; using torch instead")
-    torch_key: tuple[EmbeddingRuntime, Path, Purpose] = ("torch", model_dir, "checks")
-    if torch_key not in _loaded:  # one torch model for every purpose (called under the lock)
-        _loaded[torch_key] = MiniLM()
-    return _loaded[torch_key]
+    return _torch.get()
+
+
+_models: OnceByKey[tuple[EmbeddingRuntime, Path, Purpose], Embedder] = OnceByKey(_load)
+_torch: Once[Embedder] = Once(MiniLM)  # one torch model for every purpose and fallback

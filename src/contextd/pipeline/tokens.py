@@ -22,9 +22,10 @@ import importlib.machinery
 import importlib.util
 import logging
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import Protocol
+
+from contextd.pipeline._once import Once
 
 TOKENIZER_NAME = "o200k_base"
 
@@ -50,27 +51,6 @@ class _Encoder(Protocol):
     """The part of the Rust `PyTokenizer` we use: the wrapper's `encode_ordinary` calls it."""
 
     def encode(self, text: str) -> list[int]: ...
-
-
-T = TypeVar("T")
-
-
-class _Once(Generic[T]):
-    """`load()`'s result, computed on first use, once however many threads ask at once."""
-
-    def __init__(self, load: Callable[[], T]) -> None:
-        self._load = load
-        self._lock = threading.Lock()
-        self._value: T | None = None
-
-    def get(self) -> T:
-        value = self._value
-        if value is None:
-            with self._lock:
-                if self._value is None:
-                    self._value = self._load()
-                value = self._value
-        return value
 
 
 def load() -> None:
@@ -125,8 +105,8 @@ def _load_encoding() -> _Encoding:
     return encoding
 
 
-_encoder: _Once[_Encoder] = _Once(_load_encoder)
-_encoding: _Once[_Encoding] = _Once(_load_encoding)
+_encoder: Once[_Encoder] = Once(_load_encoder)
+_encoding: Once[_Encoding] = Once(_load_encoding)
 
 
 def _encode_piece(encoder: _Encoder, text: str) -> list[int]:

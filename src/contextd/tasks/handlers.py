@@ -6,6 +6,7 @@ from contextd.jobs import queue
 from contextd.jobs.base import Handler, Runner
 from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
+from contextd.search import foreground
 from contextd.search.index import embed_pending
 from contextd.tasks import deliver_postback, process_source
 from contextd.tasks.context import TaskContext
@@ -20,7 +21,11 @@ def purge_blobs(ctx: TaskContext) -> None:
 def embed_chunks(ctx: TaskContext) -> None:
     # Yield to processing only when the processing job embeds its own chunks inline: with
     # `embed_inline` off this lane is the only embedder, and a worker that is never idle would
-    # starve it.
+    # starve it. Waited for here too, before `runtime.embedder` is first read: in a new worker
+    # that read loads search's model, which the first source's stages would otherwise share the
+    # interpreter with (bench/child_trace.py).
+    if ctx.runtime.settings.embed_inline:
+        foreground.wait_idle()
     embed_pending(
         ctx.runtime.db,
         ctx.runtime.embedder,

@@ -4,7 +4,13 @@ Why a process: a job (the pipeline, the ONNX model) holds the interpreter lock f
 run, and in the server's process every request waits for it (bench/api.py measured get-source
 at 0.2-0.4x a bare endpoint with the worker busy). A child has its own lock, and runs at a lower
 OS priority (`CONTEXTD_WORKER_NICE`), so request handling wins the cores as well; only its
-start-up (imports, the models' load, which the first source waits for) runs at the server's.
+start-up and its first source (which waits for that start-up) run at the server's.
+
+`contextd serve` forks the first child (`prefork`) after its own imports, before it starts any
+thread: the child then has the pipeline's modules already, and the first source posted after
+/health waits for a few loads rather than for ~0.7 CPU-s of imports (bench/child_trace.py). A
+restart spawns a new interpreter (`python -m contextd.tasks.worker_process`), as other servers
+built on `WorkerProcess` (tests) do for every child.
 
 It is still one command and no other service: the server starts the child with its own settings
 (pickled through the child's stdin, so an override such as `serve --host` or a test's settings
@@ -33,11 +39,13 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from contextd.config import Settings
 from contextd.runtime import Runtime
+from contextd.search import foreground
 
 log = logging.getLogger("contextd.worker")
 
@@ -45,6 +53,112 @@ RUNNING = b"running\n"
 RESTART_DELAY = 1.0  # seconds before restarting a child that died; doubled while it keeps dying
 MAX_RESTART_DELAY = 30.0
 STABLE_SECONDS = 30.0  # a child that ran this long before dying restarts after RESTART_DELAY
+# The child's later model loads and its priority drop wait, after its runner starts, this long
+# for the first claim, then at most FIRST_JOB_WAIT seconds for no source being processed.
+FIRST_CLAIM_GRACE = 0.2
+FIRST_JOB_WAIT = 10.0
+
+
+class _Child(Protocol):
+    """What the supervisor uses of its child: `subprocess.Popen`'s, or `_Forked`'s."""
+
+    pid: int
+    stdin: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+class _Forked:
+    """A child made by `prefork`, with the few `Popen` methods the supervisor calls."""
+
+    def __init__(self, pid: int, stdin: IO[bytes]) -> None:
+        self.pid = pid
+        self.stdin: IO[bytes] | None = stdin
+        self.returncode: int | None = None
+        self._lock = threading.Lock()  # one waitpid at a time (supervisor and stop)
+
+    def poll(self) -> int | None:
+        with self._lock:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"worker process {self.pid}", timeout or 0.0)
+            time.sleep(0.02)
+        return code
+
+    def _signal(self, sig: int) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+
+_prepared: tuple[_Forked, int] | None = None  # the pre-forked child, its status pipe's read end
+_prepared_lock = threading.Lock()
+
+
+def prefork() -> bool:
+    """Fork the embedded worker's child now, from `contextd serve` after its imports and before
+    it starts any thread; the child waits for its settings, which `WorkerProcess` sends when
+    the app starts (its first start only; a restart spawns a new interpreter, as before).
+
+    Why: a spawned child imports the whole pipeline (SQLAlchemy, numpy, pydantic, ~0.7 CPU-s)
+    after the server already has, and the first source waits for those imports
+    (bench/child_trace.py). A fork shares them. Forking before any thread, socket or database
+    connection exists is what makes it safe: the child holds no lock another thread had, and
+    nothing of the server's it could use by mistake (the one native thread by then, numpy's
+    OpenBLAS pool, is rebuilt in a forked child by OpenBLAS's own fork handlers). It does nothing until its settings come,
+    so the server's own start-up (/health) keeps both cores; when the server exits before
+    that, the child sees its stdin end and exits quietly. Linux only (elsewhere fork is unsafe
+    or missing); False when not forked (then the first start spawns, as a restart does)."""
+    global _prepared
+    if sys.platform != "linux" or threading.active_count() != 1 or _prepared is not None:
+        return False
+    stdin_read, stdin_write = os.pipe()
+    status_read, status_write = os.pipe()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the server's code
+        code = 1
+        try:
+            os.close(stdin_write)
+            os.close(status_read)
+            code = child_main(status_write, os.fdopen(stdin_read, "rb"))
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+    os.close(stdin_read)
+    os.close(status_write)
+    _prepared = (_Forked(pid, os.fdopen(stdin_write, "wb")), status_read)
+    return True
+
+
+def _take_prepared() -> tuple[_Forked, int] | None:
+    global _prepared
+    with _prepared_lock:
+        prepared, _prepared = _prepared, None
+    return prepared
 
 
 class WorkerProcess:
@@ -52,7 +166,7 @@ class WorkerProcess:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: _Child | None = None
         self.restarts = 0
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # guards `proc` between the supervisor and notify/stop
@@ -97,7 +211,12 @@ class WorkerProcess:
             with contextlib.suppress(OSError):
                 proc.stdin.close()
 
-    def _spawn(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    def _spawn(self) -> tuple[_Child, IO[bytes]]:
+        prepared = _take_prepared()
+        if prepared is not None:  # forked by `serve` (`prefork`): it waits for its settings
+            forked, status_read = prepared
+            self._send_settings(forked)
+            return forked, os.fdopen(status_read, "rb")
         status_read, status_write = os.pipe()
         argv = [sys.executable, "-m", "contextd.tasks.worker_process", str(status_write)]
         try:
@@ -107,6 +226,10 @@ class WorkerProcess:
             raise
         finally:
             os.close(status_write)
+        self._send_settings(proc)
+        return proc, os.fdopen(status_read, "rb")
+
+    def _send_settings(self, proc: _Child) -> None:
         assert proc.stdin is not None
         settings = self.runtime.settings.model_copy(update={"auto_migrate": False})
         try:  # the child reads its settings first; nothing else is written before them
@@ -115,7 +238,6 @@ class WorkerProcess:
         except OSError:
             pass  # it died already: the supervisor sees it exit
         os.set_blocking(proc.stdin.fileno(), False)
-        return proc, os.fdopen(status_read, "rb")
 
     def _supervise(self) -> None:
         delay = RESTART_DELAY
@@ -159,8 +281,13 @@ class WorkerProcess:
 # --- the child --------------------------------------------------------------------------------
 
 
-def _read_settings(stdin: IO[bytes]) -> Settings:
-    settings = pickle.loads(base64.b64decode(stdin.readline()))  # from our parent: trusted
+def _read_settings(stdin: IO[bytes]) -> Settings | None:
+    """The server's settings; None when its end closed first (it exited before its app
+    started: a pre-forked child then has nothing to do)."""
+    line = stdin.readline()
+    if not line.strip():
+        return None
+    settings = pickle.loads(base64.b64decode(line))  # from our parent: trusted
     if not isinstance(settings, Settings):
         raise TypeError(f"expected Settings, got {type(settings).__name__}")
     return settings
@@ -206,8 +333,20 @@ def lower_priority(by: int) -> None:
         done |= fresh
 
 
-def child_main(status_fd: int) -> int:
-    """Run the worker until SIGTERM; the server gave us its settings on stdin."""
+def wait_first_source(runner_started: threading.Event, stopping: threading.Event) -> None:
+    """Returns once the runner has started, has had a moment to claim what was queued
+    meanwhile (the first source, often posted while the child started), and no source is being
+    processed; or after `FIRST_JOB_WAIT` seconds whatever runs: a batch at start-up must not keep
+    the later loads, and the priority drop before them, waiting."""
+    runner_started.wait()
+    stopping.wait(FIRST_CLAIM_GRACE)
+    foreground.wait_idle(FIRST_JOB_WAIT)
+
+
+def child_main(status_fd: int, stdin: IO[bytes] | None = None) -> int:
+    """Run the worker until SIGTERM; the server gives us its settings on `stdin` (ours, when
+    spawned; a pipe, when forked by `prefork`)."""
+    stdin = sys.stdin.buffer if stdin is None else stdin
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     stopping, wake = threading.Event(), threading.Event()
 
@@ -216,18 +355,32 @@ def child_main(status_fd: int) -> int:
         wake.set()
 
     signal.signal(signal.SIGTERM, on_term)
-    settings = _read_settings(sys.stdin.buffer)
+    settings = _read_settings(stdin)
+    if settings is None:
+        os.close(status_fd)
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(settings)
+    runner_started = threading.Event()
 
     def warm() -> None:
-        """Load the models now, not in the first job, at the priority the server started us
-        with: the first source waits for them (bench/cold_start.py). Only then, and whatever
-        happened, does the whole process drop to `worker_nice`."""
-        try:
-            runtime.warm_embedders()
-        finally:
+        """Load what the first source's stages need now, not in its job, at the priority the
+        server started us with: the first source waits for them (bench/cold_start.py). Then,
+        once that source is processed (`wait_first_source`), the of the process drops to
+        `worker_nice`, and the loads no first source waits for follow at that priority."""
+        dropped = False
+
+        def drop() -> None:
+            nonlocal dropped
+            wait_first_source(runner_started, stopping)
             if settings.worker_nice:
+                lower_priority(settings.worker_nice)
+            dropped = True
+
+        try:
+            runtime.warm_embedders(until_idle=drop)
+        finally:
+            if settings.worker_nice and not dropped:  # a load failed before the drop
                 lower_priority(settings.worker_nice)
 
     try:
@@ -235,10 +388,9 @@ def child_main(status_fd: int) -> int:
         from contextd.tasks.handlers import build_worker  # beside the load: mostly imports
 
         worker = build_worker(runtime)
-        threading.Thread(
-            target=_watch_parent, args=(sys.stdin.buffer, wake, stopping), daemon=True
-        ).start()
+        threading.Thread(target=_watch_parent, args=(stdin, wake, stopping), daemon=True).start()
         worker.start()
+        runner_started.set()
         with os.fdopen(status_fd, "wb", buffering=0) as status:
             status.write(RUNNING)
             while not stopping.is_set():

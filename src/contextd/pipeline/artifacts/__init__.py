@@ -8,7 +8,9 @@ evaluations in `evals/`, which score the detector and the language identificatio
 weights in place, and `langmodel` (the language combiner) because `evals/train_langid.py`
 fits its weights on `language_evidence` and chooses the margins of `settle` (`OWN_CUE_MARGIN`:
 when an answer without a cue of its own gives way) out of fold; `replay_decision` lets
-`evals/langid_errors.py` replay the whole decision on out-of-fold probabilities. Everything
+`evals/langid_errors.py` replay the whole decision on out-of-fold probabilities, and
+`magika_only_language` / `magika_label_language` let `evals/magika_only.py` choose when magika's
+answer stands for a language the fitted model cannot name. Everything
 else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_patch`,
 `_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to this package.
 """
@@ -20,6 +22,8 @@ from contextd.pipeline.artifacts._langid import (
     identify_languages,
     language_evidence,
     load_models,
+    magika_label_language,
+    magika_only_language,
     replay_decision,
     settle,
 )
@@ -55,6 +59,8 @@ __all__ = [
     "language_evidence",
     "language_for_filename",
     "load_models",
+    "magika_label_language",
+    "magika_only_language",
     "parse_fence_label",
     "replay_decision",
     "settle",

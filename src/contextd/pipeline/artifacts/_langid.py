@@ -10,26 +10,30 @@ Three sources of evidence, cheapest first:
    language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
    every one of its labels that names a language is mapped to ours (`lisp`, `cs`, `proto`...).
-   It is the expensive step (~15 ms a call on one core), so the caller passes a budget of calls,
-   and it is skipped when the text alone already makes the fitted model sure (a probability
-   threshold chosen out of fold by evals/train_langid.py, stored with the weights).
+   It is the expensive step (~6 ms of CPU a block: the arithmetic of its convolution, which
+   batching does not cut), so the caller passes a budget of calls, and it is skipped when the
+   text alone already makes the fitted model sure (a probability threshold chosen out of fold
+   by evals/train_langid.py, stored with the weights).
 
 A fitted model (`langmodel`: a logistic regression over the cue scores and the block's tokens,
 token pairs and line edges, trained by evals/train_langid.py on about 23,000 blocks of labelled
 code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
-one answer. Languages it was not trained on (nginx, HTTP, Protocol Buffers, Dockerfile) are
-answered from their own cues when those lead clearly (a diff by its shape, above: its body is
-another language's code). Languages that are supersets of another (TypeScript of JavaScript,
-C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue specific
-to them when the fitted model is not sure of them by a margin chosen per language out of fold
-(`train_langid --settle-report`): overruling a sure model broke far more answers than it fixed.
-A block gets no language when the evidence is thin (weak cues, magika unsure), unless the
-fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no cue.
+one answer. Languages it was not trained on (nginx, HTTP, Dockerfile) are answered from their
+own cues when those lead clearly (a diff by its shape, above: its body is another language's
+code), or from magika's answer when magika is sure of one (CMake, Prolog, Smali, Verilog,
+AutoHotkey...: `magika_only_language`). Languages that are supersets of another (TypeScript of
+JavaScript, C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue
+specific to them when the fitted model is not sure of them by a margin chosen per language out
+of fold (`train_langid --settle-report`): overruling a sure model broke far more answers than
+it fixed. A block gets no language when the evidence is thin (weak cues, magika unsure), unless
+the fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no
+cue.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 
@@ -52,6 +56,13 @@ _MIN_SCORE = 2.0  # below this total, the block gets no language...
 # (evals/langid_errors.py; RESULTS.md, sixth pass).
 _MODEL_SURE_SCORE = 0.9
 _MIN_MAGIKA_CHARS = 12
+# magika's probability from which its answer stands for a language the fitted model cannot
+# name, and the cue score of a language the model can name that vetoes it. Chosen by
+# evals/magika_only.py (Linguist's samples of 16 such languages, 25,421 tuning blocks of the
+# model's languages; RESULTS.md, seventh pass): at 0.9, 61 of 242 such blocks named rightly
+# (1 before), 5 of the 25,421 broken; a veto at cue score 12 lost 9 of the 61 to save 1.
+MAGIKA_ONLY_PROBABILITY = 0.9
+MAGIKA_ONLY_RIVAL_CUES = math.inf
 
 # Languages answered without a cue of their own only when the model's probability for them
 # leads every other language's by at least this much (see the module docstring); above 1.0
@@ -98,6 +109,8 @@ _MAGIKA_LABELS: dict[str, str | None] = {
     "bazel": "python",  # Starlark: Python's syntax
     "gemfile": "ruby",
     "gemspec": "ruby",
+    "sqlite": None,  # a database file, not SQL text
+    "ipynb": "json",  # a notebook is JSON text
     "csproj": "xml",
     "vcxproj": "xml",
     "htaccess": None,
@@ -157,6 +170,9 @@ def identify_languages(
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
     `None` means no limit. Blocks are served in order, so the first ones get the model.
+    magika runs one block at a time: its cost is the arithmetic of its convolution (~6 ms of
+    CPU a block here), and a batched run cost more a block, not less (RESULTS.md, seventh
+    pass).
     """
     results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
@@ -186,11 +202,19 @@ def identify_languages(
             results.append(_decide(ranked, scores, {}))
             continue
         budget -= 1
-        probabilities = model_scores(sample)
-        results.append(
-            _decide(langmodel.rank(scores, probabilities, sample), scores, probabilities)
-        )
+        results.append(_with_magika(ranked, scores, model_scores(sample)))
     return results
+
+
+def _with_magika(
+    ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
+) -> str | None:
+    """The answer once magika was asked: a language the text model cannot name when magika is
+    sure of it and no cue contradicts, else the text model's ranking with magika's added."""
+    by_magika = magika_only_language(scores, probabilities)
+    if by_magika is not None:
+        return by_magika
+    return _decide(langmodel.with_magika(ranked, probabilities), scores, probabilities)
 
 
 def replay_decision(
@@ -198,14 +222,20 @@ def replay_decision(
     scores: dict[str, float],
     ranked: list[tuple[str, float]],
     probabilities: dict[str, float],
+    magika_only: tuple[float, float] | None = None,
 ) -> str | None:
     """What `identify_languages` answers for `content` given its cue scores and the model's
     ranking (already combined with magika's `probabilities` when magika was asked): for
-    evals/langid_errors.py, which replays the decision on out-of-fold probabilities."""
+    evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
+    evals/magika_only.py, which passes `magika_only` settings to choose them)."""
     sample = content[:SAMPLE_CHARS]
     if _is_drawing(sample) or _is_device_session(sample):
         return None
-    return _certain(sample) or _cue_only_language(scores) or _decide(ranked, scores, probabilities)
+    early = _certain(sample) or _cue_only_language(scores)
+    if early is not None:
+        return early
+    by_magika = magika_only_language(scores, probabilities, magika_only)
+    return by_magika or _decide(ranked, scores, probabilities)
 
 
 def language_evidence(
@@ -255,11 +285,16 @@ def _has_stopword(line: str) -> bool:
     return any(word in _STOPWORDS for word in line.lower().split())
 
 
+def magika_label_language(label: str) -> str | None:
+    """The canonical language one of magika's labels names (None: not code, or not ours)."""
+    return _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+
+
 def model_scores(sample: str) -> dict[str, float]:
     """magika's top labels for `sample`, mapped to canonical languages, with probabilities."""
     scores: dict[str, float] = {}
     for label, probability in _magika.top_labels(sample).items():
-        language = _MAGIKA_LABELS[label] if label in _MAGIKA_LABELS else canonical_language(label)
+        language = magika_label_language(label)
         if language:
             scores[language] = scores.get(language, 0.0) + probability
     return scores
@@ -274,6 +309,28 @@ def _cue_only_language(scores: dict[str, float]) -> str | None:
     if top in langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
         return None
     return top
+
+
+def magika_only_language(
+    scores: dict[str, float],
+    probabilities: dict[str, float],
+    settings: tuple[float, float] | None = None,
+) -> str | None:
+    """A language the fitted model cannot name (CMake, Smali, Prolog, Verilog, AutoHotkey...)
+    that magika is sure of, unless a cue of a language the model can name reads strongly
+    (off as shipped): without this rule magika's answer for it was thrown away (issue 14).
+    `settings` (probability, rival cue score) default to `MAGIKA_ONLY_PROBABILITY` and
+    `MAGIKA_ONLY_RIVAL_CUES`; evals/magika_only.py passes others to choose them."""
+    if not probabilities:
+        return None
+    needed, veto = settings or (MAGIKA_ONLY_PROBABILITY, MAGIKA_ONLY_RIVAL_CUES)
+    top = max(probabilities, key=lambda k: probabilities[k])
+    known = langmodel.classes()
+    # a diff is named by its shape (`_certain`), which has already said no
+    if top in known or top == "diff" or probabilities[top] < needed:
+        return None
+    rival = max((v for k, v in scores.items() if k in known), default=0.0)
+    return top if rival < veto else None
 
 
 def _decide(

@@ -16,42 +16,33 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import threading
 from pathlib import Path
 from typing import Any
+
+from contextd.pipeline._once import Once
 
 log = logging.getLogger(__name__)
 
 _TOP = 5
-_lock = threading.Lock()
-_state: dict[str, Any] = {}
 
 
 def available() -> bool:
     """True when a magika model could be loaded (loading it on first use)."""
-    return _scorer() is not None
+    return _scorer.get() is not None
 
 
 def top_labels(text: str) -> dict[str, float]:
     """magika's most probable labels for `text`, with probabilities (empty if unavailable)."""
-    scorer = _scorer()
+    scorer = _scorer.get()
     if scorer is None:
         return {}
     try:
         result: dict[str, float] = scorer(text.encode("utf-8", errors="replace"))
     except Exception:  # a broken model must not fail extraction
         log.exception("magika failed; continuing without it")
-        _state["scorer"] = None
+        _scorer.replace(None)
         return {}
     return result
-
-
-def _scorer() -> Any:
-    if "scorer" not in _state:
-        with _lock:
-            if "scorer" not in _state:
-                _state["scorer"] = _load()
-    return _state["scorer"]
 
 
 def _load() -> Any:
@@ -74,6 +65,9 @@ def _load() -> Any:
         return {str(prediction.dl.label): float(prediction.score)}
 
     return public
+
+
+_scorer: Once[Any] = Once(_load)
 
 
 class _RawModel:

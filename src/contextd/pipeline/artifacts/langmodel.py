@@ -42,10 +42,10 @@ import re
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Any
 
+from contextd.pipeline._once import Once
 from contextd.pipeline.artifacts._cues import CUES as CUES  # public: evals/langid_errors.py
 
 LOG_FLOOR = -30.0  # the log-probability of a language the text model rules out
@@ -92,8 +92,7 @@ def _layer(data: dict[str, Any], n: int) -> _Layer:
     return _Layer(tuple(float(b) for b in data["bias"]), float(data["scale"]), rows)
 
 
-@cache
-def _fitted() -> _Weights:
+def _read_weights() -> _Weights:
     """The weights file, read once (a few MB of JSON, decoded in well under a second)."""
     path = resources.files("contextd.pipeline.artifacts") / "langid_weights.json"
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -106,6 +105,9 @@ def _fitted() -> _Weights:
         sure=float(data["sure"]),
         chars=int(data.get("chars", 0)),
     )
+
+
+_fitted = Once(_read_weights).get
 
 
 def classes() -> tuple[str, ...]:
@@ -189,6 +191,14 @@ def rank(
     ranked = _softmax(fitted.classes, fitted.text.logits(text_features(cue_scores, text)))
     if probabilities is None:
         return ranked
+    return combine(ranked, probabilities, fitted.magika_weight, fitted.magika_weights)
+
+
+def with_magika(
+    ranked: list[tuple[str, float]], probabilities: Mapping[str, float]
+) -> list[tuple[str, float]]:
+    """`rank`'s answer with magika, from the text model's ranking already computed."""
+    fitted = _fitted()
     return combine(ranked, probabilities, fitted.magika_weight, fitted.magika_weights)
 
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Score a checkout's language identification on the saved held-out sets (issue 14 part 3).
+#
+#   evals/score_heldout.sh CHECKOUT [PAIRS_DIR]      # PAIRS_DIR defaults to /work/wt/heldout
+#   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
+#   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
+#   PYTHON=..., EVAL=path/to/language_id.py          # defaults: main's venv, the eval beside
+#
+# Why: held-out figures mean something only when two versions of the code are scored on the
+# very same blocks. The blocks are cut once (`language_id.py ... --save-pairs`, see
+# evals/RESULTS.md "Held-out sets rebuilt; a second fresh set") and kept as JSON pairs; this
+# scores CHECKOUT/src's `identify_languages` on each file present (docs, fresh, fresh2,
+# rosetta), with one language_id.py for every checkout, so each is measured by the same eval
+# code. Each run is a look at held-out data: choose nothing on it.
+set -euo pipefail
+
+if [[ $# -lt 1 || ! -d "$1/src/contextd" ]]; then
+  echo "usage: $0 CHECKOUT [PAIRS_DIR]   (CHECKOUT holds src/contextd)" >&2
+  exit 2
+fi
+checkout=$(cd "$1" && pwd)
+pairs_dir=${2:-/work/wt/heldout}
+python=${PYTHON:-/work/main/.venv/bin/python}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The eval code: EVAL if given, else the language_id.py beside this script, else main's.
+eval_script=${EVAL:-$here/language_id.py}
+[[ -f $eval_script ]] || eval_script=/work/main/evals/language_id.py
+baselines=--no-baselines
+[[ -n ${BASELINES:-} ]] && baselines=
+
+echo "checkout: $checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "pairs: $pairs_dir; eval: $eval_script; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for set in docs fresh fresh2 rosetta; do
+  pairs=$pairs_dir/$set.json
+  [[ -f $pairs ]] || { echo "$set: no $pairs" >&2; continue; }
+  if [[ -n ${VERBOSE:-} ]]; then
+    echo "== $set"
+    PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
+      --load-pairs "$pairs" $baselines
+    continue
+  fi
+  PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
+    --load-pairs "$pairs" $baselines --json |
+    "$python" -c '
+import json, sys
+name = sys.argv[1]
+text = sys.stdin.read()
+results = json.loads(text[text.index("["):])  # after the "skipped ..." line
+for r in results:
+    per, system, seconds = r["per_language"], r["system"], r["seconds"]
+    n = sum(v[1] for v in per.values())
+    accuracy, macro = r["accuracy"], r["macro"]
+    print(f"{name:<8} {system:<22} {n:>5} blocks {len(per):>3} languages"
+          f"  accuracy {accuracy:.3f}  macro {macro:.3f}  {seconds} s")
+' "$set"
+done

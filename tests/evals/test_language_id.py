@@ -1,0 +1,136 @@
+"""Held-out plumbing of `evals/language_id.py` and `evals/score_heldout.sh`.
+
+A held-out set is only worth something if it is fixed before any figure is seen and if two
+checkouts are scored on the very same blocks: `--no-score` must cut and save without calling
+`identify_languages`, `--load-pairs` must score exactly the saved blocks, and the shell script
+must print one line per saved set for a checkout. Real files in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EVALS = ROOT / "evals"
+
+PY_BLOCK = "import os\nfor i in range({n}):\n    print(os.getcwd(), i)"
+JSON_BLOCK = '{{\n  "a": {n},\n  "b": [1, 2]\n}}'
+
+
+def _language_id() -> ModuleType:
+    if str(EVALS) not in sys.path:
+        sys.path.insert(0, str(EVALS))
+    return importlib.import_module("language_id")
+
+
+def _corpus(root: Path) -> Path:
+    """Two repositories' Markdown: 12 Python and 8 JSON fences, short fences, prose fences."""
+    docs = root / "docs"
+    for repo, languages in (("a+one", ("python", "json")), ("b+two", ("python",))):
+        folder = docs / repo
+        folder.mkdir(parents=True)
+        for index in range(8 if repo == "a+one" else 4):
+            parts = [f"# page {index}\n"]
+            for language in languages:
+                template = PY_BLOCK if language == "python" else JSON_BLOCK
+                n = index + (100 if repo == "b+two" else 0)
+                parts.append(f"```{language}\n{template.format(n=n)}\n```\n")
+            parts.append("```python\nx = 1\n```\n")  # under 3 lines: not a block
+            parts.append("```text\nnot\ncode\nat all\n```\n")
+            (folder / f"page{index}.md").write_text("\n".join(parts))
+    return docs
+
+
+def test_no_score_saves_the_cut_without_identifying(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    language_id = _language_id()
+
+    def refuse(blocks: Sequence[str]) -> list[str | None]:
+        raise AssertionError("a set being fixed must not be scored")
+
+    monkeypatch.setattr(language_id, "identify_languages", refuse)
+    docs = _corpus(tmp_path)
+    pairs_path = tmp_path / "pairs.json"
+    cut = ["--per-file", "3", "--per-source", "15", "--per-language", "40"]
+    status = language_id.main(
+        [
+            *("--kind", "docs", *cut, "--corpus"),
+            *(str(p) for p in sorted(docs.iterdir())),
+            *("--save-pairs", str(pairs_path), "--no-baselines", "--no-score"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "20 blocks, 2 languages" in out
+    assert "json 8, python 12" in out
+    pairs = json.loads(pairs_path.read_text())
+    assert sorted(block for language, block in pairs if language == "python") == sorted(
+        PY_BLOCK.format(n=n) for n in [*range(8), 100, 101, 102, 103]
+    )
+    assert sorted(block for language, block in pairs if language == "json") == sorted(
+        JSON_BLOCK.format(n=n) for n in range(8)
+    )
+
+
+def test_load_pairs_scores_exactly_the_saved_blocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    language_id = _language_id()
+    pairs = [("python", PY_BLOCK.format(n=n)) for n in range(8)]
+    pairs += [("json", JSON_BLOCK.format(n=n)) for n in range(8)]
+    pairs_path = tmp_path / "pairs.json"
+    pairs_path.write_text(json.dumps(pairs))
+    seen: list[str] = []
+
+    def always_python(blocks: Sequence[str]) -> list[str | None]:
+        seen.extend(blocks)
+        return ["python"] * len(blocks)
+
+    monkeypatch.setattr(language_id, "identify_languages", always_python)
+    status = language_id.main(
+        ["--kind", "docs", "--load-pairs", str(pairs_path), "--no-baselines", "--json"]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert seen == [block for _, block in pairs]
+    (result,) = json.loads(out[out.index("[") :])
+    assert result["accuracy"] == 0.5
+    assert result["per_language"] == {"json": [0, 8], "python": [8, 8]}
+
+
+def test_score_heldout_prints_one_line_per_saved_set(tmp_path: Path) -> None:
+    pairs = [("python", PY_BLOCK.format(n=n)) for n in range(8)]
+    pairs += [("json", JSON_BLOCK.format(n=n)) for n in range(8)]
+    (tmp_path / "docs.json").write_text(json.dumps(pairs))
+    (tmp_path / "rosetta.json").write_text(json.dumps(pairs[:8]))
+    done = subprocess.run(
+        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        check=True,
+    )
+    lines = [line.split() for line in done.stdout.splitlines()]
+    scored = {words[0]: words for words in lines if "accuracy" in words}
+    assert sorted(scored) == ["docs", "rosetta"]
+    assert scored["docs"][1:7] == ["contextd", "16", "blocks", "2", "languages", "accuracy"]
+    assert scored["rosetta"][2] == "8"
+    assert "fresh2: no" in done.stderr and "fresh: no" in done.stderr
+
+
+def test_score_heldout_refuses_a_folder_without_the_package(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["bash", str(EVALS / "score_heldout.sh"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "usage" in done.stderr
