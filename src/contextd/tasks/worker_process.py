@@ -124,8 +124,9 @@ def prefork() -> bool:
     nothing of the server's it could use by mistake (the one native thread by then, numpy's
     OpenBLAS pool, is rebuilt in a forked child by OpenBLAS's own fork handlers). It does
     nothing until its settings come, so the server's own start-up (/health) keeps both cores;
-    when the server exits before that, the child sees its stdin end and exits quietly. Linux only (elsewhere fork is unsafe
-    or missing); False when not forked (then the first start spawns, as a restart does)."""
+    when the server exits before that, the child sees its stdin end and exits quietly. Linux
+    only (elsewhere fork is unsafe or missing); False when not forked (then the first start
+    spawns, as a restart does)."""
     global _prepared
     if sys.platform != "linux" or threading.active_count() != 1 or _prepared is not None:
         return False
