@@ -187,6 +187,36 @@ def test_a_router_session_is_not_a_shell_session() -> None:
     assert artifact.content == ROUTER_SESSION.rstrip("\n")
 
 
+REPL_SESSIONS = [
+    (
+        'iex(1)> Enum.map([1, 2, 3], fn x -> x * 2 end)\n[2, 4, 6]\niex(2)> String.upcase("hi")\n'
+        '"HI"\n',
+        "elixir",
+    ),
+    ("julia> x = [1, 2, 3]\n3-element Vector{Int64}:\n 1\n 2\n 3\n\njulia> sum(x)\n6\n", "julia"),
+    (
+        "scala> val xs = List(1, 2, 3)\nval xs: List[Int] = List(1, 2, 3)\n\nscala> xs.sum\n",
+        "scala",
+    ),
+    ("ghci> let double x = x * 2\nghci> map double [1, 2, 3]\n[2,4,6]\n", "haskell"),
+    ('irb(main):001:0> "hello".upcase\n=> "HELLO"\nirb(main):002:0> [1, 2].sum\n=> 3\n', "ruby"),
+    ("user=> (map inc [1 2 3])\n(2 3 4)\nuser=> (reduce + [1 2 3])\n6\n", "clojure"),
+    ("mysql> SELECT id, name FROM users;\n+----+------+\n| id | name |\n+----+------+\n", "sql"),
+    ("shop=# select count(*) from orders;\n count\n-------\n    42\n(1 row)\n", "sql"),
+    (">>> import math\n>>> math.sqrt(16)\n4.0\n", "python"),
+]
+
+
+@pytest.mark.parametrize(("session", "language"), REPL_SESSIONS)
+def test_a_language_own_repl_prompt_names_it(session: str, language: str) -> None:
+    """A REPL session is named by its prompt, and `iex(1)>` is no router's console."""
+    assert identify_language(session, use_model=False) == language
+
+
+def test_a_shell_session_that_starts_a_repl_stays_a_shell_session() -> None:
+    assert identify_language("$ iex -S mix\niex(1)> MyApp.start()\n:ok\n") == "bash"
+
+
 def test_a_file_named_before_the_block_names_its_language() -> None:
     text = f"Put this in `nginx.conf`:\n\n```\n{NGINX}```\n"
     [artifact] = extract_artifacts(Document(text=text, format="text"), [])

@@ -3,9 +3,9 @@
 Three sources of evidence, cheapest first:
 
 1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header
-   (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a Python REPL
-   (`>>> `), a document that parses as JSON, an XML/PHP/HTML prologue. File trees and box
-   drawings get no language.
+   (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a language's
+   REPL prompt (`>>> `, `iex(1)>`, `julia>`, `scala>`...), a document that parses as JSON, an
+   XML/PHP/HTML prologue. File trees, box drawings and network consoles get no language.
 2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
    language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
@@ -149,7 +149,27 @@ _STOPWORDS = _words(
 )
 _DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
 _DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
-_REPL_RE = re.compile(r"^>>>\s", re.MULTILINE)
+# A language's own interactive prompt at the start of a line names the language: these are the
+# programs' prompts, not syntax, and on the ~52,000 labelled fences of the training trees they
+# fired on their own language only (`>>>`: 518 Python; `julia>`: 1,057 Julia REPL fences,
+# `iex>`: 392 Elixir, `scala>`: 34 Scala, `ghci>`/`Prelude>`: 3 Haskell and one exercism note).
+# Checked before the network-console rule, whose `name(mode)>` prompt they look like: an
+# `iex(1)>` session was read as a router's console and got no language.
+_REPL_PROMPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (language, re.compile(rf"^[ \t]*(?:{prompt})", re.MULTILINE))
+    for language, prompt in (
+        ("python", r">>>\s|In \[\d+\]:\s"),
+        ("elixir", r"iex(?:\(\d+\))?>\s"),
+        ("julia", r"julia>\s"),
+        ("scala", r"scala>\s"),
+        ("haskell", r"(?:ghci|Prelude(?:\s[\w.]+)*)>\s"),
+        ("ruby", r"irb\([^)\n]*\):\d+:\d+[>*]\s"),
+        ("clojure", r"(?:user|cljs\.user)=>\s"),
+        ("java", r"jshell>\s"),
+        ("sql", r"(?:sqlite|mysql|mariadb)>\s"),
+        ("sql", r"\w+=[#>]\s*(?i:select|insert|update|delete|create|alter|drop|with)\b"),  # psql
+    )
+)
 
 
 def load_models() -> None:
@@ -178,7 +198,7 @@ def identify_languages(
     budget = len(contents) if model_budget is None else model_budget
     for content in contents:
         sample = content[:SAMPLE_CHARS]
-        if _is_drawing(sample) or _is_device_session(sample):
+        if _is_drawing(sample) or _is_console(sample):
             # A file tree, a box diagram or a router's console is no programming language
             # (and a router session must not become a shell session).
             results.append(None)
@@ -229,7 +249,7 @@ def replay_decision(
     evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
     evals/magika_only.py, which passes `magika_only` settings to choose them)."""
     sample = content[:SAMPLE_CHARS]
-    if _is_drawing(sample) or _is_device_session(sample):
+    if _is_drawing(sample) or _is_console(sample):
         return None
     early = _certain(sample) or _cue_only_language(scores)
     if early is not None:
@@ -380,11 +400,24 @@ def _is_drawing(sample: str) -> bool:
     return drawn >= 2 and drawn * 3 >= len(lines)
 
 
+def _is_console(sample: str) -> bool:
+    """A network device's console, and not a language's own REPL (`iex(1)>` looks the same)."""
+    return _is_device_session(sample) and _repl_language(sample) is None
+
+
 def _is_device_session(sample: str) -> bool:
     """A network device's console: `Router#`, `Switch(config-if)#` prompts on most lines."""
     lines = [line for line in sample.split("\n") if line.strip()]
     prompted = sum(1 for line in lines if _DEVICE_PROMPT_RE.match(line))
     return prompted >= 2 and prompted * 3 >= len(lines)
+
+
+def _repl_language(sample: str) -> str | None:
+    """The language whose interactive prompt starts a line of `sample`, if any."""
+    for language, prompt in _REPL_PROMPTS:
+        if prompt.search(sample):
+            return language
+    return None
 
 
 def _certain(sample: str) -> str | None:
@@ -413,11 +446,12 @@ def _certain(sample: str) -> str | None:
         return "xml"
     if first.lower().startswith(("<!doctype html", "<html")):
         return "html"
-    if _REPL_RE.match(stripped):
-        return "python"
     prompt = _PROMPT_RE.match(stripped)
-    if prompt is not None:
+    if prompt is not None:  # a shell session that starts a REPL is still a shell session
         return "powershell" if prompt.group("ps") else "bash"
+    repl = _repl_language(sample)
+    if repl is not None:
+        return repl
     if stripped[:1] in "{[" and stripped[-1:] in "}]":
         try:
             json.loads(stripped)
