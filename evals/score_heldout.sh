@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Score a checkout's language identification on the saved held-out sets (issue 14 part 3).
 #
-#   evals/score_heldout.sh CHECKOUT [PAIRS_DIR]      # PAIRS_DIR defaults to /work/wt/heldout
+#   evals/score_heldout.sh CHECKOUT PAIRS_DIR        # PAIRS_DIR holds docs/fresh/fresh2/rosetta.json
 #   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
 #   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
-#   PYTHON=..., EVAL=path/to/language_id.py          # defaults: main's venv, the eval beside
+#   PYTHON=..., EVAL=path/to/language_id.py          # defaults: this checkout's .venv, the eval beside
 #
 # Why: held-out figures mean something only when two versions of the code are scored on the
 # very same blocks. The blocks are cut once (`language_id.py ... --save-pairs`, see
@@ -14,17 +14,16 @@
 # code. Each run is a look at held-out data: choose nothing on it.
 set -euo pipefail
 
-if [[ $# -lt 1 || ! -d "$1/src/contextd" ]]; then
-  echo "usage: $0 CHECKOUT [PAIRS_DIR]   (CHECKOUT holds src/contextd)" >&2
+if [[ $# -lt 2 || ! -d "$1/src/contextd" || ! -d "$2" ]]; then
+  echo "usage: $0 CHECKOUT PAIRS_DIR   (CHECKOUT holds src/contextd)" >&2
   exit 2
 fi
 checkout=$(cd "$1" && pwd)
-pairs_dir=${2:-/work/wt/heldout}
-python=${PYTHON:-/work/main/.venv/bin/python}
+pairs_dir=$2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# The eval code: EVAL if given, else the language_id.py beside this script, else main's.
+python=${PYTHON:-$here/../.venv/bin/python}
+# The eval code: EVAL if given, else the language_id.py beside this script.
 eval_script=${EVAL:-$here/language_id.py}
-[[ -f $eval_script ]] || eval_script=/work/main/evals/language_id.py
 baselines=--no-baselines
 [[ -n ${BASELINES:-} ]] && baselines=
 

@@ -128,9 +128,22 @@ def test_score_heldout_prints_one_line_per_saved_set(tmp_path: Path) -> None:
     assert "fresh2: no" in done.stderr and "fresh: no" in done.stderr
 
 
-def test_score_heldout_refuses_a_folder_without_the_package(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [["CHECKOUT_IS_TMP", "PAIRS_ARE_TMP"], ["ROOT"], ["ROOT", "NO_SUCH_DIR"]],
+    ids=["no package", "no pairs folder", "missing pairs folder"],
+)
+def test_score_heldout_refuses_bad_arguments(tmp_path: Path, args: list[str]) -> None:
+    given = {
+        "CHECKOUT_IS_TMP": str(tmp_path),
+        "PAIRS_ARE_TMP": str(tmp_path),
+        "ROOT": str(ROOT),
+        "NO_SUCH_DIR": str(tmp_path / "missing"),
+    }
     done = subprocess.run(
-        ["bash", str(EVALS / "score_heldout.sh"), str(tmp_path)], capture_output=True, text=True
+        ["bash", str(EVALS / "score_heldout.sh"), *(given[a] for a in args)],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 2
     assert "usage" in done.stderr
