@@ -176,3 +176,22 @@ def test_a_worker_this_process_stopped_counts_as_dead(runtime: Runtime) -> None:
     finally:
         worker.stop()
     assert job_of(runtime, held).locked_by == running.worker_id
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_an_exited_worker_not_yet_reaped_counts_as_dead() -> None:
+    """A worker child whose server was killed exits at once, but init may reap it a second
+    later: until then `kill(pid, 0)` still finds it. A zombie runs nothing; its job is free."""
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    try:
+        deadline = time.monotonic() + 30
+        while not _state_is_zombie(proc.pid):  # exited; not waited for, so not reaped
+            assert time.monotonic() < deadline, "the child never exited"
+            time.sleep(0.01)
+        assert owner_is_dead(f"{HOST}:{proc.pid}:x")
+    finally:
+        proc.wait()
+
+
+def _state_is_zombie(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"

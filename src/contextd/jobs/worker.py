@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Generic
 
 from contextd.domain.enums import JobStatus
@@ -35,8 +36,13 @@ _STOPPED: set[str] = set()
 
 
 def _pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host; when unsure, True (the lease still
-    applies). Windows is always unsure: there `os.kill(pid, 0)` would send CTRL_C_EVENT."""
+    """Whether a process with this id is running on this host; when unsure, True (the lease
+    still applies). Windows is always unsure: there `os.kill(pid, 0)` would send CTRL_C_EVENT.
+
+    A process that has exited but not yet been reaped (a zombie) still answers `kill(pid, 0)`:
+    a worker child whose server was killed exits at once, but its new parent (init) may reap
+    it a second later, after a restarted server's worker has already looked (and left the dead
+    worker's job to its ten-minute lease). On Linux its state in /proc says it is not running."""
     if os.name == "nt":
         return True
     try:
@@ -45,7 +51,15 @@ def _pid_alive(pid: int) -> bool:
         return False
     except OSError:  # PermissionError: it exists, as another user's
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS), or it was reaped meanwhile: kill(pid, 0) decided
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])  # after "pid (comm)"
 
 
 def owner_is_dead(owner: str) -> bool:
