@@ -25,7 +25,7 @@ from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
 from contextd.store.db import READ_ONLY
 from contextd.store.tables import Chunk, Job, Source
-from contextd.tasks import process_source
+from contextd.tasks import process_source, source_results
 from contextd.tasks.context import TaskContext
 from contextd.tasks.handlers import HANDLERS, build_worker
 from contextd.tasks.source_plan import Plan
@@ -195,7 +195,7 @@ def test_a_large_source_still_writes_its_turns_early_and_queues_their_embedding(
     assert len(transcript(400)) > SMALL_CHARS
     source_id = new_source(runtime, turns=400)
     staged: list[str] = []
-    original = process_source.stage_text
+    original = source_results.stage_text
 
     def stage_text(ctx: TaskContext, plan: Plan, *args: Any, **kwargs: Any) -> None:
         staged.append(plan.source_id)
