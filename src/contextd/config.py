@@ -141,6 +141,13 @@ class Settings(BaseSettings):
         "scheduler (`nice`) once it has loaded its models, so request handling wins the "
         "cores while a job runs",
     )
+    worker_boost_writes: bool = Field(
+        default=True,
+        description="while the niced worker process holds SQLite's writer lock, its thread "
+        "runs at the server's priority, so requests waiting for the lock do not wait for a "
+        "niced thread to get the CPU (Linux; needs the right to raise a priority, e.g. "
+        "CAP_SYS_NICE or RLIMIT_NICE: without it, writers keep the lowered priority)",
+    )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",
         description="`database`: jobs in contextd's own table, run by contextd's threads "

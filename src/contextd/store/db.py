@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -13,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("contextd.store")
 
 
 def _backend(bind: Engine | Connection | URL) -> str:
@@ -88,6 +92,17 @@ class Database:
         # the file lock wakes as soon as it is free. Writers without it (an older or other
         # process) still meet SQLite's own lock and busy timeout: this only orders the queue.
         self._file_lock = _FileLock.beside(make_url(url)) if self._write_lock else None
+        self._boost: _Boost | None = None
+
+    def boost_writers(self, nice: int) -> None:
+        """Run a thread of this process that holds SQLite's writer lock at `nice` (the value
+        the process had before it lowered itself) until it lets go. The embedded worker runs
+        niced so that requests win the cores; but a niced writer preempted while it holds the
+        lock makes every create-source wait behind it (a priority inversion). Linux only (a nice
+        value per thread); where raising a priority needs a privilege this process lacks, it
+        is tried once and writers keep the process's value."""
+        if self._write_lock is not None and sys.platform == "linux":
+            self._boost = _Boost(nice)
 
     @contextmanager
     def _writer(self) -> Iterator[None]:
@@ -96,7 +111,7 @@ class Database:
         if self._write_lock is None:
             yield
             return
-        with self._write_lock, self._file_lock or nullcontext():
+        with self._write_lock, self._file_lock or nullcontext(), self._boost or nullcontext():
             yield
 
     @contextmanager
@@ -128,6 +143,38 @@ class Database:
         self.engine.dispose()
         if self._file_lock is not None:
             self._file_lock.close()
+
+
+class _Boost:
+    """The calling thread at a higher priority (a lower nice value) for the block, then back.
+    Going back down needs no privilege; going up does (CAP_SYS_NICE, or RLIMIT_NICE): the
+    first refusal turns the boost off for good, so an unprivileged worker only pays one
+    failed system call."""
+
+    def __init__(self, nice: int) -> None:
+        self.nice = nice
+        self.enabled = True
+        self._restore = threading.local()
+
+    def __enter__(self) -> None:
+        self._restore.value = None
+        if not self.enabled:
+            return
+        tid = threading.get_native_id()
+        try:
+            before = os.getpriority(os.PRIO_PROCESS, tid)
+            if before > self.nice:
+                os.setpriority(os.PRIO_PROCESS, tid, self.nice)
+                self._restore.value = (tid, before)
+        except OSError as exc:  # PermissionError: not allowed to raise a priority
+            self.enabled = False
+            log.info("writers keep their lowered priority (raising it was refused: %s)", exc)
+
+    def __exit__(self, *_: object) -> None:
+        restore = self._restore.value
+        if restore is not None:
+            self._restore.value = None
+            os.setpriority(os.PRIO_PROCESS, *restore)
 
 
 class _FileLock:

@@ -228,7 +228,10 @@ def child_main(status_fd: int) -> int:
             runtime.warm_embedders()
         finally:
             if settings.worker_nice:
+                started_at = os.getpriority(os.PRIO_PROCESS, 0)
                 lower_priority(settings.worker_nice)
+                if settings.worker_boost_writes:
+                    runtime.db.boost_writers(started_at)
 
     try:
         threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
