@@ -142,11 +142,12 @@ class Settings(BaseSettings):
         "cores while a job runs",
     )
     worker_boost_writes: bool = Field(
-        default=True,
+        default=False,
         description="while the niced worker process holds SQLite's writer lock, its thread "
         "runs at the server's priority, so requests waiting for the lock do not wait for a "
         "niced thread to get the CPU (Linux; needs the right to raise a priority, e.g. "
-        "CAP_SYS_NICE or RLIMIT_NICE: without it, writers keep the lowered priority)",
+        "CAP_SYS_NICE or RLIMIT_NICE: without it, writers keep the lowered priority); off by "
+        "default: no gain measured on 2 cores (bench/README.md, sixth change)",
     )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",
