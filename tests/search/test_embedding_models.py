@@ -96,7 +96,8 @@ def test_the_processing_job_embeds_what_its_chunks_lack_after_completed(
     tmp_path: Path, embeddings: FakeEmbeddingServer, inline: bool
 ) -> None:
     """`embed_inline` (default): COMPLETED is followed by every vector in the same job, not
-    after other sources' embedding jobs; off, the embedding job does it all."""
+    after other sources' embedding jobs, and a small source queues no embedding job at all;
+    off, the embedding job does it all."""
     runtime, server = start(tmp_path, embeddings, "m1", embed_inline=inline)
     with server, Service(runtime, server.url).client() as client:
         space = client.space()
@@ -113,9 +114,11 @@ def test_the_processing_job_embeds_what_its_chunks_lack_after_completed(
             jobs = session.scalars(
                 select(Job.id).where(Job.kind == EMBED_CHUNKS, Job.source_id == source["id"])
             ).all()
-        assert jobs  # turn chunks go to the embedding lane either way
-        if inline:  # and whatever it has not reached is embedded before the job ends
+        if inline:  # embedded before the job ends, by the job: no embedding job
             assert embedded == {"openai:m1"}
+            assert not jobs
+        else:
+            assert jobs
         wait_models(runtime, {"openai:m1"})
     runtime.close()
 

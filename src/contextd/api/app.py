@@ -109,10 +109,11 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )
     errors.install(app)
-    openapi.install(app)
-    for module in (system, keys, spaces, sources, uploads, artifacts, search, postbacks):
+    for module in ROUTERS:
         app.include_router(module.router)
     dashboard.mount(app, _upload_origins(runtime))  # the web dashboard at /
+    openapi.install(app, routes=list(app.router.routes))  # documented in this order
+    _hot_first(app)
     app.add_middleware(
         RequestContextMiddleware,
         app_state=app.state,
@@ -120,6 +121,24 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         max_upload=settings.max_upload_bytes,
     )
     return app
+
+
+ROUTERS = (system, keys, spaces, sources, uploads, artifacts, search, postbacks)
+"""In the order of the OpenAPI document and the API reference."""
+HOT = sources.router
+"""Matched first: get-source and create-source are the most frequent requests, and FastAPI
+tries a request's path against every route of every router included before the one that
+has it (about an eighth of get-source's CPU with `sources` fourth, behind 18 routes). No route
+of another router matches a path of this one (tests/api/test_routing_order.py), so moving it
+changes which route answers nothing, only how soon it is found."""
+
+
+def _hot_first(app: FastAPI) -> None:
+    """Move the routes of `HOT` to the front of the app's route list (matching only: the
+    OpenAPI document keeps the declared order, `openapi.install(routes=...)`)."""
+    routes = app.router.routes
+    hot = [r for r in routes if getattr(r, "original_router", None) is HOT]
+    app.router.routes = hot + [r for r in routes if r not in hot]
 
 
 def _upload_origins(runtime: Runtime) -> list[str]:

@@ -10,6 +10,7 @@ resources to those that use them (for generated clients and stateful testers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from contextd.api.auth import is_api_path
 from contextd.api.schemas import NO_NUL
@@ -336,8 +338,9 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def install(app: FastAPI) -> None:
-    """Serve the completed document at `/openapi.json` (built once, on first request)."""
+def install(app: FastAPI, routes: Sequence[BaseRoute] | None = None) -> None:
+    """Serve the completed document at `/openapi.json` (built once, on first request), of
+    `routes` in their order (default: the app's, as they are then)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -346,7 +349,7 @@ def install(app: FastAPI) -> None:
                     title=app.title,
                     version=app.version,
                     description=app.description,
-                    routes=app.routes,
+                    routes=list(routes) if routes is not None else app.routes,
                 ),
                 max_upload_bytes=app.state.runtime.settings.max_upload_bytes,
             )

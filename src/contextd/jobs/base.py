@@ -66,6 +66,19 @@ def _always_owner(_session: Session) -> bool:
     return True
 
 
+def _not_here(_session: Session) -> None:
+    """A runner whose job cannot end in the handler's transaction (procrastinate finishes its
+    jobs on its own connection): the runner ends the job after the handler returns."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a kind's claim hook returned, in the transaction that claimed the job (`value` may
+    be None: the hook ran and found nothing to do, which differs from no hook having run)."""
+
+    value: Any
+
+
 @dataclass
 class JobContext(Generic[HostT]):
     runtime: HostT  # the composition root the runner was given, passed through to handlers
@@ -76,9 +89,21 @@ class JobContext(Generic[HostT]):
     # says whether this run still owns the job. A run whose lease lapsed (or whose worker was
     # declared dead) while it still ran must not write beside the run that took over.
     still_owner: Callable[[Session], bool] = _always_owner
+    # Set when the runner ran the kind's `ClaimHook` in the claim's own transaction (the
+    # database `Worker`): the handler starts from it instead of a transaction of its own.
+    prepared: Prepared | None = None
+    # Called by a handler inside its last write transaction, after `still_owner` said yes: the
+    # job ends (succeeded) in that transaction, so the runner needs no transaction of its own to
+    # end it. A no-op where the runner cannot do that; the runner then ends the job as before.
+    finish_in: Callable[[Session], None] = _not_here
 
 
 Handler = Callable[[JobContext[HostT]], None]
+# Run inside the transaction that claims a job of its kind (database `Worker` only): the handler's
+# first write (a source's PROCESSING) then commits with the claim, one writer-lock turn instead of
+# two. Its result reaches the handler as `JobContext.prepared`. A hook that raises is rolled back
+# to a savepoint and the claim still commits: the handler then does that step itself.
+ClaimHook = Callable[[Session, ClaimedJob], Any]
 # Called in the transaction that gives a job up for good, with the error that ended it.
 ExhaustedHandler = Callable[[Session, ClaimedJob, str], None]
 

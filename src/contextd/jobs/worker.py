@@ -17,14 +17,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Generic
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from contextd.domain.enums import JobStatus
 from contextd.jobs import queue
 from contextd.jobs.base import (
     ClaimedJob,
+    ClaimHook,
     ExhaustedHandler,
     Handler,
     HostT,
     JobContext,
+    Prepared,
     run_attempt,
 )
 from contextd.jobs.lanes import Lane, plan_lanes
@@ -82,11 +87,13 @@ class Worker(Generic[HostT]):
         handlers: dict[str, Handler[HostT]],
         *,
         on_exhausted: ExhaustedHandler | None = None,
+        on_claim: dict[str, ClaimHook] | None = None,
         concurrency: int | None = None,
     ) -> None:
         self.runtime = runtime
         self.handlers = handlers
         self.on_exhausted = on_exhausted
+        self.on_claim = on_claim or {}
         self.concurrency = concurrency or runtime.settings.worker_concurrency
         self.lanes = plan_lanes(runtime.settings, self.concurrency)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -154,9 +161,10 @@ class Worker(Generic[HostT]):
                 return False
         with self.runtime.db.session() as session:
             job = queue.claim(session, self.worker_id, self.lease, kinds=kinds, exclude=exclude)
+            prepared = self._prepare(session, job) if job is not None else None
         if job is None:
             return False
-        self._run(job)
+        self._run(job, prepared)
         self._wake.set()  # the job may have queued others (a postback, an embedding)
         return True
 
@@ -176,9 +184,32 @@ class Worker(Generic[HostT]):
                 if self.on_exhausted:
                     self.on_exhausted(session, queue.as_claimed(row), row.last_error)
 
-    def _run(self, job: ClaimedJob) -> None:
+    def _prepare(self, session: Session, job: ClaimedJob) -> Prepared | None:
+        """Run the kind's claim hook in the claim's transaction, under a savepoint: a hook that
+        fails leaves the claim to commit alone, and the handler does that step itself."""
+        hook = self.on_claim.get(job.kind)
+        if hook is None:
+            return None
+        try:
+            with session.begin_nested():
+                return Prepared(hook(session, job))
+        except Exception:
+            log.exception(
+                "claim hook of job %s (%s) failed; its handler starts alone", job.id, job.kind
+            )
+            return None
+
+    def _run(self, job: ClaimedJob, prepared: Prepared | None = None) -> None:
         lost = threading.Event()
         done = threading.Event()
+        ended = threading.Event()  # the handler ended the job in a transaction that committed
+
+        def finish_in(session: Session) -> None:
+            queue.finish(session, job.id, self.worker_id)
+            event.listen(session, "after_commit", lambda _s: ended.set(), once=True)
+
+        # The first renewal comes a third of the lease after the claim: a job that ends sooner
+        # (a small source) never writes a heartbeat.
         beat = threading.Thread(target=self._heartbeat, args=(job, lost, done), daemon=True)
         beat.start()
         try:
@@ -191,11 +222,18 @@ class Worker(Generic[HostT]):
                     self.worker_id,
                     lost,
                     still_owner=lambda session: queue.still_owned(session, job, self.worker_id),
+                    prepared=prepared,
+                    finish_in=finish_in,
                 ),
             )
         finally:
             done.set()
             beat.join()
+        if ended.is_set():
+            # Its work committed with the job's end: nothing is left to retry or to fail.
+            if outcome.error:
+                log.warning("job %s ended, then its handler failed: %s", job.id, outcome.error)
+            return
         with self.runtime.db.session() as session:
             if outcome.retry_in is not None:
                 queue.retry_later(

@@ -10,7 +10,7 @@ are stale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
@@ -71,9 +71,10 @@ def index_text(
     *,
     append: bool,
     queue_embedding: bool = True,
-) -> None:
+) -> int:
     """(Re)write the source's turn or section chunks; `append` adds those of new data only.
-    `queue_embedding=False`: the caller embeds them itself (`embed_inline`)."""
+    `queue_embedding=False`: the caller embeds them itself (`embed_inline`) or queues their
+    job. Returns how many chunks were written."""
     if not append:
         session.execute(
             delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
@@ -83,6 +84,7 @@ def index_text(
         session.execute(insert(Chunk), rows)
     if queue_embedding:
         enqueue_embedding(session, source.id)
+    return len(rows)
 
 
 def index_extracted(session: Session, source: Source, *, queue_embedding: bool = True) -> None:
@@ -131,9 +133,13 @@ def embed_pending(
     source_id: str | None,
     *,
     yield_to_processing: bool = False,
+    on_last_write: Callable[[Session], None] | None = None,
 ) -> int:
     """Embed the chunks (of one source, or all) lacking a vector from `embedder`; returns how
     many were embedded. Each batch commits on its own, so progress survives a crash.
+    `on_last_write` runs inside the transaction of a batch shorter than `EMBED_BATCH` (the last
+    one found: the caller's job can end with it, one write transaction fewer); nothing calls it
+    when there was nothing to embed, or the last batch was full.
     `yield_to_processing` (the embedding lane): before each batch, wait until no processing job
     of this process runs (`foreground`), so a paste's COMPLETED does not share the cores with
     its own turn vectors, nor embed what the job then embeds inline."""
@@ -175,6 +181,8 @@ def embed_pending(
             # One executemany, not a statement per row; on the connection, so that a chunk
             # deleted meanwhile (its source reprocessed) just matches no row.
             session.connection().execute(statement.values(embedding_model=embedder.name), rows)
+            if on_last_write is not None and len(batch) < EMBED_BATCH:
+                on_last_write(session)
         done += len(batch)
         after = batch[-1][0]
 

@@ -60,5 +60,9 @@ def build_worker(
     if queues:
         raise ValueError("--queue needs CONTEXTD_JOB_ENGINE=procrastinate")
     return Worker(
-        runtime, HANDLERS, on_exhausted=process_source.fail_exhausted, concurrency=concurrency
+        runtime,
+        HANDLERS,
+        on_exhausted=process_source.fail_exhausted,
+        on_claim={queue.PROCESS_SOURCE: process_source.begin_on_claim},
+        concurrency=concurrency,
     )

@@ -32,7 +32,7 @@ from contextd.store.tables import Source, utcnow
 from contextd.tasks.context import TaskContext
 from contextd.tasks.source_inputs import composition, existing, fetch_base, join, part_bytes
 from contextd.tasks.source_plan import IN_PROGRESS, Outcome, Plan, Superseded
-from contextd.tasks.source_results import commit, stage_text
+from contextd.tasks.source_results import commit, is_small, stage_text
 from contextd.tasks.source_snapshot import build_snapshot
 
 log = logging.getLogger("contextd.jobs")
@@ -45,7 +45,7 @@ def run(ctx: TaskContext) -> None:
 
 
 def _run(ctx: TaskContext) -> None:
-    plan = _begin(ctx)
+    plan = ctx.prepared.value if ctx.prepared is not None else _begin(ctx)
     if plan is None:
         # A run taken over after its worker died may have committed COMPLETED but not embedded.
         if ctx.job.source_id is not None:
@@ -58,6 +58,7 @@ def _run(ctx: TaskContext) -> None:
         return
     except Superseded:
         log.info("job for source %s revision %s superseded", plan.source_id, plan.revision)
+        _queue_embedding_left(ctx, plan)
         return
     commit(ctx, plan, outcome)
     _embed_inline(ctx, plan.source_id)
@@ -68,62 +69,89 @@ def _embed_inline(ctx: TaskContext, source_id: str) -> None:
     this job: under a batch, an embedding lane behind by many sources would leave this one's
     vectors waiting for all of theirs, while here they follow within the seconds one source's
     chunks take (its turn chunks too: the lane does not embed them while this job runs). A failure
-    (an embedding endpoint down) queues the embedding job, which retries with back-off."""
+    (an embedding endpoint down) queues the embedding job, which retries with back-off.
+
+    The job ends in the transaction that writes the last vectors (`finish_in`), so a small
+    source's job costs no write transaction of its own to end."""
     if not ctx.runtime.settings.embed_inline:
         return
+
+    def end_job(session: Session) -> None:
+        if ctx.still_owner(session):
+            ctx.finish_in(session)
+
     try:
-        embed_pending(ctx.runtime.db, ctx.runtime.embedder, source_id)
+        embed_pending(ctx.runtime.db, ctx.runtime.embedder, source_id, on_last_write=end_job)
     except Exception:
         log.warning("inline embedding of source %s failed; queued as a job", source_id)
         with ctx.runtime.db.session() as session:
             enqueue_embedding(session, source_id)
 
 
+def _queue_embedding_left(ctx: TaskContext, plan: Plan) -> None:
+    """A run dropped after it wrote its turn chunks without queueing their embedding (a small
+    source, embedded inline at the end; `source_results.stage_text`): queue it now, so those
+    chunks are not left without vectors. Rare (a cancel or reprocess while it ran)."""
+    if plan.embedding_left:
+        with ctx.runtime.db.session() as session:
+            enqueue_embedding(session, plan.source_id)
+
+
 def _begin(ctx: TaskContext) -> Plan | None:
-    payload = ctx.job.payload
     with ctx.runtime.db.session() as session:
-        source = session.get(Source, ctx.job.source_id, with_for_update=True)
-        if source is None or source.revision != payload.get("revision"):
-            return None
-        if source.status not in (SourceStatus.PENDING, SourceStatus.PROCESSING):
-            return None
-        source.status = SourceStatus.PROCESSING
-        source.started_at = utcnow()
-        appended = list(
-            session.scalars(
-                select(Source.id)
-                .where(
-                    Source.fast_forward_target_id == source.id,
-                    Source.status == SourceStatus.COMPLETED,
-                )
-                .order_by(Source.created_at, Source.id)
+        return begin_on_claim(session, ctx.job)
+
+
+def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
+    """Mark the source PROCESSING and read what the run needs; None when there is nothing to
+    run (a newer revision, or the source is no longer pending). The database worker runs this
+    in the transaction that claims the job (`Worker(on_claim=...)`), so the claim and the
+    status commit together; elsewhere `_begin` runs it in a transaction of its own."""
+    payload = job.payload
+    source = session.get(Source, job.source_id, with_for_update=True)
+    if source is None or source.revision != payload.get("revision"):
+        return None
+    if source.status not in (SourceStatus.PENDING, SourceStatus.PROCESSING):
+        return None
+    source.status = SourceStatus.PROCESSING
+    source.started_at = utcnow()
+    appended = list(
+        session.scalars(
+            select(Source.id)
+            .where(
+                Source.fast_forward_target_id == source.id,
+                Source.status == SourceStatus.COMPLETED,
             )
+            .order_by(Source.created_at, Source.id)
         )
-        return Plan(
-            source_id=source.id,
-            revision=source.revision,
-            mode=payload.get("mode", "process"),
-            type=SourceType(source.type),
-            initial_data=dict(source.initial_data),
-            raw_key=source.raw_key,
-            raw_hash=source.raw_hash,
-            raw_content_type=source.raw_content_type,
-            raw_filename=source.raw_filename,
-            instructions=dict(source.instructions),
-            part_id=payload.get("part_id"),
-            run_context=payload.get("run_context_extraction", True),
-            run_artifacts=payload.get("run_artifact_extraction", True),
-            update_existing=payload.get("update_existing", True),
-            force=payload.get("force", False),
-            appended_parts=appended,
-            name=source.name,
-        )
+    )
+    return Plan(
+        source_id=source.id,
+        revision=source.revision,
+        mode=payload.get("mode", "process"),
+        type=SourceType(source.type),
+        initial_data=dict(source.initial_data),
+        raw_key=source.raw_key,
+        raw_hash=source.raw_hash,
+        raw_content_type=source.raw_content_type,
+        raw_filename=source.raw_filename,
+        instructions=dict(source.instructions),
+        part_id=payload.get("part_id"),
+        run_context=payload.get("run_context_extraction", True),
+        run_artifacts=payload.get("run_artifact_extraction", True),
+        update_existing=payload.get("update_existing", True),
+        force=payload.get("force", False),
+        appended_parts=appended,
+        name=source.name,
+    )
 
 
 def _check(ctx: TaskContext, plan: Plan) -> None:
     if ctx.lost.is_set():
         raise Superseded()
-    with ctx.runtime.db.session() as session:
+    # Read-only: the writes that follow check again under their own locks (the fence and the
+    # revision), so this needs no turn of SQLite's writer lock.
+    with ctx.runtime.db.read_session() as session:
         row = session.execute(
             select(Source.revision, Source.status).where(Source.id == plan.source_id)
         ).one_or_none()
@@ -170,12 +198,14 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
         more = ingest(part_bytes(ctx, part_id), first_turn_index=len(join(parts)[1]))
         parts.append((more.document, more.turns))
     document, turns = join(parts)
-    stage_text(ctx, plan, turns, document, append=False)
+    staged = not is_small(document)  # a small source's turns are written with the results
+    if staged:
+        stage_text(ctx, plan, turns, document, append=False)
     drafts = extract_artifacts(document, turns) if plan.run_artifacts else None
     _check(ctx, plan)
     snapshot = build_snapshot(ctx, plan, document, turns, drafts)
     tokens = source_tokens(turns, document)
-    return Outcome(document, turns, False, drafts, snapshot, raw=raw, tokens=tokens)
+    return Outcome(document, turns, False, drafts, snapshot, raw=raw, tokens=tokens, staged=staged)
 
 
 def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
@@ -188,6 +218,8 @@ def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
         source.status = SourceStatus.FAILED
         source.message = message
         source.processed_at = utcnow()
+        if plan.embedding_left:
+            enqueue_embedding(session, source.id)
         if plan.part_id:
             part = session.get(Source, plan.part_id)
             if part is not None:
@@ -204,7 +236,13 @@ def fail_exhausted(session: Session, job: ClaimedJob, error: str) -> None:
     if job.kind != PROCESS_SOURCE or not job.source_id:
         return
     source = session.get(Source, job.source_id, with_for_update=True)
-    if source is None or source.revision != job.payload.get("revision"):
+    if source is None:
+        return
+    # A small source's chunks have no embedding job of their own (the run embeds them inline at
+    # its end), and this run may have died after writing them, or after COMPLETED: queue one.
+    # It finds nothing to do when every chunk has its vector.
+    enqueue_embedding(session, source.id)
+    if source.revision != job.payload.get("revision"):
         return
     if source.status not in IN_PROGRESS:
         return

@@ -38,6 +38,9 @@ class Plan:
     force: bool = False
     appended_parts: list[str] = field(default_factory=list)
     name: str | None = None
+    # This run wrote chunks without queueing their embedding job (a small source: its inline
+    # embedding at the end covers them); a run dropped before that must queue it.
+    embedding_left: bool = False
 
 
 @dataclass
@@ -50,3 +53,6 @@ class Outcome:
     raw: Fetched | None = None
     unchanged: bool = False
     tokens: int = 0  # the whole source's `source_tokens`, all turns (not only appended ones)
+    # False: the turns and their chunks were not written early (`stage_text`, skipped for a
+    # small source); the final commit writes them in its own transaction.
+    staged: bool = True

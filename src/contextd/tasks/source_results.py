@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.pipeline.toolcalls import storable, tool_calls_to_json
 from contextd.pipeline.types import Document, Turn, content_hash
-from contextd.search.index import index_extracted, index_text
+from contextd.search.index import enqueue_embedding, index_extracted, index_text
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback, raw_key
 from contextd.store.tables import Source, utcnow
@@ -19,10 +19,36 @@ from contextd.store.tables import Turn as TurnRow
 from contextd.tasks.context import TaskContext
 from contextd.tasks.source_plan import Outcome, Plan, Superseded
 
+SMALL_CHARS = 32_000
+"""A source whose text is at most this long (about 5,000 words) is small: its turns are not
+written early (artifacts and the snapshot take a fraction of a second; the final commit writes
+them, one write transaction fewer), and with `embed_inline` no embedding job is queued for its
+turn chunks (its inline embedding, one or two model batches, covers them; a queued job would
+cost the worker two more write transactions to claim and end, and find nothing to do). A large
+paste keeps both: search finds its turns while its snapshot is built, and an embedding lane
+(of this or another worker process) may embed its turn chunks meanwhile."""
+
+
+def is_small(document: Document) -> bool:
+    return len(document.text) <= SMALL_CHARS
+
 
 def _queue_embedding(ctx: TaskContext) -> bool:
     """Whether writing chunks queues their embedding job (not when this job embeds them)."""
     return not ctx.runtime.settings.embed_inline
+
+
+def _guarded(ctx: TaskContext, session: Session, plan: Plan) -> Source | None:
+    """The source, locked, if this run may still write it: it still owns its job (the fence),
+    and the source is at its revision and PROCESSING; else None."""
+    if not ctx.still_owner(session):
+        return None
+    source = session.get(Source, plan.source_id, with_for_update=True)
+    if source is None or source.revision != plan.revision:
+        return None
+    if source.status != SourceStatus.PROCESSING:
+        return None
+    return source
 
 
 def stage_text(
@@ -38,43 +64,58 @@ def stage_text(
     artifacts and the snapshot are still being built. Guarded like the final commit.
     `completed` are stored turns whose calls got their results from this part."""
     with ctx.runtime.db.session() as session:
-        if not ctx.still_owner(session):
+        source = _guarded(ctx, session, plan)
+        if source is None:
             raise Superseded()
-        source = session.get(Source, plan.source_id, with_for_update=True)
-        if source is None or source.revision != plan.revision:
-            raise Superseded()
-        if source.status != SourceStatus.PROCESSING:
-            raise Superseded()
-        if not append:
-            session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
-        if turns:
-            session.execute(
-                insert(TurnRow),
-                [
-                    {
-                        "source_id": source.id,
-                        "idx": t.index,
-                        "speaker": t.speaker[:200],
-                        "role": t.role,
-                        "text": t.text,
-                        "timestamp": t.timestamp,
-                        "tool_calls": tool_calls_to_json(t.tool_calls),
-                        "thinking": t.thinking.replace("\x00", "") or None,
-                    }
-                    for t in turns
-                ],
-            )
-        for turn in completed:
-            session.execute(
-                update(TurnRow)
-                .where(TurnRow.source_id == source.id, TurnRow.idx == turn.index)
-                .values(tool_calls=tool_calls_to_json(turn.tool_calls))
-            )
-        source.turn_count = (source.turn_count if append else 0) + len(turns)
-        # Queued, not embedded here, so a large paste's COMPLETED does not wait for its turn
-        # vectors; nor does the lane embed them while this job builds artifacts and the
-        # snapshot (it waits: `search.foreground`), so they follow COMPLETED, inline or queued.
-        index_text(session, source, turns, document, append=append)
+        _write_text(ctx, session, plan, source, turns, document, append=append, completed=completed)
+
+
+def _write_text(
+    ctx: TaskContext,
+    session: Session,
+    plan: Plan,
+    source: Source,
+    turns: tuple[Turn, ...],
+    document: Document,
+    *,
+    append: bool,
+    completed: tuple[Turn, ...] = (),
+) -> None:
+    if not append:
+        session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+    if turns:
+        session.execute(
+            insert(TurnRow),
+            [
+                {
+                    "source_id": source.id,
+                    "idx": t.index,
+                    "speaker": t.speaker[:200],
+                    "role": t.role,
+                    "text": t.text,
+                    "timestamp": t.timestamp,
+                    "tool_calls": tool_calls_to_json(t.tool_calls),
+                    "thinking": t.thinking.replace("\x00", "") or None,
+                }
+                for t in turns
+            ],
+        )
+    for turn in completed:
+        session.execute(
+            update(TurnRow)
+            .where(TurnRow.source_id == source.id, TurnRow.idx == turn.index)
+            .values(tool_calls=tool_calls_to_json(turn.tool_calls))
+        )
+    source.turn_count = (source.turn_count if append else 0) + len(turns)
+    # Queued, not embedded here, so a large paste's COMPLETED does not wait for its turn
+    # vectors; nor does the lane embed them while this job builds artifacts and the
+    # snapshot (it waits: `search.foreground`), so they follow COMPLETED, inline or queued.
+    # A small source's are left to its inline embedding alone (`SMALL_CHARS`).
+    written = index_text(session, source, turns, document, append=append, queue_embedding=False)
+    if _queue_embedding(ctx) or not is_small(document):
+        enqueue_embedding(session, source.id)
+    elif written:
+        plan.embedding_left = True
 
 
 def commit(ctx: TaskContext, plan: Plan, outcome: Outcome) -> None:
@@ -102,13 +143,13 @@ def _switch(
 ) -> list[str]:
     ours = [k for k in (new_raw, new_doc) if k]
     with ctx.runtime.db.session() as session:
-        if not ctx.still_owner(session):
+        source = _guarded(ctx, session, plan)
+        if source is None:
             return ours
-        source = session.get(Source, plan.source_id, with_for_update=True)
-        if source is None or source.revision != plan.revision:
-            return ours
-        if source.status != SourceStatus.PROCESSING:
-            return ours
+        if not outcome.staged:
+            _write_text(
+                ctx, session, plan, source, outcome.turns, outcome.document, append=outcome.append
+            )
         replaced: list[str] = []
         if outcome.raw is not None:
             source.raw_hash = content_hash(outcome.raw.content)
