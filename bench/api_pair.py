@@ -20,12 +20,13 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from _pair import ask, checkout_processes
 
 PHASES = ("bare GET", "get-source", "create-source")
 
@@ -80,14 +81,6 @@ def serve() -> None:
             runtime.db.dispose()
 
 
-def _ask(process: subprocess.Popen[str], line: str) -> str:
-    stdin, stdout = process.stdin, process.stdout
-    assert stdin is not None and stdout is not None
-    stdin.write(line + "\n")
-    stdin.flush()
-    return stdout.readline().strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--src", default="src", help="the checkout under test (its src)")
@@ -102,21 +95,7 @@ def main() -> None:
     if not args.baseline_src:
         parser.error("--baseline-src is required")
     sources = {"this": args.src, "baseline": args.baseline_src}
-    here = str(Path(__file__).resolve().parent)
-    processes: dict[str, subprocess.Popen[str]] = {}
-    try:
-        for name, src in sources.items():
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(src).resolve()), here])}
-            processes[name] = subprocess.Popen(
-                [sys.executable, __file__, "--serve"],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-        for process in processes.values():
-            stdout: IO[str] | None = process.stdout
-            assert stdout is not None and stdout.readline().strip() == "ready"
+    with checkout_processes(__file__, sources) as processes:
         results: dict[tuple[str, str], list[float]] = {
             (name, phase): [] for name in sources for phase in PHASES
         }
@@ -125,13 +104,9 @@ def main() -> None:
             order = list(sources) if batch % 2 == 0 else list(reversed(sources))
             for phase in PHASES:
                 for name in order:
-                    ms = float(_ask(processes[name], f"{phase} {args.requests}"))
+                    ms = float(ask(processes[name], f"{phase} {args.requests}"))
                     results[(name, phase)].append(ms)
-    finally:
-        for process in processes.values():
-            if process.stdin is not None:
-                process.stdin.close()
-            process.wait(timeout=30)
+
     print(
         f"in-process ASGI, threadpool hops inline; {args.batches} batches of {args.requests}"
         f" requests per phase, in turn; load average {load:.1f} -> {os.getloadavg()[0]:.1f}"

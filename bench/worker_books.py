@@ -22,14 +22,15 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from _pair import ask, checkout_processes
 
 FIGURES = ("write txns", "lock held ms", "lock held cpu ms", "worker cpu ms")
 
@@ -105,14 +106,6 @@ def serve() -> None:
             runtime.close()
 
 
-def _ask(process: subprocess.Popen[str], line: str) -> list[float]:
-    stdin, stdout = process.stdin, process.stdout
-    assert stdin is not None and stdout is not None
-    stdin.write(line + "\n")
-    stdin.flush()
-    return [float(x) for x in stdout.readline().split()]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--src", default="src", help="the checkout under test (its src)")
@@ -127,32 +120,16 @@ def main() -> None:
     if not args.baseline_src:
         parser.error("--baseline-src is required")
     sources = {"this": args.src, "baseline": args.baseline_src}
-    here = str(Path(__file__).resolve().parent)
-    processes: dict[str, subprocess.Popen[str]] = {}
     results: dict[str, list[list[float]]] = {name: [] for name in sources}
-    try:
-        for name, src in sources.items():
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(src).resolve()), here])}
-            processes[name] = subprocess.Popen(
-                [sys.executable, __file__, "--serve"],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-        for process in processes.values():
-            stdout: IO[str] | None = process.stdout
-            assert stdout is not None and stdout.readline().strip() == "ready"
+    with checkout_processes(__file__, sources) as processes:
         load = os.getloadavg()[0]
         for batch in range(args.batches):
             order = list(sources) if batch % 2 == 0 else list(reversed(sources))
             for name in order:
-                results[name].append(_ask(processes[name], str(args.sources)))
-    finally:
-        for process in processes.values():
-            if process.stdin is not None:
-                process.stdin.close()
-            process.wait(timeout=60)
+                results[name].append(
+                    [float(x) for x in ask(processes[name], str(args.sources)).split()]
+                )
+
     print(
         f"{args.batches} batches of {args.sources} small sources per checkout, in turn;"
         f" load average {load:.1f} -> {os.getloadavg()[0]:.1f}"
