@@ -237,22 +237,10 @@ def _labelled_fences(text: str) -> Iterator[tuple[str, str]]:
     """(language, body) of each labelled fence; `rust,editable` and `{.php}` name their
     language (mdBook and Pandoc info strings), unlike `language_id.fenced_files`, whose
     folding the report sets fixed."""
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        match = language_id._FENCE_RE.match(lines[index])
-        if match is None:
-            index += 1
-            continue
-        fence = match.group("fence")
-        end = index + 1
-        while end < len(lines) and not lines[end].startswith(fence):
-            end += 1
-        info = match.group("info").split(",")[0].strip("{}.")
-        language = language_id.fold(info or None)
+    for _line, info, body in language_id.fences(text):
+        language = language_id.fold(info.split(",")[0].strip("{}.") or None)
         if language is not None:
-            yield language, "\n".join(lines[index + 1 : end])
-        index = end + 1
+            yield language, body
 
 
 def collect(

@@ -167,24 +167,32 @@ def fenced_files(root: Path, recursive: bool) -> Iterator[tuple[str, str, str]]:
     """
     paths = root.rglob("*.md") if recursive else root.glob("*.md")
     for path in sorted(paths, key=lambda p: hashlib.sha256(str(p).encode()).hexdigest()):
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        index = 0
-        while index < len(lines):
-            match = _FENCE_RE.match(lines[index])
-            if match is None:
-                index += 1
-                continue
-            fence = match.group("fence")
-            end = index + 1
-            while end < len(lines) and not lines[end].startswith(fence):
-                end += 1
-            info = match.group("info").strip("{}.")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for line, info, body in fences(text):
+            info = info.strip("{}.")
             if info.startswith("codebyte/"):  # Codecademy's runnable blocks: codebyte/python
                 info = info.removeprefix("codebyte/")
             language = fold(info or None)
             if language is not None:
-                yield language, f"{path.name}:{index + 1}", "\n".join(lines[index + 1 : end])
-            index = end + 1
+                yield language, f"{path.name}:{line}", body
+
+
+def fences(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line number of the opening fence, its info string, the body) of each fenced block of a
+    Markdown text; an unclosed fence runs to the end. Callers fold the info string their way."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        match = _FENCE_RE.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        fence = match.group("fence")
+        end = index + 1
+        while end < len(lines) and not lines[end].startswith(fence):
+            end += 1
+        yield index + 1, match.group("info"), "\n".join(lines[index + 1 : end])
+        index = end + 1
 
 
 def whole_blocks(text: str) -> list[str]:
