@@ -26,7 +26,6 @@ whole pipeline replayed on the negatives (`langid_errors.replay`) with and witho
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pickle
 from collections import Counter
@@ -35,6 +34,7 @@ from typing import Any
 
 import langid_corpus as corpus
 import language_id
+import train_langid
 
 from contextd.pipeline.artifacts import (
     canonical_language,
@@ -76,21 +76,6 @@ def positive_files(root: Path, wanted: frozenset[str]) -> list[tuple[str, str, s
             if path.is_file():
                 text = path.read_text(encoding="utf-8", errors="replace")
                 out.append((language, f"{folder.name}/{path.relative_to(folder)}", text))
-    return out
-
-
-def magika_of(samples: list[str], cache_path: Path) -> list[dict[str, float]]:
-    """magika's mapped probabilities for each sample (cached like `train_langid`'s)."""
-    cache: dict[str, dict[str, float]] = (
-        json.loads(cache_path.read_text()) if cache_path.exists() else {}
-    )
-    out = []
-    for sample in samples:
-        key = hashlib.sha256(sample.encode()).hexdigest()
-        if key not in cache:
-            cache[key] = language_evidence(sample)[1]
-        out.append(cache[key])
-    cache_path.write_text(json.dumps(cache))
     return out
 
 
@@ -176,7 +161,7 @@ def main() -> None:
     print(f"positives: {len(positives)} blocks,", dict(Counter(g for g, _, _ in positives)))
     evidence = [language_evidence(b, use_model=False) for _, _, b in positives]
     ranked = [langmodel.rank(scores, None, sample) for scores, _, sample in evidence]
-    magika = magika_of([sample for _, _, sample in evidence], args.cache)
+    magika = train_langid.magika_features([sample for _, _, sample in evidence], args.cache)
     by_magika = dict(zip(data["chosen"], data["magika"], strict=True))
     negatives = [i for i in range(len(data["blocks"])) if i in by_magika]
     print(f"negatives: {len(negatives)} blocks of {len(data['blocks'])} with magika")

@@ -77,6 +77,8 @@ def chat_pairs() -> list[tuple[str, str]]:
 
 
 def magika_features(blocks: list[str], cache_path: Path) -> list[dict[str, float]]:
+    """magika's mapped probabilities for each block, cached by the block's hash (~6 ms a block
+    to compute; evals/magika_only.py reads the same cache)."""
     cache: dict[str, dict[str, float]] = (
         json.loads(cache_path.read_text()) if cache_path.exists() else {}
     )
