@@ -223,6 +223,17 @@ def test_a_file_named_before_the_block_names_its_language() -> None:
     assert artifact.language == "nginx"
 
 
+def test_an_intro_naming_a_file_settles_a_block_its_text_cannot() -> None:
+    """TypeScript without annotations reads as JavaScript; the file it goes in says which."""
+    code = "export function add(a, b) {\n  return a + b;\n}\n"
+    intros = ["Save this as **src/add.ts**:", "Run this to test `add.py`:", None]
+    shell = "npm test -- --watch\n"
+    named = _langid.identify_languages([code, shell, code], intros=intros)
+    assert named[0] == "typescript"
+    assert named[1] == "bash"  # a shell block stays a shell block whatever file it names
+    assert named[2] == _langid.identify_languages([code])[0]  # no intro: the text alone
+
+
 _SURE_AND_UNSURE = [
     "def main():\n    for path in sys.argv[1:]:\n        print(open(path).read())\n",
     "let rec fact n = if n = 0 then 1 else n * fact (n - 1)\nlet () = print_int (fact 5)\n",

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 
 from contextd.domain.enums import ArtifactType
+from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES
 from contextd.pipeline.artifacts._sessions import read_shell, starts_with_prompt
 
 DIAGRAM_LANGUAGES = frozenset({"mermaid", "plantuml", "dot", "d2", "nomnoml", "ditaa", "svgbob"})
-SHELL_LANGUAGES = frozenset({"bash", "powershell", "fish", "batch"})
 _SCHEMA_LANGUAGES = frozenset({"protobuf", "prisma", "avro"})
 # Languages a schema may be written in; DDL inside a Python string stays code.
 _SQL_LIKE = frozenset({"sql", None, "text"})

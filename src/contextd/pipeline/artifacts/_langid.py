@@ -40,7 +40,8 @@ from collections.abc import Sequence
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import STAGES
 from contextd.pipeline.artifacts._diffshape import is_diff
-from contextd.pipeline.artifacts._languages import canonical_language
+from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
+from contextd.pipeline.artifacts._titles import named_file_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
 CUE_SAMPLE_CHARS = 1_500  # what the ~150 cue patterns scan (their cost grows with it)
@@ -185,7 +186,10 @@ def identify_language(content: str, *, use_model: bool = True) -> str | None:
 
 
 def identify_languages(
-    contents: Sequence[str], *, model_budget: int | None = None
+    contents: Sequence[str],
+    *,
+    model_budget: int | None = None,
+    intros: Sequence[str | None] | None = None,
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
@@ -193,6 +197,10 @@ def identify_languages(
     magika runs one block at a time: its cost is the arithmetic of its convolution (~6 ms of
     CPU a block here), and a batched run cost more a block, not less (RESULTS.md, seventh
     pass).
+
+    `intros[i]`, when given, is the line of prose that introduces block i ("Put this in
+    `nginx.conf`:"): a file it names, or the block's first line names, says what the block is
+    better than its text (see `_named`).
     """
     results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
@@ -223,7 +231,21 @@ def identify_languages(
             continue
         budget -= 1
         results.append(_with_magika(ranked, scores, model_scores(sample)))
+    if intros is not None:
+        results = [
+            _named(content, intro, language)
+            for content, intro, language in zip(contents, intros, results, strict=True)
+        ]
     return results
+
+
+def _named(content: str, intro: str | None, language: str | None) -> str | None:
+    """A file named by the block's first line or its intro wins over code of another language,
+    but not over a shell block ("Run this to test `app.py`:") nor over a block that reads as
+    no code at all."""
+    if language in (*SHELL_LANGUAGES, None):
+        return language
+    return named_file_language(content, intro) or language
 
 
 def _with_magika(

@@ -348,6 +348,9 @@ _DISPLAY: dict[str, str] = {
     "http": "HTTP",
 }
 
+# Shells: a block in one of them runs commands, and a file named near it is what they act on.
+SHELL_LANGUAGES = frozenset({"bash", "powershell", "fish", "batch"})
+
 _FILENAME_RE = re.compile(r"^[\w.\-/\\@+]*[\w\-@+]\.([A-Za-z0-9]{1,10})$")
 _LABEL_SPLIT_RE = re.compile(r"[\s,{}]+")
 _LABEL_KEY_RE = re.compile(r"""(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)""")

@@ -29,11 +29,11 @@ from itertools import chain
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline._fences import Prose, split_segments
-from contextd.pipeline.artifacts._classify import SHELL_LANGUAGES, classify
+from contextd.pipeline.artifacts._classify import classify
 from contextd.pipeline.artifacts._commands import inline_commands, names_a_program
 from contextd.pipeline.artifacts._langid import identify_languages
 from contextd.pipeline.artifacts._languages import FenceLabel, parse_fence_label
-from contextd.pipeline.artifacts._titles import name_artifact, named_file_language
+from contextd.pipeline.artifacts._titles import name_artifact
 from contextd.pipeline.artifacts.agent import extract_agent_artifacts, merge_agent_drafts
 from contextd.pipeline.artifacts.unfenced import find_code_spans
 from contextd.pipeline.types import ArtifactDraft, Document, Turn
@@ -214,20 +214,19 @@ def _prose_candidates(
 
 def _identify(candidates: Sequence[_Candidate]) -> None:
     """Name the language of every block without one, in one batch (model calls capped)."""
-    pending: dict[str, list[_Candidate]] = {}
+    pending: dict[tuple[str, str | None], list[_Candidate]] = {}
     for candidate in candidates:
         if candidate.language is None and candidate.origin != INLINE:
-            pending.setdefault(candidate.content, []).append(candidate)
-    contents = list(pending)
-    for content, language in zip(
-        contents, identify_languages(contents, model_budget=MAX_MODEL_CALLS), strict=True
-    ):
-        for candidate in pending[content]:
-            named = named_file_language(content, candidate.intro)
-            # A named file wins over code of another language, but not over a shell block
-            # ("Run this to test `app.py`:") nor over a block that reads as no code at all.
-            use_name = named is not None and language not in (*SHELL_LANGUAGES, None)
-            candidate.language = named if use_name else language
+            pending.setdefault((candidate.content, candidate.intro), []).append(candidate)
+    blocks = list(pending)
+    languages = identify_languages(
+        [content for content, _ in blocks],
+        model_budget=MAX_MODEL_CALLS,
+        intros=[intro for _, intro in blocks],
+    )
+    for block, language in zip(blocks, languages, strict=True):
+        for candidate in pending[block]:
+            candidate.language = language
 
 
 # --- building artifacts --------------------------------------------------------------------
