@@ -54,6 +54,8 @@ CUES: list[Cue] = [
     *_cues("python", 1.0, r"^\s*\w+\s*=\s*\w+\(.*\)\s*$", r"\basync\s+with\b", r"\bawait\s+\w"),
     *_cues("python", 1.0, r"\b(?:len|range|isinstance|dict|list|str|int)\("),
     *_cues("python", 1.0, r"^\s*\"\"\"", r"\bpip install\b"),
+    # a triple-quoted string assigned to a bare name (Kotlin, Scala, Swift say val/let/var first)
+    *_cues("python", 3.0, r"^\s*[a-z_]\w*\s*=\s*[rbfu]?(?:\"\"\"|''')"),
     # JavaScript (and TypeScript, which repeats these cues)
     *_cues("javascript", 2.5, r"^\s*(?:export\s+)?(?:const|let|var)\s+[\w{}\[\], ]+\s*=(?!=)"),
     *_cues("javascript", 2.5, r"=>", r"\bfunction\s*\*?\s*\w*\s*\(", r"\brequire\(\s*['\"`]"),
@@ -66,7 +68,13 @@ CUES: list[Cue] = [
     *_cues("javascript", 1.0, r"^\s*(?:export\s+)?class\s+\w+(?:\s+extends\s+[\w.]+)?\s*\{"),
     *_cues("javascript", 1.0, r"`[^`]*\$\{"),
     *_cues("javascript", 2.0, r";\s*//"),
-    *_cues("typescript", 3.0, r"^\s*(?:export\s+)?(?:interface|type)\s+\w+(?:<[^>]*>)?\s*[={]"),
+    # `type X {` (no `=`) is no TypeScript: it is GraphQL's object type (and Aiken's, BAML's).
+    *_cues(
+        "typescript",
+        3.0,
+        r"^\s*(?:export\s+)?interface\s+\w+(?:<[^>]*>)?\s*[={]",
+        r"^\s*(?:export\s+)?type\s+\w+(?:<[^>]*>)?\s*=",
+    ),
     *_cues(
         "typescript",
         3.0,
@@ -200,15 +208,72 @@ CUES: list[Cue] = [
     *_cues("html", 3.0, r"<(?:div|span|p|a|ul|li|body|head|html|script|button|form|input)\b[^>]*>"),
     *_cues("html", 2.0, r"</(?:div|span|p|a|ul|li|body|head|html|script|button|form)>"),
     *_cues("xml", 2.0, r"^\s*<[\w:-]+(?:\s+[\w:-]+=\"[^\"]*\")*\s*/?>\s*$", r"</[\w:-]+>\s*$"),
-    *_cues("css", 3.0, r"^\s*(?!.*:\s)[.#:]?[\w-][\w\s.#:>+~,*=\[\]\"'-]*\{\s*$"),
+    # not a `name {` over a bare word: that is a GraphQL selection set, no CSS rule
+    *_cues(
+        "css",
+        3.0,
+        r"^\s*(?!.*:\s)[.#:]?[\w-][\w\s.#:>+~,*=\[\]\"'-]*\{[ \t]*$(?!\n[ \t]*\w+[ \t]*\{?[ \t]*$)",
+    ),
     *_cues("css", 2.0, r"^\s*[\w-]+\s*:\s*[^;{]+;\s*$", r"^\s*@media\b"),
     *_cues("scss", 3.0, r"^\s*\$[\w-]+\s*:", r"&:\w+", r"@mixin\b", r"@include\b"),
-    *_cues("dockerfile", 3.0, r"^FROM\s+\S+", r"^(?:RUN|COPY|CMD|ENTRYPOINT|WORKDIR|EXPOSE)\s"),
+    # Dockerfile instructions, each its own cue (and cap): a RUN's shell body scores Bash's cues
+    # on every line (`&&`, `\\`, apt-get), so one capped Dockerfile cue lost to them.
+    *_cues("dockerfile", 4.0, r"^FROM\s+(?:--platform=\S+\s+)?[\w.${}/:@-]+(?:\s+(?i:AS)\s+[\w.-]+)?\s*$"),
+    *_cues("dockerfile", 4.0, r"^RUN\s+(?:--\w+=\S+\s+)*\S"),
+    *_cues("dockerfile", 4.0, r"^(?:COPY|ADD)\s+(?:--[\w-]+=\S+\s+)*\S+\s+\S"),
+    *_cues("dockerfile", 4.0, r"^(?:CMD|ENTRYPOINT)\s+(?:\[\s*\"|\S)"),
+    *_cues("dockerfile", 3.0, r"^(?:ENV|ARG|LABEL)\s+\w[\w.-]*(?:=|\s+\S|\s*$)"),
+    *_cues(
+        "dockerfile",
+        3.0,
+        r"^(?:WORKDIR|USER|VOLUME|EXPOSE|HEALTHCHECK|ONBUILD|STOPSIGNAL|SHELL|MAINTAINER)\s+\S",
+    ),
+    *_cues("dockerfile", 8.0, r"^#\s*syntax\s*=\s*\S*dockerfile", r"^#\s*escape\s*=\s*[\\`]\s*$"),
     *_cues(
         "makefile", 3.0, r"^\.PHONY:", r"^[\w.-]+:(?:\s+[\w.$()/-]+)*\s*$\n\t", r"\$\([A-Z_]+\)"
     ),
-    *_cues("graphql", 3.0, r"^\s*(?:query|mutation|subscription|fragment)\b[^=]*\{\s*$"),
-    *_cues("graphql", 2.0, r"^\s*(?:type|input|enum)\s+\w+\s*\{\s*$", r":\s*\[?\w+!?\]?!\s*$"),
+    # GraphQL: operations, fragments and the schema language (SDL). Its field lines (`name:
+    # String`) are YAML's `key: value` too, so the shapes no other language has weigh most.
+    *_cues("graphql", 4.0, r"^\s*(?:query|mutation|subscription)(?:\s+\w+)?\s*\{\s*$"),
+    *_cues(
+        "graphql",
+        6.0,
+        r"^\s*(?:query|mutation|subscription)\s+\w+\s*\(\s*\$\w+\s*:\s*\[?\w+",
+        r"^\s*fragment\s+\w+\s+on\s+\w+",
+        r"^\s*directive\s+@\w+",
+        r"^\s*(?:extend\s+)?(?:type|interface)\s+\w+\s+implements\s+\w+",
+        r"^\s*extend\s+(?:type|schema|interface|input|enum|union)\b",
+    ),
+    *_cues(
+        "graphql",
+        5.0,
+        r"^\s*(?:type|input)\s+\w+(?:\s+@\w+(?:\([^)]*\))?)*\s*\{\s*$",
+        r"^\s*schema\s*\{\s*$",
+        r"^\s*union\s+\w+\s*=\s*\|?\s*\w+(?:\s*\|\s*\w+)*\s*$",
+        r"^\s*scalar\s+\w+(?:\s+@\w+.*)?$",
+        r"^\s*\.\.\.\s*on\s+\w+\s*\{",
+        r"@(?:include|skip)\(if:\s*\$\w+\)",
+        r"[\w!\]][ \t]+@deprecated\b",
+    ),
+    # A selection set: `name {` (or `name(arg: 1) {`) over a bare field name, then another or
+    # `}`: CSS, nginx and HCL put `prop: v;` or `x = 1` there; block keywords are left out.
+    *_cues(
+        "graphql",
+        4.0,
+        r"^[ \t]*(?!(?:else|loop|do|try|finally|default|begin|then|unsafe|async)\b)\w+"
+        r"(?:\([^)\n]*\))?[ \t]*\{[ \t]*(?=\n(?:[ \t]*#.*\n)*[ \t]+\w+(?:[ \t]*\{)?[ \t]*\n"
+        r"[ \t]*(?:\w+(?:[ \t]*\{)?|\})[ \t]*$)",
+        # a field's arguments are the operation's variables: `hero(id: $id) {`
+        r"^[ \t]+\w+\((?:\w+:[ \t]*\$\w+,?[ \t]*)+\)[ \t]*\{?[ \t]*$",
+    ),
+    # A field: `name: Type!`, `[Type!]!`, `name(arg: ID!): Type`, not after a declaration word
+    # (`var x: String!` is Swift) nor followed by `,` `;` `{` (Kotlin, TypeScript).
+    *_cues(
+        "graphql",
+        2.5,
+        r"^\s+(?!(?:var|let|val|const)\b)\w+(?:\([^)]*\))?\s*:\s*\[?\w+!?\]?!\s*(?:@\w+.*)?$",
+        r"^\s+\w+\((?:\s*\w+:\s*\[?\w+!?\]?!?(?:\s*=\s*[^,)]+)?,?)+\)\s*:\s*\[?[A-Z]\w*!?\]?!?\s*$",
+    ),
     *_cues("protobuf", 4.0, r"^\s*syntax\s*=\s*\"proto", r"^\s*message\s+\w+\s*\{"),
     # A field only with a type C, C++ and MATLAB lack (`int x = 1;` is everyone's assignment).
     *_cues(
@@ -256,10 +321,31 @@ CUES: list[Cue] = [
         2.0,
         r"^(?:Host|Content-Type|Content-Length|Authorization|Accept|User-Agent|Cookie):\s",
     ),
+    # HCL/Terraform: only the block-shaped forms (`x = "y"` is TOML's and INI's too).
     *_cues("hcl", 4.0, r"^\s*(?:resource|provider|variable|module|output|data)\s+\"[\w-]+\""),
+    *_cues(
+        "hcl",
+        4.0,
+        r"^\s*(?:terraform|locals|required_providers|lifecycle)\s*\{\s*$",
+        r"^\s*(?:backend|dynamic|provisioner|check)\s+\"[\w-]+\"\s*\{\s*$",
+        r"^\s*(?:moved|removed)\s*\{\s*$",
+    ),
+    *_cues(
+        "hcl",
+        3.0,
+        r"=\s*(?:var|local|module|data)\.\w+(?:\.\w+)*(?:\[[^\]]*\])?\s*$",
+        r"\$\{(?:var|local|module|data|each|count)\.\w+",
+        r"^\s*(?:for_each|depends_on|count)\s*=\s*(?:\[|\{|var\.|local\.|length\(|toset\()",
+    ),
     *_cues("diff", 3.0, r"^@@\s", r"^(?:---|\+\+\+)\s+[ab]/", r"^diff\s+--git\b"),
     *_cues("diff", 1.0, r"^[-+](?![-+])"),
 ]
+
+# Languages the fitted model knows (or not: Dockerfile) whose own cues answer before it when
+# they score at least `_CUE_ONLY_SCORE` and this many times the runner-up's cue score (the model
+# read GraphQL schemas as TypeScript or YAML; a Python test holding a GraphQL query in a
+# string must stay Python). Chosen on tuning data (evals/cue_check.py; RESULTS, tenth pass).
+CUE_DECIDES: dict[str, float] = {"graphql": 1.5, "hcl": 1.5, "dockerfile": 0.0}
 
 # Strong cues first; the weak ones only when the strong ones leave the answer open.
 _STRONG_WEIGHT = 2.5

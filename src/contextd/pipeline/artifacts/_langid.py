@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 
 from contextd.pipeline.artifacts import _magika, langmodel
-from contextd.pipeline.artifacts._cues import STAGES
+from contextd.pipeline.artifacts._cues import CUE_DECIDES, STAGES
 from contextd.pipeline.artifacts._diffshape import is_diff
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
 from contextd.pipeline.artifacts._titles import named_file_language
@@ -344,13 +344,17 @@ def model_scores(sample: str) -> dict[str, float]:
 
 def _cue_only_language(scores: dict[str, float]) -> str | None:
     """A language the fitted model cannot name (too rare in its training data: nginx, HTTP,
-    Protocol Buffers, Dockerfile, diff...) is answered when its own cues lead clearly."""
+    Protocol Buffers, Dockerfile, diff...) is answered when its own cues lead clearly; so is
+    one of `CUE_DECIDES` (GraphQL, HCL) whose cues lead the runner-up's by its factor."""
     if not scores:
         return None
     top = max(scores, key=lambda k: scores[k])
-    if top in langmodel.classes() or scores[top] < _CUE_ONLY_SCORE:
+    if scores[top] < _CUE_ONLY_SCORE:
         return None
-    return top
+    if top in CUE_DECIDES:  # its cues may answer even where the model knows it, when they lead
+        runner_up = max((v for k, v in scores.items() if k != top), default=0.0)
+        return top if scores[top] >= CUE_DECIDES[top] * runner_up else None
+    return None if top in langmodel.classes() else top
 
 
 def magika_only_language(
