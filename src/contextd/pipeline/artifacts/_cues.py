@@ -212,7 +212,8 @@ CUES: list[Cue] = [
     *_cues(
         "css",
         3.0,
-        r"^\s*(?!.*:\s)[.#:]?[\w-][\w\s.#:>+~,*=\[\]\"'-]*\{[ \t]*$(?!\n[ \t]*\w+[ \t]*\{?[ \t]*$)",
+        r"^\s*(?!.*:\s)(?!(?:type|input|enum|interface|query|mutation|subscription)\s+[A-Z])"
+        r"[.#:]?[\w-][\w\s.#:>+~,*=\[\]\"'-]*\{[ \t]*$(?!\n[ \t]*\w+[ \t]*\{?[ \t]*$)",
     ),
     *_cues("css", 2.0, r"^\s*[\w-]+\s*:\s*[^;{]+;\s*$", r"^\s*@media\b"),
     *_cues("scss", 3.0, r"^\s*\$[\w-]+\s*:", r"&:\w+", r"@mixin\b", r"@include\b"),
@@ -259,13 +260,15 @@ CUES: list[Cue] = [
     # `}`: CSS, nginx and HCL put `prop: v;` or `x = 1` there; block keywords are left out.
     *_cues(
         "graphql",
-        4.0,
+        2.0,
         r"^[ \t]*(?!(?:else|loop|do|try|finally|default|begin|then|unsafe|async)\b)\w+"
         r"(?:\([^)\n]*\))?[ \t]*\{[ \t]*(?=\n(?:[ \t]*#.*\n)*[ \t]+\w+(?:[ \t]*\{)?[ \t]*\n"
         r"[ \t]*(?:\w+(?:[ \t]*\{)?|\})[ \t]*$)",
-        # a field's arguments are the operation's variables: `hero(id: $id) {`
-        r"^[ \t]+\w+\((?:\w+:[ \t]*\$\w+,?[ \t]*)+\)[ \t]*\{?[ \t]*$",
     ),
+    # an anonymous query: a block opening on `{` whose first field has a selection set
+    *_cues("graphql", 4.0, r"\A\s*\{[ \t]*\n(?:[ \t]*#.*\n)*[ \t]+\w+(?:\([^)\n]*\))?[ \t]*\{[ \t]*$"),
+    # a field's arguments are the operation's variables: `hero(id: $id) {`
+    *_cues("graphql", 4.0, r"^[ \t]+\w+\((?:\w+:[ \t]*\$\w+,?[ \t]*)+\)[ \t]*\{?[ \t]*$"),
     # A field: `name: Type!`, `[Type!]!`, `name(arg: ID!): Type`, not after a declaration word
     # (`var x: String!` is Swift) nor followed by `,` `;` `{` (Kotlin, TypeScript).
     *_cues(
@@ -273,6 +276,24 @@ CUES: list[Cue] = [
         2.5,
         r"^\s+(?!(?:var|let|val|const)\b)\w+(?:\([^)]*\))?\s*:\s*\[?\w+!?\]?!\s*(?:@\w+.*)?$",
         r"^\s+\w+\((?:\s*\w+:\s*\[?\w+!?\]?!?(?:\s*=\s*[^,)]+)?,?)+\)\s*:\s*\[?[A-Z]\w*!?\]?!?\s*$",
+    ),
+    # CMake (not a class of the fitted model: its cues alone name it, `_CUE_ONLY_SCORE`)
+    *_cues(
+        "cmake",
+        4.0,
+        r"^\s*(?:cmake_minimum_required|add_executable|add_library|target_link_libraries"
+        r"|target_include_directories|target_compile_(?:options|definitions|features)"
+        r"|find_package|add_subdirectory|include_directories|add_custom_(?:command|target)"
+        r"|cmake_parse_arguments|set_target_properties)\s*\(",
+        r"^\s*install\s*\(\s*(?:TARGETS|FILES|DIRECTORY|PROGRAMS|EXPORT)\b",
+        r"\$\{CMAKE_\w+\}",
+    ),
+    *_cues(
+        "cmake",
+        3.0,
+        r"^\s*(?:endif|endforeach|endfunction|endmacro|endwhile)\s*\([^)\n]*\)\s*$",
+        r"^\s*set\s*\(\s*[A-Z_][A-Z0-9_]*[\s)]",
+        r"\bmessage\s*\(\s*(?:STATUS|WARNING|AUTHOR_WARNING|FATAL_ERROR|SEND_ERROR)\b",
     ),
     *_cues("protobuf", 4.0, r"^\s*syntax\s*=\s*\"proto", r"^\s*message\s+\w+\s*\{"),
     # A field only with a type C, C++ and MATLAB lack (`int x = 1;` is everyone's assignment).
