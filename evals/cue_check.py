@@ -113,11 +113,15 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=3, help="examples of wrong fires per cue")
     parser.add_argument("--no-magika", action="store_true")
     parser.add_argument(
-        "--lead", nargs="*", default=[], metavar="LANGUAGE=FACTOR,...",
+        "--lead",
+        nargs="*",
+        default=[],
+        metavar="LANGUAGE=FACTOR,...",
         help="sweep `_cues.CUE_DECIDES` (only the lead table is printed, per factor)",
     )
     parser.add_argument(
-        "--only-fired", action="store_true",
+        "--only-fired",
+        action="store_true",
         help="only blocks of the asked languages or where one of their cues fires (faster)",
     )
     args = parser.parse_args()
@@ -141,25 +145,34 @@ def main() -> None:
     if args.only_fired:
         patterns = [p for lang, _, p in alternatives() if lang in args.languages]
         unique = [
-            u for u in unique
+            u
+            for u in unique
             if u[1] in args.languages or any(p.search(u[3][:1500]) for p in patterns)
         ]
     counts = Counter(language for _, language, _, _ in unique)
-    print(f"{len(unique)} blocks, {len(counts)} languages; asked: " + ", ".join(
-        f"{lang} {counts[lang]}" for lang in args.languages), file=sys.stderr)
+    print(
+        f"{len(unique)} blocks, {len(counts)} languages; asked: "
+        + ", ".join(f"{lang} {counts[lang]}" for lang in args.languages),
+        file=sys.stderr,
+    )
 
     for spec in args.lead:
         language, factors = spec.split("=")
         for factor in factors.split(","):
             CUE_DECIDES[language] = float(factor)
-            named = {k: identify_languages([b], model_budget=0 if args.no_magika else None)[0]
-                     for k, _, _, b in unique}
+            named = {
+                k: identify_languages([b], model_budget=0 if args.no_magika else None)[0]
+                for k, _, _, b in unique
+            }
             own = [k for k, lang, _, _ in unique if lang == language]
             right = sum(1 for k in own if named[k] == language)
-            wrong = Counter(lang for k, lang, _, _ in unique
-                            if lang != language and named[k] == language)
-            print(f"lead {language} {factor}: {right}/{len(own)} right, "
-                  f"{sum(wrong.values())} wrong {dict(wrong)}")
+            wrong = Counter(
+                lang for k, lang, _, _ in unique if lang != language and named[k] == language
+            )
+            print(
+                f"lead {language} {factor}: {right}/{len(own)} right, "
+                f"{sum(wrong.values())} wrong {dict(wrong)}"
+            )
     if args.lead:
         return
 
@@ -174,8 +187,11 @@ def main() -> None:
     for lang in args.languages:
         own = [k for k, language, _, _ in unique if language == lang]
         right = sum(1 for k in own if answers[k] == lang)
-        wrong = [(language, name) for k, language, name, _ in unique
-                 if language != lang and answers[k] == lang]
+        wrong = [
+            (language, name)
+            for k, language, name, _ in unique
+            if language != lang and answers[k] == lang
+        ]
         print(f"| {lang} | {len(own)} | {right} | {len(wrong)} |")
         for language, name in wrong[: args.show]:
             print(f"    wrong: {language} {name}")
@@ -199,14 +215,19 @@ def main() -> None:
                 others[language] += 1
                 if len(examples) < args.show:
                     examples.append(f"{language} {name}: {match.group(0).strip()[:60]!r}")
-        print(f"- {cue_language} {text[:70]!r}: own {own_hits}, others {sum(others.values())}"
-              f" {dict(others.most_common(6))}")
+        print(
+            f"- {cue_language} {text[:70]!r}: own {own_hits}, others {sum(others.values())}"
+            f" {dict(others.most_common(6))}"
+        )
         for example in examples:
             print(f"      {example}")
 
     if args.save:
-        args.save.write_text(json.dumps(
-            {k: [language, name, answers[k]] for k, language, name, _ in unique}, indent=0))
+        args.save.write_text(
+            json.dumps(
+                {k: [language, name, answers[k]] for k, language, name, _ in unique}, indent=0
+            )
+        )
     if args.compare:
         before = json.loads(args.compare.read_text())
         moved: dict[tuple[str, str | None, str | None], int] = defaultdict(int)

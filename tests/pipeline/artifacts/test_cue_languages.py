@@ -4,7 +4,7 @@ Real blocks of the tuning sources of RESULTS.md's tenth pass, cut small: GraphQL
 strawberry-graphql/strawberry's docs (MIT), graphql-dotnet/graphql-dotnet's docs (MIT) and
 99designs/gqlgen's docs (MIT); HCL from terraform-aws-modules/terraform-aws-vpc's README
 (Apache-2.0); Dockerfiles from jessfraz/dockerfiles (MIT) and moby/buildkit's Dockerfile
-reference (Apache-2.0). The negatives are blocks other languages write every day, some of them
+reference (Apache-2.0); Go from 99designs/gqlgen's README (MIT). The negatives are blocks other languages write every day, some of them
 holding the other language's words (a Python test with a GraphQL query in a string).
 """
 
@@ -125,6 +125,21 @@ COPY --from=build /out/app /app
 ENTRYPOINT ["/app"]
 """
 
+CMAKE = """\
+cmake_minimum_required(VERSION 3.10)
+project(Demo VERSION 1.0 LANGUAGES C)
+set(SOURCES src/main.c src/util.c)
+add_executable(demo ${SOURCES})
+target_link_libraries(demo PRIVATE m)
+"""
+
+GO_STRUCT = """\
+type User struct {
+  ID int
+  Name string
+}
+"""
+
 
 @pytest.mark.parametrize(
     ("block", "language"),
@@ -138,6 +153,8 @@ ENTRYPOINT ["/app"]
         (DOCKERFILE_LONG_RUN, "dockerfile"),
         (DOCKERFILE_SYNTAX_LINE, "dockerfile"),
         (DOCKERFILE_MULTI_STAGE, "dockerfile"),
+        (CMAKE, "cmake"),  # written for these tests; CMake is no class of the text model
+        (GO_STRUCT, "go"),  # gqlgen's README: `type X {` is GraphQL's, `type X struct {` Go's
     ],
 )
 def test_named_from_its_own_cues(block: str, language: str) -> None:

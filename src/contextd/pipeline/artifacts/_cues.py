@@ -157,6 +157,9 @@ CUES: list[Cue] = [
     *_cues("scala", 3.0, r"^\s*object\s+\w+", r"^\s*case\s+class\b", r"^\s*def\s+\w+.*=\s*$"),
     # Go, Rust, Swift, Ruby, PHP, Lua, R, Dart
     *_cues("go", 4.0, r"^package\s+\w+\s*$", r"^func\s+(?:\([^)]*\)\s*)?\w+\s*\("),
+    # Go's type declarations (the CSS rule cue, which used to give these blocks their evidence,
+    # now leaves `type X ...{` lines to GraphQL and Go)
+    *_cues("go", 4.0, r"^\s*type\s+\w+(?:\[[^\]]*\])?\s+(?:struct|interface)\s*\{"),
     *_cues("go", 2.5, r":=", r"\bfmt\.\w+\(", r"\berr\s*!=\s*nil\b", r"^import\s+\($"),
     *_cues("rust", 4.0, r"^\s*(?:pub(?:\(\w+\))?\s+)?(?:async\s+)?fn\s+\w+", r"\blet\s+mut\b"),
     *_cues("rust", 2.5, r"^\s*use\s+\w+::", r"^\s*impl\b", r"\bprintln!\(", r"#\[derive\("),
@@ -219,7 +222,11 @@ CUES: list[Cue] = [
     *_cues("scss", 3.0, r"^\s*\$[\w-]+\s*:", r"&:\w+", r"@mixin\b", r"@include\b"),
     # Dockerfile instructions, each its own cue (and cap): a RUN's shell body scores Bash's cues
     # on every line (`&&`, `\\`, apt-get), so one capped Dockerfile cue lost to them.
-    *_cues("dockerfile", 4.0, r"^FROM\s+(?:--platform=\S+\s+)?[\w.${}/:@-]+(?:\s+(?i:AS)\s+[\w.-]+)?\s*$"),
+    *_cues(
+        "dockerfile",
+        4.0,
+        r"^FROM\s+(?:--platform=\S+\s+)?[\w.${}/:@-]+(?:\s+(?i:AS)\s+[\w.-]+)?\s*$",
+    ),
     *_cues("dockerfile", 4.0, r"^RUN\s+(?:--\w+=\S+\s+)*\S"),
     *_cues("dockerfile", 4.0, r"^(?:COPY|ADD)\s+(?:--[\w-]+=\S+\s+)*\S+\s+\S"),
     *_cues("dockerfile", 4.0, r"^(?:CMD|ENTRYPOINT)\s+(?:\[\s*\"|\S)"),
@@ -266,7 +273,9 @@ CUES: list[Cue] = [
         r"[ \t]*(?:\w+(?:[ \t]*\{)?|\})[ \t]*$)",
     ),
     # an anonymous query: a block opening on `{` whose first field has a selection set
-    *_cues("graphql", 4.0, r"\A\s*\{[ \t]*\n(?:[ \t]*#.*\n)*[ \t]+\w+(?:\([^)\n]*\))?[ \t]*\{[ \t]*$"),
+    *_cues(
+        "graphql", 4.0, r"\A\s*\{[ \t]*\n(?:[ \t]*#.*\n)*[ \t]+\w+(?:\([^)\n]*\))?[ \t]*\{[ \t]*$"
+    ),
     # a field's arguments are the operation's variables: `hero(id: $id) {`
     *_cues("graphql", 4.0, r"^[ \t]+\w+\((?:\w+:[ \t]*\$\w+,?[ \t]*)+\)[ \t]*\{?[ \t]*$"),
     # A field: `name: Type!`, `[Type!]!`, `name(arg: ID!): Type`, not after a declaration word
