@@ -4,8 +4,9 @@ Real blocks of the tuning sources of RESULTS.md's tenth pass, cut small: GraphQL
 strawberry-graphql/strawberry's docs (MIT), graphql-dotnet/graphql-dotnet's docs (MIT) and
 99designs/gqlgen's docs (MIT); HCL from terraform-aws-modules/terraform-aws-vpc's README
 (Apache-2.0); Dockerfiles from jessfraz/dockerfiles (MIT) and moby/buildkit's Dockerfile
-reference (Apache-2.0); Go from 99designs/gqlgen's README (MIT). The negatives are blocks other languages write every day, some of them
-holding the other language's words (a Python test with a GraphQL query in a string).
+reference (Apache-2.0); Go from 99designs/gqlgen's README (MIT). The negatives are blocks
+other languages write every day, some of them holding the other language's words (a Python
+test with a GraphQL query in a string).
 """
 
 from __future__ import annotations
