@@ -187,13 +187,13 @@ def main() -> None:
     for lang in args.languages:
         own = [k for k, language, _, _ in unique if language == lang]
         right = sum(1 for k in own if answers[k] == lang)
-        wrong = [
+        wrong_named = [
             (language, name)
             for k, language, name, _ in unique
             if language != lang and answers[k] == lang
         ]
-        print(f"| {lang} | {len(own)} | {right} | {len(wrong)} |")
-        for language, name in wrong[: args.show]:
+        print(f"| {lang} | {len(own)} | {right} | {len(wrong_named)} |")
+        for language, name in wrong_named[: args.show]:
             print(f"    wrong: {language} {name}")
         missed = Counter(answers[k] for k in own if answers[k] != lang)
         print(f"    {lang} read as: {dict(missed.most_common(8))}")
