@@ -403,21 +403,26 @@ def context_counts(
         pairs, intros, with_context, block_only, strict=True
     ):
         counts["blocks"] += 1
-        first = fold(named_file_language(block, None))
+        first = named_file_language(block, None)
         if first is not None:
             counts["first line names a file"] += 1
-            counts["first line names a file of the block's language"] += first == gold
+            counts["first line names a file of the block's language"] += fold(first) == gold
         if given != plain:
             counts["answer changed by context"] += 1
             counts["changed: now right"] += given == gold
             counts["changed: was right"] += plain == gold
+            counts["changed by the first line" if first else "changed by the intro"] += 1
+            counts[f"changed {gold}: {plain or 'none'} -> {given or 'none'}"] += 1
         if intro is None:
             continue
         counts["has an intro"] += 1
-        named = fold(named_file_language("", intro))
+        named = named_file_language("", intro)
         if named is not None:
             counts["intro names a file"] += 1
-            counts["intro names a file of the block's language"] += named == gold
+            counts["intro names a file of the block's language"] += fold(named) == gold
+            counts["intro names a file of the block's language, block-only wrong"] += (
+                fold(named) == gold != plain
+            )
         languages = set()
         for word in _WORD_RE.findall(intro):
             if word.lower() in _PROSE_WORDS or word in ("go", "c", "r"):
@@ -428,6 +433,10 @@ def context_counts(
         if languages:
             counts["intro names a language"] += 1
             counts["intro names the block's language"] += gold in languages
+            counts["intro names the block's language and no other"] += languages == {gold}
+            counts["intro names the block's language, block-only wrong"] += gold in languages and (
+                plain != gold
+            )
     return counts
 
 
@@ -524,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_context:
         assert isinstance(predicted[0], list) and isinstance(predicted[1], list)
         counts = context_counts(pairs, intros, predicted[0], predicted[1])
-        print("context: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        print("context: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
 

@@ -273,3 +273,29 @@ def test_score_heldout_with_context_scores_both_and_says_which_set_has_none(
     systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
     assert systems == [["docs", "contextd+context"], ["docs", "contextd"], ["rosetta", "contextd"]]
     assert "rosetta: no rosetta.before.json, scored without context" in done.stderr
+
+
+def test_context_counts_say_what_the_intros_offer() -> None:
+    language_id = _language_id()
+    pairs = [
+        ("python", "x = 1\ny = 2\nprint(x)"),
+        ("r", "d <- read.csv('data.csv')\nsummary(d)\nplot(d)"),
+        ("go", "package main\nfunc main() {}\n// end"),
+        ("json", '{\n"a": 1\n}'),
+    ]
+    intros = [
+        "Save this Python code as `app.py`:",
+        "Read `data.csv`:",
+        "Let's go on: make sure it builds.",  # English words, no language named
+        None,
+    ]
+    counts = language_id.context_counts(
+        pairs, intros, ["python", None, "go", "json"], ["python", "r", "go", "json"]
+    )
+    assert counts["blocks"] == 4 and counts["has an intro"] == 3
+    assert counts["intro names a file"] == 2  # app.py, data.csv
+    assert counts["intro names a file of the block's language"] == 1
+    assert counts["intro names a language"] == 1
+    assert counts["intro names the block's language and no other"] == 1
+    assert counts["answer changed by context"] == 1 and counts["changed: was right"] == 1
+    assert counts["changed r: r -> none"] == 1
