@@ -36,11 +36,13 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import STAGES
 from contextd.pipeline.artifacts._diffshape import is_diff
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
+from contextd.pipeline.artifacts._mentions import mentioned_language, named_languages
 from contextd.pipeline.artifacts._titles import named_file_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
@@ -190,6 +192,7 @@ def identify_languages(
     *,
     model_budget: int | None = None,
     intros: Sequence[str | None] | None = None,
+    contexts: Sequence[str | None] | None = None,
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
@@ -200,43 +203,94 @@ def identify_languages(
 
     `intros[i]`, when given, is the line of prose that introduces block i ("Put this in
     `nginx.conf`:"): a file it names, or the block's first line names, says what the block is
-    better than its text (see `_named`).
+    better than its text (see `_named`), and a language it names ("Here's the TypeScript
+    version:") is chosen among the text model's close candidates (`_mentions`).
+    `contexts[i]` is the prose before block i (since the previous block, its last
+    `_mentions.CONTEXT_CHARS` characters); the mention rule reads it instead of the intro
+    line when it is given (artifacts passes both).
     """
     results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
-    for content in contents:
-        sample = content[:SAMPLE_CHARS]
-        if _is_drawing(sample) or _is_console(sample):
-            # A file tree, a box diagram or a router's console is no programming language
-            # (and a router session must not become a shell session).
-            results.append(None)
-            continue
-        certain = _certain(sample)
-        if certain is not None:
-            results.append(certain)
-            continue
-        scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
-        by_cues = _cue_only_language(scores)
-        if by_cues is not None:
-            results.append(by_cues)
-            continue
-        ranked = langmodel.rank(scores, None, sample)
-        if (
-            ranked[0][1] >= langmodel.sure_threshold()
-            or budget <= 0
-            or len(sample.strip()) < _MIN_MAGIKA_CHARS
-            or not _magika.available()
-        ):
-            results.append(_decide(ranked, scores, {}))
-            continue
-        budget -= 1
-        results.append(_with_magika(ranked, scores, model_scores(sample)))
-    if intros is not None:
-        results = [
-            _named(content, intro, language)
-            for content, intro, language in zip(contents, intros, results, strict=True)
-        ]
+    for index, content in enumerate(contents):
+        intro = intros[index] if intros is not None else None
+        context = contexts[index] if contexts is not None else None
+        evidence = gather_evidence(content, use_model=budget > 0)
+        budget -= evidence.asked_magika
+        results.append(
+            decide_block(evidence, intro=intro, context=context, names=intros is not None)
+        )
     return results
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the decision reads about one block (`gather_evidence`, `decide_block`).
+
+    `shape` is set when the block's shape decides alone (a drawing or a console: `(None,)`,
+    a certain cue: `(language,)`); `ranked` is the text model's ranking, combined with
+    magika's `probabilities` when magika was asked ([] when the cues alone decide).
+    """
+
+    content: str
+    shape: tuple[str | None] | None
+    scores: dict[str, float]
+    ranked: list[tuple[str, float]]
+    probabilities: dict[str, float]
+    asked_magika: bool = False
+
+
+def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
+    """The evidence of one block, cheapest first: nothing more is computed once the block's
+    shape or its cues alone decide; magika is asked (when `use_model`) only when the text
+    model is not sure and the block is long enough."""
+    sample = content[:SAMPLE_CHARS]
+    shape = _shape_answer(sample)
+    if shape is not None:
+        return Evidence(content, shape, {}, [], {})
+    scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
+    if _cue_only_language(scores) is not None:
+        return Evidence(content, None, scores, [], {})
+    ranked = langmodel.rank(scores, None, sample)
+    if (
+        ranked[0][1] >= langmodel.sure_threshold()
+        or not use_model
+        or len(sample.strip()) < _MIN_MAGIKA_CHARS
+        or not _magika.available()
+    ):
+        return Evidence(content, None, scores, ranked, {})
+    probabilities = model_scores(sample)
+    return Evidence(
+        content, None, scores, langmodel.with_magika(ranked, probabilities), probabilities, True
+    )
+
+
+def decide_block(
+    evidence: Evidence,
+    *,
+    intro: str | None = None,
+    context: str | None = None,
+    magika_only: tuple[float, float] | None = None,
+    mention_margin: float | None = None,
+    names: bool = False,
+) -> str | None:
+    """The one decision of `identify_languages` and of its replays (evals/langid_errors.py,
+    evals/magika_only.py, evals/langid_context.py), in order: the block's shape, a language
+    the model cannot name read from its cues or from magika, the model's ranking settled
+    (`_decide`), a language the prose names among the close candidates, a file it names.
+    `names` asks for the named-file rule (`identify_languages` with intros), which also reads
+    the block's first line. `magika_only` and `mention_margin` override the shipped settings
+    (for the evals that choose them)."""
+    if evidence.shape is not None:
+        language = evidence.shape[0]
+    else:
+        language = _cue_only_language(evidence.scores) or magika_only_language(
+            evidence.scores, evidence.probabilities, magika_only
+        )
+        if language is None:
+            language = _decide(evidence.ranked, evidence.scores, evidence.probabilities)
+            named = named_languages(context if context is not None else intro)
+            language = mentioned_language(language, evidence.ranked, named, mention_margin)
+    return _named(evidence.content, intro, language) if names else language
 
 
 def _named(content: str, intro: str | None, language: str | None) -> str | None:
@@ -246,17 +300,6 @@ def _named(content: str, intro: str | None, language: str | None) -> str | None:
     if language in (*SHELL_LANGUAGES, None):
         return language
     return named_file_language(content, intro) or language
-
-
-def _with_magika(
-    ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
-) -> str | None:
-    """The answer once magika was asked: a language the text model cannot name when magika is
-    sure of it and no cue contradicts, else the text model's ranking with magika's added."""
-    by_magika = magika_only_language(scores, probabilities)
-    if by_magika is not None:
-        return by_magika
-    return _decide(langmodel.with_magika(ranked, probabilities), scores, probabilities)
 
 
 def replay_decision(
@@ -269,15 +312,11 @@ def replay_decision(
     """What `identify_languages` answers for `content` given its cue scores and the model's
     ranking (already combined with magika's `probabilities` when magika was asked): for
     evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
-    evals/magika_only.py, which passes `magika_only` settings to choose them)."""
-    sample = content[:SAMPLE_CHARS]
-    if _is_drawing(sample) or _is_console(sample):
-        return None
-    early = _certain(sample) or _cue_only_language(scores)
-    if early is not None:
-        return early
-    by_magika = magika_only_language(scores, probabilities, magika_only)
-    return by_magika or _decide(ranked, scores, probabilities)
+    evals/magika_only.py, which passes `magika_only` settings to choose them). The same
+    `decide_block` decides, so the two cannot drift."""
+    shape = _shape_answer(content[:SAMPLE_CHARS])
+    evidence = Evidence(content, shape, scores, ranked, probabilities)
+    return decide_block(evidence, magika_only=magika_only)
 
 
 def language_evidence(
@@ -414,6 +453,16 @@ def _own_score(language: str, scores: dict[str, float]) -> float:
     base = _SHARED_WITH.get(language)
     own = scores.get(language, 0.0)
     return own - scores.get(base, 0.0) if base else own
+
+
+def _shape_answer(sample: str) -> tuple[str | None] | None:
+    """`(answer,)` when the block's shape decides alone: a file tree, a box diagram or a
+    router's console is no programming language (`(None,)`; a router session must not become
+    a shell session), a certain cue names one (`_certain`); None when the text must be read."""
+    if _is_drawing(sample) or _is_console(sample):
+        return (None,)
+    certain = _certain(sample)
+    return (certain,) if certain is not None else None
 
 
 def _is_drawing(sample: str) -> bool:
