@@ -36,14 +36,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import language_id
 import langid_corpus as corpus
+import language_id
 
 from contextd.pipeline.artifacts import _langid, _mentions, canonical_language
 
 _CONTEXT_CHARS = 600
 _TRAINED_PER_DOCUMENT = 6
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+\S")  # train_langid reads at most this many fences a document
+_HEADING_RE = re.compile(
+    r"^\s{0,3}#{1,6}\s+\S"
+)  # train_langid reads at most this many fences a document
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/langctx/evidence.pkl"))
     parser.add_argument("--half", choices=("tune", "check", "all"), default="tune")
     parser.add_argument("--unseen", action="store_true", help="only fences the model never saw")
-    parser.add_argument("--margins", type=float, nargs="*", default=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0])
+    parser.add_argument(
+        "--margins", type=float, nargs="*", default=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]
+    )
     parser.add_argument("--reaches", nargs="*", default=["intro", "paragraph", "heading", "all"])
     parser.add_argument("--per-language", action="store_true", help="per-language table")
     parser.add_argument("--show", type=int, default=0, help="print this many wrong fires")
@@ -196,7 +200,13 @@ def main() -> None:
     if args.per_language:
         _per_language(gold, base, files, answers)
     shown = 0
-    pairs = zip(rows, base if args.show_files else files, files if args.show_files else answers, gold, strict=True)
+    pairs = zip(
+        rows,
+        base if args.show_files else files,
+        files if args.show_files else answers,
+        gold,
+        strict=True,
+    )
     for (fence, _), before, after, label in pairs:
         if shown < args.show and before != after and after != label:
             shown += 1
@@ -207,7 +217,9 @@ def main() -> None:
             print("    " + fence.block[:160].replace("\n", "\n    "))
 
 
-def _line(name: str, answers: list[str | None], gold: list[str | None], before: list[str | None]) -> float:
+def _line(
+    name: str, answers: list[str | None], gold: list[str | None], before: list[str | None]
+) -> float:
     right = sum(a == g for a, g in zip(answers, gold, strict=True))
     fires = [(a, b, g) for a, b, g in zip(answers, before, gold, strict=True) if a != b]
     fixed = sum(a == g for a, _, g in fires)

@@ -91,9 +91,7 @@ def test_the_typescript_version_of_an_untyped_function() -> None:
 def test_another_language_named_does_not_flip_a_block() -> None:
     intro = "Here is the Python equivalent of this JavaScript:"
     assert identify_languages([UNTYPED], intros=[intro]) == ["javascript"]
-    assert identify_languages([PYTHON], intros=["The TypeScript version is longer:"]) == [
-        "python"
-    ]
+    assert identify_languages([PYTHON], intros=["The TypeScript version is longer:"]) == ["python"]
 
 
 def test_artifacts_read_the_prose_before_a_fence() -> None:

@@ -206,14 +206,15 @@ def identify_languages(
     better than its text (see `_named`), and a language it names ("Here's the TypeScript
     version:") is chosen among the text model's close candidates (`_mentions`).
     `contexts[i]` is the prose before block i (since the previous block, its last
-    `_mentions.CONTEXT_CHARS` characters); the mention rule reads it instead of the intro
-    line when it is given (artifacts passes both).
+    `_mentions.CONTEXT_CHARS` characters); when `contexts` is given the mention rule reads it
+    instead of the intro line (artifacts passes both, and no context for unfenced code,
+    whose language a name must not change: it decides whether the span is kept).
     """
     results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
     for index, content in enumerate(contents):
         intro = intros[index] if intros is not None else None
-        context = contexts[index] if contexts is not None else None
+        context = contexts[index] if contexts is not None else intro
         evidence = gather_evidence(content, use_model=budget > 0)
         budget -= evidence.asked_magika
         results.append(
@@ -288,7 +289,7 @@ def decide_block(
         )
         if language is None:
             language = _decide(evidence.ranked, evidence.scores, evidence.probabilities)
-            named = named_languages(context if context is not None else intro)
+            named = named_languages(context)
             language = mentioned_language(language, evidence.ranked, named, mention_margin)
     return _named(evidence.content, intro, language) if names else language
 

@@ -60,7 +60,9 @@ class _Candidate:
     label: FenceLabel | None = None
     closed: bool = True
     language: str | None = None
-    context: str | None = None  # the prose since the previous block (`_mentions.reach`)
+    # a fence's prose since the previous block (`_mentions.reach`); None for unfenced code,
+    # whose language decides whether it is kept (`_keeps_unfenced`): a name must not change it
+    context: str | None = None
 
 
 @dataclass
@@ -212,8 +214,7 @@ def _prose_candidates(
         if span is None:
             break
         content = _normalize(_dedent(lines[span.start : span.end]))
-        context = _context(lines[position:stop])
-        found.append(_Candidate(UNFENCED, content, last_prose, turn_index, context=context))
+        found.append(_Candidate(UNFENCED, content, last_prose, turn_index))
         last_prose = None
         position = span.end
     return found, last_prose, _context(lines[position:])
