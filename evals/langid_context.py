@@ -39,13 +39,17 @@ from pathlib import Path
 import langid_corpus as corpus
 import language_id
 
-from contextd.pipeline.artifacts import _langid, _mentions, canonical_language
+from contextd.pipeline.artifacts import (
+    Evidence,
+    canonical_language,
+    decide_block,
+    gather_evidence,
+    mention_reach,
+)
 
 _CONTEXT_CHARS = 600
-_TRAINED_PER_DOCUMENT = 6
-_HEADING_RE = re.compile(
-    r"^\s{0,3}#{1,6}\s+\S"
-)  # train_langid reads at most this many fences a document
+_TRAINED_PER_DOCUMENT = 6  # train_langid reads at most this many fences a document
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+\S")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def reach_text(before: str, reach: str) -> str:
     if reach == "intro":
         return intro_line(before) or ""
     if reach == "paragraph":  # what ships (`_mentions.reach`)
-        return _mentions.reach(before)
+        return mention_reach(before)
     if reach == "heading":  # the last paragraph and the nearest heading above it
         paragraphs = re.split(r"\n[ \t]*\n", before.rstrip())
         for paragraph in reversed(paragraphs[:-1]):
@@ -116,14 +120,14 @@ def reach_text(before: str, reach: str) -> str:
     return before
 
 
-def load(root: Path, cache: Path) -> list[tuple[Fence, _langid.Evidence]]:
+def load(root: Path, cache: Path) -> list[tuple[Fence, Evidence]]:
     if cache.exists():
         with cache.open("rb") as handle:
-            cached: list[tuple[Fence, _langid.Evidence]] = pickle.load(handle)
+            cached: list[tuple[Fence, Evidence]] = pickle.load(handle)
         return cached
     fences = list(tree_fences(root))
     print(f"{len(fences)} fences; gathering evidence...", file=sys.stderr)
-    rows = [(fence, _langid.gather_evidence(fence.block)) for fence in fences]
+    rows = [(fence, gather_evidence(fence.block)) for fence in fences]
     with cache.open("wb") as handle:
         pickle.dump(rows, handle)
     return rows
@@ -156,9 +160,9 @@ def main() -> None:
     repos = sorted({fence.repo for fence, _ in rows})
     print(f"{len(rows)} fences of {len(repos)} repositories ({args.half}): {' '.join(repos)}")
     gold = [fold(fence.language) for fence, _ in rows]
-    base = [fold(_langid.decide_block(e)) for _, e in rows]
+    base = [fold(decide_block(e)) for _, e in rows]
     files = [
-        fold(_langid.decide_block(e, intro=intro_line(f.before), names=True, mention_margin=-1))
+        fold(decide_block(e, intro=intro_line(f.before), names=True, mention_margin=-1))
         for f, e in rows
     ]
     _line("blocks", base, gold, base)
@@ -168,7 +172,7 @@ def main() -> None:
         for margin in args.margins:
             answers = [
                 fold(
-                    _langid.decide_block(
+                    decide_block(
                         e,
                         intro=intro_line(f.before),
                         context=reach_text(f.before, reach),
@@ -186,7 +190,7 @@ def main() -> None:
     _, reach, margin = best
     answers = [
         fold(
-            _langid.decide_block(
+            decide_block(
                 e,
                 intro=intro_line(f.before),
                 context=reach_text(f.before, reach),
