@@ -14,7 +14,8 @@ answer stands for a language the fitted model cannot name; `gather_evidence` / `
 (the one decision, on evidence gathered once) and `mention_reach` let
 `evals/langid_context.py` choose the mention rule's reach and margin. Everything else here
 (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_mentions`, `_patch`,
-`_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to this package.
+`_prose_shapes`, `_sessions`, `_shapes`, `_titles`, `_unfenced_weights`) is private to this
+package.
 """
 
 from contextd.pipeline.artifacts import langmodel, unfenced

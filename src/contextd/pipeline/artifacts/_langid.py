@@ -1,11 +1,12 @@
-"""Name the language of a piece of code from its text alone (no fence label).
+"""Name the language of a piece of code from its text (no fence label), and the prose before it.
 
 Three sources of evidence, cheapest first:
 
-1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header
-   (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a language's
-   REPL prompt (`>>> `, `iex(1)>`, `julia>`, `scala>`...), a document that parses as JSON, an
-   XML/PHP/HTML prologue. File trees, box drawings and network consoles get no language.
+1. **Certain cues** (`_shapes`) decide alone: a diff's shape (`_diffshape`), a shebang, a
+   diagram header (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `,
+   `PS C:\\>`), a language's REPL prompt (`>>> `, `iex(1)>`, `julia>`, `scala>`...), a
+   document that parses as JSON, an XML/PHP/HTML prologue. File trees, box drawings and
+   network consoles get no language.
 2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
    language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
@@ -28,11 +29,14 @@ of fold (`train_langid --settle-report`): overruling a sure model broke far more
 it fixed. A block gets no language when the evidence is thin (weak cues, magika unsure), unless
 the fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no
 cue.
+
+Then the prose, when the caller has it: a language it names among the model's close
+candidates (`_mentions`: "Here's the TypeScript version:"), a file it names (`_titles`).
+`decide_block` is the one decision, for the product and the evals' replays alike.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -40,9 +44,9 @@ from dataclasses import dataclass
 
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import STAGES
-from contextd.pipeline.artifacts._diffshape import is_diff
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
 from contextd.pipeline.artifacts._mentions import mentioned_language, named_languages
+from contextd.pipeline.artifacts._shapes import shape_answer
 from contextd.pipeline.artifacts._titles import named_file_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
@@ -134,14 +138,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_SHEBANG_RE = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*/)?([\w.+-]+)")
-_MERMAID_RE = re.compile(
-    r"^\s*(?:graph\s+(?:TD|TB|BT|RL|LR)\b|flowchart\b|sequenceDiagram\b|classDiagram\b"
-    r"|stateDiagram(?:-v2)?\b|erDiagram\b|gantt\b|pie\b|journey\b|gitGraph\b|mindmap\b"
-    r"|timeline\b|quadrantChart\b|C4Context\b)"
-)
-_DOT_RE = re.compile(r"^\s*(?:strict\s+)?(?:di)?graph\s+[\w\"]*\s*\{")
-_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>\n]*>)|\$|%)\s+\S", re.MULTILINE)
 # A lone line "program subcommand --option path": a command of a tool the cues do not know.
 _ONE_LINE_COMMAND_RE = re.compile(r"^[a-z][\w.-]*(?:\s+(?:--?[\w-]+(?:=\S+)?|[+\w./:@~-]+))+$")
 _ONE_LINE_COMMAND_SCORE = 2.0
@@ -149,29 +145,6 @@ _STOPWORDS = _words(
     """
     a an the of to and or in on for with is are be this that if you your
     """
-)
-_DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
-_DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
-# A language's own interactive prompt at the start of a line names the language: these are the
-# programs' prompts, not syntax, and on the ~52,000 labelled fences of the training trees they
-# fired on their own language only (`>>>`: 518 Python; `julia>`: 1,057 Julia REPL fences,
-# `iex>`: 392 Elixir, `scala>`: 34 Scala, `ghci>`/`Prelude>`: 3 Haskell and one exercism note).
-# Checked before the network-console rule, whose `name(mode)>` prompt they look like: an
-# `iex(1)>` session was read as a router's console and got no language.
-_REPL_PROMPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (language, re.compile(rf"^[ \t]*(?:{prompt})", re.MULTILINE))
-    for language, prompt in (
-        ("python", r">>>\s|In \[\d+\]:\s"),
-        ("elixir", r"iex(?:\(\d+\))?>\s"),
-        ("julia", r"julia>\s"),
-        ("scala", r"scala>\s"),
-        ("haskell", r"(?:ghci|Prelude(?:\s[\w.]+)*)>\s"),
-        ("ruby", r"irb\([^)\n]*\):\d+:\d+[>*]\s"),
-        ("clojure", r"(?:user|cljs\.user)=>\s"),
-        ("java", r"jshell>\s"),
-        ("sql", r"(?:sqlite|mysql|mariadb)>\s"),
-        ("sql", r"\w+=[#>]\s*(?i:select|insert|update|delete|create|alter|drop|with)\b"),  # psql
-    )
 )
 
 
@@ -245,7 +218,7 @@ def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
     shape or its cues alone decide; magika is asked (when `use_model`) only when the text
     model is not sure and the block is long enough."""
     sample = content[:SAMPLE_CHARS]
-    shape = _shape_answer(sample)
+    shape = shape_answer(sample)
     if shape is not None:
         return Evidence(content, shape, {}, [], {})
     scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
@@ -315,7 +288,7 @@ def replay_decision(
     evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
     evals/magika_only.py, which passes `magika_only` settings to choose them). The same
     `decide_block` decides, so the two cannot drift."""
-    shape = _shape_answer(content[:SAMPLE_CHARS])
+    shape = shape_answer(content[:SAMPLE_CHARS])
     evidence = Evidence(content, shape, scores, ranked, probabilities)
     return decide_block(evidence, magika_only=magika_only)
 
@@ -408,7 +381,7 @@ def magika_only_language(
     needed, veto = settings or (MAGIKA_ONLY_PROBABILITY, MAGIKA_ONLY_RIVAL_CUES)
     top = max(probabilities, key=lambda k: probabilities[k])
     known = langmodel.classes()
-    # a diff is named by its shape (`_certain`), which has already said no
+    # a diff is named by its shape (`_shapes`), which has already said no
     if top in known or top == "diff" or probabilities[top] < needed:
         return None
     rival = max((v for k, v in scores.items() if k in known), default=0.0)
@@ -454,81 +427,3 @@ def _own_score(language: str, scores: dict[str, float]) -> float:
     base = _SHARED_WITH.get(language)
     own = scores.get(language, 0.0)
     return own - scores.get(base, 0.0) if base else own
-
-
-def _shape_answer(sample: str) -> tuple[str | None] | None:
-    """`(answer,)` when the block's shape decides alone: a file tree, a box diagram or a
-    router's console is no programming language (`(None,)`; a router session must not become
-    a shell session), a certain cue names one (`_certain`); None when the text must be read."""
-    if _is_drawing(sample) or _is_console(sample):
-        return (None,)
-    certain = _certain(sample)
-    return (certain,) if certain is not None else None
-
-
-def _is_drawing(sample: str) -> bool:
-    lines = [line for line in sample.split("\n") if line.strip()]
-    drawn = sum(1 for line in lines if _DRAWING_RE.search(line))
-    return drawn >= 2 and drawn * 3 >= len(lines)
-
-
-def _is_console(sample: str) -> bool:
-    """A network device's console, and not a language's own REPL (`iex(1)>` looks the same)."""
-    return _is_device_session(sample) and _repl_language(sample) is None
-
-
-def _is_device_session(sample: str) -> bool:
-    """A network device's console: `Router#`, `Switch(config-if)#` prompts on most lines."""
-    lines = [line for line in sample.split("\n") if line.strip()]
-    prompted = sum(1 for line in lines if _DEVICE_PROMPT_RE.match(line))
-    return prompted >= 2 and prompted * 3 >= len(lines)
-
-
-def _repl_language(sample: str) -> str | None:
-    """The language whose interactive prompt starts a line of `sample`, if any."""
-    for language, prompt in _REPL_PROMPTS:
-        if prompt.search(sample):
-            return language
-    return None
-
-
-def _certain(sample: str) -> str | None:
-    stripped = sample.strip()
-    if not stripped:
-        return None
-    if is_diff(sample):  # before any cue: a patch's body is another language's code
-        return "diff"
-    first = stripped.split("\n", 1)[0].strip()
-    if first.startswith("#!"):
-        match = _SHEBANG_RE.match(first)
-        if match is not None:
-            program = re.sub(r"[\d.]+$", "", match.group(1))
-            language = canonical_language(program)
-            if language is not None:
-                return language
-    if _MERMAID_RE.match(first):
-        return "mermaid"
-    if first.lower().startswith("@startuml"):
-        return "plantuml"
-    if _DOT_RE.match(stripped):
-        return "dot"
-    if first.startswith("<?php"):
-        return "php"
-    if first.startswith("<?xml"):
-        return "xml"
-    if first.lower().startswith(("<!doctype html", "<html")):
-        return "html"
-    prompt = _PROMPT_RE.match(stripped)
-    if prompt is not None:  # a shell session that starts a REPL is still a shell session
-        return "powershell" if prompt.group("ps") else "bash"
-    repl = _repl_language(sample)
-    if repl is not None:
-        return repl
-    if stripped[:1] in "{[" and stripped[-1:] in "}]":
-        try:
-            json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            return "json"
-    return None
