@@ -68,6 +68,7 @@ from contextd.pipeline.artifacts import (
     langmodel,
     language_evidence,
 )
+from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
 from contextd.pipeline.artifacts._titles import named_file_language
 
 # Folders of Linguist's samples/ -> our canonical names (folders not listed are skipped).
@@ -246,6 +247,13 @@ def intro_of(before: str | None) -> str | None:
     after another fence, or at the document's start)."""
     lines = [line.strip() for line in (before or "").split("\n") if line.strip()]
     return lines[-1] if lines else None
+
+
+def context_of(before: str | None) -> str | None:
+    """The prose before a fence as `artifacts._context` passes it to the mention rule: the
+    stripped text since the previous block, its last `CONTEXT_CHARS` characters."""
+    text = (before or "").strip()
+    return text[-CONTEXT_CHARS:] if text else None
 
 
 def sidecar(pairs_path: Path) -> Path:
@@ -497,6 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         items = [item for item in items if item[0] == args.errors]
     pairs = [(g, b) for g, b, _ in items]
     intros = [intro_of(before) for _, _, before in items]
+    contexts = [context_of(before) for _, _, before in items]
     if args.save_pairs:  # to score another version of the code on the very same blocks
         args.save_pairs.write_text(json.dumps(pairs))
         if args.kind == "docs" and not args.load_pairs:  # the prose before each fence
@@ -510,16 +519,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("contextd", lambda bs: identify_languages(bs)),
     ]
     if args.with_context:  # the block-only run stays beside it, on the same blocks
-        systems.insert(0, ("contextd+context", lambda bs: identify_languages(bs, intros=intros)))
+        systems.insert(
+            0,
+            (
+                "contextd+context",
+                lambda bs: identify_languages(bs, intros=intros, contexts=contexts),
+            ),
+        )
     if not args.no_baselines:
         systems.append(("magika alone", lambda bs: [magika_alone(b) for b in bs]))
         systems.append(("pygments guess_lexer", lambda bs: [pygments_language(b) for b in bs]))
     results = [score(name, predict, pairs) for name, predict in systems]
     predicted = [result.pop("predicted") for result in results]
     if args.errors:
-        for (gold, block), intro in zip(pairs, intros, strict=True):
+        for (gold, block), intro, context in zip(pairs, intros, contexts, strict=True):
             given = (
-                identify_languages([block], intros=[intro])
+                identify_languages([block], intros=[intro], contexts=[context])
                 if args.with_context
                 else identify_languages([block])
             )

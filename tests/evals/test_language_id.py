@@ -219,11 +219,15 @@ def test_save_pairs_writes_an_aligned_sidecar_read_by_with_context(
         assert language == "json" or before.startswith("# page ")
     capsys.readouterr()
     seen: list[list[str | None] | None] = []
+    seen_contexts: list[list[str | None] | None] = []
 
     def python_if_introduced(
-        blocks: Sequence[str], intros: Sequence[str | None] | None = None
+        blocks: Sequence[str],
+        intros: Sequence[str | None] | None = None,
+        contexts: Sequence[str | None] | None = None,
     ) -> list[str | None]:
         seen.append(None if intros is None else list(intros))
+        seen_contexts.append(None if contexts is None else list(contexts))
         if intros is None:
             return ["python"] * len(blocks)
         return ["python" if intro else "json" for intro in intros]
@@ -235,6 +239,8 @@ def test_save_pairs_writes_an_aligned_sidecar_read_by_with_context(
     out = capsys.readouterr().out
     assert status == 0
     assert seen == [[language_id.intro_of(b) for b in befores], None]  # context, block-only
+    # the mention rule reads the prose as the pipeline passes it: stripped, its last characters
+    assert seen_contexts == [[language_id.context_of(b) for b in befores], None]
     assert "contextd+context: accuracy 1.0" in out and "contextd: accuracy 0.6" in out
     assert "has an intro 12" in out and "answer changed by context 8" in out
     assert "changed: now right 8" in out
