@@ -133,7 +133,7 @@ MAX_FILE_BYTES = 120_000  # larger files are vendored test frameworks or generat
 # Prose and tables, not code. (Configuration files are kept: YAML, TOML and INI had 30 to 80
 # blocks without them, and the lowest out-of-fold accuracy of the tuning data.)
 _SKIP = frozenset({"markdown", "text", "csv"})
-# Answered by their shape before the model is asked (`_langid._certain`); the fences of the
+# Answered by their shape before the model is asked (`_shapes._certain`); the fences of the
 # documentation trees would otherwise make them classes of a few dozen blocks.
 _SHAPED = frozenset({"diff", "mermaid", "plantuml", "dot"})
 # A `.h` file is C, C++ or Objective-C (and `.m` MATLAB or Objective-C): the tree tells.

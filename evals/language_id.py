@@ -30,6 +30,18 @@ figure is seen), and `--load-pairs P.json` scores saved pairs with the `identify
 whatever `PYTHONPATH` gives (`evals/score_heldout.sh CHECKOUT DIR` does it for the four
 held-out sets).
 
+What a user gets also depends on the prose before a fence: the pipeline reads a file named in
+the line that introduces a block (`identify_languages(contents, intros=...)`). So for the
+documentation sets (`--kind docs`) `--save-pairs P.json` also writes a sidecar
+`P.before.json`, aligned with the pairs: for each block, the document text between the end of
+the previous fence (or the document's start) and its opening line, at most its last 600
+characters. The pairs file stays as it was (its sha256 can still be checked). `--load-pairs
+P.json --with-context` reads the sidecar and gives each block the intro the pipeline would
+(`intro_of`: the last non-blank line of that text), scores the block-only run beside it on the
+same blocks, and prints how many blocks have an intro, name a file or a language, and changed
+(`context_counts`). Rosetta's pieces get no sidecar: they are cut out of whole programs, and
+its wiki headers name the language, no realistic context.
+
 Languages are compared after `canonical_language` and the folding below (JSX is JavaScript,
 Racket is Scheme...). Only languages with at least `--min-blocks` blocks are reported; the
 overall figure is the mean over blocks, with at most `--per-language` blocks per language so
@@ -56,6 +68,8 @@ from contextd.pipeline.artifacts import (
     langmodel,
     language_evidence,
 )
+from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
+from contextd.pipeline.artifacts._titles import named_file_language
 
 # Folders of Linguist's samples/ -> our canonical names (folders not listed are skipped).
 LINGUIST: dict[str, str] = {
@@ -129,11 +143,20 @@ FOLD = {
     "fish": "bash",
 }
 _NOT_CODE = frozenset({"text", "markdown", "csv"})
+# Words of an intro read as a language's name (`context_counts`): letters, digits, + # - .
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
+# Aliases that are also common English words in prose: not read as a language's name, in any
+# case ("Make sure..."); "go", "c" and "r" are not read in lower case only ("Go", "C" are).
+_PROSE_WORDS = frozenset({"make", "console", "terminal", "output", "text", "env", "d"})
 _FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 _COMMENT_RE = re.compile(r"^\s*(?:#|//|--|;|%|/\*|\*|<!--|\"\"\"|'|!|rem\b|REM\b)")
 _MAX_LINES = 40
 _MIN_LINES = 5
 _DOC_MAX_LINES = 60
+_BEFORE_CHARS = 600  # of the prose before a fence, kept in the sidecar (`--save-pairs`)
+
+# (gold language, block, text before its fence or None where the corpus has no documents)
+Item = tuple[str, str, str | None]
 
 
 def fold(language: str | None) -> str | None:
@@ -165,22 +188,45 @@ def fenced_files(root: Path, recursive: bool) -> Iterator[tuple[str, str, str]]:
     translations, which repeat the same code, in subfolders). Files come in an order fixed by
     a hash of their name, so a per-language cap takes a spread of documents.
     """
+    for language, name, body, _before in labelled_fences(root, recursive):
+        yield language, name, body
+
+
+def labelled_fences(root: Path, recursive: bool) -> Iterator[tuple[str, str, str, str]]:
+    """`fenced_files` with, for each fence, the prose before it (`fences_with_before`)."""
     paths = root.rglob("*.md") if recursive else root.glob("*.md")
     for path in sorted(paths, key=lambda p: hashlib.sha256(str(p).encode()).hexdigest()):
         text = path.read_text(encoding="utf-8", errors="replace")
-        for line, info, body in fences(text):
+        for line, info, body, before in fences_with_before(text):
             info = info.strip("{}.")
             if info.startswith("codebyte/"):  # Codecademy's runnable blocks: codebyte/python
                 info = info.removeprefix("codebyte/")
             language = fold(info or None)
             if language is not None:
-                yield language, f"{path.name}:{line}", body
+                yield language, f"{path.name}:{line}", body, before
 
 
 def fences(text: str) -> Iterator[tuple[int, str, str]]:
     """(line number of the opening fence, its info string, the body) of each fenced block of a
     Markdown text; an unclosed fence runs to the end. Callers fold the info string their way."""
+    for start, _end, info, body in _fence_spans(text.splitlines()):
+        yield start + 1, info, body
+
+
+def fences_with_before(text: str) -> Iterator[tuple[int, str, str, str]]:
+    """`fences`, each with the text a reader sees before it: the lines between the end of the
+    previous fence (or the document's start) and its opening line, the last 600 characters at
+    most (front matter, headings and HTML comments included, as written)."""
     lines = text.splitlines()
+    previous = 0
+    for start, end, info, body in _fence_spans(lines):
+        yield start + 1, info, body, "\n".join(lines[previous:start])[-_BEFORE_CHARS:]
+        previous = end + 1
+
+
+def _fence_spans(lines: Sequence[str]) -> Iterator[tuple[int, int, str, str]]:
+    """The one fence walker: (index of the opening line, index of the closing line or the
+    line count when unclosed, info string, body) of each fenced block."""
     index = 0
     while index < len(lines):
         match = _FENCE_RE.match(lines[index])
@@ -191,8 +237,28 @@ def fences(text: str) -> Iterator[tuple[int, str, str]]:
         end = index + 1
         while end < len(lines) and not lines[end].startswith(fence):
             end += 1
-        yield index + 1, match.group("info"), "\n".join(lines[index + 1 : end])
+        yield index, end, match.group("info"), "\n".join(lines[index + 1 : end])
         index = end + 1
+
+
+def intro_of(before: str | None) -> str | None:
+    """The line that introduces a fence, taken as `artifacts._candidates` takes it: the last
+    non-blank line of the prose before it, stripped; None when there is none (a fence right
+    after another fence, or at the document's start)."""
+    lines = [line.strip() for line in (before or "").split("\n") if line.strip()]
+    return lines[-1] if lines else None
+
+
+def context_of(before: str | None) -> str | None:
+    """The prose before a fence as `artifacts._context` passes it to the mention rule: the
+    stripped text since the previous block, its last `CONTEXT_CHARS` characters."""
+    text = (before or "").strip()
+    return text[-CONTEXT_CHARS:] if text else None
+
+
+def sidecar(pairs_path: Path) -> Path:
+    """Where the prose before each block of a pairs file is kept: P.json -> P.before.json."""
+    return pairs_path.with_name(pairs_path.name.removesuffix(".json") + ".before.json")
 
 
 def whole_blocks(text: str) -> list[str]:
@@ -244,17 +310,20 @@ def blocks(name: str, text: str, limit: int) -> list[str]:
 
 def load(
     kind: str, corpus: Path, per_file: int, per_language: int, recursive: bool = False
-) -> list[tuple[str, str]]:
-    """(gold language, block) pairs, at most `per_language` per language."""
-    files = (
-        linguist_files(corpus)
+) -> list[Item]:
+    """(gold language, block, text before it) items, at most `per_language` per language.
+
+    The text before is the document's prose before the fence for `docs` (a whole fence is one
+    block) and None for the other kinds (a cut piece of code has no introduction)."""
+    files: Iterator[tuple[str, str, str, str | None]] = (
+        ((language, name, text, None) for language, name, text in linguist_files(corpus))
         if kind == "linguist"
-        else fenced_files(corpus, recursive or kind == "docs")
+        else labelled_fences(corpus, recursive or kind == "docs")
     )
     taken: Counter[str] = Counter()
     per_document: Counter[str] = Counter()
-    pairs: list[tuple[str, str]] = []
-    for language, name, text in files:
+    pairs: list[Item] = []
+    for language, name, text, before in files:
         if taken[language] >= per_language:
             continue
         if kind == "docs":  # whole fences, at most `per_file` from one document
@@ -267,22 +336,23 @@ def load(
             per_document[document] += len(found)
         else:
             found = blocks(name, text, per_file)
+            before = None
         for block in found:
             if taken[language] >= per_language:
                 break
             taken[language] += 1
-            pairs.append((language, block))
+            pairs.append((language, block, before))
     return pairs
 
 
-def capped(pairs: list[tuple[str, str]], per_language: int) -> list[tuple[str, str]]:
-    """The first `per_language` pairs of each language, in order."""
+def capped(pairs: list[Item], per_language: int) -> list[Item]:
+    """The first `per_language` items of each language, in order."""
     taken: Counter[str] = Counter()
     out = []
-    for language, block in pairs:
-        taken[language] += 1
-        if taken[language] <= per_language:
-            out.append((language, block))
+    for item in pairs:
+        taken[item[0]] += 1
+        if taken[item[0]] <= per_language:
+            out.append(item)
     return out
 
 
@@ -316,7 +386,66 @@ def score(
         "per_language": {k: v for k, v in sorted(per.items())},
         "confusion": {k: dict(v.most_common(4)) for k, v in confusion.items()},
         "seconds": round(seconds, 1),
+        "predicted": predicted,  # for `context_counts`; dropped before printing
     }
+
+
+def context_counts(
+    pairs: Sequence[tuple[str, str]],
+    intros: Sequence[str | None],
+    with_context: Sequence[str | None],
+    block_only: Sequence[str | None],
+) -> Counter[str]:
+    """How much the prose before the fences can give, and what it gave.
+
+    Per block: does it have an intro at all; does the intro name a file
+    (`named_file_language` with an empty block, so only the intro counts) and is that file of
+    the block's language; does the block's own first line name a file (the pipeline reads it
+    too when intros are given); does the intro name a language by its name: a word
+    (`_WORD_RE`) that `fold` maps to a language, English words among the aliases not counted
+    (`_PROSE_WORDS`; "go", "c", "r" in lower case); and how the answer changed from the
+    block-only run.
+    """
+    counts: Counter[str] = Counter()
+    for (gold, block), intro, given, plain in zip(
+        pairs, intros, with_context, block_only, strict=True
+    ):
+        counts["blocks"] += 1
+        first = named_file_language(block, None)
+        if first is not None:
+            counts["first line names a file"] += 1
+            counts["first line names a file of the block's language"] += fold(first) == gold
+        if given != plain:
+            counts["answer changed by context"] += 1
+            counts["changed: now right"] += given == gold
+            counts["changed: was right"] += plain == gold
+            counts["changed by the first line" if first else "changed by the intro"] += 1
+            counts[f"changed {gold}: {plain or 'none'} -> {given or 'none'}"] += 1
+        if intro is None:
+            continue
+        counts["has an intro"] += 1
+        named = named_file_language("", intro)
+        if named is not None:
+            counts["intro names a file"] += 1
+            counts["intro names a file of the block's language"] += fold(named) == gold
+            counts["intro names a file of the block's language, block-only wrong"] += (
+                fold(named) == gold != plain
+            )
+        languages = set()
+        for word in _WORD_RE.findall(intro):
+            if word.lower() in _PROSE_WORDS or word in ("go", "c", "r"):
+                continue
+            language = fold(canonical_language(word))
+            if language is not None and language != "text":
+                languages.add(language)
+        if languages:
+            counts["intro names a language"] += 1
+            counts["intro names the block's language"] += gold in languages
+            counts["intro names the block's language and no other"] += languages == {gold}
+            counts["intro names the block's language, block-only wrong"] += gold in languages and (
+                plain != gold
+            )
+    return counts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -341,28 +470,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-score", action="store_true", help="only cut (and --save-pairs): fix a set unseen"
     )
     parser.add_argument("--errors", metavar="LANG", help="print the misread blocks of LANG")
+    parser.add_argument(
+        "--with-context",
+        action="store_true",
+        help="--load-pairs: give each block its intro, read from the sidecar P.before.json",
+    )
     args = parser.parse_args(argv)
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
     per_source = args.per_source or args.per_language
-    pairs = [
-        pair
+    if args.with_context and not args.load_pairs:
+        parser.error("--with-context reads the sidecar of --load-pairs")
+    items = [
+        item
         for corpus in ([] if args.load_pairs else args.corpus)
-        for pair in load(args.kind, corpus, per_file, per_source, args.recursive)
+        for item in load(args.kind, corpus, per_file, per_source, args.recursive)
     ]
-    pairs = capped(pairs, args.per_language)  # the cap holds over all the corpora together
+    items = capped(items, args.per_language)  # the cap holds over all the corpora together
     if args.load_pairs:
-        pairs = [(g, b) for g, b in json.loads(args.load_pairs.read_text())]
-    counts = Counter(language for language, _ in pairs)
-    pairs = [(g, b) for g, b in pairs if counts[g] >= args.min_blocks]
+        loaded = json.loads(args.load_pairs.read_text())
+        befores: list[str | None] = [None] * len(loaded)
+        if args.with_context:
+            befores = json.loads(sidecar(args.load_pairs).read_text())
+            if len(befores) != len(loaded):
+                parser.error(f"{sidecar(args.load_pairs)} is not aligned with its pairs")
+        items = [(g, b, before) for (g, b), before in zip(loaded, befores, strict=True)]
+    counts = Counter(item[0] for item in items)
+    items = [item for item in items if counts[item[0]] >= args.min_blocks]
     if not args.all_languages:  # languages contextd cannot name at all are not its errors
         named = langmodel.named_languages()
-        skipped = sorted({g for g, _ in pairs if g not in named})
-        pairs = [(g, b) for g, b in pairs if g in named]
+        skipped = sorted({item[0] for item in items if item[0] not in named})
+        items = [item for item in items if item[0] in named]
         print(f"skipped (contextd names no such language): {', '.join(skipped) or '-'}")
     if args.errors:
-        pairs = [(g, b) for g, b in pairs if g == args.errors]
+        items = [item for item in items if item[0] == args.errors]
+    pairs = [(g, b) for g, b, _ in items]
+    intros = [intro_of(before) for _, _, before in items]
+    contexts = [context_of(before) for _, _, before in items]
     if args.save_pairs:  # to score another version of the code on the very same blocks
         args.save_pairs.write_text(json.dumps(pairs))
+        if args.kind == "docs" and not args.load_pairs:  # the prose before each fence
+            sidecar(args.save_pairs).write_text(json.dumps([before for _, _, before in items]))
     if args.no_score:  # the counts only: a new held-out set is fixed before any score
         counts = Counter(language for language, _ in pairs)
         print(f"{len(pairs)} blocks, {len(counts)} languages")
@@ -371,19 +518,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     systems: list[tuple[str, Callable[[Sequence[str]], list[str | None]]]] = [
         ("contextd", lambda bs: identify_languages(bs)),
     ]
+    if args.with_context:  # the block-only run stays beside it, on the same blocks
+        systems.insert(
+            0,
+            (
+                "contextd+context",
+                lambda bs: identify_languages(bs, intros=intros, contexts=contexts),
+            ),
+        )
     if not args.no_baselines:
         systems.append(("magika alone", lambda bs: [magika_alone(b) for b in bs]))
         systems.append(("pygments guess_lexer", lambda bs: [pygments_language(b) for b in bs]))
     results = [score(name, predict, pairs) for name, predict in systems]
+    predicted = [result.pop("predicted") for result in results]
     if args.errors:
-        for gold, block in pairs:
-            guess = fold(identify_languages([block])[0])
+        for (gold, block), intro, context in zip(pairs, intros, contexts, strict=True):
+            given = (
+                identify_languages([block], intros=[intro], contexts=[context])
+                if args.with_context
+                else identify_languages([block])
+            )
+            guess = fold(given[0])
             if guess != gold:
                 print(f"--- {gold} -> {guess}\n{block}\n")
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
     report(args.kind, pairs, results)
+    if args.with_context:
+        assert isinstance(predicted[0], list) and isinstance(predicted[1], list)
+        counts = context_counts(pairs, intros, predicted[0], predicted[1])
+        print("context: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
 

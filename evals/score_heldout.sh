@@ -4,6 +4,7 @@
 #   evals/score_heldout.sh CHECKOUT PAIRS_DIR        # PAIRS_DIR holds docs/fresh/fresh2/rosetta.json
 #   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
 #   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
+#   CONTEXT=1 evals/score_heldout.sh ...             # with the intro of each block (below)
 #   PYTHON=..., EVAL=path/to/language_id.py          # defaults: this checkout's .venv, the eval beside
 #
 # Why: held-out figures mean something only when two versions of the code are scored on the
@@ -12,6 +13,10 @@
 # scores CHECKOUT/src's `identify_languages` on each file present (docs, fresh, fresh2,
 # rosetta), with one language_id.py for every checkout, so each is measured by the same eval
 # code. Each run is a look at held-out data: choose nothing on it.
+#
+# CONTEXT=1 scores what a user gets: each block with the line of prose that introduces it
+# (`language_id.py --with-context`, read from SET.before.json beside SET.json). Rosetta has no
+# such sidecar (its wiki headers name the language): it is scored block-only, said so.
 set -euo pipefail
 
 if [[ $# -lt 2 || ! -d "$1/src/contextd" || ! -d "$2" ]]; then
@@ -32,14 +37,22 @@ echo "pairs: $pairs_dir; eval: $eval_script; load: $(cut -d' ' -f1-3 /proc/loada
 for set in docs fresh fresh2 rosetta; do
   pairs=$pairs_dir/$set.json
   [[ -f $pairs ]] || { echo "$set: no $pairs" >&2; continue; }
+  context=()
+  if [[ -n ${CONTEXT:-} ]]; then
+    if [[ -f $pairs_dir/$set.before.json ]]; then
+      context=(--with-context)
+    else
+      echo "$set: no $set.before.json, scored without context" >&2
+    fi
+  fi
   if [[ -n ${VERBOSE:-} ]]; then
     echo "== $set"
     PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
-      --load-pairs "$pairs" $baselines
+      --load-pairs "$pairs" $baselines "${context[@]}"
     continue
   fi
   PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
-    --load-pairs "$pairs" $baselines --json |
+    --load-pairs "$pairs" $baselines "${context[@]}" --json |
     "$python" -c '
 import json, sys
 name = sys.argv[1]

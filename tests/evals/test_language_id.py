@@ -147,3 +147,161 @@ def test_score_heldout_refuses_bad_arguments(tmp_path: Path, args: list[str]) ->
     )
     assert done.returncode == 2
     assert "usage" in done.stderr
+
+
+DOCUMENT = """---
+title: notes
+---
+# Setup
+
+Put this in `app.py`:
+
+```python
+print(1)
+```
+```json
+{"a": 1}
+```
+Then run it:
+   
+~~~bash
+python app.py
+~~~
+"""
+
+
+def test_the_prose_before_each_fence_and_its_intro() -> None:
+    language_id = _language_id()
+    found = list(language_id.fences_with_before(DOCUMENT))
+    assert [(line, info, body) for line, info, body, _ in found] == list(
+        language_id.fences(DOCUMENT)
+    )
+    befores = [before for *_, before in found]
+    assert befores == [
+        "---\ntitle: notes\n---\n# Setup\n\nPut this in `app.py`:\n",
+        "",  # right after another fence: no prose of its own
+        "Then run it:\n   ",
+    ]
+    assert [language_id.intro_of(b) for b in befores] == [
+        "Put this in `app.py`:",
+        None,
+        "Then run it:",
+    ]
+    long = "word " * 300 + "\nSave it as `main.go`:\n```go\npackage main\n```\n"
+    ((_, _, _, before),) = language_id.fences_with_before(long)
+    assert len(before) == 600 and before.endswith("`main.go`:")
+    assert language_id.intro_of(before) == "Save it as `main.go`:"
+    assert language_id.intro_of(None) is None
+
+
+def test_save_pairs_writes_an_aligned_sidecar_read_by_with_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    language_id = _language_id()
+    docs = _corpus(tmp_path)
+    pairs_path = tmp_path / "docs.json"
+    cut = ["--per-file", "3", "--per-source", "15", "--per-language", "40"]
+    status = language_id.main(
+        [
+            *("--kind", "docs", *cut, "--corpus"),
+            *(str(p) for p in sorted(docs.iterdir())),
+            *("--save-pairs", str(pairs_path), "--no-baselines", "--no-score"),
+        ]
+    )
+    assert status == 0
+    pairs = json.loads(pairs_path.read_text())
+    befores = json.loads((tmp_path / "docs.before.json").read_text())
+    assert len(befores) == len(pairs) == 20
+    for (language, _), before in zip(pairs, befores, strict=True):
+        # each page: a heading, then a Python fence, then a JSON fence right after it
+        expected = None if language == "json" else before.strip()
+        assert language_id.intro_of(before) == expected
+        assert language == "json" or before.startswith("# page ")
+    capsys.readouterr()
+    seen: list[list[str | None] | None] = []
+    seen_contexts: list[list[str | None] | None] = []
+
+    def python_if_introduced(
+        blocks: Sequence[str],
+        intros: Sequence[str | None] | None = None,
+        contexts: Sequence[str | None] | None = None,
+    ) -> list[str | None]:
+        seen.append(None if intros is None else list(intros))
+        seen_contexts.append(None if contexts is None else list(contexts))
+        if intros is None:
+            return ["python"] * len(blocks)
+        return ["python" if intro else "json" for intro in intros]
+
+    monkeypatch.setattr(language_id, "identify_languages", python_if_introduced)
+    status = language_id.main(
+        ["--kind", "docs", "--load-pairs", str(pairs_path), "--no-baselines", "--with-context"]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert seen == [[language_id.intro_of(b) for b in befores], None]  # context, block-only
+    # the mention rule reads the prose as the pipeline passes it: stripped, its last characters
+    assert seen_contexts == [[language_id.context_of(b) for b in befores], None]
+    assert "contextd+context: accuracy 1.0" in out and "contextd: accuracy 0.6" in out
+    assert "has an intro 12" in out and "answer changed by context 8" in out
+    assert "changed: now right 8" in out
+
+
+def test_cut_code_gets_no_sidecar_and_context_needs_one(tmp_path: Path) -> None:
+    language_id = _language_id()
+    for index in range(8):
+        body = "\n".join(f"print({index}, {n})" for n in range(6))
+        (tmp_path / f"task{index}.md").write_text(
+            f"=={{{{header|Python}}}}==\n```python\n{body}\n```\n"
+        )
+    pairs_path = tmp_path / "out" / "rosetta.json"
+    pairs_path.parent.mkdir()
+    argv = ["--kind", "fences", "--corpus", str(tmp_path), "--per-file", "1"]
+    assert language_id.main([*argv, "--save-pairs", str(pairs_path), "--no-score"]) == 0
+    assert sorted(p.name for p in pairs_path.parent.iterdir()) == ["rosetta.json"]
+    with pytest.raises(FileNotFoundError):
+        language_id.main(["--kind", "docs", "--load-pairs", str(pairs_path), "--with-context"])
+
+
+def test_score_heldout_with_context_scores_both_and_says_which_set_has_none(
+    tmp_path: Path,
+) -> None:
+    pairs = [("python", PY_BLOCK.format(n=n)) for n in range(8)]
+    (tmp_path / "docs.json").write_text(json.dumps(pairs))
+    (tmp_path / "docs.before.json").write_text(json.dumps(["Save it as `run.py`:\n"] * 8))
+    (tmp_path / "rosetta.json").write_text(json.dumps(pairs))
+    done = subprocess.run(
+        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable, "CONTEXT": "1"},
+        check=True,
+    )
+    systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
+    assert systems == [["docs", "contextd+context"], ["docs", "contextd"], ["rosetta", "contextd"]]
+    assert "rosetta: no rosetta.before.json, scored without context" in done.stderr
+
+
+def test_context_counts_say_what_the_intros_offer() -> None:
+    language_id = _language_id()
+    pairs = [
+        ("python", "x = 1\ny = 2\nprint(x)"),
+        ("r", "d <- read.csv('data.csv')\nsummary(d)\nplot(d)"),
+        ("go", "package main\nfunc main() {}\n// end"),
+        ("json", '{\n"a": 1\n}'),
+    ]
+    intros = [
+        "Save this Python code as `app.py`:",
+        "Read `data.csv`:",
+        "Let's go on: make sure it builds.",  # English words, no language named
+        None,
+    ]
+    counts = language_id.context_counts(
+        pairs, intros, ["python", None, "go", "json"], ["python", "r", "go", "json"]
+    )
+    assert counts["blocks"] == 4 and counts["has an intro"] == 3
+    assert counts["intro names a file"] == 2  # app.py, data.csv
+    assert counts["intro names a file of the block's language"] == 1
+    assert counts["intro names a language"] == 1
+    assert counts["intro names the block's language and no other"] == 1
+    assert counts["answer changed by context"] == 1 and counts["changed: was right"] == 1
+    assert counts["changed r: r -> none"] == 1

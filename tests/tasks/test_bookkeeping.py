@@ -233,7 +233,32 @@ def test_a_claim_hook_that_fails_leaves_the_claim_and_the_handler_begins_alone(
         assert [tuple(row) for row in jobs] == [(JobStatus.SUCCEEDED, 1)]
 
 
-def test_a_run_given_up_after_its_last_attempt_fails_visibly_and_queues_the_embedding(
+def _given_up(runtime: Runtime, source_id: str, *, chunk_vector: bytes | str | None) -> None:
+    """Claim and begin the source's run, leave a chunk (with `chunk_vector`, or none when it is
+    "no chunk"), then give the job up as a worker does when the lease lapsed on its last try."""
+    with runtime.db.session() as session:
+        job = queue.claim(session, "worker-a", 60)
+    assert job is not None and job.source_id == source_id
+    with runtime.db.session() as session:
+        assert process_source.begin_on_claim(session, job) is not None
+    if chunk_vector != "no chunk":
+        with runtime.db.session() as session:
+            space_id = session.get_one(Source, source_id).space_id
+            session.add(
+                Chunk(
+                    space_id=space_id,
+                    source_id=source_id,
+                    kind="turn",
+                    text="written before the run died",
+                    embedding=chunk_vector,
+                )
+            )
+    with runtime.db.session() as session:  # the worker died: the lease lapsed on the last try
+        process_source.fail_exhausted(session, job, "lease lapsed")
+    assert status(runtime, source_id) == SourceStatus.FAILED
+
+
+def test_a_run_given_up_after_writing_chunks_fails_visibly_and_queues_their_embedding(
     runtime: Runtime, backend: str
 ) -> None:
     """A small source's run that died after writing its chunks (no embedding job of their own):
@@ -241,12 +266,17 @@ def test_a_run_given_up_after_its_last_attempt_fails_visibly_and_queues_the_embe
     if backend == "procrastinate":
         pytest.skip("`fail_exhausted` is shared; the jobs table is the database engine's")
     source_id = new_source(runtime, turns=4)
-    with runtime.db.session() as session:
-        job = queue.claim(session, "worker-a", 60)
-    assert job is not None and job.source_id == source_id
-    with runtime.db.session() as session:
-        assert process_source.begin_on_claim(session, job) is not None
-    with runtime.db.session() as session:  # the worker died: the lease lapsed on the last try
-        process_source.fail_exhausted(session, job, "lease lapsed")
-    assert status(runtime, source_id) == SourceStatus.FAILED
+    _given_up(runtime, source_id, chunk_vector=None)
     assert embedding_jobs(runtime, source_id) == 1
+
+
+@pytest.mark.parametrize("chunk_vector", ["no chunk", b"\x00" * 8], ids=["none", "embedded"])
+def test_a_run_given_up_with_nothing_left_to_embed_queues_no_embedding(
+    runtime: Runtime, backend: str, chunk_vector: bytes | str
+) -> None:
+    """No chunk written yet, or every chunk with its vector: no job that would find nothing."""
+    if backend == "procrastinate":
+        pytest.skip("`fail_exhausted` is shared; the jobs table is the database engine's")
+    source_id = new_source(runtime, turns=4)
+    _given_up(runtime, source_id, chunk_vector=chunk_vector)
+    assert embedding_jobs(runtime, source_id) == 0

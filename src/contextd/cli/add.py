@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from contextd.cli.chat_exports import load_export, sniff_export
 from contextd.cli.common import (
     JsonOpt,
     KeyOpt,
@@ -27,7 +28,7 @@ from contextd.cli.common import (
     resolve_space,
     session,
 )
-from contextd.cli.importer import load_export, run_import, sniff_export
+from contextd.cli.importer import run_import
 from contextd.cli.waiting import finish
 from contextd.client import (
     Source,

@@ -118,6 +118,20 @@ def enqueue_embedding(session: Session, source_id: str) -> None:
     queue.enqueue(session, queue.EMBED_CHUNKS, source_id=source_id, max_attempts=5, once=True)
 
 
+def enqueue_embedding_if_missing(session: Session, source_id: str) -> bool:
+    """Queue the source's embedding job if one of its chunks has no vector yet; True if queued.
+
+    For the safety net of a run given up without knowing how far it got: queueing always
+    would leave a job per failed source that only finds nothing to do."""
+    missing = session.scalar(
+        select(Chunk.id).where(Chunk.source_id == source_id, Chunk.embedding.is_(None)).limit(1)
+    )
+    if missing is None:
+        return False
+    enqueue_embedding(session, source_id)
+    return True
+
+
 def _stale(model: str) -> ColumnElement[bool]:
     return or_(Chunk.embedding.is_(None), Chunk.embedding_model != model)
 

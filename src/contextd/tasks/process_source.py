@@ -25,7 +25,7 @@ from contextd.pipeline.snapshot import source_tokens
 from contextd.pipeline.toolcalls import complete_calls
 from contextd.pipeline.types import Fetched, PipelineError, content_hash
 from contextd.search import foreground
-from contextd.search.index import embed_pending, enqueue_embedding
+from contextd.search.index import embed_pending, enqueue_embedding, enqueue_embedding_if_missing
 from contextd.services import artifacts as artifact_store
 from contextd.services.sources import enqueue_postback
 from contextd.store.tables import Source, utcnow
@@ -239,9 +239,9 @@ def fail_exhausted(session: Session, job: ClaimedJob, error: str) -> None:
     if source is None:
         return
     # A small source's chunks have no embedding job of their own (the run embeds them inline at
-    # its end), and this run may have died after writing them, or after COMPLETED: queue one.
-    # It finds nothing to do when every chunk has its vector.
-    enqueue_embedding(session, source.id)
+    # its end), and this run may have died after writing them, or after COMPLETED: queue one
+    # if a chunk is left without its vector.
+    enqueue_embedding_if_missing(session, source.id)
     if source.revision != job.payload.get("revision"):
         return
     if source.status not in IN_PROGRESS:

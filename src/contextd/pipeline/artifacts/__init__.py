@@ -10,14 +10,20 @@ fits its weights on `language_evidence` and chooses the margins of `settle` (`OW
 when an answer without a cue of its own gives way) out of fold; `replay_decision` lets
 `evals/langid_errors.py` replay the whole decision on out-of-fold probabilities, and
 `magika_only_language` / `magika_label_language` let `evals/magika_only.py` choose when magika's
-answer stands for a language the fitted model cannot name. Everything
-else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_patch`,
-`_prose_shapes`, `_sessions`, `_titles`, `_unfenced_weights`) is private to this package.
+answer stands for a language the fitted model cannot name; `gather_evidence` / `decide_block`
+(the one decision, on evidence gathered once) and `mention_reach` let
+`evals/langid_context.py` choose the mention rule's reach and margin. Everything else here
+(`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_mentions`, `_patch`,
+`_prose_shapes`, `_sessions`, `_shapes`, `_titles`, `_unfenced_weights`) is private to this
+package.
 """
 
 from contextd.pipeline.artifacts import langmodel, unfenced
 from contextd.pipeline.artifacts._langid import (
     OWN_CUE_MARGIN,
+    Evidence,
+    decide_block,
+    gather_evidence,
     identify_language,
     identify_languages,
     language_evidence,
@@ -33,6 +39,7 @@ from contextd.pipeline.artifacts._languages import (
     language_for_filename,
     parse_fence_label,
 )
+from contextd.pipeline.artifacts._mentions import reach as mention_reach
 from contextd.pipeline.artifacts.agent import (
     PATH_KEY_PREFIX,
     extract_agent_artifacts,
@@ -46,12 +53,15 @@ __all__ = [
     "MAX_MODEL_CALLS",
     "OWN_CUE_MARGIN",
     "PATH_KEY_PREFIX",
+    "Evidence",
     "FenceLabel",
     "canonical_language",
+    "decide_block",
     "extract_agent_artifacts",
     "extract_artifacts",
     "file_language",
     "find_code_spans",
+    "gather_evidence",
     "identify_language",
     "identify_languages",
     "is_read_only",
@@ -61,6 +71,7 @@ __all__ = [
     "load_models",
     "magika_label_language",
     "magika_only_language",
+    "mention_reach",
     "parse_fence_label",
     "replay_decision",
     "settle",

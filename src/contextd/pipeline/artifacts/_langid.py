@@ -1,11 +1,12 @@
-"""Name the language of a piece of code from its text alone (no fence label).
+"""Name the language of a piece of code from its text (no fence label), and the prose before it.
 
 Three sources of evidence, cheapest first:
 
-1. **Certain cues** decide alone: a diff's shape (`_diffshape`), a shebang, a diagram header
-   (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `, `PS C:\\>`), a language's
-   REPL prompt (`>>> `, `iex(1)>`, `julia>`, `scala>`...), a document that parses as JSON, an
-   XML/PHP/HTML prologue. File trees, box drawings and network consoles get no language.
+1. **Certain cues** (`_shapes`) decide alone: a diff's shape (`_diffshape`), a shebang, a
+   diagram header (`graph TD`, `@startuml`, `digraph {`), a shell prompt (`$ `,
+   `PS C:\\>`), a language's REPL prompt (`>>> `, `iex(1)>`, `julia>`, `scala>`...), a
+   document that parses as JSON, an XML/PHP/HTML prologue. File trees, box drawings and
+   network consoles get no language.
 2. **Weighted syntax cues** (`_cues`): about 170 regular expressions, each tied to one
    language with a weight (`def f(...):` for Python, `(define (` for Scheme, `std::` for C++).
 3. **magika**, Google's file-type model (it ships its ONNX model in the wheel and runs offline);
@@ -28,19 +29,24 @@ of fold (`train_langid --settle-report`): overruling a sure model broke far more
 it fixed. A block gets no language when the evidence is thin (weak cues, magika unsure), unless
 the fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no
 cue.
+
+Then the prose, when the caller has it: a language it names among the model's close
+candidates (`_mentions`: "Here's the TypeScript version:"), a file it names (`_titles`).
+`decide_block` is the one decision, for the product and the evals' replays alike.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, STAGES
-from contextd.pipeline.artifacts._diffshape import is_diff
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
+from contextd.pipeline.artifacts._mentions import mentioned_language, named_languages
+from contextd.pipeline.artifacts._shapes import shape_answer
 from contextd.pipeline.artifacts._titles import named_file_language
 
 SAMPLE_CHARS = 4_000  # what magika and the certain cues see
@@ -132,14 +138,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_SHEBANG_RE = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*/)?([\w.+-]+)")
-_MERMAID_RE = re.compile(
-    r"^\s*(?:graph\s+(?:TD|TB|BT|RL|LR)\b|flowchart\b|sequenceDiagram\b|classDiagram\b"
-    r"|stateDiagram(?:-v2)?\b|erDiagram\b|gantt\b|pie\b|journey\b|gitGraph\b|mindmap\b"
-    r"|timeline\b|quadrantChart\b|C4Context\b)"
-)
-_DOT_RE = re.compile(r"^\s*(?:strict\s+)?(?:di)?graph\s+[\w\"]*\s*\{")
-_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>\n]*>)|\$|%)\s+\S", re.MULTILINE)
 # A lone line "program subcommand --option path": a command of a tool the cues do not know.
 _ONE_LINE_COMMAND_RE = re.compile(r"^[a-z][\w.-]*(?:\s+(?:--?[\w-]+(?:=\S+)?|[+\w./:@~-]+))+$")
 _ONE_LINE_COMMAND_SCORE = 2.0
@@ -147,29 +145,6 @@ _STOPWORDS = _words(
     """
     a an the of to and or in on for with is are be this that if you your
     """
-)
-_DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
-_DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
-# A language's own interactive prompt at the start of a line names the language: these are the
-# programs' prompts, not syntax, and on the ~52,000 labelled fences of the training trees they
-# fired on their own language only (`>>>`: 518 Python; `julia>`: 1,057 Julia REPL fences,
-# `iex>`: 392 Elixir, `scala>`: 34 Scala, `ghci>`/`Prelude>`: 3 Haskell and one exercism note).
-# Checked before the network-console rule, whose `name(mode)>` prompt they look like: an
-# `iex(1)>` session was read as a router's console and got no language.
-_REPL_PROMPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (language, re.compile(rf"^[ \t]*(?:{prompt})", re.MULTILINE))
-    for language, prompt in (
-        ("python", r">>>\s|In \[\d+\]:\s"),
-        ("elixir", r"iex(?:\(\d+\))?>\s"),
-        ("julia", r"julia>\s"),
-        ("scala", r"scala>\s"),
-        ("haskell", r"(?:ghci|Prelude(?:\s[\w.]+)*)>\s"),
-        ("ruby", r"irb\([^)\n]*\):\d+:\d+[>*]\s"),
-        ("clojure", r"(?:user|cljs\.user)=>\s"),
-        ("java", r"jshell>\s"),
-        ("sql", r"(?:sqlite|mysql|mariadb)>\s"),
-        ("sql", r"\w+=[#>]\s*(?i:select|insert|update|delete|create|alter|drop|with)\b"),  # psql
-    )
 )
 
 
@@ -190,6 +165,7 @@ def identify_languages(
     *,
     model_budget: int | None = None,
     intros: Sequence[str | None] | None = None,
+    contexts: Sequence[str | None] | None = None,
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
@@ -200,43 +176,95 @@ def identify_languages(
 
     `intros[i]`, when given, is the line of prose that introduces block i ("Put this in
     `nginx.conf`:"): a file it names, or the block's first line names, says what the block is
-    better than its text (see `_named`).
+    better than its text (see `_named`), and a language it names ("Here's the TypeScript
+    version:") is chosen among the text model's close candidates (`_mentions`).
+    `contexts[i]` is the prose before block i (since the previous block, its last
+    `_mentions.CONTEXT_CHARS` characters); when `contexts` is given the mention rule reads it
+    instead of the intro line (artifacts passes both, and no context for unfenced code,
+    whose language a name must not change: it decides whether the span is kept).
     """
     results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
-    for content in contents:
-        sample = content[:SAMPLE_CHARS]
-        if _is_drawing(sample) or _is_console(sample):
-            # A file tree, a box diagram or a router's console is no programming language
-            # (and a router session must not become a shell session).
-            results.append(None)
-            continue
-        certain = _certain(sample)
-        if certain is not None:
-            results.append(certain)
-            continue
-        scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
-        by_cues = _cue_only_language(scores)
-        if by_cues is not None:
-            results.append(by_cues)
-            continue
-        ranked = langmodel.rank(scores, None, sample)
-        if (
-            ranked[0][1] >= langmodel.sure_threshold()
-            or budget <= 0
-            or len(sample.strip()) < _MIN_MAGIKA_CHARS
-            or not _magika.available()
-        ):
-            results.append(_decide(ranked, scores, {}))
-            continue
-        budget -= 1
-        results.append(_with_magika(ranked, scores, model_scores(sample)))
-    if intros is not None:
-        results = [
-            _named(content, intro, language)
-            for content, intro, language in zip(contents, intros, results, strict=True)
-        ]
+    for index, content in enumerate(contents):
+        intro = intros[index] if intros is not None else None
+        context = contexts[index] if contexts is not None else intro
+        evidence = gather_evidence(content, use_model=budget > 0)
+        budget -= evidence.asked_magika
+        results.append(
+            decide_block(evidence, intro=intro, context=context, names=intros is not None)
+        )
     return results
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the decision reads about one block (`gather_evidence`, `decide_block`).
+
+    `shape` is set when the block's shape decides alone (a drawing or a console: `(None,)`,
+    a certain cue: `(language,)`); `ranked` is the text model's ranking, combined with
+    magika's `probabilities` when magika was asked ([] when the cues alone decide).
+    """
+
+    content: str
+    shape: tuple[str | None] | None
+    scores: dict[str, float]
+    ranked: list[tuple[str, float]]
+    probabilities: dict[str, float]
+    asked_magika: bool = False
+
+
+def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
+    """The evidence of one block, cheapest first: nothing more is computed once the block's
+    shape or its cues alone decide; magika is asked (when `use_model`) only when the text
+    model is not sure and the block is long enough."""
+    sample = content[:SAMPLE_CHARS]
+    shape = shape_answer(sample)
+    if shape is not None:
+        return Evidence(content, shape, {}, [], {})
+    scores = cue_scores(sample[:CUE_SAMPLE_CHARS])
+    if _cue_only_language(scores) is not None:
+        return Evidence(content, None, scores, [], {})
+    ranked = langmodel.rank(scores, None, sample)
+    if (
+        ranked[0][1] >= langmodel.sure_threshold()
+        or not use_model
+        or len(sample.strip()) < _MIN_MAGIKA_CHARS
+        or not _magika.available()
+    ):
+        return Evidence(content, None, scores, ranked, {})
+    probabilities = model_scores(sample)
+    return Evidence(
+        content, None, scores, langmodel.with_magika(ranked, probabilities), probabilities, True
+    )
+
+
+def decide_block(
+    evidence: Evidence,
+    *,
+    intro: str | None = None,
+    context: str | None = None,
+    magika_only: tuple[float, float] | None = None,
+    mention_margin: float | None = None,
+    names: bool = False,
+) -> str | None:
+    """The one decision of `identify_languages` and of its replays (evals/langid_errors.py,
+    evals/magika_only.py, evals/langid_context.py), in order: the block's shape, a language
+    the model cannot name read from its cues or from magika, the model's ranking settled
+    (`_decide`), a language the prose names among the close candidates, a file it names.
+    `names` asks for the named-file rule (`identify_languages` with intros), which also reads
+    the block's first line. `magika_only` and `mention_margin` override the shipped settings
+    (for the evals that choose them)."""
+    if evidence.shape is not None:
+        language = evidence.shape[0]
+    else:
+        language = _cue_only_language(evidence.scores) or magika_only_language(
+            evidence.scores, evidence.probabilities, magika_only
+        )
+        if language is None:
+            language = _decide(evidence.ranked, evidence.scores, evidence.probabilities)
+            named = named_languages(context)
+            language = mentioned_language(language, evidence.ranked, named, mention_margin)
+    return _named(evidence.content, intro, language) if names else language
 
 
 def _named(content: str, intro: str | None, language: str | None) -> str | None:
@@ -246,17 +274,6 @@ def _named(content: str, intro: str | None, language: str | None) -> str | None:
     if language in (*SHELL_LANGUAGES, None):
         return language
     return named_file_language(content, intro) or language
-
-
-def _with_magika(
-    ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
-) -> str | None:
-    """The answer once magika was asked: a language the text model cannot name when magika is
-    sure of it and no cue contradicts, else the text model's ranking with magika's added."""
-    by_magika = magika_only_language(scores, probabilities)
-    if by_magika is not None:
-        return by_magika
-    return _decide(langmodel.with_magika(ranked, probabilities), scores, probabilities)
 
 
 def replay_decision(
@@ -269,15 +286,11 @@ def replay_decision(
     """What `identify_languages` answers for `content` given its cue scores and the model's
     ranking (already combined with magika's `probabilities` when magika was asked): for
     evals/langid_errors.py, which replays the decision on out-of-fold probabilities (and
-    evals/magika_only.py, which passes `magika_only` settings to choose them)."""
-    sample = content[:SAMPLE_CHARS]
-    if _is_drawing(sample) or _is_console(sample):
-        return None
-    early = _certain(sample) or _cue_only_language(scores)
-    if early is not None:
-        return early
-    by_magika = magika_only_language(scores, probabilities, magika_only)
-    return by_magika or _decide(ranked, scores, probabilities)
+    evals/magika_only.py, which passes `magika_only` settings to choose them). The same
+    `decide_block` decides, so the two cannot drift."""
+    shape = shape_answer(content[:SAMPLE_CHARS])
+    evidence = Evidence(content, shape, scores, ranked, probabilities)
+    return decide_block(evidence, magika_only=magika_only)
 
 
 def language_evidence(
@@ -372,7 +385,7 @@ def magika_only_language(
     needed, veto = settings or (MAGIKA_ONLY_PROBABILITY, MAGIKA_ONLY_RIVAL_CUES)
     top = max(probabilities, key=lambda k: probabilities[k])
     known = langmodel.classes()
-    # a diff is named by its shape (`_certain`), which has already said no
+    # a diff is named by its shape (`_shapes`), which has already said no
     if top in known or top == "diff" or probabilities[top] < needed:
         return None
     rival = max((v for k, v in scores.items() if k in known), default=0.0)
@@ -418,71 +431,3 @@ def _own_score(language: str, scores: dict[str, float]) -> float:
     base = _SHARED_WITH.get(language)
     own = scores.get(language, 0.0)
     return own - scores.get(base, 0.0) if base else own
-
-
-def _is_drawing(sample: str) -> bool:
-    lines = [line for line in sample.split("\n") if line.strip()]
-    drawn = sum(1 for line in lines if _DRAWING_RE.search(line))
-    return drawn >= 2 and drawn * 3 >= len(lines)
-
-
-def _is_console(sample: str) -> bool:
-    """A network device's console, and not a language's own REPL (`iex(1)>` looks the same)."""
-    return _is_device_session(sample) and _repl_language(sample) is None
-
-
-def _is_device_session(sample: str) -> bool:
-    """A network device's console: `Router#`, `Switch(config-if)#` prompts on most lines."""
-    lines = [line for line in sample.split("\n") if line.strip()]
-    prompted = sum(1 for line in lines if _DEVICE_PROMPT_RE.match(line))
-    return prompted >= 2 and prompted * 3 >= len(lines)
-
-
-def _repl_language(sample: str) -> str | None:
-    """The language whose interactive prompt starts a line of `sample`, if any."""
-    for language, prompt in _REPL_PROMPTS:
-        if prompt.search(sample):
-            return language
-    return None
-
-
-def _certain(sample: str) -> str | None:
-    stripped = sample.strip()
-    if not stripped:
-        return None
-    if is_diff(sample):  # before any cue: a patch's body is another language's code
-        return "diff"
-    first = stripped.split("\n", 1)[0].strip()
-    if first.startswith("#!"):
-        match = _SHEBANG_RE.match(first)
-        if match is not None:
-            program = re.sub(r"[\d.]+$", "", match.group(1))
-            language = canonical_language(program)
-            if language is not None:
-                return language
-    if _MERMAID_RE.match(first):
-        return "mermaid"
-    if first.lower().startswith("@startuml"):
-        return "plantuml"
-    if _DOT_RE.match(stripped):
-        return "dot"
-    if first.startswith("<?php"):
-        return "php"
-    if first.startswith("<?xml"):
-        return "xml"
-    if first.lower().startswith(("<!doctype html", "<html")):
-        return "html"
-    prompt = _PROMPT_RE.match(stripped)
-    if prompt is not None:  # a shell session that starts a REPL is still a shell session
-        return "powershell" if prompt.group("ps") else "bash"
-    repl = _repl_language(sample)
-    if repl is not None:
-        return repl
-    if stripped[:1] in "{[" and stripped[-1:] in "}]":
-        try:
-            json.loads(stripped)
-        except ValueError:
-            pass
-        else:
-            return "json"
-    return None

@@ -34,6 +34,9 @@ _FILE_COMMENT_RE = re.compile(
     re.IGNORECASE,
 )
 _TOKEN_STRIP = "`*_\"'()[]<>,;:!?"
+# Headers of C, C++ and Objective-C alike: on exercism's C++ documents, `**sieve.h**` above
+# C++ code turned 8 right answers into C (evals/langid_context.py; RESULTS.md, tenth pass).
+_HEADER_EXTENSIONS = (".h",)
 _FRAMEWORK_RE = re.compile(r"^[A-Z][A-Za-z0-9]*\.js$")  # "Node.js", "Vue.js": not files
 _JS_FAMILY = frozenset({"javascript", "typescript", "jsx", "tsx"})
 
@@ -164,8 +167,11 @@ def named_file_language(content: str, intro: str | None) -> str | None:
     than its text does (magika has no nginx label; TypeScript without types reads as JS).
     """
     named = _first_line_file(content) or _mentioned_file(intro)
+    if named is not None and named.lower().endswith(_HEADER_EXTENSIONS):
+        return None  # `.h`: C, C++ or Objective-C alike; the block's text tells them apart
     language = language_for_filename(named) if named else None
-    return None if language in (None, "text") else language
+    # a linked document ("see [the guide](../howto/overrides.md)") names no code's language
+    return None if language in (None, "text", "markdown") else language
 
 
 def _first_line_file(content: str) -> str | None:
@@ -187,8 +193,11 @@ def _mentioned_file(intro: str | None) -> str | None:
         if "://" in raw:
             continue
         token = raw.strip(_TOKEN_STRIP).rstrip(".")
-        if not token or not looks_like_filename(token):
-            continue
+        if not token or not looks_like_filename(token) or "](" in token:
+            continue  # a Markdown link's text and target run together: not a file's name
+        extension = token.rsplit(".", 1)[-1] if "." in token else ""
+        if len(extension) > 1 and not extension.islower():
+            continue  # `fs.FS`, `Macro.Env`: a module's member, not a file (`app.py`, `plot.R`)
         if "`" not in raw and _FRAMEWORK_RE.match(token):
             continue
         return token

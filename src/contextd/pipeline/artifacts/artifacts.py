@@ -33,6 +33,7 @@ from contextd.pipeline.artifacts._classify import classify
 from contextd.pipeline.artifacts._commands import inline_commands, names_a_program
 from contextd.pipeline.artifacts._langid import identify_languages
 from contextd.pipeline.artifacts._languages import FenceLabel, parse_fence_label
+from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
 from contextd.pipeline.artifacts._titles import name_artifact
 from contextd.pipeline.artifacts.agent import extract_agent_artifacts, merge_agent_drafts
 from contextd.pipeline.artifacts.unfenced import find_code_spans
@@ -59,6 +60,9 @@ class _Candidate:
     label: FenceLabel | None = None
     closed: bool = True
     language: str | None = None
+    # a fence's prose since the previous block (`_mentions.reach`); None for unfenced code,
+    # whose language decides whether it is kept (`_keeps_unfenced`): a name must not change it
+    context: str | None = None
 
 
 @dataclass
@@ -167,9 +171,10 @@ def _candidates(
 ) -> Iterator[_Candidate]:
     """Every block of one text, in order: fenced, unfenced, and commands in prose."""
     intro: str | None = None
+    context: str | None = None
     for segment in split_segments(text):
         if isinstance(segment, Prose):
-            found, intro = _prose_candidates(segment.lines, turn_index, line_scores)
+            found, intro, context = _prose_candidates(segment.lines, turn_index, line_scores)
             yield from found
             continue
         label = parse_fence_label(segment.info)
@@ -181,14 +186,17 @@ def _candidates(
             label=label,
             closed=segment.closed,
             language=label.language,
+            context=context,
         )
-        intro = None  # a block directly after another block has no introduction of its own
+        # a block directly after another block has no introduction of its own
+        intro = context = None
 
 
 def _prose_candidates(
     lines: Sequence[str], turn_index: int | None, line_scores: dict[str, float]
-) -> tuple[list[_Candidate], str | None]:
-    """Unfenced code and inline commands of a prose run, and its last line of real prose."""
+) -> tuple[list[_Candidate], str | None, str | None]:
+    """Unfenced code and inline commands of a prose run, its last line of real prose, and
+    its prose after the last unfenced block (the context of a fence that follows)."""
     found: list[_Candidate] = []
     spans = find_code_spans(lines, line_scores)
     last_prose: str | None = None
@@ -209,20 +217,28 @@ def _prose_candidates(
         found.append(_Candidate(UNFENCED, content, last_prose, turn_index))
         last_prose = None
         position = span.end
-    return found, last_prose
+    return found, last_prose, _context(lines[position:])
+
+
+def _context(lines: Sequence[str]) -> str | None:
+    """The prose before a block as the mention rule reads it (its last characters)."""
+    text = "\n".join(lines).strip()
+    return text[-CONTEXT_CHARS:] if text else None
 
 
 def _identify(candidates: Sequence[_Candidate]) -> None:
     """Name the language of every block without one, in one batch (model calls capped)."""
-    pending: dict[tuple[str, str | None], list[_Candidate]] = {}
+    pending: dict[tuple[str, str | None, str | None], list[_Candidate]] = {}
     for candidate in candidates:
         if candidate.language is None and candidate.origin != INLINE:
-            pending.setdefault((candidate.content, candidate.intro), []).append(candidate)
+            key = (candidate.content, candidate.intro, candidate.context)
+            pending.setdefault(key, []).append(candidate)
     blocks = list(pending)
     languages = identify_languages(
-        [content for content, _ in blocks],
+        [content for content, _, _ in blocks],
         model_budget=MAX_MODEL_CALLS,
-        intros=[intro for _, intro in blocks],
+        intros=[intro for _, intro, _ in blocks],
+        contexts=[context for _, _, context in blocks],
     )
     for block, language in zip(blocks, languages, strict=True):
         for candidate in pending[block]:
