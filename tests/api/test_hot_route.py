@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -45,12 +45,12 @@ def fast_route(app: FastAPI) -> FastRead:
     return found[0]
 
 
-def answers(client: TestClient, method: str, path: str, key: str) -> httpx.Response:
+def answers(client: TestClient, method: str, path: str, key: str) -> Any:
     headers = {"Authorization": f"Bearer {key}", "X-Request-Id": "hot-route-test"}
     return client.request(method, path, headers=headers)
 
 
-def same(a: httpx.Response, b: httpx.Response) -> None:
+def same(a: Any, b: Any) -> None:
     assert (a.status_code, a.content) == (b.status_code, b.content)
     assert [(k, v) for k, v in a.headers.multi_items() if k not in VARYING] == [
         (k, v) for k, v in b.headers.multi_items() if k not in VARYING
@@ -61,7 +61,9 @@ def test_fast_read_answers_as_the_route_it_mirrors(runtime: Runtime) -> None:
     app = app_module.create_app(runtime, embedded_worker=False)
     client = TestClient(app)
     key, other = key_of(runtime), key_of(runtime)
-    space = client.post("/v1/spaces", json={"name": "s"}, headers={"Authorization": f"Bearer {key}"})
+    space = client.post(
+        "/v1/spaces", json={"name": "s"}, headers={"Authorization": f"Bearer {key}"}
+    )
     created = client.post(
         f"/v1/spaces/{space.json()['id']}/sources",
         json={

@@ -61,8 +61,11 @@ class FastRead(BaseRoute):
         params = dict(scope.get("path_params", {}))
         params.update({k: convertors[k].convert(v) for k, v in found.groupdict().items()})
         # As `APIRoute.matches`: the route answering, for the metrics' label and error handlers.
-        return Match.FULL, {"endpoint": self.mirror.endpoint, "path_params": params,
-                            "route": self.mirror}
+        return Match.FULL, {
+            "endpoint": self.mirror.endpoint,
+            "path_params": params,
+            "route": self.mirror,
+        }
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         value = await self.answer(Request(scope, receive), scope["path_params"])
