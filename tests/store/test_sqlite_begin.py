@@ -8,10 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from contextd.store.db import Database
+
+
+def driver(connection: Connection) -> sqlite3.Connection:
+    raw = connection.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 def test_writers_hold_the_lock_from_begin_and_readers_do_not(tmp_path: Path) -> None:
@@ -20,7 +26,7 @@ def test_writers_hold_the_lock_from_begin_and_readers_do_not(tmp_path: Path) -> 
         connection.execute(text("CREATE TABLE t (a INTEGER)"))
     other = sqlite3.connect(tmp_path / "b.db", timeout=0, isolation_level=None)
     with db.read_connection() as connection:
-        assert connection.connection.driver_connection.in_transaction
+        assert driver(connection).in_transaction
         other.execute("BEGIN IMMEDIATE")  # a reader does not hold the writer lock
         other.execute("ROLLBACK")
         assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
@@ -40,7 +46,7 @@ def test_a_refused_begin_raises_sqlalchemys_error(tmp_path: Path) -> None:
     holder = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     with db.engine.connect() as connection:
-        connection.connection.driver_connection.execute("PRAGMA busy_timeout=10")
+        driver(connection).execute("PRAGMA busy_timeout=10")
         with pytest.raises(OperationalError, match="locked"):
             connection.begin()
     holder.execute("ROLLBACK")
