@@ -11,7 +11,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from contextd import __version__
-from contextd.api import errors, openapi
+from contextd.api import errors, hot, openapi
 from contextd.api.middleware import RequestContextMiddleware
 from contextd.api.ratelimit import RateLimiter
 from contextd.api.routers import (
@@ -114,6 +114,8 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     dashboard.mount(app, _upload_origins(runtime))  # the web dashboard at /
     openapi.install(app, routes=list(app.router.routes))  # documented in this order
     _hot_first(app)
+    get_source = hot.mirror_of(sources.router.routes, sources.get_source)
+    app.router.routes.insert(0, hot.FastRead(get_source, sources.get_source_fast))
     app.add_middleware(
         RequestContextMiddleware,
         app_state=app.state,

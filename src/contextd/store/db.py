@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,11 +59,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 READ_ONLY = "contextd_read_only"
 
 
+_BEGIN = {True: "BEGIN DEFERRED", False: "BEGIN IMMEDIATE"}
+
+
 def _sqlite_begin(conn: Any) -> None:
     """Writers take the lock at BEGIN, so they queue instead of failing when a deferred read
-    transaction tries to upgrade; readers begin deferred and run beside a writer (WAL)."""
-    mode = "DEFERRED" if conn.get_execution_options().get(READ_ONLY) else "IMMEDIATE"
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    transaction tries to upgrade; readers begin deferred and run beside a writer (WAL).
+
+    Sent on the driver's connection, not through `exec_driver_sql`: SQLAlchemy's statement
+    machinery (context, cursor events, result) cost 7% of get-source's request in-process
+    (bench/README.md, issue 15 part 4, seventh change) for a statement with no parameters and
+    no result. A driver error is raised as SQLAlchemy would raise it (`DBAPIError.instance`)."""
+    statement = _BEGIN[bool(conn.get_execution_options().get(READ_ONLY))]
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 class Database:

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from contextd.api import views
+from contextd.api import hot, views
 from contextd.api.deps import (
     PagingDep,
     QueryBool,
@@ -57,7 +57,7 @@ def _started(request: Request, answer: SourceOut) -> SourceOut:
 @router.post(
     "/v1/spaces/{spaceId}/sources", status_code=status.HTTP_201_CREATED, response_model=SourceOut
 )
-async def create_source(spaceId: str, body: SourceCreate, request: Request) -> SourceOut:
+async def create_source(spaceId: str, body: SourceCreate, request: Request) -> Response:
     """Create a source and queue it for processing (the response shows it PENDING)."""
     ctx = source_context_of(request.app.state.runtime)
 
@@ -79,10 +79,12 @@ async def create_source(spaceId: str, body: SourceCreate, request: Request) -> S
         return _started(request, views.new_source(sources.create_source(connection, ctx, new)))
 
     if body.type in SESSIONLESS:
-        return await in_write(request, prepare, create)
-    return await in_transaction(
-        request, lambda session, user: create(session.connection(), prepare(user.id, session))
-    )
+        answer = await in_write(request, prepare, create)
+    else:
+        answer = await in_transaction(
+            request, lambda session, user: create(session.connection(), prepare(user.id, session))
+        )
+    return hot.dumped(SourceOut, answer, status.HTTP_201_CREATED)  # as FastAPI would dump it
 
 
 @router.get("/v1/spaces/{spaceId}/sources", response_model=SourceList)
@@ -127,6 +129,11 @@ async def get_source(sourceId: str, request: Request) -> SourceOut:
     return await in_read(
         request, lambda db, user_id: views.source(db, sources.read_source(db, user_id, sourceId))
     )
+
+
+async def get_source_fast(request: Request, path_params: dict[str, Any]) -> SourceOut:
+    """`get_source`, for `api.hot.FastRead`, which answers it ahead of FastAPI's routing."""
+    return await get_source(path_params["sourceId"], request)
 
 
 @router.patch("/v1/sources/{sourceId}", response_model=SourceOut)
