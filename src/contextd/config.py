@@ -142,12 +142,6 @@ class Settings(BaseSettings):
         "one queued (at most 10 s after it started), so request handling wins the cores "
         "while a job runs",
     )
-    worker_sched_idle: bool = Field(
-        default=False,
-        description="Linux: the embedded worker's child process drops (with `worker_nice`) into "
-        "the idle scheduling class (`SCHED_IDLE`), so it runs only on cores that request "
-        "handling leaves free and any request thread that wakes takes the core at once",
-    )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",
         description="`database`: jobs in contextd's own table, run by contextd's threads "

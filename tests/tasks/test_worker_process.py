@@ -56,38 +56,3 @@ def test_every_thread_drops_by_the_amount_and_none_rises() -> None:
     lowered = min(nice["start"] + 2, 19)
     assert (nice["main"], nice["before"], nice["after"]) == (lowered, lowered, lowered)
     assert nice["lowered_further"] == 19
-
-
-IDLE_CHILD = """
-import json, os, threading
-from pathlib import Path
-from contextd.tasks.worker_process import lower_priority
-
-def policy_of(tid):  # field 41 of /proc/<pid>/task/<tid>/stat: the scheduling policy
-    stat = (Path("/proc/self/task") / str(tid) / "stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[38])
-
-release = threading.Event()
-before = threading.Thread(target=release.wait)  # a pool thread made while the models loaded
-before.start()
-lower_priority(0, idle=True)
-after = threading.Thread(target=release.wait)  # made after: inherits the class
-after.start()
-tids = [int(t.name) for t in Path("/proc/self/task").iterdir()]
-print(json.dumps({"idle": os.SCHED_IDLE, "policies": [policy_of(t) for t in tids],
-                  "named": [policy_of(t) for t in (threading.get_native_id(), before.native_id,
-                                                   after.native_id)]}))
-release.set()
-"""
-
-
-@pytest.mark.skipif(not hasattr(__import__("os"), "SCHED_IDLE"), reason="SCHED_IDLE: Linux")
-def test_idle_puts_every_thread_in_the_idle_class() -> None:
-    """`CONTEXTD_WORKER_SCHED_IDLE`: every thread of the worker process, read from /proc, runs
-    in SCHED_IDLE, the ones made before the call and after it."""
-    out = subprocess.run(
-        [sys.executable, "-c", IDLE_CHILD], capture_output=True, text=True, check=True, timeout=60
-    )
-    found = json.loads(out.stdout)
-    assert found["named"] == [found["idle"]] * 3
-    assert set(found["policies"]) == {found["idle"]}

@@ -310,20 +310,14 @@ def _watch_parent(stdin: IO[bytes], wake: threading.Event, stopping: threading.E
         wake.set()
 
 
-def lower_priority(by: int, *, idle: bool = False) -> None:
+def lower_priority(by: int) -> None:
     """Every thread of this process `by` steps lower in the OS scheduler than the main thread's
-    nice value at the call's start, and with `idle` in Linux's idle scheduling class too.
+    nice value at the call's start.
 
     On Linux a nice value belongs to a thread, not to the process, and a new thread inherits its
     creator's: lowering only the calling thread would leave the ONNX Runtime pool threads,
     created while the models loaded, at the old priority. So each thread is set, and the list is
-    read again until no new thread appeared meanwhile. Elsewhere the value is the process's.
-
-    Why `idle` (`CONTEXTD_WORKER_SCHED_IDLE`): a niced thread still gets its share of a core
-    and is preempted by a waking request thread only once its slice allows; a `SCHED_IDLE`
-    thread runs only on a core nothing else wants, and any normal thread that wakes takes the
-    core at once (bench/README.md, "seventh change"). The scheduling class is per thread too,
-    and a new thread inherits it."""
+    read again until no new thread appeared meanwhile. Elsewhere the value is the process's."""
     target = min(os.getpriority(os.PRIO_PROCESS, 0) + by, 19)
     tasks = Path("/proc/self/task")
     if not tasks.is_dir():
@@ -337,18 +331,7 @@ def lower_priority(by: int, *, idle: bool = False) -> None:
                 os.setpriority(
                     os.PRIO_PROCESS, tid, max(target, os.getpriority(os.PRIO_PROCESS, tid))
                 )
-                if idle:
-                    _schedule_idle(tid)
         done |= fresh
-
-
-def _schedule_idle(tid: int) -> None:
-    """Thread `tid` in `SCHED_IDLE`, unless it already runs in a class other than the normal one
-    (someone chose it). Where the class does not exist, nothing: the nice value stays."""
-    if not hasattr(os, "SCHED_IDLE"):
-        return
-    if os.sched_getscheduler(tid) == os.SCHED_OTHER:
-        os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
 
 
 def wait_first_source(runner_started: threading.Event, stopping: threading.Event) -> None:
@@ -391,15 +374,15 @@ def child_main(status_fd: int, stdin: IO[bytes] | None = None) -> int:
         def drop() -> None:
             nonlocal dropped
             wait_first_source(runner_started, stopping)
-            if settings.worker_nice or settings.worker_sched_idle:
-                lower_priority(settings.worker_nice, idle=settings.worker_sched_idle)
+            if settings.worker_nice:
+                lower_priority(settings.worker_nice)
             dropped = True
 
         try:
             runtime.warm_embedders(until_idle=drop)
         finally:
-            if (settings.worker_nice or settings.worker_sched_idle) and not dropped:
-                lower_priority(settings.worker_nice, idle=settings.worker_sched_idle)
+            if settings.worker_nice and not dropped:  # a load failed before the drop
+                lower_priority(settings.worker_nice)
 
     try:
         threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
