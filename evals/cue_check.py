@@ -41,8 +41,12 @@ from pathlib import Path
 
 from language_id import LINGUIST, blocks, fences, fold, whole_blocks
 
-from contextd.pipeline.artifacts import canonical_language, identify_languages
-from contextd.pipeline.artifacts._cues import CUE_DECIDES, CUES
+from contextd.pipeline.artifacts import (
+    CUE_DECIDES,
+    CUES,
+    canonical_language,
+    identify_languages,
+)
 
 _SKIP_FOLDERS = {"Terraform Template"}  # templates: text with HCL interpolations, not HCL
 

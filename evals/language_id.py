@@ -63,13 +63,13 @@ from pathlib import Path
 from artifacts_eval import pygments_language
 
 from contextd.pipeline.artifacts import (
+    CONTEXT_CHARS,
     canonical_language,
     identify_languages,
     langmodel,
     language_evidence,
+    named_file_language,
 )
-from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
-from contextd.pipeline.artifacts._titles import named_file_language
 
 # Folders of Linguist's samples/ -> our canonical names (folders not listed are skipped).
 LINGUIST: dict[str, str] = {

@@ -19,6 +19,7 @@ package.
 """
 
 from contextd.pipeline.artifacts import langmodel, unfenced
+from contextd.pipeline.artifacts._cues import CUE_DECIDES, CUES
 from contextd.pipeline.artifacts._langid import (
     OWN_CUE_MARGIN,
     Evidence,
@@ -39,7 +40,9 @@ from contextd.pipeline.artifacts._languages import (
     language_for_filename,
     parse_fence_label,
 )
+from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
 from contextd.pipeline.artifacts._mentions import reach as mention_reach
+from contextd.pipeline.artifacts._titles import named_file_language
 from contextd.pipeline.artifacts.agent import (
     PATH_KEY_PREFIX,
     extract_agent_artifacts,
@@ -50,6 +53,9 @@ from contextd.pipeline.artifacts.artifacts import MAX_MODEL_CALLS, extract_artif
 from contextd.pipeline.artifacts.unfenced import find_code_spans
 
 __all__ = [
+    "CONTEXT_CHARS",
+    "CUES",
+    "CUE_DECIDES",
     "MAX_MODEL_CALLS",
     "OWN_CUE_MARGIN",
     "PATH_KEY_PREFIX",
@@ -72,6 +78,7 @@ __all__ = [
     "magika_label_language",
     "magika_only_language",
     "mention_reach",
+    "named_file_language",
     "parse_fence_label",
     "replay_decision",
     "settle",
