@@ -85,11 +85,7 @@ def tree_fences(root: Path) -> Iterator[Fence]:
                     or language in corpus._SKIP
                 ):
                     continue
-                for block in language_id.whole_blocks(body):
-                    digest = hashlib.sha256(block.encode()).hexdigest()
-                    if digest in seen:
-                        continue
-                    seen.add(digest)
+                for block in language_id.unseen_blocks(body, seen):
                     document = str(path.relative_to(source))
                     yield Fence(source.name, document, position, language, block, before)
                     position += 1
@@ -168,9 +164,10 @@ def main() -> None:
     _line("blocks", base, gold, base)
     _line("files (intro)", files, gold, base)
     best: tuple[float, str, float] | None = None
+    swept: dict[tuple[str, float], list[str | None]] = {}
     for reach in args.reaches:
         for margin in args.margins:
-            answers = [
+            answers = swept[reach, margin] = [
                 fold(
                     decide_block(
                         e,
@@ -188,18 +185,7 @@ def main() -> None:
     if best is None:
         return
     _, reach, margin = best
-    answers = [
-        fold(
-            decide_block(
-                e,
-                intro=intro_line(f.before),
-                context=reach_text(f.before, reach),
-                mention_margin=margin,
-                names=True,
-            )
-        )
-        for f, e in rows
-    ]
+    answers = swept[reach, margin]
     print(f"best on these blocks: mention@{reach} margin {margin}")
     if args.per_language:
         _per_language(gold, base, files, answers)

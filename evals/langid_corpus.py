@@ -222,11 +222,7 @@ def doc_fences(
                     or in_document >= per_document
                 ):
                     continue
-                for block in language_id.whole_blocks(body):
-                    digest = hashlib.sha256(block.encode()).hexdigest()
-                    if digest in seen:
-                        continue
-                    seen.add(digest)
+                for block in language_id.unseen_blocks(body, seen):
                     taken[language] += 1
                     of_source[language] += 1
                     in_document += 1

@@ -261,6 +261,16 @@ def sidecar(pairs_path: Path) -> Path:
     return pairs_path.with_name(pairs_path.name.removesuffix(".json") + ".before.json")
 
 
+def unseen_blocks(body: str, seen: set[str]) -> Iterator[str]:
+    """`whole_blocks(body)` not met before (by sha256, remembered in `seen`): the same fence
+    copied into several documents counts once."""
+    for block in whole_blocks(body):
+        digest = hashlib.sha256(block.encode()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            yield block
+
+
 def whole_blocks(text: str) -> list[str]:
     """A documentation fence as it was written (cut at 60 lines), when it is code.
 
