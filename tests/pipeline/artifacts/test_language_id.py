@@ -234,6 +234,15 @@ def test_an_intro_naming_a_file_settles_a_block_its_text_cannot() -> None:
     assert named[2] == _langid.identify_languages([code])[0]  # no intro: the text alone
 
 
+def test_a_diff_stays_a_diff_whatever_file_its_intro_names() -> None:
+    """The file a patch changes is what it applies to, not what it is written in."""
+    patch = (
+        "--- a/lib/app.ex\n+++ b/lib/app.ex\n@@ -1,3 +1,3 @@\n defmodule App do\n"
+        "-  def hello, do: :world\n+  def hello, do: :there\n end\n"
+    )
+    assert _langid.identify_languages([patch], intros=["In `lib/app.ex`:"]) == ["diff"]
+
+
 _SURE_AND_UNSURE = [
     "def main():\n    for path in sys.argv[1:]:\n        print(open(path).read())\n",
     "let rec fact n = if n = 0 then 1 else n * fact (n - 1)\nlet () = print_int (fact 5)\n",

@@ -269,9 +269,9 @@ def decide_block(
 
 def _named(content: str, intro: str | None, language: str | None) -> str | None:
     """A file named by the block's first line or its intro wins over code of another language,
-    but not over a shell block ("Run this to test `app.py`:") nor over a block that reads as
-    no code at all."""
-    if language in (*SHELL_LANGUAGES, None):
+    but not over a shell block ("Run this to test `app.py`:"), a diff ("In `lib/app.ex`:"
+    names the file it patches, not its format) nor a block that reads as no code at all."""
+    if language in (*SHELL_LANGUAGES, "diff", None):
         return language
     return named_file_language(content, intro) or language
 
