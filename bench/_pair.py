@@ -9,12 +9,35 @@ line per request line.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def pair_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every paired script takes: the two checkouts, and `--serve` (the mode
+    `checkout_processes` starts each checkout's process in)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--src", default="src", help="the checkout under test (its src)")
+    parser.add_argument("--baseline-src", required=False, help="the checkout to compare with")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def checkouts(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, serve: Callable[[], None]
+) -> dict[str, str] | None:
+    """In `--serve` mode, serve and return None; else the two checkouts (name -> its src)."""
+    if args.serve:
+        serve()
+        return None
+    if not args.baseline_src:
+        parser.error("--baseline-src is required")
+    return {"this": args.src, "baseline": args.baseline_src}
 
 
 @contextmanager

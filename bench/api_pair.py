@@ -16,7 +16,6 @@ app and data as `api_app.py`: SQLite in a temporary data dir, no worker.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _pair import ask, checkout_processes
+from _pair import ask, checkout_processes, checkouts, pair_parser
 
 PHASES = ("bare GET", "get-source", "create-source")
 
@@ -82,19 +81,13 @@ def serve() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--src", default="src", help="the checkout under test (its src)")
-    parser.add_argument("--baseline-src", required=False, help="the checkout to compare with")
+    parser = pair_parser(__doc__)
     parser.add_argument("--batches", type=int, default=16, help="batches per phase and process")
     parser.add_argument("--requests", type=int, default=300, help="requests per batch")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve()
+    sources = checkouts(parser, args, serve)
+    if sources is None:
         return
-    if not args.baseline_src:
-        parser.error("--baseline-src is required")
-    sources = {"this": args.src, "baseline": args.baseline_src}
     with checkout_processes(__file__, sources) as processes:
         results: dict[tuple[str, str], list[float]] = {
             (name, phase): [] for name in sources for phase in PHASES

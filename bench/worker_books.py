@@ -18,7 +18,6 @@ Only the drain is counted. SQLite in a temporary data dir, the model warmed firs
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _pair import ask, checkout_processes
+from _pair import ask, checkout_processes, checkouts, pair_parser
 
 FIGURES = ("write txns", "lock held ms", "lock held cpu ms", "worker cpu ms")
 
@@ -107,19 +106,13 @@ def serve() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--src", default="src", help="the checkout under test (its src)")
-    parser.add_argument("--baseline-src", required=False, help="the checkout to compare with")
+    parser = pair_parser(__doc__)
     parser.add_argument("--batches", type=int, default=10, help="batches per process")
     parser.add_argument("--sources", type=int, default=20, help="sources created per batch")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve()
+    sources = checkouts(parser, args, serve)
+    if sources is None:
         return
-    if not args.baseline_src:
-        parser.error("--baseline-src is required")
-    sources = {"this": args.src, "baseline": args.baseline_src}
     results: dict[str, list[list[float]]] = {name: [] for name in sources}
     with checkout_processes(__file__, sources) as processes:
         load = os.getloadavg()[0]
