@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,7 @@ from contextd.runtime import Runtime
 from contextd.store.tables import Job, Source
 from contextd.tasks import process_source
 from contextd.tasks.handlers import HANDLERS
-from contextd.testing import scratch_database
-from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.settings import make_settings, own_database
 from tests.support.sources import new_source
 
 HOUR = 3600.0
@@ -38,12 +36,7 @@ HOST = socket.gethostname()
 @pytest.fixture
 def runtime(backend: str, tmp_path: Path) -> Iterator[Runtime]:
     """A database of the test's own, where no other worker runs."""
-    own = (
-        nullcontext(f"sqlite:///{tmp_path / 'dead.db'}")
-        if backend == "sqlite"
-        else scratch_database(PG_ADMIN_URL, "contextd_dead_owner")
-    )
-    with own as url:
+    with own_database(backend, tmp_path, "dead_owner") as url:
         rt = Runtime.build(make_settings(tmp_path, url, job_lease_seconds=HOUR))
         yield rt
         rt.close()

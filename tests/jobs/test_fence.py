@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,7 @@ from contextd.runtime import Runtime
 from contextd.store.tables import Source, Turn
 from contextd.tasks import process_source
 from contextd.tasks.context import TaskContext
-from contextd.testing import scratch_database
-from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.settings import make_settings, own_database
 from tests.support.sources import new_source
 
 LEASE = 0.2
@@ -34,12 +32,7 @@ LEASE = 0.2
 def runtime(backend: str, tmp_path: Path) -> Iterator[Runtime]:
     """A database of the test's own: no worker may run on it (the suite's shared databases have
     the embedded workers of the API tests), since the test plays both workers by hand."""
-    own = (
-        nullcontext(f"sqlite:///{tmp_path / 'fence.db'}")
-        if backend == "sqlite"
-        else scratch_database(PG_ADMIN_URL, "contextd_fence")
-    )
-    with own as url:
+    with own_database(backend, tmp_path, "fence") as url:
         rt = Runtime.build(make_settings(tmp_path, url, job_lease_seconds=LEASE))
         yield rt
         rt.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,7 @@ from contextd.runtime import Runtime
 from contextd.search.index import enqueue_embedding
 from contextd.store.tables import Job
 from contextd.tasks.context import TaskContext
-from contextd.testing import scratch_database
-from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.settings import make_settings, own_database
 
 pytestmark = pytest.mark.all_engines  # both engines order and split their work the same way
 
@@ -36,12 +34,7 @@ BOUND = 20.0  # seconds a test waits before it fails (not a timing assertion: a 
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database of the test's own, where no other worker runs."""
-    own = (
-        nullcontext(f"sqlite:///{tmp_path / 'priority.db'}")
-        if backend == "sqlite"
-        else scratch_database(PG_ADMIN_URL, "contextd_priority")
-    )
-    with own as url:
+    with own_database(backend, tmp_path, "priority") as url:
         yield url
 
 

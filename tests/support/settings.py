@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from contextd.config import Settings, env_name
+from contextd.testing import scratch_database
 
 PG_ADMIN_URL = os.environ.get(
     "CONTEXTD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -20,6 +22,15 @@ ALLOWED_TEST_NET = "127.0.0.2/32"
 MODEL_DIR_ENV = env_name("model_dir")
 # The data shared beside the repository (evaluation sets); tests that need it skip without it.
 SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def own_database(backend: str, tmp_path: Path, name: str) -> AbstractContextManager[str]:
+    """The URL of a database of the test's own, where no other worker runs (the suite's shared
+    databases have the API tests' embedded workers): a SQLite file in `tmp_path`, or a scratch
+    PostgreSQL database `contextd_<name>` for the PostgreSQL backends, dropped afterwards."""
+    if backend == "sqlite":
+        return nullcontext(f"sqlite:///{tmp_path / f'{name}.db'}")
+    return scratch_database(PG_ADMIN_URL, f"contextd_{name}")
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,8 @@ from contextd.tasks.context import TaskContext
 from contextd.tasks.handlers import HANDLERS, build_worker
 from contextd.tasks.source_plan import Plan
 from contextd.tasks.source_results import SMALL_CHARS
-from contextd.testing import scratch_database
 from tests.support.factories import transcript
-from tests.support.settings import PG_ADMIN_URL, make_settings
+from tests.support.settings import make_settings, own_database
 from tests.support.sources import new_source
 
 pytestmark = pytest.mark.all_engines
@@ -43,13 +41,8 @@ BOUND = 60.0  # seconds a test waits for a runner before it fails (a deadlock gu
 @pytest.fixture
 def runtime(backend: str, tmp_path: Path) -> Iterator[Runtime]:
     """A database of the test's own, where no other worker runs."""
-    own = (
-        nullcontext(f"sqlite:///{tmp_path / 'books.db'}")
-        if backend == "sqlite"
-        else scratch_database(PG_ADMIN_URL, "contextd_books")
-    )
     engine = "procrastinate" if backend == "procrastinate" else "database"
-    with own as url:
+    with own_database(backend, tmp_path, "books") as url:
         rt = Runtime.build(make_settings(tmp_path, url, job_engine=engine))
         yield rt
         rt.close()
