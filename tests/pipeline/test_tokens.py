@@ -157,18 +157,25 @@ def _counted(function: Callable[..., T]) -> tuple[Callable[..., T], list[int]]:
     return counting, calls
 
 
-@pytest.fixture
-def unloaded_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+def _unload_counter(monkeypatch: pytest.MonkeyPatch) -> None:
     """The counter as a fresh process has it: not loaded yet."""
     monkeypatch.setattr(tokens, "_encoder", type(tokens._encoder)(tokens._load_encoder))
 
 
-@pytest.mark.usefixtures("unloaded_counter")
+@pytest.fixture
+def unloaded_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    _unload_counter(monkeypatch)
+
+
 def test_counter_is_loaded_once_even_under_concurrent_first_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     counting_load, loads = _counted(tokens._rust_tokenizer)
     monkeypatch.setattr(tokens, "_rust_tokenizer", counting_load)
+    # Unloaded only now, with the counting loader in place: a thread another test left running
+    # (a worker's model preload) that counts tokens between the two would otherwise load the
+    # fresh counter with the real loader, and none of the loads would be seen.
+    _unload_counter(monkeypatch)
     assert _at_once(lambda: count_tokens("hello world")) == [2] * 8
     assert len(loads) == 1
 
