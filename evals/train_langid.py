@@ -3,8 +3,8 @@
     python evals/train_langid.py --linguist /tmp/langcorp/linguist/samples \
         --fences /tmp/langcorp/lxym --tree /tmp/langcorp/ex /work/main/.venv/lib \
         /usr/share/perl5 /usr/lib/node_modules /tmp/langcorp/extra /tmp/langcorp/extra2 \
-        --doc-tree /tmp/langcorp/extra3 --doc-per-source 600 --doc-per-language 1500 \
-        --balance 1.0
+        --doc-tree /tmp/langcorp/extra3 /tmp/langcorp/extra4 --doc-per-source 600 \
+        --doc-per-language 1500 --balance 1.0 --doc-typed-ts
         # --validate: figures only; --sure: hold the magika skip (cost) instead of choosing
         # it; --settle-report: choose _langid.OWN_CUE_MARGIN (copied there by hand); --out:
         # weights elsewhere; --chars 4, --own-weights: the options measured and not kept (see
