@@ -45,7 +45,6 @@ from cue_check import fence_blocks, linguist_blocks
 from langid_corpus import code_files
 from language_id import blocks
 
-
 from contextd.pipeline.artifacts import (
     PAIR_MARGIN,
     Evidence,
@@ -183,7 +182,7 @@ def report(
     right_before = sum(1 for (_, lang, _, _), b in zip(items, before, strict=True) if b == lang)
     right_after = sum(1 for (_, lang, _, _), a in zip(items, after, strict=True) if a == lang)
     moves: dict[tuple[str | None, str | None], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for (source, lang, name, ev), old, new in zip(items, before, after, strict=True):
+    for (source, lang, name, _), old, new in zip(items, before, after, strict=True):
         if old != new:
             kind = "fixed" if new == lang else "broke" if old == lang else "other"
             moves[(old, new)].append((kind, source, name, lang))
