@@ -148,6 +148,9 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="examples of each change")
     parser.add_argument("--confusions", action="store_true", help="rules off: top confusions")
     parser.add_argument("--fires", action="store_true", help="each pattern on every language")
+    parser.add_argument(
+        "--per-language", action="store_true", help="the pairs' languages: right before, after"
+    )
     args = parser.parse_args()
 
     items = load(args)
@@ -170,6 +173,8 @@ def main() -> None:
     for margin in args.margins or [PAIR_MARGIN]:
         after = [decide_block(ev, pair_margin=margin) for *_, ev in items]
         report(items, before, after, margin, args.show)
+        if args.per_language:
+            per_language(items, before, after)
 
 
 def report(
@@ -198,6 +203,30 @@ def report(
         )
         for kind, source, name, lang in [c for c in changes if c[0] != "fixed"][:show]:
             print(f"      {kind}: {lang} {source} {name}")
+
+
+def per_language(
+    items: list[tuple[str, str, str, Evidence]],
+    before: list[str | None],
+    after: list[str | None],
+) -> None:
+    """Accuracy of each language a rule may answer, rules off and on."""
+    languages = sorted({language for pair in pair_patterns() for language in pair})
+    print("\n| language | blocks | right, rules off | rules on |")
+    print("|---|---:|---:|---:|")
+    for language in languages:
+        rows = [
+            (b, a)
+            for (_, lang, _, _), b, a in zip(items, before, after, strict=True)
+            if lang == language
+        ]
+        if rows:
+            off = sum(1 for b, _ in rows if b == language)
+            on = sum(1 for _, a in rows if a == language)
+            print(
+                f"| {language} | {len(rows)} | {off} ({off / len(rows):.3f}) "
+                f"| {on} ({on / len(rows):.3f}) |"
+            )
 
 
 def fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:

@@ -101,6 +101,9 @@ _SWIFT = (
     r"^\s*(?:var|let)\s+\w+\s*=\s*\[",
     r"\.\w+\([^()\n\"]*\b[a-z]\w*:\s*[\d\"\[.]",
     r"^\s*(?:indirect\s+)?case\s+\w+\(\w+(?:,\s*\w+)*\)\s*$",
+    r"^\s*case\s+[a-z]\w*\s*(?:\(|$|=(?!>)|,)",
+    r"^\s*case\s+\.\w+",
+    r"^\s*enum\s+\w+\s*:\s*\w+",
 )
 _KOTLIN = (
     r"^\s*(?:(?:private|public|internal|override|suspend|inline|operator)\s+)*fun\s+[\w<.]",
@@ -125,6 +128,8 @@ _SCALA = (
     r"^\s*import\s+[\w.]+\.(?:_|\{)",
     r"\b\w+\s*<-\s*\w",
     r"\b[A-Z]\w*\[[A-Z]\w*\]",
+    r"[(,]\s*\"[^\"\n]*\"\s*->",
+    r"\w\[[A-Z]\w*\]",
 )
 _JAVA = (
     r"\bSystem\.out\.print",
@@ -139,6 +144,7 @@ _JAVA = (
     r"\bfinal\s+\w",
     r"\b(?:ArrayList|HashMap|List|Map|Set|Optional)<[\w<>, ?]+>\s+\w+\s*[=;]",
     r"\)\s*->\s*[{\w]",
+    r"\b[a-z]\w*\.[a-z]\w*\(",
 )
 _CSHARP = (
     r"^\s*using\s+[\w.]+;\s*$",
@@ -156,6 +162,7 @@ _CSHARP = (
     r"[(,]\s*(?:out|ref)\s+\w+\s+\w+\s*[,)]",
     r"^\s*///",
     r":\s*base\(",
+    r"\b[a-z]\w*\.[A-Z]\w*\(",
 )
 _KOTLIN_NOT_JAVA = (
     r"^\s*(?:(?:private|public|internal|override|suspend)\s+)*fun\s+\w",
@@ -223,6 +230,8 @@ _JULIA_NOT_PYTHON = (
     r"\(\w[^()\n]*;\s*\w+\s*=",
     r"^\s*for\s+\w+\s+in\s+\w+:\w+",
     r"^[^#\n]*?\b\w+\s*->\s*[\w(]",
+    r"^\s*[\w.]+\([^()\n]*\)\s*=\s*[^=\s]",
+    r"\(\s*-?\d+(?:\.\d+)?:-?\d",
 )
 _PYTHON_NOT_JULIA = (
     r"^\s*def\s+\w+\s*\(",
@@ -265,6 +274,10 @@ _FSHARP_NOT_OCAML = (
     r"\(\|\w+\|",
     r"^\s*(?:use|yield)!?\s",
     r"(?:^|\s)//\s",
+    r"^\s*type\s+[A-Z]\w*",
+    r"\blet\s+(?:private|internal|inline)\b",
+    r"\(\w+\s*:\s*[A-Z][a-z]\w*(?:<[^>\n]*>)?\)",
+    r"\)\s*:\s*[A-Z]\w*(?:<[^>\n]*>)?\s*=",
 )
 _OCAML_NOT_FSHARP = (
     r";;",
