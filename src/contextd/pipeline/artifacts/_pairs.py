@@ -104,6 +104,7 @@ _SWIFT = (
     r"^\s*case\s+[a-z]\w*\s*(?:\(|$|=(?!>)|,)",
     r"^\s*case\s+\.\w+",
     r"^\s*enum\s+\w+\s*:\s*\w+",
+    r"[(,]\s*&\w+\s*[,)]",
 )
 _KOTLIN = (
     r"^\s*(?:(?:private|public|internal|override|suspend|inline|operator)\s+)*fun\s+[\w<.]",
