@@ -143,7 +143,7 @@ _JAVA = (
     r"\bthrows\s+\w+",
     r"\.equals\(",
     r"\bfinal\s+\w",
-    r"\b(?:ArrayList|HashMap|List|Map|Set|Optional)<[\w<>, ?]+>\s+\w+\s*[=;]",
+    r"\b(?:ArrayList|HashMap|Optional)<[\w<>, ?]+>\s+\w+\s*[=;]",
     r"\)\s*->\s*[{\w]",
     r"\b[a-z]\w*\.[a-z]\w*\(",
 )
@@ -199,8 +199,7 @@ _RUBY_NOT_ELIXIR = (
     r"^\s*require(?:_relative)?\s+['\"]",
     r"\battr_(?:reader|writer|accessor)\b",
     r"\belsif\b",
-    r"^\s*def\s+(?:self\.)?\w+[?!=]?(?:\([^)]*\))?\s*$",
-    r"\.new\b",
+    r"^\s*def\s+self\.\w+",
 )
 _ELIXIR_NOT_RUBY = (
     r"^\s*defmodule\b",
