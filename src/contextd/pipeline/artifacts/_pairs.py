@@ -310,7 +310,9 @@ _JS_NOT_SOLIDITY = (
     r"===",
 )
 
-# `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed.
+# `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed. An empty
+# tuple says that `b` has no syntax of its own against `a` (C is C++'s subset, CSS SCSS's, Java
+# Groovy's): `a`'s own syntax may switch an answer `b` to `a`, nothing switches `a` to `b`.
 _RAW: dict[str, dict[str, tuple[str, ...]]] = {
     "cpp": {"c": _CPP_NOT_C, "objective-c": _CPP_NOT_C},
     "c": {"cpp": (), "objective-c": ()},
