@@ -12,10 +12,11 @@ when an answer without a cue of its own gives way) out of fold; `replay_decision
 `magika_only_language` / `magika_label_language` let `evals/magika_only.py` choose when magika's
 answer stands for a language the fitted model cannot name; `gather_evidence` / `decide_block`
 (the one decision, on evidence gathered once) and `mention_reach` let
-`evals/langid_context.py` choose the mention rule's reach and margin. Everything else here
-(`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`, `_mentions`, `_patch`,
-`_prose_shapes`, `_sessions`, `_shapes`, `_titles`, `_unfenced_weights`) is private to this
-package.
+`evals/langid_context.py` choose the mention rule's reach and margin, and `PAIR_MARGIN` /
+`pair_patterns` let `evals/pair_rules.py` choose and check the pair rules (`_pairs`).
+Everything else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`, `_magika`,
+`_mentions`, `_pairs`, `_patch`, `_prose_shapes`, `_sessions`, `_shapes`, `_titles`,
+`_unfenced_weights`) is private to this package.
 """
 
 from contextd.pipeline.artifacts import langmodel, unfenced
@@ -42,6 +43,7 @@ from contextd.pipeline.artifacts._languages import (
 )
 from contextd.pipeline.artifacts._mentions import CONTEXT_CHARS
 from contextd.pipeline.artifacts._mentions import reach as mention_reach
+from contextd.pipeline.artifacts._pairs import PAIR_MARGIN, pair_patterns
 from contextd.pipeline.artifacts._titles import named_file_language
 from contextd.pipeline.artifacts.agent import (
     PATH_KEY_PREFIX,
@@ -58,6 +60,7 @@ __all__ = [
     "CUE_DECIDES",
     "MAX_MODEL_CALLS",
     "OWN_CUE_MARGIN",
+    "PAIR_MARGIN",
     "PATH_KEY_PREFIX",
     "Evidence",
     "FenceLabel",
@@ -79,6 +82,7 @@ __all__ = [
     "magika_only_language",
     "mention_reach",
     "named_file_language",
+    "pair_patterns",
     "parse_fence_label",
     "replay_decision",
     "settle",

@@ -46,6 +46,7 @@ from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, STAGES
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
 from contextd.pipeline.artifacts._mentions import mentioned_language, named_languages
+from contextd.pipeline.artifacts._pairs import pair_answer
 from contextd.pipeline.artifacts._shapes import shape_answer
 from contextd.pipeline.artifacts._titles import named_file_language
 
@@ -245,6 +246,7 @@ def decide_block(
     context: str | None = None,
     magika_only: tuple[float, float] | None = None,
     mention_margin: float | None = None,
+    pair_margin: float | None = None,
     names: bool = False,
 ) -> str | None:
     """The one decision of `identify_languages` and of its replays (evals/langid_errors.py,
@@ -262,6 +264,7 @@ def decide_block(
         )
         if language is None:
             language = _decide(evidence.ranked, evidence.scores, evidence.probabilities)
+            language = pair_answer(language, evidence.ranked, evidence.content, pair_margin)
             named = named_languages(context)
             language = mentioned_language(language, evidence.ranked, named, mention_margin)
     return _named(evidence.content, intro, language) if names else language

@@ -1,0 +1,233 @@
+"""Pair rules: between two close candidates, syntax only one of them has decides (`_pairs`).
+
+Each rule is tested in both directions (the candidate's own syntax switches the answer to
+it; the answer's own block keeps it), on a block that has both languages' syntax (the answer
+stays), with a candidate beyond the margin, and on blocks of a third language.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contextd.pipeline.artifacts import PAIR_MARGIN, Evidence, decide_block, pair_patterns
+from contextd.pipeline.artifacts._pairs import only_syntax, pair_answer
+
+C = """#include <stdio.h>
+
+int main(void) {
+    int n = 3;
+    printf("%d\\n", n);
+    return 0;
+}"""
+CPP = """#include <vector>
+
+int total(const std::vector<int>& xs) {
+    int sum = 0;
+    for (auto x : xs) sum += x;
+    return sum;
+}"""
+OBJC = """@interface Greeter : NSObject
+- (void)greet:(NSString *)name;
+@end
+
+@implementation Greeter
+- (void)greet:(NSString *)name {
+    NSLog(@"Hello, %@", name);
+}
+@end"""
+TS = """function greet(name: string): string {
+  return `Hello, ${name}`;
+}"""
+JS = """const greet = require('./greet');
+
+function hello(name) {
+  return `Hello, ${name}`;
+}"""
+SCSS = """$primary: #333;
+
+.button {
+  color: $primary;
+  &:hover {
+    color: red;
+  }
+}"""
+CSS = """.button {
+  color: #333;
+}
+.button:hover {
+  color: red;
+}"""
+SWIFT = """func greet(_ name: String) -> String {
+    guard !name.isEmpty else { return "" }
+    return "Hello, \\(name)"
+}"""
+KOTLIN = """fun greet(name: String): String {
+    val message = "Hello, $name"
+    return message
+}"""
+SCALA = """object Greeter {
+  def greet(name: String): String = s"Hello, $name"
+}"""
+JAVA = """public class Greeter {
+    @Override
+    public String toString() {
+        return "Greeter";
+    }
+}"""
+CSHARP = """using System;
+
+public class Greeter
+{
+    public string Name { get; set; }
+}"""
+GROOVY = """def names = ['a', 'b']
+names.each { name ->
+    println "Hello, ${name}"
+}"""
+RUBY = """class Greeter
+  attr_reader :name
+
+  def initialize(name)
+    @name = name
+  end
+end"""
+ELIXIR = """defmodule Greeter do
+  def greet(name) do
+    "Hello, " <> name
+  end
+end"""
+JULIA = """function greet(name::String)
+    println("Hello, $name")
+end"""
+PYTHON = """def greet(name):
+    if name:
+        return f"Hello, {name}"
+    return None"""
+MATLAB = """% greet someone
+function out = greet(name)
+    out = ['Hello, ' name];
+    disp(out);
+end"""
+FSHARP = """let greet name =
+    printfn "Hello, %s" name
+
+[<EntryPoint>]
+let main argv = 0"""
+OCAML = """let greet name =
+  print_endline ("Hello, " ^ name)
+
+let () = greet "world";;"""
+SOLIDITY = """pragma solidity ^0.8.0;
+
+contract Counter {
+    uint256 public count;
+    function inc() public {
+        count += 1;
+    }
+}"""
+
+# (the model's answer, a close candidate, a block of the candidate, a block of the answer)
+CASES = [
+    ("c", "cpp", CPP, C),
+    ("c", "objective-c", OBJC, C),
+    ("cpp", "objective-c", OBJC, CPP),
+    ("objective-c", "cpp", CPP, OBJC),
+    ("javascript", "typescript", TS, JS),
+    ("css", "scss", SCSS, CSS),
+    ("kotlin", "swift", SWIFT, KOTLIN),
+    ("scala", "swift", SWIFT, SCALA),
+    ("swift", "kotlin", KOTLIN, SWIFT),
+    ("scala", "kotlin", KOTLIN, SCALA),
+    ("java", "kotlin", KOTLIN, JAVA),
+    ("swift", "scala", SCALA, SWIFT),
+    ("kotlin", "scala", SCALA, KOTLIN),
+    ("csharp", "java", JAVA, CSHARP),
+    ("kotlin", "java", JAVA, KOTLIN),
+    ("java", "csharp", CSHARP, JAVA),
+    ("java", "groovy", GROOVY, JAVA),
+    ("elixir", "ruby", RUBY, ELIXIR),
+    ("ruby", "elixir", ELIXIR, RUBY),
+    ("python", "julia", JULIA, PYTHON),
+    ("matlab", "julia", JULIA, MATLAB),
+    ("julia", "python", PYTHON, JULIA),
+    ("julia", "matlab", MATLAB, JULIA),
+    ("ocaml", "fsharp", FSHARP, OCAML),
+    ("fsharp", "ocaml", OCAML, FSHARP),
+    ("javascript", "solidity", SOLIDITY, JS),
+    ("solidity", "javascript", JS, SOLIDITY),
+]
+
+
+def _ranked(answer: str, candidate: str, gap: float = 1.0) -> list[tuple[str, float]]:
+    """A ranking with `candidate` `gap` nats below `answer` (the rest far below)."""
+    import math
+
+    top = 0.7
+    return [(answer, top), (candidate, top / math.exp(gap)), ("go", 1e-6)]
+
+
+def test_every_pair_of_the_rules_is_tested() -> None:
+    tested = {(candidate, answer) for answer, candidate, _, _ in CASES}
+    assert set(pair_patterns()) == tested
+
+
+@pytest.mark.parametrize(("answer", "candidate", "theirs", "ours"), CASES)
+def test_the_candidates_own_syntax_switches_the_answer(
+    answer: str, candidate: str, theirs: str, ours: str
+) -> None:
+    assert pair_answer(answer, _ranked(answer, candidate), theirs) == candidate
+
+
+@pytest.mark.parametrize(("answer", "candidate", "theirs", "ours"), CASES)
+def test_the_answers_own_block_keeps_it(
+    answer: str, candidate: str, theirs: str, ours: str
+) -> None:
+    assert pair_answer(answer, _ranked(answer, candidate), ours) == answer
+
+
+@pytest.mark.parametrize(("answer", "candidate", "theirs", "ours"), CASES)
+def test_syntax_of_both_keeps_the_answer_when_the_answer_has_a_rule(
+    answer: str, candidate: str, theirs: str, ours: str
+) -> None:
+    both = ours + "\n\n" + theirs
+    expected = answer if only_syntax(answer, candidate, ours) else candidate
+    assert pair_answer(answer, _ranked(answer, candidate), both) == expected
+
+
+@pytest.mark.parametrize(("answer", "candidate", "theirs", "ours"), CASES)
+def test_a_candidate_beyond_the_margin_is_not_taken(
+    answer: str, candidate: str, theirs: str, ours: str
+) -> None:
+    ranked = _ranked(answer, candidate, gap=PAIR_MARGIN + 1.0)
+    assert pair_answer(answer, ranked, theirs) == answer
+
+
+def test_a_third_language_is_not_touched() -> None:
+    # Rust's `std::` is C++'s too, Go's `func` Swift's: but no rule decides for Rust or Go
+    rust = 'use std::collections::HashMap;\n\nfn main() {\n    println!("{}", 1);\n}'
+    go = 'package main\n\nfunc main() {\n    fmt.Println("hi")\n}'
+    assert pair_answer("rust", _ranked("rust", "cpp"), rust) == "rust"
+    assert pair_answer("go", _ranked("go", "swift"), go) == "go"
+    # nor a pair without a rule: Python's block with JavaScript close
+    assert pair_answer("python", _ranked("python", "javascript"), JS) == "python"
+
+
+def test_a_superset_settled_to_its_base_is_read_again() -> None:
+    # TypeScript ranked first, settled to JavaScript for want of its cues: the rule reads
+    # TypeScript's own syntax (a capitalized parameter type the cues do not know)
+    block = "function area(shape: Shape) {\n  return shape.width * shape.height;\n}"
+    ranked = [("typescript", 0.55), ("javascript", 0.44), ("go", 0.01)]
+    assert pair_answer("javascript", ranked, block) == "typescript"
+
+
+def test_negative_margin_turns_the_rules_off() -> None:
+    assert pair_answer("c", _ranked("c", "cpp"), CPP, margin=-1.0) == "c"
+    assert pair_answer(None, _ranked("c", "cpp"), CPP) is None
+
+
+def test_decide_block_applies_the_rules_after_the_model() -> None:
+    # C ranked first, C++ close, the block has `std::`: the one decision answers C++, and
+    # with the rules off (the evals' replay) C
+    evidence = Evidence(CPP, None, {"c": 9.0}, [("c", 0.7), ("cpp", 0.28), ("go", 0.02)], {})
+    assert decide_block(evidence) == "cpp"
+    assert decide_block(evidence, pair_margin=-1.0) == "c"
