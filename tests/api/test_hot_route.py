@@ -9,6 +9,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -206,3 +207,32 @@ def test_fast_create_answers_as_the_route_it_mirrors(runtime: Runtime) -> None:
     with runtime.db.session() as session:
         job = session.scalars(select(Job).where(Job.source_id == made["id"])).one()
         assert (job.kind, job.payload["revision"]) == ("process_source", 1)
+
+
+def test_fast_create_meets_a_body_over_the_limit_as_the_route_does(tmp_path: Path) -> None:
+    """A streamed body (no Content-Length) refused while it is read: the route's answer, the
+    same with and without `FastCreate`."""
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'limit.db'}", max_request_bytes=64)
+    runtime = Runtime.build(settings)
+    try:
+        app = app_module.create_app(runtime, embedded_worker=False)
+        client = TestClient(app)
+        key = key_of(runtime)
+        auth = {"Authorization": f"Bearer {key}", "X-Request-Id": "hot-create-limit"}
+        space = client.post("/v1/spaces", json={"name": "s"}, headers=auth).json()["id"]
+        body = json.dumps(
+            {"type": "CONTENT", "instructions": {}, "initial_data": {"data": "x" * 200}}
+        )
+
+        def streamed() -> Any:
+            headers = {**auth, "content-type": "application/json"}
+            chunks = (body[i : i + 50].encode() for i in range(0, len(body), 50))
+            return client.post(f"/v1/spaces/{space}/sources", content=chunks, headers=headers)
+
+        fast = streamed()
+        app.router.routes.remove(fast_create_route(app))
+        routed = streamed()
+        assert fast.status_code >= 400, fast.text
+        same(fast, routed)
+    finally:
+        runtime.close()

@@ -103,7 +103,11 @@ class FastCreate(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except Exception as exc:  # a body over the limit, a client gone: the route's answer
+            await self.mirror.handle(scope, _raising(exc), send)
+            return
         body = self._accepted(request.headers.get("content-type"), raw)
         if body is None:  # FastAPI's route answers: its own parsing, validation and errors
             await self.mirror.handle(scope, _replay(raw, receive), send)
@@ -148,6 +152,16 @@ def _replay(raw: bytes, receive: Receive) -> Receive:
         return pending.pop() if pending else await receive()
 
     return replayed
+
+
+def _raising(exc: Exception) -> Receive:
+    """A `receive` that fails as reading the body did, for the route to meet it the same way
+    (FastAPI answers 400 for any error but an `HTTPException` while it reads a body)."""
+
+    async def failing() -> Message:
+        raise exc
+
+    return failing
 
 
 def mirror_of(routes: list[BaseRoute], endpoint: Callable[..., Any]) -> APIRoute:
