@@ -114,6 +114,16 @@ def test_the_request_is_counted_under_the_route_path(runtime: Runtime) -> None:
     assert REGISTRY.get_sample_value("contextd_http_requests_total", labels) == before + 1
 
 
+def test_a_fast_create_is_counted_under_the_route_path(runtime: Runtime) -> None:
+    client = TestClient(app_module.create_app(runtime, embedded_worker=False))
+    labels = {"method": "POST", "route": "/v1/spaces/{spaceId}/sources", "status": "404"}
+    before = REGISTRY.get_sample_value("contextd_http_requests_total", labels) or 0.0
+    body = {"type": "CONTENT", "instructions": {}, "initial_data": {"data": "hi"}}
+    headers = {"Authorization": f"Bearer {key_of(runtime)}"}
+    assert client.post("/v1/spaces/nope/sources", json=body, headers=headers).status_code == 404
+    assert REGISTRY.get_sample_value("contextd_http_requests_total", labels) == before + 1
+
+
 def test_the_openapi_document_does_not_change(runtime: Runtime) -> None:
     with_fast = TestClient(app_module.create_app(runtime, embedded_worker=False))
     app = app_module.create_app(runtime, embedded_worker=False)
