@@ -216,7 +216,8 @@ def prepare_source(
     session: Session | None = None,
 ) -> NewSource:
     """Everything of create-source that needs no lock: validation, the row, and the raw bytes
-    of a CONTENT source written to their own new key. On SQLite the write transaction holds the
+    of a CONTENT source larger than `INLINE_RAW_MAX` written to their own new key (smaller ones
+    go into the row and are written with it). On SQLite the write transaction holds the
     one writer's lock, and each file-system call made under it (a directory, a temporary file,
     a rename) would hold back every other write, the worker's included (bench/api.py).
     `session` is needed only to validate FILE and COMPOSITION inputs
