@@ -119,13 +119,13 @@ class FastCreate(BaseRoute):
         """The validated body parameter, or None unless FastAPI would have accepted it too."""
         if not raw or content_type != "application/json":
             return None
-        try:
-            value = json.loads(raw)  # as Starlette's `Request.json`
-        except ValueError:
-            return None
         field = self.mirror.body_field
         assert field is not None
-        validated, errors = field.validate(value, {}, loc=("body",))
+        try:
+            value = json.loads(raw)  # as Starlette's `Request.json`
+            validated, errors = field.validate(value, {}, loc=("body",))
+        except Exception:  # invalid JSON, or nested too deeply to decode: the route's answer
+            return None
         return None if errors else validated
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
