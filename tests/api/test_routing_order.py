@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Route
 
 from contextd.api import app as app_module
-from contextd.api.hot import FastRead
+from contextd.api.hot import FastCreate, FastRead
 from contextd.api.routers import sources
 from contextd.runtime import Runtime
 from tests.support.settings import make_settings
@@ -49,10 +49,12 @@ def leaves(routes: list[BaseRoute]) -> list[Route]:
 
 
 def test_the_sources_router_is_matched_first(app: FastAPI) -> None:
-    """After get-source's `FastRead`, which matches only what its route does (test_hot_route)."""
-    first = app.router.routes[0]
+    """After get-source's `FastRead` and create-source's `FastCreate`, which match only what
+    their routes do (test_hot_route)."""
+    first, second = app.router.routes[:2]
     assert isinstance(first, FastRead) and first.mirror.endpoint is sources.get_source
-    assert getattr(app.router.routes[1], "original_router", None) is app_module.HOT
+    assert isinstance(second, FastCreate) and second.mirror.endpoint is sources.create_source
+    assert getattr(app.router.routes[2], "original_router", None) is app_module.HOT
 
 
 def test_no_other_route_answers_a_path_a_hot_route_matches(app: FastAPI) -> None:

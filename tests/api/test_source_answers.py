@@ -174,11 +174,11 @@ def test_the_bytes_of_a_source_not_created_are_removed(client: Client, service: 
         client.user_id,
         "no-such-space",
         source_type=SourceType.CONTENT,
-        initial_data={"data": "hello"},
+        initial_data={"data": "hello " * sources.INLINE_RAW_MAX},  # a blob, not in the row
         instructions={},
     )
     key = new.row["raw_key"]
-    assert runtime.blobs.get(key) == b"hello"  # written before the transaction
+    assert runtime.blobs.get(key) == b"hello " * sources.INLINE_RAW_MAX  # before the transaction
     with pytest.raises(NotFound), runtime.db.write_connection() as connection:
         sources.create_source(connection, ctx, new)
     assert not runtime.blobs.exists(key)

@@ -99,7 +99,10 @@ def test_deleting_a_space_removes_its_sources_and_their_blobs(
     client: Client, service: Service
 ) -> None:
     space = client.space()
-    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "keep me"}})
+    # Over `INLINE_RAW_MAX`, so its bytes are a blob (smaller ones go with the row:
+    # tests/api/test_inline_raw.py).
+    data = "keep me " * 500
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": data}})
     done = client.wait(source["id"])
     blobs = service.runtime.blobs
     assert blobs.exists(f"sources/{source['id']}/raw")

@@ -116,6 +116,8 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     _hot_first(app)
     get_source = hot.mirror_of(sources.router.routes, sources.get_source)
     app.router.routes.insert(0, hot.FastRead(get_source, sources.get_source_fast))
+    create_source = hot.mirror_of(sources.router.routes, sources.create_source)
+    app.router.routes.insert(1, hot.FastCreate(create_source, sources.create_source_fast))
     app.add_middleware(
         RequestContextMiddleware,
         app_state=app.state,

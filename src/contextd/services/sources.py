@@ -52,7 +52,9 @@ def get_source(session: Session, user: User, source_id: str, *, lock: bool = Fal
     return _visible(source, user.id, source_id)
 
 
-_ROW = select(Source.__table__).where(Source.id == bindparam("id"))
+_ROW = select(*(c for c in cast(Table, Source.__table__).columns if c.key != "raw_inline")).where(
+    Source.id == bindparam("id")
+)
 
 
 def read_source(connection: Connection, user_id: str, source_id: str) -> Row[Any]:
@@ -144,10 +146,32 @@ def _start(session: Session, source: Source, ctx: SourceContext, payload: dict[s
     )
 
 
+INLINE_RAW_MAX = 3072
+"""CONTENT up to this many bytes is kept in the source's row (`raw_inline`), not as a blob: the
+request then writes no file (a directory, a temporary file and a rename were about a fifth of
+create-source's CPU in-process; bench/README.md, issue 15 part 4, eighth change), and the row
+still fits in one page of SQLite's b-tree, so the worker's status UPDATEs rewrite no overflow
+pages. Larger bodies go to the blob store as before."""
+
+
+def has_raw(blobs: BlobStore, source: Source) -> bool:
+    """Whether the bytes the source was made from are still stored (inline or as a blob)."""
+    if source.raw_key:
+        return blobs.exists(source.raw_key)
+    return source.raw_inline is not None
+
+
 def _staged(ctx: SourceContext, source_id: str, data: SourceInput) -> dict[str, Any]:
     """Keep the bytes a source was created from, so reprocess never needs the client again:
-    the source's `raw_*` columns, once inline bytes are written (before the row that names
-    them, so a source never points at missing bytes)."""
+    the source's `raw_*` columns, with small CONTENT in the row itself (`INLINE_RAW_MAX`) and
+    larger bytes written to the blob store first (before the row that names them, so a source
+    never points at missing bytes)."""
+    if data.inline is not None and len(data.inline) <= INLINE_RAW_MAX:
+        return {
+            "raw_inline": data.inline,
+            "raw_hash": content_hash(data.inline),
+            "raw_content_type": "text/plain",
+        }
     if data.inline is not None:
         key = raw_key(source_id)
         ctx.blobs.put(key, data.inline)
@@ -192,7 +216,8 @@ def prepare_source(
     session: Session | None = None,
 ) -> NewSource:
     """Everything of create-source that needs no lock: validation, the row, and the raw bytes
-    of a CONTENT source written to their own new key. On SQLite the write transaction holds the
+    of a CONTENT source larger than `INLINE_RAW_MAX` written to their own new key (smaller ones
+    go into the row and are written with it). On SQLite the write transaction holds the
     one writer's lock, and each file-system call made under it (a directory, a temporary file,
     a rename) would hold back every other write, the worker's included (bench/api.py).
     `session` is needed only to validate FILE and COMPOSITION inputs
@@ -225,7 +250,9 @@ def prepare_source(
         updated_at=now,
     )
     row.update(_staged(ctx, row["id"], data))
-    written = f"sources/{row['id']}" if data.inline is not None else None
+    # Only a blob written here for it (not an upload's, not bytes kept in the row).
+    blob = data.inline is not None and row["raw_key"] is not None
+    written = f"sources/{row['id']}" if blob else None
     return NewSource(user_id, space_id, collection_id, row, written=written)
 
 
@@ -380,9 +407,7 @@ def reprocess_source(
     run and later ones (refresh, fast-forward) build the snapshot the same way."""
     _require_live(source)
     require(Action.REPROCESS, SourceStatus(source.status))
-    if source.type != SourceType.COMPOSITION and not (
-        source.raw_key and ctx.blobs.exists(source.raw_key)
-    ):
+    if source.type != SourceType.COMPOSITION and not has_raw(ctx.blobs, source):
         raise InvalidState("the source has no stored content to reprocess; refresh it instead")
     chosen = {"snapshot_ratio": snapshot_ratio, "snapshot_budget_tokens": snapshot_budget_tokens}
     if any(v is not None for v in chosen.values()):

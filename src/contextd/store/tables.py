@@ -159,6 +159,10 @@ class Source(Base, Timestamps):
     # What the reader learnt beside the text (`pipeline.types.Document.meta`): for a coding-agent
     # session its agent, model, working directory, git branch and times. NULL when none.
     meta: Mapped[dict[str, Any] | None]
+    # A small CONTENT source's own bytes, kept with its row instead of a blob (`raw_key` NULL):
+    # create-source then writes no file (services.sources.INLINE_RAW_MAX). Deferred: no read of
+    # a source loads it but the job's, reprocess's and a fast-forward part's.
+    raw_inline: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class Turn(Base):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.jobs.base import ClaimedJob
@@ -108,7 +108,10 @@ def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
     in the transaction that claims the job (`Worker(on_claim=...)`), so the claim and the
     status commit together; elsewhere `_begin` runs it in a transaction of its own."""
     payload = job.payload
-    source = session.get(Source, job.source_id, with_for_update=True)
+    # With its bytes when they are kept in the row (small CONTENT): the run reads them anyway.
+    source = session.get(
+        Source, job.source_id, with_for_update=True, options=[undefer(Source.raw_inline)]
+    )
     if source is None or source.revision != payload.get("revision"):
         return None
     if source.status not in (SourceStatus.PENDING, SourceStatus.PROCESSING):
@@ -135,6 +138,7 @@ def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
         raw_hash=source.raw_hash,
         raw_content_type=source.raw_content_type,
         raw_filename=source.raw_filename,
+        raw_inline=source.raw_inline,
         instructions=dict(source.instructions),
         part_id=payload.get("part_id"),
         run_context=payload.get("run_context_extraction", True),

@@ -35,6 +35,8 @@ def fetch_base(ctx: TaskContext, plan: Plan) -> Fetched:
         url = plan.initial_data.get("url") or plan.initial_data.get("uri")
         return ingest.fetch_url(str(url), ctx.runtime.net_policy)
     if plan.type is SourceType.CONTENT:
+        if plan.raw_inline is not None:
+            return Fetched(content=plan.raw_inline, content_type=None, filename=None)
         return _read_raw(ctx, plan.raw_key, None, None)
     return _read_raw(ctx, plan.raw_key, plan.raw_content_type, plan.raw_filename)
 
@@ -47,6 +49,9 @@ def part_bytes(ctx: TaskContext, part_id: str) -> Fetched:
             raise PipelineError("fast-forward data is gone")
         kind, data = SourceType(part.type), dict(part.initial_data)
         key, ctype, name = part.raw_key, part.raw_content_type, part.raw_filename
+        inline = part.raw_inline if kind is SourceType.CONTENT and not key else None
+    if inline is not None:  # small CONTENT, kept in the part's row
+        return Fetched(content=inline, content_type=None, filename=None)
     if kind is SourceType.URI and not key:
         fetched = ingest.fetch_url(str(data.get("url") or data.get("uri")), ctx.runtime.net_policy)
         key = raw_key(part_id)

@@ -31,6 +31,7 @@ class Plan:
     raw_content_type: str | None
     raw_filename: str | None
     instructions: dict[str, Any]
+    raw_inline: bytes | None = None  # small CONTENT kept in the row instead of at `raw_key`
     part_id: str | None = None
     run_context: bool = True
     run_artifacts: bool = True
