@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--sources", nargs="*", help="only these sources (e.g. unseen docs)")
     parser.add_argument("--margins", nargs="*", type=float, help="sweep the rules' margin")
     parser.add_argument("--show", type=int, default=0, help="examples of each change")
-    parser.add_argument("--confusions", action="store_true", help="rules off: top confusions")
+    parser.add_argument("--confusions", action="store_true", help="rules on: top confusions")
     parser.add_argument("--fires", action="store_true", help="each pattern on every language")
     parser.add_argument(
         "--per-language", action="store_true", help="the pairs' languages: right before, after"
@@ -163,11 +163,18 @@ def main() -> None:
     # off: a negative margin leaves no candidate close enough
     before = [decide_block(ev, pair_margin=-1.0) for *_, ev in items]
     if args.confusions:
-        confused = Counter(
+        # with the rules on, at the shipped margin: what is left for new rules (and rules off,
+        # beside, for what the rules already took)
+        shipped = [decide_block(ev, pair_margin=PAIR_MARGIN) for *_, ev in items]
+        off = Counter(
             (lang, got) for (_, lang, _, _), got in zip(items, before, strict=True) if got != lang
         )
+        confused = Counter(
+            (lang, got) for (_, lang, _, _), got in zip(items, shipped, strict=True) if got != lang
+        )
+        print(f"confusions, rules on (margin {PAIR_MARGIN}); rules off in brackets")
         for (lang, got), n in confused.most_common(60):
-            print(f"  {n:5d}  {lang} -> {got}")
+            print(f"  {n:5d} ({off[(lang, got)]:5d})  {lang} -> {got}")
     if args.fires:
         fires(items, args.show)
     for margin in args.margins or [PAIR_MARGIN]:

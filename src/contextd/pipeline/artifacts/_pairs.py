@@ -278,6 +278,8 @@ _FSHARP_NOT_OCAML = (
     r"\blet\s+(?:private|internal|inline)\b",
     r"\(\w+\s*:\s*[A-Z][a-z]\w*(?:<[^>\n]*>)?\)",
     r"\)\s*:\s*[A-Z]\w*(?:<[^>\n]*>)?\s*=",
+    r"\{\s*[A-Z]\w*\s*=[^=]",
+    r"\bwith\s+[A-Z]\w*\s*=[^=]",
 )
 _OCAML_NOT_FSHARP = (
     r";;",
@@ -310,29 +312,190 @@ _JS_NOT_SOLIDITY = (
     r"===",
 )
 
+# Java against JavaScript (and back): a declaration with a type before the name, typed
+# parameters, generics after `new`; JavaScript's `const`/`let`, `function`, `=>`, `===`.
+# (`var x =` is Java 10's too.)
+_JAVA_NOT_JS = (
+    r"\bSystem\.out\.print",
+    r"^\s*(?:(?:public|private|protected|static|final)\s+)*(?:int|long|double|float|char|boolean"
+    r"|byte|short|[A-Z]\w*(?:<[\w<>, ?]*>)?)(?:\[\])*\s+[a-z]\w*\s*(?:=(?!=)|;)",
+    r"^\s*(?:public|private|protected)\s+(?:\w+\s+)*[\w<>\[\]]+\s*\(",
+    r"^\s*static\s+(?!async\b|get\b|set\b)[\w<>\[\]]+\s+\w+\s*\(",
+    r"[(,]\s*(?:final\s+)?(?:int|long|double|float|char|boolean|byte|short|String|[A-Z]\w*<[^>\n]*>)"
+    r"(?:\[\])*\s+[a-z]\w*\s*[,)]",
+    r"\bnew\s+[A-Z]\w*<[\w<>, ?]*>\s*\(",
+    r"^\s*import\s+(?:static\s+)?[\w.]+(?:\.\*)?;\s*$",
+    r"^\s*package\s+[\w.]+;\s*$",
+    r"@Override\b",
+)
+_JS_NOT_JAVA = (
+    r"^\s*(?:export\s+)?(?:const|let)\s+[\w{\[]",
+    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\b",
+    r"^(?:(?!//)[^\n])*?=>",
+    r"[!=]==",
+    r"\bconsole\.\w+",
+    r"\brequire\(",
+    r"^\s*import\s[^;\n]*\bfrom\s+['\"]",
+    r"^\s*export\s",
+)
+# Swift against Go: Go has no `let`, `->` return types, `\(` interpolation or `??`; Go's `:=`,
+# `package`, receivers, `fmt.` and `err != nil` are not Swift.
+_SWIFT_NOT_GO = (
+    r"\bfunc\s+\w+\s*(?:<[^>\n]*>)?\([^)\n]*\)\s*(?:async\s+)?(?:(?:re)?throws(?:\(\w+\))?\s*)?->",
+    r"\bfunc\s+\w+\s*(?:<[^>\n]*>)?\([^)\n]*\)\s*(?:async\s+)?(?:re)?throws\b",
+    r"\\\(",
+    r"[\w)\]]\s*\?\?(?!\?)\s*[\w\"\[(]",
+    r"^\s*let\s+\w+\s*[:=]",
+    r"\bguard\s+let\b",
+    r"\bif\s+(?:let|var)\s+\w+\s*=",
+    r"^\s*var\s+\w+\s*:\s*[\w\[(]",
+    r"^\s*(?:(?:public|private|final|open)\s+)?(?:class|struct|enum|protocol|extension)\s+\w+"
+    r"(?:\s*:\s*\w+)?\s*\{",
+    r"^\s*import\s+(?:UIKit|Foundation|SwiftUI|Combine|XCTest)\s*$",
+    r"^\s*case\s+\.\w+",
+    r"^\s*(?:(?:override|convenience|required)\s+)*init\s*\(",
+    r"^\s*deinit\s*\{",
+)
+_GO_NOT_SWIFT = (
+    r":=",
+    r"^\s*package\s+\w+\s*$",
+    r"\bfunc\s*\(\s*\w+\s+\*?\w+\s*\)",
+    r"\bfmt\.\w+",
+    r"^\s*type\s+\w+\s+(?:struct|interface)\b",
+    r"\bgo\s+func\b",
+    r"\bchan\b",
+    r"\berr\s*!=\s*nil\b",
+)
+# C against C#: headers, pointers, `_t` types, the C library; C#'s `using`, `namespace`,
+# classes, `var`, `new`, `string`, `=>`, `$"`, `Console`.
+_C_NOT_CSHARP = (
+    r"^\s*#\s*(?:include|define|ifn?def|endif|pragma)\b",
+    r"\b[a-z]\w*_t\b",
+    r"\b(?:printf|fprintf|sprintf|snprintf|malloc|calloc|realloc|free|strcmp|strncmp|strlen"
+    r"|strcpy|strncpy|memcpy|memset|sizeof)\s*\(",
+    r"\bNULL\b",
+    r"\w\s*->\s*\w",
+    r"\bchar\s*\*",
+    r"\b(?:unsigned|signed)\s+(?:int|char|long|short)\b",
+    r"\bstruct\s+\w+\s*\*",
+    r"^\s*typedef\b",
+)
+_CSHARP_NOT_C = (
+    r"^\s*using\s+[\w.]+;\s*$",
+    r"^\s*namespace\s+[\w.]+",
+    r"^\s*(?:(?:public|private|protected|internal|static|sealed|abstract|partial)\s+)*class\s+\w+",
+    r"^\s*(?:public|private|protected|internal)\s+(?:\w+\s+)*[\w<>\[\]?]+\s+\w+\s*[({=;]",
+    r"^\s*var\s+\w+\s*=",
+    r"\bnew\s+[A-Z]\w*",
+    r"\bstring\s+\w+\s*[=;,)]",
+    r"^(?:(?!//)[^\n])*?=>",
+    r"\$\"",
+    r"\bConsole\.",
+    r"\bforeach\s*\(",
+)
+# Groovy against Kotlin: `def`, `[:]`, `new`, `static`, lower-case casts, `println "x"`;
+# Kotlin's `fun`, `val`, `data class`, `when`, `!!`, typed parameters.
+_GROOVY_NOT_KOTLIN = (
+    r"^\s*def\s+\w+",
+    r"\[\s*:\s*\]",
+    r"\bnew\s+[A-Z]\w*",
+    r"\bstatic\s+\w+",
+    r"\bas\s+(?:int|long|double|float|boolean|char)\b",
+    r"\bprintln\s+[\"'\w$]",
+)
+_KOTLIN_NOT_GROOVY = (
+    r"^\s*(?:(?:private|public|internal|override|suspend|inline|operator)\s+)*fun\s+[\w<.]",
+    r"^\s*(?:(?:private|public|internal|override)\s+)*val\s+\w+",
+    r"\bdata\s+class\b",
+    r"\bwhen\s*(?:\([^)]*\))?\s*\{",
+    r"\w!!",
+    r"\(\s*\w+\s*:\s*(?:Int|Long|String|Boolean|Double|Float|Char|List<|Map<|Set<)\b",
+)
+
+# F# against JavaScript: a `let` with parameters, `{ x with ... }`, pipes, match arms, `fun`,
+# `<-`; JavaScript's `const`, `function`, `=>`, `===`, `console.` and statements ending `;`.
+_FSHARP_NOT_JS = (
+    r"^\s*let\s+(?:rec\s+|inline\s+|private\s+)?\w+(?:\s+(?:\(\s*\w+\s*(?::[^)\n]*)?\)|\w+))+\s*"
+    r"(?::\s*[\w<>]+\s*)?=",
+    r"\{\s*\w+\s+with\b",
+    r"\|>",
+    r"^\s*\|\s*[^|\n]*->",
+    r"\bfun\s+[\w(]",
+    r"\bmatch\s+[^\n]*\bwith\b",
+    r"\[\|",
+    r"\blet\s+mutable\b",
+    r"\w\s*<-\s*\w",
+    r"\bprintfn\b",
+    r"^\s*open\s+[A-Z]",
+    r"^\s*type\s+\w+\s*(?:<[^>\n]*>)?\s*=",
+)
+_JS_NOT_FSHARP = (
+    r"^\s*(?:export\s+)?const\s+[\w{\[]",
+    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\b",
+    r"^(?:(?!//)[^\n])*?=>",
+    r"[!=]==",
+    r"\bconsole\.\w+",
+    r"\);\s*$",
+)
+# Swift against GraphQL: Xcode's `<#placeholder#>` of the Swift book, statements; GraphQL's
+# operations, fragments, variables and non-null field types.
+_SWIFT_NOT_GRAPHQL = (
+    r"<#[^#\n]+#>",
+    r"^\s*(?:if|while|for|guard|switch|repeat|func|let|var|return|import|init|deinit)\b",
+    r"\}\s*else\b",
+)
+_GRAPHQL_NOT_SWIFT = (
+    r"^\s*(?:query|mutation|subscription|fragment|schema|scalar|input|directive)\b",
+    r"\w\s*:\s*\[?[A-Z]\w*!",
+    r"\.\.\.\s*on\b",
+    r"\$\w+\s*:",
+)
+
 # `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed. An empty
 # tuple says that `b` has no syntax of its own against `a` (C is C++'s subset, CSS SCSS's, Java
 # Groovy's): `a`'s own syntax may switch an answer `b` to `a`, nothing switches `a` to `b`.
 _RAW: dict[str, dict[str, tuple[str, ...]]] = {
     "cpp": {"c": _CPP_NOT_C, "objective-c": _CPP_NOT_C},
-    "c": {"cpp": (), "objective-c": ()},
+    "c": {"cpp": (), "objective-c": (), "csharp": _C_NOT_CSHARP},
     "objective-c": {"c": _OBJC_NOT_C, "cpp": _OBJC_NOT_C},
     "typescript": {"javascript": _TS_NOT_JS},
-    "javascript": {"typescript": (), "solidity": _JS_NOT_SOLIDITY},
+    "javascript": {
+        "typescript": (),
+        "solidity": _JS_NOT_SOLIDITY,
+        "java": _JS_NOT_JAVA,
+        "fsharp": _JS_NOT_FSHARP,
+    },
     "scss": {"css": _SCSS_NOT_CSS},
     "css": {"scss": ()},
-    "swift": {"kotlin": _SWIFT, "scala": _SWIFT},
-    "kotlin": {"swift": _KOTLIN, "scala": _KOTLIN, "java": _KOTLIN_NOT_JAVA},
+    "swift": {
+        "kotlin": _SWIFT,
+        "scala": _SWIFT,
+        "go": _SWIFT_NOT_GO,
+        "graphql": _SWIFT_NOT_GRAPHQL,
+    },
+    "go": {"swift": _GO_NOT_SWIFT},
+    "graphql": {"swift": _GRAPHQL_NOT_SWIFT},
+    "kotlin": {
+        "swift": _KOTLIN,
+        "scala": _KOTLIN,
+        "java": _KOTLIN_NOT_JAVA,
+        "groovy": _KOTLIN_NOT_GROOVY,
+    },
     "scala": {"swift": _SCALA, "kotlin": _SCALA},
-    "java": {"csharp": _JAVA, "kotlin": _JAVA_NOT_KOTLIN, "groovy": ()},
-    "csharp": {"java": _CSHARP},
-    "groovy": {"java": _GROOVY_NOT_JAVA},
+    "java": {
+        "csharp": _JAVA,
+        "kotlin": _JAVA_NOT_KOTLIN,
+        "groovy": (),
+        "javascript": _JAVA_NOT_JS,
+    },
+    "csharp": {"java": _CSHARP, "c": _CSHARP_NOT_C},
+    "groovy": {"java": _GROOVY_NOT_JAVA, "kotlin": _GROOVY_NOT_KOTLIN},
     "ruby": {"elixir": _RUBY_NOT_ELIXIR},
     "elixir": {"ruby": _ELIXIR_NOT_RUBY},
     "julia": {"python": _JULIA_NOT_PYTHON, "matlab": _JULIA_NOT_MATLAB},
     "python": {"julia": _PYTHON_NOT_JULIA},
     "matlab": {"julia": _MATLAB_NOT_JULIA},
-    "fsharp": {"ocaml": _FSHARP_NOT_OCAML},
+    "fsharp": {"ocaml": _FSHARP_NOT_OCAML, "javascript": _FSHARP_NOT_JS},
     "ocaml": {"fsharp": _OCAML_NOT_FSHARP},
     "solidity": {"javascript": _SOLIDITY_NOT_JS},
 }
