@@ -330,8 +330,8 @@ _JAVA_NOT_JS = (
 )
 _JS_NOT_JAVA = (
     r"^\s*(?:export\s+)?(?:const|let)\s+[\w{\[]",
-    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\b",
-    r"^(?:(?!//)[^\n])*?=>",
+    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\s*\*?\s*(?:[a-z_$][\w$]*\s*)?\(",
+    r"^(?:(?!//|/\*)[^\n])*?=>",
     r"[!=]==",
     r"\bconsole\.\w+",
     r"\brequire\(",
@@ -369,7 +369,8 @@ _GO_NOT_SWIFT = (
 # C against C#: headers, pointers, `_t` types, the C library; C#'s `using`, `namespace`,
 # classes, `var`, `new`, `string`, `=>`, `$"`, `Console`.
 _C_NOT_CSHARP = (
-    r"^\s*#\s*(?:include|define|ifn?def|endif|pragma)\b",
+    r"^\s*#\s*(?:include|ifn?def)\b",
+    r"^\s*#\s*define\s+\w+(?:\(|\s+\S)",
     r"\b[a-z]\w*_t\b",
     r"\b(?:printf|fprintf|sprintf|snprintf|malloc|calloc|realloc|free|strcmp|strncmp|strlen"
     r"|strcpy|strncpy|memcpy|memset|sizeof)\s*\(",
@@ -408,7 +409,7 @@ _KOTLIN_NOT_GROOVY = (
     r"^\s*(?:(?:private|public|internal|override)\s+)*val\s+\w+",
     r"\bdata\s+class\b",
     r"\bwhen\s*(?:\([^)]*\))?\s*\{",
-    r"\w!!",
+    r"[\w)\]]!!(?:\.|\s*[),]|\s*$)",
     r"\(\s*\w+\s*:\s*(?:Int|Long|String|Boolean|Double|Float|Char|List<|Map<|Set<)\b",
 )
 
@@ -431,11 +432,10 @@ _FSHARP_NOT_JS = (
 )
 _JS_NOT_FSHARP = (
     r"^\s*(?:export\s+)?const\s+[\w{\[]",
-    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\b",
-    r"^(?:(?!//)[^\n])*?=>",
+    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\s*\*?\s*(?:[a-z_$][\w$]*\s*)?\(",
+    r"^(?:(?!//|/\*)[^\n])*?=>",
     r"[!=]==",
     r"\bconsole\.\w+",
-    r"\);\s*$",
 )
 # Swift against GraphQL: Xcode's `<#placeholder#>` of the Swift book, statements; GraphQL's
 # operations, fragments, variables and non-null field types.
@@ -445,8 +445,10 @@ _SWIFT_NOT_GRAPHQL = (
     r"\}\s*else\b",
 )
 _GRAPHQL_NOT_SWIFT = (
-    r"^\s*(?:query|mutation|subscription|fragment|schema|scalar|input|directive)\b",
-    r"\w\s*:\s*\[?[A-Z]\w*!",
+    r"^\s*(?:query|mutation|subscription)\b\s*(?:\w+\s*)?[({]",
+    r"^\s*fragment\s+\w+\s+on\b",
+    r"^\s*(?:schema|scalar|input|directive)\s+[@\w{]",
+    r"^\s*[a-z]\w*(?:\([^)\n]*\))?\s*:\s*(?:\[[A-Z]\w*!?\]|[A-Z]\w*)!\s*$",
     r"\.\.\.\s*on\b",
     r"\$\w+\s*:",
 )
