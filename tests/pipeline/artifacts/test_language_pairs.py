@@ -180,6 +180,8 @@ CASES = [
     ("fsharp", "javascript", JS, FSHARP),
     ("graphql", "swift", SWIFT, GRAPHQL),
     ("swift", "graphql", GRAPHQL, SWIFT),
+    ("javascript", "swift", SWIFT, JS),
+    ("swift", "javascript", JS, SWIFT),
 ]
 
 
@@ -278,3 +280,11 @@ def test_swifts_implicitly_unwrapped_optionals_are_not_graphql() -> None:
     block = "class Customer {\n    var card: CreditCard!\n    unowned let city: City!\n}"
     assert not only_syntax("graphql", "swift", block)
     assert only_syntax("graphql", "swift", "type User {\n  name: String!\n}")
+
+
+def test_swifts_labelled_arguments_and_identity_operator() -> None:
+    # `counter.increment(by: 5)` is Swift's, `$.ajax({url: x})` JavaScript's object; Swift
+    # has `===` too, so it does not keep JavaScript
+    assert only_syntax("swift", "javascript", "let counter = Counter()\ncounter.increment(by: 5)")
+    assert not only_syntax("swift", "javascript", "$.ajax({url: src, async: false})")
+    assert not only_syntax("javascript", "swift", "if a === b {\n    print(a)\n}")

@@ -105,6 +105,10 @@ _SWIFT = (
     r"^\s*case\s+\.\w+",
     r"^\s*enum\s+\w+\s*:\s*\w+",
     r"[(,]\s*&\w+\s*[,)]",
+    r"^\s*(?:(?:override|convenience|required|public|private)\s+)*init\??\s*\(",
+    r"^\s*deinit\s*\{",
+    r"\bsuper\.init\(",
+    r"<#[^#\n]+#>",
 )
 _KOTLIN = (
     r"^\s*(?:(?:private|public|internal|override|suspend|inline|operator)\s+)*fun\s+[\w<.]",
@@ -355,6 +359,10 @@ _SWIFT_NOT_GO = (
     r"^\s*case\s+\.\w+",
     r"^\s*(?:(?:override|convenience|required)\s+)*init\s*\(",
     r"^\s*deinit\s*\{",
+    r"\bfunc\s+\w+\s*(?:<[^>\n]*>)?\(\s*(?:_\s+)?\w+\s*:",
+    r"\b\w+\((?:[^()\n\"{}\[\]]*,\s*)?[a-z]\w*:\s*[\w\"\[(&.-]",
+    r"\w\?\.\w",
+    r"<#[^#\n]+#>",
 )
 _GO_NOT_SWIFT = (
     r":=",
@@ -453,6 +461,34 @@ _GRAPHQL_NOT_SWIFT = (
     r"\$\w+\s*:",
 )
 
+# Swift against JavaScript: `func`, labelled arguments, `\(`, `nil`, conditions without
+# parentheses, optional subscripts, overflow operators, typed `let`/`var`; JavaScript's
+# `const`, `function`, `=>`, `===`, `console.`, modules.
+_SWIFT_NOT_JS = (
+    r"\bfunc\s+\w+",
+    r"\b\w+\((?:[^()\n\"{}\[\]]*,\s*)?[a-z]\w*:\s*[\w\"\[(&.-]",
+    r"\"[^\"\n]*(?<!\\)\\\([a-zA-Z_]",
+    r"\bnil\b",
+    r"^\s*(?:if|while|guard)\s+[^(\s][^\n]*\{\s*$",
+    r"[\w\]]\?\[",
+    r"&[+\-*]\s",
+    r"^\s*(?:let|var)\s+\w+\s*:\s*[\w\[(]",
+    r"\bguard\s+let\b",
+    r"\bif\s+(?:let|var)\s+\w+\s*=",
+    r"^\s*(?:(?:override|convenience|required)\s+)*init\??\s*\(",
+    r"^\s*import\s+(?:UIKit|Foundation|SwiftUI|Combine|XCTest)\s*$",
+    r"<#[^#\n]+#>",
+)
+_JS_NOT_SWIFT = (
+    r"^\s*(?:export\s+)?const\s+[\w{\[]",
+    r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\s*\*?\s*(?:[a-z_$][\w$]*\s*)?\(",
+    r"^(?:(?!//|/\*)[^\n])*?=>",
+    r"\bconsole\.\w+",
+    r"\brequire\(",
+    r"^\s*import\s[^;\n]*\bfrom\s+['\"]",
+    r"^\s*export\s",
+)
+
 # `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed. An empty
 # tuple says that `b` has no syntax of its own against `a` (C is C++'s subset, CSS SCSS's, Java
 # Groovy's): `a`'s own syntax may switch an answer `b` to `a`, nothing switches `a` to `b`.
@@ -466,6 +502,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "solidity": _JS_NOT_SOLIDITY,
         "java": _JS_NOT_JAVA,
         "fsharp": _JS_NOT_FSHARP,
+        "swift": _JS_NOT_SWIFT,
     },
     "scss": {"css": _SCSS_NOT_CSS},
     "css": {"scss": ()},
@@ -474,6 +511,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "scala": _SWIFT,
         "go": _SWIFT_NOT_GO,
         "graphql": _SWIFT_NOT_GRAPHQL,
+        "javascript": _SWIFT_NOT_JS,
     },
     "go": {"swift": _GO_NOT_SWIFT},
     "graphql": {"swift": _GRAPHQL_NOT_SWIFT},
