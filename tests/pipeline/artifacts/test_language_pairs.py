@@ -182,6 +182,8 @@ CASES = [
     ("swift", "graphql", GRAPHQL, SWIFT),
     ("javascript", "swift", SWIFT, JS),
     ("swift", "javascript", JS, SWIFT),
+    ("ruby", "julia", JULIA, RUBY),
+    ("julia", "ruby", RUBY, JULIA),
 ]
 
 
@@ -288,3 +290,10 @@ def test_swifts_labelled_arguments_and_identity_operator() -> None:
     assert only_syntax("swift", "javascript", "let counter = Counter()\ncounter.increment(by: 5)")
     assert not only_syntax("swift", "javascript", "$.ajax({url: src, async: false})")
     assert not only_syntax("javascript", "swift", "if a === b {\n    print(a)\n}")
+
+
+def test_julias_bang_functions_but_not_rubys() -> None:
+    julia = "if is_prime(n)\n    push!(primes, n)\nelseif n < 0\n    n = 0\nend"
+    assert only_syntax("julia", "ruby", julia)
+    # Ruby's `merge!` (bare, inside a method) is Ruby's as much as Julia's
+    assert not only_syntax("julia", "ruby", "def update(opts)\n  merge!(opts)\nend")

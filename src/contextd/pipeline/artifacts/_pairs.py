@@ -489,6 +489,32 @@ _JS_NOT_SWIFT = (
     r"^\s*export\s",
 )
 
+# Julia against Ruby: `elseif`, bang functions called bare, `end` inside an index, `function`,
+# `println(`, typed arguments, `1:n` ranges; Ruby's `def`, `puts`, block parameters, `#{`,
+# `elsif`, `nil`, `unless`, `require`, `.each`.
+_JULIA_NOT_RUBY = (
+    r"\belseif\b",
+    r"(?<![.\w])(?:push|pushfirst|pop|popfirst|append|sort|empty|fill|deleteat|insert|map|filter"
+    r"|reverse|setindex|resize|copyto|unique|shuffle|delete)!\(",
+    r"\[[^\]\n]*\bend\s*\]",
+    r"^\s*function\s+[\w.!]+\s*\(",
+    r"\bprintln\(",
+    r"^\s*for\s+\w+\s+in\s+\w+:\w+",
+    r"^\s*(?:mutable\s+)?struct\s+\w+",
+)
+_RUBY_NOT_JULIA = (
+    r"^\s*def\s",
+    r"(?<![.\w])puts\b",
+    r"\|\w+(?:,\s*\w+)*\|",
+    r"#\{",
+    r"\belsif\b",
+    r"\bnil\b",
+    r"\bunless\b",
+    r"^\s*require(?:_relative)?\s+['\"]",
+    r"\battr_(?:reader|writer|accessor)\b",
+    r"\.each\b",
+)
+
 # `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed. An empty
 # tuple says that `b` has no syntax of its own against `a` (C is C++'s subset, CSS SCSS's, Java
 # Groovy's): `a`'s own syntax may switch an answer `b` to `a`, nothing switches `a` to `b`.
@@ -530,9 +556,9 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "csharp": {"java": _CSHARP, "c": _CSHARP_NOT_C},
     "groovy": {"java": _GROOVY_NOT_JAVA, "kotlin": _GROOVY_NOT_KOTLIN},
-    "ruby": {"elixir": _RUBY_NOT_ELIXIR},
+    "ruby": {"elixir": _RUBY_NOT_ELIXIR, "julia": _RUBY_NOT_JULIA},
     "elixir": {"ruby": _ELIXIR_NOT_RUBY},
-    "julia": {"python": _JULIA_NOT_PYTHON, "matlab": _JULIA_NOT_MATLAB},
+    "julia": {"python": _JULIA_NOT_PYTHON, "matlab": _JULIA_NOT_MATLAB, "ruby": _JULIA_NOT_RUBY},
     "python": {"julia": _PYTHON_NOT_JULIA},
     "matlab": {"julia": _MATLAB_NOT_JULIA},
     "fsharp": {"ocaml": _FSHARP_NOT_OCAML, "javascript": _FSHARP_NOT_JS},
