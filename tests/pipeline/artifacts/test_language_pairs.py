@@ -297,3 +297,11 @@ def test_julias_bang_functions_but_not_rubys() -> None:
     assert only_syntax("julia", "ruby", julia)
     # Ruby's `merge!` (bare, inside a method) is Ruby's as much as Julia's
     assert not only_syntax("julia", "ruby", "def update(opts)\n  merge!(opts)\nend")
+
+
+def test_fsharps_dotnet_calls_ranges_and_record_fields() -> None:
+    # OCaml's record fields are lower case, its functors' `Map.Make(String)` is no .NET call
+    assert only_syntax("fsharp", "ocaml", "match Math.Sqrt(x * x + y * y) with\n| _ -> 0")
+    assert only_syntax("fsharp", "ocaml", 'match rna[0..2] with\n| "AUG" -> Some rna[3..]')
+    assert only_syntax("fsharp", "ocaml", "[ { RecordId = 3; ParentId = 0 } ]")
+    assert not only_syntax("fsharp", "ocaml", "module M = Map.Make(String)\nlet r = { id = 3 }")

@@ -284,6 +284,9 @@ _FSHARP_NOT_OCAML = (
     r"\)\s*:\s*[A-Z]\w*(?:<[^>\n]*>)?\s*=",
     r"\{\s*[A-Z]\w*\s*=[^=]",
     r"\bwith\s+[A-Z]\w*\s*=[^=]",
+    r"\b[A-Z]\w*\.(?!Make\b)[A-Z][a-z]\w*\(",
+    r"\[\s*\w*\s*\.\.\s*\w*\s*\]",
+    r":\s*(?:double|decimal|uint64|uint32|byte|sbyte)\b",
 )
 _OCAML_NOT_FSHARP = (
     r";;",
