@@ -184,6 +184,8 @@ CASES = [
     ("swift", "javascript", JS, SWIFT),
     ("ruby", "julia", JULIA, RUBY),
     ("julia", "ruby", RUBY, JULIA),
+    ("swift", "fsharp", FSHARP, SWIFT),
+    ("fsharp", "swift", SWIFT, FSHARP),
 ]
 
 
@@ -305,3 +307,9 @@ def test_fsharps_dotnet_calls_ranges_and_record_fields() -> None:
     assert only_syntax("fsharp", "ocaml", 'match rna[0..2] with\n| "AUG" -> Some rna[3..]')
     assert only_syntax("fsharp", "ocaml", "[ { RecordId = 3; ParentId = 0 } ]")
     assert not only_syntax("fsharp", "ocaml", "module M = Map.Make(String)\nlet r = { id = 3 }")
+
+
+def test_fsharp_against_swift_reads_then_and_records() -> None:
+    assert only_syntax("fsharp", "swift", "if x = 5 then\n    true\nelif x > 7 then\n    false")
+    # Swift's `async {` of a function signature is not F#'s computation expression
+    assert not only_syntax("fsharp", "swift", "func fetch() async {\n    await load()\n}")

@@ -518,6 +518,38 @@ _RUBY_NOT_JULIA = (
     r"\.each\b",
 )
 
+# F# against Swift: `then`/`elif`, capitalised record fields, `with` copies, computation
+# expressions, `let rec`/`mutable`, pipes, match arms, `<-`; Swift's `func`, `var`, `guard`,
+# `\(` in strings, type declarations with braces, `} else {` (F# names values `nil` and
+# `self` too).
+_FSHARP_NOT_SWIFT = (
+    r"^\s*(?:if|elif)\b[^\n]*\bthen\s*$",
+    r"^\s*elif\b",
+    r"\{\s*[A-Z]\w*\s*=[^=]",
+    r"\{\s*\w+\s+with\b",
+    r"\bseq\s*\{",
+    r"\blet\s+(?:rec|mutable|inline|private)\b",
+    r"\|>",
+    r"^\s*\|\s*[^|\n]*->",
+    r"\bmatch\s+[^\n]*\bwith\s*$",
+    r"\w\s*<-\s*\w",
+    r"\bprintfn\b",
+    r"^\s*open\s+[A-Z]",
+    r"\[<\w+",
+    r"^\s*yield!?\s",
+)
+_SWIFT_NOT_FSHARP = (
+    r"\bfunc\s+\w+(?:<[^>\n]*>)?\(",
+    r"^\s*var\s+\w+",
+    r"\bguard\s+(?:let|var|!?\w)",
+    r"\"[^\"\n]*(?<!\\)\\\([a-zA-Z_]",
+    r"^\s*(?:(?:public|private|final|open)\s+)?(?:class|struct|enum|protocol|extension)\s+\w+[^\n=]*\{",
+    r"\}\s*else\s*\{",
+    r"\bif\s+(?:let|var)\s+\w+\s*=",
+    r"^\s*import\s+(?:UIKit|Foundation|SwiftUI|Combine|XCTest)\s*$",
+    r"^\s*case\s+\.\w+",
+)
+
 # `_ONLY[b][a]`: the syntax `b` has and `a` lacks; a rule exists for each pair listed. An empty
 # tuple says that `b` has no syntax of its own against `a` (C is C++'s subset, CSS SCSS's, Java
 # Groovy's): `a`'s own syntax may switch an answer `b` to `a`, nothing switches `a` to `b`.
@@ -541,6 +573,7 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
         "go": _SWIFT_NOT_GO,
         "graphql": _SWIFT_NOT_GRAPHQL,
         "javascript": _SWIFT_NOT_JS,
+        "fsharp": _SWIFT_NOT_FSHARP,
     },
     "go": {"swift": _GO_NOT_SWIFT},
     "graphql": {"swift": _GRAPHQL_NOT_SWIFT},
@@ -564,7 +597,11 @@ _RAW: dict[str, dict[str, tuple[str, ...]]] = {
     "julia": {"python": _JULIA_NOT_PYTHON, "matlab": _JULIA_NOT_MATLAB, "ruby": _JULIA_NOT_RUBY},
     "python": {"julia": _PYTHON_NOT_JULIA},
     "matlab": {"julia": _MATLAB_NOT_JULIA},
-    "fsharp": {"ocaml": _FSHARP_NOT_OCAML, "javascript": _FSHARP_NOT_JS},
+    "fsharp": {
+        "ocaml": _FSHARP_NOT_OCAML,
+        "javascript": _FSHARP_NOT_JS,
+        "swift": _FSHARP_NOT_SWIFT,
+    },
     "ocaml": {"fsharp": _OCAML_NOT_FSHARP},
     "solidity": {"javascript": _SOLIDITY_NOT_JS},
 }
