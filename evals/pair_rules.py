@@ -52,6 +52,7 @@ from contextd.pipeline.artifacts import (
     gather_evidence,
     pair_patterns,
 )
+from contextd.pipeline.artifacts._pairs import only_syntax
 
 _CODE_CAP = 300  # chat-sized cuts of a track's or repository's code files, per language
 
@@ -149,6 +150,9 @@ def main() -> None:
     parser.add_argument("--confusions", action="store_true", help="rules on: top confusions")
     parser.add_argument("--fires", action="store_true", help="each pattern on every language")
     parser.add_argument(
+        "--rule-fires", action="store_true", help="each rule on its own and its rival's blocks"
+    )
+    parser.add_argument(
         "--per-language", action="store_true", help="the pairs' languages: right before, after"
     )
     args = parser.parse_args()
@@ -177,6 +181,8 @@ def main() -> None:
             print(f"  {n:5d} ({off[(lang, got)]:5d})  {lang} -> {got}")
     if args.fires:
         fires(items, args.show)
+    if args.rule_fires:
+        rule_fires(items, args.show)
     for margin in args.margins or [PAIR_MARGIN]:
         after = [decide_block(ev, pair_margin=margin) for *_, ev in items]
         report(items, before, after, margin, args.show)
@@ -259,6 +265,26 @@ def fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:
             )
             for example in examples:
                 print(f"      {example}")
+
+
+def rule_fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:
+    """Each rule as a whole (any of its patterns): the blocks of its own language it reads, and
+    those of its rival, by half; a rival's block it reads would switch a right answer whenever
+    the model ranks the rule's language close."""
+    print("\n| language / rival | own blocks | rival's blocks (tune / check) |")
+    print("|---|---:|---:|")
+    for language, rival in sorted(pair_patterns()):
+        own = [ev for _, lang, _, ev in items if lang == language]
+        theirs = [(source, name, ev) for source, lang, name, ev in items if lang == rival]
+        own_hits = sum(1 for ev in own if only_syntax(language, rival, ev.content[:4000]))
+        hits = [(s, n) for s, n, ev in theirs if only_syntax(language, rival, ev.content[:4000])]
+        tune = sum(1 for source, _ in hits if half_of(source) == "tune")
+        print(
+            f"| {language} / {rival} | {own_hits} of {len(own)} "
+            f"| {len(hits)} of {len(theirs)} ({tune} / {len(hits) - tune}) |"
+        )
+        for source, name in hits[:show]:
+            print(f"      {source} {name}")
 
 
 if __name__ == "__main__":
