@@ -52,7 +52,6 @@ from contextd.pipeline.artifacts import (
     gather_evidence,
     pair_patterns,
 )
-from contextd.pipeline.artifacts._pairs import only_syntax
 
 _CODE_CAP = 300  # chat-sized cuts of a track's or repository's code files, per language
 
@@ -273,11 +272,13 @@ def rule_fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:
     the model ranks the rule's language close."""
     print("\n| language / rival | own blocks | rival's blocks (tune / check) |")
     print("|---|---:|---:|")
-    for language, rival in sorted(pair_patterns()):
+    for (language, rival), patterns in sorted(pair_patterns().items()):
+        # the rule's one regex, as `_pairs` compiles it
+        rule = re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE)
         own = [ev for _, lang, _, ev in items if lang == language]
         theirs = [(source, name, ev) for source, lang, name, ev in items if lang == rival]
-        own_hits = sum(1 for ev in own if only_syntax(language, rival, ev.content[:4000]))
-        hits = [(s, n) for s, n, ev in theirs if only_syntax(language, rival, ev.content[:4000])]
+        own_hits = sum(1 for ev in own if rule.search(ev.content[:4000]))
+        hits = [(s, n) for s, n, ev in theirs if rule.search(ev.content[:4000])]
         tune = sum(1 for source, _ in hits if half_of(source) == "tune")
         print(
             f"| {language} / {rival} | {own_hits} of {len(own)} "
