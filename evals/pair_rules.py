@@ -146,8 +146,11 @@ def main() -> None:
     parser.add_argument("--sources", nargs="*", help="only these sources (e.g. unseen docs)")
     parser.add_argument("--margins", nargs="*", type=float, help="sweep the rules' margin")
     parser.add_argument("--show", type=int, default=0, help="examples of each change")
-    parser.add_argument("--confusions", action="store_true", help="rules off: top confusions")
+    parser.add_argument("--confusions", action="store_true", help="rules on: top confusions")
     parser.add_argument("--fires", action="store_true", help="each pattern on every language")
+    parser.add_argument(
+        "--rule-fires", action="store_true", help="each rule on its own and its rival's blocks"
+    )
     parser.add_argument(
         "--per-language", action="store_true", help="the pairs' languages: right before, after"
     )
@@ -163,13 +166,22 @@ def main() -> None:
     # off: a negative margin leaves no candidate close enough
     before = [decide_block(ev, pair_margin=-1.0) for *_, ev in items]
     if args.confusions:
-        confused = Counter(
+        # with the rules on, at the shipped margin: what is left for new rules (and rules off,
+        # beside, for what the rules already took)
+        shipped = [decide_block(ev, pair_margin=PAIR_MARGIN) for *_, ev in items]
+        off = Counter(
             (lang, got) for (_, lang, _, _), got in zip(items, before, strict=True) if got != lang
         )
+        confused = Counter(
+            (lang, got) for (_, lang, _, _), got in zip(items, shipped, strict=True) if got != lang
+        )
+        print(f"confusions, rules on (margin {PAIR_MARGIN}); rules off in brackets")
         for (lang, got), n in confused.most_common(60):
-            print(f"  {n:5d}  {lang} -> {got}")
+            print(f"  {n:5d} ({off[(lang, got)]:5d})  {lang} -> {got}")
     if args.fires:
         fires(items, args.show)
+    if args.rule_fires:
+        rule_fires(items, args.show)
     for margin in args.margins or [PAIR_MARGIN]:
         after = [decide_block(ev, pair_margin=margin) for *_, ev in items]
         report(items, before, after, margin, args.show)
@@ -252,6 +264,28 @@ def fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:
             )
             for example in examples:
                 print(f"      {example}")
+
+
+def rule_fires(items: list[tuple[str, str, str, Evidence]], show: int) -> None:
+    """Each rule as a whole (any of its patterns): the blocks of its own language it reads, and
+    those of its rival, by half; a rival's block it reads would switch a right answer whenever
+    the model ranks the rule's language close."""
+    print("\n| language / rival | own blocks | rival's blocks (tune / check) |")
+    print("|---|---:|---:|")
+    for (language, rival), patterns in sorted(pair_patterns().items()):
+        # the rule's one regex, as `_pairs` compiles it
+        rule = re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE)
+        own = [ev for _, lang, _, ev in items if lang == language]
+        theirs = [(source, name, ev) for source, lang, name, ev in items if lang == rival]
+        own_hits = sum(1 for ev in own if rule.search(ev.content[:4000]))
+        hits = [(s, n) for s, n, ev in theirs if rule.search(ev.content[:4000])]
+        tune = sum(1 for source, _ in hits if half_of(source) == "tune")
+        print(
+            f"| {language} / {rival} | {own_hits} of {len(own)} "
+            f"| {len(hits)} of {len(theirs)} ({tune} / {len(hits) - tune}) |"
+        )
+        for source, name in hits[:show]:
+            print(f"      {source} {name}")
 
 
 if __name__ == "__main__":

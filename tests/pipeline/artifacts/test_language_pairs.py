@@ -125,6 +125,19 @@ contract Counter {
         count += 1;
     }
 }"""
+GO = """package main
+
+import "fmt"
+
+func main() {
+\tname := "world"
+\tfmt.Println("Hello, " + name)
+}"""
+GRAPHQL = """query GetUser($id: ID!) {
+  user(id: $id) {
+    name
+  }
+}"""
 
 # (the model's answer, a close candidate, a block of the candidate, a block of the answer)
 CASES = [
@@ -155,6 +168,24 @@ CASES = [
     ("fsharp", "ocaml", OCAML, FSHARP),
     ("javascript", "solidity", SOLIDITY, JS),
     ("solidity", "javascript", JS, SOLIDITY),
+    ("javascript", "java", JAVA, JS),
+    ("java", "javascript", JS, JAVA),
+    ("go", "swift", SWIFT, GO),
+    ("swift", "go", GO, SWIFT),
+    ("csharp", "c", C, CSHARP),
+    ("c", "csharp", CSHARP, C),
+    ("kotlin", "groovy", GROOVY, KOTLIN),
+    ("groovy", "kotlin", KOTLIN, GROOVY),
+    ("javascript", "fsharp", FSHARP, JS),
+    ("fsharp", "javascript", JS, FSHARP),
+    ("graphql", "swift", SWIFT, GRAPHQL),
+    ("swift", "graphql", GRAPHQL, SWIFT),
+    ("javascript", "swift", SWIFT, JS),
+    ("swift", "javascript", JS, SWIFT),
+    ("ruby", "julia", JULIA, RUBY),
+    ("julia", "ruby", RUBY, JULIA),
+    ("swift", "fsharp", FSHARP, SWIFT),
+    ("fsharp", "swift", SWIFT, FSHARP),
 ]
 
 
@@ -163,7 +194,7 @@ def _ranked(answer: str, candidate: str, gap: float = 1.0) -> list[tuple[str, fl
     import math
 
     top = 0.7
-    return [(answer, top), (candidate, top / math.exp(gap)), ("go", 1e-6)]
+    return [(answer, top), (candidate, top / math.exp(gap)), ("tcl", 1e-6)]
 
 
 def test_every_pair_of_the_rules_is_tested() -> None:
@@ -203,9 +234,10 @@ def test_a_candidate_beyond_the_margin_is_not_taken(
 
 
 def test_a_third_language_is_not_touched() -> None:
-    # Rust's `std::` is C++'s too, Go's `func` Swift's: but no rule decides for Rust or Go
+    # Rust's `std::` is C++'s too: but no rule decides for Rust; Go's `func main() {` is
+    # Swift's too, but none of Swift's own syntax against Go (`->`, `let`, `\\(`)
     rust = 'use std::collections::HashMap;\n\nfn main() {\n    println!("{}", 1);\n}'
-    go = 'package main\n\nfunc main() {\n    fmt.Println("hi")\n}'
+    go = "func main() {\n    total = add(1, 2)\n}"
     assert pair_answer("rust", _ranked("rust", "cpp"), rust) == "rust"
     assert pair_answer("go", _ranked("go", "swift"), go) == "go"
     # nor a pair without a rule: Python's block with JavaScript close
@@ -231,3 +263,53 @@ def test_decide_block_applies_the_rules_after_the_model() -> None:
     evidence = Evidence(CPP, None, {"c": 9.0}, [("c", 0.7), ("cpp", 0.28), ("go", 0.02)], {})
     assert decide_block(evidence) == "cpp"
     assert decide_block(evidence, pair_margin=-1.0) == "c"
+
+
+def test_javas_typed_declarations_beat_an_arrow_in_a_comment() -> None:
+    # exercism's Java documentation writes results as `// => value`: not JavaScript's arrow
+    block = "LocalDate date = LocalDate.of(2007, 12, 3);\n\ndate.plusDays(3);\n// => 2007-12-06"
+    assert pair_answer("javascript", _ranked("javascript", "java"), block) == "java"
+    assert not only_syntax("javascript", "java", block)
+
+
+def test_preprocessor_lines_csharp_has_too_are_not_c_syntax() -> None:
+    # C# has `#if`, `#endif`, `#define NAME`, `#pragma`; C's own: `#include`, `#ifdef`,
+    # a `#define` with a value
+    block = "#if DEBUG\nConsole.WriteLine(x);\n#endif"
+    assert not only_syntax("c", "csharp", block)
+    assert only_syntax("c", "csharp", "#define MAX 10\nint xs[MAX];")
+
+
+def test_swifts_implicitly_unwrapped_optionals_are_not_graphql() -> None:
+    block = "class Customer {\n    var card: CreditCard!\n    unowned let city: City!\n}"
+    assert not only_syntax("graphql", "swift", block)
+    assert only_syntax("graphql", "swift", "type User {\n  name: String!\n}")
+
+
+def test_swifts_labelled_arguments_and_identity_operator() -> None:
+    # `counter.increment(by: 5)` is Swift's, `$.ajax({url: x})` JavaScript's object; Swift
+    # has `===` too, so it does not keep JavaScript
+    assert only_syntax("swift", "javascript", "let counter = Counter()\ncounter.increment(by: 5)")
+    assert not only_syntax("swift", "javascript", "$.ajax({url: src, async: false})")
+    assert not only_syntax("javascript", "swift", "if a === b {\n    print(a)\n}")
+
+
+def test_julias_bang_functions_but_not_rubys() -> None:
+    julia = "if is_prime(n)\n    push!(primes, n)\nelseif n < 0\n    n = 0\nend"
+    assert only_syntax("julia", "ruby", julia)
+    # Ruby's `merge!` (bare, inside a method) is Ruby's as much as Julia's
+    assert not only_syntax("julia", "ruby", "def update(opts)\n  merge!(opts)\nend")
+
+
+def test_fsharps_dotnet_calls_ranges_and_record_fields() -> None:
+    # OCaml's record fields are lower case, its functors' `Map.Make(String)` is no .NET call
+    assert only_syntax("fsharp", "ocaml", "match Math.Sqrt(x * x + y * y) with\n| _ -> 0")
+    assert only_syntax("fsharp", "ocaml", 'match rna[0..2] with\n| "AUG" -> Some rna[3..]')
+    assert only_syntax("fsharp", "ocaml", "[ { RecordId = 3; ParentId = 0 } ]")
+    assert not only_syntax("fsharp", "ocaml", "module M = Map.Make(String)\nlet r = { id = 3 }")
+
+
+def test_fsharp_against_swift_reads_then_and_records() -> None:
+    assert only_syntax("fsharp", "swift", "if x = 5 then\n    true\nelif x > 7 then\n    false")
+    # Swift's `async {` of a function signature is not F#'s computation expression
+    assert not only_syntax("fsharp", "swift", "func fetch() async {\n    await load()\n}")
