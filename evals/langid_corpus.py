@@ -273,6 +273,30 @@ def code_files(
         yield language, str(path.relative_to(root)), text
 
 
+def given_files(root: Path, language: str) -> Iterator[tuple[str, str, str]]:
+    """(language, name, text) for every file under `root`, all of them `language`: a tree whose
+    language is given (`train_langid.py --tree-as LANG=DIR`), not read from the extension,
+    which names these languages wrongly or not at all (`.pl` is Perl to
+    `language_for_filename`, `.v` Verilog or Coq, `.pas`, `.smali`, `CMakeLists.txt` nothing).
+    The directory holds only that language's files (one of Linguist's sample folders, or a
+    repository archived with a pathspec of its extensions); identical files are read once."""
+    seen: set[str] = set()
+    paths = sorted(root.rglob("*"), key=lambda p: hashlib.sha256(str(p).encode()).hexdigest())
+    for path in paths:
+        if not path.is_file() or _SKIP_DIRS.intersection(path.parts):
+            continue
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            yield language, f"{language}/{root.name}/{path.relative_to(root)}", text
+
+
 def tree_files(root: Path, per_language: int) -> Iterator[tuple[str, str, str]]:
     """The files, then the labelled fences, under `root` (files of a full language unread)."""
     taken: Counter[str] = Counter()
