@@ -85,8 +85,18 @@ def main() -> None:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--new", action="store_true", help="also the blocks BEFORE lacks")
+    parser.add_argument(
+        "--hold",
+        nargs=2,
+        type=float,
+        metavar=("WEIGHT", "SURE"),
+        help="replay both runs with this magika weight and skip (not each run's own choice)",
+    )
     args = parser.parse_args()
     before, after = _load(args.before), _load(args.after)
+    if args.hold:
+        for data in (before, after):
+            data["weight"], data["sure"] = args.hold
     shared = [k for k in before["index"] if k in after["index"]]
     text = []
     for key in shared:

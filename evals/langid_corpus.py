@@ -205,6 +205,28 @@ flutter/packages, mobxjs/mobx.dart, google/built_value.dart, felangel/equatable,
 nvim-lualine/lualine.nvim, hrsh7th/nvim-cmp, openresty/lua-resty-core, Zaid-Ajaj/Feliz,
 demystifyfp/FsToolkit.ErrorHandling, ash-project/ash, dashbitco/broadway.)
 
+Trees whose language is given, not read from the extension (`train_langid.py --tree-as
+LANG=DIR`, one corpus `tree:as`, `--per-language` blocks a language over its directories), for
+languages the model had no class for and only magika named (issue 14 part 3, thirteenth
+pass): `.pl` is Perl to `language_for_filename`, `.v` Verilog or Coq, and `.pas`, `.smali`,
+`.cob`, `.vb`, `.awk` name nothing. Under `/tmp/langcorp/as/<language>/`: Linguist's sample
+folder of the language first (the folder is the label: Prolog, Pascal, Verilog and
+SystemVerilog, Smali, COBOL, Awk, Visual Basic .NET), then one repository archived with a
+pathspec of the language's extensions only (`git archive HEAD -- '*.pl'`), fetched 2026-12-04:
+
+    exercism/prolog 484175e5c MIT ('*.pl')
+    exercism/delphi f5283cff1 MIT ('*.pas' '*.dpr': Pascal)
+    exercism/awk da24bfb09 MIT ('*.awk')
+    exercism/cobol 99a20ae21 MIT ('*.cob')
+    exercism/vbnet 540d6060a MIT ('*.vb')
+    JesusFreke/smali 2771eae0a BSD-3-Clause ('*.smali')
+    alexforencich/verilog-ethernet 77320a947 MIT ('*.v')
+
+(exercism/pascal and exercism/verilog: no snapshot to be had here. CMake was tried from
+Linguist's folder and the `CMakeLists.txt`/`*.cmake` of ten C/C++ repositories above (fmt,
+json, Catch2, benchmark, googletest, CLI11, doctest, magic_enum, argparse, SDL): magika names
+CMake alone already, and the class read Elixir, shell and Kotlin blocks as CMake: not kept.)
+
 The exercism tracks read (`ex`, 38): bash c clojure coffeescript common-lisp cpp csharp dart
 elixir emacs-lisp erlang fortran fsharp go groovy haskell java javascript julia kotlin lua
 objective-c ocaml perl5 php powershell python r racket ruby rust scala scheme swift tcl
