@@ -10,6 +10,13 @@ in the same fold in both): the text model's top answer on every shared block, an
 decision (`langid_errors.replay`) on the blocks magika was run on in the BEFORE run, each run
 with its own magika weight and skip threshold. Per corpus (each counts once in the mean) and
 per language, tuning data only.
+
+A run that adds classes (`train_langid.py --tree-as`) has blocks the BEFORE run lacks: with
+`--new`, those of its magika blocks are scored as well, BEFORE being what the shipped weights
+answer (`identify_language`, the real step with magika; the shipped model was not fitted on
+those blocks, so its answer is out of sample too: run this before new weights are installed)
+and AFTER the out-of-fold replay. The replay of each run uses that run's classes for the rules
+that ask which languages the model can name (`magika_only_language`, the cue-only languages).
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from typing import Any
 import language_id
 import numpy as np
 from langid_errors import replay
+
+from contextd.pipeline.artifacts import identify_language, langmodel
 
 Key = tuple[str, str, str]
 
@@ -41,7 +50,12 @@ def _ranked(data: dict[str, Any], i: int) -> list[tuple[str, float]]:
 def _answer(data: dict[str, Any], i: int, magika: dict[str, float] | None) -> str:
     block = data["blocks"][i][3]
     settings = (data["weight"], data["sure"])
-    answer = replay(block, _ranked(data, i), data["scores"][i], magika, settings)
+    shipped = langmodel.classes
+    langmodel.classes = lambda: tuple(data["classes"])  # the run's own classes
+    try:
+        answer = replay(block, _ranked(data, i), data["scores"][i], magika, settings)
+    finally:
+        langmodel.classes = shipped
     return language_id.fold(answer or "") or ""
 
 
@@ -70,8 +84,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
+    parser.add_argument("--new", action="store_true", help="also the blocks BEFORE lacks")
+    parser.add_argument(
+        "--hold",
+        nargs=2,
+        type=float,
+        metavar=("WEIGHT", "SURE"),
+        help="replay both runs with this magika weight and skip (not each run's own choice)",
+    )
     args = parser.parse_args()
     before, after = _load(args.before), _load(args.after)
+    if args.hold:
+        for data in (before, after):
+            data["weight"], data["sure"] = args.hold
     shared = [k for k in before["index"] if k in after["index"]]
     text = []
     for key in shared:
@@ -92,6 +117,15 @@ def main() -> None:
         m = magika[i]
         pipeline.append((corpus, gold, _answer(before, i, m) == gold, _answer(after, j, m) == gold))
     _table("pipeline, out of fold, the before run's magika blocks", pipeline)
+    if args.new:
+        new = []
+        for j, m in zip(after["chosen"], after["magika"], strict=True):
+            corpus, gold, name, block = after["blocks"][j]
+            if (corpus, name, block) in before["index"]:
+                continue
+            was = language_id.fold(identify_language(block) or "") or ""
+            new.append((corpus, gold, was == gold, _answer(after, j, m) == gold))
+        _table("blocks only the after run has: shipped weights -> after, out of fold", new)
 
 
 if __name__ == "__main__":

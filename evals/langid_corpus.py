@@ -205,6 +205,28 @@ flutter/packages, mobxjs/mobx.dart, google/built_value.dart, felangel/equatable,
 nvim-lualine/lualine.nvim, hrsh7th/nvim-cmp, openresty/lua-resty-core, Zaid-Ajaj/Feliz,
 demystifyfp/FsToolkit.ErrorHandling, ash-project/ash, dashbitco/broadway.)
 
+Trees whose language is given, not read from the extension (`train_langid.py --tree-as
+LANG=DIR`, one corpus `tree:as`, `--per-language` blocks a language over its directories), for
+languages the model had no class for and only magika named (issue 14 part 3, thirteenth
+pass): `.pl` is Perl to `language_for_filename`, `.v` Verilog or Coq, and `.pas`, `.smali`,
+`.cob`, `.vb`, `.awk` name nothing. Under `/tmp/langcorp/as/<language>/`: Linguist's sample
+folder of the language first (the folder is the label: Prolog, Pascal, Verilog and
+SystemVerilog, Smali, COBOL, Awk, Visual Basic .NET), then one repository archived with a
+pathspec of the language's extensions only (`git archive HEAD -- '*.pl'`), fetched 2026-12-04:
+
+    exercism/prolog 484175e5c MIT ('*.pl')
+    exercism/delphi f5283cff1 MIT ('*.pas' '*.dpr': Pascal)
+    exercism/awk da24bfb09 MIT ('*.awk')
+    exercism/cobol 99a20ae21 MIT ('*.cob')
+    exercism/vbnet 540d6060a MIT ('*.vb')
+    JesusFreke/smali 2771eae0a BSD-3-Clause ('*.smali')
+    alexforencich/verilog-ethernet 77320a947 MIT ('*.v')
+
+(exercism/pascal and exercism/verilog: no snapshot to be had here. CMake was tried from
+Linguist's folder and the `CMakeLists.txt`/`*.cmake` of ten C/C++ repositories above (fmt,
+json, Catch2, benchmark, googletest, CLI11, doctest, magic_enum, argparse, SDL): magika names
+CMake alone already, and the class read Elixir, shell and Kotlin blocks as CMake: not kept.)
+
 The exercism tracks read (`ex`, 38): bash c clojure coffeescript common-lisp cpp csharp dart
 elixir emacs-lisp erlang fortran fsharp go groovy haskell java javascript julia kotlin lua
 objective-c ocaml perl5 php powershell python r racket ruby rust scala scheme swift tcl
@@ -271,6 +293,30 @@ def code_files(
             continue
         seen.add(digest)
         yield language, str(path.relative_to(root)), text
+
+
+def given_files(root: Path, language: str) -> Iterator[tuple[str, str, str]]:
+    """(language, name, text) for every file under `root`, all of them `language`: a tree whose
+    language is given (`train_langid.py --tree-as LANG=DIR`), not read from the extension,
+    which names these languages wrongly or not at all (`.pl` is Perl to
+    `language_for_filename`, `.v` Verilog or Coq, `.pas`, `.smali`, `CMakeLists.txt` nothing).
+    The directory holds only that language's files (one of Linguist's sample folders, or a
+    repository archived with a pathspec of its extensions); identical files are read once."""
+    seen: set[str] = set()
+    paths = sorted(root.rglob("*"), key=lambda p: hashlib.sha256(str(p).encode()).hexdigest())
+    for path in paths:
+        if not path.is_file() or _SKIP_DIRS.intersection(path.parts):
+            continue
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            yield language, f"{language}/{root.name}/{path.relative_to(root)}", text
 
 
 def tree_files(root: Path, per_language: int) -> Iterator[tuple[str, str, str]]:

@@ -77,6 +77,8 @@ def main() -> None:
         cue_report(data["blocks"], args.cues)
         return
     classes, oof, blocks = data["classes"], data["oof"], data["blocks"]
+    # the rules that ask which languages the model can name use the dumped run's classes
+    langmodel.classes = lambda: tuple(classes)
     magika = dict(zip(data["chosen"], data["magika"], strict=True))
     rows = range(len(blocks)) if args.all else data["chosen"]
     sure = args.sure if args.sure is not None else data.get("sure", langmodel.sure_threshold())

@@ -264,6 +264,15 @@ def load_corpora(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
     for root in args.tree:
         found = corpus.collect(corpus.tree_files(root, args.per_language), 2, args.per_language)
         out += [(f"tree:{root.name}", g, n, b) for g, n, b in found]
+    # trees with their language given (`--tree-as LANG=DIR`): one corpus, a cap a language
+    given: dict[str, list[Path]] = {}
+    for spec in args.tree_as:
+        language, _, folder = spec.partition("=")
+        given.setdefault(language, []).append(Path(folder))
+    for language, roots in sorted(given.items()):
+        files = (f for root in roots for f in corpus.given_files(root, language))
+        found = corpus.collect(files, 2, args.per_language)
+        out += [("tree:as", g, n, b) for g, n, b in found]
     # no new class from documentation alone (Svelte, Nix, Dockerfile, nginx: the cues name
     # those the model cannot): only languages the other corpora make classes of
     counts = Counter(g for _, g, _, _ in out)
@@ -291,6 +300,13 @@ def main() -> None:
     parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs (top level only)")
     parser.add_argument("--tree", type=Path, nargs="*", default=[], help="langid_corpus trees")
     parser.add_argument("--per-language", type=int, default=400, help="blocks a tree gives")
+    parser.add_argument(
+        "--tree-as",
+        nargs="*",
+        default=[],
+        metavar="LANG=DIR",
+        help="a tree whose files are all LANG (not named by extension): one corpus, tree:as",
+    )
     parser.add_argument(
         "--doc-tree", type=Path, nargs="*", default=[], help="langid_corpus.doc_fences roots"
     )
