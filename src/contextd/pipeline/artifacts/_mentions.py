@@ -7,8 +7,9 @@ named within reach of the block replaces the decided one when the model's probab
 is within `MENTION_MARGIN` nats of its top language's, and never when the decided
 language is itself named ("the Python equivalent of this JavaScript:" keeps a JavaScript block
 JavaScript). A named superset of the decided language (TypeScript over JavaScript, C++ over C,
-SCSS over CSS) wins at any margin: the block is valid code of both. Reach and margin were chosen on documentation trees that are not held-out sets
-(evals/langid_context.py; RESULTS.md, tenth pass).
+SCSS over CSS) wins at any margin: the block is valid code of both. Reach and margin were
+chosen on documentation trees that are not held-out sets (evals/langid_context.py; RESULTS.md,
+tenth and thirteenth passes).
 
 Names are matched as capitalized whole words. Short names that are also English words or
 letters (Go, C, R) count only in a code-ish context: "in Go", "Go code", "a C program",
