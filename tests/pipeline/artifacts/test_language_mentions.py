@@ -101,3 +101,17 @@ def test_artifacts_read_the_prose_before_a_fence() -> None:
     )
     drafts = extract_artifacts(Document(text=text, format="markdown"), [])
     assert [draft.language for draft in drafts] == ["typescript"]
+
+
+def test_a_named_superset_takes_its_base_language_beyond_the_margin() -> None:
+    # Untyped JavaScript is TypeScript and CSS is SCSS: the model's gap cannot separate them,
+    # so the prose's name decides however far the superset is ranked below its base.
+    far = [("javascript", 0.99), ("typescript", 0.0005), ("python", 0.0001)]
+    assert mentioned_language("javascript", far, frozenset({"typescript"})) == "typescript"
+    css = [("css", 0.995), ("scss", 0.0002)]
+    assert mentioned_language("css", css, frozenset({"scss"})) == "scss"
+    # A language that is not a superset of the answer still needs the margin...
+    assert mentioned_language("javascript", far, frozenset({"python"})) == "javascript"
+    # ...and the base named over a superset the block was answered as never wins.
+    typed = [("typescript", 0.99), ("javascript", 0.009)]
+    assert mentioned_language("typescript", typed, frozenset({"javascript"})) == "typescript"

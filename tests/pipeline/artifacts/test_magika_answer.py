@@ -1,7 +1,9 @@
 """magika's answer for languages the fitted model cannot name, and magika's label map.
 
-The text model knows only its training classes; for Verilog, Prolog, Vue, Dockerfile... the
-only model that can name the block is magika, whose answer used to be thrown away. These
+The text model knows only its training classes; for VHDL, Vue, AutoHotkey, PostScript... the
+only model that can name the block is magika, whose answer used to be thrown away (Verilog,
+Prolog, Pascal, Smali, COBOL, Awk and VB.NET are classes of the model since the thirteenth
+pass: it names them without magika). These
 tests replace magika with a fake of known probabilities (the rule, not magika, is under test)
 and run the real cues and text model.
 """
@@ -22,8 +24,18 @@ from contextd.pipeline.artifacts import (
     replay_decision,
 )
 
-# Verilog: magika names it, the text model has no class and no cue of ours reads it (CMake,
-# the block these tests used first, is named from its own cues since the tenth pass).
+# VHDL: magika names it, the text model has no class and no cue of ours reads it (CMake,
+# the block these tests used first, is named from its own cues since the tenth pass; Verilog,
+# the second, is a class of the model since the thirteenth).
+VHDL = """\
+library ieee;
+use ieee.std_logic_1164.all;
+
+entity counter is
+  port (clk : in std_logic; q : out std_logic_vector(3 downto 0));
+end entity;
+"""
+
 VERILOG = """\
 module counter(input clk, input rst, output reg [3:0] q);
   always @(posedge clk) begin
@@ -31,6 +43,14 @@ module counter(input clk, input rst, output reg [3:0] q);
     else q <= q + 1;
   end
 endmodule
+"""
+
+PROLOG = """\
+parent(tom, bob).
+parent(bob, ann).
+grandparent(X, Z) :- parent(X, Y), parent(Y, Z).
+ancestor(X, Y) :- parent(X, Y).
+ancestor(X, Y) :- parent(X, Z), ancestor(Z, Y).
 """
 
 PYTHON = """\
@@ -63,14 +83,22 @@ def fake_magika(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
 def test_magika_sure_of_a_language_the_model_cannot_name_is_answered(
     fake_magika: dict[str, float],
 ) -> None:
-    assert "verilog" not in langmodel.classes()
-    fake_magika.update({"verilog": 0.97, "bash": 0.02})
-    assert identify_language(VERILOG) == "verilog"
+    assert "vhdl" not in langmodel.classes()
+    fake_magika.update({"vhdl": 0.97, "bash": 0.02})
+    assert identify_language(VHDL) == "vhdl"
 
 
 def test_magika_unsure_of_it_is_not_enough(fake_magika: dict[str, float]) -> None:
-    fake_magika.update({"verilog": _langid.MAGIKA_ONLY_PROBABILITY - 0.05, "bash": 0.04})
-    assert identify_language(VERILOG) != "verilog"
+    fake_magika.update({"vhdl": _langid.MAGIKA_ONLY_PROBABILITY - 0.05, "bash": 0.04})
+    assert identify_language(VHDL) != "vhdl"
+
+
+def test_languages_only_magika_named_are_named_by_the_model_without_it() -> None:
+    # Verilog and Prolog (`.v`, `.pl`: no extension labels them) got classes from trees whose
+    # language is given (`train_langid.py --tree-as`): no magika call is needed for them.
+    assert {"verilog", "prolog", "pascal", "smali"} <= set(langmodel.classes())
+    answers = _langid.identify_languages([VERILOG, PROLOG], model_budget=0)
+    assert answers == ["verilog", "prolog"]
 
 
 def test_a_strong_cue_of_a_language_the_model_knows_vetoes_it_when_a_veto_is_set(
@@ -96,7 +124,7 @@ def test_magika_sure_of_a_language_the_model_knows_only_weighs_in(
 def test_the_replay_of_the_decision_agrees(fake_magika: dict[str, float]) -> None:
     # evals/langid_errors.py replays the decision from the evidence: it must give the answer
     # identify_languages gives, with the rule and without it.
-    for block, answer in ((VERILOG, {"verilog": 0.97}), (VERILOG, {"verilog": 0.5, "c": 0.3})):
+    for block, answer in ((VHDL, {"vhdl": 0.97}), (VHDL, {"vhdl": 0.5, "c": 0.3})):
         fake_magika.clear()
         fake_magika.update(answer)
         scores = _langid.cue_scores(block)
@@ -131,7 +159,7 @@ def test_the_budget_still_bounds_the_blocks_magika_answers(
     fake_magika: dict[str, float],
 ) -> None:
     # Blocks are served in order: with a budget of one call only the first gets magika's word.
-    fake_magika.update({"verilog": 0.97})
-    first, second = _langid.identify_languages([VERILOG, VERILOG], model_budget=1)
-    assert first == "verilog"
-    assert second != "verilog"
+    fake_magika.update({"vhdl": 0.97})
+    first, second = _langid.identify_languages([VHDL, VHDL], model_budget=1)
+    assert first == "vhdl"
+    assert second != "vhdl"

@@ -21,14 +21,16 @@ token pairs and line edges, trained by evals/train_langid.py on about 23,000 blo
 code; magika's probabilities added with one weight chosen out of fold) turns the evidence into
 one answer. Languages it was not trained on (nginx, HTTP, Dockerfile) are answered from their
 own cues when those lead clearly (a diff by its shape, above: its body is another language's
-code), or from magika's answer when magika is sure of one (CMake, Prolog, Smali, Verilog,
-AutoHotkey...: `magika_only_language`). Languages that are supersets of another (TypeScript of
-JavaScript, C++ of C) or that models confuse with shells (PowerShell, Windows batch) need a cue
-specific to them when the fitted model is not sure of them by a margin chosen per language out
-of fold (`train_langid --settle-report`): overruling a sure model broke far more answers than
-it fixed. A block gets no language when the evidence is thin (weak cues, magika unsure), unless
-the fitted model is sure of it: Erlang, Clojure or CSS cut from the middle of a file has no
-cue.
+code), or from magika's answer when magika is sure of one (CMake, VHDL, AutoHotkey, Jinja...:
+`magika_only_language`; Prolog, Verilog, Pascal, Smali, COBOL, Awk and VB.NET are classes of
+the model since trees with their language given were added to its training data). Languages
+that are supersets of another (TypeScript of JavaScript, C++ of C) or that models confuse with
+shells (PowerShell, Windows batch) need a cue specific to them when the fitted model is not
+sure of them by a margin chosen per language out of fold (`train_langid --settle-report`):
+overruling a sure model broke far more answers than it fixed. A block gets no language when the
+evidence is thin (weak cues, magika unsure), unless the fitted model is sure of it: Erlang,
+Clojure or CSS cut from the middle of a file has no cue.
+
 
 Then the prose, when the caller has it: a language it names among the model's close
 candidates (`_mentions`: "Here's the TypeScript version:"), a file it names (`_titles`).
@@ -378,7 +380,7 @@ def magika_only_language(
     probabilities: dict[str, float],
     settings: tuple[float, float] | None = None,
 ) -> str | None:
-    """A language the fitted model cannot name (CMake, Smali, Prolog, Verilog, AutoHotkey...)
+    """A language the fitted model cannot name (CMake, VHDL, AutoHotkey, PostScript...)
     that magika is sure of, unless a cue of a language the model can name reads strongly
     (off as shipped): without this rule magika's answer for it was thrown away (issue 14).
     `settings` (probability, rival cue score) default to `MAGIKA_ONLY_PROBABILITY` and

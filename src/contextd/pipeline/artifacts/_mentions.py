@@ -6,8 +6,10 @@ rule (`mentioned_language`) only chooses among the text model's own candidates: 
 named within reach of the block replaces the decided one when the model's probability for it
 is within `MENTION_MARGIN` nats of its top language's, and never when the decided
 language is itself named ("the Python equivalent of this JavaScript:" keeps a JavaScript block
-JavaScript). Reach and margin were chosen on documentation trees that are not held-out sets
-(evals/langid_context.py; RESULTS.md, tenth pass).
+JavaScript). A named superset of the decided language (TypeScript over JavaScript, C++ over C,
+SCSS over CSS) wins at any margin: the block is valid code of both. Reach and margin were
+chosen on documentation trees that are not held-out sets (evals/langid_context.py; RESULTS.md,
+tenth and thirteenth passes).
 
 Names are matched as capitalized whole words. Short names that are also English words or
 letters (Go, C, R) count only in a code-ish context: "in Go", "Go code", "a C program",
@@ -168,6 +170,11 @@ def mentioned_language(
     best = max(named, key=lambda name: probability.get(name, 0.0))
     if _SUPERSET_OF.get(language) == best:
         return language  # a superset was answered on its own evidence (`settle`)
+    if _SUPERSET_OF.get(best) == language and best in probability:
+        # The block read as the base language is valid code of the superset the prose names
+        # (untyped JavaScript is TypeScript, CSS is SCSS): no margin can tell them apart, so
+        # the name decides whatever the model's gap.
+        return best
     if probability.get(best, 0.0) <= 0.0 or math.log(ranked[0][1] / probability[best]) > margin:
         return language
     return best
