@@ -282,17 +282,25 @@ def code_files(
                 language = owner
         if language is None or language in _SKIP or full(language):
             continue
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if digest in seen:
-            continue
-        seen.add(digest)
-        yield language, str(path.relative_to(root)), text
+        text = _new_text(path, seen)
+        if text is not None:
+            yield language, str(path.relative_to(root)), text
+
+
+def _new_text(path: Path, seen: set[str]) -> str | None:
+    """The file's text when it is small, UTF-8 and not read before (by content: vendored
+    copies of one file would weigh it several times); None otherwise. Adds it to `seen`."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest in seen:
+        return None
+    seen.add(digest)
+    return text
 
 
 def given_files(root: Path, language: str) -> Iterator[tuple[str, str, str]]:
@@ -307,15 +315,8 @@ def given_files(root: Path, language: str) -> Iterator[tuple[str, str, str]]:
     for path in paths:
         if not path.is_file() or _SKIP_DIRS.intersection(path.parts):
             continue
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if digest not in seen:
-            seen.add(digest)
+        text = _new_text(path, seen)
+        if text is not None:
             yield language, f"{language}/{root.name}/{path.relative_to(root)}", text
 
 
