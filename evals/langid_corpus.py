@@ -205,6 +205,48 @@ flutter/packages, mobxjs/mobx.dart, google/built_value.dart, felangel/equatable,
 nvim-lualine/lualine.nvim, hrsh7th/nvim-cmp, openresty/lua-resty-core, Zaid-Ajaj/Feliz,
 demystifyfp/FsToolkit.ErrorHandling, ash-project/ash, dashbitco/broadway.)
 
+A fifth directory (`/tmp/langcorp/extra5/<owner>+<name>`, its own `--doc-tree`, so its own
+corpus and caps), read like the fourth, for the languages weakest on documentation the model
+had not seen (C#, Java, F#, C++, TypeScript, Swift, Kotlin; issue 14 part 3, thirteenth pass):
+28 permissive documentation repositories, fetched 2026-12-04 (`git archive HEAD -- <the .md,
+.mdx and .markdown files>`, the last two saved as `.md`). None is in `SOURCES.md`'s sets or
+Rosetta Code, none is among the 31 documentation repositories `pair_rules.py` scores as unseen
+(the twelfth pass's langpairs list), none is in the directories above:
+
+    akkadotnet/akka.net 07c2b5164 Apache-2.0 (C#, HOCON)
+    bchavez/Bogus bf9856ff7 MIT (C#)
+    JasperFx/wolverine a4b6f5bd9 MIT (C#)
+    google/error-prone 984f6adb6 Apache-2.0 (Java: the bug pattern pages)
+    testcontainers/testcontainers-java deb78e1e6 MIT (Java)
+    square/javapoet b9017a950 Apache-2.0 (Java)
+    square/kotlinpoet be2de914c Apache-2.0 (Kotlin)
+    airbnb/mavericks 7969ae2b0 Apache-2.0 (Kotlin)
+    haf/expecto cec2c63c8 Apache-2.0 (F#)
+    CompositionalIT/farmer 1df037941 MIT (F#)
+    pimbrouwers/Falco 87b5879d5 Apache-2.0 (F#)
+    Dzoukr/Dapper.FSharp a83c9d5c4 MIT (F#)
+    SaturnFramework/Saturn 4ae4d6126 MIT (F#)
+    facebook/folly ff98381ea Apache-2.0 (C++)
+    google/leveldb 78a352f47 BSD-3-Clause (C++)
+    yhirose/cpp-httplib 6494edd8c MIT (C++)
+    ToruNiina/toml11 b32a2fff0 MIT (C++, TOML)
+    p-ranav/indicators 3872f37ab MIT (C++)
+    taocpp/PEGTL c46edfb55 BSL-1.0 (C++)
+    honojs/website 3048a3680 MIT (TypeScript)
+    mikro-orm/mikro-orm a6b973058 MIT (TypeScript)
+    groue/GRDB.swift 18497b68f MIT (Swift)
+    mxcl/PromiseKit 2bc44395e MIT (Swift)
+    Quick/Nimble 035b88ad6 Apache-2.0 (Swift, Objective-C)
+    Swinject/Swinject b685b549f MIT (Swift)
+    ReactiveCocoa/ReactiveSwift a44317ce3 MIT (Swift)
+    kodecocodes/swift-algorithm-club 05c6d0bc5 MIT (Swift; `README.markdown` pages)
+    ReSwift/ReSwift 11f0a2e49 MIT (Swift)
+
+(Left out: javalin/javalin.github.io, no licence file; jbogard/MediatR, Netflix/dgs-framework,
+google/truth, almost no labelled fences in Markdown; labs42io/clean-code-typescript, a
+translation of the held-out ryanmcdermott/clean-code-javascript. Files whose blob the snapshot
+lacks are none of these Markdown files.)
+
 Trees whose language is given, not read from the extension (`train_langid.py --tree-as
 LANG=DIR`, one corpus `tree:as`, `--per-language` blocks a language over its directories), for
 languages the model had no class for and only magika named (issue 14 part 3, thirteenth
