@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from contextd.store.tables import Job, Source
 from tests.support.service import Client, Service
 
-BODY = {"type": "CONTENT", "initial_data": {"data": "User: hi?\n\nAssistant: hello."}}
+TEXT = "User: hi?\n\nAssistant: hello."
+BODY: dict[str, Any] = {"type": "CONTENT", "initial_data": {"data": TEXT}}
 
 
 def rows_in(service: Service, space_id: str) -> int:
@@ -39,8 +40,7 @@ def test_created_in_the_callers_space_with_its_job(client: Client, service: Serv
     created = client.source(space["id"], BODY)
     row, kinds = row_and_job(service, created["id"])
     assert row["space_id"] == space["id"] and row["user_id"] == client.user_id
-    size = len(BODY["initial_data"]["data"].encode())  # the bytes are kept in the row
-    assert row["initial_data"] == {"bytes": size}  # JSON, typed through the SELECT
+    assert row["initial_data"] == {"bytes": len(TEXT.encode())}  # JSON, typed through the SELECT
     assert "process_source" in kinds
     assert created["status"] == "PENDING" and created["spaceId"] == space["id"]
 
