@@ -1,11 +1,9 @@
-"""CPU per threadpool hop: `anyio.to_thread.run_sync` (what FastAPI and contextd's `in_read`
-use) against asyncio's own `run_in_executor` and `in_write`'s hop on its own executor
-(`contextd.api.deps._hop`, when `src` is on the path), 8 lanes of 2,500 hops of a no-op.
+"""CPU per threadpool hop: `anyio.to_thread.run_sync` (what FastAPI and contextd's `in_read` /
+`in_write` use) against asyncio's own `run_in_executor`, 8 lanes of 2,500 hops of a no-op.
 
-Usage: `PYTHONPATH=src .venv/bin/python bench/hop_cost.py`. Why: the hop was ~10% of
-get-source's request in a py-spy profile (sniffio, `current_task`, the capacity limiter); this
-says how much of it a cheaper hop could save (bench/README.md, issue 15 part 4, seventh and
-ninth changes).
+Usage: `.venv/bin/python bench/hop_cost.py`. Why: the hop was ~10% of get-source's request
+in a py-spy profile (sniffio, `current_task`, the capacity limiter); this says how much of it
+a cheaper hop could save (bench/README.md, issue 15 part 4, seventh change).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 
 import anyio.to_thread
 
@@ -42,13 +39,6 @@ async def main() -> None:
             "anyio.to_thread.run_sync": lambda: anyio.to_thread.run_sync(noop),
             "loop.run_in_executor": lambda: loop.run_in_executor(pool, noop),
         }
-        try:  # in_write's hop (context copied, shielded), where the checkout has it
-            from contextd.api.deps import _hop
-
-            state = SimpleNamespace(write_threads=pool)
-            hops["contextd in_write hop"] = lambda: _hop(state, noop)
-        except ImportError:
-            pass
         for _ in range(2):
             for name, hop in hops.items():
                 print(f"{name:26} {await cpu_ms_per_hop(hop):.3f} CPU ms per hop")

@@ -1,6 +1,6 @@
 """`in_write`'s hop on the app's own executor keeps what anyio's `run_sync` gave: the caller's
 context variables, exceptions as raised, a cancelled request that waits for its transaction to
-end before the cancellation goes on, and threads that go with the app; one thread on SQLite."""
+end before the cancellation goes on, and threads that go with the app."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import asyncio
 import contextvars
 import threading
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 
-from contextd.api.deps import WRITE_THREADS, _hop, close_write_threads, write_threads_for
+from contextd.api.deps import _hop, close_write_threads
 
 CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="none")
 
@@ -66,22 +64,4 @@ def test_a_cancelled_request_waits_for_its_write_to_end() -> None:
         return finished.is_set()
 
     assert asyncio.run(main())  # the write had ended when the cancellation went on
-    close_write_threads(state)
-
-
-def test_one_write_thread_on_sqlite_and_more_on_postgresql() -> None:
-    def runtime(url: str) -> Any:
-        return SimpleNamespace(db=SimpleNamespace(engine=create_engine(url)))
-
-    assert write_threads_for(runtime("sqlite://")) == 1
-    assert write_threads_for(runtime("postgresql+psycopg://u@127.0.0.1/db")) == WRITE_THREADS > 1
-    state = SimpleNamespace(write_threads=None, write_concurrency=1)
-
-    async def threads() -> set[str]:
-        names = await asyncio.gather(
-            *(_hop(state, lambda: threading.current_thread().name) for _ in range(8))
-        )
-        return set(names)
-
-    assert len(asyncio.run(threads())) == 1  # eight writes, one thread, in turn
     close_write_threads(state)

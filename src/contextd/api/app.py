@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from contextd import __version__
 from contextd.api import errors, hot, openapi
-from contextd.api.deps import close_write_threads, write_threads_for
+from contextd.api.deps import close_write_threads
 from contextd.api.middleware import RequestContextMiddleware
 from contextd.api.ratelimit import RateLimiter
 from contextd.api.routers import (
@@ -108,7 +108,6 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     app.state.runtime = runtime
     app.state.worker = None
     app.state.write_threads = None  # in_write's executor, made on first use
-    app.state.write_concurrency = write_threads_for(runtime)
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )

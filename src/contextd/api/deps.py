@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from contextd.domain.errors import Unauthorized
 from contextd.runtime import Runtime
 from contextd.services.sources import SourceContext
-from contextd.store.db import is_sqlite
 from contextd.store.tables import User
 
 T = TypeVar("T")
@@ -139,29 +138,19 @@ async def in_write(
 
 
 WRITE_THREADS = 16
-"""Threads of `in_write`'s own executor on PostgreSQL: enough for its writers to overlap (its
-pool holds 30 connections). On SQLite one (`write_threads_for`)."""
-
-
-def write_threads_for(runtime: Runtime) -> int:
-    """One thread on SQLite, where writes take one writer's lock in turn anyway: queued on the
-    executor instead of on the lock, eight concurrent create-sources no longer hand the lock,
-    and the GIL with it, from thread to thread, and the one thread takes the next write while
-    it runs (bench/README.md, issue 15 part 4, ninth change). `prepare_source` runs in that
-    thread too, before its transaction: a CONTENT body over 3 KiB is written to the blob store
-    there, holding back the writes queued behind it, but not SQLite's lock."""
-    return 1 if is_sqlite(runtime.db.engine) else WRITE_THREADS
+"""Threads of `in_write`'s own executor: enough for PostgreSQL's writers to overlap (its
+pool holds 30 connections), while on SQLite they queue for the one writer's lock anyway."""
 
 
 async def _hop(state: Any, work: Callable[[], T]) -> T:
-    """`work()` in a thread of the app's write executor (one thread on SQLite, see
-    `write_threads_for`), as `anyio.to_thread.run_sync` would run it, for about half its CPU:
-    anyio's hop goes through a capacity limiter, a queue of idle threads and a condition on
-    each side (bench/hop_cost.py), which was about a sixth of the event loop's GIL time under
-    create-source load (bench/README.md, issue 15 part 4, eighth change). Kept from anyio: the
-    caller's context variables, and a cancelled request waits for its transaction to end
-    (commit or roll back) before the cancellation goes on, so nothing is still writing once the
-    request is gone (shutdown closes the database)."""
+    """`work()` in a thread of the app's write executor, as `anyio.to_thread.run_sync` would
+    run it, for a third of its CPU: anyio's hop goes through a capacity limiter, a queue of
+    idle threads and a condition on each side (0.13-0.19 CPU ms a hop against asyncio's
+    `run_in_executor` at 0.05-0.08; bench/hop_cost.py), and with create-source's writes
+    queued on SQLite's lock that was a seventh of the event loop's time (bench/README.md,
+    issue 15 part 4). Kept from anyio: the caller's context variables, and a cancelled request
+    waits for its transaction to end (commit or roll back) before the cancellation goes on,
+    so nothing is still writing once the request is gone (shutdown closes the database)."""
     future = asyncio.get_running_loop().run_in_executor(
         _write_threads(state), contextvars.copy_context().run, work
     )
@@ -177,8 +166,7 @@ def _write_threads(state: Any) -> ThreadPoolExecutor:
     down with the app (`close_write_threads`)."""
     pool: ThreadPoolExecutor | None = getattr(state, "write_threads", None)
     if pool is None:
-        count = getattr(state, "write_concurrency", WRITE_THREADS)
-        pool = ThreadPoolExecutor(count, thread_name_prefix="contextd-write")
+        pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="contextd-write")
         state.write_threads = pool
     return pool
 
