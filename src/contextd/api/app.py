@@ -12,7 +12,6 @@ from fastapi import FastAPI
 
 from contextd import __version__
 from contextd.api import errors, hot, openapi
-from contextd.api.deps import close_write_threads
 from contextd.api.middleware import RequestContextMiddleware
 from contextd.api.ratelimit import RateLimiter
 from contextd.api.routers import (
@@ -92,7 +91,6 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
         try:
             yield
         finally:
-            close_write_threads(app.state)
             if run_worker:
                 starter.join()
             if app.state.worker is not None:
@@ -107,7 +105,6 @@ def create_app(runtime: Runtime, *, embedded_worker: bool | None = None) -> Fast
     )
     app.state.runtime = runtime
     app.state.worker = None
-    app.state.write_threads = None  # in_write's executor, made on first use
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_storage_url, settings.rate_limit_per_minute
     )

@@ -12,12 +12,9 @@ and do all their database work in one hop with `in_transaction`.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Query, Request
@@ -134,49 +131,7 @@ async def in_write(
         _committed(request)
         return answer
 
-    return await _hop(request.app.state, run)
-
-
-WRITE_THREADS = 16
-"""Threads of `in_write`'s own executor: enough for PostgreSQL's writers to overlap (its
-pool holds 30 connections), while on SQLite they queue for the one writer's lock anyway."""
-
-
-async def _hop(state: Any, work: Callable[[], T]) -> T:
-    """`work()` in a thread of the app's write executor, as `anyio.to_thread.run_sync` would
-    run it, for a third of its CPU: anyio's hop goes through a capacity limiter, a queue of
-    idle threads and a condition on each side (0.13-0.19 CPU ms a hop against asyncio's
-    `run_in_executor` at 0.05-0.08; bench/hop_cost.py), and with create-source's writes
-    queued on SQLite's lock that was a seventh of the event loop's time (bench/README.md,
-    issue 15 part 4). Kept from anyio: the caller's context variables, and a cancelled request
-    waits for its transaction to end (commit or roll back) before the cancellation goes on,
-    so nothing is still writing once the request is gone (shutdown closes the database)."""
-    future = asyncio.get_running_loop().run_in_executor(
-        _write_threads(state), contextvars.copy_context().run, work
-    )
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        await asyncio.wait({future})
-        raise
-
-
-def _write_threads(state: Any) -> ThreadPoolExecutor:
-    """The app's write executor, made on first use (the event loop's thread: no race) and shut
-    down with the app (`close_write_threads`)."""
-    pool: ThreadPoolExecutor | None = getattr(state, "write_threads", None)
-    if pool is None:
-        pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="contextd-write")
-        state.write_threads = pool
-    return pool
-
-
-def close_write_threads(state: Any) -> None:
-    """At the app's shutdown: wait for the writes in progress, then let the threads go."""
-    pool: ThreadPoolExecutor | None = getattr(state, "write_threads", None)
-    state.write_threads = None
-    if pool is not None:
-        pool.shutdown(wait=True)
+    return await anyio.to_thread.run_sync(run)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
