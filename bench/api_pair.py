@@ -23,14 +23,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from _pair import ask, checkout_processes, checkouts, pair_parser
 
 PHASES = ("bare GET", "get-source", "create-source")
-T = TypeVar("T")
 THREADS_ENV = "API_PAIR_THREADS"  # set by `--threads` for the checkouts' processes
 
 
@@ -38,19 +36,11 @@ async def _inline(func: Any, *args: Any, **_: Any) -> Any:
     return func(*args)
 
 
-async def _inline_hop(state: Any, work: Callable[[], T]) -> T:
-    return work()
-
-
 async def _serve(runtime: Any) -> None:
     import anyio.to_thread
 
-    from contextd.api import deps
-
     if not os.environ.get(THREADS_ENV):  # one thread: see the docstring
         anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
-        if hasattr(deps, "_hop"):  # create-source's write on the app's own executor
-            deps._hop = _inline_hop
     import api_app  # bench/api_app.py
     import bare_app
 
