@@ -10,7 +10,8 @@ than a change under test. Here both checkouts are loaded in two long-lived proce
 requests of a phase runs in one, then in the other (the order swapped every batch), so both
 see the same machine; the figure is the median per process, and how many paired batches the
 first checkout used less CPU in. Threadpool hops run inline on the event loop's thread (one
-thread: the CPU of the work itself, not of the hand-overs, which `api_app.py` counts). Same
+thread: the CPU of the work itself, not of the hand-overs, which `api_app.py` counts); with
+`--threads` they are real hops in both processes, hand-overs counted. Same
 app and data as `api_app.py`: SQLite in a temporary data dir, no worker.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 from _pair import ask, checkout_processes, checkouts, pair_parser
 
 PHASES = ("bare GET", "get-source", "create-source")
+THREADS_ENV = "API_PAIR_THREADS"  # set by `--threads` for the checkouts' processes
 
 
 async def _inline(func: Any, *args: Any, **_: Any) -> Any:
@@ -37,7 +39,8 @@ async def _inline(func: Any, *args: Any, **_: Any) -> Any:
 async def _serve(runtime: Any) -> None:
     import anyio.to_thread
 
-    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # one thread: see the docstring
+    if not os.environ.get(THREADS_ENV):  # one thread: see the docstring
+        anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
     import api_app  # bench/api_app.py
     import bare_app
 
@@ -84,7 +87,12 @@ def main() -> None:
     parser = pair_parser(__doc__)
     parser.add_argument("--batches", type=int, default=16, help="batches per phase and process")
     parser.add_argument("--requests", type=int, default=300, help="requests per batch")
+    parser.add_argument(
+        "--threads", action="store_true", help="real threadpool hops (default: run them inline)"
+    )
     args = parser.parse_args()
+    if args.threads:
+        os.environ[THREADS_ENV] = "1"  # inherited by the checkouts' processes
     sources = checkouts(parser, args, serve)
     if sources is None:
         return
@@ -101,7 +109,8 @@ def main() -> None:
                     results[(name, phase)].append(ms)
 
     print(
-        f"in-process ASGI, threadpool hops inline; {args.batches} batches of {args.requests}"
+        f"in-process ASGI, threadpool hops {'in threads' if args.threads else 'inline'};"
+        f" {args.batches} batches of {args.requests}"
         f" requests per phase, in turn; load average {load:.1f} -> {os.getloadavg()[0]:.1f}"
     )
     print(f"CPU ms per request, median over batches: this {args.src}, baseline {args.baseline_src}")
