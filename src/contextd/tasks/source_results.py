@@ -81,10 +81,13 @@ def _write_text(
     append: bool,
     completed: tuple[Turn, ...] = (),
 ) -> None:
+    # Plain Core on the connection: these run under SQLite's writer lock, which create-source
+    # waits for, and the ORM's bulk machinery costs more than the statements (issue 15 part 4).
+    connection = session.connection()
     if not append:
-        session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+        connection.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
     if turns:
-        session.execute(
+        connection.execute(
             insert(TurnRow),
             [
                 {
@@ -101,7 +104,7 @@ def _write_text(
             ],
         )
     for turn in completed:
-        session.execute(
+        connection.execute(
             update(TurnRow)
             .where(TurnRow.source_id == source.id, TurnRow.idx == turn.index)
             .values(tool_calls=tool_calls_to_json(turn.tool_calls))
