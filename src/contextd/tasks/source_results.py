@@ -164,7 +164,6 @@ def _switch(
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
         if new_doc:
-            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
@@ -178,6 +177,10 @@ def _switch(
             if part is not None:
                 part.status = SourceStatus.COMPLETED
                 part.processed_at = utcnow()
+        if new_doc:
+            # After every change to the row: its one flush writes the source once (and the
+            # artifacts), not once per step (issue 15 part 4: this holds the writer lock).
+            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
         enqueue_postback(session, source)
     return replaced
 
