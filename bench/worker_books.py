@@ -13,7 +13,9 @@ turns batch by batch (order swapped each batch). Each batch creates `--sources` 
 the ASGI app's create-source route (the body `api.py` posts, a two-turn conversation), then
 drains them with the checkout's own runner (`tasks.handlers.build_worker`, in this process's
 main thread, so its CPU time is the worker's): processing, inline embedding, any embedding job.
-Only the drain is counted. SQLite in a temporary data dir, the model warmed first.
+Only the drain is counted. SQLite in a temporary data dir, the model warmed first. The lock's
+CPU is also split by the transaction holding it: the claim (with PROCESSING), the results (with
+COMPLETED), the inline vectors (with the job's end), and any other.
 """
 
 from __future__ import annotations
@@ -31,7 +33,30 @@ from typing import Any
 
 from _pair import ask, checkout_processes, checkouts, pair_parser
 
-FIGURES = ("write txns", "lock held ms", "lock held cpu ms", "worker cpu ms")
+FIGURES = (
+    "write txns",
+    "lock held ms",
+    "lock held cpu ms",
+    "worker cpu ms",
+    "  claim cpu ms",
+    "  results cpu ms",
+    "  vectors cpu ms",
+    "  other cpu ms",
+)
+# Which write transaction holds the lock, told by the function that opened it: the claim (and
+# the source's PROCESSING), the final switch to the results (and COMPLETED), the inline vectors
+# (and the job's end). The names are the same in every checkout since the sixth change.
+KINDS = {"run_once": "claim", "_switch": "results", "embed_pending": "vectors"}
+
+
+def _kind() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        kind = KINDS.get(frame.f_code.co_name)
+        if kind is not None:
+            return kind
+        frame = frame.f_back  # type: ignore[assignment]
+    return "other"
 
 
 def serve() -> None:
@@ -48,18 +73,19 @@ def serve() -> None:
 
     counting = False
     writes = 0
-    held: list[tuple[float, float]] = []
+    held: list[tuple[float, float, str]] = []
     original = store_db.Database._writer
 
     @contextmanager
     def timed(self: Any) -> Iterator[None]:
+        kind = _kind() if counting else "other"
         with original(self):
             wall, cpu = time.perf_counter(), time.thread_time()
             try:
                 yield
             finally:
                 if counting:
-                    held.append((time.perf_counter() - wall, time.thread_time() - cpu))
+                    held.append((time.perf_counter() - wall, time.thread_time() - cpu, kind))
 
     store_db.Database._writer = timed  # type: ignore[method-assign]
 
@@ -100,7 +126,12 @@ def serve() -> None:
                 counting = False
                 wall_held = sum(h[0] for h in held) * 1000
                 cpu_held = sum(h[1] for h in held) * 1000
-                print(f"{writes / n} {wall_held / n} {cpu_held / n} {cpu * 1000 / n}", flush=True)
+                by_kind = [
+                    sum(h[1] for h in held if h[2] == kind) * 1000 / n
+                    for kind in ("claim", "results", "vectors", "other")
+                ]
+                figures = [writes / n, wall_held / n, cpu_held / n, cpu * 1000 / n, *by_kind]
+                print(" ".join(str(f) for f in figures), flush=True)
         finally:
             runtime.close()
 
@@ -133,8 +164,9 @@ def main() -> None:
         base = [r[i] for r in results["baseline"]]
         lower = sum(a < b for a, b in zip(this, base, strict=True))
         mine, theirs = statistics.median(this), statistics.median(base)
+        ratio = f"{mine / theirs:4.2f}x" if theirs else "  n/a"
         print(
-            f"{figure:<17} this {mine:8.2f}  baseline {theirs:8.2f}  ({mine / theirs:4.2f}x)"
+            f"{figure:<17} this {mine:8.2f}  baseline {theirs:8.2f}  ({ratio})"
             f"  this lower in {lower}/{len(this)} paired batches"
         )
 

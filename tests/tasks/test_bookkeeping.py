@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event, func, select, text
 
-from contextd.domain.enums import JobStatus, SourceStatus
+from contextd.domain.enums import ArtifactType, JobStatus, SourceStatus
 from contextd.jobs import queue
 from contextd.jobs.base import ClaimedJob
 from contextd.jobs.worker import Worker
 from contextd.runtime import Runtime
 from contextd.store.db import READ_ONLY
-from contextd.store.tables import Chunk, Job, Source
+from contextd.store.tables import Artifact, Chunk, Job, Source
 from contextd.tasks import process_source, source_results
 from contextd.tasks.context import TaskContext
 from contextd.tasks.handlers import HANDLERS, build_worker
@@ -175,6 +175,49 @@ def test_a_small_source_costs_the_worker_three_write_transactions(
     with runtime.db.read_session() as session:
         jobs = session.execute(select(Job.kind, Job.status).where(Job.source_id == source_id))
         assert [tuple(row) for row in jobs] == [(queue.PROCESS_SOURCE, JobStatus.SUCCEEDED)]
+
+
+def test_a_small_source_row_is_updated_once_at_claim_and_once_at_the_end(
+    runtime: Runtime, backend: str
+) -> None:
+    """The claim marks it PROCESSING and reads the run's plan in one UPDATE ... RETURNING, and
+    the final transaction writes every change to the row in one UPDATE (there were four: the
+    claim's flush, then a flush each for the turn count, the document fields and COMPLETED),
+    while the results stay right: COMPLETED, its turns counted, its snapshot stored."""
+    if backend == "procrastinate":
+        pytest.skip("the claim hook is the database worker's; the writes are the same")
+    worker = build_worker(runtime)
+    assert isinstance(worker, Worker)
+    drain(runtime, worker)
+    source_id = new_source(runtime, turns=8)
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE SOURCES"):
+            updates.append(statement)
+
+    event.listen(runtime.db.engine, "before_cursor_execute", seen)
+    try:
+        drain(runtime, worker)
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", seen)
+    assert len(updates) == 2, updates
+    assert "RETURNING" in updates[0].upper()
+    with runtime.db.read_session() as session:
+        row = session.execute(
+            select(Source.status, Source.turn_count, Source.document_key, Source.started_at).where(
+                Source.id == source_id
+            )
+        ).one()
+        snapshots = session.scalar(
+            select(func.count()).where(
+                Artifact.source_id == source_id, Artifact.type == ArtifactType.CONTEXT
+            )
+        )
+    assert row.status == SourceStatus.COMPLETED
+    assert row.turn_count == 8
+    assert row.document_key is not None and row.started_at is not None
+    assert snapshots == 1
 
 
 def test_a_large_source_still_writes_its_turns_early_and_queues_their_embedding(

@@ -202,11 +202,13 @@ def claim(
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    job_id = session.execute(candidate).scalar_one_or_none()
+    # On the session's connection: plain Core, no ORM execution under the writer lock.
+    connection = session.connection()
+    job_id = connection.execute(candidate).scalar_one_or_none()
     if job_id is None:
         return None
     # Conditional update: on SQLite (no SKIP LOCKED) a racing worker finds zero rows here.
-    result = session.execute(
+    result = connection.execute(
         update(Job)
         .where(Job.id == job_id, _claimable(now))
         .values(
@@ -236,21 +238,25 @@ def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -
 def still_owned(session: Session, job: ClaimedJob, worker_id: str) -> bool:
     """This run (worker and attempt) still holds the job; the row stays locked until commit, so
     a takeover waits for the caller's write instead of interleaving with it."""
-    held = session.execute(
-        select(Job.id)
-        .where(
-            Job.id == job.id,
-            Job.locked_by == worker_id,
-            Job.status == JobStatus.RUNNING,
-            Job.attempts == job.attempts,
+    held = (
+        session.connection()
+        .execute(
+            select(Job.id)
+            .where(
+                Job.id == job.id,
+                Job.locked_by == worker_id,
+                Job.status == JobStatus.RUNNING,
+                Job.attempts == job.attempts,
+            )
+            .with_for_update()
         )
-        .with_for_update()
-    ).first()
+        .first()
+    )
     return held is not None
 
 
 def finish(session: Session, job_id: int, worker_id: str, *, error: str | None = None) -> None:
-    session.execute(
+    session.connection().execute(
         update(Job)
         .where(Job.id == job_id, Job.locked_by == worker_id)
         .values(

@@ -75,28 +75,36 @@ def index_text(
     """(Re)write the source's turn or section chunks; `append` adds those of new data only.
     `queue_embedding=False`: the caller embeds them itself (`embed_inline`) or queues their
     job. Returns how many chunks were written."""
+    connection = session.connection()  # plain Core: no ORM bulk machinery under the lock
     if not append:
-        session.execute(
+        connection.execute(
             delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
         )
     rows = _rows(source, chunk_source(turns, document))
     if rows:
-        session.execute(insert(Chunk), rows)
+        connection.execute(insert(Chunk), rows)
     if queue_embedding:
         enqueue_embedding(session, source.id)
     return len(rows)
 
 
 def index_extracted(session: Session, source: Source, *, queue_embedding: bool = True) -> None:
-    """Rewrite the chunks of the source's current artifacts and snapshot."""
-    session.execute(
+    """Rewrite the chunks of the source's current artifacts and snapshot. Reads the artifacts
+    as rows on the session's connection: the caller flushes its artifact changes first."""
+    connection = session.connection()
+    connection.execute(
         delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((ARTIFACT, SNAPSHOT)))
     )
-    current = list(
-        session.scalars(
-            select(Artifact).where(Artifact.source_id == source.id, Artifact.is_current.is_(True))
-        )
-    )
+    current = connection.execute(
+        select(
+            Artifact.id,
+            Artifact.type,
+            Artifact.title,
+            Artifact.content,
+            Artifact.language,
+            Artifact.turn_indexes,
+        ).where(Artifact.source_id == source.id, Artifact.is_current.is_(True))
+    ).all()
     others = [a for a in current if a.type != ArtifactType.CONTEXT]
     drafts = [
         ArtifactDraft(ArtifactType(a.type), a.title, a.content, a.language, tuple(a.turn_indexes))
@@ -109,7 +117,7 @@ def index_extracted(session: Session, source: Source, *, queue_embedding: bool =
             for row in _rows(source, chunk_snapshot(snapshot.content))
         ]
     if rows:
-        session.execute(insert(Chunk), rows)
+        connection.execute(insert(Chunk), rows)
     if queue_embedding:
         enqueue_embedding(session, source.id)
 

@@ -16,7 +16,7 @@ from contextd.domain.errors import NotFound
 from contextd.pipeline.artifacts import PATH_KEY_PREFIX
 from contextd.pipeline.types import ArtifactDraft, SnapshotDraft
 from contextd.services.paging import paginate
-from contextd.store.tables import Artifact, Source, Space, User, utcnow
+from contextd.store.tables import Artifact, Source, Space, User, new_id, utcnow
 
 
 def lineage_of(draft: ArtifactDraft) -> str:
@@ -26,7 +26,10 @@ def lineage_of(draft: ArtifactDraft) -> str:
 
 
 def _from_draft(source: Source, draft: ArtifactDraft) -> Artifact:
+    # The id is given here, not at flush, so callers link versions without a flush per row
+    # (one flush before the run's chunks are written is enough).
     return Artifact(
+        id=new_id(),
         space_id=source.space_id,
         source_id=source.id,
         type=draft.type,
@@ -131,7 +134,6 @@ def save_artifacts(
             if found is None:
                 found = _from_draft(source, draft)
                 session.add(found)
-                session.flush()
             else:
                 _refresh(found, source, draft, list(draft.turn_indexes))
             number += 1
@@ -192,7 +194,6 @@ def save_snapshot(
         previous.is_current = False
         artifact.version = previous.version + 1
     session.add(artifact)
-    session.flush()
     return artifact
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.jobs.base import ClaimedJob
@@ -102,24 +102,50 @@ def _begin(ctx: TaskContext) -> Plan | None:
         return begin_on_claim(session, ctx.job)
 
 
+_PLANNED = (
+    Source.id,
+    Source.revision,
+    Source.type,
+    Source.initial_data,
+    Source.raw_key,
+    Source.raw_hash,
+    Source.raw_content_type,
+    Source.raw_filename,
+    Source.raw_inline,
+    Source.instructions,
+    Source.name,
+)
+"""The columns a run's `Plan` reads from the source row."""
+
+
 def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
     """Mark the source PROCESSING and read what the run needs; None when there is nothing to
     run (a newer revision, or the source is no longer pending). The database worker runs this
     in the transaction that claims the job (`Worker(on_claim=...)`), so the claim and the
     status commit together; elsewhere `_begin` runs it in a transaction of its own."""
     payload = job.payload
-    # With its bytes when they are kept in the row (small CONTENT): the run reads them anyway.
-    source = session.get(
-        Source, job.source_id, with_for_update=True, options=[undefer(Source.raw_inline)]
+    # One UPDATE ... RETURNING on the connection, not an ORM load and flush: this runs under
+    # SQLite's writer lock, which create-source waits for (issue 15 part 4). With the row's
+    # bytes when they are kept there (small CONTENT): the run reads them anyway.
+    now = utcnow()
+    source = (
+        session.connection()
+        .execute(
+            update(Source)
+            .where(
+                Source.id == job.source_id,
+                Source.revision == payload.get("revision"),
+                Source.status.in_((SourceStatus.PENDING, SourceStatus.PROCESSING)),
+            )
+            .values(status=SourceStatus.PROCESSING, started_at=now, updated_at=now)
+            .returning(*_PLANNED)
+        )
+        .one_or_none()
     )
-    if source is None or source.revision != payload.get("revision"):
+    if source is None:
         return None
-    if source.status not in (SourceStatus.PENDING, SourceStatus.PROCESSING):
-        return None
-    source.status = SourceStatus.PROCESSING
-    source.started_at = utcnow()
     appended = list(
-        session.scalars(
+        session.connection().scalars(
             select(Source.id)
             .where(
                 Source.fast_forward_target_id == source.id,

@@ -81,10 +81,13 @@ def _write_text(
     append: bool,
     completed: tuple[Turn, ...] = (),
 ) -> None:
+    # Plain Core on the connection: these run under SQLite's writer lock, which create-source
+    # waits for, and the ORM's bulk machinery costs more than the statements (issue 15 part 4).
+    connection = session.connection()
     if not append:
-        session.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+        connection.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
     if turns:
-        session.execute(
+        connection.execute(
             insert(TurnRow),
             [
                 {
@@ -101,7 +104,7 @@ def _write_text(
             ],
         )
     for turn in completed:
-        session.execute(
+        connection.execute(
             update(TurnRow)
             .where(TurnRow.source_id == source.id, TurnRow.idx == turn.index)
             .values(tool_calls=tool_calls_to_json(turn.tool_calls))
@@ -161,7 +164,6 @@ def _switch(
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
         if new_doc:
-            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
@@ -175,6 +177,10 @@ def _switch(
             if part is not None:
                 part.status = SourceStatus.COMPLETED
                 part.processed_at = utcnow()
+        if new_doc:
+            # After every change to the row: its one flush writes the source once (and the
+            # artifacts), not once per step (issue 15 part 4: this holds the writer lock).
+            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
         enqueue_postback(session, source)
     return replaced
 
