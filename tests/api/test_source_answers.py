@@ -86,6 +86,19 @@ def test_the_caller_is_read_only_when_a_route_needs_more_than_its_id(
     assert _of_users(sql)  # read from the database, never from a copy
 
 
+def test_get_source_reads_its_row_and_artifact_heads_in_one_statement(
+    client: Client, service: Service
+) -> None:
+    """The heads come with the row (an aggregate per dialect), in the order and with the
+    values the general view reads them with (the test above compares the answers)."""
+    done = processed(client, transcript(40, code_every=2))
+    assert len(done["artifacts"]) > 1
+    with statements(service) as sql:
+        answer = client.get(f"/v1/sources/{done['id']}").json()
+    assert len([s for s in sql if s.lstrip().upper().startswith("SELECT")]) == 1, sql
+    assert answer == done
+
+
 def test_a_revoked_key_is_refused_by_the_fast_routes_at_once(client: Client) -> None:
     created = client.post("/v1/api-keys", json={"name": "temp"}).json()
     space = client.space()

@@ -8,10 +8,12 @@ hold plain strings; the enums are restored here so that a stray value fails loud
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
@@ -204,7 +206,38 @@ def sources(session: Session | Connection, rows: Sequence[Source | Row[Any]]) ->
 
 
 def source(session: Session | Connection, row: Source | Row[Any]) -> SourceOut:
+    """The answer for one source; its artifacts' heads come with `row` when it was read by
+    `sources.read_source` (get-source), else they are looked up."""
+    heads = getattr(row, "heads", None)
+    if heads is not None:
+        return _source(row, _decoded_heads(row.id, heads))
     return _source(row, list(session.execute(_HEADS_OF_ONE, {"id": row.id})))
+
+
+class _Head(NamedTuple):
+    """An artifact head decoded from `sources.read_source`'s JSON, with the attributes of an
+    `ArtifactHead` row."""
+
+    id: str
+    source_id: str
+    type: str
+    title: str
+    language: str | None
+    version: int
+    meta: dict[str, Any] | None
+    updated_at: datetime
+
+
+def _decoded_heads(source_id: str, value: str | list[list[Any]]) -> list[ArtifactHead]:
+    """SQLite gives the aggregate as text, PostgreSQL's driver as decoded JSON. The times as
+    `UTCDateTime` reads them: naive (SQLite) taken as UTC, aware (PostgreSQL) moved to UTC."""
+    items = json.loads(value) if isinstance(value, str) else value
+    heads: list[Any] = []
+    for id_, type_, title, language, version, meta, updated in items:
+        at = datetime.fromisoformat(updated)
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        heads.append(_Head(id_, source_id, type_, title, language, version, meta, at))
+    return heads
 
 
 def new_source(row: Mapping[str, Any]) -> SourceOut:
