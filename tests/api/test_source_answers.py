@@ -95,7 +95,10 @@ def test_get_source_reads_its_row_and_artifact_heads_in_one_statement(
     assert len(done["artifacts"]) > 1
     with statements(service) as sql:
         answer = client.get(f"/v1/sources/{done['id']}").json()
-    assert len([s for s in sql if s.lstrip().upper().startswith("SELECT")]) == 1, sql
+    # Only the reads of sources and artifacts: the embedded worker of this process polls the
+    # jobs table meanwhile on the same engine.
+    reads = [s for s in sql if s.lstrip().startswith(("SELECT sources.", "SELECT artifacts."))]
+    assert len(reads) == 1 and "FROM artifacts" in reads[0], reads
     assert answer == done
 
 
