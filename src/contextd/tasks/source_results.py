@@ -163,24 +163,23 @@ def _switch(
             source.raw_key = new_raw
             source.raw_content_type = outcome.raw.content_type
             source.raw_filename = outcome.raw.filename
+        source.status = SourceStatus.COMPLETED
+        source.processed_at = utcnow()
         if new_doc:
             if source.document_key and source.document_key != new_doc:
                 replaced.append(source.document_key)
             source.document_key = new_doc
             source.message = None
+            # Last, after every change to the row: its one flush writes the source once (and
+            # the artifacts), not once per step (issue 15 part 4: this holds the writer lock).
+            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
         else:
             source.message = "content unchanged since the last fetch; extraction skipped"
-        source.status = SourceStatus.COMPLETED
-        source.processed_at = utcnow()
         if plan.part_id:
             part = session.get(Source, plan.part_id)
             if part is not None:
                 part.status = SourceStatus.COMPLETED
                 part.processed_at = utcnow()
-        if new_doc:
-            # After every change to the row: its one flush writes the source once (and the
-            # artifacts), not once per step (issue 15 part 4: this holds the writer lock).
-            _write_results(session, source, plan, outcome, queue_embedding=_queue_embedding(ctx))
         enqueue_postback(session, source)
     return replaced
 
