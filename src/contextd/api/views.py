@@ -54,6 +54,7 @@ from contextd.search.hybrid import Hit
 from contextd.search.query import highlights
 from contextd.services import spaces
 from contextd.services.paging import pages
+from contextd.services.sources import HEAD_FIELDS
 from contextd.store.tables import (
     ApiKey,
     Artifact,
@@ -172,16 +173,7 @@ ArtifactHead = Row[Any]
 """What a source's answer shows of its artifacts (`_HEADS`): never their content, which can be
 large and is not shown."""
 
-_HEAD_COLUMNS = (
-    Artifact.id,
-    Artifact.source_id,
-    Artifact.type,
-    Artifact.title,
-    Artifact.language,
-    Artifact.version,
-    Artifact.meta,
-    Artifact.updated_at,
-)
+_HEAD_COLUMNS = (Artifact.source_id, *(getattr(Artifact, f) for f in HEAD_FIELDS))
 _HEADS = (
     select(*_HEAD_COLUMNS)
     .where(Artifact.source_id.in_(bindparam("ids", expanding=True)), Artifact.is_current.is_(True))
@@ -218,8 +210,8 @@ class _Head(NamedTuple):
     """An artifact head decoded from `sources.read_source`'s JSON, with the attributes of an
     `ArtifactHead` row."""
 
-    id: str
     source_id: str
+    id: str
     type: str
     title: str
     language: str | None
@@ -229,14 +221,16 @@ class _Head(NamedTuple):
 
 
 def _decoded_heads(source_id: str, value: str | list[list[Any]]) -> list[ArtifactHead]:
-    """SQLite gives the aggregate as text, PostgreSQL's driver as decoded JSON. The times as
-    `UTCDateTime` reads them: naive (SQLite) taken as UTC, aware (PostgreSQL) moved to UTC."""
+    """SQLite gives the aggregate as text, PostgreSQL's driver as decoded JSON, each head in
+    `HEAD_FIELDS`' order. The times as `UTCDateTime` reads them: naive (SQLite) taken as UTC,
+    aware (PostgreSQL) moved to UTC."""
     items = json.loads(value) if isinstance(value, str) else value
     heads: list[Any] = []
-    for id_, type_, title, language, version, meta, updated in items:
-        at = datetime.fromisoformat(updated)
+    for item in items:
+        fields = dict(zip(HEAD_FIELDS, item, strict=True))
+        at = datetime.fromisoformat(fields.pop("updated_at"))
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-        heads.append(_Head(id_, source_id, type_, title, language, version, meta, at))
+        heads.append(_Head(source_id=source_id, updated_at=at, **fields))
     return heads
 
 

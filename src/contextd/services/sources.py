@@ -65,31 +65,42 @@ def get_source(session: Session, user: User, source_id: str, *, lock: bool = Fal
 
 
 _ROW_COLUMNS = [c for c in cast(Table, Source.__table__).columns if c.key != "raw_inline"]
-_HEADS = {
-    # A derived table keeps the order for `json_group_array` (SQLite has no ORDER BY inside an
-    # aggregate before 3.44); `is_current` is stored as 0/1.
-    True: "(SELECT json_group_array(json_array(h.id, h.type, h.title, h.language, h.version,"
-    " json(h.meta), h.updated_at)) FROM (SELECT id, type, title, language, version, meta,"
-    " updated_at FROM artifacts WHERE artifacts.source_id = sources.id AND artifacts.is_current"
-    " ORDER BY artifacts.created_at, artifacts.id) AS h)",
-    False: "(SELECT coalesce(json_agg(json_build_array(a.id, a.type, a.title, a.language,"
-    " a.version, a.meta, a.updated_at) ORDER BY a.created_at, a.id), '[]'::json)"
-    " FROM artifacts AS a WHERE a.source_id = sources.id AND a.is_current)",
-}
+HEAD_FIELDS = ("id", "type", "title", "language", "version", "meta", "updated_at")
+"""What a source's answer shows of each current artifact (never its content, which can be
+large): the columns of `api.views`' heads query, and the order of `read_source`'s aggregate."""
+
+
+def _heads_sql(sqlite: bool) -> str:
+    """The current artifacts' heads of the row's source, oldest first, as one JSON array."""
+    where = "{t}.source_id = sources.id AND {t}.is_current"
+    if sqlite:  # a derived table keeps the order: no ORDER BY inside an aggregate before 3.44
+        items = ", ".join(f"json(h.{f})" if f == "meta" else f"h.{f}" for f in HEAD_FIELDS)
+        return (
+            f"(SELECT json_group_array(json_array({items})) FROM (SELECT"
+            f" {', '.join(HEAD_FIELDS)} FROM artifacts WHERE {where.format(t='artifacts')}"
+            " ORDER BY created_at, id) AS h)"
+        )
+    items = ", ".join(f"a.{f}" for f in HEAD_FIELDS)
+    return (
+        f"(SELECT coalesce(json_agg(json_build_array({items}) ORDER BY a.created_at, a.id),"
+        f" '[]'::json) FROM artifacts AS a WHERE {where.format(t='a')})"
+    )
+
+
 _ROW_WITH_HEADS: dict[bool, Select[Any]] = {
-    sqlite: select(*_ROW_COLUMNS, literal_column(heads).label("heads")).where(
+    sqlite: select(*_ROW_COLUMNS, literal_column(_heads_sql(sqlite)).label("heads")).where(
         Source.id == bindparam("id")
     )
-    for sqlite, heads in _HEADS.items()
+    for sqlite in (True, False)
 }
 
 
 def read_source(connection: Connection, user_id: str, source_id: str) -> Row[Any]:
     """`get_source` as a row, for answers that only read it: no session, no ORM object. The
     row's keys are the `Source` attributes (the column names), and `heads`: its current
-    artifacts (id, type, title, language, version, meta, updated_at), oldest first, as JSON
-    (`api.views` decodes them). One statement, not two: a second statement for the heads was
-    about a quarter of get-source's own work (bench/README.md, issue 15 part 4)."""
+    artifacts' `HEAD_FIELDS`, oldest first, as JSON (`api.views` decodes them). One statement,
+    not two: a second statement for the heads was about a quarter of get-source's own work
+    (bench/README.md, issue 15 part 4)."""
     statement = _ROW_WITH_HEADS[is_sqlite(connection)]
     return _visible(connection.execute(statement, {"id": source_id}).first(), user_id, source_id)
 
