@@ -23,7 +23,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-Txn = tuple[float, float, float, float, float]  # end (epoch s), thread wait, file wait, held, cpu
+# end (epoch s), thread wait, file wait, held, cpu, run queue (0 in older probe files)
+Txn = tuple[float, float, float, float, float, float]
 
 
 def _load(folder: Path) -> tuple[list[Txn], list[Txn]]:
@@ -34,7 +35,10 @@ def _load(folder: Path) -> tuple[list[Txn], list[Txn]]:
         if parent == "req":
             continue
         rows = [line.split("\t") for line in path.read_text().splitlines()]
-        txns = [(float(r[0]), float(r[2]), float(r[3]), float(r[4]), float(r[5])) for r in rows]
+        txns = [
+            (float(r[0]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), float((r + ["0"])[6]))
+            for r in rows
+        ]
         by_pid[int(pid)] = (int(parent), txns)
     server = next(pid for pid, (parent, _) in by_pid.items() if parent not in by_pid)
     worker = [t for pid, (_, txns) in by_pid.items() if pid != server for t in txns]
@@ -76,13 +80,13 @@ def _overlap(held: list[tuple[float, float]], starts: list[float], a: float, b: 
 
 def queue_report(folder: Path) -> None:
     server, worker = _load(folder)
-    held = [(end - h / 1e3, end) for end, _, _, h, _ in worker]
+    held = [(end - h / 1e3, end) for end, _, _, h, *_ in worker]
     starts = [h[0] for h in held]
     for a, b in _phases(server):
         s = [t for t in server if a <= t[0] < b]
         w = [t for t in worker if a <= t[0] < b]
         waited = by_worker = 0.0
-        for end, thread_wait, file_wait, h, _ in s:
+        for end, thread_wait, file_wait, h, *_ in s:
             got = end - h / 1e3
             since = got - (thread_wait + file_wait) / 1e3
             waited += got - since
@@ -95,6 +99,7 @@ def queue_report(folder: Path) -> None:
         if w:
             print(_line("worker: held", [t[3] for t in w]))
             print(_line("worker: held, CPU", [t[4] for t in w]))
+            print(_line("worker: held, on the run queue", [t[5] for t in w]))
         share = sum(t[3] for t in w) / 1e3 / (b - a)
         print(
             f"  the worker held the lock {share:.0%} of the phase; a create waited"

@@ -53,6 +53,15 @@ def _install(out: str) -> None:
         if rec is not None:
             rec[key] = time.perf_counter()
 
+    def run_queue() -> int:
+        """ns this thread has waited on the OS run queue (Linux schedstat; 0 elsewhere): tells
+        a holder preempted by the scheduler from one waiting for the GIL or I/O."""
+        try:
+            with open("/proc/thread-self/schedstat") as f:
+                return int(f.read().split()[1])
+        except OSError:
+            return 0
+
     @contextmanager
     def writer(self: Any) -> Iterator[None]:
         if self._write_lock is None:
@@ -63,15 +72,15 @@ def _install(out: str) -> None:
         with self._write_lock:
             t1 = time.perf_counter()
             with self._file_lock or nullcontext():
-                t2, c2 = time.perf_counter(), time.thread_time()
+                t2, c2, q2 = time.perf_counter(), time.thread_time(), run_queue()
                 mark("w1")
                 try:
                     yield
                 finally:
-                    t3, c3 = time.perf_counter(), time.thread_time()
+                    t3, c3, q3 = time.perf_counter(), time.thread_time(), run_queue()
                     mark("w2")
         waits = f"{(t1 - t0) * 1e3:.3f}\t{(t2 - t1) * 1e3:.3f}"
-        held = f"{(t3 - t2) * 1e3:.3f}\t{(c3 - c2) * 1e3:.3f}"
+        held = f"{(t3 - t2) * 1e3:.3f}\t{(c3 - c2) * 1e3:.3f}\t{(q3 - q2) / 1e6:.3f}"
         name = threading.current_thread().name
         emit(f"{os.getpid()}-{os.getppid()}", f"{time.time():.4f}\t{name}\t{waits}\t{held}\n")
 

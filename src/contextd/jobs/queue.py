@@ -7,6 +7,7 @@ lease; a worker that dies stops renewing it, and the job becomes claimable again
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Connection,
     Table,
     and_,
+    bindparam,
     delete,
     insert,
     or_,
@@ -148,7 +150,7 @@ _INSERT_JOB = insert(cast(Table, Job.__table__))
 the statement cost more than running it (bench/api.py)."""
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: Any) -> Any:
     return or_(
         and_(Job.status == JobStatus.QUEUED, Job.run_after <= now),
         and_(
@@ -175,13 +177,52 @@ def _of_kinds(kinds: Collection[str] | None, exclude: Collection[str]) -> Column
     return and_(condition, Job.kind.not_in(exclude)) if exclude else condition
 
 
+_NOW = bindparam("now", type_=Job.run_after.type)
+
+
+@functools.cache
+def _claim_statements(kinds: frozenset[str] | None, exclude: frozenset[str]) -> tuple[Any, ...]:
+    """A lane's three statements, built once: building a statement (its comparisons, their
+    coercions) cost more CPU than running it, and the claim runs under SQLite's writer lock
+    that create-source waits for (issue 15 part 4). Lanes are few, so the cache stays small."""
+    lane = _of_kinds(kinds, exclude)
+    exists = select(Job.id).where(_claimable(_NOW), lane).limit(1)
+    candidate = (
+        select(Job.id)
+        .where(_claimable(_NOW), lane)
+        .order_by(Job.priority.desc(), Job.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    # Conditional update: on SQLite (no SKIP LOCKED) a racing worker finds zero rows here.
+    take = (
+        update(Job)
+        .where(Job.id == bindparam("job_id"), _claimable(_NOW))
+        .values(
+            status=JobStatus.RUNNING,
+            locked_by=bindparam("owner"),
+            lease_expires_at=bindparam("lease_until"),
+            attempts=Job.attempts + 1,
+            updated_at=_NOW,
+        )
+        .returning(Job.id, Job.kind, Job.source_id, Job.payload, Job.attempts, Job.max_attempts)
+    )
+    return exists, candidate, take
+
+
+def _lane_key(
+    kinds: Collection[str] | None, exclude: Collection[str]
+) -> tuple[frozenset[str] | None, frozenset[str]]:
+    return (frozenset(kinds) if kinds is not None else None), frozenset(exclude)
+
+
 def claimable_exists(
     session: Session, kinds: Collection[str] | None = None, exclude: Collection[str] = ()
 ) -> bool:
     """Whether `claim` would find a job: asked in a read-only session, so that idle workers
     polling on SQLite never take the write lock (which would make a busy job's writes wait)."""
-    found = select(Job.id).where(_claimable(utcnow()), _of_kinds(kinds, exclude)).limit(1)
-    return session.execute(found).first() is not None
+    exists, _, _ = _claim_statements(*_lane_key(kinds, exclude))
+    return session.connection().execute(exists, {"now": utcnow()}).first() is not None
 
 
 def claim(
@@ -194,31 +235,21 @@ def claim(
 ) -> ClaimedJob | None:
     """Take the due job of highest priority (oldest first among equals), or one whose lease
     lapsed, of the given kinds, and lease it to `worker_id`."""
+    _, candidate, take = _claim_statements(*_lane_key(kinds, exclude))
     now = utcnow()
-    candidate = (
-        select(Job.id)
-        .where(_claimable(now), _of_kinds(kinds, exclude))
-        .order_by(Job.priority.desc(), Job.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
     # On the session's connection: plain Core, no ORM execution under the writer lock.
     connection = session.connection()
-    job_id = connection.execute(candidate).scalar_one_or_none()
+    job_id = connection.execute(candidate, {"now": now}).scalar_one_or_none()
     if job_id is None:
         return None
-    # Conditional update: on SQLite (no SKIP LOCKED) a racing worker finds zero rows here.
     result = connection.execute(
-        update(Job)
-        .where(Job.id == job_id, _claimable(now))
-        .values(
-            status=JobStatus.RUNNING,
-            locked_by=worker_id,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-            attempts=Job.attempts + 1,
-            updated_at=now,
-        )
-        .returning(Job.id, Job.kind, Job.source_id, Job.payload, Job.attempts, Job.max_attempts)
+        take,
+        {
+            "job_id": job_id,
+            "now": now,
+            "owner": worker_id,
+            "lease_until": now + timedelta(seconds=lease_seconds),
+        },
     ).one_or_none()
     if result is None:
         return None
@@ -235,35 +266,37 @@ def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+_STILL_OWNED = (
+    select(Job.id)
+    .where(
+        Job.id == bindparam("job_id"),
+        Job.locked_by == bindparam("owner"),
+        Job.status == JobStatus.RUNNING,
+        Job.attempts == bindparam("attempts"),
+    )
+    .with_for_update()
+)
+_FINISH = (
+    update(Job)
+    .where(Job.id == bindparam("job_id"), Job.locked_by == bindparam("owner"))
+    .values(status=bindparam("outcome"), last_error=bindparam("error"), lease_expires_at=None)
+)
+"""Built once, as `_claim_statements`: every job runs them, the worker's lock held."""
+
+
 def still_owned(session: Session, job: ClaimedJob, worker_id: str) -> bool:
     """This run (worker and attempt) still holds the job; the row stays locked until commit, so
     a takeover waits for the caller's write instead of interleaving with it."""
-    held = (
-        session.connection()
-        .execute(
-            select(Job.id)
-            .where(
-                Job.id == job.id,
-                Job.locked_by == worker_id,
-                Job.status == JobStatus.RUNNING,
-                Job.attempts == job.attempts,
-            )
-            .with_for_update()
-        )
-        .first()
+    held = session.connection().execute(
+        _STILL_OWNED, {"job_id": job.id, "owner": worker_id, "attempts": job.attempts}
     )
-    return held is not None
+    return held.first() is not None
 
 
 def finish(session: Session, job_id: int, worker_id: str, *, error: str | None = None) -> None:
+    outcome = JobStatus.FAILED if error else JobStatus.SUCCEEDED
     session.connection().execute(
-        update(Job)
-        .where(Job.id == job_id, Job.locked_by == worker_id)
-        .values(
-            status=JobStatus.FAILED if error else JobStatus.SUCCEEDED,
-            last_error=error,
-            lease_expires_at=None,
-        )
+        _FINISH, {"job_id": job_id, "owner": worker_id, "outcome": outcome, "error": error}
     )
 
 

@@ -159,9 +159,12 @@ class Worker(Generic[HostT]):
         with self.runtime.db.read_session() as session:
             if not queue.claimable_exists(session, kinds, exclude):
                 return False
-        with self.runtime.db.session() as session:
+
+        def claim(session: Session) -> tuple[ClaimedJob | None, Prepared | None]:
             job = queue.claim(session, self.worker_id, self.lease, kinds=kinds, exclude=exclude)
-            prepared = self._prepare(session, job) if job is not None else None
+            return job, (self._prepare(session, job) if job is not None else None)
+
+        job, prepared = self.runtime.db.write(claim)
         if job is None:
             return False
         self._run(job, prepared)
@@ -234,7 +237,8 @@ class Worker(Generic[HostT]):
             if outcome.error:
                 log.warning("job %s ended, then its handler failed: %s", job.id, outcome.error)
             return
-        with self.runtime.db.session() as session:
+
+        def settle(session: Session) -> None:
             if outcome.retry_in is not None:
                 queue.retry_later(
                     session, job.id, self.worker_id, outcome.retry_in, outcome.error or ""
@@ -246,12 +250,16 @@ class Worker(Generic[HostT]):
             if outcome.exhausted and self.on_exhausted:
                 self.on_exhausted(session, job, outcome.error or "")
 
+        self.runtime.db.write(settle)
+
     def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
         while not done.wait(self.lease / 3):
             try:
-                with self.runtime.db.session() as session:
-                    if not queue.renew(session, job.id, self.worker_id, self.lease):
-                        lost.set()
-                        return
+                renewed = self.runtime.db.write(
+                    lambda session: queue.renew(session, job.id, self.worker_id, self.lease)
+                )
+                if not renewed:
+                    lost.set()
+                    return
             except Exception:
                 log.exception("heartbeat failed for job %s", job.id)

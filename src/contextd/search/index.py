@@ -11,6 +11,8 @@ are stale.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
@@ -36,6 +38,26 @@ from contextd.store.tables import Artifact, Chunk, Source
 
 EMBED_BATCH = 64
 EMBED_CHARS = 2000  # the model reads 256 tokens at most; no need to send more
+
+
+# Built once: the writes below run in the processing job's final transaction, which holds
+# SQLite's writer lock that create-source waits for (issue 15 part 4), and building a
+# statement costs more CPU than running it.
+_INSERT_CHUNKS = insert(Chunk)
+_DELETE_TEXT_CHUNKS = delete(Chunk).where(
+    Chunk.source_id == bindparam("source_id"), Chunk.kind.in_((TURN, SECTION))
+)
+_DELETE_EXTRACTED_CHUNKS = delete(Chunk).where(
+    Chunk.source_id == bindparam("source_id"), Chunk.kind.in_((ARTIFACT, SNAPSHOT))
+)
+_CURRENT_ARTIFACTS = select(
+    Artifact.id,
+    Artifact.type,
+    Artifact.title,
+    Artifact.content,
+    Artifact.language,
+    Artifact.turn_indexes,
+).where(Artifact.source_id == bindparam("source_id"), Artifact.is_current.is_(True))
 
 
 def _rows(
@@ -77,12 +99,10 @@ def index_text(
     job. Returns how many chunks were written."""
     connection = session.connection()  # plain Core: no ORM bulk machinery under the lock
     if not append:
-        connection.execute(
-            delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((TURN, SECTION)))
-        )
+        connection.execute(_DELETE_TEXT_CHUNKS, {"source_id": source.id})
     rows = _rows(source, chunk_source(turns, document))
     if rows:
-        connection.execute(insert(Chunk), rows)
+        connection.execute(_INSERT_CHUNKS, rows)
     if queue_embedding:
         enqueue_embedding(session, source.id)
     return len(rows)
@@ -92,19 +112,8 @@ def index_extracted(session: Session, source: Source, *, queue_embedding: bool =
     """Rewrite the chunks of the source's current artifacts and snapshot. Reads the artifacts
     as rows on the session's connection: the caller flushes its artifact changes first."""
     connection = session.connection()
-    connection.execute(
-        delete(Chunk).where(Chunk.source_id == source.id, Chunk.kind.in_((ARTIFACT, SNAPSHOT)))
-    )
-    current = connection.execute(
-        select(
-            Artifact.id,
-            Artifact.type,
-            Artifact.title,
-            Artifact.content,
-            Artifact.language,
-            Artifact.turn_indexes,
-        ).where(Artifact.source_id == source.id, Artifact.is_current.is_(True))
-    ).all()
+    connection.execute(_DELETE_EXTRACTED_CHUNKS, {"source_id": source.id})
+    current = connection.execute(_CURRENT_ARTIFACTS, {"source_id": source.id}).all()
     others = [a for a in current if a.type != ArtifactType.CONTEXT]
     drafts = [
         ArtifactDraft(ArtifactType(a.type), a.title, a.content, a.language, tuple(a.turn_indexes))
@@ -186,27 +195,38 @@ def embed_pending(
             {"chunk_id": chunk_id, "vector": array.tobytes()}
             for (chunk_id, _, _), array in zip(batch, arrays, strict=True)
         ]
-        # Imported here: pgvector's modules (and SQLAlchemy's PostgreSQL dialect) cost a
-        # start-up that does not need them yet (bench/cold_start.py).
-        from contextd.search.pgvector_index import (
-            SET_EMBEDDING_AND_VECTOR,
-            has_vector_column,
-            vector_param,
-        )
-
-        with db.session() as session:
-            statement = _SET_EMBEDDING
-            if has_vector_column(session):  # pgvector: the same UPDATE fills `embedding_vec`
-                statement = SET_EMBEDDING_AND_VECTOR
-                for row, array in zip(rows, arrays, strict=True):
-                    row["vec"] = vector_param(array)
-            # One executemany, not a statement per row; on the connection, so that a chunk
-            # deleted meanwhile (its source reprocessed) just matches no row.
-            session.connection().execute(statement.values(embedding_model=embedder.name), rows)
-            if on_last_write is not None and len(batch) < EMBED_BATCH:
-                on_last_write(session)
+        last = on_last_write if len(batch) < EMBED_BATCH else None
+        db.write(partial(_write_vectors, model=embedder.name, rows=rows, arrays=arrays, last=last))
         done += len(batch)
         after = batch[-1][0]
+
+
+def _write_vectors(
+    session: Session,
+    *,
+    model: str,
+    rows: list[dict[str, object]],
+    arrays: list[np.ndarray[Any, Any]],
+    last: Callable[[Session], None] | None,
+) -> None:
+    # Imported here: pgvector's modules (and SQLAlchemy's PostgreSQL dialect) cost a start-up
+    # that does not need them yet (bench/cold_start.py).
+    from contextd.search.pgvector_index import (
+        SET_EMBEDDING_AND_VECTOR,
+        has_vector_column,
+        vector_param,
+    )
+
+    statement = _SET_EMBEDDING
+    if has_vector_column(session):  # pgvector: the same UPDATE fills `embedding_vec`
+        statement = SET_EMBEDDING_AND_VECTOR
+        for row, array in zip(rows, arrays, strict=True):
+            row["vec"] = vector_param(array)
+    # One executemany, not a statement per row; on the connection, so that a chunk deleted
+    # meanwhile (its source reprocessed) just matches no row.
+    session.connection().execute(statement.values(embedding_model=model), rows)
+    if last is not None:
+        last(session)
 
 
 def mark_model_change(session: Session, model: str) -> int:

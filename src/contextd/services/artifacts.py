@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
@@ -76,14 +76,22 @@ def _group(drafts: Sequence[ArtifactDraft]) -> dict[str, list[ArtifactDraft]]:
     return groups
 
 
+# Built once: a processing job's final transaction runs these under SQLite's writer lock
+# (issue 15 part 4; see `jobs.queue`).
+_STORED = (
+    select(Artifact)
+    .where(Artifact.source_id == bindparam("source_id"), Artifact.type != ArtifactType.CONTEXT)
+    .order_by(Artifact.version, Artifact.created_at, Artifact.id)
+)
+_CURRENT_SNAPSHOT = select(Artifact).where(
+    Artifact.source_id == bindparam("source_id"),
+    Artifact.type == ArtifactType.CONTEXT,
+    Artifact.is_current.is_(True),
+)
+
+
 def _stored(session: Session, source: Source) -> list[Artifact]:
-    return list(
-        session.scalars(
-            select(Artifact)
-            .where(Artifact.source_id == source.id, Artifact.type != ArtifactType.CONTEXT)
-            .order_by(Artifact.version, Artifact.created_at, Artifact.id)
-        )
-    )
+    return list(session.scalars(_STORED, {"source_id": source.id}))
 
 
 def save_artifacts(
@@ -155,13 +163,7 @@ def save_artifacts(
 def save_snapshot(
     session: Session, source: Source, snapshot: SnapshotDraft, *, update_existing: bool
 ) -> Artifact:
-    previous = session.scalars(
-        select(Artifact).where(
-            Artifact.source_id == source.id,
-            Artifact.type == ArtifactType.CONTEXT,
-            Artifact.is_current.is_(True),
-        )
-    ).first()
+    previous = session.scalars(_CURRENT_SNAPSHOT, {"source_id": source.id}).first()
     meta = {
         "tokens_before": snapshot.tokens_before,
         "tokens_after": snapshot.tokens_after,

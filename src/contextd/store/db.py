@@ -6,15 +6,19 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from contextd.store.write_thread import WriteThread
+
+T = TypeVar("T")
 
 
 def _backend(bind: Engine | Connection | URL) -> str:
@@ -101,6 +105,7 @@ class Database:
         # the file lock wakes as soon as it is free. Writers without it (an older or other
         # process) still meet SQLite's own lock and busy timeout: this only orders the queue.
         self._file_lock = _FileLock.beside(make_url(url)) if self._write_lock else None
+        self._write_thread: WriteThread | None = None
 
     @contextmanager
     def _writer(self) -> Iterator[None]:
@@ -116,6 +121,28 @@ class Database:
     def session(self) -> Iterator[Session]:
         with self._writer(), self._sessions() as session, session.begin():
             yield session
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` in a write transaction (committed when it returns), run on the
+        process's write thread when it has one (`start_write_thread`), else here."""
+
+        def transaction() -> T:
+            with self.session() as session:
+                return work(session)
+
+        if self._write_thread is None:
+            return transaction()
+        return self._write_thread.run(transaction)
+
+    def start_write_thread(self) -> int | None:
+        """Run `write`'s transactions on one thread of their own from now on (SQLite only: the
+        one writer lock is what they must not hold while preempted; see `store.write_thread`).
+        Returns the thread's OS id, None when there is no such thread."""
+        if self._write_lock is None:
+            return None
+        if self._write_thread is None:
+            self._write_thread = WriteThread()
+        return self._write_thread.native_id
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -138,6 +165,8 @@ class Database:
             yield connection
 
     def dispose(self) -> None:
+        if self._write_thread is not None:
+            self._write_thread.close()
         self.engine.dispose()
         if self._file_lock is not None:
             self._file_lock.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import SourceStatus, SourceType
@@ -84,8 +84,7 @@ def _embed_inline(ctx: TaskContext, source_id: str) -> None:
         embed_pending(ctx.runtime.db, ctx.runtime.embedder, source_id, on_last_write=end_job)
     except Exception:
         log.warning("inline embedding of source %s failed; queued as a job", source_id)
-        with ctx.runtime.db.session() as session:
-            enqueue_embedding(session, source_id)
+        ctx.runtime.db.write(lambda session: enqueue_embedding(session, source_id))
 
 
 def _queue_embedding_left(ctx: TaskContext, plan: Plan) -> None:
@@ -93,13 +92,11 @@ def _queue_embedding_left(ctx: TaskContext, plan: Plan) -> None:
     source, embedded inline at the end; `source_results.stage_text`): queue it now, so those
     chunks are not left without vectors. Rare (a cancel or reprocess while it ran)."""
     if plan.embedding_left:
-        with ctx.runtime.db.session() as session:
-            enqueue_embedding(session, plan.source_id)
+        ctx.runtime.db.write(lambda session: enqueue_embedding(session, plan.source_id))
 
 
 def _begin(ctx: TaskContext) -> Plan | None:
-    with ctx.runtime.db.session() as session:
-        return begin_on_claim(session, ctx.job)
+    return ctx.runtime.db.write(lambda session: begin_on_claim(session, ctx.job))
 
 
 _PLANNED = (
@@ -117,6 +114,30 @@ _PLANNED = (
 )
 """The columns a run's `Plan` reads from the source row."""
 
+# One UPDATE ... RETURNING on the connection, not an ORM load and flush, built once: this runs
+# under SQLite's writer lock, which create-source waits for (issue 15 part 4). With the row's
+# bytes when they are kept there (small CONTENT): the run reads them anyway.
+_START = (
+    update(Source)
+    .where(
+        Source.id == bindparam("source_id"),
+        Source.revision == bindparam("at"),
+        Source.status.in_((SourceStatus.PENDING, SourceStatus.PROCESSING)),
+    )
+    .values(
+        status=SourceStatus.PROCESSING, started_at=bindparam("now"), updated_at=bindparam("now")
+    )
+    .returning(*_PLANNED)
+)
+_APPENDED = (
+    select(Source.id)
+    .where(
+        Source.fast_forward_target_id == bindparam("source_id"),
+        Source.status == SourceStatus.COMPLETED,
+    )
+    .order_by(Source.created_at, Source.id)
+)
+
 
 def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
     """Mark the source PROCESSING and read what the run needs; None when there is nothing to
@@ -124,36 +145,15 @@ def begin_on_claim(session: Session, job: ClaimedJob) -> Plan | None:
     in the transaction that claims the job (`Worker(on_claim=...)`), so the claim and the
     status commit together; elsewhere `_begin` runs it in a transaction of its own."""
     payload = job.payload
-    # One UPDATE ... RETURNING on the connection, not an ORM load and flush: this runs under
-    # SQLite's writer lock, which create-source waits for (issue 15 part 4). With the row's
-    # bytes when they are kept there (small CONTENT): the run reads them anyway.
     now = utcnow()
     source = (
         session.connection()
-        .execute(
-            update(Source)
-            .where(
-                Source.id == job.source_id,
-                Source.revision == payload.get("revision"),
-                Source.status.in_((SourceStatus.PENDING, SourceStatus.PROCESSING)),
-            )
-            .values(status=SourceStatus.PROCESSING, started_at=now, updated_at=now)
-            .returning(*_PLANNED)
-        )
+        .execute(_START, {"source_id": job.source_id, "at": payload.get("revision"), "now": now})
         .one_or_none()
     )
     if source is None:
         return None
-    appended = list(
-        session.connection().scalars(
-            select(Source.id)
-            .where(
-                Source.fast_forward_target_id == source.id,
-                Source.status == SourceStatus.COMPLETED,
-            )
-            .order_by(Source.created_at, Source.id)
-        )
-    )
+    appended = list(session.connection().scalars(_APPENDED, {"source_id": source.id}))
     return Plan(
         source_id=source.id,
         revision=source.revision,
@@ -239,7 +239,7 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
 
 
 def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
-    with ctx.runtime.db.session() as session:
+    def fail(session: Session) -> None:
         source = session.get(Source, plan.source_id, with_for_update=True)
         if source is None or source.revision != plan.revision:
             return
@@ -256,6 +256,8 @@ def _fail(ctx: TaskContext, plan: Plan, message: str) -> None:
                 part.status = SourceStatus.FAILED
                 part.message = message
         enqueue_postback(session, source)
+
+    ctx.runtime.db.write(fail)
 
 
 def fail_exhausted(session: Session, job: ClaimedJob, error: str) -> None:

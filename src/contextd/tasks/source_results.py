@@ -5,7 +5,7 @@ writes are guarded: a run whose source moved on, or whose job lease was lost, wr
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from contextd.domain.enums import SourceStatus, SourceType
@@ -27,6 +27,11 @@ turn chunks (its inline embedding, one or two model batches, covers them; a queu
 cost the worker two more write transactions to claim and end, and find nothing to do). A large
 paste keeps both: search finds its turns while its snapshot is built, and an embedding lane
 (of this or another worker process) may embed its turn chunks meanwhile."""
+
+
+_DELETE_TURNS = delete(TurnRow).where(TurnRow.source_id == bindparam("source_id"))
+_INSERT_TURNS = insert(TurnRow)
+"""Built once (the final transaction holds SQLite's writer lock; see `jobs.queue`)."""
 
 
 def is_small(document: Document) -> bool:
@@ -63,11 +68,14 @@ def stage_text(
     """Write the turns and their search chunks now, so search finds the new content while
     artifacts and the snapshot are still being built. Guarded like the final commit.
     `completed` are stored turns whose calls got their results from this part."""
-    with ctx.runtime.db.session() as session:
+
+    def write(session: Session) -> None:
         source = _guarded(ctx, session, plan)
         if source is None:
             raise Superseded()
         _write_text(ctx, session, plan, source, turns, document, append=append, completed=completed)
+
+    ctx.runtime.db.write(write)
 
 
 def _write_text(
@@ -85,10 +93,10 @@ def _write_text(
     # waits for, and the ORM's bulk machinery costs more than the statements (issue 15 part 4).
     connection = session.connection()
     if not append:
-        connection.execute(delete(TurnRow).where(TurnRow.source_id == source.id))
+        connection.execute(_DELETE_TURNS, {"source_id": source.id})
     if turns:
         connection.execute(
-            insert(TurnRow),
+            _INSERT_TURNS,
             [
                 {
                     "source_id": source.id,
@@ -145,7 +153,8 @@ def _switch(
     ctx: TaskContext, plan: Plan, outcome: Outcome, new_raw: str | None, new_doc: str | None
 ) -> list[str]:
     ours = [k for k in (new_raw, new_doc) if k]
-    with ctx.runtime.db.session() as session:
+
+    def switch(session: Session) -> list[str]:
         source = _guarded(ctx, session, plan)
         if source is None:
             return ours
@@ -181,7 +190,9 @@ def _switch(
                 part.status = SourceStatus.COMPLETED
                 part.processed_at = utcnow()
         enqueue_postback(session, source)
-    return replaced
+        return replaced
+
+    return ctx.runtime.db.write(switch)
 
 
 def _write_results(

@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -310,9 +311,9 @@ def _watch_parent(stdin: IO[bytes], wake: threading.Event, stopping: threading.E
         wake.set()
 
 
-def lower_priority(by: int) -> None:
-    """Every thread of this process `by` steps lower in the OS scheduler than the main thread's
-    nice value at the call's start.
+def lower_priority(by: int, keep: Collection[int] = ()) -> None:
+    """Every thread of this process but those in `keep` (OS thread ids) `by` steps lower in the
+    OS scheduler than the main thread's nice value at the call's start.
 
     On Linux a nice value belongs to a thread, not to the process, and a new thread inherits its
     creator's: lowering only the calling thread would leave the ONNX Runtime pool threads,
@@ -323,7 +324,7 @@ def lower_priority(by: int) -> None:
     if not tasks.is_dir():
         os.setpriority(os.PRIO_PROCESS, 0, max(target, os.getpriority(os.PRIO_PROCESS, 0)))
         return
-    done: set[int] = set()
+    done = set(keep)
     while fresh := {int(task.name) for task in tasks.iterdir()} - done:
         for tid in fresh:
             with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
@@ -363,6 +364,10 @@ def child_main(status_fd: int, stdin: IO[bytes] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = Runtime.build(settings)
     runner_started = threading.Event()
+    # The jobs' write transactions run on a thread left at the server's priority: on SQLite a
+    # niced writer is preempted while it holds the lock requests wait for (`store.write_thread`).
+    writer = runtime.db.start_write_thread() if settings.worker_nice else None
+    keep = () if writer is None else (writer,)
 
     def warm() -> None:
         """Load what the first source's stages need now, not in its job, at the priority the
@@ -375,14 +380,14 @@ def child_main(status_fd: int, stdin: IO[bytes] | None = None) -> int:
             nonlocal dropped
             wait_first_source(runner_started, stopping)
             if settings.worker_nice:
-                lower_priority(settings.worker_nice)
+                lower_priority(settings.worker_nice, keep)
             dropped = True
 
         try:
             runtime.warm_embedders(until_idle=drop)
         finally:
             if settings.worker_nice and not dropped:  # a load failed before the drop
-                lower_priority(settings.worker_nice)
+                lower_priority(settings.worker_nice, keep)
 
     try:
         threading.Thread(target=warm, name="warm-embedder", daemon=True).start()
