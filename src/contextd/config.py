@@ -140,7 +140,9 @@ class Settings(BaseSettings):
         description="how much lower the embedded worker's child process runs in the OS "
         "scheduler (`nice`) once it has loaded what a source needs and processed the first "
         "one queued (at most 10 s after it started), so request handling wins the cores "
-        "while a job runs",
+        "while a job runs; on SQLite its write transactions stay at the server's priority (a "
+        "thread of their own), so it is not preempted while holding the writer lock requests "
+        "wait for",
     )
     job_engine: Literal["database", "procrastinate"] = Field(
         default="database",
