@@ -105,14 +105,22 @@ def _caller_id(request: Request) -> str:
 
 
 async def in_read(request: Request, work: Callable[[Connection, str], T]) -> T:
-    """`work(connection, caller's id)` in a read-only transaction without an ORM session, in
-    one threadpool hop, for the hottest reads (see `Database.read_connection`)."""
+    """`work(connection, caller's id)` in a read-only transaction without an ORM session, for
+    the hottest point reads (see `Database.read_connection`): on the event loop on SQLite while
+    a pooled connection is free (`Database.read_in_place`), else in one threadpool hop.
+
+    Why on the loop: a SQLite read in WAL mode never waits for a writer, and a point read costs
+    less than the hop that would carry it to a thread and back (two GIL hand-overs, each
+    waiting for the loop while it serves other requests; bench/README.md, issue 15 part 4,
+    thirteenth change). On PostgreSQL a read is a network round trip: it keeps its hop."""
 
     def run() -> T:
         user_id = _caller_id(request)
         with _runtime(request).db.read_connection() as connection:
             return work(connection, user_id)
 
+    if _runtime(request).db.read_in_place():
+        return run()
     return await anyio.to_thread.run_sync(run)
 
 

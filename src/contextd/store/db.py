@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from contextd.store.write_thread import WriteThread
 
@@ -35,13 +36,20 @@ def is_postgres(bind: Engine | Connection | URL) -> bool:
     return _backend(bind) == "postgresql"
 
 
+SQLITE_POOL = (10, 10)
+"""Connections a SQLite engine keeps, and how many more it may open under load."""
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if is_sqlite(parsed):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=SQLITE_POOL[0],
+            max_overflow=SQLITE_POOL[1],
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -156,6 +164,18 @@ class Database:
         """For requests that only read: on SQLite they do not wait for writers."""
         with self._read_sessions() as session, session.begin():
             yield session
+
+    def read_in_place(self) -> bool:
+        """Whether a point read may run where it is called, on the event loop (`api.deps.in_read`):
+        on SQLite (WAL: a reader never waits for a writer, and there is no network), when a
+        pooled connection is free now (an idle one, or room to open one), so taking it never
+        waits for another thread to give one back."""
+        pool = self.engine.pool
+        return (
+            self._write_lock is not None
+            and isinstance(pool, QueuePool)
+            and pool.checkedout() < sum(SQLITE_POOL)
+        )
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
