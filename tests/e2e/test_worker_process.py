@@ -122,6 +122,7 @@ def test_the_child_processes_sources_is_restarted_when_killed_and_stops_with_the
     try:
         child = _running_child(server)
         assert not _spawned(child)  # the first child is forked by `serve`, with its imports
+
         # Requests win the cores once the child has loaded its models (at the server's
         # priority: the first source waits for them), ONNX Runtime's pool threads included;
         # all but one, the thread its jobs hand their write transactions to
