@@ -17,26 +17,29 @@ from contextd.store.db import SQLITE_POOL
 from tests.support.service import Client, Service
 
 
-def test_get_source_reads_on_the_loop_on_sqlite_and_in_a_thread_elsewhere(
-    client: Client, service: Service, backend: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    space = client.space()
-    made = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
-    threads: list[str] = []
+def in_pool_threads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """From now on, for each read of a source: whether it ran in a threadpool thread."""
+    threads: list[bool] = []
     read_source = sources.read_source
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.current_thread().name)
+        threads.append(threading.current_thread().name.startswith("AnyIO worker thread"))
         return read_source(*args, **kwargs)
 
     monkeypatch.setattr(sources, "read_source", recorded)
+    return threads
+
+
+def test_get_source_reads_on_the_loop_on_sqlite_and_in_a_thread_elsewhere(
+    client: Client, service: Service, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = client.source(client.space()["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
+    threads = in_pool_threads(monkeypatch)
     answer = client.get(f"/v1/sources/{made['id']}")
     assert answer.status_code == 200 and answer.json()["id"] == made["id"]
     missing = client.get("/v1/sources/src_missing")
     assert missing.status_code == 404
-    assert len(threads) == 2
-    in_pool = [name.startswith("AnyIO worker thread") for name in threads]
-    assert in_pool == ([False, False] if backend == "sqlite" else [True, True])
+    assert threads == ([False, False] if backend == "sqlite" else [True, True])
     assert service.runtime.db.read_in_place() is (backend == "sqlite")
 
 
@@ -47,16 +50,8 @@ def test_with_every_connection_taken_the_read_hops_to_a_thread(
     exhausted, the read goes to a thread, as on PostgreSQL, and is answered once one is free."""
     if backend != "sqlite":
         pytest.skip("reads run in place on SQLite only")
-    space = client.space()
-    made = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
-    threads: list[str] = []
-    read_source = sources.read_source
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return read_source(*args, **kwargs)
-
-    monkeypatch.setattr(sources, "read_source", recorded)
+    made = client.source(client.space()["id"], {"type": "CONTENT", "initial_data": {"data": "hi"}})
+    threads = in_pool_threads(monkeypatch)
     held = [service.runtime.db.engine.connect() for _ in range(sum(SQLITE_POOL))]
     try:
         assert not service.runtime.db.read_in_place()
@@ -69,4 +64,4 @@ def test_with_every_connection_taken_the_read_hops_to_a_thread(
         for connection in held:
             connection.close()
     assert answer.status_code == 200 and answer.json()["id"] == made["id"]
-    assert [name.startswith("AnyIO worker thread") for name in threads] == [True]
+    assert threads == [True]
