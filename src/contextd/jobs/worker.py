@@ -132,8 +132,9 @@ class Worker(Generic[HostT]):
         """A restarted worker takes its dead predecessor's jobs back at once, instead of leaving
         their sources PROCESSING until the leases lapse (a minute by default)."""
         try:
-            with self.runtime.db.session() as session:
-                released = queue.release_dead_owners(session, owner_is_dead)
+            released = self.runtime.db.write(
+                lambda session: queue.release_dead_owners(session, owner_is_dead)
+            )
         except Exception:
             log.exception("could not look for jobs of dead workers (their leases still lapse)")
             return
@@ -175,17 +176,19 @@ class Worker(Generic[HostT]):
         now = time.monotonic()
         if now - self._last_purge > 300:
             self._last_purge = now
-            with self.runtime.db.session() as session:
-                queue.purge_finished(session, timedelta(days=1))
+            self.runtime.db.write(lambda session: queue.purge_finished(session, timedelta(days=1)))
         with self.runtime.db.read_session() as session:
             if not queue.any_exhausted_lapsed(session):
                 return
-        with self.runtime.db.session() as session:
+
+        def fail_exhausted(session: Session) -> None:
             for row in queue.exhausted_lapsed(session):
                 row.status = JobStatus.FAILED
                 row.last_error = f"lease lapsed on attempt {row.attempts} of {row.max_attempts}"
                 if self.on_exhausted:
                     self.on_exhausted(session, queue.as_claimed(row), row.last_error)
+
+        self.runtime.db.write(fail_exhausted)
 
     def _prepare(self, session: Session, job: ClaimedJob) -> Prepared | None:
         """Run the kind's claim hook in the claim's transaction, under a savepoint: a hook that

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.orm import Session
+
 from contextd.jobs.base import RetryLater
 from contextd.pipeline import ingest
 from contextd.pipeline.types import FetchError
@@ -19,7 +21,7 @@ from contextd.webhooks.signing import sign
 def run(ctx: TaskContext) -> None:
     settings = ctx.runtime.settings
     delivery_id = ctx.job.payload["delivery_id"]
-    with ctx.runtime.db.session() as session:
+    with ctx.runtime.db.read_session() as session:
         delivery = session.get(PostbackDelivery, delivery_id)
         if delivery is None or delivery.status != "pending":
             return
@@ -37,19 +39,23 @@ def run(ctx: TaskContext) -> None:
     except FetchError as exc:
         error = str(exc)
 
-    with ctx.runtime.db.session() as session:
+    def record(session: Session) -> int | None:
         delivery = session.get(PostbackDelivery, delivery_id)
         if delivery is None:
-            return
+            return None
         delivery.attempts += 1
         delivery.last_status_code = status_code
         delivery.last_error = error
-        attempts = delivery.attempts
         if error is None:
             delivery.status = "delivered"
             delivery.delivered_at = utcnow()
-        elif attempts >= settings.postback_max_attempts:
+        elif delivery.attempts >= settings.postback_max_attempts:
             delivery.status = "failed"
+        return delivery.attempts
+
+    attempts = ctx.runtime.db.write(record)
+    if attempts is None:
+        return
     if error is not None and attempts < settings.postback_max_attempts:
         delay = settings.postback_backoff_seconds * 2 ** (attempts - 1)
         raise RetryLater(delay, error, counts_as_attempt=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from contextd.domain.enums import SourceStatus, SourceType
 from contextd.jobs.base import RetryLater
@@ -43,7 +44,7 @@ def fetch_base(ctx: TaskContext, plan: Plan) -> Fetched:
 
 def part_bytes(ctx: TaskContext, part_id: str) -> Fetched:
     """The bytes of a fast-forward part: fetched (URI) or stored (FILE, CONTENT) once."""
-    with ctx.runtime.db.session() as session:
+    with ctx.runtime.db.read_session() as session:
         part = session.get(Source, part_id)
         if part is None:
             raise PipelineError("fast-forward data is gone")
@@ -56,13 +57,16 @@ def part_bytes(ctx: TaskContext, part_id: str) -> Fetched:
         fetched = ingest.fetch_url(str(data.get("url") or data.get("uri")), ctx.runtime.net_policy)
         key = raw_key(part_id)
         ctx.runtime.blobs.put(key, fetched.content)
-        with ctx.runtime.db.session() as session:
+
+        def keep(session: Session) -> None:
             row = session.get(Source, part_id)
             if row is not None:
                 row.raw_key = key
                 row.raw_hash = content_hash(fetched.content)
                 row.raw_content_type = fetched.content_type
                 row.raw_filename = fetched.filename
+
+        ctx.runtime.db.write(keep)
         return fetched
     return _read_raw(ctx, key, None if kind is SourceType.CONTENT else ctype, name)
 
@@ -71,7 +75,7 @@ def composition(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...
     ids: list[str] = list(plan.initial_data.get("source_ids", []))
     texts: list[str] = []
     turns: list[Turn] = []
-    with ctx.runtime.db.session() as session:
+    with ctx.runtime.db.read_session() as session:
         members = {s.id: s for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
         for member_id in ids:
             member = members.get(member_id)
@@ -92,7 +96,7 @@ def composition(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...
 
 
 def existing(ctx: TaskContext, plan: Plan) -> tuple[Document, tuple[Turn, ...]]:
-    with ctx.runtime.db.session() as session:
+    with ctx.runtime.db.read_session() as session:
         source = session.get(Source, plan.source_id)
         assert source is not None
         doc_key, fmt, title = source.document_key, source.document_format, source.title
