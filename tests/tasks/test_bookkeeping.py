@@ -31,7 +31,7 @@ from contextd.tasks.source_plan import Plan
 from contextd.tasks.source_results import SMALL_CHARS
 from tests.support.factories import transcript
 from tests.support.settings import make_settings, own_database
-from tests.support.sources import new_source
+from tests.support.sources import new_composition, new_source
 
 pytestmark = pytest.mark.all_engines
 
@@ -175,6 +175,25 @@ def test_a_small_source_costs_the_worker_three_write_transactions(
     with runtime.db.read_session() as session:
         jobs = session.execute(select(Job.kind, Job.status).where(Job.source_id == source_id))
         assert [tuple(row) for row in jobs] == [(queue.PROCESS_SOURCE, JobStatus.SUCCEEDED)]
+
+
+def test_reading_a_compositions_members_takes_no_write_transaction(
+    runtime: Runtime, backend: str
+) -> None:
+    """A run reads what it builds on (a composition's members, stored text) in read sessions:
+    a COMPOSITION of a small source costs the same three write transactions as the source
+    (four before: the members were read in a write session, a turn of SQLite's lock)."""
+    if backend != "sqlite":
+        pytest.skip("counted where the writer lock is: SQLite")
+    worker = build_worker(runtime)
+    assert isinstance(worker, Worker)
+    member = new_source(runtime, turns=8)
+    drain(runtime, worker)
+    composed = new_composition(runtime, member)
+    counter = WriteCounter(runtime)
+    drain(runtime, worker)
+    assert counter.count == 3
+    assert status(runtime, composed) == SourceStatus.COMPLETED
 
 
 def test_a_small_source_row_is_updated_once_at_claim_and_once_at_the_end(
