@@ -36,7 +36,14 @@ def _load(folder: Path) -> tuple[list[Txn], list[Txn]]:
             continue
         rows = [line.split("\t") for line in path.read_text().splitlines()]
         txns = [
-            (*(float(r[i]) for i in (0, 2, 3, 4, 5)), float(r[6]) if len(r) > 6 else 0.0)
+            (
+                float(r[0]),
+                float(r[2]),
+                float(r[3]),
+                float(r[4]),
+                float(r[5]),
+                float(r[6]) if len(r) > 6 else 0.0,
+            )
             for r in rows
         ]
         by_pid[int(pid)] = (int(parent), txns)
