@@ -295,13 +295,17 @@ def baseline_spans(lines: Sequence[str]) -> list[tuple[int, int]]:
 # --- running -------------------------------------------------------------------------------
 
 
-def run(split: str, with_baseline: bool, with_model: bool = True) -> dict[str, object]:
+def run(
+    split: str, with_baseline: bool, with_model: bool = True, document: bool = False
+) -> dict[str, object]:
     samples = [s for s in load_docs() + load_conversations() if split_of(s) == split]
     ours, base = Counts(), Counts()
     timings = {"detector_s": 0.0, "language_s": 0.0, "baseline_s": 0.0}
     gold_texts: list[str] = []
     gold_languages: list[str] = []
+    per_sample: list[int] = []  # how many gold spans each sample has, in order
     for sample in samples:
+        per_sample.append(len(sample.gold))
         started = time.perf_counter()
         spans = [(s.start, s.end) for s in find_code_spans(sample.lines)]
         timings["detector_s"] += time.perf_counter() - started
@@ -315,7 +319,16 @@ def run(split: str, with_baseline: bool, with_model: bool = True) -> dict[str, o
             gold_languages.append(language)
     started = time.perf_counter()
     budget = None if with_model else 0  # every span may use magika, as the first blocks do
-    predicted = [FOLD.get(p or "", p) for p in identify_languages(gold_texts, model_budget=budget)]
+    if document:  # each sample's spans together: one document whose fences all lost labels
+        answers: list[str | None] = []
+        offset = 0
+        for count in per_sample:
+            group = gold_texts[offset : offset + count]
+            answers += identify_languages(group, model_budget=budget, document=[True] * count)
+            offset += count
+    else:
+        answers = identify_languages(gold_texts, model_budget=budget)
+    predicted = [FOLD.get(p or "", p) for p in answers]
     timings["language_s"] = time.perf_counter() - started
     correct = sum(p == g for p, g in zip(predicted, gold_languages, strict=True))
     confusion = Counter(
@@ -401,8 +414,18 @@ def main() -> None:
     parser.add_argument(
         "--no-model", action="store_true", help="name languages from syntax cues alone (no magika)"
     )
+    parser.add_argument(
+        "--document",
+        action="store_true",
+        help="name each document's spans together, each with the others as a prior",
+    )
     args = parser.parse_args()
-    result = run(args.split, with_baseline=not args.no_baseline, with_model=not args.no_model)
+    result = run(
+        args.split,
+        with_baseline=not args.no_baseline,
+        with_model=not args.no_model,
+        document=args.document,
+    )
     result["model"] = "cues only" if args.no_model else "cues + magika"
     print(json.dumps(result, indent=2) if args.json else table(result))
 

@@ -59,6 +59,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from artifacts_eval import pygments_language
 
@@ -194,6 +195,12 @@ def fenced_files(root: Path, recursive: bool) -> Iterator[tuple[str, str, str]]:
 
 def labelled_fences(root: Path, recursive: bool) -> Iterator[tuple[str, str, str, str]]:
     """`fenced_files` with, for each fence, the prose before it (`fences_with_before`)."""
+    for language, name, body, before, _path in located_fences(root, recursive):
+        yield language, name, body, before
+
+
+def located_fences(root: Path, recursive: bool) -> Iterator[tuple[str, str, str, str, Path]]:
+    """`labelled_fences`, each with the document it is in (`document_sidecar`)."""
     paths = root.rglob("*.md") if recursive else root.glob("*.md")
     for path in sorted(paths, key=lambda p: hashlib.sha256(str(p).encode()).hexdigest()):
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -203,7 +210,7 @@ def labelled_fences(root: Path, recursive: bool) -> Iterator[tuple[str, str, str
                 info = info.removeprefix("codebyte/")
             language = fold(info or None)
             if language is not None:
-                yield language, f"{path.name}:{line}", body, before
+                yield language, f"{path.name}:{line}", body, before, path
 
 
 def fences(text: str) -> Iterator[tuple[int, str, str]]:
@@ -319,21 +326,27 @@ def blocks(name: str, text: str, limit: int) -> list[str]:
 
 
 def load(
-    kind: str, corpus: Path, per_file: int, per_language: int, recursive: bool = False
+    kind: str,
+    corpus: Path,
+    per_file: int,
+    per_language: int,
+    recursive: bool = False,
+    located: list[tuple[Path, int]] | None = None,
 ) -> list[Item]:
     """(gold language, block, text before it) items, at most `per_language` per language.
 
     The text before is the document's prose before the fence for `docs` (a whole fence is one
-    block) and None for the other kinds (a cut piece of code has no introduction)."""
-    files: Iterator[tuple[str, str, str, str | None]] = (
-        ((language, name, text, None) for language, name, text in linguist_files(corpus))
+    block) and None for the other kinds (a cut piece of code has no introduction). `located`,
+    when given, receives each item's document and the line of its opening fence."""
+    files: Iterator[tuple[str, str, str, str | None, Path | None]] = (
+        ((language, name, text, None, None) for language, name, text in linguist_files(corpus))
         if kind == "linguist"
-        else labelled_fences(corpus, recursive or kind == "docs")
+        else located_fences(corpus, recursive or kind == "docs")
     )
     taken: Counter[str] = Counter()
     per_document: Counter[str] = Counter()
     pairs: list[Item] = []
-    for language, name, text, before in files:
+    for language, name, text, before, path in files:
         if taken[language] >= per_language:
             continue
         if kind == "docs":  # whole fences, at most `per_file` from one document
@@ -352,11 +365,16 @@ def load(
                 break
             taken[language] += 1
             pairs.append((language, block, before))
+            if located is not None and path is not None:
+                located.append((path, int(name.rsplit(":", 1)[1])))
     return pairs
 
 
-def capped(pairs: list[Item], per_language: int) -> list[Item]:
-    """The first `per_language` items of each language, in order."""
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+
+def capped(pairs: list[_Row], per_language: int) -> list[_Row]:
+    """The first `per_language` items of each language (the first field), in order."""
     taken: Counter[str] = Counter()
     out = []
     for item in pairs:
@@ -485,17 +503,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="--load-pairs: give each block its intro, read from the sidecar P.before.json",
     )
+    parser.add_argument(
+        "--save-documents",  # the sidecar's code: evals/document_sidecar.py
+        action="store_true",
+        help="docs, with --save-pairs P.json: also P.document.json, each block's document",
+    )
+    parser.add_argument(
+        "--with-document",
+        action="store_true",
+        help="--load-pairs: name each block with its whole document (P.document.json)",
+    )
     args = parser.parse_args(argv)
+    import document_sidecar  # here: it reads this module's fence walker
+
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
     per_source = args.per_source or args.per_language
-    if args.with_context and not args.load_pairs:
-        parser.error("--with-context reads the sidecar of --load-pairs")
+    if (args.with_context or args.with_document) and not args.load_pairs:
+        parser.error("--with-context and --with-document read the sidecars of --load-pairs")
+    if args.save_documents and (args.kind != "docs" or args.load_pairs or not args.save_pairs):
+        parser.error("--save-documents goes with --kind docs, --corpus and --save-pairs")
+    located: list[tuple[Path, int]] = []
     items = [
         item
         for corpus in ([] if args.load_pairs else args.corpus)
-        for item in load(args.kind, corpus, per_file, per_source, args.recursive)
+        for item in load(args.kind, corpus, per_file, per_source, args.recursive, located)
     ]
-    items = capped(items, args.per_language)  # the cap holds over all the corpora together
+    # Each item with what it needs beside it: its place in a document when the cut records
+    # one, its document read from the sidecar when scoring with it.
+    extra: list[object] = list(located) if located else [None] * len(items)
+    rows = capped(
+        [(*item, more) for item, more in zip(items, extra, strict=True)], args.per_language
+    )
     if args.load_pairs:
         loaded = json.loads(args.load_pairs.read_text())
         befores: list[str | None] = [None] * len(loaded)
@@ -503,16 +541,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             befores = json.loads(sidecar(args.load_pairs).read_text())
             if len(befores) != len(loaded):
                 parser.error(f"{sidecar(args.load_pairs)} is not aligned with its pairs")
-        items = [(g, b, before) for (g, b), before in zip(loaded, befores, strict=True)]
-    counts = Counter(item[0] for item in items)
-    items = [item for item in items if counts[item[0]] >= args.min_blocks]
+        documents: list[object] = [None] * len(loaded)
+        if args.with_document:
+            documents = list(document_sidecar.load(args.load_pairs, len(loaded)))
+        rows = [
+            (g, b, before, document)
+            for (g, b), before, document in zip(loaded, befores, documents, strict=True)
+        ]
+    counts = Counter(row[0] for row in rows)
+    rows = [row for row in rows if counts[row[0]] >= args.min_blocks]
     if not args.all_languages:  # languages contextd cannot name at all are not its errors
         named = langmodel.named_languages()
-        skipped = sorted({item[0] for item in items if item[0] not in named})
-        items = [item for item in items if item[0] in named]
+        skipped = sorted({row[0] for row in rows if row[0] not in named})
+        rows = [row for row in rows if row[0] in named]
         print(f"skipped (contextd names no such language): {', '.join(skipped) or '-'}")
     if args.errors:
-        items = [item for item in items if item[0] == args.errors]
+        rows = [row for row in rows if row[0] == args.errors]
+    items = [(g, b, before) for g, b, before, _ in rows]
     pairs = [(g, b) for g, b, _ in items]
     intros = [intro_of(before) for _, _, before in items]
     contexts = [context_of(before) for _, _, before in items]
@@ -520,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.save_pairs.write_text(json.dumps(pairs))
         if args.kind == "docs" and not args.load_pairs:  # the prose before each fence
             sidecar(args.save_pairs).write_text(json.dumps([before for _, _, before in items]))
+        if args.save_documents:
+            places = [row[3] for row in rows]
+            document_sidecar.save(args.save_pairs, places)  # type: ignore[arg-type]
     if args.no_score:  # the counts only: a new held-out set is fixed before any score
         counts = Counter(language for language, _ in pairs)
         print(f"{len(pairs)} blocks, {len(counts)} languages")
@@ -534,6 +582,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             (
                 "contextd+context",
                 lambda bs: identify_languages(bs, intros=intros, contexts=contexts),
+            ),
+        )
+    if args.with_document:  # what a user gets who pastes the whole document, labels lost
+        in_documents = [row[3] for row in rows if isinstance(row[3], dict)]
+        systems.insert(
+            0,
+            (
+                "contextd+context+document" if args.with_context else "contextd+document",
+                lambda bs: document_sidecar.identify_in_documents(
+                    bs, in_documents, args.with_context
+                ),
             ),
         )
     if not args.no_baselines:

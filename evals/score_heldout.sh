@@ -5,6 +5,7 @@
 #   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
 #   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
 #   CONTEXT=1 evals/score_heldout.sh ...             # with the intro of each block (below)
+#   DOCUMENT=1 evals/score_heldout.sh ...            # with each block's whole document (below)
 #   PYTHON=..., EVAL=path/to/language_id.py          # defaults: this checkout's .venv, the eval beside
 #
 # Why: held-out figures mean something only when two versions of the code are scored on the
@@ -17,6 +18,11 @@
 # CONTEXT=1 scores what a user gets: each block with the line of prose that introduces it
 # (`language_id.py --with-context`, read from SET.before.json beside SET.json). Rosetta has no
 # such sidecar (its wiki headers name the language): it is scored block-only, said so.
+#
+# DOCUMENT=1 also scores each block named together with every other fence of its document,
+# all labels lost (`language_id.py --with-document`, read from SET.document.json, written by
+# `--save-documents` at the cut; evals/document_sidecar.py). Rosetta's pieces are cut one a
+# program file, from pages that hold a hundred languages: no document, block-only as above.
 set -euo pipefail
 
 if [[ $# -lt 2 || ! -d "$1/src/contextd" || ! -d "$2" ]]; then
@@ -43,6 +49,13 @@ for set in docs fresh fresh2 rosetta; do
       context=(--with-context)
     else
       echo "$set: no $set.before.json, scored without context" >&2
+    fi
+  fi
+  if [[ -n ${DOCUMENT:-} ]]; then
+    if [[ -f $pairs_dir/$set.document.json ]]; then
+      context+=(--with-document)
+    else
+      echo "$set: no $set.document.json, scored without its document" >&2
     fi
   fi
   if [[ -n ${VERBOSE:-} ]]; then

@@ -305,3 +305,57 @@ def test_context_counts_say_what_the_intros_offer() -> None:
     assert counts["intro names the block's language and no other"] == 1
     assert counts["answer changed by context"] == 1 and counts["changed: was right"] == 1
     assert counts["changed r: r -> none"] == 1
+
+
+def test_save_documents_keeps_the_pairs_and_records_each_blocks_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    language_id = _language_id()
+    docs = _corpus(tmp_path)
+    cut = ["--kind", "docs", "--per-file", "3", "--per-source", "15", "--per-language", "40"]
+    corpora = ["--corpus", *(str(p) for p in sorted(docs.iterdir()))]
+    plain, with_documents = tmp_path / "plain" / "docs.json", tmp_path / "docs.json"
+    plain.parent.mkdir()
+    for path, more in ((plain, []), (with_documents, ["--save-documents"])):
+        argv = [*cut, *corpora, "--save-pairs", str(path), "--no-score", *more]
+        assert language_id.main(argv) == 0
+    assert with_documents.read_bytes() == plain.read_bytes()  # the same blocks, same sha256
+    assert not (plain.parent / "docs.document.json").exists()
+    pairs = json.loads(with_documents.read_text())
+    documents = json.loads((tmp_path / "docs.document.json").read_text())
+    assert len(documents) == len(pairs) == 20
+    for (language, block), document in zip(pairs, documents, strict=True):
+        # every fence of the page with a body, in order: the block's own, the short Python
+        # fence and the text fence, which are not blocks but are neighbours all the same
+        bodies = [body for body, _ in document["fences"]]
+        assert len(bodies) in (3, 4)  # a+one's pages have a JSON fence too
+        assert bodies[document["at"]] == block
+        assert bodies[-2:] == ["x = 1", "not\ncode\nat all"]
+        assert language == ("json" if document["at"] == 1 else "python")
+    capsys.readouterr()
+    argv = ["--kind", "docs", "--load-pairs", str(with_documents), "--no-baselines"]
+    assert language_id.main([*argv, "--with-document", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert [r["system"] for r in results] == ["contextd+document", "contextd"]
+    assert all(r["accuracy"] == 1.0 for r in results)
+    with pytest.raises(SystemExit):  # the sidecar is written at the cut, from the corpus
+        language_id.main([*argv, "--save-pairs", str(tmp_path / "x.json"), "--save-documents"])
+
+
+def test_score_heldout_with_document_names_which_set_has_none(tmp_path: Path) -> None:
+    pairs = [("python", PY_BLOCK.format(n=n)) for n in range(8)]
+    (tmp_path / "docs.json").write_text(json.dumps(pairs))
+    install = ["pip install x", "Install it:\n"]
+    documents = [{"fences": [[block, "Prose.\n"], install], "at": 0} for _, block in pairs]
+    (tmp_path / "docs.document.json").write_text(json.dumps(documents))
+    (tmp_path / "rosetta.json").write_text(json.dumps(pairs))
+    done = subprocess.run(
+        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable, "DOCUMENT": "1"},
+        check=True,
+    )
+    systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
+    assert systems == [["docs", "contextd+document"], ["docs", "contextd"], ["rosetta", "contextd"]]
+    assert "rosetta: no rosetta.document.json, scored without its document" in done.stderr

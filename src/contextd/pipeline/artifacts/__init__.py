@@ -21,6 +21,7 @@ Everything else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`
 
 from contextd.pipeline.artifacts import langmodel, unfenced
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, CUES
+from contextd.pipeline.artifacts._document import DOCUMENT_WEIGHT, document_prior, with_document
 from contextd.pipeline.artifacts._langid import (
     OWN_CUE_MARGIN,
     Evidence,
@@ -58,6 +59,7 @@ __all__ = [
     "CONTEXT_CHARS",
     "CUES",
     "CUE_DECIDES",
+    "DOCUMENT_WEIGHT",
     "MAX_MODEL_CALLS",
     "OWN_CUE_MARGIN",
     "PAIR_MARGIN",
@@ -66,6 +68,7 @@ __all__ = [
     "FenceLabel",
     "canonical_language",
     "decide_block",
+    "document_prior",
     "extract_agent_artifacts",
     "extract_artifacts",
     "file_language",
@@ -87,4 +90,5 @@ __all__ = [
     "replay_decision",
     "settle",
     "unfenced",
+    "with_document",
 ]

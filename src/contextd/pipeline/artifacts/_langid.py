@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from contextd.pipeline.artifacts import _magika, langmodel
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, STAGES
+from contextd.pipeline.artifacts._document import DOCUMENT_WEIGHT, with_document
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
 from contextd.pipeline.artifacts._mentions import mentioned_language, named_languages
 from contextd.pipeline.artifacts._pairs import pair_answer
@@ -169,6 +170,8 @@ def identify_languages(
     model_budget: int | None = None,
     intros: Sequence[str | None] | None = None,
     contexts: Sequence[str | None] | None = None,
+    document: Sequence[bool] | None = None,
+    labelled: Sequence[str] = (),
 ) -> list[str | None]:
     """Identify many blocks at once, calling magika for at most `model_budget` of them.
 
@@ -185,18 +188,28 @@ def identify_languages(
     `_mentions.CONTEXT_CHARS` characters); when `contexts` is given the mention rule reads it
     instead of the intro line (artifacts passes both, and no context for unfenced code,
     whose language a name must not change: it decides whether the span is kept).
+
+    `document[i]` True says block i is a fence of one source with the other such blocks:
+    each is decided again with the languages of the others, and `labelled` (the languages of
+    the source's fences that carry a label), as a prior (`_document`).
     """
-    results: list[str | None] = []
     budget = len(contents) if model_budget is None else model_budget
-    for index, content in enumerate(contents):
+    evidences: list[Evidence] = []
+    for content in contents:
+        evidences.append(gather_evidence(content, use_model=budget > 0))
+        budget -= evidences[-1].asked_magika
+
+    def decide(index: int, prior: Mapping[str, float] | None = None) -> str | None:
         intro = intros[index] if intros is not None else None
         context = contexts[index] if contexts is not None else intro
-        evidence = gather_evidence(content, use_model=budget > 0)
-        budget -= evidence.asked_magika
-        results.append(
-            decide_block(evidence, intro=intro, context=context, names=intros is not None)
+        return decide_block(
+            evidences[index], intro=intro, context=context, names=intros is not None, prior=prior
         )
-    return results
+
+    alone = [decide(index) for index in range(len(contents))]
+    if document is None:
+        return alone
+    return with_document(alone, document, labelled, decide)
 
 
 @dataclass(frozen=True)
@@ -250,14 +263,18 @@ def decide_block(
     mention_margin: float | None = None,
     pair_margin: float | None = None,
     names: bool = False,
+    prior: Mapping[str, float] | None = None,
+    prior_weight: float | None = None,
 ) -> str | None:
     """The one decision of `identify_languages` and of its replays (evals/langid_errors.py,
     evals/magika_only.py, evals/langid_context.py), in order: the block's shape, a language
     the model cannot name read from its cues or from magika, the model's ranking settled
     (`_decide`), a language the prose names among the close candidates, a file it names.
     `names` asks for the named-file rule (`identify_languages` with intros), which also reads
-    the block's first line. `magika_only` and `mention_margin` override the shipped settings
-    (for the evals that choose them)."""
+    the block's first line. `prior` is the share of each language among the other fences of
+    the block's source (`_document`): added to the ranking with `prior_weight` nats (default
+    `DOCUMENT_WEIGHT`) before it is settled. `magika_only`, `mention_margin` and `prior_weight`
+    override the shipped settings (for the evals that choose them)."""
     if evidence.shape is not None:
         language = evidence.shape[0]
     else:
@@ -265,10 +282,14 @@ def decide_block(
             evidence.scores, evidence.probabilities, magika_only
         )
         if language is None:
-            language = _decide(evidence.ranked, evidence.scores, evidence.probabilities)
-            language = pair_answer(language, evidence.ranked, evidence.content, pair_margin)
+            ranked = evidence.ranked
+            if prior and ranked:
+                weight = DOCUMENT_WEIGHT if prior_weight is None else prior_weight
+                ranked = langmodel.combine(ranked, prior, weight)
+            language = _decide(ranked, evidence.scores, evidence.probabilities, evidence.ranked)
+            language = pair_answer(language, ranked, evidence.content, pair_margin)
             named = named_languages(context)
-            language = mentioned_language(language, evidence.ranked, named, mention_margin)
+            language = mentioned_language(language, ranked, named, mention_margin)
     return _named(evidence.content, intro, language) if names else language
 
 
@@ -398,12 +419,18 @@ def magika_only_language(
 
 
 def _decide(
-    ranked: list[tuple[str, float]], scores: dict[str, float], probabilities: dict[str, float]
+    ranked: list[tuple[str, float]],
+    scores: dict[str, float],
+    probabilities: dict[str, float],
+    alone: list[tuple[str, float]] | None = None,
 ) -> str | None:
-    """The most probable language that may be answered, or None when the evidence is thin."""
+    """The most probable language that may be answered, or None when the evidence is thin.
+
+    Thin is judged on `alone`, the block's own ranking (default `ranked`): a prior
+    (`_document`) changes which language a block is, never whether it is code."""
     evidence = max(scores.values(), default=0.0)
     evidence += _MAGIKA_WEIGHT * max(probabilities.values(), default=0.0)
-    if evidence < _MIN_SCORE and ranked[0][1] < _MODEL_SURE_SCORE:
+    if evidence < _MIN_SCORE and (alone or ranked)[0][1] < _MODEL_SURE_SCORE:
         return None
     return settle(ranked, scores)
 

@@ -227,18 +227,27 @@ def _context(lines: Sequence[str]) -> str | None:
 
 
 def _identify(candidates: Sequence[_Candidate]) -> None:
-    """Name the language of every block without one, in one batch (model calls capped)."""
+    """Name the language of every block without one, in one batch (model calls capped).
+
+    The source's fences are one document: the languages of its labelled fences and the
+    answers for its other bare ones weigh on each bare fence (`_document`); unfenced code
+    neither gives nor takes that prior."""
     pending: dict[tuple[str, str | None, str | None], list[_Candidate]] = {}
+    labelled: list[str] = []
     for candidate in candidates:
         if candidate.language is None and candidate.origin != INLINE:
             key = (candidate.content, candidate.intro, candidate.context)
             pending.setdefault(key, []).append(candidate)
+        elif candidate.origin == FENCED and candidate.language is not None:
+            labelled.append(candidate.language)
     blocks = list(pending)
     languages = identify_languages(
         [content for content, _, _ in blocks],
         model_budget=MAX_MODEL_CALLS,
         intros=[intro for _, intro, _ in blocks],
         contexts=[context for _, _, context in blocks],
+        document=[pending[block][0].origin == FENCED for block in blocks],
+        labelled=labelled,
     )
     for block, language in zip(blocks, languages, strict=True):
         for candidate in pending[block]:
