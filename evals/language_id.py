@@ -513,6 +513,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="--load-pairs: name each block with its whole document (P.document.json)",
     )
+    parser.add_argument(
+        "--guesslang", type=Path, metavar="DIR", help="also guesslang, installed at DIR"
+    )
     args = parser.parse_args(argv)
     import document_sidecar  # here: it reads this module's fence walker
 
@@ -598,6 +601,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_baselines:
         systems.append(("magika alone", lambda bs: [magika_alone(b) for b in bs]))
         systems.append(("pygments guess_lexer", lambda bs: [pygments_language(b) for b in bs]))
+    if args.guesslang:  # evals/guesslang.py: Node.js and an npm package, installed by hand
+        from guesslang import guesslang_languages
+
+        systems.append(("guesslang", lambda bs: guesslang_languages(bs, args.guesslang)))
     results = [score(name, predict, pairs) for name, predict in systems]
     predicted = [result.pop("predicted") for result in results]
     if args.errors:

@@ -4,6 +4,7 @@
 #   evals/score_heldout.sh CHECKOUT PAIRS_DIR        # PAIRS_DIR holds docs/fresh/fresh2/rosetta.json
 #   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
 #   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
+#   GUESSLANG=DIR evals/score_heldout.sh ...         # also guesslang (evals/guesslang.py)
 #   CONTEXT=1 evals/score_heldout.sh ...             # with the intro of each block (below)
 #   DOCUMENT=1 evals/score_heldout.sh ...            # with each block's whole document (below)
 #   PYTHON=..., EVAL=path/to/language_id.py          # defaults: this checkout's .venv, the eval beside
@@ -37,6 +38,8 @@ python=${PYTHON:-$here/../.venv/bin/python}
 eval_script=${EVAL:-$here/language_id.py}
 baselines=--no-baselines
 [[ -n ${BASELINES:-} ]] && baselines=
+guesslang=()
+[[ -n ${GUESSLANG:-} ]] && guesslang=(--guesslang "$GUESSLANG")
 
 echo "checkout: $checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "pairs: $pairs_dir; eval: $eval_script; load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -61,11 +64,11 @@ for set in docs fresh fresh2 rosetta; do
   if [[ -n ${VERBOSE:-} ]]; then
     echo "== $set"
     PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
-      --load-pairs "$pairs" $baselines "${context[@]}"
+      --load-pairs "$pairs" $baselines "${context[@]}" "${guesslang[@]}"
     continue
   fi
   PYTHONPATH=$checkout/src nice -n 15 "$python" "$eval_script" --kind docs \
-    --load-pairs "$pairs" $baselines "${context[@]}" --json |
+    --load-pairs "$pairs" $baselines "${context[@]}" "${guesslang[@]}" --json |
     "$python" -c '
 import json, sys
 name = sys.argv[1]

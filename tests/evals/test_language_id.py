@@ -359,3 +359,23 @@ def test_score_heldout_with_document_names_which_set_has_none(tmp_path: Path) ->
     systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
     assert systems == [["docs", "contextd+document"], ["docs", "contextd"], ["rosetta", "contextd"]]
     assert "rosetta: no rosetta.document.json, scored without its document" in done.stderr
+
+
+def test_guesslang_labels_are_contextd_names() -> None:
+    if str(EVALS) not in sys.path:
+        sys.path.insert(0, str(EVALS))
+    guesslang = importlib.import_module("guesslang")
+    language_id = _language_id()
+    for label, language in guesslang.LABELS.items():
+        assert language_id.fold(language) == language, label
+
+
+def test_guesslang_names_blocks_when_node_and_the_package_are_there(tmp_path: Path) -> None:
+    package = os.environ.get("CONTEXTD_GUESSLANG")
+    if not package or not Path(package, "dist", "lib", "index.js").exists():
+        pytest.skip("guesslang is installed by hand (evals/guesslang.py); CONTEXTD_GUESSLANG unset")
+    if str(EVALS) not in sys.path:
+        sys.path.insert(0, str(EVALS))
+    guesslang = importlib.import_module("guesslang")
+    rust = 'fn main() {\n    let x = 5;\n    println!("{}", x);\n}'
+    assert guesslang.guesslang_languages([rust, ""], Path(package)) == ["rust", None]
