@@ -164,3 +164,50 @@ def test_a_composition_combines_its_members(client: Client) -> None:
     assert done["stats"]["turns"] == 16
     content = client.get(f"/v1/sources/{comp['id']}/content").text
     assert content.index("# A") < content.index("# B")
+
+
+C_MAIN = (
+    "#include <stdio.h>\n#include <stdlib.h>\n\nint main(void) {\n    char *name = malloc(32);\n"
+    '    printf("%s\\n", name);\n    free(name);\n    return 0;\n}'
+)
+# Calls of a C string library, nothing of C's own: alone, the model reads it as Java.
+CALLS = 'b = bufempty();\nb = bufcat(b,"foo");\nb = bufcat(b,"bar");\nb = bufcat(b,"123");'
+
+
+def _language_of(client: Client, done: dict[str, object], content: str) -> str | None:
+    artifacts = done["artifacts"]
+    assert isinstance(artifacts, list)
+    for artifact in artifacts:
+        full = client.get(f"/v1/artifacts/{artifact['id']}").json()
+        if full["content"] == content:
+            language: str | None = full["language"]
+            return language
+    raise AssertionError(f"no artifact holds {content!r}")
+
+
+def test_a_fast_forward_names_its_bare_fences_with_the_sources_fences(client: Client) -> None:
+    """The fences a source already holds weigh on the appended part's bare ones, as they do
+    when the whole conversation is processed at once (`pipeline/artifacts/_document.py`)."""
+    first = f"User: Show me the C program.\n\nAssistant: Here:\n\n```c\n{C_MAIN}\n```\n"
+    more = f"User: And the buffer calls?\n\nAssistant: Like this:\n\n```\n{CALLS}\n```\n"
+    space = client.space()
+    alone = client.wait(
+        client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": more}})["id"]
+    )
+    assert _language_of(client, alone, CALLS) == "java"  # what the block reads as alone
+    whole = client.wait(
+        client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": first + more}})[
+            "id"
+        ]
+    )
+    assert _language_of(client, whole, CALLS) == "c"
+    source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": first}})
+    assert client.wait(source["id"])["status"] == "COMPLETED"
+    response = client.post(
+        f"/v1/sources/{source['id']}/fast-forward",
+        json={"type": "CONTENT", "initial_data": {"data": more}},
+    )
+    assert response.status_code == 202, response.text
+    done = client.wait(source["id"])
+    assert done["status"] == "COMPLETED", done["message"]
+    assert _language_of(client, done, CALLS) == "c"

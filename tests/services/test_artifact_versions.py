@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from contextd.domain.enums import ArtifactType
 from contextd.pipeline.types import ArtifactDraft
-from contextd.services.artifacts import save_artifacts
+from contextd.services.artifacts import fence_languages, save_artifacts
 from contextd.store.tables import Artifact, Source
 from tests.support.service import Client, Service
 
@@ -112,3 +112,24 @@ def test_fast_forward_append_adds_a_version_only_when_content_changed(
         ("v1", 1, False),
         ("v2", 2, True),
     ]
+
+
+def test_fence_languages_are_those_of_the_current_fenced_artifacts(
+    client: Client, service: Service
+) -> None:
+    sid = new_source(client)
+
+    def code(content: str, language: str | None, **meta: object) -> ArtifactDraft:
+        return ArtifactDraft(ArtifactType.CODE, content, content, language, (0,), dict(meta))
+
+    drafts = [
+        code("fenced go", "go", fence_language="go"),
+        code("bare fence", "go"),
+        code("unfenced", "python", unfenced=True),
+        code("inline", "bash", inline=True),
+        code("agent file", "rust", agent=True, key="path:a.rs", path="a.rs"),
+        code("no language", None),
+    ]
+    save(service, sid, drafts)
+    with service.runtime.db.session() as session:
+        assert sorted(fence_languages(session, sid)) == ["go", "go"]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from contextd.domain.enums import ArtifactType
 from contextd.domain.errors import NotFound
-from contextd.pipeline.artifacts import PATH_KEY_PREFIX
+from contextd.pipeline.artifacts import NOT_FENCED_KEYS, PATH_KEY_PREFIX
 from contextd.pipeline.types import ArtifactDraft, SnapshotDraft
 from contextd.services.paging import paginate
 from contextd.store.tables import Artifact, Source, Space, User, new_id, utcnow
@@ -216,6 +216,25 @@ def known_files(session: Session, source_id: str) -> dict[str, str]:
         if isinstance(path, str) and not row.meta.get("partial") and not row.meta.get("deleted"):
             files[path] = row.content
     return files
+
+
+def fence_languages(session: Session, source_id: str) -> list[str]:
+    """The languages of the source's current artifacts that came from fenced blocks (one per
+    artifact): on fast-forward, the new turns' bare fences are named with them as neighbours,
+    as they would be if the whole source were processed at once."""
+    rows = session.execute(
+        select(Artifact.language, Artifact.meta).where(
+            Artifact.source_id == source_id,
+            Artifact.is_current.is_(True),
+            Artifact.type != ArtifactType.CONTEXT,
+            Artifact.language.is_not(None),
+        )
+    )
+    return [
+        language
+        for language, meta in rows
+        if language and not any(meta.get(key) for key in NOT_FENCED_KEYS)
+    ]
 
 
 def latest_snapshot(session: Session, source_id: str) -> Artifact | None:

@@ -203,10 +203,13 @@ def _execute(ctx: TaskContext, plan: Plan) -> Outcome:
         drafts = None
         if plan.run_artifacts:
             files: dict[str, str] = {}
-            if any(turn.tool_calls for turn in new.turns):
-                with ctx.runtime.db.read_session() as session:
+            with ctx.runtime.db.read_session() as session:
+                languages = artifact_store.fence_languages(session, plan.source_id)
+                if any(turn.tool_calls for turn in new.turns):
                     files = artifact_store.known_files(session, plan.source_id)
-            drafts = extract_artifacts(new.document, new.turns, known_files=files)
+            drafts = extract_artifacts(
+                new.document, new.turns, known_files=files, fence_languages=languages
+            )
         snapshot = build_snapshot(ctx, plan, document, turns, drafts, new_turns=new.turns)
         tokens = source_tokens(turns, document)
         return Outcome(document, new.turns, True, drafts, snapshot, tokens=tokens)

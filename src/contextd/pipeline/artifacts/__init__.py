@@ -52,7 +52,11 @@ from contextd.pipeline.artifacts.agent import (
     file_language,
     is_read_only,
 )
-from contextd.pipeline.artifacts.artifacts import MAX_MODEL_CALLS, extract_artifacts
+from contextd.pipeline.artifacts.artifacts import (
+    MAX_MODEL_CALLS,
+    NOT_FENCED_KEYS,
+    extract_artifacts,
+)
 from contextd.pipeline.artifacts.unfenced import find_code_spans
 
 __all__ = [
@@ -61,6 +65,7 @@ __all__ = [
     "CUE_DECIDES",
     "DOCUMENT_WEIGHT",
     "MAX_MODEL_CALLS",
+    "NOT_FENCED_KEYS",
     "OWN_CUE_MARGIN",
     "PAIR_MARGIN",
     "PATH_KEY_PREFIX",

@@ -47,6 +47,9 @@ _MIN_MEANINGFUL_CHARS = 3
 _MIN_UNFENCED_CODE_LINES = 2
 
 FENCED, UNFENCED, INLINE = "fenced", "unfenced", "inline"
+# The meta keys of an artifact that did not come from a fence: unfenced code, a command in
+# prose, what a coding agent did (`agent`). The store reads them (`fence_languages`).
+NOT_FENCED_KEYS = (UNFENCED, INLINE, "agent")
 
 
 @dataclass
@@ -82,6 +85,7 @@ def extract_artifacts(
     turns: Sequence[Turn],
     *,
     known_files: Mapping[str, str] | None = None,
+    fence_languages: Sequence[str] = (),
 ) -> list[ArtifactDraft]:
     """Return the artifacts of a source, in order of first appearance.
 
@@ -91,9 +95,11 @@ def extract_artifacts(
 
     Turns with tool calls (a coding-agent session) add what the agent did (`agent`): the files
     it wrote as path-keyed versions, its commands and todo list; `known_files` gives the
-    content of files written before these turns (fast-forward).
+    content of files written before these turns (fast-forward). `fence_languages` are the
+    languages of the fences the source already holds (fast-forward): they weigh on the bare
+    fences of these turns as the source's other fences do (`_document`).
     """
-    drafts = _text_artifacts(document, turns)
+    drafts = _text_artifacts(document, turns, fence_languages)
     if not any(turn.tool_calls for turn in turns):
         return drafts
     cwd = document.meta.get("cwd")
@@ -103,14 +109,16 @@ def extract_artifacts(
     return merge_agent_drafts(drafts, agent)
 
 
-def _text_artifacts(document: Document, turns: Sequence[Turn]) -> list[ArtifactDraft]:
+def _text_artifacts(
+    document: Document, turns: Sequence[Turn], fence_languages: Sequence[str]
+) -> list[ArtifactDraft]:
     sources: Iterator[tuple[str, int | None]] = iter([(document.text, None)])
     if turns:
         in_turns = ((turn.text, turn.index) for turn in turns)
         sources = chain([(_preamble(document.text, turns), None)], in_turns)
     line_scores: dict[str, float] = {}  # shared by all turns: chats repeat lines
     candidates = [c for text, index in sources for c in _candidates(text, index, line_scores)]
-    _identify(candidates)
+    _identify(candidates, fence_languages)
     # Keyed by content with trailing spaces and surrounding blank lines ignored: the same code
     # shown again is one artifact, stored as first written.
     found: dict[str, _Found] = {}
@@ -226,14 +234,14 @@ def _context(lines: Sequence[str]) -> str | None:
     return text[-CONTEXT_CHARS:] if text else None
 
 
-def _identify(candidates: Sequence[_Candidate]) -> None:
+def _identify(candidates: Sequence[_Candidate], fence_languages: Sequence[str] = ()) -> None:
     """Name the language of every block without one, in one batch (model calls capped).
 
-    The source's fences are one document: the languages of its labelled fences and the
-    answers for its other bare ones weigh on each bare fence (`_document`); unfenced code
-    neither gives nor takes that prior."""
+    The source's fences are one document: the languages of its labelled fences (and of the
+    fences it held before, `fence_languages`) and the answers for its other bare ones weigh on
+    each bare fence (`_document`); unfenced code neither gives nor takes that prior."""
     pending: dict[tuple[str, str | None, str | None], list[_Candidate]] = {}
-    labelled: list[str] = []
+    labelled: list[str] = list(fence_languages)
     for candidate in candidates:
         if candidate.language is None and candidate.origin != INLINE:
             key = (candidate.content, candidate.intro, candidate.context)
