@@ -25,7 +25,7 @@ from pathlib import Path
 
 import language_id
 
-from contextd.pipeline.artifacts import langmodel, replay_decision
+from contextd.pipeline.artifacts import charlm, langmodel, replay_decision
 
 
 def replay(
@@ -37,11 +37,13 @@ def replay(
 ) -> str | None:
     """`identify_languages` for one block, with the text model's answer given (`magika` None:
     magika not run on it, as when the budget is spent; `settings`: magika's weight and the
-    probability from which it is skipped, those the trainer chose in that run)."""
+    probability from which it is skipped, those the trainer chose in that run). The character
+    model adds its opinion where magika is asked, as in the product (`charlm`)."""
     weight, sure = settings
     if magika is None or ranked[0][1] >= sure:
         return replay_decision(block, scores, ranked, {})
-    return replay_decision(block, scores, langmodel.combine(ranked, magika, weight), magika)
+    combined = charlm.with_chars(langmodel.combine(ranked, magika, weight), block)
+    return replay_decision(block, scores, combined, magika)
 
 
 def cue_report(blocks: list[tuple[str, str, str, str]], below: float) -> None:

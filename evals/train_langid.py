@@ -287,6 +287,16 @@ def load_corpora(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def training_blocks(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
+    """`load_corpora`'s blocks of the languages with at least `MIN_EXAMPLES` of them: the
+    model's classes."""
+    sourced = [
+        (c, g, n, b) for c, g, n, b in load_corpora(args) if canonical_language(g) is not None
+    ]
+    counts = Counter(g for _, g, _, _ in sourced)
+    return [row for row in sourced if counts[row[1]] >= MIN_EXAMPLES]
+
+
 def _untyped(block: str) -> bool:
     """A TypeScript fence without a TypeScript cue of its own (plain JavaScript in a
     TypeScript book): the product answers JavaScript for it unless the model is sure."""
@@ -294,9 +304,9 @@ def _untyped(block: str) -> bool:
     return scores.get("typescript", 0.0) - scores.get("javascript", 0.0) <= 0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--linguist", type=Path, required=True, help="Linguist's samples/")
+def add_corpus_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """The options `load_corpora` reads (evals/train_charlm.py fits on the same code)."""
+    parser.add_argument("--linguist", type=Path, required=required, help="Linguist's samples/")
     parser.add_argument("--fences", type=Path, help="learnxinyminutes-docs (top level only)")
     parser.add_argument("--tree", type=Path, nargs="*", default=[], help="langid_corpus trees")
     parser.add_argument("--per-language", type=int, default=400, help="blocks a tree gives")
@@ -312,11 +322,16 @@ def main() -> None:
     )
     parser.add_argument("--doc-per-language", type=int, default=800, help="fences a doc tree gives")
     parser.add_argument("--doc-per-source", type=int, default=300, help="fences a repository gives")
-    parser.add_argument("--sure", type=float, help="hold the magika-skip threshold (cost)")
-    parser.add_argument("--out", type=Path, default=OUT, help="where the weights go")
     parser.add_argument(
         "--doc-typed-ts", action="store_true", help="docs: TypeScript fences with a TS cue only"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_corpus_arguments(parser)
+    parser.add_argument("--sure", type=float, help="hold the magika-skip threshold (cost)")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the weights go")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/langid_magika_cache.json"))
     parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength, text model")
     parser.add_argument("--vocabulary", type=int, default=40_000, help="token features kept")
@@ -333,11 +348,7 @@ def main() -> None:
     )
     parser.add_argument("--dump", type=Path, help="out-of-fold evidence for langid_errors.py")
     args = parser.parse_args()
-    sourced = [
-        (c, g, n, b) for c, g, n, b in load_corpora(args) if canonical_language(g) is not None
-    ]
-    counts = Counter(g for _, g, _, _ in sourced)
-    sourced = [row for row in sourced if counts[row[1]] >= MIN_EXAMPLES]
+    sourced = training_blocks(args)
     print(f"{len(sourced)} blocks:", dict(Counter(g for _, g, _, _ in sourced)))
     labels = [g for _, g, _, _ in sourced]
     groups = [c for c, _, _, _ in sourced]

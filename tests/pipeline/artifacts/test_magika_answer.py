@@ -19,6 +19,7 @@ from contextd.pipeline.artifacts import (
     _langid,
     _magika,
     canonical_language,
+    charlm,
     identify_language,
     langmodel,
     replay_decision,
@@ -129,6 +130,7 @@ def test_the_replay_of_the_decision_agrees(fake_magika: dict[str, float]) -> Non
         fake_magika.update(answer)
         scores = _langid.cue_scores(block)
         ranked = langmodel.with_magika(langmodel.rank(scores, None, block), answer)
+        ranked = charlm.with_chars(ranked, block)  # asked with magika, as the product does
         assert replay_decision(block, scores, ranked, answer) == identify_language(block)
 
 

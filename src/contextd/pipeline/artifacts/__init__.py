@@ -19,7 +19,7 @@ Everything else here (`_classify`, `_commands`, `_cues`, `_langid`, `_languages`
 `_unfenced_weights`) is private to this package.
 """
 
-from contextd.pipeline.artifacts import langmodel, unfenced
+from contextd.pipeline.artifacts import charlm, langmodel, unfenced
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, CUES
 from contextd.pipeline.artifacts._document import DOCUMENT_WEIGHT, document_prior, with_document
 from contextd.pipeline.artifacts._langid import (
@@ -72,6 +72,7 @@ __all__ = [
     "Evidence",
     "FenceLabel",
     "canonical_language",
+    "charlm",
     "decide_block",
     "document_prior",
     "extract_agent_artifacts",

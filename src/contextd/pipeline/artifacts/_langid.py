@@ -44,7 +44,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from contextd.pipeline.artifacts import _magika, langmodel
+from contextd.pipeline.artifacts import _magika, charlm, langmodel
 from contextd.pipeline.artifacts._cues import CUE_DECIDES, STAGES
 from contextd.pipeline.artifacts._document import DOCUMENT_WEIGHT, with_document
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES, canonical_language
@@ -157,6 +157,7 @@ def load_models() -> None:
     so the first source with code does not wait for them (~0.1 and ~0.15 CPU-s)."""
     langmodel.classes()
     _magika.available()
+    charlm.available()
 
 
 def identify_language(content: str, *, use_model: bool = True) -> str | None:
@@ -249,9 +250,8 @@ def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
     ):
         return Evidence(content, None, scores, ranked, {})
     probabilities = model_scores(sample)
-    return Evidence(
-        content, None, scores, langmodel.with_magika(ranked, probabilities), probabilities, True
-    )
+    ranked = charlm.with_chars(langmodel.with_magika(ranked, probabilities), sample)
+    return Evidence(content, None, scores, ranked, probabilities, True)
 
 
 def decide_block(

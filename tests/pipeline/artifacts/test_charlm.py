@@ -1,0 +1,85 @@
+"""The character n-gram model: a second opinion where the text model is unsure (`charlm`)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from contextd.pipeline.artifacts import charlm, identify_language
+
+RUST = """fn main() {
+    let mut total = 0;
+    for value in values.iter() {
+        total += *value;
+    }
+    println!("{}", total);
+}"""
+
+KOTLIN = """fun greet(name: String): String {
+    val message = "Hello, $name!"
+    println(message)
+    return message
+}"""
+
+# C++ logging calls that read as Java to the text model and magika: the order of characters
+# (`((&log), "`, `}` after calls with `;`) is C++'s.
+CPP_CALLS = """    log.debug("starting worker");
+    LOG_INFO((&log), "worker started");
+    LOG_WARN((&log), "queue is long");
+    LOG_ERROR((&log), "worker stopped");
+}"""
+
+
+def test_the_shipped_table_has_the_text_models_languages() -> None:
+    assert charlm.available()
+    scores = charlm.mean_log_probabilities(RUST, ["rust", "python", "no-such-language"])
+    assert set(scores) == {"rust", "python"}  # a language the table lacks is not scored
+    assert scores["rust"] > scores["python"]
+    assert all(score < 0 for score in scores.values())  # mean log-probabilities a character
+
+
+def test_each_language_prefers_its_own_code() -> None:
+    scores = charlm.mean_log_probabilities(KOTLIN, ["kotlin", "swift", "scala", "java"])
+    assert max(scores, key=lambda k: scores[k]) == "kotlin"
+
+
+def test_with_chars_moves_the_candidate_whose_characters_fit() -> None:
+    ranked = [("swift", 0.5), ("kotlin", 0.45), ("python", 0.05)]
+    assert charlm.with_chars(ranked, KOTLIN)[0][0] == "kotlin"
+    # probabilities again, summing to one, every language kept
+    combined = charlm.with_chars(ranked, KOTLIN)
+    assert {k for k, _ in combined} == {"swift", "kotlin", "python"}
+    assert sum(p for _, p in combined) == pytest.approx(1.0)
+
+
+def test_languages_past_the_candidates_fall_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(charlm, "CANDIDATES", 1)
+    ranked = [("python", 0.5), ("rust", 0.5)]
+    # only Python is scored: Rust, not scored, is `_FAR` nats a character behind
+    assert charlm.with_chars(ranked, RUST)[0][0] == "python"
+    monkeypatch.setattr(charlm, "CANDIDATES", 0)  # nothing scored: the ranking unchanged
+    assert charlm.with_chars(ranked, RUST) == ranked
+
+
+def test_the_product_asks_it_where_the_text_model_is_unsure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert identify_language(CPP_CALLS) == "cpp"
+    monkeypatch.setattr(charlm, "CANDIDATES", 0)
+    assert identify_language(CPP_CALLS) == "java"  # without it
+
+
+def test_the_table_format_round_trips_odd_characters() -> None:
+    grams = ["a\tb", "x\ny", "\\d", "\x02\x02\x02i"]
+    header = "# order=4 backoff=-2.0 floor=-5.2983 scale=0.1 languages=go,rust"
+    lines = [header] + [f"{charlm.escape(g)}\t{i % 2}:{10 + i}" for i, g in enumerate(grams)]
+    table = charlm.parse(
+        gzip.decompress(gzip.compress("\n".join(lines).encode())).decode().split("\n")
+    )
+    rows = charlm.lookup(table, [*grams, "never"])
+    assert list(table.values[rows[1]]) == [charlm._UNSEEN, 11]  # "x\ny": rust's column
+    assert list(table.values[rows[2]]) == [12, charlm._UNSEEN]  # "\\d": go's
+    assert list(table.values[rows[-1]]) == [charlm._UNSEEN] * 2  # not in the table
+    assert len(set(rows[:-1].tolist())) == len(grams)
+    assert table.languages == {"go": 0, "rust": 1} and table.order == 4
