@@ -9,9 +9,9 @@ options): for each of its languages, the counts of every character n-gram of len
 `--order` of its blocks (`charlm.normalize`), each n-gram's Witten-Bell-interpolated
 log-probability (of its last character after the others), and the n-grams seen at least
 `--min-count` times kept, in tenths of a nat. The table goes to
-`src/contextd/pipeline/artifacts/langid_chargrams.txt.gz`: a header line (order, backoff
-penalty, floor, scale, languages), then one line a character n-gram, `n-gram TAB column:value
-...` for the languages that hold it.
+`src/contextd/pipeline/artifacts/langid_chargrams.npz` (`charlm.build`: the n-grams' 64-bit
+keys, sorted; a byte a language for each, 255 where the language lacks it; the order, backoff
+penalty, floor, scale and languages as JSON).
 
 `--evaluate` scores the table on **tuning** code the model was never fitted on (never a
 held-out set of `evals/data/doc_fences/SOURCES.md`, never Rosetta Code), at each weight of
@@ -29,7 +29,6 @@ The weight chosen on the tune half is copied to `charlm.WEIGHT` by hand.
 from __future__ import annotations
 
 import argparse
-import gzip
 import math
 import pickle
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import langid_corpus as corpus
 import langid_document
+import numpy as np
 import train_langid
 from language_id import fold
 from pair_rules import half_of
@@ -104,18 +104,12 @@ def _language_grams(texts: list[str], order: int, min_count: int) -> dict[str, i
     }
 
 
-def write(path: Path, languages: list[str], table: Mapping[str, Mapping[int, int]], order: int,
+def write(path: Path, languages: list[str], table: Mapping[str, dict[int, int]], order: int,
           backoff: float) -> None:  # fmt: skip
-    floor = math.log(1.0 / _VOCABULARY)
-    header = (
-        f"# order={order} backoff={backoff} floor={floor:.4f} scale={_SCALE}"
-        f" languages={','.join(languages)}"
-    )
-    lines = [header]
-    for gram in sorted(table):
-        cells = " ".join(f"{column}:{value}" for column, value in sorted(table[gram].items()))
-        lines.append(f"{charlm.escape(gram)}\t{cells}")
-    path.write_bytes(gzip.compress("\n".join(lines).encode("utf-8"), 9, mtime=0))
+    settings = {"order": order, "backoff": backoff, "floor": math.log(1.0 / _VOCABULARY)}
+    arrays = charlm.build(dict(table), languages, settings | {"scale": _SCALE})
+    with path.open("wb") as out:
+        np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
 
 
 # --- evaluation ---------------------------------------------------------------------------

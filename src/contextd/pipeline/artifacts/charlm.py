@@ -16,18 +16,20 @@ log-probability a character; `with_chars` adds `WEIGHT` times each candidate's d
 best one to the ranking, as magika's probabilities are added (`langmodel.combine`).
 
 It is asked only when magika is (the text model not sure), for the `CANDIDATES` most probable
-languages; the others fall `_FAR` nats a character behind. The table (`langid_chargrams.txt.gz`,
-~4 MB: one line a character n-gram, with the languages that have it and its log-probability in
-each, in tenths of a nat) is written by evals/train_charlm.py from the text model's training
-code and read once (`_once`) into two arrays: the n-grams' keys and a byte a language each
-(~25 MB). A block's n-grams are looked up all at once (numpy), ~1 ms a block.
+languages; the others fall `_FAR` nats a character behind. The table (`langid_chargrams.npz`,
+~4 MB compressed, ~25 MB in memory: the n-grams' keys, and for each a byte a language, its
+log-probability in tenths of a nat) is written by evals/train_charlm.py from the text model's
+training code and read once (`_once`, ~0.1 s). A block's n-grams are looked up all at once
+(numpy), ~1 ms a block.
 """
 
 from __future__ import annotations
 
-import gzip
+import io
+import json
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -36,7 +38,7 @@ import numpy as np
 from contextd.pipeline._once import Once
 from contextd.pipeline.artifacts import langmodel
 
-FILE = "langid_chargrams.txt.gz"
+FILE = "langid_chargrams.npz"
 # Nats a character added to the ranking's log-probabilities per nat of mean log-probability a
 # character behind the best candidate. Chosen by evals/train_charlm.py's evaluation (the tune
 # half of the documentation and code cuts).
@@ -77,34 +79,33 @@ def _keys(grams: list[str]) -> np.ndarray:
     )
 
 
-def parse(lines: list[str]) -> _Table:
-    """The table from its text form (see `evals/train_charlm.py`, which writes it)."""
-    header = dict(item.split("=", 1) for item in lines[0].lstrip("# ").split())
-    languages = header["languages"].split(",")
-    count = sum(1 for line in lines[1:] if line)
-    values = np.full((count + 1, len(languages)), _UNSEEN, np.uint8)
-    grams: list[int] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        gram, _, cells = line.rpartition("\t")
-        encoded = _unescape(gram).encode("utf-8")
-        grams.append((zlib.crc32(encoded) << 32) | zlib.adler32(encoded))
-        row = values[len(grams) - 1]
-        for cell in cells.split(" "):
-            column, _, value = cell.partition(":")
-            row[int(column)] = int(value)
-    keys = np.array(grams, np.uint64)
+def build(
+    grams: dict[str, dict[int, int]], languages: list[str], settings: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """The arrays of a table (`evals/train_charlm.py` saves them, `load` reads them):
+    n-gram -> {column: stored byte} for `languages`, with `settings` (order, backoff, floor,
+    scale) kept beside them."""
+    keys = _keys(list(grams))
     order = np.argsort(keys, kind="stable")
+    values = np.full((len(grams) + 1, len(languages)), _UNSEEN, np.uint8)
+    for row, cells in enumerate(grams.values()):
+        for column, value in cells.items():
+            values[row, column] = value
     values[:-1] = values[:-1][order]
+    meta = json.dumps({"languages": languages, **settings})
+    return {"keys": keys[order], "values": values, "meta": np.array(meta)}
+
+
+def load(arrays: Mapping[str, np.ndarray]) -> _Table:
+    meta = json.loads(str(arrays["meta"]))
     return _Table(
-        order=int(header["order"]),
-        backoff=float(header["backoff"]),
-        floor=float(header["floor"]),
-        scale=float(header["scale"]),
-        languages={language: column for column, language in enumerate(languages)},
-        keys=keys[order],
-        values=values,
+        order=int(meta["order"]),
+        backoff=float(meta["backoff"]),
+        floor=float(meta["floor"]),
+        scale=float(meta["scale"]),
+        languages={language: column for column, language in enumerate(meta["languages"])},
+        keys=arrays["keys"],
+        values=arrays["values"],
     )
 
 
@@ -117,21 +118,13 @@ def lookup(table: _Table, grams: list[str]) -> np.ndarray:
     return np.where(hit, found, len(table.values) - 1)
 
 
-def _unescape(gram: str) -> str:
-    return gram.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
-
-
-def escape(gram: str) -> str:
-    """A character n-gram as one field of a line (the trainer's side of `_unescape`)."""
-    return gram.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
-
-
 def _read() -> _Table | None:
     try:
         data = resources.files(__package__).joinpath(FILE).read_bytes()
     except FileNotFoundError:
         return None  # not shipped (a source tree without the table): no second opinion
-    return parse(gzip.decompress(data).decode("utf-8").splitlines())
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return load({name: arrays[name] for name in arrays.files})
 
 
 _table = Once(_read).get
