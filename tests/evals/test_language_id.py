@@ -26,10 +26,27 @@ PY_BLOCK = "import os\nfor i in range({n}):\n    print(os.getcwd(), i)"
 JSON_BLOCK = '{{\n  "a": {n},\n  "b": [1, 2]\n}}'
 
 
-def _language_id() -> ModuleType:
+def _evals(name: str) -> ModuleType:
     if str(EVALS) not in sys.path:
         sys.path.insert(0, str(EVALS))
-    return importlib.import_module("language_id")
+    return importlib.import_module(name)
+
+
+def _language_id() -> ModuleType:
+    return _evals("language_id")
+
+
+def _score_heldout(folder: Path, **env: str) -> tuple[list[list[str]], str]:
+    """`score_heldout.sh` on this checkout and `folder`: (set, system) of each line, stderr."""
+    done = subprocess.run(
+        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable, **env},
+        check=True,
+    )
+    systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
+    return systems, done.stderr
 
 
 def _corpus(root: Path) -> Path:
@@ -269,16 +286,9 @@ def test_score_heldout_with_context_scores_both_and_says_which_set_has_none(
     (tmp_path / "docs.json").write_text(json.dumps(pairs))
     (tmp_path / "docs.before.json").write_text(json.dumps(["Save it as `run.py`:\n"] * 8))
     (tmp_path / "rosetta.json").write_text(json.dumps(pairs))
-    done = subprocess.run(
-        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHON": sys.executable, "CONTEXT": "1"},
-        check=True,
-    )
-    systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
+    systems, stderr = _score_heldout(tmp_path, CONTEXT="1")
     assert systems == [["docs", "contextd+context"], ["docs", "contextd"], ["rosetta", "contextd"]]
-    assert "rosetta: no rosetta.before.json, scored without context" in done.stderr
+    assert "rosetta: no rosetta.before.json, scored without context" in stderr
 
 
 def test_context_counts_say_what_the_intros_offer() -> None:
@@ -349,22 +359,13 @@ def test_score_heldout_with_document_names_which_set_has_none(tmp_path: Path) ->
     documents = [{"fences": [[block, "Prose.\n"], install], "at": 0} for _, block in pairs]
     (tmp_path / "docs.document.json").write_text(json.dumps(documents))
     (tmp_path / "rosetta.json").write_text(json.dumps(pairs))
-    done = subprocess.run(
-        ["bash", str(EVALS / "score_heldout.sh"), str(ROOT), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHON": sys.executable, "DOCUMENT": "1"},
-        check=True,
-    )
-    systems = [line.split()[:2] for line in done.stdout.splitlines() if "accuracy" in line]
+    systems, stderr = _score_heldout(tmp_path, DOCUMENT="1")
     assert systems == [["docs", "contextd+document"], ["docs", "contextd"], ["rosetta", "contextd"]]
-    assert "rosetta: no rosetta.document.json, scored without its document" in done.stderr
+    assert "rosetta: no rosetta.document.json, scored without its document" in stderr
 
 
 def test_guesslang_labels_are_contextd_names() -> None:
-    if str(EVALS) not in sys.path:
-        sys.path.insert(0, str(EVALS))
-    guesslang = importlib.import_module("guesslang")
+    guesslang = _evals("guesslang")
     language_id = _language_id()
     for label, language in guesslang.LABELS.items():
         assert language_id.fold(language) == language, label
@@ -374,8 +375,6 @@ def test_guesslang_names_blocks_when_node_and_the_package_are_there(tmp_path: Pa
     package = os.environ.get("CONTEXTD_GUESSLANG")
     if not package or not Path(package, "dist", "lib", "index.js").exists():
         pytest.skip("guesslang is installed by hand (evals/guesslang.py); CONTEXTD_GUESSLANG unset")
-    if str(EVALS) not in sys.path:
-        sys.path.insert(0, str(EVALS))
-    guesslang = importlib.import_module("guesslang")
+    guesslang = _evals("guesslang")
     rust = 'fn main() {\n    let x = 5;\n    println!("{}", x);\n}'
     assert guesslang.guesslang_languages([rust, ""], Path(package)) == ["rust", None]
