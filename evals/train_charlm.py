@@ -189,7 +189,7 @@ def _document_answers(
 def evaluate(args: argparse.Namespace) -> None:
     docs = documents(args.docs, args.cache)
     docs = [doc for doc in docs if args.half == "all" or half_of(doc.source) == args.half]
-    cuts = code_cuts(args.code, args.code_cache)
+    cuts = code_cuts(args.code, args.code_cache) if args.code else []
     cuts = [cut for cut in cuts if args.half == "all" or half_of(cut[0]) == args.half]
     blocks = sum(fence.scored for doc in docs for fence in doc.fences)
     print(f"{args.half}: {blocks} documentation blocks, {len(cuts)} code cuts")
@@ -226,8 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weights", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0, 4.0])
     args = parser.parse_args(argv)
     if args.evaluate:
-        if args.docs is None or args.code is None:
-            parser.error("--evaluate reads --docs and --code")
+        if args.docs is None:
+            parser.error("--evaluate reads --docs (and --code, when there are code trees)")
         evaluate(args)
         return 0
     if args.linguist is None:
