@@ -42,7 +42,7 @@ FILE = "langid_chargrams.npz"
 # Nats a character added to the ranking's log-probabilities per nat of mean log-probability a
 # character behind the best candidate. Chosen by evals/train_charlm.py's evaluation (the tune
 # half of the documentation and code cuts).
-WEIGHT = 2.0
+WEIGHT = 1.0
 CANDIDATES = 8  # the text model's most probable languages that are scored
 _FAR = -5.0  # a language not scored: this far behind the best, a character
 _UNSEEN = 255  # a language's byte in a row: it has no such n-gram
