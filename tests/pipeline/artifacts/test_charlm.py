@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
+import tomllib
+from pathlib import Path
+
 import pytest
 
 from contextd.pipeline.artifacts import charlm, identify_language
@@ -76,3 +80,11 @@ def test_a_built_table_looks_up_its_own_grams_and_no_other() -> None:
         [charlm._UNSEEN, charlm._UNSEEN],  # not in the table
     ]  # fmt: skip
     assert table.languages == {"go": 0, "rust": 1} and table.order == 4
+
+
+def test_the_table_is_package_data() -> None:
+    # a wheel without it would run with no second opinion (`available()` False), silently
+    config = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["contextd"]
+    shipped = f"pipeline/artifacts/{charlm.FILE}"
+    assert any(fnmatch.fnmatch(shipped, pattern) for pattern in patterns)
