@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from contextd.pipeline.artifacts import PAIR_MARGIN, Evidence, decide_block, pair_patterns
+from contextd.pipeline.artifacts import (
+    PAIR_MARGIN,
+    Evidence,
+    decide_block,
+    identify_language,
+    pair_patterns,
+)
 from contextd.pipeline.artifacts._pairs import only_syntax, pair_answer
 
 C = """#include <stdio.h>
@@ -307,6 +313,27 @@ def test_fsharps_dotnet_calls_ranges_and_record_fields() -> None:
     assert only_syntax("fsharp", "ocaml", 'match rna[0..2] with\n| "AUG" -> Some rna[3..]')
     assert only_syntax("fsharp", "ocaml", "[ { RecordId = 3; ParentId = 0 } ]")
     assert not only_syntax("fsharp", "ocaml", "module M = Map.Make(String)\nlet r = { id = 3 }")
+
+
+def test_ocamls_labels_extension_points_and_application_stages() -> None:
+    # labelled arguments, ppx extension points, a `@@` pipeline of stages: none is F#'s
+    assert only_syntax("ocaml", "fsharp", "let () =\n  Server.run ~port:8080 handler")
+    assert only_syntax("ocaml", "fsharp", "let%lwt body = Server.body request in\nbody")
+    assert only_syntax("ocaml", "fsharp", "let () =\n  Server.run\n  @@ Server.logger")
+    # F#'s bitwise not `~~~`, a format's `[%d]` and FAKE's `@@` path operator inside a line
+    assert not only_syntax("ocaml", "fsharp", "let flip x = ~~~x")
+    assert not only_syntax("ocaml", "fsharp", 'printfn "Finished [%dms]" ms')
+    assert not only_syntax("ocaml", "fsharp", '[ cacheDir @@ "uris" ]')
+
+
+def test_an_ocaml_web_handler_is_ocaml_not_fsharp() -> None:
+    # read as F# without the labelled argument and the `@@` stages (evals/RESULTS.md,
+    # "Fourteenth pass": Dream's examples in the broader tuning set)
+    handler = (
+        "let () =\n  Server.run ~port:8080\n  @@ Server.logger\n  @@ Server.router [\n"
+        '    Server.get "/" (fun _ -> Server.html "Hello");\n  ]'
+    )
+    assert identify_language(handler) == "ocaml"
 
 
 def test_fsharp_against_swift_reads_then_and_records() -> None:

@@ -307,6 +307,9 @@ _OCAML_NOT_FSHARP = (
     r"\[@@?\w+",
     r"^\s*external\s+\w+",
     r"\blet\s+open\b",
+    r"(?<![~\w])~[a-z_]\w*:",  # a labelled argument, `~port:8080`
+    r"\blet%\w+|\[%%?[a-z_][\w.]*\s",  # a ppx extension point, `let%lwt`, `[%sql ...]`
+    r"^\s*@@\s",  # application, a line a stage: `@@ Dream.logger`
 )
 _SOLIDITY_NOT_JS = (
     r"^\s*pragma\s+solidity\b",
