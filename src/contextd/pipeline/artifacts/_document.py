@@ -27,7 +27,7 @@ The weight was chosen on documentation trees that are not held-out sets
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from contextd.pipeline.artifacts._languages import SHELL_LANGUAGES
 
@@ -50,13 +50,7 @@ def document_prior(
     Shell blocks do not vote (`silent`): nearly every README installs with a shell command,
     whatever its code is in; with their votes the tuning trees lost more blocks than they won.
     """
-    counts = Counter(
-        language
-        for language in (*others, *labelled)
-        if language is not None and language not in silent
-    )
-    total = sum(counts.values())
-    return {language: count / total for language, count in counts.items()} if total else {}
+    return _shares(_votes((*others, *labelled), silent))
 
 
 def with_document(
@@ -69,14 +63,32 @@ def with_document(
     """The answers of a source's blocks with the document's prior: `alone[i]` is block i's
     own answer, `document[i]` whether it is one of the source's fences (only those give and
     take the prior), `labelled` the languages of its labelled fences, and `decide(i, prior)`
-    decides block i again with a prior."""
+    decides block i again with a prior.
+
+    The votes are counted once and each block's own taken out (`document_prior` of the
+    others, without a count of the others for every block: a long session has thousands of
+    fences)."""
     members = [index for index, member in enumerate(document) if member]
+    votes = _votes([*(alone[index] for index in members), *labelled], silent)
     results = list(alone)
     for index in members:
-        if alone[index] is None or alone[index] in silent:
+        own = alone[index]
+        if own is None or own in silent:
             continue  # no code, or a shell command: what its neighbours are written in is moot
-        others = [alone[other] for other in members if other != index]
-        prior = document_prior(others, labelled, silent)
+        votes[own] -= 1  # a block never votes for itself
+        prior = _shares(votes)
+        votes[own] += 1
         if prior:
             results[index] = decide(index, prior)
     return results
+
+
+def _votes(languages: Iterable[str | None], silent: Collection[str]) -> Counter[str]:
+    return Counter(
+        language for language in languages if language is not None and language not in silent
+    )
+
+
+def _shares(votes: Counter[str]) -> dict[str, float]:
+    total = sum(votes.values())
+    return {k: count / total for k, count in votes.items() if count} if total else {}
