@@ -159,11 +159,7 @@ def decide(evidence: Evidence, weight: float, fence: langid_document.Fence | Non
            prior: Mapping[str, float] | None = None) -> str | None:  # fmt: skip
     """The product's decision with the character model at `weight` where magika was asked."""
     if weight and evidence.asked_magika and evidence.ranked:
-        saved, charlm.WEIGHT = charlm.WEIGHT, weight
-        try:
-            ranked = charlm.with_chars(evidence.ranked, evidence.content)
-        finally:
-            charlm.WEIGHT = saved
+        ranked = charlm.with_chars(evidence.ranked, evidence.content, weight)
         evidence = Evidence(
             evidence.content, evidence.shape, evidence.scores, ranked, evidence.probabilities, True
         )

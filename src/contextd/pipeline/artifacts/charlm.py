@@ -7,8 +7,8 @@ plausible the block's character sequence is in each of them separates many of th
 fold on documentation and code cuts of 31 repositories the model never saw, the blocks it is
 asked about gained 1 to 3 points (RESULTS.md, "Fourteenth pass").
 
-For each language, a backoff model of order `ORDER` over the block's characters (runs of spaces
-and tabs squeezed, digits as 0): the log-probability of each character after the `ORDER - 1`
+For each language, a backoff model of the table's order (4) over the block's characters (runs
+of spaces and tabs squeezed, digits as 0): the log-probability of each character after the 3
 before it, from the longest of its n-grams the language's training code holds
 (Witten-Bell-interpolated when fitted, n-grams seen fewer than 3 times dropped), minus a fixed
 backoff penalty for each shorter n-gram tried. A block's score in a language is its mean
@@ -17,9 +17,9 @@ best one to the ranking, as magika's probabilities are added (`langmodel.combine
 
 It is asked only when magika is (the text model not sure), for the `CANDIDATES` most probable
 languages; the others fall `_FAR` nats a character behind. The table (`langid_chargrams.npz`,
-~4 MB compressed, ~25 MB in memory: the n-grams' keys, and for each a byte a language, its
+5.2 MB compressed, ~23 MB in memory: the n-grams' keys, and for each a byte a language, its
 log-probability in tenths of a nat) is written by evals/train_charlm.py from the text model's
-training code and read once (`_once`, ~0.1 s). A block's n-grams are looked up all at once
+training code and read once (`_once`, ~0.06 s). A block's n-grams are looked up all at once
 (numpy), ~1 ms a block.
 """
 
@@ -71,7 +71,7 @@ def normalize(text: str, order: int) -> str:
 
 def _keys(grams: list[str]) -> np.ndarray:
     """A 64-bit key an n-gram (two checksums of its UTF-8): the table holds keys, not strings,
-    so that it takes ~25 MB in memory rather than ~100 (the chance that an n-gram a language
+    so that it takes ~23 MB in memory rather than ~100 (the chance that an n-gram a language
     lacks takes another's key is about one in ten thousand a lookup)."""
     encoded = [gram.encode("utf-8") for gram in grams]
     return np.fromiter(
@@ -162,12 +162,15 @@ def mean_log_probabilities(text: str, languages: list[str]) -> dict[str, float]:
     return {language: float(mean) for language, mean in zip(names, means, strict=True)}
 
 
-def with_chars(ranked: list[tuple[str, float]], text: str) -> list[tuple[str, float]]:
-    """`ranked` with the character model's opinion added (see the module docstring)."""
+def with_chars(
+    ranked: list[tuple[str, float]], text: str, weight: float | None = None
+) -> list[tuple[str, float]]:
+    """`ranked` with the character model's opinion added (see the module docstring) at
+    `weight` (default `WEIGHT`; evals/train_charlm.py passes others to choose it)."""
     candidates = [language for language, _ in ranked[:CANDIDATES]]
     scores = mean_log_probabilities(text, candidates)
     if not scores:
         return ranked
     best = max(scores.values())
     distance = {language: scores.get(language, best + _FAR) - best for language, _ in ranked}
-    return langmodel.combine(ranked, distance, WEIGHT)
+    return langmodel.combine(ranked, distance, WEIGHT if weight is None else weight)
