@@ -39,7 +39,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from language_id import LINGUIST, blocks, fences, fold, whole_blocks
+from fence_walk import fences
+from language_id import LINGUIST, blocks, fold, whole_blocks
 
 from contextd.pipeline.artifacts import (
     CUE_DECIDES,

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from language_id import context_of, fences_with_before, intro_of
+from fence_walk import context_of, fences_with_before, intro_of
 
 from contextd.pipeline.artifacts import identify_languages
 

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import fence_walk
 import langid_corpus as corpus
 import language_id
 
@@ -73,7 +74,7 @@ def tree_fences(root: Path) -> Iterator[Fence]:
             lines = text.splitlines()
             previous_end = 0
             position = 0
-            for line, info, body in language_id.fences(text):
+            for line, info, body in fence_walk.fences(text):
                 opening = line - 1
                 before = "\n".join(lines[previous_end:opening])[-_CONTEXT_CHARS:]
                 previous_end = opening + body.count("\n") + 3  # past the closing fence

@@ -285,6 +285,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import fence_walk
 import language_id
 
 from contextd.pipeline.artifacts import canonical_language, language_for_filename
@@ -418,7 +419,7 @@ def _labelled_fences(text: str) -> Iterator[tuple[str, str]]:
     """(language, body) of each labelled fence; `rust,editable` and `{.php}` name their
     language (mdBook and Pandoc info strings), unlike `language_id.fenced_files`, whose
     folding the report sets fixed."""
-    for _line, info, body in language_id.fences(text):
+    for _line, info, body in fence_walk.fences(text):
         language = language_id.fold(info.split(",")[0].strip("{}.") or None)
         if language is not None:
             yield language, body

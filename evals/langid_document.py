@@ -37,7 +37,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from language_id import context_of, fences_with_before, fold, intro_of, whole_blocks
+from fence_walk import context_of, fences_with_before, intro_of
+from language_id import fold, whole_blocks
 from pair_rules import half_of
 
 from contextd.pipeline.artifacts import (

@@ -61,10 +61,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import document_sidecar
 from artifacts_eval import pygments_language
+from fence_walk import context_of, fences_with_before, intro_of
 
 from contextd.pipeline.artifacts import (
-    CONTEXT_CHARS,
     canonical_language,
     identify_languages,
     langmodel,
@@ -149,12 +150,10 @@ _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 # Aliases that are also common English words in prose: not read as a language's name, in any
 # case ("Make sure..."); "go", "c" and "r" are not read in lower case only ("Go", "C" are).
 _PROSE_WORDS = frozenset({"make", "console", "terminal", "output", "text", "env", "d"})
-_FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 _COMMENT_RE = re.compile(r"^\s*(?:#|//|--|;|%|/\*|\*|<!--|\"\"\"|'|!|rem\b|REM\b)")
 _MAX_LINES = 40
 _MIN_LINES = 5
 _DOC_MAX_LINES = 60
-_BEFORE_CHARS = 600  # of the prose before a fence, kept in the sidecar (`--save-pairs`)
 
 # (gold language, block, text before its fence or None where the corpus has no documents)
 Item = tuple[str, str, str | None]
@@ -211,56 +210,6 @@ def located_fences(root: Path, recursive: bool) -> Iterator[tuple[str, str, str,
             language = fold(info or None)
             if language is not None:
                 yield language, f"{path.name}:{line}", body, before, path
-
-
-def fences(text: str) -> Iterator[tuple[int, str, str]]:
-    """(line number of the opening fence, its info string, the body) of each fenced block of a
-    Markdown text; an unclosed fence runs to the end. Callers fold the info string their way."""
-    for start, _end, info, body in _fence_spans(text.splitlines()):
-        yield start + 1, info, body
-
-
-def fences_with_before(text: str) -> Iterator[tuple[int, str, str, str]]:
-    """`fences`, each with the text a reader sees before it: the lines between the end of the
-    previous fence (or the document's start) and its opening line, the last 600 characters at
-    most (front matter, headings and HTML comments included, as written)."""
-    lines = text.splitlines()
-    previous = 0
-    for start, end, info, body in _fence_spans(lines):
-        yield start + 1, info, body, "\n".join(lines[previous:start])[-_BEFORE_CHARS:]
-        previous = end + 1
-
-
-def _fence_spans(lines: Sequence[str]) -> Iterator[tuple[int, int, str, str]]:
-    """The one fence walker: (index of the opening line, index of the closing line or the
-    line count when unclosed, info string, body) of each fenced block."""
-    index = 0
-    while index < len(lines):
-        match = _FENCE_RE.match(lines[index])
-        if match is None:
-            index += 1
-            continue
-        fence = match.group("fence")
-        end = index + 1
-        while end < len(lines) and not lines[end].startswith(fence):
-            end += 1
-        yield index, end, match.group("info"), "\n".join(lines[index + 1 : end])
-        index = end + 1
-
-
-def intro_of(before: str | None) -> str | None:
-    """The line that introduces a fence, taken as `artifacts._candidates` takes it: the last
-    non-blank line of the prose before it, stripped; None when there is none (a fence right
-    after another fence, or at the document's start)."""
-    lines = [line.strip() for line in (before or "").split("\n") if line.strip()]
-    return lines[-1] if lines else None
-
-
-def context_of(before: str | None) -> str | None:
-    """The prose before a fence as `artifacts._context` passes it to the mention rule: the
-    stripped text since the previous block, its last `CONTEXT_CHARS` characters."""
-    text = (before or "").strip()
-    return text[-CONTEXT_CHARS:] if text else None
 
 
 def sidecar(pairs_path: Path) -> Path:
@@ -504,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="--load-pairs: give each block its intro, read from the sidecar P.before.json",
     )
     parser.add_argument(
-        "--save-documents",  # the sidecar's code: evals/document_sidecar.py
+        "--save-documents",
         action="store_true",
         help="docs, with --save-pairs P.json: also P.document.json, each block's document",
     )
@@ -517,8 +466,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--guesslang", type=Path, metavar="DIR", help="also guesslang, installed at DIR"
     )
     args = parser.parse_args(argv)
-    import document_sidecar  # here: it reads this module's fence walker
-
     per_file = args.per_file or (4 if args.kind == "linguist" else 40)
     per_source = args.per_source or args.per_language
     if (args.with_context or args.with_document) and not args.load_pairs:

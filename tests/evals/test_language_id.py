@@ -188,27 +188,25 @@ python app.py
 
 
 def test_the_prose_before_each_fence_and_its_intro() -> None:
-    language_id = _language_id()
-    found = list(language_id.fences_with_before(DOCUMENT))
-    assert [(line, info, body) for line, info, body, _ in found] == list(
-        language_id.fences(DOCUMENT)
-    )
+    walk = _evals("fence_walk")
+    found = list(walk.fences_with_before(DOCUMENT))
+    assert [(line, info, body) for line, info, body, _ in found] == list(walk.fences(DOCUMENT))
     befores = [before for *_, before in found]
     assert befores == [
         "---\ntitle: notes\n---\n# Setup\n\nPut this in `app.py`:\n",
         "",  # right after another fence: no prose of its own
         "Then run it:\n   ",
     ]
-    assert [language_id.intro_of(b) for b in befores] == [
+    assert [walk.intro_of(b) for b in befores] == [
         "Put this in `app.py`:",
         None,
         "Then run it:",
     ]
     long = "word " * 300 + "\nSave it as `main.go`:\n```go\npackage main\n```\n"
-    ((_, _, _, before),) = language_id.fences_with_before(long)
+    ((_, _, _, before),) = walk.fences_with_before(long)
     assert len(before) == 600 and before.endswith("`main.go`:")
-    assert language_id.intro_of(before) == "Save it as `main.go`:"
-    assert language_id.intro_of(None) is None
+    assert walk.intro_of(before) == "Save it as `main.go`:"
+    assert walk.intro_of(None) is None
 
 
 def test_save_pairs_writes_an_aligned_sidecar_read_by_with_context(
