@@ -142,13 +142,7 @@ def test_a_long_conversation_is_mapped_and_fast_forwarded_by_the_llm(
             f"Assistant: Turn {i + 1}. Yes: Parquet files of {i} MB, written nightly."
             for i in range(120, 200, 2)
         )
-        response = client.post(
-            f"/v1/sources/{source['id']}/fast-forward",
-            json={"type": "CONTENT", "initial_data": {"data": more}},
-        )
-        assert response.status_code == 202, response.text
-        merged = client.wait(source["id"])
-        assert merged["status"] == "COMPLETED", merged["message"]
+        merged = client.fast_forward(source["id"], more)
         assert merged["snapshot"]["engine"] == "llm:local-model"
         assert merged["snapshot"]["note"].startswith("fast-forward: ")
     later = model.requests[first:]

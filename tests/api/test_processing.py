@@ -203,11 +203,5 @@ def test_a_fast_forward_names_its_bare_fences_with_the_sources_fences(client: Cl
     assert _language_of(client, whole, CALLS) == "c"
     source = client.source(space["id"], {"type": "CONTENT", "initial_data": {"data": first}})
     assert client.wait(source["id"])["status"] == "COMPLETED"
-    response = client.post(
-        f"/v1/sources/{source['id']}/fast-forward",
-        json={"type": "CONTENT", "initial_data": {"data": more}},
-    )
-    assert response.status_code == 202, response.text
-    done = client.wait(source["id"])
-    assert done["status"] == "COMPLETED", done["message"]
+    done = client.fast_forward(source["id"], more)
     assert _language_of(client, done, CALLS) == "c"

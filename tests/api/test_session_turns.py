@@ -149,13 +149,7 @@ def test_a_fast_forward_keeps_the_tool_calls_and_merges_the_metadata(
     client: Client, session: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
     _, source = session
-    response = client.post(
-        f"/v1/sources/{source['id']}/fast-forward",
-        json={"type": "CONTENT", "initial_data": {"data": MORE}},
-    )
-    assert response.status_code == 202, response.text
-    merged = client.wait(source["id"])
-    assert merged["status"] == "COMPLETED", merged["message"]
+    merged = client.fast_forward(source["id"], MORE)
     turns = _turns(client, source["id"], thinking="true")
     assert [len(t["toolCalls"]) for t in turns] == [0, 2, 1, 1]
     assert turns[1]["thinking"] == THINKING

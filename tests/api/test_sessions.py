@@ -86,13 +86,7 @@ def test_a_growing_session_is_fast_forwarded_with_its_files_versioned(client: Cl
     assert done["format"] == "claude-code"
     turns_before = done["stats"]["turns"]
 
-    response = client.post(
-        f"/v1/sources/{source['id']}/fast-forward",
-        json={"type": "CONTENT", "initial_data": {"data": "\n".join(rest) + "\n"}},
-    )
-    assert response.status_code == 202, response.text
-    done = client.wait(source["id"])
-    assert done["status"] == "COMPLETED", done["message"]
+    done = client.fast_forward(source["id"], "\n".join(rest) + "\n")
     assert done["stats"]["turns"] > turns_before
     indexes = [t["index"] for t in _all_turns(client, source["id"])]
     assert indexes == list(range(len(indexes)))  # numbering continues across the parts
@@ -130,12 +124,7 @@ def test_a_result_in_the_next_part_completes_the_call_made_in_the_part_before(
     [before] = [c for t in _all_turns(client, source["id"]) for c in _calls(t)]
     assert before["status"] is None and before["actions"][0]["exitCode"] is None
 
-    response = client.post(
-        f"/v1/sources/{source['id']}/fast-forward",
-        json={"type": "CONTENT", "initial_data": {"data": "\n".join(rest) + "\n"}},
-    )
-    assert response.status_code == 202, response.text
-    assert client.wait(source["id"])["status"] == "COMPLETED"
+    client.fast_forward(source["id"], "\n".join(rest) + "\n")
     turns = _all_turns(client, source["id"])
     [after] = [c for t in turns for c in _calls(t)]
     assert after["status"] == "error" and after["actions"][0]["exitCode"] == 2

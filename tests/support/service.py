@@ -63,6 +63,18 @@ class Client(httpx.Client):
         assert response.status_code == expect, response.text
         return dict(response.json())
 
+    def fast_forward(self, source_id: str, data: str) -> dict[str, Any]:
+        """Append pasted `data` to a source (202) and return the source once it is COMPLETED
+        again."""
+        response = self.post(
+            f"/v1/sources/{source_id}/fast-forward",
+            json={"type": "CONTENT", "initial_data": {"data": data}},
+        )
+        assert response.status_code == 202, response.text
+        done = self.wait(source_id)
+        assert done["status"] == "COMPLETED", done["message"]
+        return done
+
     def wait(
         self, source_id: str, timeout: float | None = None, statuses: set[str] = FINAL
     ) -> dict[str, Any]:
