@@ -217,6 +217,44 @@ def test_a_shell_session_that_starts_a_repl_stays_a_shell_session() -> None:
     assert identify_language("$ iex -S mix\niex(1)> MyApp.start()\n:ok\n") == "bash"
 
 
+# zsh's `%` prompt, as macOS guides write it: a tool and its arguments, a program's path, or a
+# tool alone followed by its output.
+ZSH_SESSIONS = [
+    "% brew install wget\n% brew services start postgresql\n",
+    "% cd ~/src/app\n% ./configure --prefix=/usr/local\n% make\n",
+    "% ./fetch.sh 20220104 1 2\n",
+    "% which kind\n/opt/homebrew/bin/kind\n",
+    "% printenv\n# or, without cluttering the terminal:\n% printenv | less\n",
+]
+
+
+@pytest.mark.parametrize("session", ZSH_SESSIONS)
+def test_a_percent_prompt_before_a_command_is_a_shell_session(session: str) -> None:
+    assert identify_language(session) == "bash"
+
+
+# `%` opens a comment in Erlang, MATLAB and TeX: a block whose first line is such a comment was
+# read as a zsh session (every file of Linguist's samples that opens with one: 26 of 26).
+PERCENT_COMMENTS = [
+    (
+        "% telemetry_poller/src/builtin.erl\n\nmemory() ->\n"
+        "    Measurements = erlang:memory(),\n"
+        "    telemetry:execute([vm, memory], maps:from_list(Measurements), #{}).\n",
+        "erlang",
+    ),
+    (
+        "% Compute the mean of each column\nfunction m = colmean(A)\n"
+        "    m = sum(A, 1) ./ size(A, 1);\nend\n",
+        "matlab",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "language"), PERCENT_COMMENTS)
+def test_a_percent_comment_first_is_not_a_shell_prompt(code: str, language: str) -> None:
+    assert identify_language(code) == language
+
+
 def test_a_file_named_before_the_block_names_its_language() -> None:
     text = f"Put this in `nginx.conf`:\n\n```\n{NGINX}```\n"
     [artifact] = extract_artifacts(Document(text=text, format="text"), [])

@@ -451,7 +451,7 @@ SHELL_TOOLS: frozenset[str] = _words(
     javac gcc g++ clang cmake ninja gdb tsc eslint prettier jest webpack vite ansible-playbook
     vagrant nix apk yum dnf pacman snap jq tox nox hatch twine mkdocs pre-commit rustc sqlite3
     mysql nginx certbot ollama hf huggingface-cli node-gyp choco winget scoop setx kind minikube
-    wrangler vercel heroku flyctl supabase firebase stripe
+    wrangler vercel heroku flyctl supabase firebase stripe pwd printenv whoami uname
     """
 )
 # Of those, the names that are also everyday English words ("make", "find", "source"): a line

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 
+from contextd.pipeline.artifacts._commands import looks_like_command
 from contextd.pipeline.artifacts._diffshape import is_diff
-from contextd.pipeline.artifacts._languages import canonical_language
+from contextd.pipeline.artifacts._languages import SHELL_TOOLS, canonical_language
 
 _SHEBANG_RE = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?:\S*/)?([\w.+-]+)")
 _MERMAID_RE = re.compile(
@@ -22,7 +23,12 @@ _MERMAID_RE = re.compile(
     r"|timeline\b|quadrantChart\b|C4Context\b)"
 )
 _DOT_RE = re.compile(r"^\s*(?:strict\s+)?(?:di)?graph\s+[\w\"]*\s*\{")
-_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>\n]*>)|\$|%)\s+\S", re.MULTILINE)
+_PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>\n]*>)|\$|(?P<pct>%))\s+(?P<rest>\S.*)", re.MULTILINE)
+# zsh's and csh's `%` prompt is also the comment sign of Erlang, MATLAB, Prolog, TeX and
+# Mercury: on Linguist's samples every file that opens with `% text` (26, in 15 such
+# languages) was read as a shell session. After `%`, a command must follow: a known tool with
+# its arguments (`% brew install wget`, `% git clone ...`) or a program's path (`% ./run.sh`).
+_PROGRAM_PATH_RE = re.compile(r"^(?:\./|~/|/)\S")
 _DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
 _DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
 # A language's own interactive prompt at the start of a line names the language: these are the
@@ -84,6 +90,17 @@ def _repl_language(sample: str) -> str | None:
     return None
 
 
+def _percent_command(text: str) -> bool:
+    """After a `%` prompt, a command line rather than a comment (`% where:`, `% src/app.erl`)."""
+    command = text.split(" #", 1)[0].strip()
+    program = command.split(maxsplit=1)[0] if command else ""
+    return (
+        looks_like_command(command)
+        or (program in SHELL_TOOLS and " " not in command)
+        or _PROGRAM_PATH_RE.match(program) is not None
+    )
+
+
 def _certain(sample: str) -> str | None:
     stripped = sample.strip()
     if not stripped:
@@ -111,7 +128,8 @@ def _certain(sample: str) -> str | None:
     if first.lower().startswith(("<!doctype html", "<html")):
         return "html"
     prompt = _PROMPT_RE.match(stripped)
-    if prompt is not None:  # a shell session that starts a REPL is still a shell session
+    if prompt is not None and (not prompt.group("pct") or _percent_command(prompt["rest"])):
+        # a shell session that starts a REPL is still a shell session
         return "powershell" if prompt.group("ps") else "bash"
     repl = _repl_language(sample)
     if repl is not None:
