@@ -346,3 +346,41 @@ def test_a_block_the_model_is_sure_of_gets_a_language_without_cues() -> None:
     # Torn and without cues: no language, as before.
     ranked = [("erlang", 0.5), ("elixir", 0.4), ("prolog", 0.1)]
     assert _langid._decide(ranked, {"erlang": 1.0}, {}) is None
+
+
+# No cue of their language fires, and the text model is sure enough to skip magika but not
+# sure enough to answer alone: these got no language. Magika is asked and agrees. From
+# WhatsApp/erlfmt's documentation (Apache-2.0).
+THIN_BUT_AGREED = [
+    (
+        "A =\n    {B, C} =\n    case X of\n        true -> f();\n        _ -> g()\n    end.\n",
+        "erlang",
+    ),
+    (
+        "bar(Some, Very, Long, Arguments)\n    when is_tuple(X); is_list(X) ->\n    body.\n",
+        "erlang",
+    ),
+]
+
+
+@pytest.mark.skipif(not _magika.available(), reason="magika is not installed")
+@pytest.mark.parametrize(("code", "language"), THIN_BUT_AGREED)
+def test_a_block_without_cues_is_named_when_magika_agrees(code: str, language: str) -> None:
+    evidence = _langid.gather_evidence(code)
+    assert max(evidence.scores.values(), default=0.0) < _langid._MIN_SCORE
+    assert evidence.asked_magika
+    assert identify_language(code) == language
+
+
+@pytest.mark.skipif(not _magika.available(), reason="magika is not installed")
+def test_magika_that_disagrees_leaves_a_thin_block_without_a_language() -> None:
+    """An SSH client configuration (Linguist's samples) reads to the text model as shell; magika
+    does not say so: no language (with magika's say counted whatever it named, it became bash)."""
+    config = (
+        "# Router\nHost 192.168.1.1 tomato\n#Hostname tomato\nHostname 192.168.1.1\n"
+        "IdentityFile ~/.ssh/tomato_rsa\nIdentitiesOnly yes\nUser root\n"
+        "KexAlgorithms +diffie-hellman-group1-sha1\n"
+    )
+    evidence = _langid.gather_evidence(config)
+    assert not evidence.asked_magika
+    assert identify_language(config) is None

@@ -242,14 +242,17 @@ def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
     if _cue_only_language(scores) is not None:
         return Evidence(content, None, scores, [], {})
     ranked = langmodel.rank(scores, None, sample)
+    sure = ranked[0][1] >= langmodel.sure_threshold()
     if (
-        ranked[0][1] >= langmodel.sure_threshold()
+        (sure and not _thin(scores, ranked))
         or not use_model
         or len(sample.strip()) < _MIN_MAGIKA_CHARS
         or not _magika.available()
     ):
         return Evidence(content, None, scores, ranked, {})
     probabilities = model_scores(sample)
+    if sure and not _confirms(probabilities, ranked[0][0]):
+        return Evidence(content, None, scores, ranked, {})  # thin, and magika says otherwise
     ranked = charlm.with_chars(langmodel.with_magika(ranked, probabilities), sample)
     return Evidence(content, None, scores, ranked, probabilities, True)
 
@@ -416,6 +419,25 @@ def magika_only_language(
         return None
     rival = max((v for k, v in scores.items() if k in known), default=0.0)
     return top if rival < veto else None
+
+
+def _thin(scores: dict[str, float], ranked: list[tuple[str, float]]) -> bool:
+    """Too little evidence for any language without magika's: no cue adds up to `_MIN_SCORE`
+    and the text model is below `_MODEL_SURE_SCORE` (`_decide` then answers None). The model
+    may still be sure enough to skip magika (`langmodel.sure_threshold`, lower), and such a
+    block (a Clojure form, an Erlang function: no cue of either) got no language for want of a
+    second opinion. Magika is asked, and may only confirm (`_confirms`)."""
+    return max(scores.values(), default=0.0) < _MIN_SCORE and ranked[0][1] < _MODEL_SURE_SCORE
+
+
+def _confirms(probabilities: dict[str, float], language: str) -> bool:
+    """Magika's first answer is the text model's, at `_MIN_SCORE` worth of evidence: two
+    models that agree name a block neither would name alone; where they differ (a
+    `.gitignore`, a Wavefront model, which the text model takes for shell), it stays None."""
+    if not probabilities:
+        return False
+    top = max(probabilities, key=lambda k: probabilities[k])
+    return top == language and _MAGIKA_WEIGHT * probabilities[top] >= _MIN_SCORE
 
 
 def _decide(
