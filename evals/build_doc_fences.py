@@ -18,7 +18,8 @@ guides, cookbooks and style guides, used nowhere else either (not in the other s
 training corpora, the artifacts eval's documents, nor `/work/wt/langfit-repos.txt`), cut like
 `fresh` (the cut and the list were committed before any score). `fresh3` is a fourth, built
 after every other set had been printed many times: 59 repositories used nowhere else, cut
-the same way and committed before its one score. Git
+the same way and committed before its one score. `fresh4`, a fifth, was built once fresh3 had
+been read for defects: 50 more such repositories, cut and committed before its one score. Git
 directories may also be given one by one (`GITDIR...`), named `<owner>+<name>/repo` (the
 `fetch` layout); the document tree goes to `OUT/<owner>+<name>/`.
 """
@@ -183,6 +184,58 @@ SETS = {
         "you-dont-need/You-Dont-Need-JavaScript",
         "Zaid-Ajaj/Fable.Remoting",
         "ziglang/www.ziglang.org",
+    ],
+    "fresh4": [
+        "apple/swift-argument-parser",
+        "axios/axios",
+        "charmbracelet/bubbletea",
+        "commanded/commanded",
+        "Cysharp/UniTask",
+        "dotnet/BenchmarkDotNet",
+        "dry-rb/dry-validation",
+        "felangel/mason",
+        "fsharp/fsharp.org",
+        "fsprojects/Paket",
+        "fsprojects/SQLProvider",
+        "gcanti/fp-ts",
+        "google/dagger",
+        "grpc-ecosystem/grpc-gateway",
+        "hivedb/hive",
+        "howtographql/howtographql",
+        "jaspervdj/hakyll",
+        "jlevy/the-art-of-command-line",
+        "JuliaDiff/ForwardDiff.jl",
+        "JuliaGPU/CUDA.jl",
+        "koalaman/shellcheck",
+        "kubernetes/examples",
+        "louthy/language-ext",
+        "mdn/learning-area",
+        "mkdocstrings/mkdocstrings",
+        "necolas/idiomatic-css",
+        "nikic/PHP-Parser",
+        "nvim-treesitter/nvim-treesitter",
+        "Olivine-Labs/lua-style-guide",
+        "PHPOffice/PhpSpreadsheet",
+        "pointfreeco/swift-snapshot-testing",
+        "psake/psake",
+        "pypa/hatch",
+        "questdb/documentation",
+        "rust-cli/book",
+        "rust-lang/async-book",
+        "rust-lang/nomicon",
+        "scalameta/scalafmt",
+        "sindresorhus/got",
+        "softwaremill/sttp",
+        "solidity-by-example/solidity-by-example.github.io",
+        "square/okio",
+        "square/wire",
+        "SwiftyJSON/SwiftyJSON",
+        "technomancy/leiningen",
+        "typestack/class-validator",
+        "uber/prototool",
+        "urfave/cli",
+        "weavejester/integrant",
+        "zio/zio-json",
     ],
 }
 
