@@ -204,7 +204,25 @@ REPL_SESSIONS = [
     ("mysql> SELECT id, name FROM users;\n+----+------+\n| id | name |\n+----+------+\n", "sql"),
     ("shop=# select count(*) from orders;\n count\n-------\n    42\n(1 row)\n", "sql"),
     (">>> import math\n>>> math.sqrt(16)\n4.0\n", "python"),
+    ("1> c(frequency).\n{ok,frequency}\n2> Pid = frequency:start().\n<0.86.0>\n", "erlang"),
+    ("1> 'chapter1':start().\nhello\n<0.66.0>\n", "erlang"),
+    ('# print_endline "hello";;\nhello\n- : unit = ()\n', "ocaml"),
+    ("utop # List.map (fun x -> x * 2) [1; 2; 3];;\n- : int list = [2; 4; 6]\n", "ocaml"),
 ]
+
+
+# A numbered prompt is erl's only before an Erlang call and its period: sqlcmd's `1> ` and a
+# numbered note are not Erlang. A `# ` comment is no OCaml phrase without its `;;`.
+NOT_REPLS = [
+    "1> CREATE DATABASE TestDB\n2> GO\n",
+    "1> The user sends a timestamp encrypted with a key derived from the password.\n",
+    "# install the package first\napt-get install -y curl\n",
+]
+
+
+@pytest.mark.parametrize("text", NOT_REPLS)
+def test_a_numbered_or_hash_line_alone_is_no_repl_prompt(text: str) -> None:
+    assert identify_language(text) not in ("erlang", "ocaml")
 
 
 @pytest.mark.parametrize(("session", "language"), REPL_SESSIONS)

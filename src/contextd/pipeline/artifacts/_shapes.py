@@ -50,6 +50,12 @@ _REPL_PROMPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("java", r"jshell>\s"),
         ("sql", r"(?:sqlite|mysql|mariadb)>\s"),
         ("sql", r"\w+=[#>]\s*(?i:select|insert|update|delete|create|alter|drop|with)\b"),  # psql
+        # erl's numbered prompt before a call and the period that ends an Erlang expression
+        # (`1> c(frequency).`, `2> Pid = earth:start().`): a bare `1> ` is also sqlcmd's
+        # prompt and a numbered list's marker.
+        ("erlang", r"\d+>\s(?:[^\n]*?=\s*)?(?:'[^'\n]+'|[a-z]\w*)(?::\w+)?\([^\n]*\)\.[ \t]*$"),
+        # OCaml's toplevel (`# let x = 1;;`, utop's `utop # `): a phrase ends with `;;`.
+        ("ocaml", r"(?:utop(?:\[\d+\])?\s*)?#\s[^\n]*;;[ \t]*$"),
     )
 )
 
