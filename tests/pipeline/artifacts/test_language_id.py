@@ -255,9 +255,9 @@ def test_a_percent_prompt_before_a_command_is_a_shell_session(session: str) -> N
 # read as a zsh session (every file of Linguist's samples that opens with one: 26 of 26).
 PERCENT_COMMENTS = [
     (
-        "% telemetry_poller/src/builtin.erl\n\nmemory() ->\n"
-        "    Measurements = erlang:memory(),\n"
-        "    telemetry:execute([vm, memory], maps:from_list(Measurements), #{}).\n",
+        "% words/1: how many words a binary holds\n\nwords(Bin) ->\n"
+        '    Parts = binary:split(Bin, <<" ">>, [global, trim_all]),\n'
+        "    length(Parts).\n",
         "erlang",
     ),
     (
