@@ -402,3 +402,16 @@ def test_magika_that_disagrees_leaves_a_thin_block_without_a_language() -> None:
     evidence = _langid.gather_evidence(config)
     assert not evidence.asked_magika
     assert identify_language(config) is None
+
+
+def test_dotted_keys_set_without_spaces_are_a_properties_file() -> None:
+    """A shell cannot assign to `pg.enabled`; such a server.conf was read as Bash or Ruby."""
+    conf = (
+        "# disable the PostgreSQL wire protocol\npg.enabled=false\n"
+        "line.tcp.enabled=false  # and line protocol\nhttp.security.readonly=true\n"
+    )
+    assert identify_language(conf) == "ini"
+    # code that assigns attributes is not one: spaces, `;`, `self.`, a call
+    assert identify_language("config.cache_classes = false\nconfig.eager_load = true\n") != "ini"
+    assert identify_language("self.x=1\nself.y=2\n") != "ini"
+    assert identify_language("a.b=c;\nd.e=f;\n") != "ini"

@@ -192,6 +192,7 @@ CASES = [
     ("julia", "ruby", RUBY, JULIA),
     ("swift", "fsharp", FSHARP, SWIFT),
     ("fsharp", "swift", SWIFT, FSHARP),
+    ("cpp", "java", JAVA, CPP),
 ]
 
 
@@ -340,3 +341,23 @@ def test_fsharp_against_swift_reads_then_and_records() -> None:
     assert only_syntax("fsharp", "swift", "if x = 5 then\n    true\nelif x > 7 then\n    false")
     # Swift's `async {` of a function signature is not F#'s computation expression
     assert not only_syntax("fsharp", "swift", "func fetch() async {\n    await load()\n}")
+
+
+def test_scalas_interpolators_constructors_and_seqs_are_not_kotlin() -> None:
+    # read as Kotlin by the model: an sttp request, a `new File(...)`, a `Seq(...)` of parts
+    assert only_syntax("scala", "kotlin", 'val response = basicRequest.get(uri"https://x.org")')
+    assert only_syntax("scala", "kotlin", 'val f = new File("/tmp/a")')
+    assert only_syntax("scala", "kotlin", "body(Seq(part1, part2))")
+    assert only_syntax("scala", "swift", 'println(s"total: $n")')
+    # a word before a quote inside a string, a `new` in a comment's sentence, `newFile(`
+    assert not only_syntax("scala", "kotlin", 'val s = "it says"')
+    assert not only_syntax("scala", "kotlin", "// a new File is made\nval f = newFile(p)")
+
+
+def test_javas_try_with_resources_is_not_cpp() -> None:
+    sender = (
+        'try (Sender sender = Sender.fromConfig("ws::addr=localhost:9000;")) {\n'
+        '    sender.table("events").atNow();\n}'
+    )
+    assert only_syntax("java", "cpp", sender)
+    assert not only_syntax("java", "cpp", "try {\n    run();\n} catch (const std::exception& e) {}")

@@ -29,6 +29,16 @@ _JAVA_NOT_JS = (
     r"^\s*package\s+[\w.]+;\s*$",
     r"@Override\b",
 )
+# Java against C++: try-with-resources (`try (Sender s = ...)`), `System.out`, `@Override`, a
+# `java.` import; none fires on 2,294 C++ blocks of the tuning sources (Linguist's samples,
+# fmt, TheAlgorithms' C++, files cut in 40-line blocks). C++ has no syntax of its own listed
+# against Java: Java's may switch a C++ answer to Java, nothing switches Java to C++.
+_JAVA_NOT_CPP = (
+    r"\btry\s*\(\s*[A-Z][\w.<>]*\s+\w+\s*=",
+    r"\bSystem\.out\.print",
+    r"@Override\b",
+    r"^\s*import\s+java\.",
+)
 _JS_NOT_JAVA = (
     r"^\s*(?:export\s+)?(?:const|let)\s+[\w{\[]",
     r"(?:^\s*(?:export\s+(?:default\s+)?)?(?:async\s+)?|[=(,:]\s*)function\s*\*?\s*(?:[a-z_$][\w$]*\s*)?\(",
@@ -245,7 +255,7 @@ _SWIFT_NOT_FSHARP = (
 )
 
 FAR_PAIRS: dict[str, dict[str, tuple[str, ...]]] = {
-    "java": {"javascript": _JAVA_NOT_JS},
+    "java": {"javascript": _JAVA_NOT_JS, "cpp": _JAVA_NOT_CPP},
     "javascript": {
         "java": _JS_NOT_JAVA,
         "fsharp": _JS_NOT_FSHARP,

@@ -29,6 +29,12 @@ _PROMPT_RE = re.compile(r"^\s*(?:(?P<ps>PS[^>\n]*>)|\$|(?P<pct>%))\s+(?P<rest>\S
 # languages) was read as a shell session. After `%`, a command must follow: a known tool with
 # its arguments (`% brew install wget`, `% git clone ...`) or a program's path (`% ./run.sh`).
 _PROGRAM_PATH_RE = re.compile(r"^(?:\./|~/|/)\S")
+# A Java properties / server.conf line: a dotted key, `=` with no space before it, a value with
+# no call in it. A shell cannot assign to a dotted name (`pg.enabled=false` would run a program
+# of that name), and code writes `config.debug = true` with spaces and `;`.
+_PROPERTY_RE = re.compile(
+    r"^(?!self\.|this\.)[A-Za-z_][\w-]*(?:\.[\w-]+)+=[^\s()][^()\n]*(?<![;{,])$"
+)
 _DRAWING_RE = re.compile(r"[├└│┌┐┘╔╗╚╝]|^\s*[|`+]--\s")
 _DEVICE_PROMPT_RE = re.compile(r"^[A-Za-z][\w.-]*(?:\([\w-]+\))?[#>] ?[a-z]")
 # A language's own interactive prompt at the start of a line names the language: these are the
@@ -107,6 +113,13 @@ def _percent_command(text: str) -> bool:
     )
 
 
+def _is_properties(text: str) -> bool:
+    """Two or more `dotted.key=value` lines and nothing else but comments: a properties file."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    settings = [line for line in lines if not line.startswith(("#", "!", ";"))]
+    return len(settings) >= 2 and all(_PROPERTY_RE.match(line) for line in settings)
+
+
 def _certain(sample: str) -> str | None:
     stripped = sample.strip()
     if not stripped:
@@ -140,6 +153,8 @@ def _certain(sample: str) -> str | None:
     repl = _repl_language(sample)
     if repl is not None:
         return repl
+    if _is_properties(stripped):
+        return "ini"
     if stripped[:1] in "{[" and stripped[-1:] in "}]":
         try:
             json.loads(stripped)
