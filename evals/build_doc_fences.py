@@ -19,7 +19,8 @@ training corpora, the artifacts eval's documents, nor `/work/wt/langfit-repos.tx
 `fresh` (the cut and the list were committed before any score). `fresh3` is a fourth, built
 after every other set had been printed many times: 59 repositories used nowhere else, cut
 the same way and committed before its one score. `fresh4`, a fifth, was built once fresh3 had
-been read for defects: 50 more such repositories, cut and committed before its one score. Git
+been read for defects: 50 more such repositories, cut and committed before its one score; `fresh5`, a sixth, likewise
+once fresh4 had been read too (39 more). Git
 directories may also be given one by one (`GITDIR...`), named `<owner>+<name>/repo` (the
 `fetch` layout); the document tree goes to `OUT/<owner>+<name>/`.
 """
@@ -236,6 +237,47 @@ SETS = {
         "urfave/cli",
         "weavejester/integrant",
         "zio/zio-json",
+    ],
+    "fresh5": [
+        "apple/swift-async-algorithms",
+        "arrow-kt/arrow-website",
+        "bitemyapp/learnhaskell",
+        "bufbuild/protovalidate",
+        "dotnet/command-line-api",
+        "dwyl/learn-phoenix-framework",
+        "encode/uvicorn",
+        "ent/ent",
+        "ghostdogpr/caliban",
+        "github/scientist",
+        "go-resty/resty",
+        "golang-migrate/migrate",
+        "GoogleCloudPlatform/microservices-demo",
+        "isar/isar",
+        "jnunemaker/httparty",
+        "JuliaLang/IJulia.jl",
+        "JuliaStats/Distributions.jl",
+        "JuliaWeb/HTTP.jl",
+        "junegunn/fzf",
+        "kikito/inspect.lua",
+        "Netflix/conductor",
+        "nvm-sh/nvm",
+        "openrewrite/rewrite-docs",
+        "PowerShell/PSReadLine",
+        "pypa/pipx",
+        "ring-clojure/ring",
+        "rust-lang/api-guidelines",
+        "rustwasm/book",
+        "seancorfield/honeysql",
+        "slimphp/Slim-Website",
+        "swiftlang/swift-format",
+        "TanStack/query",
+        "terraform-aws-modules/terraform-aws-rds",
+        "thephpleague/flysystem",
+        "tonsky/datascript",
+        "tpolecat/doobie",
+        "transmissions11/solmate",
+        "ueberauth/guardian",
+        "vitejs/vite",
     ],
 }
 

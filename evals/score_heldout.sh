@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Score a checkout's language identification on the saved held-out sets (issue 14 part 3).
 #
-#   evals/score_heldout.sh CHECKOUT PAIRS_DIR        # PAIRS_DIR holds docs/fresh/fresh2/fresh3/fresh4/rosetta.json
+#   evals/score_heldout.sh CHECKOUT PAIRS_DIR        # PAIRS_DIR holds docs/fresh/fresh2/fresh3/fresh4/fresh5/rosetta.json
 #   VERBOSE=1 evals/score_heldout.sh ...             # also the per-language tables
 #   BASELINES=1 evals/score_heldout.sh ...           # also magika alone and pygments
 #   GUESSLANG=DIR evals/score_heldout.sh ...         # also guesslang (evals/guesslang.py)
@@ -43,7 +43,7 @@ guesslang=()
 
 echo "checkout: $checkout ($(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "pairs: $pairs_dir; eval: $eval_script; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for set in docs fresh fresh2 fresh3 fresh4 rosetta; do
+for set in docs fresh fresh2 fresh3 fresh4 fresh5 rosetta; do
   pairs=$pairs_dir/$set.json
   [[ -f $pairs ]] || { echo "$set: no $pairs" >&2; continue; }
   context=()
