@@ -19,8 +19,8 @@ training corpora, the artifacts eval's documents, nor `/work/wt/langfit-repos.tx
 `fresh` (the cut and the list were committed before any score). `fresh3` is a fourth, built
 after every other set had been printed many times: 59 repositories used nowhere else, cut
 the same way and committed before its one score. `fresh4`, a fifth, was built once fresh3 had
-been read for defects: 50 more such repositories, cut and committed before its one score; `fresh5`, a sixth, likewise
-once fresh4 had been read too (39 more). Git
+been read for defects: 50 more such repositories, cut and committed before its one score;
+`fresh5`, a sixth, likewise once fresh4 had been read too (39 more). Git
 directories may also be given one by one (`GITDIR...`), named `<owner>+<name>/repo` (the
 `fetch` layout); the document tree goes to `OUT/<owner>+<name>/`.
 """
