@@ -244,7 +244,7 @@ def gather_evidence(content: str, *, use_model: bool = True) -> Evidence:
     ranked = langmodel.rank(scores, None, sample)
     sure = ranked[0][1] >= langmodel.sure_threshold()
     if (
-        (sure and not _thin(scores, ranked))
+        (sure and not _thin(scores, {}, ranked[0][1]))
         or not use_model
         or len(sample.strip()) < _MIN_MAGIKA_CHARS
         or not _magika.available()
@@ -421,13 +421,17 @@ def magika_only_language(
     return top if rival < veto else None
 
 
-def _thin(scores: dict[str, float], ranked: list[tuple[str, float]]) -> bool:
-    """Too little evidence for any language without magika's: no cue adds up to `_MIN_SCORE`
-    and the text model is below `_MODEL_SURE_SCORE` (`_decide` then answers None). The model
-    may still be sure enough to skip magika (`langmodel.sure_threshold`, lower), and such a
-    block (a Clojure form, an Erlang function: no cue of either) got no language for want of a
-    second opinion. Magika is asked, and may only confirm (`_confirms`)."""
-    return max(scores.values(), default=0.0) < _MIN_SCORE and ranked[0][1] < _MODEL_SURE_SCORE
+def _thin(scores: dict[str, float], probabilities: dict[str, float], top: float) -> bool:
+    """Too little evidence to name any language: the cues and magika's best probability (worth
+    `_MAGIKA_WEIGHT` cue points) add up to less than `_MIN_SCORE`, and the text model's `top`
+    probability is below `_MODEL_SURE_SCORE`. `_decide` answers None then. `gather_evidence`
+    asks it without magika too: the model may be sure enough to skip magika
+    (`langmodel.sure_threshold`, lower) and still leave such a block (a Clojure form, an Erlang
+    function: no cue of either) without a language for want of a second opinion, so magika is
+    asked, and may only confirm (`_confirms`)."""
+    evidence = max(scores.values(), default=0.0)
+    evidence += _MAGIKA_WEIGHT * max(probabilities.values(), default=0.0)
+    return evidence < _MIN_SCORE and top < _MODEL_SURE_SCORE
 
 
 def _confirms(probabilities: dict[str, float], language: str) -> bool:
@@ -450,9 +454,7 @@ def _decide(
 
     Thin is judged on `alone`, the block's own ranking (default `ranked`): a prior
     (`_document`) changes which language a block is, never whether it is code."""
-    evidence = max(scores.values(), default=0.0)
-    evidence += _MAGIKA_WEIGHT * max(probabilities.values(), default=0.0)
-    if evidence < _MIN_SCORE and (alone or ranked)[0][1] < _MODEL_SURE_SCORE:
+    if _thin(scores, probabilities, (alone or ranked)[0][1]):
         return None
     return settle(ranked, scores)
 
